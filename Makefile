@@ -1,0 +1,70 @@
+# tailgate — one binary, its unit tests, and the same again under sanitizers.
+#   make                 ./tailgate
+#   make check           unit + end-to-end tests, plain build and ASan/UBSan build
+#   make demo            the embedded baseline-vs-optimized run (README's main job)
+#   make bench           benchmarks against peers (docs/PERFORMANCE.md)
+#   make fuzz            libFuzzer targets, FUZZ_SECONDS each (clang)
+#   make install PREFIX=/usr/local
+
+CC      ?= gcc
+PREFIX  ?= /usr/local
+WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -pthread
+LDLIBS   = -ljansson -lssl -lcrypto -lm -pthread
+SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_SECONDS ?= 30
+
+SRCS     := $(sort $(shell find src -name '*.c'))
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+
+# One object tree per variant so the plain and sanitized builds never mix.
+define variant
+$(1)/obj/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $(2) -MMD -MP -c $$< -o $$@
+$(1)/tailgate: $$(SRCS:%.c=$(1)/obj/%.o)
+	$$(CC) $$(CFLAGS) $(2) -o $$@ $$^ $$(LDLIBS)
+$(1)/tests/%: $(1)/obj/tests/unit/%.o $$(LIB_SRCS:%.c=$(1)/obj/%.o)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $(2) -o $$@ $$^ $$(LDLIBS) -lcmocka
+$(1)/units: $$(UNIT_SRCS:tests/unit/%.c=$(1)/tests/%)
+-include $$(shell find $(1) -name '*.d' 2>/dev/null)
+endef
+
+$(eval $(call variant,build/release,))
+$(eval $(call variant,build/asan,$(SAN)))
+
+.PHONY: all check check-fast demo bench fuzz install format clean
+.SECONDARY:
+
+all: tailgate
+
+tailgate: build/release/tailgate
+	cp $< $@
+
+check: tailgate build/release/units build/asan/tailgate build/asan/units
+	python3 tests/run.py --variant build/release --variant build/asan
+
+check-fast: tailgate build/release/units
+	python3 tests/run.py --variant build/release
+
+demo: tailgate
+	./tailgate ab
+
+bench: tailgate
+	bench/run.sh
+
+fuzz:
+	$(MAKE) -C fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+install: tailgate
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 tailgate $(DESTDIR)$(PREFIX)/bin/tailgate
+
+format:
+	clang-format -i $$(find src tests fuzz -name '*.[ch]')
+
+clean:
+	rm -rf build tailgate

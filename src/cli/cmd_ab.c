@@ -1,0 +1,10 @@
+/* PLACEHOLDER until the owning issue lands: replaced by the real command. */
+#include <stdio.h>
+#include "cli/cli.h"
+int cmd_ab(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fputs("tailgate ab: not built yet\n", stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,49 @@
+/* tailgate — subcommand dispatch. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+    "tailgate " TAILGATE_VERSION " - load tester and tail-latency gate for inference APIs\n"
+    "\n"
+    "usage: tailgate COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  run URL                   one load test; summary on stdout, --out JSON, --log CSV\n"
+    "  stub                      the stub inference server\n"
+    "  ab [URL]                  baseline vs optimized on identical inputs (no URL: embedded stub)\n"
+    "  diff BASE.json OPT.json   compare two result files -> comparison JSON\n"
+    "  report RESULT.json...     self-contained HTML report with charts (-o report.html)\n"
+    "\n"
+    "Run 'tailgate COMMAND --help' for a command's options.\n"
+    "Exit codes: 0 ran and every SLA passed, 1 an SLA failed, 2 bad usage,\n"
+    "3 could not run, 4 target failed verification, 130/143 interrupted.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        puts("tailgate " TAILGATE_VERSION);
+        return EXIT_OK;
+    }
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {{"run", cmd_run},   {"stub", cmd_stub},     {"ab", cmd_ab},
+                {"diff", cmd_diff}, {"report", cmd_report}};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (!strcmp(cmd, cmds[i].name))
+            return cmds[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "tailgate: unknown command '%s' (try: run, stub, ab, diff, report; "
+                    "'tailgate --help' lists them)\n", cmd);
+    return EXIT_USAGE;
+}

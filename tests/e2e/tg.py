@@ -1,0 +1,172 @@
+"""Helpers for tailgate's end-to-end tests: start the built binary as a user
+would (real processes, real sockets on 127.0.0.1, real files) and read what it
+wrote. Every process a test starts is killed when the test ends."""
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+
+class Stub:
+    """A running `tailgate stub`; .port, .url (the inference URL), .proc."""
+
+    def __init__(self, ctx, args, path="/v1/infer", tls=False):
+        self.ctx = ctx
+        self.errpath = os.path.join(ctx.tmp, f"stub-{len(ctx.procs)}.stderr")
+        self.err = open(self.errpath, "w+")
+        listen = [] if any(a == "--listen" for a in args) else ["--listen", "127.0.0.1:0"]
+        self.proc = subprocess.Popen([ctx.binary, "stub", *listen, *args],
+                                     stdout=subprocess.PIPE, stderr=self.err, text=True)
+        ctx.procs.append(self)
+        line = self.proc.stdout.readline()
+        m = re.search(r"listening on (https?)://([^/\s]+):(\d+)", line)
+        if not m:
+            self.proc.kill()
+            self.err.seek(0)
+            raise AssertionError(f"stub did not start: {line!r} {self.err.read()}")
+        self.port = int(m.group(3))
+        self.host = m.group(2)
+        self.scheme = m.group(1)
+        self.url = f"{self.scheme}://{self.host}:{self.port}{path}"
+        self.base = f"{self.scheme}://{self.host}:{self.port}"
+
+    def stderr(self):
+        self.err.flush()
+        with open(self.errpath) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+class Result:
+    def __init__(self, rc, out, err, seconds):
+        self.rc, self.out, self.err, self.seconds = rc, out, err, seconds
+
+    def __repr__(self):
+        return f"<rc={self.rc} {self.seconds:.2f}s\nstdout:\n{self.out[-3000:]}\nstderr:\n{self.err[-3000:]}>"
+
+
+class Context:
+    def __init__(self, binary, variant, name):
+        self.binary = binary
+        self.variant = variant
+        self.sanitized = "asan" in variant
+        self.tmp = tempfile.mkdtemp(prefix=f"tg-{name}-")
+        self.procs = []
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def write(self, name, text):
+        p = self.path(name)
+        with open(p, "w") as f:
+            f.write(text)
+        return p
+
+    def stub(self, *args, path="/v1/infer"):
+        return Stub(self, list(args), path)
+
+    def run(self, *args, timeout=120, env=None, stdin=None):
+        t0 = time.monotonic()
+        p = subprocess.run([self.binary, *args], capture_output=True, text=True,
+                           timeout=timeout, env=env, stdin=stdin)
+        r = Result(p.returncode, p.stdout, p.stderr, time.monotonic() - t0)
+        self.check_sanitizer(p.stderr, "tailgate " + " ".join(args[:1]))
+        return r
+
+    def popen(self, *args, **kw):
+        p = subprocess.Popen([self.binary, *args], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, **kw)
+        return p
+
+    def check_sanitizer(self, text, who):
+        if "Sanitizer" in text or "runtime error:" in text:
+            raise AssertionError(f"sanitizer report from {who}:\n{text[-4000:]}")
+
+    def close(self):
+        problems = ""
+        for s in self.procs:
+            s.stop()
+            text = s.stderr()
+            if "Sanitizer" in text or "runtime error:" in text:
+                problems += f"sanitizer report from stub:\n{text[-4000:]}\n"
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return problems
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def http(port, raw, timeout=5.0, host="127.0.0.1", read_all=False):
+    """Sends raw bytes, returns (status, headers dict lowercased, body bytes) of
+    the first response; status 0 when the server closed without answering."""
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        if raw:
+            s.sendall(raw if isinstance(raw, bytes) else raw.encode())
+        return read_response(s, read_all)
+
+
+def read_response(s, read_all=False):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            return (0, {}, data)
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for ln in lines[1:]:
+        k, _, v = ln.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    if "content-length" in headers:
+        n = int(headers["content-length"])
+        while len(rest) < n:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+        body = rest[:n]
+    else:
+        while read_all:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+        body = rest
+    return (status, headers, body)
+
+
+def post(port, path, body, timeout=5.0, extra=""):
+    b = body if isinstance(body, bytes) else body.encode()
+    raw = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+           f"Content-Length: {len(b)}\r\n{extra}\r\n").encode() + b
+    return http(port, raw, timeout)
+
+
+def infer(port, inputs, model="example-model", path="/v1/infer", timeout=5.0):
+    status, headers, body = post(port, path, json.dumps({"model": model, "inputs": inputs}),
+                                 timeout)
+    return status, (json.loads(body) if body else None)
