@@ -15,6 +15,8 @@ LDLIBS   = -ljansson -lssl -lcrypto -lm -pthread
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 30
 
+.DEFAULT_GOAL := all
+
 SRCS     := $(sort $(shell find src -name '*.c'))
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
