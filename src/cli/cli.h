@@ -4,7 +4,7 @@
 #ifndef TAILGATE_CLI_CLI_H
 #define TAILGATE_CLI_CLI_H
 
-#define TAILGATE_VERSION "0.1.0"
+#include "core/version.h"
 
 enum {
     EXIT_OK = 0,          /* ran; every SLA passed */

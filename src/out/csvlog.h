@@ -19,6 +19,7 @@ typedef struct csvlog csvlog_t;
 typedef struct {
     csvlog_t *log;
     size_t len;
+    uint64_t rows; /* rows in buf, not yet appended */
     char buf[CSVLOG_BLOCK];
 } csvlog_buf_t;
 
@@ -28,7 +29,7 @@ int csvlog_open(const char *path, csvlog_t **out, char *err, size_t errlen);
 /* Flushes, closes and frees. Returns 0, or the first write error seen during
  * the run (ENOSPC...) with a reason in err. NULL is fine. */
 int csvlog_close(csvlog_t *log, char *err, size_t errlen);
-/* Rows written so far (flushed or not, by every thread). */
+/* Rows appended to the file so far (whole blocks flushed by every thread). */
 uint64_t csvlog_rows(const csvlog_t *log);
 
 void csvlog_buf_init(csvlog_buf_t *b, csvlog_t *log);

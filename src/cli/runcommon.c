@@ -1,0 +1,198 @@
+#include "cli/runcommon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/clock.h"
+#include "out/console.h"
+#include "out/result.h"
+
+static volatile sig_atomic_t signal_seen;
+
+static void on_signal(int sig)
+{
+    signal_seen = sig;
+    engine_stop();
+}
+
+void runcommon_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int runcommon_signal_seen(void)
+{
+    return signal_seen;
+}
+
+int runcommon_read_file(const char *path, char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        char *nb = realloc(buf, cap *= 2);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+        } else {
+            buf = nb;
+        }
+    }
+    int e = ferror(f) ? EIO : 0;
+    fclose(f);
+    if (!buf)
+        return ENOMEM;
+    if (e) {
+        free(buf);
+        return e;
+    }
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+static int exit_for_errno(int e)
+{
+    return (e == EINVAL) ? EXIT_USAGE : EXIT_CANNOT_RUN;
+}
+
+int runjob_prepare(runjob_t *job, runopts_t *o, const char *log_path, const char *out_path,
+                   const char *who, char *err, size_t errlen)
+{
+    (void)who;
+    memset(job, 0, sizeof *job);
+    job->opts = o;
+    job->log_path = log_path;
+    job->out_path = out_path;
+    char why[300];
+    if (url_parse(o->url_text, &o->eng.url, why, sizeof why) < 0) {
+        snprintf(err, errlen, "URL '%s': %s", o->url_text, why);
+        return EXIT_USAGE;
+    }
+    if (o->body_path) {
+        int e = runcommon_read_file(o->body_path, &job->body, &o->eng.raw_body_len);
+        if (e) {
+            snprintf(err, errlen, "--body: cannot read '%s': %s", o->body_path, strerror(e));
+            return EXIT_CANNOT_RUN;
+        }
+        o->eng.raw_body = job->body;
+        o->eng.inputs = NULL;
+    } else {
+        int e = o->inputs_path
+                    ? inputs_load_file(o->inputs_path, &job->inputs, why, sizeof why)
+                    : inputs_generated(&job->inputs);
+        if (e) {
+            snprintf(err, errlen, "--inputs: %s", o->inputs_path ? why : strerror(e));
+            return exit_for_errno(e);
+        }
+        o->eng.inputs = job->inputs;
+    }
+    /* Output files are opened (or probed) before the run: a path we cannot
+     * write must not cost a whole run. */
+    if (out_path) {
+        FILE *f = fopen(out_path, "a");
+        if (!f) {
+            snprintf(err, errlen, "--out: cannot write '%s': %s", out_path, strerror(errno));
+            return EXIT_CANNOT_RUN;
+        }
+        fclose(f);
+    }
+    if (log_path) {
+        int e = csvlog_open(log_path, &job->log, why, sizeof why);
+        if (e) {
+            snprintf(err, errlen, "--log: %s", why);
+            return EXIT_CANNOT_RUN;
+        }
+    }
+    o->eng.log = job->log;
+    o->eng.progress = !o->no_progress && isatty(STDERR_FILENO);
+    return EXIT_OK;
+}
+
+static void hex_digest(const engine_result_t *r, char *out, size_t len)
+{
+    size_t n = (size_t)snprintf(out, len, "sha256:");
+    for (size_t i = 0; i < sizeof r->inputs_digest && n + 2 < len; i++)
+        n += (size_t)snprintf(out + n, len - n, "%02x", r->inputs_digest[i]);
+}
+
+int runjob_execute(runjob_t *job, const char *who)
+{
+    runopts_t *o = job->opts;
+    int e = engine_run(&o->eng, &job->result);
+    job->ran = true;
+    char err[512];
+    if (job->log) {
+        int le = csvlog_close(job->log, err, sizeof err);
+        job->log = NULL;
+        if (le)
+            fprintf(stderr, "%s: %s\n", who, err);
+    }
+    if (e) {
+        fprintf(stderr, "%s: %s\n", who,
+                job->result.fatal_msg[0] ? job->result.fatal_msg : strerror(e));
+        return EXIT_CANNOT_RUN;
+    }
+    char digest[80];
+    hex_digest(&job->result, digest, sizeof digest);
+    json_t *config = runopts_config_json(o);
+    result_input_t in = {
+        .config = config,
+        .stats = &job->result.stats,
+        .started_wall_ns = job->result.started_wall_ns,
+        .duration_ns = job->result.duration_ns,
+        .inputs_digest = job->result.inputs_digest_valid ? digest : NULL,
+        .slas = o->slas,
+        .num_slas = o->num_slas,
+        .interrupted = job->result.interrupted,
+    };
+    job->json = result_build(&in);
+    json_decref(config);
+    if (!job->json) {
+        fprintf(stderr, "%s: out of memory building the result\n", who);
+        return EXIT_CANNOT_RUN;
+    }
+    if (job->out_path && result_write_file(job->json, job->out_path, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", who, err);
+        return EXIT_CANNOT_RUN;
+    }
+    return json_is_true(json_object_get(job->json, "sla_pass")) ? EXIT_OK : EXIT_SLA_FAILED;
+}
+
+void runjob_print_summary(const runjob_t *job, FILE *f)
+{
+    if (!job->json)
+        return;
+    bool color = !job->opts->no_color && isatty(fileno(f));
+    console_print_summary(f, job->json, color);
+}
+
+void runjob_close(runjob_t *job)
+{
+    char err[256];
+    if (job->log)
+        csvlog_close(job->log, err, sizeof err);
+    if (job->ran)
+        engine_result_close(&job->result);
+    json_decref(job->json);
+    inputs_free(job->inputs);
+    free(job->body);
+    memset(job, 0, sizeof *job);
+}

@@ -1,0 +1,43 @@
+/* runcommon — one prepared and executed load run, shared by `run` and `ab`:
+ * files opened and inputs read before the clock starts, the engine run, the
+ * result JSON written, the summary printed, signals turned into a clean stop. */
+#ifndef TAILGATE_CLI_RUNCOMMON_H
+#define TAILGATE_CLI_RUNCOMMON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#include "cli/runopts.h"
+#include "load/engine.h"
+
+typedef struct {
+    runopts_t *opts;
+    inputs_t *inputs;
+    char *body;
+    csvlog_t *log;
+    const char *log_path;
+    const char *out_path;
+    engine_result_t result;
+    json_t *json; /* the result JSON after execute */
+    bool ran;
+} runjob_t;
+
+/* Parses the URL, reads --inputs/--body, opens the CSV log. Returns EXIT_OK,
+ * or EXIT_USAGE / EXIT_CANNOT_RUN with err filled. */
+int runjob_prepare(runjob_t *job, runopts_t *o, const char *log_path, const char *out_path,
+                   const char *who, char *err, size_t errlen);
+/* Runs the engine, writes the CSV and --out JSON. Returns EXIT_OK or
+ * EXIT_SLA_FAILED (by the SLAs), or EXIT_CANNOT_RUN after printing why. */
+int runjob_execute(runjob_t *job, const char *who);
+void runjob_print_summary(const runjob_t *job, FILE *f);
+void runjob_close(runjob_t *job);
+
+/* SIGINT/SIGTERM -> engine_stop; the signal is remembered for the exit code. */
+void runcommon_install_signals(void);
+int runcommon_signal_seen(void);
+
+/* Reads a whole file (for --body). Returns 0 or an errno value. */
+int runcommon_read_file(const char *path, char **data, size_t *len);
+
+#endif

@@ -1,0 +1,18 @@
+/* console — the human summary of a run, printed from its result JSON so a
+ * run's summary and a saved file's look the same. */
+#ifndef TAILGATE_OUT_CONSOLE_H
+#define TAILGATE_OUT_CONSOLE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+
+/* Prints counts, throughput, the percentile table (items, requests, service),
+ * errors by kind, status codes and SLA verdicts. color: ANSI colours. */
+void console_print_summary(FILE *f, const json_t *result, bool color);
+
+/* Reads a number from a result object by path ("latency_ms.item.p95");
+ * NaN when absent or null. */
+double console_get_number(const json_t *root, const char *path);
+
+#endif

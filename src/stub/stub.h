@@ -1,0 +1,74 @@
+/* stub — the stub inference server (DESIGN.md "tailgate stub").
+ *
+ * POST <path> {"model": M, "inputs": [...]} answers {"model": M, "outputs":
+ * [...]}, one output per input, each a deterministic function of its input
+ * alone. GET /healthz and GET /stats are always served. A latency model
+ * (delay, per-item cost, jitter, workers + FIFO queue, error rate, stalls)
+ * decides when each answer is sent; delays are loop timers, never sleeps.
+ *
+ * stub_start binds and runs the server on its own thread(s) (one SO_REUSEPORT
+ * listener and event loop per thread); the caller's thread is free. The
+ * library never prints: failures come back as an errno value plus words in
+ * the caller's err buffer. */
+#ifndef TAILGATE_STUB_STUB_H
+#define TAILGATE_STUB_STUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    STUB_JITTER_NONE,
+    STUB_JITTER_UNIFORM,   /* uniform in [0, scale) */
+    STUB_JITTER_EXP,       /* exponential with mean scale */
+    STUB_JITTER_LOGNORMAL, /* lognormal with median scale, sigma 1 */
+} stub_jitter_t;
+
+typedef struct {
+    char host[256];         /* numeric address or name; "" = 0.0.0.0 */
+    uint16_t port;          /* 0 = ephemeral (read it back with stub_port) */
+    char path[256];         /* inference path, default "/v1/infer" */
+    unsigned threads;       /* >= 1 */
+    uint64_t delay_ns;      /* per request */
+    uint64_t per_item_ns;   /* per input */
+    stub_jitter_t jitter;   /* added to delay + per_item * n */
+    uint64_t jitter_scale_ns;
+    uint64_t seed;          /* PRNG seed for jitter and errors */
+    uint64_t workers;       /* requests served at once; 0 = unlimited */
+    uint64_t queue;         /* requests waiting for a worker beyond which 503 */
+    double error_rate;      /* 0..1, fraction answered 500 */
+    uint64_t stall_every_ns; /* 0 = never stall */
+    uint64_t stall_for_ns;
+    uint64_t max_body;        /* bytes; larger bodies get 413 */
+    uint64_t header_timeout_ns; /* whole request must arrive within this: 408 */
+    bool shuffle_outputs;     /* TEST-ONLY: reorder outputs of batches > 1 */
+} stub_config_t;
+
+typedef struct stub stub_t;
+
+/* Fills the defaults: 127.0.0.1:8000, /v1/infer, 1 thread, no delay, no
+ * jitter, seed 1, unlimited workers, queue 65536, max_body 8 MiB,
+ * header_timeout 10 s. */
+void stub_config_defaults(stub_config_t *cfg);
+
+/* Checks a configuration. Returns 0, or EINVAL with the option at fault named
+ * in err (e.g. "--threads (4) must not exceed --workers (2)"). */
+int stub_config_check(const stub_config_t *cfg, char *err, size_t errlen);
+
+/* Validates, binds, and starts the server threads. On success *out is the
+ * running server (release with stub_stop) and 0 is returned. Otherwise an
+ * errno value: EINVAL (bad configuration or address), EADDRINUSE (port
+ * taken), EACCES, ... with a description in err. */
+int stub_start(const stub_config_t *cfg, stub_t **out, char *err, size_t errlen);
+
+/* The bound port (useful when cfg->port was 0). */
+int stub_port(const stub_t *stub);
+
+/* The bound address as text for a URL: "127.0.0.1" or "[::1]". */
+const char *stub_host(const stub_t *stub);
+
+/* Stops accepting, lets in-flight requests finish (grace: delay + 1 s, at
+ * most 5 s), joins the threads and frees everything. NULL is fine. */
+void stub_stop(stub_t *stub);
+
+#endif
