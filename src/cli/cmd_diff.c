@@ -1,10 +1,120 @@
-/* PLACEHOLDER until the owning issue lands: replaced by the real command. */
+/* tailgate diff BASE.json OPT.json — compare two result files. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+
 #include "cli/cli.h"
+#include "out/result.h"
+#include "stats/compare.h"
+
+#define DIFF_MAX_SLAS 32
+
+static void diff_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: tailgate diff BASE.json OPT.json [-o comparison.json] [--sla EXPR ...]\n"
+            "\n"
+            "Compares two result files written by 'tailgate run --out': prints the headline\n"
+            "metrics side by side (metric | baseline | optimized | delta | delta %%) and judges\n"
+            "the SLAs on the second (optimized) run, re-evaluated from its histograms.\n"
+            "Warns on stderr when the two runs did not send identical inputs.\n"
+            "\n"
+            "options:\n"
+            "  -o, --out FILE   also write the comparison JSON to FILE (default: print only)\n"
+            "  --sla EXPR       SLA to judge, repeatable (default: %s); METRIC OP VALUE with\n"
+            "                   METRIC p50 p90 p95 p99 p99.9 max mean, request.<same>,\n"
+            "                   error_rate, rps, ips; OP <= < >= >; latency in us, ms or s\n"
+            "                   (bare number = ms), e.g. \"p95<=800ms\", \"error_rate<1%%\"\n"
+            "  -h, --help       this help\n"
+            "\n"
+            "Exit codes: 0 every SLA passed, 1 an SLA failed, 2 bad usage,\n"
+            "3 a file is unreadable or not a valid result.\n",
+            COMPARE_DEFAULT_SLA);
+}
+
 int cmd_diff(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fputs("tailgate diff: not built yet\n", stderr);
-    return EXIT_USAGE;
+    static const struct option longopts[] = {{"out", required_argument, NULL, 'o'},
+                                             {"sla", required_argument, NULL, 's'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    sla_t slas[DIFF_MAX_SLAS];
+    size_t nslas = 0;
+    const char *out_path = NULL;
+    char err[1024];
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            out_path = optarg;
+            break;
+        case 's':
+            if (nslas == DIFF_MAX_SLAS) {
+                fprintf(stderr, "tailgate diff: --sla: at most %d expressions\n", DIFF_MAX_SLAS);
+                return EXIT_USAGE;
+            }
+            if (sla_parse(optarg, &slas[nslas], err, sizeof err)) {
+                fprintf(stderr, "tailgate diff: --sla: %s\n", err);
+                return EXIT_USAGE;
+            }
+            nslas++;
+            break;
+        case 'h':
+            diff_usage(stdout);
+            return EXIT_OK;
+        case ':':
+            fprintf(stderr, "tailgate diff: option '%s' needs a value\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            fprintf(stderr, "tailgate diff: unknown option '%s' (see 'tailgate diff --help')\n",
+                    argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 2) {
+        fprintf(stderr, "tailgate diff: expected two result files, BASE.json and OPT.json "
+                        "(see 'tailgate diff --help')\n");
+        return EXIT_USAGE;
+    }
+    if (!nslas && sla_parse(COMPARE_DEFAULT_SLA, &slas[nslas++], err, sizeof err)) {
+        fprintf(stderr, "tailgate diff: %s\n", err); /* not reached: the default parses */
+        return EXIT_USAGE;
+    }
+    const char *base_path = argv[optind], *opt_path = argv[optind + 1];
+    json_t *base = NULL, *opt = NULL, *cmp = NULL;
+    int rc = EXIT_CANNOT_RUN;
+    if (compare_load_file(base_path, &base, err, sizeof err) ||
+        compare_load_file(opt_path, &opt, err, sizeof err) ||
+        compare_build(base, base_path, opt, opt_path, slas, nslas, &cmp, err, sizeof err)) {
+        fprintf(stderr, "tailgate diff: %s\n", err);
+        goto done;
+    }
+    if (!json_is_true(json_object_get(cmp, "inputs_identical"))) {
+        const char *db =
+            json_string_value(json_object_get(json_object_get(cmp, "baseline"), "inputs_digest"));
+        const char *dopt =
+            json_string_value(json_object_get(json_object_get(cmp, "optimized"), "inputs_digest"));
+        fprintf(stderr,
+                "\n"
+                "!!! WARNING: the two runs did NOT send identical inputs !!!\n"
+                "!!!   baseline  inputs_digest: %s\n"
+                "!!!   optimized inputs_digest: %s\n"
+                "!!! Latency and throughput differences may come from the inputs,\n"
+                "!!! not from the client change. Compare runs made with the same --inputs.\n\n",
+                db ? db : "(none recorded)", dopt ? dopt : "(none recorded)");
+    }
+    compare_print_table(stdout, cmp);
+    if (out_path && result_write_file(cmp, out_path, err, sizeof err)) {
+        fprintf(stderr, "tailgate diff: %s\n", err);
+        goto done;
+    }
+    rc = json_is_true(json_object_get(cmp, "sla_pass")) ? EXIT_OK : EXIT_SLA_FAILED;
+done:
+    json_decref(base);
+    json_decref(opt);
+    json_decref(cmp);
+    return rc;
 }

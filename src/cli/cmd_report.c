@@ -1,10 +1,192 @@
-/* PLACEHOLDER until the owning issue lands: replaced by the real command. */
+/* tailgate report RESULT.json... -o report.html — the self-contained HTML report. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
 #include "cli/cli.h"
+#include "out/report.h"
+#include "stats/sla.h"
+
+#define REPORT_MAX_SLAS 16
+
+static const char report_help[] =
+    "usage: tailgate report RESULT.json [RESULT2.json ...] -o report.html [options]\n"
+    "\n"
+    "Writes one self-contained HTML file (inline SVG charts and CSS, no scripts, no\n"
+    "external resources) from result files written by 'tailgate run --out':\n"
+    "latency by percentile (every run overlaid), p50/p95/p99 and throughput over\n"
+    "time, a summary table, errors by kind, SLA results and each run's configuration.\n"
+    "\n"
+    "options:\n"
+    "  -o, --out FILE          where to write the report (required; '-' = stdout)\n"
+    "  -c, --comparison FILE   a comparison from 'tailgate diff' or 'tailgate ab':\n"
+    "                          adds baseline vs optimized bars, deltas and the verdict\n"
+    "      --sla EXPR          judge every run against EXPR too and draw it (repeatable);\n"
+    "                          e.g. p95<=800ms, request.p99<2s, error_rate<1%, ips>=500\n"
+    "                          (a bare latency number is milliseconds)\n"
+    "  -t, --title TEXT        the report's title (default \"tailgate report\")\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "Runs are named after their files (baseline.json -> baseline).\n"
+    "Exit codes: 0 report written (SLA verdicts are in the report, not the exit code),\n"
+    "2 bad usage, 3 a file could not be read or is not a tailgate result, or the\n"
+    "report could not be written.\n";
+
+/* Reads a JSON file; on failure says which file and what is wrong. */
+static json_t *load_json(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    json_error_t je;
+    json_t *j = json_loadf(f, 0, &je);
+    fclose(f);
+    if (!j)
+        snprintf(err, errlen, "%s is not valid JSON: line %d, column %d: %s", path, je.line,
+                 je.column, je.text);
+    return j;
+}
+
+/* "runs/baseline.json" -> "baseline". */
+static void label_of(const char *path, char *buf, size_t len)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 5 && !strcmp(base + n - 5, ".json"))
+        n -= 5;
+    snprintf(buf, len, "%.*s", (int)n, base);
+}
+
 int cmd_report(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fputs("tailgate report: not built yet\n", stderr);
-    return EXIT_USAGE;
+    static const struct option longs[] = {
+        {"out", required_argument, NULL, 'o'}, {"comparison", required_argument, NULL, 'c'},
+        {"sla", required_argument, NULL, 's'}, {"title", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+    };
+    const char *out = NULL, *comparison_path = NULL;
+    sla_t slas[REPORT_MAX_SLAS];
+    report_opts_t opts = {.slas = slas};
+    char err[1024];
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":o:c:t:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            out = optarg;
+            break;
+        case 'c':
+            comparison_path = optarg;
+            break;
+        case 't':
+            opts.title = optarg;
+            break;
+        case 's':
+            if (opts.nslas == REPORT_MAX_SLAS) {
+                fprintf(stderr, "tailgate report: --sla: at most %d expressions\n",
+                        REPORT_MAX_SLAS);
+                return EXIT_USAGE;
+            }
+            if (sla_parse(optarg, &slas[opts.nslas], err, sizeof err)) {
+                fprintf(stderr, "tailgate report: --sla: %s\n", err);
+                return EXIT_USAGE;
+            }
+            opts.nslas++;
+            break;
+        case 'h':
+            fputs(report_help, stdout);
+            return EXIT_OK;
+        case ':':
+            fprintf(stderr,
+                    "tailgate report: option %s needs a value\n(see 'tailgate report "
+                    "--help')\n",
+                    argv[optind - 1]);
+            return EXIT_USAGE;
+        default:
+            fprintf(stderr,
+                    "tailgate report: unknown option '%s'\n(see 'tailgate report "
+                    "--help')\n",
+                    argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    size_t n = (size_t)(argc - optind);
+    if (!out) {
+        fprintf(stderr, "tailgate report: missing -o FILE (where to write the report, e.g. "
+                        "-o report.html)\n");
+        return EXIT_USAGE;
+    }
+    if (n == 0 && !comparison_path) {
+        fprintf(stderr, "tailgate report: no result files given (usage: tailgate report "
+                        "RESULT.json... -o report.html)\n");
+        return EXIT_USAGE;
+    }
+
+    int rc = EXIT_CANNOT_RUN;
+    json_t **results = calloc(n ? n : 1, sizeof *results);
+    char(*labels)[128] = calloc(n ? n : 1, sizeof *labels);
+    const char **label_ptrs = calloc(n ? n : 1, sizeof *label_ptrs);
+    json_t *comparison = NULL;
+    if (!results || !labels || !label_ptrs) {
+        fprintf(stderr, "tailgate report: out of memory\n");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *path = argv[optind + (int)i];
+        results[i] = load_json(path, err, sizeof err);
+        if (!results[i]) {
+            fprintf(stderr, "tailgate report: %s\n", err);
+            goto done;
+        }
+        if (report_check_result(results[i], err, sizeof err)) {
+            fprintf(stderr, "tailgate report: %s is not a tailgate result: %s\n", path, err);
+            goto done;
+        }
+        label_of(path, labels[i], sizeof labels[i]);
+        /* Two files with the same name from different folders stay apart. */
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(labels[k], labels[i])) {
+                char base[100];
+                snprintf(base, sizeof base, "%s", labels[i]);
+                snprintf(labels[i], sizeof labels[i], "%s (%zu)", base, i + 1);
+                break;
+            }
+        label_ptrs[i] = labels[i];
+    }
+    if (comparison_path) {
+        comparison = load_json(comparison_path, err, sizeof err);
+        if (!comparison) {
+            fprintf(stderr, "tailgate report: %s\n", err);
+            goto done;
+        }
+        if (report_check_comparison(comparison, err, sizeof err)) {
+            fprintf(stderr, "tailgate report: %s is not a tailgate comparison: %s\n",
+                    comparison_path, err);
+            goto done;
+        }
+    }
+    if (report_write(out, (const json_t *const *)results, label_ptrs, n, comparison, &opts, err,
+                     sizeof err)) {
+        fprintf(stderr, "tailgate report: %s\n", err);
+        goto done;
+    }
+    if (strcmp(out, "-"))
+        fprintf(stderr, "tailgate report: wrote %s\n", out);
+    rc = EXIT_OK;
+done:
+    for (size_t i = 0; results && i < n; i++)
+        json_decref(results[i]);
+    json_decref(comparison);
+    free(results);
+    free(labels);
+    free(label_ptrs);
+    return rc;
 }

@@ -1,10 +1,312 @@
-/* PLACEHOLDER until the owning issue lands: replaced by the real command. */
+/* tailgate stub — run the stub inference server until SIGINT/SIGTERM. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
 #include "cli/cli.h"
+#include "core/clock.h"
+#include "core/parse.h"
+#include "stub/stub.h"
+
+static const char stub_help[] =
+    "usage: tailgate stub [options]\n"
+    "\n"
+    "The stub inference server. POST PATH {\"model\": M, \"inputs\": [...]} answers\n"
+    "{\"model\": M, \"outputs\": [...]}, one output per input, each a deterministic\n"
+    "function of its input alone (the same alone or in any batch).\n"
+    "GET /healthz answers {\"status\":\"ok\"}; GET /stats answers JSON counters.\n"
+    "The first line on stdout is 'tailgate stub listening on http://HOST:PORT/PATH'.\n"
+    "\n"
+    "Listening:\n"
+    "  --listen HOST:PORT     address (default 127.0.0.1:8000; port 0 = any free port;\n"
+    "                         IPv6 as [::1]:8000)\n"
+    "  --path PATH            inference path (default /v1/infer)\n"
+    "  --threads T            server threads, each with its own SO_REUSEPORT listener and\n"
+    "                         event loop (default 1)\n"
+    "\n"
+    "Latency model (durations: 800ms, 1.5s, 1m, 250us; a bare number is milliseconds):\n"
+    "  --delay D              service time per request (default 0)\n"
+    "  --per-item D           added service time per input (default 0)\n"
+    "  --jitter KIND          none|uniform|exp|lognormal added to each service time\n"
+    "                         (uniform in [0,scale), exponential with mean scale,\n"
+    "                         lognormal with median scale and sigma 1; default none)\n"
+    "  --jitter-scale D       scale of the jitter\n"
+    "  --seed S               seed of the jitter and error PRNG (default 1)\n"
+    "  --workers W            requests served at once (0 = unlimited, the default);\n"
+    "                         the rest wait first-in first-out in the queue\n"
+    "  --queue Q              requests that may wait for a worker; beyond it: 503\n"
+    "                         (default 65536). With --threads T > 1, workers and queue\n"
+    "                         are split evenly between the threads (W must be >= T).\n"
+    "  --error-rate F         fraction of requests answered 500, after their service time\n"
+    "                         (0..1, default 0)\n"
+    "  --stall-every D        every D the whole server pauses ...\n"
+    "  --stall-for D          ... for D: responses due in a stall are held until it ends\n"
+    "\n"
+    "Limits:\n"
+    "  --max-body SIZE        largest request body (default 8MiB; larger: 413)\n"
+    "  --header-timeout D     a request must arrive whole within D of its first byte\n"
+    "                         (default 10s; slower: 408). Header section limit: 16 KiB\n"
+    "                         and 100 headers (431).\n"
+    "\n"
+    "Testing:\n"
+    "  --shuffle-outputs      TEST-ONLY, for testing tailgate's verification: reorders the\n"
+    "                         outputs of a batch of more than one, so batched answers differ\n"
+    "                         from single ones\n"
+    "\n"
+    "  -h, --help             this help\n"
+    "\n"
+    "SIGINT/SIGTERM: stop accepting, let in-flight requests finish (at most delay + 1s,\n"
+    "capped at 5s), exit 0. Exit codes: 0 stopped cleanly, 2 bad option, 3 cannot listen\n"
+    "(port taken).\n";
+
+enum {
+    OPT_LISTEN = 256,
+    OPT_PATH,
+    OPT_THREADS,
+    OPT_DELAY,
+    OPT_PER_ITEM,
+    OPT_JITTER,
+    OPT_JITTER_SCALE,
+    OPT_SEED,
+    OPT_WORKERS,
+    OPT_QUEUE,
+    OPT_ERROR_RATE,
+    OPT_STALL_EVERY,
+    OPT_STALL_FOR,
+    OPT_MAX_BODY,
+    OPT_HEADER_TIMEOUT,
+    OPT_SHUFFLE,
+};
+
+static const struct option stub_options[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"path", required_argument, NULL, OPT_PATH},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"delay", required_argument, NULL, OPT_DELAY},
+    {"per-item", required_argument, NULL, OPT_PER_ITEM},
+    {"jitter", required_argument, NULL, OPT_JITTER},
+    {"jitter-scale", required_argument, NULL, OPT_JITTER_SCALE},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"queue", required_argument, NULL, OPT_QUEUE},
+    {"error-rate", required_argument, NULL, OPT_ERROR_RATE},
+    {"stall-every", required_argument, NULL, OPT_STALL_EVERY},
+    {"stall-for", required_argument, NULL, OPT_STALL_FOR},
+    {"max-body", required_argument, NULL, OPT_MAX_BODY},
+    {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+    {"shuffle-outputs", no_argument, NULL, OPT_SHUFFLE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* "HOST:PORT", "[V6]:PORT", ":PORT" (all interfaces). Returns 0 or -1. */
+static int parse_listen(const char *text, stub_config_t *cfg, char *err, size_t errlen)
+{
+    const char *colon;
+    const char *host = text;
+    size_t host_len;
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || close[1] != ':') {
+            snprintf(err, errlen, "'%s' is not [IPV6]:PORT", text);
+            return -1;
+        }
+        host = text + 1;
+        host_len = (size_t)(close - host);
+        colon = close + 1;
+    } else {
+        colon = strrchr(text, ':');
+        if (!colon) {
+            snprintf(err, errlen, "'%s' is not HOST:PORT (e.g. 127.0.0.1:8000)", text);
+            return -1;
+        }
+        host_len = (size_t)(colon - text);
+    }
+    if (host_len >= sizeof cfg->host) {
+        snprintf(err, errlen, "host in '%s' is too long", text);
+        return -1;
+    }
+    uint64_t port;
+    char perr[200];
+    if (parse_u64(colon + 1, 0, 65535, &port, perr, sizeof perr)) {
+        snprintf(err, errlen, "bad port in '%s': %s", text, perr);
+        return -1;
+    }
+    memcpy(cfg->host, host, host_len);
+    cfg->host[host_len] = '\0';
+    if (host_len == 0 || !strcmp(cfg->host, "*"))
+        snprintf(cfg->host, sizeof cfg->host, "0.0.0.0");
+    cfg->port = (uint16_t)port;
+    return 0;
+}
+
+static int parse_jitter(const char *text, stub_jitter_t *out)
+{
+    static const char *names[] = {"none", "uniform", "exp", "lognormal"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(text, names[i])) {
+            *out = (stub_jitter_t)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* Returns 0, or -1 with the option and problem in err. */
+static int parse_option(int opt, const char *arg, stub_config_t *cfg, char *err, size_t errlen)
+{
+    char why[300] = "";
+    uint64_t u = 0;
+    int bad = 0;
+    switch (opt) {
+    case OPT_LISTEN:
+        bad = parse_listen(arg, cfg, why, sizeof why);
+        break;
+    case OPT_PATH:
+        if (arg[0] != '/' || strlen(arg) >= sizeof cfg->path || strpbrk(arg, " ?#")) {
+            snprintf(why, sizeof why, "'%s' must start with '/', hold no space, '?' or '#'", arg);
+            bad = -1;
+        } else {
+            snprintf(cfg->path, sizeof cfg->path, "%s", arg);
+        }
+        break;
+    case OPT_THREADS:
+        bad = parse_u64(arg, 1, 1024, &u, why, sizeof why);
+        cfg->threads = (unsigned)u;
+        break;
+    case OPT_DELAY:
+        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->delay_ns, why, sizeof why);
+        break;
+    case OPT_PER_ITEM:
+        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->per_item_ns, why, sizeof why);
+        break;
+    case OPT_JITTER:
+        bad = parse_jitter(arg, &cfg->jitter);
+        if (bad)
+            snprintf(why, sizeof why, "'%s' is not one of none, uniform, exp, lognormal", arg);
+        break;
+    case OPT_JITTER_SCALE:
+        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->jitter_scale_ns, why, sizeof why);
+        break;
+    case OPT_SEED:
+        bad = parse_u64(arg, 0, UINT64_MAX, &cfg->seed, why, sizeof why);
+        break;
+    case OPT_WORKERS:
+        bad = parse_u64(arg, 0, 1000000000, &cfg->workers, why, sizeof why);
+        break;
+    case OPT_QUEUE:
+        bad = parse_u64(arg, 0, 1000000000, &cfg->queue, why, sizeof why);
+        break;
+    case OPT_ERROR_RATE:
+        bad = parse_double(arg, 0, 1, &cfg->error_rate, why, sizeof why);
+        break;
+    case OPT_STALL_EVERY:
+        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->stall_every_ns, why, sizeof why);
+        break;
+    case OPT_STALL_FOR:
+        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->stall_for_ns, why, sizeof why);
+        break;
+    case OPT_MAX_BODY:
+        bad = parse_size(arg, &cfg->max_body, why, sizeof why);
+        break;
+    case OPT_HEADER_TIMEOUT:
+        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->header_timeout_ns, why, sizeof why);
+        break;
+    case OPT_SHUFFLE:
+        cfg->shuffle_outputs = true;
+        break;
+    default:
+        return 0;
+    }
+    if (bad) {
+        const char *name = "?";
+        for (const struct option *o = stub_options; o->name; o++)
+            if (o->val == opt)
+                name = o->name;
+        snprintf(err, errlen, "--%s: %s", name, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* More descriptors let more connections wait; say so when few are allowed. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl))
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 4096)
+        fprintf(stderr,
+                "tailgate stub: note: only %llu file descriptors allowed (ulimit -n); "
+                "at most about that many connections can be served at once\n",
+                (unsigned long long)rl.rlim_cur);
+}
+
 int cmd_stub(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fputs("tailgate stub: not built yet\n", stderr);
-    return EXIT_USAGE;
+    stub_config_t cfg;
+    stub_config_defaults(&cfg);
+    char err[512];
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":h", stub_options, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(stub_help, stdout);
+            return EXIT_OK;
+        }
+        if (opt == '?' || opt == ':') {
+            const char *what = argv[optind - 1];
+            fprintf(stderr, "tailgate stub: %s '%s'\n(see 'tailgate stub --help')\n",
+                    opt == ':' ? "missing value for option" : "unknown option", what);
+            return EXIT_USAGE;
+        }
+        if (parse_option(opt, optarg, &cfg, err, sizeof err)) {
+            fprintf(stderr, "tailgate stub: %s\n", err);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "tailgate stub: unexpected argument '%s' (the stub takes only options)\n",
+                argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (stub_config_check(&cfg, err, sizeof err)) {
+        fprintf(stderr, "tailgate stub: %s\n", err);
+        return EXIT_USAGE;
+    }
+    raise_nofile();
+
+    /* Signals are taken synchronously with sigwait: block them before the
+     * server threads exist so none of them ever receives one. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+    stub_t *stub;
+    int rc = stub_start(&cfg, &stub, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "tailgate stub: %s\n", err);
+        return rc == EINVAL ? EXIT_USAGE : EXIT_CANNOT_RUN;
+    }
+    printf("tailgate stub listening on http://%s:%d%s\n", stub_host(stub), stub_port(stub),
+           cfg.path);
+    fflush(stdout);
+    int sig = 0;
+    while (sigwait(&sigs, &sig) != 0) {
+    }
+    fprintf(stderr, "tailgate stub: %s received, finishing in-flight requests\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    stub_stop(stub);
+    return EXIT_OK;
 }

@@ -140,7 +140,8 @@ int runopts_parse(runopts_t *o, int argc, char **argv, const void *extra_long, s
     nlong = NUM_BASE;
     if (num_extra > 32)
         num_extra = 32;
-    memcpy(longs + nlong, extra_long, num_extra * sizeof(struct option));
+    if (num_extra)
+        memcpy(longs + nlong, extra_long, num_extra * sizeof(struct option));
     nlong += num_extra;
     memset(&longs[nlong], 0, sizeof longs[0]);
 

@@ -274,7 +274,9 @@ static int read_framing(struct framing *f, const http_header_t *headers, size_t 
 
 static bool keep_alive_of(const struct framing *f, int minor_version)
 {
-    if (f->conn_close)
+    /* RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means faulty
+     * framing; process it but close the connection afterwards. */
+    if (f->conn_close || (minor_version == 0 && f->te_seen))
         return false;
     return minor_version >= 1 || f->conn_keep_alive;
 }

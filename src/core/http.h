@@ -9,7 +9,9 @@
  *   HTTP_TOO_LARGE  (-3)  too many headers, or the header section is longer
  *                         than the caller's limit (answer 431)
  * Framing headers are interpreted for the caller (content_length, chunked,
- * keep_alive) so nobody scans headers twice. */
+ * keep_alive) so nobody scans headers twice.
+ * Lenient like picohttpparser: a bare LF ends a line as CRLF does, and empty
+ * lines before a request line are skipped (http.c lists every choice). */
 #ifndef TAILGATE_CORE_HTTP_H
 #define TAILGATE_CORE_HTTP_H
 

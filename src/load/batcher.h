@@ -12,7 +12,7 @@
 #define BATCHER_NEVER UINT64_MAX
 
 typedef struct {
-    unsigned cap;          /* batch size, >= 1 */
+    unsigned cap; /* batch size, >= 1 */
     uint64_t linger_ns;
     unsigned n;            /* items held */
     uint64_t first_seq;    /* caller's sequence number of the oldest item held */

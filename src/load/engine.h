@@ -18,6 +18,16 @@
 typedef enum { ARRIVAL_CONSTANT, ARRIVAL_POISSON } arrival_t;
 typedef enum { VALIDATE_NONE, VALIDATE_STATUS, VALIDATE_OUTPUTS } validate_t;
 
+/* A live progress sample, once per second while a run lasts. */
+typedef struct {
+    uint64_t elapsed_ns;    /* since the start (warmup included) */
+    uint64_t requests_done; /* finished so far (warmup included), ok or not */
+    uint64_t errors;
+    double rps; /* requests finished in the last interval, per second */
+} engine_progress_t;
+
+typedef void (*engine_progress_fn)(const engine_progress_t *p, void *arg);
+
 typedef struct {
     url_t url;
     /* load model: exactly one of concurrency > 0 (closed) or rate > 0 (open) */
@@ -31,33 +41,37 @@ typedef struct {
     uint64_t warmup_ns;
     uint64_t connections; /* 0 = unlimited */
     unsigned threads;
-    uint64_t timeout_ns;   /* per request, also bounds connect */
-    unsigned batch;        /* items per request, >= 1 */
-    uint64_t linger_ns;    /* longest an item waits for its batch */
+    uint64_t timeout_ns; /* per request, also bounds connect */
+    unsigned batch;      /* items per request, >= 1 */
+    uint64_t linger_ns;  /* longest an item waits for its batch */
     /* what to send */
-    const char *method;    /* "POST" default */
+    const char *method; /* "POST" default */
     const char *model;
-    const inputs_t *inputs;     /* items (generated or from --inputs); NULL with raw_body */
-    const char *raw_body;       /* --body contents, or NULL */
+    const inputs_t *inputs; /* items (generated or from --inputs); NULL with raw_body */
+    const char *raw_body;   /* --body contents, or NULL */
     size_t raw_body_len;
     const char *const *headers; /* "K: V" strings */
     size_t num_headers;
     validate_t validate;
     /* outputs */
-    csvlog_t *log;         /* NULL = no CSV; thread-safe block writes */
-    bool progress;         /* live line on stderr */
-    uint64_t grace_ns;     /* after a stop request: in-flight requests get this long */
+    csvlog_t *log; /* NULL = no CSV; thread-safe block writes */
+    bool progress; /* live progress once per second (see on_progress) */
+    /* Called from engine_run's thread (never a worker) once per second when
+     * progress is set. NULL: a default one-line "\r" progress on stderr. */
+    engine_progress_fn on_progress;
+    void *progress_arg;
+    uint64_t grace_ns; /* after a stop request: in-flight requests get this long */
 } engine_config_t;
 
 typedef struct {
-    runstats_t stats;         /* merged over threads */
-    uint64_t started_wall_ns; /* wall clock at measurement start */
-    uint64_t duration_ns;     /* measured span (after warmup) */
-    uint8_t inputs_digest[32];/* SHA-256 over the items sent, in send order */
-    bool inputs_digest_valid; /* false for --body runs */
-    bool interrupted;         /* stopped by engine_stop */
-    int fatal_errno;          /* nonzero: could not run at all */
-    char fatal_msg[256];      /* why, for a person */
+    runstats_t stats;          /* merged over threads */
+    uint64_t started_wall_ns;  /* wall clock at measurement start */
+    uint64_t duration_ns;      /* measured span (after warmup) */
+    uint8_t inputs_digest[32]; /* SHA-256 over the items sent, in send order */
+    bool inputs_digest_valid;  /* false for --body runs */
+    bool interrupted;          /* stopped by engine_stop */
+    int fatal_errno;           /* nonzero: could not run at all */
+    char fatal_msg[256];       /* why, for a person */
 } engine_result_t;
 
 /* Runs the test to its bound. Returns 0 when it ran (errors are counted in the

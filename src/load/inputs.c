@@ -15,10 +15,10 @@
 
 struct inputs {
     bool generated;
-    size_t count;    /* items in the file */
-    size_t max_len;  /* longest item text */
-    char *text;      /* all items back to back, no separators */
-    size_t *offset;  /* count + 1 offsets into text */
+    size_t count;   /* items in the file */
+    size_t max_len; /* longest item text */
+    char *text;     /* all items back to back, no separators */
+    size_t *offset; /* count + 1 offsets into text */
 };
 
 static bool line_blank(const char *s, size_t n)

@@ -16,17 +16,17 @@
 #include "load/inputs.h"
 
 typedef struct {
-    char *head;          /* header block without Content-Length and final CRLF */
+    char *head; /* header block without Content-Length and final CRLF */
     size_t head_len;
-    char *body_open;     /* {"model":NAME,"inputs":[ */
+    char *body_open; /* {"model":NAME,"inputs":[ */
     size_t body_open_len;
     const inputs_t *inputs; /* NULL: fixed request */
     unsigned batch;
-    bool head_request;   /* HEAD: the response has no body */
-    char *fixed;         /* whole request when it never changes (--body, GET) */
+    bool head_request; /* HEAD: the response has no body */
+    char *fixed;       /* whole request when it never changes (--body, GET) */
     size_t fixed_len;
-    size_t gap;          /* bytes reserved before the body */
-    size_t buf_size;     /* write buffer size a connection needs */
+    size_t gap;      /* bytes reserved before the body */
+    size_t buf_size; /* write buffer size a connection needs */
 } reqfmt_t;
 
 /* method: "POST" when NULL. model: JSON-encoded here. inputs NULL with

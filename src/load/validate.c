@@ -23,7 +23,7 @@ static bool is_hex(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* At '"'. On success *start/*len give the raw (still escaped) contents. */
+/* At '"'. On success *start and *len give the raw (still escaped) contents. */
 static bool scan_string(scan_t *s, const char **start, size_t *len)
 {
     s->p++;

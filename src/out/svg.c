@@ -121,8 +121,7 @@ double svg_y(const svg_axes_t *a, double y)
     return a->top + (1 - t) * a->height;
 }
 
-size_t svg_nice_ticks(double lo, double hi, int target, double *ticks, size_t max,
-                      double *nice_hi)
+size_t svg_nice_ticks(double lo, double hi, int target, double *ticks, size_t max, double *nice_hi)
 {
     if (!(hi > lo))
         hi = lo + 1;
@@ -215,8 +214,8 @@ void svg_text(FILE *f, double x, double y, const char *anchor, double size, bool
 
 void svg_rect(FILE *f, double x, double y, double w, double h, const char *fill)
 {
-    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n", x,
-            y, w > 0 ? w : 0, h > 0 ? h : 0, fill);
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>\n", x, y,
+            w > 0 ? w : 0, h > 0 ? h : 0, fill);
 }
 
 void svg_axes_draw(FILE *f, const svg_axes_t *a, const double *xticks, const char *const *xlabels,

@@ -32,8 +32,7 @@ double svg_y(const svg_axes_t *a, double y);
 /* Fills ticks[] with "nice" values (1, 2, 2.5, 5 x 10^k) covering [lo, hi]
  * with about target intervals; returns the count (<= max). *nice_hi is set to
  * the last tick (>= hi), the natural top of an axis. lo < hi required. */
-size_t svg_nice_ticks(double lo, double hi, int target, double *ticks, size_t max,
-                      double *nice_hi);
+size_t svg_nice_ticks(double lo, double hi, int target, double *ticks, size_t max, double *nice_hi);
 
 /* Formats a number for a tick or a table: 3 significant digits, no exponent,
  * thousands unseparated ("0.412", "41.2", "812", "12345"). Returns buf. */
@@ -74,8 +73,7 @@ typedef struct {
 } svg_legend_entry_t;
 
 /* A legend row starting at pixel (x, y), wrapping to new rows past max_x. */
-void svg_legend(FILE *f, double x, double y, double max_x, const svg_legend_entry_t *e,
-                size_t n);
+void svg_legend(FILE *f, double x, double y, double max_x, const svg_legend_entry_t *e, size_t n);
 
 /* A message centred in the plot area ("no successful requests"). */
 void svg_note(FILE *f, const svg_axes_t *a, const char *text);

@@ -81,8 +81,7 @@ static uint64_t clamp_value(const hist_t *h, uint64_t v)
 static bool params_valid(uint64_t lowest, uint64_t highest, int sig)
 {
     /* highest < 2^62 keeps every shift and the bucket arithmetic in range. */
-    return lowest >= 1 && highest / 2 >= lowest && highest < (1ull << 62) && sig >= 1 &&
-           sig <= 5;
+    return lowest >= 1 && highest / 2 >= lowest && highest < (1ull << 62) && sig >= 1 && sig <= 5;
 }
 
 int hist_new(hist_t **out, uint64_t lowest, uint64_t highest, int sig_digits)
@@ -247,17 +246,17 @@ json_t *hist_to_json(const hist_t *h)
     for (size_t i = 0; i < h->counts_len; i++) {
         if (!h->counts[i])
             continue;
-        if (json_array_append_new(buckets, json_pack("[I,I]", (json_int_t)i,
-                                                     (json_int_t)h->counts[i]))) {
+        if (json_array_append_new(buckets,
+                                  json_pack("[I,I]", (json_int_t)i, (json_int_t)h->counts[i]))) {
             json_decref(buckets);
             return NULL;
         }
     }
-    return json_pack("{s:I,s:I,s:i,s:s,s:I,s:I,s:I,s:o,s:o,s:o}", "lowest",
-                     (json_int_t)h->lowest, "highest", (json_int_t)h->highest, "sig_digits",
-                     h->sig_digits, "unit", "ns", "count", (json_int_t)h->count, "min",
-                     (json_int_t)h->min, "max", (json_int_t)h->max, "sum", u128_json(h->sum),
-                     "sum_sq", u128_json(h->sum_sq), "buckets", buckets);
+    return json_pack("{s:I,s:I,s:i,s:s,s:I,s:I,s:I,s:o,s:o,s:o}", "lowest", (json_int_t)h->lowest,
+                     "highest", (json_int_t)h->highest, "sig_digits", h->sig_digits, "unit", "ns",
+                     "count", (json_int_t)h->count, "min", (json_int_t)h->min, "max",
+                     (json_int_t)h->max, "sum", u128_json(h->sum), "sum_sq", u128_json(h->sum_sq),
+                     "buckets", buckets);
 }
 
 /* Reads a non-negative integer member. */
@@ -316,8 +315,7 @@ int hist_from_json(const json_t *j, hist_t **out, char *err, size_t errlen)
         snprintf(err, errlen,
                  "histogram: invalid parameters lowest=%llu highest=%llu sig_digits=%llu "
                  "(need lowest >= 1, highest >= 2*lowest, highest < 2^62, sig_digits 1..5)",
-                 (unsigned long long)lowest, (unsigned long long)highest,
-                 (unsigned long long)sig);
+                 (unsigned long long)lowest, (unsigned long long)highest, (unsigned long long)sig);
         return EINVAL;
     }
     if (count ? min > max : (min || max || sum || sum_sq)) {
@@ -354,8 +352,8 @@ int hist_from_json(const json_t *j, hist_t **out, char *err, size_t errlen)
             goto fail;
         }
         if (c <= 0 || (uint64_t)c > count - total) {
-            snprintf(err, errlen, "histogram: bucket %zu count %lld invalid or above total",
-                     k, (long long)c);
+            snprintf(err, errlen, "histogram: bucket %zu count %lld invalid or above total", k,
+                     (long long)c);
             goto fail;
         }
         if (!k)

@@ -30,14 +30,14 @@ typedef enum {
 typedef enum { SLA_LE, SLA_LT, SLA_GE, SLA_GT } sla_op_t;
 
 typedef struct {
-    char text[96];          /* the expression as given, surrounding whitespace trimmed */
-    char name[24];          /* canonical metric name: "p95", "request.p99", "error_rate" */
+    char text[96]; /* the expression as given, surrounding whitespace trimmed */
+    char name[32]; /* canonical metric name: "p95", "request.p99", "error_rate" */
     sla_metric_t metric;
-    double percentile;      /* SLA_LATENCY_PCT only: 0 < p <= 100 */
-    bool request_scope;     /* latency of requests rather than items */
+    double percentile;  /* SLA_LATENCY_PCT only: 0 < p <= 100 */
+    bool request_scope; /* latency of requests rather than items */
     sla_op_t op;
-    double threshold;       /* ms for latencies, % for error_rate, per second for rps/ips */
-    uint64_t threshold_ns;  /* latencies: the threshold exactly, in ns */
+    double threshold;      /* ms for latencies, % for error_rate, per second for rps/ips */
+    uint64_t threshold_ns; /* latencies: the threshold exactly, in ns */
 } sla_t;
 
 /* Parses one expression. Returns 0, or EINVAL with a message in err naming the

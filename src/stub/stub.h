@@ -25,23 +25,23 @@ typedef enum {
 } stub_jitter_t;
 
 typedef struct {
-    char host[256];         /* numeric address or name; "" = 0.0.0.0 */
-    uint16_t port;          /* 0 = ephemeral (read it back with stub_port) */
-    char path[256];         /* inference path, default "/v1/infer" */
-    unsigned threads;       /* >= 1 */
-    uint64_t delay_ns;      /* per request */
-    uint64_t per_item_ns;   /* per input */
-    stub_jitter_t jitter;   /* added to delay + per_item * n */
+    char host[256];       /* numeric address or name; "" = 0.0.0.0 */
+    uint16_t port;        /* 0 = ephemeral (read it back with stub_port) */
+    char path[256];       /* inference path, default "/v1/infer" */
+    unsigned threads;     /* >= 1 */
+    uint64_t delay_ns;    /* per request */
+    uint64_t per_item_ns; /* per input */
+    stub_jitter_t jitter; /* added to delay + per_item * n */
     uint64_t jitter_scale_ns;
-    uint64_t seed;          /* PRNG seed for jitter and errors */
-    uint64_t workers;       /* requests served at once; 0 = unlimited */
-    uint64_t queue;         /* requests waiting for a worker beyond which 503 */
-    double error_rate;      /* 0..1, fraction answered 500 */
+    uint64_t seed;           /* PRNG seed for jitter and errors */
+    uint64_t workers;        /* requests served at once; 0 = unlimited */
+    uint64_t queue;          /* requests waiting for a worker beyond which 503 */
+    double error_rate;       /* 0..1, fraction answered 500 */
     uint64_t stall_every_ns; /* 0 = never stall */
     uint64_t stall_for_ns;
-    uint64_t max_body;        /* bytes; larger bodies get 413 */
+    uint64_t max_body;          /* bytes; larger bodies get 413 */
     uint64_t header_timeout_ns; /* whole request must arrive within this: 408 */
-    bool shuffle_outputs;     /* TEST-ONLY: reorder outputs of batches > 1 */
+    bool shuffle_outputs;       /* TEST-ONLY: reorder outputs of batches > 1 */
 } stub_config_t;
 
 typedef struct stub stub_t;

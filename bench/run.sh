@@ -1,0 +1,616 @@
+#!/usr/bin/env bash
+# bench/run.sh — tailgate against its peers, in one run; writes docs/PERFORMANCE.md.
+#
+#   make bench                                  # defaults: BENCH_SECONDS=10 BENCH_RUNS=3
+#   BENCH_SECONDS=3 BENCH_RUNS=1 make bench     # quick smoke
+#
+# Sections (each tolerates a tailgate feature that is not built yet: its cells say
+# "n/a (not built)", the peers' numbers are always measured):
+#   A  client: tailgate run vs wrk, hey, ab, h2load against nginx `return 200`
+#      (req/s, client CPU per request) + strace syscalls per request, tailgate vs wrk
+#   B  client at 10,000 connections: peak RSS, tailgate vs wrk
+#   C  server: tailgate stub --delay 0 vs nginx, both driven by the same wrk POST
+#   D  server: tailgate stub --delay 1s holding 10,000 concurrent requests
+#   E  HTTPS (placeholder: section_e below)
+#
+# Numbers, not pass/fail: the script exits 0 whenever it could measure something.
+# Servers run on core BENCH_SERVER_CPU (0), clients on core BENCH_CLIENT_CPU (1).
+#
+# Environment (all optional):
+#   BENCH_SECONDS=10        length of each A/C measurement
+#   BENCH_RUNS=3            repetitions; tables quote the median, runs are interleaved
+#   BENCH_CONNS=50          connections / concurrency for A and C
+#   BENCH_C10K=10000        connections for B and D
+#   BENCH_C10K_SECONDS=5    length of B's runs
+#   BENCH_STUB_DELAY=1s     D's per-request delay
+#   BENCH_STRACE_SECONDS=2  length of the strace'd runs in A
+#   BENCH_OUT=docs/PERFORMANCE.md   where the report goes ("-" = stdout only)
+#   BENCH_SECTIONS=ABCDE    which sections to run
+#   BENCH_KEEP=1            keep the temp dir (raw outputs) for inspection
+#   TAILGATE=./tailgate     binary under test
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+BENCH_SECONDS=${BENCH_SECONDS:-10}
+BENCH_RUNS=${BENCH_RUNS:-3}
+BENCH_CONNS=${BENCH_CONNS:-50}
+BENCH_C10K=${BENCH_C10K:-10000}
+BENCH_C10K_SECONDS=${BENCH_C10K_SECONDS:-5}
+BENCH_STUB_DELAY=${BENCH_STUB_DELAY:-1s}
+BENCH_STRACE_SECONDS=${BENCH_STRACE_SECONDS:-2}
+BENCH_OUT=${BENCH_OUT:-docs/PERFORMANCE.md}
+BENCH_SECTIONS=${BENCH_SECTIONS:-ABCDE}
+SCPU=${BENCH_SERVER_CPU:-0}
+CCPU=${BENCH_CLIENT_CPU:-1}
+TG=${TAILGATE:-./tailgate}
+[[ $TG == */* ]] || TG=./$TG
+export LC_ALL=C
+
+COMMAND_LINE="BENCH_SECONDS=$BENCH_SECONDS BENCH_RUNS=$BENCH_RUNS make bench"
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 3; }
+
+# ---------------------------------------------------------------- packages
+# Install what is missing, non-interactively; never fails the script (a missing
+# peer just shows up as "n/a (tool missing)").
+APT_UPDATED=0
+need() { # need COMMAND PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    log "installing $2 (for $1)"
+    local apt=(apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "$2")
+    if ! DEBIAN_FRONTEND=noninteractive timeout 600 "${apt[@]}" >/dev/null 2>&1; then
+        if [[ $APT_UPDATED == 0 ]]; then
+            APT_UPDATED=1
+            DEBIAN_FRONTEND=noninteractive timeout 600 apt-get -o DPkg::Lock::Timeout=300 update -q >/dev/null 2>&1 || true
+            DEBIAN_FRONTEND=noninteractive timeout 600 "${apt[@]}" >/dev/null 2>&1 || true
+        fi
+    fi
+    command -v "$1" >/dev/null 2>&1 || log "warning: $1 unavailable ($2 did not install)"
+}
+[[ -x /usr/bin/time ]] || need /usr/bin/time time
+need taskset util-linux
+need python3 python3-minimal
+need curl curl
+need nginx nginx-light
+need wrk wrk
+need hey hey
+need ab apache2-utils
+need h2load nghttp2-client
+need strace strace
+for c in /usr/bin/time taskset python3 nginx wrk; do
+    command -v "$c" >/dev/null 2>&1 || die "$c is required and could not be installed"
+done
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# ---------------------------------------------------------------- temp dir, cleanup
+TMP=$(mktemp -d /tmp/tailgate-bench.XXXXXX)
+RES=$TMP/results.tsv # section  name  run  key  value
+: >"$RES"
+PIDS=()
+SYSCTL_RESTORE=()
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    local p
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    sleep 0.3
+    for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    for p in "${SYSCTL_RESTORE[@]}"; do sysctl -q -w "$p" >/dev/null 2>&1 || true; done
+    if [[ ${BENCH_KEEP:-0} == 1 ]]; then log "raw outputs kept in $TMP"; else rm -rf "$TMP"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- limits
+# 10,000 connections: each side needs >10k descriptors, the listen queue must hold a
+# burst of 10k SYNs.
+ulimit -Hn 1048576 2>/dev/null || true
+ulimit -Sn 1048576 2>/dev/null || ulimit -Sn "$(ulimit -Hn)" || true
+raise_sysctl() { # raise_sysctl KEY MIN  (restored on exit)
+    local cur
+    cur=$(sysctl -n "$1" 2>/dev/null) || return 0
+    if ((cur < $2)) && sysctl -q -w "$1=$2" >/dev/null 2>&1; then SYSCTL_RESTORE+=("$1=$cur"); fi
+}
+raise_sysctl net.core.somaxconn 65535
+raise_sysctl net.ipv4.tcp_max_syn_backlog 65535
+CLK_TCK=$(getconf CLK_TCK)
+NOFILE=$(ulimit -Sn)
+((NOFILE > 65536)) && NOFILE=65536
+((NOFILE >= BENCH_C10K + 100)) || log "warning: open-file limit $NOFILE is below $BENCH_C10K connections"
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+wait_http() { # wait_http URL SECONDS
+    local i
+    for ((i = 0; i < $2 * 20; i++)); do
+        curl -s -o /dev/null -m 1 "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# utime+stime of a whole process (all threads), in clock ticks
+proc_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+proc_hwm_kib() { awk '/^VmHWM:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+rec() { # rec SECTION NAME RUN KEY VALUE
+    printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RES"
+}
+rec_na() { # rec_na SECTION NAME RUN REASON
+    rec "$1" "$2" "$3" na "$4"
+}
+
+# ---------------------------------------------------------------- fixtures
+BODY=$TMP/body.json
+printf '%s' '{"model":"m","inputs":["hello"]}' >"$BODY"
+cat >"$TMP/post.lua" <<'EOF'
+wrk.method = "POST"
+wrk.body = '{"model":"m","inputs":["hello"]}'
+wrk.headers["Content-Type"] = "application/json"
+EOF
+
+# ---------------------------------------------------------------- tailgate feature probes
+tg_has() { # tg_has CMD OPTION...: the subcommand is built and its --help names every OPTION
+    local help o
+    [[ -x $TG ]] || return 1
+    help=$(timeout 5 "$TG" "$1" --help 2>&1) || return 1
+    shift
+    for o in "$@"; do grep -q -- "$o" <<<"$help" || return 1; done
+    return 0
+}
+tg_threads_opt() { if tg_has "$1" --threads; then echo "--threads 1"; fi; }
+
+# ---------------------------------------------------------------- nginx
+NGX_DIR=$TMP/nginx
+NGX_PORT=$(free_port)
+NGX_MASTER=
+NGX_WORKER=
+start_nginx() {
+    mkdir -p "$NGX_DIR"
+    cat >"$NGX_DIR/nginx.conf" <<EOF
+worker_processes 1;
+worker_rlimit_nofile $NOFILE;
+daemon off;
+pid $NGX_DIR/nginx.pid;
+error_log $NGX_DIR/error.log warn;
+events { worker_connections 20000; use epoll; multi_accept on; }
+http {
+  access_log off;
+  client_body_temp_path $NGX_DIR/body;
+  proxy_temp_path $NGX_DIR/proxy;
+  fastcgi_temp_path $NGX_DIR/fastcgi;
+  uwsgi_temp_path $NGX_DIR/uwsgi;
+  scgi_temp_path $NGX_DIR/scgi;
+  keepalive_requests 1000000000;
+  keepalive_timeout 300s;
+  server {
+    listen 127.0.0.1:$NGX_PORT backlog=65535;
+    location / { return 200; }
+    location = /json { default_type application/json; return 200 '{"model":"m","outputs":["x"]}'; }
+  }
+}
+EOF
+    taskset -c "$SCPU" nginx -p "$NGX_DIR" -c "$NGX_DIR/nginx.conf" -e "$NGX_DIR/error.log" &
+    NGX_MASTER=$!
+    PIDS+=("$NGX_MASTER")
+    wait_http "http://127.0.0.1:$NGX_PORT/" 10 || die "nginx did not start: $(cat "$NGX_DIR/error.log" 2>/dev/null)"
+    NGX_WORKER=$(pgrep -P "$NGX_MASTER" | head -1)
+    [[ -n $NGX_WORKER ]] || die "nginx worker not found"
+    log "nginx on 127.0.0.1:$NGX_PORT (master $NGX_MASTER, worker $NGX_WORKER, core $SCPU)"
+}
+
+# ---------------------------------------------------------------- one client run
+# client SECTION NAME RUN KIND TIMEOUT CMD...
+# Runs CMD on the client core under /usr/bin/time; parses requests, errors, req/s
+# according to KIND (wrk|hey|ab|h2load|tailgate); records cpu_us (client user+sys
+# per request), rss_kib, and the nginx worker's CPU share while it ran.
+client() {
+    local sec=$1 name=$2 run=$3 kind=$4 tmo=$5
+    shift 5
+    local out=$TMP/$sec-$name-$run.out tf=$TMP/$sec-$name-$run.time rc=0
+    local t0=0 t1=0 w0 w1
+    [[ -n $NGX_WORKER ]] && t0=$(proc_ticks "$NGX_WORKER")
+    w0=$(date +%s.%N)
+    taskset -c "$CCPU" /usr/bin/time -f '%e %U %S %M' -o "$tf" \
+        timeout -k 5 "$tmo" "$@" >"$out" 2>&1 </dev/null || rc=$?
+    w1=$(date +%s.%N)
+    [[ -n $NGX_WORKER ]] && t1=$(proc_ticks "$NGX_WORKER")
+    local req="" err="" rps=""
+    case $kind in
+    wrk)
+        req=$(awk '/requests in/{print $1}' "$out")
+        rps=$(awk '/^Requests\/sec:/{print $2}' "$out")
+        err=$(awk '/Non-2xx/{n+=$NF} /Socket errors/{gsub(",","");n+=$4+$6+$8+$10} END{print n+0}' "$out")
+        ;;
+    hey)
+        req=$(awk '/responses$/{n+=$2} END{print n+0}' "$out")
+        rps=$(awk '/Requests\/sec:/{print $2}' "$out")
+        err=$(awk '/^\s*\[[0-9]+\]/{if($1!="[200]")n+=$2} /^Error distribution/{e=1;next} e&&/\[[0-9]+\]/{n+=substr($1,2)+0} END{print n+0}' "$out")
+        ;;
+    ab)
+        req=$(awk '/^Complete requests:/{print $3}' "$out")
+        rps=$(awk '/^Requests per second:/{print $4}' "$out")
+        err=$(awk '/^Failed requests:/{n+=$3} /^Non-2xx responses:/{n+=$3} END{print n+0}' "$out")
+        ;;
+    h2load)
+        req=$(awk '/^requests:/{print $8}' "$out")
+        rps=$(awk '/^finished in/{print $4}' "$out")
+        err=$(awk '/^requests:/{print $12+$14+$16}' "$out")
+        ;;
+    tailgate)
+        read -r req err rps < <(python3 - "$TMP/$sec-$name-$run.json" <<'EOF' || true
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    r = d["requests"]
+    print(r["total"], r["errors"], d["throughput"]["requests_per_s"])
+except Exception:
+    print("", "", "")
+EOF
+        )
+        ;;
+    esac
+    if [[ -z $req || -z $rps || $req == 0 ]]; then
+        log "  $name run $run: no result (rc=$rc); tail of output:"
+        tail -5 "$out" | sed 's/^/      /' >&2
+        rec_na "$sec" "$name" "$run" "failed (rc=$rc)"
+        return 0
+    fi
+    local u="" s="" m=""
+    read -r _ u s m < <(grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$tf" | tail -1) || true
+    u=${u:-0} s=${s:-0} m=${m:-0}
+    local cpu_us srv_pct
+    cpu_us=$(awk -v u="$u" -v s="$s" -v n="$req" 'BEGIN{printf "%.3f", (u+s)*1e6/n}')
+    srv_pct=$(awk -v a="$t0" -v b="$t1" -v w0="$w0" -v w1="$w1" -v hz="$CLK_TCK" 'BEGIN{printf "%.0f", (b-a)/hz/(w1-w0)*100}')
+    rec "$sec" "$name" "$run" rps "$rps"
+    rec "$sec" "$name" "$run" requests "$req"
+    rec "$sec" "$name" "$run" errors "${err:-0}"
+    rec "$sec" "$name" "$run" cpu_us "$cpu_us"
+    rec "$sec" "$name" "$run" cpu_s "$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')"
+    rec "$sec" "$name" "$run" rss_kib "$m"
+    rec "$sec" "$name" "$run" server_pct "$srv_pct"
+    log "  $name run $run: $rps req/s, $req requests, ${err:-0} errors, $cpu_us µs CPU/req, RSS $((m / 1024)) MiB, nginx core ${srv_pct}%"
+}
+
+# ---------------------------------------------------------------- A: client
+section_a() {
+    local url=http://127.0.0.1:$NGX_PORT/ S=$BENCH_SECONDS C=$BENCH_CONNS tmo=$((BENCH_SECONDS + 30)) r
+    log "A: clients vs nginx return 200 — $C connections, ${S}s, $BENCH_RUNS runs"
+    local tg_ok=0 tg_log=0 th=""
+    tg_has run --concurrency --connections --duration --validate --body --out && tg_ok=1
+    tg_has run --log && tg_log=1
+    th=$(tg_threads_opt run)
+    for ((r = 1; r <= BENCH_RUNS; r++)); do
+        if ((tg_ok)); then
+            # shellcheck disable=SC2086
+            client A tailgate "$r" tailgate "$tmo" "$TG" run "$url" --concurrency "$C" --connections "$C" \
+                --duration "${S}s" --validate status --body "$BODY" --header 'Content-Type:application/json' \
+                $th --out "$TMP/A-tailgate-$r.json" --quiet
+        else rec_na A tailgate "$r" "n/a (not built)"; fi
+        if ((tg_ok && tg_log)); then
+            # shellcheck disable=SC2086
+            client A tailgate_log "$r" tailgate "$tmo" "$TG" run "$url" --concurrency "$C" --connections "$C" \
+                --duration "${S}s" --validate status --body "$BODY" --header 'Content-Type:application/json' \
+                $th --out "$TMP/A-tailgate_log-$r.json" --log "$TMP/A-log-$r.csv" --quiet
+            rm -f "$TMP/A-log-$r.csv"
+        else rec_na A tailgate_log "$r" "n/a (not built)"; fi
+        client A wrk "$r" wrk "$tmo" wrk -t1 -c"$C" -d"${S}s" -s "$TMP/post.lua" "$url"
+        if have hey; then
+            client A hey "$r" hey "$tmo" hey -c "$C" -z "${S}s" -m POST -D "$BODY" -T application/json "$url"
+        else rec_na A hey "$r" "n/a (tool missing)"; fi
+        if have ab; then
+            client A ab "$r" ab "$tmo" ab -k -q -c "$C" -t "$S" -n 10000000 -p "$BODY" -T application/json "$url"
+        else rec_na A ab "$r" "n/a (tool missing)"; fi
+        if have h2load; then
+            client A h2load "$r" h2load "$tmo" h2load --h1 -t1 -c"$C" -D "$S" -d "$BODY" \
+                -H 'Content-Type: application/json' "$url"
+        else rec_na A h2load "$r" "n/a (tool missing)"; fi
+    done
+
+    # syscalls per request: strace -c -f of a short run, tailgate vs wrk
+    local T=$BENCH_STRACE_SECONDS
+    log "A: strace -c -f, ${T}s each"
+    if have strace; then
+        strace_run wrk "$tmo" wrk -t1 -c"$C" -d"${T}s" -s "$TMP/post.lua" "$url"
+        if ((tg_ok)); then
+            # shellcheck disable=SC2086
+            strace_run tailgate "$tmo" "$TG" run "$url" --concurrency "$C" --connections "$C" \
+                --duration "${T}s" --validate status --body "$BODY" --header 'Content-Type:application/json' \
+                $th --out "$TMP/strace-tailgate.json" --quiet
+        else rec_na S tailgate 1 "n/a (not built)"; fi
+    else
+        rec_na S wrk 1 "n/a (strace missing)"
+    fi
+}
+
+strace_run() { # strace_run NAME TIMEOUT CMD...
+    local name=$1 tmo=$2
+    shift 2
+    local out=$TMP/strace-$name.out sf=$TMP/strace-$name.txt rc=0
+    taskset -c "$CCPU" timeout -k 5 "$tmo" strace -c -f -o "$sf" "$@" >"$out" 2>&1 </dev/null || rc=$?
+    local req=""
+    if [[ $name == wrk ]]; then
+        req=$(awk '/requests in/{print $1}' "$out")
+    else
+        req=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["requests"]["total"])' \
+            "$TMP/strace-$name.json" 2>/dev/null || true)
+    fi
+    if [[ -z $req || $req == 0 || ! -s $sf ]]; then
+        rec_na S "$name" 1 "failed (rc=$rc)"
+        return 0
+    fi
+    rec S "$name" 1 requests "$req"
+    # strace -c table: % time, seconds, usecs/call, calls, [errors], syscall
+    awk '/^-/{t=1;next} t && NF>=5 && $NF!="total"{print $NF"\t"$4}' "$sf" |
+        while IFS=$'\t' read -r sc calls; do rec S "$name" 1 "sc:$sc" "$calls"; done
+    log "  strace $name: $req requests"
+}
+
+# ---------------------------------------------------------------- B: 10k client connections
+section_b() {
+    local url=http://127.0.0.1:$NGX_PORT/ N=$BENCH_C10K S=$BENCH_C10K_SECONDS tmo=$((BENCH_C10K_SECONDS + 60)) th
+    log "B: $N connections for ${S}s — peak RSS"
+    if tg_has run --concurrency --connections --duration --body --out; then
+        th=$(tg_threads_opt run)
+        # shellcheck disable=SC2086
+        client B tailgate 1 tailgate "$tmo" "$TG" run "$url" --concurrency "$N" --connections "$N" \
+            --duration "${S}s" --validate status --body "$BODY" --header 'Content-Type:application/json' \
+            $th --out "$TMP/B-tailgate-1.json" --quiet
+    else rec_na B tailgate 1 "n/a (not built)"; fi
+    client B wrk 1 wrk "$tmo" wrk -t1 -c"$N" -d"${S}s" -s "$TMP/post.lua" "$url"
+}
+
+# ---------------------------------------------------------------- stub helpers
+STUB_PID=
+start_stub() { # start_stub PORT ARGS...
+    local port=$1
+    shift
+    taskset -c "$SCPU" "$TG" stub --listen "127.0.0.1:$port" "$@" >"$TMP/stub-$port.log" 2>&1 </dev/null &
+    STUB_PID=$!
+    PIDS+=("$STUB_PID")
+    if ! wait_http "http://127.0.0.1:$port/healthz" 10; then
+        log "  stub did not answer /healthz: $(tail -3 "$TMP/stub-$port.log")"
+        stop_stub
+        return 1
+    fi
+}
+stop_stub() {
+    [[ -n $STUB_PID ]] || return 0
+    kill -TERM "$STUB_PID" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 50; i++)); do kill -0 "$STUB_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$STUB_PID" 2>/dev/null || true
+    wait "$STUB_PID" 2>/dev/null || true
+    STUB_PID=
+}
+
+# server run: wrk POST from the client core, server CPU from /proc/PID/stat
+server_run() { # server_run NAME RUN PID URL
+    local name=$1 run=$2 pid=$3 url=$4 rc=0
+    local out=$TMP/C-$name-$run.out
+    local a b w0 w1
+    a=$(proc_ticks "$pid")
+    w0=$(date +%s.%N)
+    taskset -c "$CCPU" timeout -k 5 $((BENCH_SECONDS + 30)) \
+        wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" -s "$TMP/post.lua" "$url" >"$out" 2>&1 </dev/null || rc=$?
+    w1=$(date +%s.%N)
+    b=$(proc_ticks "$pid")
+    local req rps err
+    req=$(awk '/requests in/{print $1}' "$out")
+    rps=$(awk '/^Requests\/sec:/{print $2}' "$out")
+    err=$(awk '/Non-2xx/{n+=$NF} /Socket errors/{gsub(",","");n+=$4+$6+$8+$10} END{print n+0}' "$out")
+    if [[ -z $req || -z $rps || $req == 0 ]]; then
+        rec_na C "$name" "$run" "failed (rc=$rc)"
+        return 0
+    fi
+    local us pct
+    us=$(awk -v a="$a" -v b="$b" -v hz="$CLK_TCK" -v n="$req" 'BEGIN{printf "%.3f", (b-a)/hz*1e6/n}')
+    pct=$(awk -v a="$a" -v b="$b" -v hz="$CLK_TCK" -v w0="$w0" -v w1="$w1" 'BEGIN{printf "%.0f", (b-a)/hz/(w1-w0)*100}')
+    rec C "$name" "$run" rps "$rps"
+    rec C "$name" "$run" requests "$req"
+    rec C "$name" "$run" errors "$err"
+    rec C "$name" "$run" cpu_us "$us"
+    rec C "$name" "$run" server_pct "$pct"
+    rec C "$name" "$run" rss_kib "$(proc_hwm_kib "$pid")"
+    log "  $name run $run: $rps req/s, $err errors, server $us µs CPU/req, server core ${pct}%"
+}
+
+# ---------------------------------------------------------------- C: stub vs nginx
+section_c() {
+    log "C: servers under wrk -t1 -c$BENCH_CONNS POST, ${BENCH_SECONDS}s, $BENCH_RUNS runs"
+    local port stub_ok=0 th="" r
+    port=$(free_port)
+    if tg_has stub --listen --delay; then
+        th=$(tg_threads_opt stub)
+        # shellcheck disable=SC2086
+        if start_stub "$port" --delay 0 $th; then
+            stub_ok=1
+            curl -s -m 2 -X POST -H 'Content-Type: application/json' --data-binary "@$BODY" \
+                "http://127.0.0.1:$port/v1/infer" >"$TMP/C-stub-sample.txt" 2>/dev/null || true
+        fi
+    fi
+    for ((r = 1; r <= BENCH_RUNS; r++)); do
+        if ((stub_ok)); then
+            server_run stub "$r" "$STUB_PID" "http://127.0.0.1:$port/v1/infer"
+        else rec_na C stub "$r" "n/a (not built)"; fi
+        server_run nginx "$r" "$NGX_WORKER" "http://127.0.0.1:$NGX_PORT/"
+        server_run nginx_json "$r" "$NGX_WORKER" "http://127.0.0.1:$NGX_PORT/json"
+    done
+    stop_stub
+}
+
+# ---------------------------------------------------------------- D: 10k held requests
+# Python asyncio driver: open N connections, then put one request on each at once, and
+# wait for every answer. Independent of tailgate run, so section D works with the stub alone.
+c10k_py() {
+    cat >"$TMP/c10k.py" <<'EOF'
+import asyncio, json, sys, time
+host, port, n, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+body = b'{"model":"m","inputs":["hello"]}'
+req = (b"POST " + path.encode() + b" HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+       b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+async def conn():
+    for attempt in range(5):
+        try:
+            return await asyncio.open_connection(host, port)
+        except OSError:
+            await asyncio.sleep(0.2 * (attempt + 1))
+    return None
+
+async def one(rw):
+    r, w = rw
+    t0 = time.monotonic()
+    w.write(req)
+    try:
+        head = await r.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        cl = 0
+        for line in head.split(b"\r\n")[1:]:
+            k, _, v = line.partition(b":")
+            if k.strip().lower() == b"content-length":
+                cl = int(v)
+        await r.readexactly(cl)
+        return status, time.monotonic() - t0, time.monotonic()
+    except Exception:
+        return 0, time.monotonic() - t0, time.monotonic()
+
+async def main():
+    tc = time.monotonic()
+    conns = []
+    for i in range(0, n, 1000):
+        conns += await asyncio.gather(*[conn() for _ in range(min(1000, n - i))])
+    ok_conns = [c for c in conns if c]
+    connect_s = time.monotonic() - tc
+    t0 = time.monotonic()
+    res = await asyncio.wait_for(asyncio.gather(*[one(c) for c in ok_conns]), 120)
+    wall = max((x[2] for x in res), default=t0) - t0
+    lat = sorted(x[1] for x in res)
+    ok = sum(1 for x in res if 200 <= x[0] < 300)
+    print(json.dumps({"connected": len(ok_conns), "answered_2xx": ok, "wall_s": wall,
+                      "connect_s": connect_s, "min_s": lat[0] if lat else 0,
+                      "p50_s": lat[len(lat)//2] if lat else 0, "max_s": lat[-1] if lat else 0}))
+    for c in ok_conns:
+        c[1].close()
+
+asyncio.run(main())
+EOF
+}
+
+section_d() {
+    local N=$BENCH_C10K port out rc
+    log "D: stub --delay $BENCH_STUB_DELAY holding $N concurrent requests"
+    if ! tg_has stub --listen --delay; then
+        rec_na D stub_py 1 "n/a (not built)"
+        rec_na D stub_tg 1 "n/a (not built)"
+        return 0
+    fi
+    c10k_py
+    local th
+    th=$(tg_threads_opt stub)
+    # driver 1: python asyncio
+    port=$(free_port)
+    # shellcheck disable=SC2086
+    if start_stub "$port" --delay "$BENCH_STUB_DELAY" $th; then
+        out=$TMP/D-py.out rc=0
+        taskset -c "$CCPU" timeout -k 5 180 python3 "$TMP/c10k.py" 127.0.0.1 "$port" "$N" /v1/infer >"$out" 2>&1 </dev/null || rc=$?
+        rec D stub_py 1 rss_kib "$(proc_hwm_kib "$STUB_PID")"
+        stop_stub
+        if python3 -c 'import json,sys; json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])' "$out" 2>/dev/null; then
+            python3 - "$out" <<'EOF' >>"$RES"
+import json, sys
+d = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+for k, v in d.items():
+    print("D\tstub_py\t1\t%s\t%s" % (k, v))
+EOF
+            log "  python driver: $(tail -1 "$out")"
+        else
+            rec_na D stub_py 1 "driver failed (rc=$rc)"
+            log "  python driver failed: $(tail -3 "$out")"
+        fi
+    else rec_na D stub_py 1 "stub failed to start"; fi
+
+    # driver 2: tailgate run itself (closed loop, N in flight, N requests in total)
+    port=$(free_port)
+    if tg_has run --concurrency --connections --requests --out; then
+        # shellcheck disable=SC2086
+        if start_stub "$port" --delay "$BENCH_STUB_DELAY" $th; then
+            out=$TMP/D-tg.out rc=0
+            local t0 t1
+            t0=$(date +%s.%N)
+            # shellcheck disable=SC2046
+            taskset -c "$CCPU" timeout -k 5 180 "$TG" run "http://127.0.0.1:$port/v1/infer" --concurrency "$N" \
+                --connections "$N" --requests "$N" --timeout 60s $(tg_threads_opt run) \
+                --out "$TMP/D-tg.json" --quiet >"$out" 2>&1 </dev/null || rc=$?
+            t1=$(date +%s.%N)
+            rec D stub_tg 1 rss_kib "$(proc_hwm_kib "$STUB_PID")"
+            stop_stub
+            if ! python3 - "$TMP/D-tg.json" "$t0" "$t1" <<'EOF' >>"$RES"; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["requests"]
+print("D\tstub_tg\t1\tconnected\t%s" % d["config"].get("connections", ""))
+print("D\tstub_tg\t1\tanswered_2xx\t%s" % r["ok"])
+print("D\tstub_tg\t1\terrors\t%s" % r["errors"])
+print("D\tstub_tg\t1\twall_s\t%.3f" % (float(sys.argv[3]) - float(sys.argv[2])))
+lat = d["latency_ms"]["request"]
+print("D\tstub_tg\t1\tmin_s\t%.3f" % (lat["min"] / 1000))
+print("D\tstub_tg\t1\tp50_s\t%.3f" % (lat["p50"] / 1000))
+print("D\tstub_tg\t1\tmax_s\t%.3f" % (lat["max"] / 1000))
+EOF
+                rec_na D stub_tg 1 "failed (rc=$rc)"
+                log "  tailgate driver failed (rc=$rc): $(tail -3 "$out")"
+            else
+                log "  tailgate driver: rc=$rc"
+            fi
+        else rec_na D stub_tg 1 "stub failed to start"; fi
+    else rec_na D stub_tg 1 "n/a (not built)"; fi
+}
+
+# ---------------------------------------------------------------- E: HTTPS (placeholder)
+# Filled later: record rows as `rec E NAME RUN KEY VALUE` and render them in bench/report.py.
+section_e() {
+    rec_na E https 1 "placeholder: not measured yet"
+}
+
+# ---------------------------------------------------------------- main
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+log "tailgate bench: BENCH_SECONDS=$BENCH_SECONDS BENCH_RUNS=$BENCH_RUNS (temp $TMP)"
+start_nginx
+[[ $BENCH_SECTIONS == *A* ]] && section_a
+[[ $BENCH_SECTIONS == *B* ]] && section_b
+[[ $BENCH_SECTIONS == *C* ]] && section_c
+[[ $BENCH_SECTIONS == *D* ]] && section_d
+[[ $BENCH_SECTIONS == *E* ]] && section_e
+
+# ---------------------------------------------------------------- report
+TG_VERSION=$(timeout 5 "$TG" --version 2>/dev/null | head -1 || true)
+GIT_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)
+if ! git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null; then GIT_REV="$GIT_REV+dirty"; fi
+export BENCH_SECONDS BENCH_RUNS BENCH_CONNS BENCH_C10K BENCH_C10K_SECONDS BENCH_STUB_DELAY \
+    BENCH_STRACE_SECONDS COMMAND_LINE TG_VERSION GIT_REV SCPU CCPU
+BENCH_LOAD="$LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg) after"
+BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+BENCH_NPROC=$(nproc)
+BENCH_CPU=$(awk -F': *' '/^model name/{print $2; exit}' /proc/cpuinfo)
+BENCH_KERNEL=$(uname -r)
+BENCH_MEM=$(awk '/^MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo)
+ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo '?'; }
+BENCH_VERSIONS="wrk $(ver wrk), hey $(ver hey), ab $(ver apache2-utils), h2load $(ver nghttp2-client), nginx $(ver nginx-light)"
+BENCH_STUB_SAMPLE=
+if [[ -s $TMP/C-stub-sample.txt ]]; then BENCH_STUB_SAMPLE=$(head -c 300 "$TMP/C-stub-sample.txt"); fi
+export BENCH_LOAD BENCH_DATE BENCH_NPROC BENCH_CPU BENCH_KERNEL BENCH_MEM BENCH_VERSIONS BENCH_STUB_SAMPLE
+if [[ $BENCH_OUT == - ]]; then
+    python3 "$ROOT/bench/report.py" "$RES"
+else
+    python3 "$ROOT/bench/report.py" "$RES" >"$TMP/report.md"
+    mkdir -p "$(dirname "$BENCH_OUT")"
+    cp "$TMP/report.md" "$BENCH_OUT"
+    cat "$TMP/report.md"
+    log "wrote $BENCH_OUT"
+fi

@@ -1,0 +1,430 @@
+/* conn — client connection state machine. */
+#include "load/conn.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RESP_MAX_HEADERS 64
+#define RESP_HEAD_MAX (64 * 1024)
+#define RESP_BODY_MAX (1024ull * 1024 * 1024) /* a kept body larger than this is an error */
+
+#define CONN_OF(ptr, member) ((conn_t *)((char *)(ptr)-offsetof(conn_t, member)))
+
+static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events);
+static void conn_on_timer(loop_t *loop, loop_timer_t *timer);
+
+int conn_init(conn_t *c, const conn_env_t *env, size_t wcap, size_t rcap)
+{
+    memset(c, 0, sizeof(*c));
+    c->env = env;
+    c->state = CONN_CLOSED;
+    c->io.fd = -1;
+    c->io.fn = conn_on_io;
+    loop_timer_init(&c->timer, conn_on_timer);
+    if (wcap) {
+        c->wbuf = malloc(wcap);
+        if (!c->wbuf)
+            return ENOMEM;
+        c->wcap = wcap;
+    }
+    c->rbuf = malloc(rcap);
+    if (!c->rbuf) {
+        free(c->wbuf);
+        c->wbuf = NULL;
+        return ENOMEM;
+    }
+    c->rcap = rcap;
+    return 0;
+}
+
+static void close_fd(conn_t *c)
+{
+    if (c->io.fd >= 0) {
+        loop_del(c->env->loop, &c->io);
+        close(c->io.fd);
+        c->io.fd = -1;
+    }
+    c->state = CONN_CLOSED;
+    c->responses_on_fd = 0;
+}
+
+void conn_close(conn_t *c)
+{
+    if (c->env)
+        loop_timer_cancel(c->env->loop, &c->timer);
+    close_fd(c);
+    free(c->wbuf);
+    free(c->rbuf);
+    c->wbuf = c->rbuf = NULL;
+}
+
+static void reset_response(conn_t *c)
+{
+    c->rlen = c->raw_off = c->body_start = 0;
+    c->body_len = c->bytes_in = 0;
+    c->have_head = false;
+    c->status = 0;
+    c->body_kind = HTTP_BODY_NONE;
+    c->content_length = 0;
+    c->keep_alive = false;
+}
+
+/* The request is over: report it. The conn is IDLE or CLOSED afterwards. */
+static void finish(conn_t *c, err_kind_t err)
+{
+    conn_result_t res = {
+        .err = err,
+        .status = c->have_head ? c->status : 0,
+        .body = c->env->keep_body && err == ERR_NONE ? c->rbuf + c->body_start : NULL,
+        .body_len = c->env->keep_body && err == ERR_NONE ? (size_t)c->body_len : 0,
+        .bytes_in = c->bytes_in,
+        .first_write_ns = c->first_write_ns,
+        .done_ns = loop_now(c->env->loop),
+    };
+    loop_timer_cancel(c->env->loop, &c->timer);
+    if (err == ERR_NONE && c->keep_alive && c->body_kind != HTTP_BODY_CLOSE) {
+        c->state = CONN_IDLE;
+        c->responses_on_fd++;
+    } else {
+        close_fd(c);
+    }
+    c->busy = false;
+    c->env->on_done(c, &res);
+}
+
+/* A failure found synchronously inside conn_send is reported from the loop,
+ * so the owner is never re-entered (and a dead server cannot recurse). */
+static void fail_later(conn_t *c, err_kind_t err)
+{
+    close_fd(c);
+    c->pending_err = err;
+    loop_timer_set(c->env->loop, &c->timer, loop_now(c->env->loop));
+}
+
+static err_kind_t connect_err_kind(int e)
+{
+    return e == ETIMEDOUT ? ERR_CONNECT_TIMEOUT : ERR_CONNECT_REFUSED;
+}
+
+static void do_write(conn_t *c);
+
+static void start_connect(conn_t *c)
+{
+    const conn_env_t *env = c->env;
+    int fd = socket(env->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        fail_later(c, ERR_CONNECT_REFUSED);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    c->io.fd = fd;
+    c->connect_start_ns = loop_now(env->loop);
+    c->responses_on_fd = 0;
+    int rc = connect(fd, (const struct sockaddr *)&env->addr, env->addrlen);
+    int e = errno;
+    if (rc < 0 && e != EINPROGRESS) {
+        fail_later(c, connect_err_kind(e));
+        return;
+    }
+    if (loop_add(env->loop, &c->io, LOOP_IN | LOOP_OUT) != 0) {
+        close(fd);
+        c->io.fd = -1;
+        fail_later(c, ERR_CONNECT_REFUSED);
+        return;
+    }
+    if (rc == 0) {
+        env->on_connect(c, 0);
+        c->state = CONN_WRITING;
+        do_write(c);
+    } else {
+        c->state = CONN_CONNECTING;
+    }
+}
+
+/* The server closed (or reset) a reused connection before answering a byte:
+ * the request may never have reached it. Retry once on a fresh connection. */
+static bool maybe_retry(conn_t *c)
+{
+    if (c->retried || c->responses_on_fd == 0 || c->bytes_in > 0)
+        return false;
+    c->retried = true;
+    close_fd(c);
+    c->woff = 0;
+    c->first_write_ns = 0;
+    start_connect(c);
+    return true;
+}
+
+static void begin(conn_t *c)
+{
+    reset_response(c);
+    c->woff = 0;
+    c->first_write_ns = 0;
+    c->pending_err = ERR_NONE;
+    if (c->env->timeout_ns)
+        loop_timer_set(c->env->loop, &c->timer, loop_now(c->env->loop) + c->env->timeout_ns);
+    if (c->state == CONN_CLOSED) {
+        start_connect(c);
+    } else {
+        c->state = CONN_WRITING;
+        do_write(c);
+    }
+}
+
+void conn_send(conn_t *c, const char *data, size_t len)
+{
+    assert(!c->busy);
+    c->busy = true;
+    c->retried = false;
+    c->wptr = data;
+    c->wlen = len;
+    begin(c);
+}
+
+void conn_abort(conn_t *c, err_kind_t err)
+{
+    if (!c->busy)
+        return;
+    close_fd(c);
+    finish(c, err);
+}
+
+static void do_write(conn_t *c)
+{
+    while (c->woff < c->wlen) {
+        ssize_t n = send(c->io.fd, c->wptr + c->woff, c->wlen - c->woff, MSG_NOSIGNAL);
+        if (n > 0) {
+            if (c->first_write_ns == 0)
+                c->first_write_ns = loop_now(c->env->loop);
+            c->woff += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return; /* the edge-triggered LOOP_OUT brings us back */
+        if (!maybe_retry(c))
+            conn_abort(c, ERR_RESET);
+        return;
+    }
+    /* The response cannot be there yet: wait for LOOP_IN instead of a read()
+     * that would only say EAGAIN. */
+    c->state = CONN_READING;
+}
+
+static bool grow_rbuf(conn_t *c, size_t need)
+{
+    size_t ncap = c->rcap;
+    while (ncap < need)
+        ncap *= 2;
+    if (ncap == c->rcap)
+        return true;
+    char *nb = realloc(c->rbuf, ncap);
+    if (!nb)
+        return false;
+    c->rbuf = nb;
+    c->rcap = ncap;
+    return true;
+}
+
+typedef enum { FRAME_MORE, FRAME_DONE, FRAME_BAD } frame_t;
+
+/* Frames what rbuf holds. Bodies are kept (decoded) only when the env asks;
+ * otherwise they are counted and dropped so the buffer never grows. */
+static frame_t frame(conn_t *c)
+{
+    bool keep = c->env->keep_body;
+    while (!c->have_head) {
+        http_header_t hdrs[RESP_MAX_HEADERS];
+        http_response_t res;
+        int n = http_parse_response(c->rbuf, c->rlen, &res, hdrs, RESP_MAX_HEADERS, RESP_HEAD_MAX,
+                                    c->env->head_request);
+        if (n == HTTP_INCOMPLETE)
+            return FRAME_MORE;
+        if (n < 0)
+            return FRAME_BAD;
+        if (res.status >= 100 && res.status < 200) {
+            /* 1xx interim response: drop it, the real one follows. */
+            memmove(c->rbuf, c->rbuf + n, c->rlen - (size_t)n);
+            c->rlen -= (size_t)n;
+            continue;
+        }
+        c->have_head = true;
+        c->status = res.status;
+        c->body_kind = res.body;
+        c->content_length = res.content_length;
+        c->keep_alive = res.keep_alive;
+        c->body_start = c->raw_off = (size_t)n;
+        if (res.body == HTTP_BODY_CHUNKED)
+            http_chunked_init(&c->chunked);
+        if (keep && res.body == HTTP_BODY_LENGTH) {
+            if (res.content_length > RESP_BODY_MAX)
+                return FRAME_BAD;
+            if (!grow_rbuf(c, (size_t)n + (size_t)res.content_length + 1))
+                return FRAME_BAD;
+        }
+    }
+    switch (c->body_kind) {
+    case HTTP_BODY_NONE:
+        return FRAME_DONE;
+    case HTTP_BODY_LENGTH:
+        c->body_len += c->rlen - c->raw_off;
+        c->raw_off = c->rlen;
+        if (c->body_len >= c->content_length) {
+            c->body_len = c->content_length; /* extra bytes: nothing we asked for */
+            return FRAME_DONE;
+        }
+        break;
+    case HTTP_BODY_CHUNKED: {
+        size_t len = c->rlen - c->raw_off;
+        ssize_t r = http_chunked_decode(&c->chunked, c->rbuf + c->raw_off, &len);
+        if (r == HTTP_INVALID)
+            return FRAME_BAD;
+        size_t end = c->body_start + (keep ? (size_t)c->body_len : 0);
+        if (keep)
+            memmove(c->rbuf + end, c->rbuf + c->raw_off, len);
+        c->body_len += len;
+        if (r >= 0)
+            return FRAME_DONE;
+        c->rlen = c->raw_off = end + (keep ? len : 0);
+        return FRAME_MORE;
+    }
+    case HTTP_BODY_CLOSE:
+        c->body_len += c->rlen - c->raw_off;
+        c->raw_off = c->rlen;
+        break;
+    default:
+        assert(!"unknown body kind");
+        return FRAME_BAD;
+    }
+    if (!keep) /* drop the counted body bytes */
+        c->rlen = c->raw_off = c->body_start;
+    return FRAME_MORE;
+}
+
+static void do_read(conn_t *c)
+{
+    for (;;) {
+        if (c->rlen == c->rcap) {
+            size_t limit = c->have_head ? RESP_BODY_MAX : RESP_HEAD_MAX * 2;
+            if (c->rcap >= limit || !grow_rbuf(c, c->rcap * 2)) {
+                conn_abort(c, ERR_PROTOCOL);
+                return;
+            }
+        }
+        ssize_t n = read(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+        if (n > 0) {
+            c->bytes_in += (uint64_t)n;
+            c->rlen += (size_t)n;
+            frame_t f = frame(c);
+            if (f == FRAME_DONE) {
+                finish(c, ERR_NONE);
+                return;
+            }
+            if (f == FRAME_BAD) {
+                conn_abort(c, ERR_PROTOCOL);
+                return;
+            }
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        /* EOF or error. */
+        if (n == 0 && c->have_head && c->body_kind == HTTP_BODY_CLOSE) {
+            finish(c, ERR_NONE);
+            return;
+        }
+        if (!maybe_retry(c))
+            conn_abort(c, ERR_RESET);
+        return;
+    }
+}
+
+/* The server spoke on an idle connection: normally it is closing it. */
+static void idle_readable(conn_t *c)
+{
+    char tmp[256];
+    for (;;) {
+        ssize_t n = read(c->io.fd, tmp, sizeof(tmp));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        close_fd(c); /* EOF, error, or bytes nobody asked for */
+        return;
+    }
+}
+
+static void on_connected(conn_t *c)
+{
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (getsockopt(c->io.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        err = errno;
+    if (err == EINPROGRESS || err == EALREADY)
+        return;
+    if (err) {
+        close_fd(c);
+        finish(c, connect_err_kind(err));
+        return;
+    }
+    c->env->on_connect(c, loop_now(c->env->loop) - c->connect_start_ns);
+    c->state = CONN_WRITING;
+    do_write(c);
+}
+
+static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events)
+{
+    (void)loop;
+    conn_t *c = CONN_OF(io, io);
+    switch (c->state) {
+    case CONN_CONNECTING:
+        on_connected(c);
+        break;
+    case CONN_WRITING:
+        if (events & (LOOP_OUT | LOOP_ERR))
+            do_write(c);
+        if (c->state == CONN_WRITING && (events & LOOP_IN) && (events & LOOP_ERR))
+            do_read(c); /* the server gave up on us mid-request */
+        break;
+    case CONN_READING:
+        if (events & (LOOP_IN | LOOP_ERR))
+            do_read(c);
+        break;
+    case CONN_IDLE:
+        if (events & (LOOP_IN | LOOP_ERR))
+            idle_readable(c);
+        break;
+    case CONN_CLOSED:
+        break; /* a stale event for a socket closed in this iteration */
+    default:
+        assert(!"bad conn state");
+    }
+}
+
+static void conn_on_timer(loop_t *loop, loop_timer_t *timer)
+{
+    (void)loop;
+    conn_t *c = CONN_OF(timer, timer);
+    if (!c->busy)
+        return;
+    if (c->pending_err != ERR_NONE) {
+        err_kind_t e = c->pending_err;
+        c->pending_err = ERR_NONE;
+        close_fd(c);
+        finish(c, e);
+        return;
+    }
+    err_kind_t e = c->state == CONN_CONNECTING ? ERR_CONNECT_TIMEOUT : ERR_TIMEOUT;
+    close_fd(c);
+    finish(c, e);
+}

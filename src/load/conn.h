@@ -1,0 +1,103 @@
+/* conn — one client connection: an explicit state machine that connects,
+ * writes one request, reads and frames its response, and hands the outcome to
+ * its owner. Keep-alive is reused; a connection the server closed reconnects
+ * on the next request.
+ *
+ *   CLOSED --send--> CONNECTING --connected--> WRITING --written--> READING
+ *     ^                                          ^                     |
+ *     |                 IDLE --send--------------'                     |
+ *     '---- error, timeout, "Connection: close" ---- response done ----'
+ *                                                      (keep-alive: IDLE)
+ *
+ * The fd is registered once per socket, edge-triggered for in and out: a
+ * request costs no epoll_ctl. Buffers are allocated once in conn_init; the
+ * receive buffer grows only for a response larger than it (rare). */
+#ifndef TAILGATE_LOAD_CONN_H
+#define TAILGATE_LOAD_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/http.h"
+#include "core/loop.h"
+#include "stats/runstats.h"
+
+typedef enum { CONN_CLOSED, CONN_CONNECTING, CONN_IDLE, CONN_WRITING, CONN_READING } conn_state_t;
+
+typedef struct conn conn_t;
+
+/* What happened to a request. body is valid only during the callback and only
+ * when the env keeps bodies. */
+typedef struct {
+    err_kind_t err;   /* transport outcome: NONE when a whole response came */
+    int status;       /* 0 when no response head */
+    const char *body; /* decoded body (keep_body) */
+    size_t body_len;
+    uint64_t bytes_in;       /* response bytes read (head + body as received) */
+    uint64_t first_write_ns; /* 0 when nothing was written */
+    uint64_t done_ns;        /* loop time the outcome was known */
+} conn_result_t;
+
+/* Shared by the connections of one thread; must outlive them. */
+typedef struct {
+    loop_t *loop;
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    uint64_t timeout_ns; /* per request including connect; 0 = none */
+    bool head_request;   /* responses have no body */
+    bool keep_body;      /* keep the decoded body for on_done (validation) */
+    /* The request on c finished (c is IDLE or CLOSED now, ready for conn_send).
+     * Never called from inside conn_send. */
+    void (*on_done)(conn_t *c, const conn_result_t *res);
+    /* A TCP connection was established, connect_ns after connect() was called. */
+    void (*on_connect)(conn_t *c, uint64_t connect_ns);
+} conn_env_t;
+
+struct conn {
+    conn_state_t state;
+    loop_io_t io;
+    loop_timer_t timer;
+    const conn_env_t *env;
+    void *user;   /* the owner's */
+    conn_t *next; /* the owner's free-list link */
+    bool busy;    /* a request is in progress */
+    /* request */
+    char *wbuf; /* conn_wbuf: room for the owner to build requests */
+    size_t wcap;
+    const char *wptr;
+    size_t wlen, woff;
+    uint64_t first_write_ns, connect_start_ns;
+    unsigned responses_on_fd; /* completed on this socket: > 0 means reused */
+    bool retried;
+    err_kind_t pending_err; /* failure found inside conn_send, reported from the timer */
+    /* response */
+    char *rbuf;
+    size_t rcap, rlen;
+    size_t raw_off;    /* first byte not yet framed */
+    size_t body_start; /* decoded body lives at rbuf + body_start */
+    uint64_t body_len; /* decoded body bytes seen */
+    uint64_t bytes_in;
+    bool have_head;
+    int status;
+    http_body_t body_kind;
+    uint64_t content_length;
+    bool keep_alive;
+    http_chunked_t chunked;
+};
+
+/* wcap: write buffer size (0 when requests come from elsewhere); rcap: initial
+ * receive buffer. Returns 0 or ENOMEM. */
+int conn_init(conn_t *c, const conn_env_t *env, size_t wcap, size_t rcap);
+/* Closes the socket (without callback) and frees the buffers. */
+void conn_close(conn_t *c);
+
+/* Sends data[0..len) (it must stay valid until on_done) as one request.
+ * The conn must not be busy. Connects first when CLOSED. */
+void conn_send(conn_t *c, const char *data, size_t len);
+/* Ends the request in progress now with err (on_done is called); no-op when
+ * not busy. The socket is closed. */
+void conn_abort(conn_t *c, err_kind_t err);
+
+#endif

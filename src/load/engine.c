@@ -1,0 +1,879 @@
+/* engine — threads, pools, schedules and the bookkeeping of every request.
+ *
+ * Each worker thread owns a loop, a pool of connections, a pacer, a batcher,
+ * a FIFO of requests waiting for a connection, runstats and a CSV block
+ * buffer; nothing mutable is shared while running. Latency counts from the
+ * intended time (wrk2), so a request waiting in the FIFO still ages. */
+#include "load/engine.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "core/clock.h"
+#include "core/loop.h"
+#include "load/batcher.h"
+#include "load/conn.h"
+#include "load/pacer.h"
+#include "load/reqfmt.h"
+#include "load/validate.h"
+
+#define NEVER UINT64_MAX
+#define RECV_BUF_INITIAL (16 * 1024)
+#define QUEUE_INITIAL 1024
+#define DRAIN_DEFAULT_NS (10 * CLOCK_NS_PER_S)
+#define START_DELAY_NS (20 * CLOCK_NS_PER_MS)
+#define PRECHECK_TIMEOUT_MS 3000
+
+typedef struct worker worker_t;
+
+/* A connection and the request it carries. */
+typedef struct {
+    conn_t conn;
+    worker_t *w;
+    uint64_t req_seq;     /* the worker's request number */
+    uint64_t first_seq;   /* the worker's number of its first item */
+    uint64_t intended_ns; /* request intended time */
+    unsigned n;           /* items carried */
+    uint64_t item_ns[];   /* intended time of each item (batch entries) */
+} slot_t;
+
+/* A request waiting for a connection; its items' times live in q_items. */
+typedef struct {
+    uint64_t req_seq, first_seq, intended_ns;
+    unsigned n;
+} qreq_t;
+
+struct worker {
+    const engine_config_t *cfg;
+    unsigned t, nthreads;
+    loop_t *loop;
+    conn_env_t env;
+    const reqfmt_t *fmt;
+    bool items_mode; /* requests carry items (else: fixed body, 1 "item" each) */
+    unsigned batch;
+    pacer_t pacer;
+    batcher_t batcher;
+    runstats_t stats;
+    csvlog_buf_t *csv;
+    uint64_t started_wall_ns; /* wall clock at measure_ns */
+    /* pool */
+    slot_t **slots;
+    size_t nslots, slots_cap, max_slots; /* max 0 = unlimited */
+    conn_t *free_list;                   /* conns without a request */
+    size_t inflight;
+    /* requests waiting for a connection (ring) */
+    qreq_t *q;
+    uint64_t *q_items;
+    size_t q_cap, q_head, q_len;
+    /* schedule */
+    bool closed;
+    uint64_t users; /* closed loop: requests kept in flight by this worker */
+    uint64_t start_ns, measure_ns, end_ns;
+    uint64_t items_limit, items_taken, items_sent, req_seq;
+    uint64_t *release_ns;   /* batch entries: item times of a released batch */
+    loop_timer_t tick;      /* open loop: next arrival or batch deadline; start */
+    loop_timer_t end_timer; /* end of the duration */
+    loop_timer_t drain_timer;
+    loop_io_t stop_io; /* eventfd written by engine_stop */
+    bool gen_done, draining, killing, finished, stop_seen;
+    uint64_t last_done_ns;
+    /* progress, read by the main thread (relaxed atomics) */
+    uint64_t done_count, err_count;
+    int exited;
+    pthread_t th;
+    int rc;
+};
+
+/* The one global: how engine_stop (a signal handler) finds the running engine. */
+static struct {
+    volatile sig_atomic_t stop;
+    worker_t *volatile workers;
+    volatile unsigned nworkers;
+} g_run;
+
+#define CONTAINER(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+
+static void worker_check_finished(worker_t *w);
+static void open_advance(worker_t *w, uint64_t now);
+
+/* ---- recording ---- */
+
+static void record(worker_t *w, uint64_t req_seq, uint64_t intended, unsigned n,
+                   const uint64_t *item_ns, err_kind_t err, int status, uint64_t service_ns,
+                   uint64_t bytes_in, uint64_t done)
+{
+    __atomic_store_n(&w->done_count, w->done_count + 1, __ATOMIC_RELAXED);
+    if (err != ERR_NONE)
+        __atomic_store_n(&w->err_count, w->err_count + 1, __ATOMIC_RELAXED);
+    if (done > w->last_done_ns)
+        w->last_done_ns = done;
+    if (intended < w->measure_ns)
+        return; /* warmup: sent, not recorded */
+    size_t second = (size_t)((intended - w->measure_ns) / CLOCK_NS_PER_S);
+    uint64_t latency = done > intended ? done - intended : 0;
+    runstats_record_request(&w->stats, second, err, status, n, latency, service_ns, bytes_in);
+    if (err == ERR_NONE)
+        for (unsigned i = 0; i < n; i++)
+            runstats_record_item(&w->stats, second, done > item_ns[i] ? done - item_ns[i] : 0);
+    if (w->csv)
+        csvlog_row(w->csv, req_seq * w->nthreads + w->t + 1,
+                   w->started_wall_ns + (intended - w->measure_ns), latency, status, service_ns, n,
+                   bytes_in, err);
+}
+
+static err_kind_t judge(const worker_t *w, const conn_result_t *res, unsigned n)
+{
+    if (res->err != ERR_NONE)
+        return res->err;
+    validate_t v = w->cfg->validate;
+    if (v == VALIDATE_NONE)
+        return ERR_NONE;
+    if (res->status >= 500)
+        return ERR_HTTP_5XX;
+    if (res->status >= 400)
+        return ERR_HTTP_4XX;
+    if (res->status < 200 || res->status >= 300)
+        return ERR_INVALID_RESPONSE;
+    if (v == VALIDATE_OUTPUTS && w->items_mode &&
+        validate_outputs_count(res->body, res->body_len) != (long)n)
+        return ERR_INVALID_RESPONSE;
+    return ERR_NONE;
+}
+
+/* ---- pool and FIFO ---- */
+
+static slot_t *slot_new(worker_t *w)
+{
+    if (w->nslots == w->slots_cap) {
+        size_t cap = w->slots_cap ? w->slots_cap * 2 : 16;
+        slot_t **s = realloc(w->slots, cap * sizeof(*s));
+        if (!s)
+            return NULL;
+        w->slots = s;
+        w->slots_cap = cap;
+    }
+    slot_t *s = calloc(1, sizeof(*s) + w->batch * sizeof(uint64_t));
+    if (!s)
+        return NULL;
+    if (conn_init(&s->conn, &w->env, w->fmt->buf_size, RECV_BUF_INITIAL) != 0) {
+        free(s);
+        return NULL;
+    }
+    s->w = w;
+    s->conn.user = s;
+    w->slots[w->nslots++] = s;
+    return s;
+}
+
+/* A connection for a new request: an idle one, else a new one within the limit. */
+static slot_t *slot_get(worker_t *w)
+{
+    if (w->free_list) {
+        conn_t *c = w->free_list;
+        w->free_list = c->next;
+        return c->user;
+    }
+    if (w->max_slots == 0 || w->nslots < w->max_slots)
+        return slot_new(w); /* NULL on ENOMEM: the request waits in the FIFO */
+    return NULL;
+}
+
+static void slot_put(worker_t *w, slot_t *s)
+{
+    s->conn.next = w->free_list;
+    w->free_list = &s->conn;
+}
+
+static void slot_start(worker_t *w, slot_t *s, uint64_t req_seq, uint64_t first_seq,
+                       uint64_t intended, unsigned n, const uint64_t *item_ns)
+{
+    const char *start;
+    size_t len;
+    s->req_seq = req_seq;
+    s->first_seq = first_seq;
+    s->intended_ns = intended;
+    s->n = n;
+    memcpy(s->item_ns, item_ns, n * sizeof(uint64_t));
+    len =
+        reqfmt_build(w->fmt, s->conn.wbuf, w->t + first_seq * w->nthreads, w->nthreads, n, &start);
+    w->inflight++;
+    conn_send(&s->conn, start, len);
+}
+
+static int queue_grow(worker_t *w)
+{
+    size_t cap = w->q_cap ? w->q_cap * 2 : QUEUE_INITIAL;
+    qreq_t *q = malloc(cap * sizeof(*q));
+    uint64_t *items = malloc(cap * w->batch * sizeof(uint64_t));
+    if (!q || !items) {
+        free(q);
+        free(items);
+        return ENOMEM;
+    }
+    for (size_t i = 0; i < w->q_len; i++) {
+        size_t from = (w->q_head + i) % w->q_cap;
+        q[i] = w->q[from];
+        memcpy(items + i * w->batch, w->q_items + from * w->batch, w->batch * sizeof(uint64_t));
+    }
+    free(w->q);
+    free(w->q_items);
+    w->q = q;
+    w->q_items = items;
+    w->q_cap = cap;
+    w->q_head = 0;
+    return 0;
+}
+
+/* A request is ready to go: on a free connection now, else it waits (and ages). */
+static void submit(worker_t *w, uint64_t first_seq, uint64_t intended, unsigned n,
+                   const uint64_t *item_ns)
+{
+    uint64_t req_seq = w->req_seq++;
+    w->items_sent += n;
+    slot_t *s = w->q_len ? NULL : slot_get(w);
+    if (s) {
+        slot_start(w, s, req_seq, first_seq, intended, n, item_ns);
+        return;
+    }
+    if (w->q_len == w->q_cap && queue_grow(w) != 0) {
+        /* Out of memory: count it rather than lose it. */
+        record(w, req_seq, intended, n, item_ns, ERR_TIMEOUT, 0, 0, 0, loop_now(w->loop));
+        return;
+    }
+    size_t at = (w->q_head + w->q_len++) % w->q_cap;
+    w->q[at] = (qreq_t){req_seq, first_seq, intended, n};
+    memcpy(w->q_items + at * w->batch, item_ns, n * sizeof(uint64_t));
+}
+
+/* A connection became free: the oldest waiting request takes it. */
+static void slot_freed(worker_t *w, slot_t *s)
+{
+    if (w->q_len == 0 || w->killing) {
+        slot_put(w, s);
+        return;
+    }
+    size_t at = w->q_head;
+    w->q_head = (w->q_head + 1) % w->q_cap;
+    w->q_len--;
+    qreq_t r = w->q[at];
+    slot_start(w, s, r.req_seq, r.first_seq, r.intended_ns, r.n, w->q_items + at * w->batch);
+}
+
+/* ---- schedule ---- */
+
+static uint64_t items_left(const worker_t *w)
+{
+    return w->items_limit == NEVER ? NEVER : w->items_limit - w->items_taken;
+}
+
+/* No request will be issued any more; what is in flight gets until `deadline`. */
+static void begin_drain(worker_t *w, uint64_t deadline)
+{
+    w->gen_done = true;
+    if (!w->draining) {
+        w->draining = true;
+        loop_timer_cancel(w->loop, &w->tick);
+        loop_timer_cancel(w->loop, &w->end_timer);
+    }
+    if (deadline != NEVER &&
+        (!loop_timer_pending(&w->drain_timer) || deadline < w->drain_timer.when_ns))
+        loop_timer_set(w->loop, &w->drain_timer, deadline);
+    worker_check_finished(w);
+}
+
+static uint64_t natural_drain_deadline(const worker_t *w, uint64_t now)
+{
+    return now + (w->cfg->timeout_ns ? w->cfg->timeout_ns : DRAIN_DEFAULT_NS);
+}
+
+/* Closed loop: one of the `users` is ready to send again at `ready`. */
+static void closed_issue(worker_t *w, uint64_t ready)
+{
+    if (w->gen_done)
+        return;
+    if (ready >= w->end_ns) {
+        begin_drain(w, natural_drain_deadline(w, ready));
+        return;
+    }
+    uint64_t left = items_left(w);
+    unsigned n = left < w->batch ? (unsigned)left : w->batch;
+    if (n == 0) {
+        begin_drain(w, NEVER); /* requests bound: each in-flight request has its timeout */
+        return;
+    }
+    uint64_t first = w->items_taken;
+    w->items_taken += n;
+    for (unsigned i = 0; i < n; i++)
+        w->release_ns[i] = ready;
+    submit(w, first, ready, n, w->release_ns);
+    if (items_left(w) == 0)
+        w->gen_done = true, begin_drain(w, NEVER);
+}
+
+static void release_batch(worker_t *w, uint64_t at)
+{
+    uint64_t first;
+    unsigned n = batcher_take(&w->batcher, &first, w->release_ns);
+    if (n)
+        submit(w, first, at, n, w->release_ns);
+}
+
+/* Open loop: hand out every arrival and batch deadline due by `now`, in time
+ * order, then sleep until the next one. */
+static void open_advance(worker_t *w, uint64_t now)
+{
+    bool more = !w->gen_done;
+    for (;;) {
+        uint64_t next = NEVER;
+        if (more) {
+            next = pacer_peek(&w->pacer, now);
+            if (items_left(w) == 0 || next >= w->end_ns) {
+                more = false;
+                next = NEVER;
+            }
+        }
+        uint64_t dl = batcher_deadline(&w->batcher);
+        if (dl != BATCHER_NEVER && dl <= next && dl <= now) {
+            release_batch(w, dl);
+            continue;
+        }
+        if (next <= now) {
+            uint64_t t = pacer_next(&w->pacer, now);
+            if (batcher_add(&w->batcher, w->items_taken++, t))
+                release_batch(w, t);
+            continue;
+        }
+        if (!more && batcher_size(&w->batcher) == 0) {
+            bool by_duration = w->items_limit == NEVER || items_left(w) > 0;
+            begin_drain(w, by_duration ? natural_drain_deadline(w, now) : NEVER);
+            return;
+        }
+        uint64_t wake = next < dl ? next : dl;
+        loop_timer_set(w->loop, &w->tick, wake);
+        return;
+    }
+}
+
+static void on_tick(loop_t *loop, loop_timer_t *timer)
+{
+    worker_t *w = CONTAINER(timer, worker_t, tick);
+    uint64_t now = loop_now(loop);
+    if (w->closed) {
+        /* The start: every user sends its first request. */
+        for (uint64_t u = 0; u < w->users && !w->gen_done; u++)
+            closed_issue(w, w->start_ns);
+        return;
+    }
+    open_advance(w, now);
+}
+
+static void on_end(loop_t *loop, loop_timer_t *timer)
+{
+    worker_t *w = CONTAINER(timer, worker_t, end_timer);
+    uint64_t now = loop_now(loop);
+    if (!w->closed && !w->gen_done)
+        open_advance(w, now); /* hands out what was due before the end */
+    if (w->closed)
+        begin_drain(w, natural_drain_deadline(w, now));
+}
+
+/* Time is up: whatever has not finished is a timeout. */
+static void on_drain(loop_t *loop, loop_timer_t *timer)
+{
+    worker_t *w = CONTAINER(timer, worker_t, drain_timer);
+    uint64_t now = loop_now(loop);
+    w->killing = true;
+    for (size_t i = 0; i < w->nslots; i++)
+        conn_abort(&w->slots[i]->conn, ERR_TIMEOUT);
+    while (w->q_len) {
+        size_t at = w->q_head;
+        w->q_head = (w->q_head + 1) % w->q_cap;
+        w->q_len--;
+        qreq_t r = w->q[at];
+        record(w, r.req_seq, r.intended_ns, r.n, w->q_items + at * w->batch, ERR_TIMEOUT, 0, 0, 0,
+               now);
+    }
+    /* Unsent items of a pending batch were never issued: not recorded, not digested. */
+    uint64_t first;
+    batcher_take(&w->batcher, &first, w->release_ns);
+    w->gen_done = true;
+    worker_check_finished(w);
+}
+
+static void worker_check_finished(worker_t *w)
+{
+    if (w->finished || !w->gen_done || w->inflight || w->q_len || batcher_size(&w->batcher))
+        return;
+    w->finished = true;
+    loop_stop(w->loop);
+}
+
+/* ---- connection callbacks ---- */
+
+static void on_done(conn_t *c, const conn_result_t *res)
+{
+    slot_t *s = c->user;
+    worker_t *w = s->w;
+    w->inflight--;
+    err_kind_t err = judge(w, res, s->n);
+    uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
+    record(w, s->req_seq, s->intended_ns, s->n, s->item_ns, err, res->status, service,
+           res->bytes_in, res->done_ns);
+    slot_freed(w, s);
+    if (w->closed && !w->killing)
+        closed_issue(w, res->done_ns);
+    worker_check_finished(w);
+}
+
+static void on_connect(conn_t *c, uint64_t connect_ns)
+{
+    slot_t *s = c->user;
+    s->w->stats.connections_opened++;
+    if (s->w->stats.connect)
+        hist_record(s->w->stats.connect, connect_ns);
+}
+
+/* engine_stop wrote the eventfd: stop issuing, give in-flight requests grace. */
+static void on_stop(loop_t *loop, loop_io_t *io, unsigned events)
+{
+    (void)events;
+    worker_t *w = CONTAINER(io, worker_t, stop_io);
+    uint64_t v;
+    while (read(io->fd, &v, sizeof v) == (ssize_t)sizeof v) {
+    }
+    if (w->stop_seen)
+        return;
+    w->stop_seen = true;
+    uint64_t now = loop_now(loop);
+    uint64_t first;
+    batcher_take(&w->batcher, &first, w->release_ns); /* never sent */
+    begin_drain(w, now + w->cfg->grace_ns);
+}
+
+/* ---- threads ---- */
+
+static void *worker_main(void *arg)
+{
+    worker_t *w = arg;
+    loop_update_now(w->loop);
+    loop_timer_set(w->loop, &w->tick, w->start_ns);
+    if (w->end_ns != NEVER)
+        loop_timer_set(w->loop, &w->end_timer, w->end_ns);
+    if (g_run.stop)
+        on_stop(w->loop, &w->stop_io, LOOP_IN);
+    w->rc = loop_run(w->loop);
+    if (w->csv)
+        csvlog_buf_flush(w->csv);
+    __atomic_store_n(&w->exited, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void worker_close(worker_t *w)
+{
+    for (size_t i = 0; i < w->nslots; i++) {
+        conn_close(&w->slots[i]->conn);
+        free(w->slots[i]);
+    }
+    free(w->slots);
+    free(w->q);
+    free(w->q_items);
+    free(w->release_ns);
+    free(w->csv);
+    batcher_close(&w->batcher);
+    runstats_close(&w->stats);
+    if (w->stop_io.fd > 0)
+        close(w->stop_io.fd);
+    loop_free(w->loop);
+}
+
+static uint64_t split(uint64_t total, unsigned parts, unsigned i)
+{
+    return total / parts + (i < total % parts ? 1 : 0);
+}
+
+static int worker_setup(worker_t *w, const engine_config_t *cfg, const reqfmt_t *fmt,
+                        const conn_env_t *env, unsigned t, unsigned nthreads, uint64_t start_ns)
+{
+    int rc;
+    w->cfg = cfg;
+    w->t = t;
+    w->nthreads = nthreads;
+    w->fmt = fmt;
+    w->items_mode = cfg->inputs && !reqfmt_is_fixed(fmt);
+    w->batch = w->items_mode ? cfg->batch : 1;
+    w->stop_io.fd = -1;
+    if ((rc = loop_new(&w->loop)) != 0)
+        return rc;
+    w->env = *env;
+    w->env.loop = w->loop;
+    w->env.keep_body = cfg->validate == VALIDATE_OUTPUTS && w->items_mode;
+    w->env.on_done = on_done;
+    w->env.on_connect = on_connect;
+    w->stop_io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->stop_io.fd < 0)
+        return errno;
+    w->stop_io.fn = on_stop;
+    if ((rc = loop_add(w->loop, &w->stop_io, LOOP_IN)) != 0)
+        return rc;
+    loop_timer_init(&w->tick, on_tick);
+    loop_timer_init(&w->end_timer, on_end);
+    loop_timer_init(&w->drain_timer, on_drain);
+
+    size_t seconds = (size_t)((cfg->duration_ns + cfg->warmup_ns) / CLOCK_NS_PER_S) + 2;
+    if ((rc = runstats_init(&w->stats, seconds)) != 0)
+        return rc;
+    if ((rc = batcher_init(&w->batcher, w->batch, cfg->linger_ns)) != 0)
+        return rc;
+    w->release_ns = calloc(w->batch, sizeof(uint64_t));
+    if (!w->release_ns)
+        return ENOMEM;
+    if (cfg->log) {
+        w->csv = malloc(sizeof(*w->csv));
+        if (!w->csv)
+            return ENOMEM;
+        csvlog_buf_init(w->csv, cfg->log);
+    }
+    if ((rc = queue_grow(w)) != 0)
+        return rc;
+
+    w->closed = cfg->concurrency > 0;
+    w->start_ns = start_ns;
+    w->measure_ns = start_ns + cfg->warmup_ns;
+    w->end_ns = cfg->duration_ns ? w->measure_ns + cfg->duration_ns : NEVER;
+    w->items_limit = NEVER;
+    if (cfg->requests)
+        w->items_limit = cfg->requests > t ? (cfg->requests - t - 1) / nthreads + 1 : 0;
+    if (w->closed) {
+        w->users = split(cfg->concurrency, nthreads, t);
+        pacer_init(&w->pacer, PACER_CLOSED, start_ns, 0, 0);
+    } else {
+        /* Thread t takes arrivals t, t+T, ...: constant arrivals interleave
+         * exactly; Poisson streams of rate R/T add up to one of rate R. */
+        double rate = cfg->rate / nthreads;
+        uint64_t phase = (uint64_t)((double)t * 1e9 / cfg->rate);
+        uint64_t seed = cfg->seed;
+        for (unsigned i = 0; i <= t; i++)
+            pacer_splitmix64(&seed);
+        pacer_init(&w->pacer, cfg->arrival == ARRIVAL_POISSON ? PACER_POISSON : PACER_CONSTANT,
+                   start_ns + (cfg->arrival == ARRIVAL_POISSON ? 0 : phase), rate, seed);
+    }
+    w->max_slots = cfg->connections ? split(cfg->connections, nthreads, t) : 0;
+    /* Connections (buffers, not sockets) are allocated before the clock starts. */
+    size_t prealloc = w->max_slots ? w->max_slots : (w->closed ? w->users : 0);
+    for (size_t i = 0; i < prealloc; i++) {
+        slot_t *s = slot_new(w);
+        if (!s)
+            return ENOMEM;
+        slot_put(w, s);
+    }
+    return 0;
+}
+
+/* ---- setup before the clock ---- */
+
+static void target_name(const url_t *u, char *buf, size_t len)
+{
+    snprintf(buf, len, u->ipv6_literal ? "[%s]:%s" : "%s:%s", u->host, u->port);
+}
+
+/* Resolves the target once and proves something listens there, so a run
+ * against nothing fails at once with a reason instead of counting errors. */
+static int precheck(const engine_config_t *cfg, struct sockaddr_storage *addr, socklen_t *addrlen,
+                    engine_result_t *res)
+{
+    char name[URL_HOST_MAX + 16];
+    target_name(&cfg->url, name, sizeof(name));
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *ai = NULL;
+    int g = getaddrinfo(cfg->url.host, cfg->url.port, &hints, &ai);
+    if (g != 0) {
+        snprintf(res->fatal_msg, sizeof(res->fatal_msg), "cannot resolve %.200s: %s", cfg->url.host,
+                 gai_strerror(g));
+        return ENOENT;
+    }
+    int err = ECONNREFUSED;
+    int timeout_ms = PRECHECK_TIMEOUT_MS;
+    if (cfg->timeout_ns && cfg->timeout_ns / CLOCK_NS_PER_MS < (uint64_t)timeout_ms)
+        timeout_ms = (int)(cfg->timeout_ns / CLOCK_NS_PER_MS) + 1;
+    for (struct addrinfo *a = ai; a; a = a->ai_next) {
+        int fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            err = errno;
+            continue;
+        }
+        int rc = connect(fd, a->ai_addr, a->ai_addrlen);
+        if (rc < 0 && errno == EINPROGRESS) {
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            int pr;
+            do
+                pr = poll(&p, 1, timeout_ms);
+            while (pr < 0 && errno == EINTR);
+            if (pr == 0) {
+                errno = ETIMEDOUT;
+            } else {
+                int soerr = 0;
+                socklen_t sl = sizeof(soerr);
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+                rc = soerr ? -1 : 0;
+                errno = soerr;
+            }
+        }
+        if (rc == 0) {
+            memcpy(addr, a->ai_addr, a->ai_addrlen);
+            *addrlen = a->ai_addrlen;
+            close(fd);
+            freeaddrinfo(ai);
+            return 0;
+        }
+        err = errno;
+        close(fd);
+    }
+    freeaddrinfo(ai);
+    snprintf(res->fatal_msg, sizeof(res->fatal_msg), "cannot connect to %.180s: %s%s", name,
+             strerror(err), err == ECONNREFUSED ? " (is the server running?)" : "");
+    return err;
+}
+
+static void digest_items(const engine_config_t *cfg, const worker_t *ws, unsigned nthreads,
+                         engine_result_t *res)
+{
+    if (!cfg->inputs || cfg->raw_body) {
+        res->inputs_digest_valid = false;
+        return;
+    }
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    char *buf = malloc(inputs_max_len(cfg->inputs) + 1);
+    if (!ctx || !buf || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+        goto out;
+    uint64_t total = 0;
+    for (unsigned t = 0; t < nthreads; t++)
+        if (ws[t].items_sent && (ws[t].items_sent - 1) * nthreads + t + 1 > total)
+            total = (ws[t].items_sent - 1) * nthreads + t + 1;
+    /* Item-index order, whatever thread, batch or connection carried it. */
+    for (uint64_t i = 0; i < total; i++) {
+        if (i / nthreads >= ws[i % nthreads].items_sent)
+            continue;
+        size_t len = inputs_item(cfg->inputs, i, buf);
+        buf[len++] = '\n';
+        EVP_DigestUpdate(ctx, buf, len);
+    }
+    unsigned int mdlen = 0;
+    if (EVP_DigestFinal_ex(ctx, res->inputs_digest, &mdlen) == 1 && mdlen == 32)
+        res->inputs_digest_valid = true;
+out:
+    free(buf);
+    EVP_MD_CTX_free(ctx);
+}
+
+static void progress_default(const engine_progress_t *p, void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "\r%6.1fs  %llu requests  %llu errors  %.0f req/s   ",
+            (double)p->elapsed_ns / 1e9, (unsigned long long)p->requests_done,
+            (unsigned long long)p->errors, p->rps);
+    fflush(stderr);
+}
+
+/* The calling thread waits for the workers, reporting progress once a second. */
+static void watch(const engine_config_t *cfg, worker_t *ws, unsigned nthreads, uint64_t start_ns)
+{
+    engine_progress_fn fn = cfg->on_progress ? cfg->on_progress : progress_default;
+    uint64_t last_done = 0, last_ns = start_ns, next_report = start_ns + CLOCK_NS_PER_S;
+    bool printed = false;
+    for (;;) {
+        bool all = true;
+        for (unsigned t = 0; t < nthreads; t++)
+            if (!__atomic_load_n(&ws[t].exited, __ATOMIC_ACQUIRE))
+                all = false;
+        if (all)
+            break;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        uint64_t now = clock_now_ns();
+        if (!cfg->progress || now < next_report)
+            continue;
+        engine_progress_t p = {.elapsed_ns = now - start_ns};
+        for (unsigned t = 0; t < nthreads; t++) {
+            p.requests_done += __atomic_load_n(&ws[t].done_count, __ATOMIC_RELAXED);
+            p.errors += __atomic_load_n(&ws[t].err_count, __ATOMIC_RELAXED);
+        }
+        p.rps = (double)(p.requests_done - last_done) * 1e9 / (double)(now - last_ns);
+        last_done = p.requests_done;
+        last_ns = now;
+        next_report += CLOCK_NS_PER_S;
+        fn(&p, cfg->progress_arg);
+        printed = true;
+    }
+    if (printed && !cfg->on_progress)
+        fputc('\n', stderr);
+}
+
+/* ---- the run ---- */
+
+static unsigned effective_threads(const engine_config_t *cfg)
+{
+    unsigned t = cfg->threads ? cfg->threads : 1;
+    /* A thread with no user or no connection would have nothing to do. */
+    if (cfg->concurrency && cfg->concurrency < t)
+        t = (unsigned)cfg->concurrency;
+    if (cfg->connections && cfg->connections < t)
+        t = (unsigned)cfg->connections;
+    if (cfg->requests && cfg->requests < t)
+        t = (unsigned)cfg->requests;
+    return t ? t : 1;
+}
+
+int engine_run(const engine_config_t *cfg, engine_result_t *res)
+{
+    int rc = 0;
+    reqfmt_t fmt;
+    worker_t *ws = NULL;
+    unsigned nthreads = effective_threads(cfg), started = 0;
+    conn_env_t env = {0};
+
+    memset(res, 0, sizeof(*res));
+    memset(&fmt, 0, sizeof(fmt));
+    g_run.stop = 0;
+    if ((cfg->concurrency == 0) == !(cfg->rate > 0)) {
+        snprintf(res->fatal_msg, sizeof(res->fatal_msg),
+                 "exactly one of --concurrency and --rate is needed");
+        rc = EINVAL;
+        goto fail;
+    }
+    if (cfg->url.tls) {
+        snprintf(res->fatal_msg, sizeof(res->fatal_msg), "https is not supported yet");
+        rc = EPROTONOSUPPORT;
+        goto fail;
+    }
+    if (!cfg->inputs && !cfg->raw_body && cfg->method && strcmp(cfg->method, "GET") != 0 &&
+        strcmp(cfg->method, "HEAD") != 0) {
+        snprintf(res->fatal_msg, sizeof(res->fatal_msg), "no inputs and no body to send");
+        rc = EINVAL;
+        goto fail;
+    }
+    rc = reqfmt_init(&fmt, &cfg->url, cfg->method, cfg->model, cfg->raw_body ? NULL : cfg->inputs,
+                     cfg->batch ? cfg->batch : 1, cfg->raw_body, cfg->raw_body_len, cfg->headers,
+                     cfg->num_headers);
+    if (rc) {
+        snprintf(res->fatal_msg, sizeof(res->fatal_msg), "cannot prepare the request: %s",
+                 strerror(rc));
+        goto fail;
+    }
+    if ((rc = precheck(cfg, &env.addr, &env.addrlen, res)) != 0)
+        goto fail;
+    res->fatal_errno = 0;
+    env.timeout_ns = cfg->timeout_ns;
+    env.head_request = fmt.head_request;
+
+    ws = calloc(nthreads, sizeof(*ws));
+    if (!ws) {
+        rc = ENOMEM;
+        goto fail;
+    }
+    for (unsigned t = 0; t < nthreads; t++)
+        ws[t].stop_io.fd = -1;
+    uint64_t start_ns = clock_now_ns() + START_DELAY_NS;
+    for (unsigned t = 0; t < nthreads; t++) {
+        if ((rc = worker_setup(&ws[t], cfg, &fmt, &env, t, nthreads, start_ns)) != 0) {
+            snprintf(res->fatal_msg, sizeof(res->fatal_msg), "cannot set up thread %u: %s", t,
+                     strerror(rc));
+            goto fail;
+        }
+    }
+    /* The wall clock of the measurement start, for timestamps a person reads. */
+    uint64_t wall = clock_wall_ns(), mono = clock_now_ns();
+    res->started_wall_ns = wall + (start_ns + cfg->warmup_ns) - mono;
+    for (unsigned t = 0; t < nthreads; t++)
+        ws[t].started_wall_ns = res->started_wall_ns;
+
+    g_run.nworkers = 0;
+    g_run.workers = ws;
+    for (; started < nthreads; started++) {
+        if ((rc = pthread_create(&ws[started].th, NULL, worker_main, &ws[started])) != 0) {
+            snprintf(res->fatal_msg, sizeof(res->fatal_msg), "cannot start a thread: %s",
+                     strerror(rc));
+            engine_stop();
+            break;
+        }
+        g_run.nworkers = started + 1;
+    }
+    if (started == nthreads)
+        watch(cfg, ws, nthreads, start_ns);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(ws[t].th, NULL);
+    g_run.nworkers = 0;
+    g_run.workers = NULL;
+    if (rc)
+        goto fail;
+
+    res->interrupted = g_run.stop != 0;
+    if ((rc = runstats_init(&res->stats, ws[0].stats.cap_seconds)) != 0)
+        goto fail;
+    uint64_t last_done = 0;
+    for (unsigned t = 0; t < nthreads; t++) {
+        if ((rc = runstats_merge(&res->stats, &ws[t].stats)) != 0)
+            goto fail;
+        if (ws[t].last_done_ns > last_done)
+            last_done = ws[t].last_done_ns;
+        if (ws[t].rc && !rc)
+            rc = ws[t].rc;
+    }
+    if (rc) {
+        snprintf(res->fatal_msg, sizeof(res->fatal_msg), "event loop failed: %s", strerror(rc));
+        goto fail;
+    }
+    uint64_t measure_ns = start_ns + cfg->warmup_ns;
+    if (cfg->duration_ns && !res->interrupted &&
+        (cfg->requests == 0 || last_done >= measure_ns + cfg->duration_ns))
+        res->duration_ns = cfg->duration_ns;
+    else
+        res->duration_ns = last_done > measure_ns ? last_done - measure_ns : 0;
+    digest_items(cfg, ws, nthreads, res);
+    for (unsigned t = 0; t < nthreads; t++)
+        worker_close(&ws[t]);
+    free(ws);
+    reqfmt_close(&fmt);
+    return 0;
+fail:
+    if (ws) {
+        for (unsigned t = 0; t < nthreads; t++)
+            worker_close(&ws[t]);
+        free(ws);
+    }
+    reqfmt_close(&fmt);
+    runstats_close(&res->stats);
+    res->fatal_errno = rc;
+    return rc;
+}
+
+void engine_stop(void)
+{
+    g_run.stop = 1;
+    worker_t *ws = g_run.workers;
+    unsigned n = g_run.nworkers;
+    int saved = errno;
+    for (unsigned t = 0; ws && t < n; t++) {
+        uint64_t one = 1;
+        ssize_t r = write(ws[t].stop_io.fd, &one, sizeof one);
+        (void)r;
+    }
+    errno = saved;
+}
+
+void engine_result_close(engine_result_t *res)
+{
+    if (res)
+        runstats_close(&res->stats);
+}

@@ -1,0 +1,26 @@
+/* probe — one blocking request outside the engine, for checks made before a
+ * measurement starts (ab's verification). Not for load: it opens a connection
+ * per call and allocates. */
+#ifndef TAILGATE_LOAD_PROBE_H
+#define TAILGATE_LOAD_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/url.h"
+
+typedef struct {
+    int status;  /* HTTP status; 0 when no response */
+    char *body;  /* decoded body (NUL-terminated), caller frees with probe_free */
+    size_t body_len;
+} probe_response_t;
+
+/* Sends METHOD url->path with body (Content-Type: application/json) and the
+ * extra "K: V" headers; waits at most timeout_ns in all. Returns 0, or an
+ * errno value with a reason in err (connect refused, timeout, bad response). */
+int probe_request(const url_t *url, const char *method, const char *body, size_t body_len,
+                  const char *const *headers, size_t num_headers, uint64_t timeout_ns,
+                  probe_response_t *out, char *err, size_t errlen);
+void probe_free(probe_response_t *r);
+
+#endif

@@ -1,0 +1,1093 @@
+/* report — the self-contained HTML report. The document is XHTML so that it
+ * can be checked as XML; the charts are drawn by charts.c from series this
+ * file extracts from the JSON documents. */
+#include "out/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "out/charts.h"
+#include "out/svg.h"
+#include "stats/hist.h"
+
+#define MAX_SLA_LINES 8
+#define MAX_SLA_ROWS 32
+#define PCT_STEP 0.02 /* percentile curve sampling, in log10(1/(1-p)) */
+#define PCT_MAX_POINTS (6 * 50 + 16)
+
+static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd",
+                                      "#8c564b", "#e377c2", "#17becf", "#7f7f7f"};
+
+typedef struct {
+    const json_t *j;
+    char label[128];
+    const char *color;
+    hist_t *item, *request; /* decoded histograms; NULL when the file has none */
+    double *buf;            /* every series below points into this */
+    chart_run_t chart;
+    double total, ok, errors;
+} run_t;
+
+typedef struct {
+    char expr[112];
+    double value, threshold;
+    char unit[8];
+    bool pass;
+    bool extra; /* from report --sla, judged here */
+} sla_row_t;
+
+/* ---- JSON access ---------------------------------------------------------- */
+
+/* j["a"]["b"]... for the dotted path "a.b"; NULL when any step is missing. */
+static const json_t *jget(const json_t *j, const char *path)
+{
+    char key[64];
+    const char *p = path;
+    while (j && *p) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        if (len >= sizeof key)
+            return NULL;
+        memcpy(key, p, len);
+        key[len] = '\0';
+        j = json_is_object(j) ? json_object_get(j, key) : NULL;
+        p += len + (dot ? 1 : 0);
+    }
+    return j;
+}
+
+static double jnum(const json_t *j, const char *path)
+{
+    const json_t *v = jget(j, path);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const char *jstr(const json_t *j, const char *path)
+{
+    const json_t *v = jget(j, path);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int expect(const json_t *j, const char *path, int type, bool required, char *err,
+                  size_t errlen)
+{
+    const json_t *v = jget(j, path);
+    static const char *const names[] = {
+        [JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
+        [JSON_INTEGER] = "a number", [JSON_REAL] = "a number",  [JSON_TRUE] = "a boolean",
+        [JSON_FALSE] = "a boolean",  [JSON_NULL] = "null"};
+    if (!v || json_is_null(v)) {
+        if (!required)
+            return 0;
+        snprintf(err, errlen, "\"%s\" is missing", path);
+        return EINVAL;
+    }
+    int t = json_typeof(v);
+    bool ok = t == type || (type == JSON_REAL && t == JSON_INTEGER) ||
+              (type == JSON_TRUE && t == JSON_FALSE);
+    if (!ok) {
+        snprintf(err, errlen, "\"%s\" is %s, expected %s", path, names[t], names[type]);
+        return EINVAL;
+    }
+    return 0;
+}
+
+int report_check_result(const json_t *j, char *err, size_t errlen)
+{
+    if (!json_is_object(j)) {
+        snprintf(err, errlen, "not a JSON object (a tailgate result, from 'run --out')");
+        return EINVAL;
+    }
+    if (jget(j, "baseline") && jget(j, "optimized") && !jget(j, "requests")) {
+        snprintf(err, errlen, "this is a comparison, not a result: pass it with --comparison");
+        return EINVAL;
+    }
+    const char *tool = jstr(j, "tool");
+    if (tool && strcmp(tool, "tailgate")) {
+        snprintf(err, errlen, "\"tool\" is \"%.40s\", not a tailgate result", tool);
+        return EINVAL;
+    }
+    static const struct {
+        const char *path;
+        int type;
+        bool required;
+    } fields[] = {
+        {"requests", JSON_OBJECT, true},
+        {"requests.total", JSON_REAL, true},
+        {"requests.ok", JSON_REAL, true},
+        {"requests.errors", JSON_REAL, false},
+        {"requests.by_status", JSON_OBJECT, false},
+        {"requests.by_error", JSON_OBJECT, false},
+        {"latency_ms", JSON_OBJECT, true},
+        {"latency_ms.item", JSON_OBJECT, false},
+        {"latency_ms.request", JSON_OBJECT, false},
+        {"latency_ms.service", JSON_OBJECT, false},
+        {"items", JSON_OBJECT, false},
+        {"throughput", JSON_OBJECT, false},
+        {"config", JSON_OBJECT, false},
+        {"timeline", JSON_ARRAY, false},
+        {"histogram", JSON_OBJECT, false},
+        {"sla", JSON_ARRAY, false},
+        {"duration_s", JSON_REAL, false},
+        {"started_at", JSON_STRING, false},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (expect(j, fields[i].path, fields[i].type, fields[i].required, err, errlen))
+            return EINVAL;
+    const json_t *tl = jget(j, "timeline");
+    for (size_t i = 0; i < json_array_size(tl); i++)
+        if (!json_is_object(json_array_get(tl, i))) {
+            snprintf(err, errlen, "\"timeline[%zu]\" is not an object", i);
+            return EINVAL;
+        }
+    const json_t *sla = jget(j, "sla");
+    for (size_t i = 0; i < json_array_size(sla); i++)
+        if (!json_is_object(json_array_get(sla, i))) {
+            snprintf(err, errlen, "\"sla[%zu]\" is not an object", i);
+            return EINVAL;
+        }
+    static const char *const hists[] = {"histogram.item", "histogram.request"};
+    for (size_t i = 0; i < 2; i++) {
+        const json_t *h = jget(j, hists[i]);
+        if (!h)
+            continue;
+        hist_t *tmp = NULL;
+        char why[200];
+        if (hist_from_json(h, &tmp, why, sizeof why)) {
+            snprintf(err, errlen, "\"%s\": %s", hists[i], why);
+            return EINVAL;
+        }
+        hist_free(tmp);
+    }
+    return 0;
+}
+
+int report_check_comparison(const json_t *j, char *err, size_t errlen)
+{
+    if (!json_is_object(j)) {
+        snprintf(err, errlen, "not a JSON object (a comparison, from 'diff' or 'ab')");
+        return EINVAL;
+    }
+    if (jget(j, "requests") && !jget(j, "baseline")) {
+        snprintf(err, errlen, "this is a result, not a comparison: pass it as RESULT.json");
+        return EINVAL;
+    }
+    if (expect(j, "baseline", JSON_OBJECT, true, err, errlen) ||
+        expect(j, "optimized", JSON_OBJECT, true, err, errlen) ||
+        expect(j, "delta", JSON_OBJECT, false, err, errlen) ||
+        expect(j, "sla", JSON_ARRAY, false, err, errlen))
+        return EINVAL;
+    return 0;
+}
+
+/* ---- formatting ----------------------------------------------------------- */
+
+static char *fmt_count(char *buf, size_t len, double v)
+{
+    if (!isfinite(v))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.0f", v);
+    return buf;
+}
+
+static char *fmt_fixed(char *buf, size_t len, double v, int decimals)
+{
+    if (!isfinite(v))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.*f", decimals, v);
+    return buf;
+}
+
+/* "connect_refused" when one kind explains every error, else
+ * "connect_refused 30, timeout 20". */
+static void describe_errors(const json_t *r, char *buf, size_t len)
+{
+    const json_t *by = jget(r, "requests.by_error");
+    double errors = jnum(r, "requests.errors");
+    size_t kinds = 0, off = 0;
+    const char *key;
+    json_t *v;
+    buf[0] = '\0';
+    json_object_foreach((json_t *)by, key, v) if (json_number_value(v) > 0) kinds++;
+    json_object_foreach((json_t *)by, key, v)
+    {
+        if (!(json_number_value(v) > 0) || off >= len)
+            continue;
+        if (kinds == 1 && json_number_value(v) == errors)
+            off += (size_t)snprintf(buf + off, len - off, "%s", key);
+        else
+            off += (size_t)snprintf(buf + off, len - off, "%s%s %.0f", off ? ", " : "", key,
+                                    json_number_value(v));
+    }
+}
+
+/* "200: 990, 503: 10" from an object of counts. */
+static void describe_counts(const json_t *obj, char *buf, size_t len)
+{
+    size_t off = 0;
+    const char *key;
+    json_t *v;
+    buf[0] = '\0';
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        if (!json_is_number(v) || off >= len)
+            continue;
+        off += (size_t)snprintf(buf + off, len - off, "%s%s: %.0f", off ? ", " : "", key,
+                                json_number_value(v));
+    }
+    if (!off)
+        snprintf(buf, len, "-");
+}
+
+/* ---- series --------------------------------------------------------------- */
+
+/* The stored percentile fields, for files without a histogram. */
+static size_t pct_from_fields(const json_t *lat, int xmax, double *xs, double *ys)
+{
+    static const struct {
+        const char *key;
+        double p;
+    } pts[] = {{"min", 0},  {"p50", 50},     {"p75", 75},       {"p90", 90},        {"p95", 95},
+               {"p99", 99}, {"p99_9", 99.9}, {"p99_99", 99.99}, {"p99_999", 99.999}};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) {
+        double v = jnum(lat, pts[i].key);
+        double x = pts[i].p > 0 ? log10(1 / (1 - pts[i].p / 100)) : 0;
+        if (!isfinite(v) || x > xmax + 1e-9)
+            continue;
+        xs[n] = x;
+        ys[n++] = v;
+    }
+    return n;
+}
+
+static size_t pct_from_hist(const hist_t *h, int xmax, double *xs, double *ys)
+{
+    size_t n = 0;
+    if (!h || hist_count(h) == 0)
+        return 0;
+    for (double x = 0; x <= xmax + 1e-9 && n < PCT_MAX_POINTS; x += PCT_STEP) {
+        double p = 100 * (1 - pow(10, -x));
+        xs[n] = x;
+        ys[n++] = (double)hist_percentile(h, p) / 1e6;
+    }
+    return n;
+}
+
+static bool any_batching(const run_t *r)
+{
+    double b = jnum(r->j, "config.batch");
+    return isfinite(b) && b > 1;
+}
+
+static int build_series(run_t *r, int xmax)
+{
+    const json_t *tl = jget(r->j, "timeline");
+    size_t nt = json_array_size(tl);
+    r->buf = malloc(sizeof(double) * (4 * PCT_MAX_POINTS + 7 * (nt + 1)));
+    if (!r->buf)
+        return ENOMEM;
+    double *px = r->buf, *pi = px + PCT_MAX_POINTS, *pr = pi + PCT_MAX_POINTS,
+           *tmp = pr + PCT_MAX_POINTS, *t = tmp + PCT_MAX_POINTS;
+    chart_run_t *c = &r->chart;
+    c->label = r->label;
+    c->color = r->color;
+    c->pct_x = px;
+    c->pct_item_ms = pi;
+    if (r->ok > 0) {
+        c->npct = r->item ? pct_from_hist(r->item, xmax, px, pi)
+                          : pct_from_fields(jget(r->j, "latency_ms.item"), xmax, px, pi);
+        if (any_batching(r)) {
+            size_t nr = r->request
+                            ? pct_from_hist(r->request, xmax, tmp, pr)
+                            : pct_from_fields(jget(r->j, "latency_ms.request"), xmax, tmp, pr);
+            /* Both curves share x; with stored fields they do when both have them. */
+            if (nr == c->npct && (nr == 0 || !memcmp(tmp, px, sizeof(double) * nr)))
+                c->pct_request_ms = nr ? pr : NULL;
+        }
+    }
+    double *sec = t, *p50 = t + nt, *p95 = p50 + nt, *p99 = p95 + nt, *rps = p99 + nt,
+           *eps = rps + nt, *ips = eps + nt;
+    bool items_differ = false;
+    for (size_t i = 0; i < nt; i++) {
+        const json_t *e = json_array_get(tl, i);
+        double s = jnum(e, "second");
+        sec[i] = isfinite(s) ? s : (double)i;
+        p50[i] = jnum(e, "p50");
+        p95[i] = jnum(e, "p95");
+        p99[i] = jnum(e, "p99");
+        rps[i] = jnum(e, "requests");
+        eps[i] = jnum(e, "errors");
+        ips[i] = jnum(e, "items");
+        if (isfinite(ips[i]) && ips[i] != rps[i])
+            items_differ = true;
+    }
+    c->t_sec = sec;
+    c->t_p50 = p50;
+    c->t_p95 = p95;
+    c->t_p99 = p99;
+    c->t_rps = rps;
+    c->t_eps = eps;
+    c->t_ips = items_differ ? ips : NULL;
+    c->nt = nt;
+    return 0;
+}
+
+/* ---- SLAs ----------------------------------------------------------------- */
+
+/* The percentile an SLA metric name refers to: "p95" 95, "request.p99.9" 99.9,
+ * "max" 100; NaN for anything else (mean, error_rate...). */
+static double metric_pct(const char *metric)
+{
+    if (!metric)
+        return NAN;
+    if (!strncmp(metric, "request.", 8))
+        metric += 8;
+    if (!strcmp(metric, "max"))
+        return 100;
+    if (metric[0] == 'p') {
+        char *end;
+        double p = strtod(metric + 1, &end);
+        if (*end == '\0' && p > 0 && p <= 100)
+            return p;
+    }
+    return NAN;
+}
+
+static void add_sla_line(chart_sla_t *lines, size_t *n, const char *label, double ms, double pct)
+{
+    char text[sizeof lines[0].label];
+    if (!isfinite(ms))
+        return;
+    snprintf(text, sizeof text, "SLA %s", label);
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp(lines[i].label, text))
+            return;
+    if (*n >= MAX_SLA_LINES)
+        return;
+    chart_sla_t *l = &lines[(*n)++];
+    memcpy(l->label, text, sizeof text);
+    l->ms = ms;
+    l->pct = pct;
+}
+
+/* SLA entries of a result/comparison's "sla" array that bound a latency. */
+static void sla_lines_from_json(const json_t *arr, chart_sla_t *lines, size_t *n)
+{
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const json_t *s = json_array_get(arr, i);
+        const char *unit = jstr(s, "unit"), *expr = jstr(s, "expr");
+        if (!unit || strcmp(unit, "ms") || !expr)
+            continue;
+        add_sla_line(lines, n, expr, jnum(s, "threshold"), metric_pct(jstr(s, "metric")));
+    }
+}
+
+/* The measured value of a report --sla expression on a result document. */
+static double sla_value(const sla_t *s, const run_t *r)
+{
+    const json_t *j = r->j;
+    switch (s->metric) {
+    case SLA_LATENCY_PCT: {
+        const hist_t *h = s->request_scope ? r->request : r->item;
+        if (h)
+            return hist_count(h) ? (double)hist_percentile(h, s->percentile) / 1e6 : NAN;
+        static const struct {
+            double p;
+            const char *key;
+        } keys[] = {{50, "p50"}, {75, "p75"},     {90, "p90"},       {95, "p95"},
+                    {99, "p99"}, {99.9, "p99_9"}, {99.99, "p99_99"}, {100, "max"}};
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            if (fabs(keys[i].p - s->percentile) < 1e-9) {
+                char path[64];
+                snprintf(path, sizeof path, "latency_ms.%s.%s",
+                         s->request_scope ? "request" : "item", keys[i].key);
+                return jnum(j, path);
+            }
+        return NAN; /* a percentile the file does not store, and no histogram */
+    }
+    case SLA_LATENCY_MEAN:
+        return jnum(j, s->request_scope ? "latency_ms.request.mean" : "latency_ms.item.mean");
+    case SLA_ERROR_RATE:
+        return r->total > 0 ? (r->total - r->ok) / r->total * 100 : NAN;
+    case SLA_RPS:
+        return jnum(j, "throughput.requests_per_s");
+    case SLA_IPS:
+        return jnum(j, "throughput.items_per_s");
+    }
+    return NAN;
+}
+
+static size_t run_slas(const run_t *r, const report_opts_t *o, sla_row_t *rows)
+{
+    size_t n = 0;
+    const json_t *arr = jget(r->j, "sla");
+    for (size_t i = 0; i < json_array_size(arr) && n < MAX_SLA_ROWS; i++) {
+        const json_t *s = json_array_get(arr, i);
+        sla_row_t *row = &rows[n++];
+        snprintf(row->expr, sizeof row->expr, "%s", jstr(s, "expr") ? jstr(s, "expr") : "?");
+        row->value = jnum(s, "value");
+        row->threshold = jnum(s, "threshold");
+        snprintf(row->unit, sizeof row->unit, "%s", jstr(s, "unit") ? jstr(s, "unit") : "");
+        row->pass = json_is_true(jget(s, "pass"));
+        row->extra = false;
+    }
+    for (size_t i = 0; o && i < o->nslas && n < MAX_SLA_ROWS; i++) {
+        const sla_t *s = &o->slas[i];
+        sla_row_t *row = &rows[n++];
+        snprintf(row->expr, sizeof row->expr, "%s", s->text);
+        row->value = sla_value(s, r);
+        row->threshold = s->threshold;
+        snprintf(row->unit, sizeof row->unit, "%s", sla_unit(s));
+        row->pass = sla_holds(s, row->value);
+        row->extra = true;
+    }
+    return n;
+}
+
+/* ---- document ------------------------------------------------------------- */
+
+static const char css[] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
+    "margin:24px auto;max-width:1040px;padding:0 16px;color:#222;background:#fff}\n"
+    "h1{font-size:28px;margin:0 0 4px}\n"
+    "h2{font-size:19px;margin:32px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}\n"
+    ".sub{color:#666;margin:0 0 16px}\n"
+    ".verdict{font-size:28px;font-weight:bold;padding:12px 18px;border-radius:6px;"
+    "margin:10px 0}\n"
+    ".verdict.pass{background:#e6f4ea;color:#1a7f37;border:2px solid #1a7f37}\n"
+    ".verdict.fail{background:#fdecea;color:#b42318;border:2px solid #b42318}\n"
+    ".verdict.none{background:#f3f3f3;color:#555;border:2px solid #bbb;font-size:20px}\n"
+    ".verdict small{display:block;font-size:16px;font-weight:normal;color:#333}\n"
+    ".note{padding:8px 12px;border-left:4px solid #d4a72c;background:#fff8e1;margin:6px 0}\n"
+    ".note.bad{border-color:#b42318;background:#fdecea}\n"
+    "table{border-collapse:collapse;margin:8px 0 16px;font-size:14px}\n"
+    "th,td{border:1px solid #ddd;padding:4px 10px;text-align:right;vertical-align:top}\n"
+    "th:first-child,td:first-child{text-align:left}\n"
+    "thead th{background:#f4f4f4}\n"
+    "tr.group th{background:#fafafa;text-align:left}\n"
+    "td.pass{color:#1a7f37;font-weight:bold}\n"
+    "td.fail{color:#b42318;font-weight:bold}\n"
+    "td.text{text-align:left;max-width:420px;word-break:break-all}\n"
+    ".swatch{display:inline-block;width:11px;height:11px;margin-right:6px;border-radius:2px}\n"
+    "svg.chart{display:block;max-width:100%;height:auto;margin:14px 0;"
+    "border:1px solid #e5e5e5}\n"
+    "footer{color:#888;font-size:12px;margin:36px 0 12px}\n";
+
+static void run_header_cells(FILE *f, const run_t *runs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "<th><span class=\"swatch\" style=\"background:%s\"></span>", runs[i].color);
+        svg_escape(f, runs[i].label);
+        fputs("</th>", f);
+    }
+}
+
+static void group_row(FILE *f, const char *name, size_t ncols)
+{
+    fprintf(f, "<tr class=\"group\"><th colspan=\"%zu\">", ncols + 1);
+    svg_escape(f, name);
+    fputs("</th></tr>\n", f);
+}
+
+enum { V_COUNT, V_MS, V_RATE, V_SECONDS };
+
+static void value_row(FILE *f, const char *name, const run_t *runs, size_t n, const char *path,
+                      int kind)
+{
+    char buf[64];
+    fputs("<tr><td>", f);
+    svg_escape(f, name);
+    fputs("</td>", f);
+    for (size_t i = 0; i < n; i++) {
+        double v = jnum(runs[i].j, path);
+        const char *s = kind == V_COUNT     ? fmt_count(buf, sizeof buf, v)
+                        : kind == V_RATE    ? fmt_fixed(buf, sizeof buf, v, 1)
+                        : kind == V_SECONDS ? fmt_fixed(buf, sizeof buf, v, 2)
+                        : isfinite(v)       ? svg_fmt_num(buf, sizeof buf, v)
+                                            : "-";
+        fputs("<td>", f);
+        svg_escape(f, s);
+        fputs("</td>", f);
+    }
+    fputs("</tr>\n", f);
+}
+
+static void text_row(FILE *f, const char *name, const char *const *cells, size_t n)
+{
+    fputs("<tr><td>", f);
+    svg_escape(f, name);
+    fputs("</td>", f);
+    for (size_t i = 0; i < n; i++) {
+        fputs("<td class=\"text\">", f);
+        svg_escape(f, cells[i] && *cells[i] ? cells[i] : "-");
+        fputs("</td>", f);
+    }
+    fputs("</tr>\n", f);
+}
+
+static void summary_table(FILE *f, const run_t *runs, size_t n)
+{
+    static const struct {
+        const char *group; /* starts a group when set */
+        const char *name, *path;
+        int kind;
+    } rows[] = {
+        {"Requests", "total", "requests.total", V_COUNT},
+        {NULL, "ok", "requests.ok", V_COUNT},
+        {NULL, "errors", "requests.errors", V_COUNT},
+        {NULL, "items total", "items.total", V_COUNT},
+        {NULL, "items ok", "items.ok", V_COUNT},
+        {NULL, "measured for (s)", "duration_s", V_SECONDS},
+        {"Throughput", "requests/s", "throughput.requests_per_s", V_RATE},
+        {NULL, "items/s", "throughput.items_per_s", V_RATE},
+        {"Item latency (ms)", "p50", "latency_ms.item.p50", V_MS},
+        {NULL, "p90", "latency_ms.item.p90", V_MS},
+        {NULL, "p95", "latency_ms.item.p95", V_MS},
+        {NULL, "p99", "latency_ms.item.p99", V_MS},
+        {NULL, "p99.9", "latency_ms.item.p99_9", V_MS},
+        {NULL, "max", "latency_ms.item.max", V_MS},
+        {NULL, "mean", "latency_ms.item.mean", V_MS},
+        {NULL, "stdev", "latency_ms.item.stdev", V_MS},
+        {"Request latency (ms)", "p50", "latency_ms.request.p50", V_MS},
+        {NULL, "p95", "latency_ms.request.p95", V_MS},
+        {NULL, "p99", "latency_ms.request.p99", V_MS},
+        {NULL, "max", "latency_ms.request.max", V_MS},
+        {"Service time (ms, first byte written to response complete)", "p50",
+         "latency_ms.service.p50", V_MS},
+        {NULL, "p95", "latency_ms.service.p95", V_MS},
+        {NULL, "p99", "latency_ms.service.p99", V_MS},
+    };
+    fputs("<table id=\"summary\"><thead><tr><th></th>", f);
+    run_header_cells(f, runs, n);
+    fputs("</tr></thead><tbody>\n", f);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        if (rows[i].group)
+            group_row(f, rows[i].group, n);
+        value_row(f, rows[i].name, runs, n, rows[i].path, rows[i].kind);
+    }
+    group_row(f, "Outcomes", n);
+    const char *cells[16];
+    char bufs[16][512];
+    size_t m = n < 16 ? n : 16;
+    for (size_t i = 0; i < m; i++) {
+        char rate[32] = "";
+        if (runs[i].total > 0)
+            snprintf(rate, sizeof rate, "%.2f%%", runs[i].errors / runs[i].total * 100);
+        snprintf(bufs[i], sizeof bufs[i], "%s", runs[i].total > 0 ? rate : "-");
+        cells[i] = bufs[i];
+    }
+    text_row(f, "error rate", cells, m);
+    for (size_t i = 0; i < m; i++)
+        describe_errors(runs[i].j, bufs[i], sizeof bufs[i]), cells[i] = bufs[i];
+    text_row(f, "errors by kind", cells, m);
+    for (size_t i = 0; i < m; i++)
+        describe_counts(jget(runs[i].j, "requests.by_status"), bufs[i], sizeof bufs[i]),
+            cells[i] = bufs[i];
+    text_row(f, "HTTP status", cells, m);
+    for (size_t i = 0; i < m; i++)
+        cells[i] = jstr(runs[i].j, "started_at");
+    text_row(f, "started at", cells, m);
+    for (size_t i = 0; i < m; i++)
+        cells[i] = json_is_true(jget(runs[i].j, "interrupted")) ? "yes" : "no";
+    text_row(f, "interrupted", cells, m);
+    for (size_t i = 0; i < m; i++)
+        cells[i] = jstr(runs[i].j, "inputs_digest");
+    text_row(f, "inputs digest", cells, m);
+    fputs("</tbody></table>\n", f);
+}
+
+static void sla_table(FILE *f, const run_t *runs, size_t n, const report_opts_t *o)
+{
+    char buf[64];
+    bool any = false;
+    sla_row_t rows[MAX_SLA_ROWS];
+    for (size_t i = 0; i < n; i++) {
+        size_t k = run_slas(&runs[i], o, rows);
+        if (!k)
+            continue;
+        if (!any)
+            fputs("<table id=\"sla\"><thead><tr><th>run</th><th>SLA</th><th>measured</th>"
+                  "<th>threshold</th><th>verdict</th></tr></thead><tbody>\n",
+                  f);
+        any = true;
+        for (size_t s = 0; s < k; s++) {
+            fputs("<tr><td>", f);
+            svg_escape(f, runs[i].label);
+            fputs("</td><td>", f);
+            svg_escape(f, rows[s].expr);
+            if (rows[s].extra)
+                fputs(" (report --sla)", f);
+            fputs("</td><td>", f);
+            if (isfinite(rows[s].value))
+                svg_escapef(f, "%s %s", svg_fmt_num(buf, sizeof buf, rows[s].value), rows[s].unit);
+            else
+                fputs("not measured", f);
+            fputs("</td><td>", f);
+            svg_escapef(f, "%s %s", svg_fmt_num(buf, sizeof buf, rows[s].threshold), rows[s].unit);
+            fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", rows[s].pass ? "pass" : "fail",
+                    rows[s].pass ? "PASS" : "FAIL");
+        }
+    }
+    if (any)
+        fputs("</tbody></table>\n", f);
+    else
+        fputs("<p>No SLA was given for these runs (<code>--sla EXPR</code>).</p>\n", f);
+}
+
+static void config_table(FILE *f, const run_t *runs, size_t n)
+{
+    const char *keys[64];
+    size_t nk = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)jget(runs[i].j, "config"), key, v)
+        {
+            size_t k = 0;
+            while (k < nk && strcmp(keys[k], key))
+                k++;
+            if (k == nk && nk < 64)
+                keys[nk++] = key;
+        }
+    }
+    if (!nk) {
+        fputs("<p>The result files hold no configuration.</p>\n", f);
+        return;
+    }
+    fputs("<table id=\"config\"><thead><tr><th>option</th>", f);
+    run_header_cells(f, runs, n);
+    fputs("</tr></thead><tbody>\n", f);
+    for (size_t k = 0; k < nk; k++) {
+        fputs("<tr><td>", f);
+        svg_escape(f, keys[k]);
+        fputs("</td>", f);
+        for (size_t i = 0; i < n; i++) {
+            const json_t *v = json_object_get(jget(runs[i].j, "config"), keys[k]);
+            fputs("<td class=\"text\">", f);
+            if (!v || json_is_null(v)) {
+                fputs("-", f);
+            } else if (json_is_string(v)) {
+                svg_escape(f, json_string_value(v));
+            } else {
+                char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+                if (s && strlen(s) > 300)
+                    strcpy(s + 296, "...");
+                svg_escape(f, s ? s : "?");
+                free(s);
+            }
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+}
+
+/* What a reader must know before trusting a chart: degenerate runs. */
+static void notices(FILE *f, const run_t *runs, size_t n)
+{
+    char why[512];
+    for (size_t i = 0; i < n; i++) {
+        const run_t *r = &runs[i];
+        size_t nt = json_array_size(jget(r->j, "timeline"));
+        describe_errors(r->j, why, sizeof why);
+        if (r->total == 0) {
+            fputs("<p class=\"note bad\">", f);
+            svg_escapef(f, "%s: no requests were made.", r->label);
+            fputs("</p>\n", f);
+        } else if (r->ok == 0) {
+            fputs("<p class=\"note bad\">", f);
+            svg_escapef(f, "%s: no successful requests: %.0f error%s%s%s%s", r->label, r->errors,
+                        r->errors == 1 ? "" : "s", *why ? " (" : "", why, *why ? ")" : "");
+            fputs("</p>\n", f);
+        } else if (r->errors > 0) {
+            fputs("<p class=\"note\">", f);
+            svg_escapef(f, "%s: %.0f of %.0f requests failed%s%s%s.", r->label, r->errors, r->total,
+                        *why ? " (" : "", why, *why ? ")" : "");
+            fputs("</p>\n", f);
+        }
+        if (r->ok == 1) {
+            fputs("<p class=\"note\">", f);
+            svg_escapef(f, "%s: a single successful request: every percentile is that one value.",
+                        r->label);
+            fputs("</p>\n", f);
+        }
+        if (r->total > 0 && nt <= 1) {
+            fputs("<p class=\"note\">", f);
+            svg_escapef(f,
+                        "%s: the timeline has %s point%s (a run of about a second or less): "
+                        "the charts over time show %s.",
+                        r->label, nt ? "one" : "no", nt ? "" : "s", nt ? "it as dots" : "nothing");
+            fputs("</p>\n", f);
+        }
+        if (json_is_true(jget(r->j, "interrupted"))) {
+            fputs("<p class=\"note\">", f);
+            svg_escapef(f,
+                        "%s: the run was interrupted: the numbers cover what was done before "
+                        "it stopped.",
+                        r->label);
+            fputs("</p>\n", f);
+        }
+    }
+}
+
+static void verdicts(FILE *f, const run_t *runs, size_t n, const report_opts_t *o)
+{
+    sla_row_t rows[MAX_SLA_ROWS];
+    char buf[64];
+    for (size_t i = 0; i < n; i++) {
+        size_t k = run_slas(&runs[i], o, rows);
+        if (!k)
+            continue;
+        bool pass = true;
+        for (size_t s = 0; s < k; s++)
+            pass &= rows[s].pass;
+        fprintf(f, "<div class=\"verdict %s\">", pass ? "pass" : "fail");
+        svg_escapef(f, "%s: SLA %s", runs[i].label, pass ? "PASS" : "FAIL");
+        fputs("<small>", f);
+        for (size_t s = 0; s < k; s++) {
+            svg_escapef(f, "%s%s: ", s ? " \xc2\xb7 " : "", rows[s].expr);
+            if (isfinite(rows[s].value))
+                svg_escapef(f, "%s %s ", svg_fmt_num(buf, sizeof buf, rows[s].value), rows[s].unit);
+            else
+                svg_escape(f, "not measured ");
+            svg_escape(f, rows[s].pass ? "(pass)" : "(fail)");
+        }
+        fputs("</small></div>\n", f);
+    }
+}
+
+static void comparison_section(FILE *f, const json_t *c, const chart_sla_t *lines, size_t nlines)
+{
+    char buf[64], buf2[64], verdict[160] = "";
+    const json_t *sla = jget(c, "sla");
+    size_t ns = json_array_size(sla);
+    bool pass = json_is_true(jget(c, "sla_pass"));
+    fputs("<section id=\"comparison\">\n<h2>Baseline vs optimized</h2>\n", f);
+    if (ns) {
+        if (ns == 1)
+            snprintf(verdict, sizeof verdict, "%s: %s",
+                     jstr(json_array_get(sla, 0), "expr") ? jstr(json_array_get(sla, 0), "expr")
+                                                          : "SLA",
+                     pass ? "PASS" : "FAIL");
+        else
+            snprintf(verdict, sizeof verdict, "SLA: %s", pass ? "PASS" : "FAIL");
+        fprintf(f, "<div class=\"verdict %s\">", pass ? "pass" : "fail");
+        svg_escapef(f, "optimized %s", verdict);
+        fputs("<small>", f);
+        for (size_t i = 0; i < ns; i++) {
+            const json_t *s = json_array_get(sla, i);
+            double v = jnum(s, "value");
+            svg_escapef(f, "%s%s: measured %s %s (%s)", i ? " \xc2\xb7 " : "",
+                        jstr(s, "expr") ? jstr(s, "expr") : "?",
+                        isfinite(v) ? svg_fmt_num(buf, sizeof buf, v) : "-",
+                        jstr(s, "unit") ? jstr(s, "unit") : "",
+                        json_is_true(jget(s, "pass")) ? "pass" : "fail");
+        }
+        fputs("</small></div>\n", f);
+    }
+    double d95 = jnum(c, "delta.p95_pct"), dips = jnum(c, "delta.items_per_s_pct");
+    fputs("<div class=\"verdict none\">", f);
+    svg_escapef(f, "p95 %s%s%% \xc2\xb7 items/s %s%s%%", isfinite(d95) && d95 > 0 ? "+" : "",
+                isfinite(d95) ? fmt_fixed(buf, sizeof buf, d95, 1) : "-",
+                isfinite(dips) && dips > 0 ? "+" : "",
+                isfinite(dips) ? fmt_fixed(buf2, sizeof buf2, dips, 1) : "-");
+    fputs("</div>\n", f);
+    if (jget(c, "inputs_identical") && !json_is_true(jget(c, "inputs_identical")))
+        fputs("<p class=\"note bad\">The two runs did not send the same inputs (their digests "
+              "differ): this comparison is not like for like.</p>\n",
+              f);
+
+    chart_bar_group_t g[3] = {
+        {"p50", jnum(c, "baseline.p50_ms"), jnum(c, "optimized.p50_ms"), jnum(c, "delta.p50_pct")},
+        {"p95", jnum(c, "baseline.p95_ms"), jnum(c, "optimized.p95_ms"), jnum(c, "delta.p95_pct")},
+        {"p99", jnum(c, "baseline.p99_ms"), jnum(c, "optimized.p99_ms"), jnum(c, "delta.p99_pct")},
+    };
+    chart_comparison(f, "baseline", "optimized", g, 3, lines, nlines, ns ? verdict : NULL, pass);
+
+    static const struct {
+        const char *name, *key, *delta, *delta_pct;
+        int decimals; /* -1: latency formatting */
+    } rows[] = {
+        {"requests", "requests", NULL, NULL, 0},
+        {"ok", "ok", NULL, NULL, 0},
+        {"errors", "errors", NULL, NULL, 0},
+        {"error rate (%)", "error_rate_pct", "error_rate_pct_points", NULL, 2},
+        {"items", "items", NULL, NULL, 0},
+        {"items/s", "items_per_s", "items_per_s", "items_per_s_pct", 1},
+        {"requests/s", "requests_per_s", NULL, "requests_per_s_pct", 1},
+        {"p50 (ms)", "p50_ms", "p50_ms", "p50_pct", -1},
+        {"p90 (ms)", "p90_ms", NULL, NULL, -1},
+        {"p95 (ms)", "p95_ms", "p95_ms", "p95_pct", -1},
+        {"p99 (ms)", "p99_ms", "p99_ms", "p99_pct", -1},
+        {"max (ms)", "max_ms", "max_ms", NULL, -1},
+        {"mean (ms)", "mean_ms", NULL, NULL, -1},
+        {"request p95 (ms)", "request_p95_ms", NULL, NULL, -1},
+        {"batch", "batch", NULL, NULL, 0},
+        {"connections", "connections", NULL, NULL, 0},
+    };
+    fputs("<table id=\"comparison-table\"><thead><tr><th></th><th>baseline</th>"
+          "<th>optimized</th><th>change</th><th>change (%)</th></tr></thead><tbody>\n",
+          f);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char path[96];
+        fputs("<tr><td>", f);
+        svg_escape(f, rows[i].name);
+        fputs("</td>", f);
+        static const char *const side[] = {"baseline", "optimized"};
+        for (int s = 0; s < 2; s++) {
+            snprintf(path, sizeof path, "%s.%s", side[s], rows[i].key);
+            double v = jnum(c, path);
+            fputs("<td>", f);
+            svg_escape(f, rows[i].decimals < 0
+                              ? (isfinite(v) ? svg_fmt_num(buf, sizeof buf, v) : "-")
+                              : fmt_fixed(buf, sizeof buf, v, rows[i].decimals));
+            fputs("</td>", f);
+        }
+        const char *dk[2] = {rows[i].delta, rows[i].delta_pct};
+        for (int d = 0; d < 2; d++) {
+            fputs("<td>", f);
+            if (dk[d]) {
+                snprintf(path, sizeof path, "delta.%s", dk[d]);
+                double v = jnum(c, path);
+                int dec = d == 1 || rows[i].decimals < 0 ? 1 : rows[i].decimals;
+                svg_escapef(f, "%s%s", isfinite(v) && v > 0 ? "+" : "",
+                            fmt_fixed(buf, sizeof buf, v, dec));
+            }
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+    const char *bf = jstr(c, "baseline.file"), *of = jstr(c, "optimized.file");
+    if (bf || of) {
+        fputs("<p>", f);
+        svg_escapef(f, "baseline: %s; optimized: %s", bf ? bf : "-", of ? of : "-");
+        fputs("</p>\n", f);
+    }
+    fputs("</section>\n", f);
+}
+
+/* The percentile axis reaches the highest decade any run can fill: a run of
+ * 10^5 values has a meaningful 99.999th percentile. At least 99.99%. */
+static int percentile_xmax(const run_t *runs, size_t n)
+{
+    double maxcount = 0;
+    for (size_t i = 0; i < n; i++) {
+        double c = runs[i].item ? (double)hist_count(runs[i].item)
+                                : jnum(runs[i].j, "latency_ms.item.count");
+        if (isfinite(c) && c > maxcount)
+            maxcount = c;
+    }
+    int x = maxcount > 1 ? (int)ceil(log10(maxcount) - 1e-9) : 4;
+    return x < 4 ? 4 : x > 6 ? 6 : x;
+}
+
+static void empty_note(const run_t *runs, size_t n, char *buf, size_t len)
+{
+    char why[256];
+    if (n == 1 && runs[0].total > 0) {
+        describe_errors(runs[0].j, why, sizeof why);
+        snprintf(buf, len, "no successful requests: %.0f error%s%s%s%s", runs[0].errors,
+                 runs[0].errors == 1 ? "" : "s", *why ? " (" : "", why, *why ? ")" : "");
+    } else {
+        snprintf(buf, len, "no successful requests: nothing to plot");
+    }
+}
+
+int report_render(FILE *f, const json_t *const *results, const char *const *labels, size_t n,
+                  const json_t *comparison, const report_opts_t *opts, char *err, size_t errlen)
+{
+    int rc = 0;
+    run_t *runs = NULL;
+    if (!f || (n && !results) || (!n && !comparison)) {
+        snprintf(err, errlen, "nothing to report: no result and no comparison");
+        return EINVAL;
+    }
+    char why[256];
+    for (size_t i = 0; i < n; i++)
+        if (report_check_result(results[i], why, sizeof why)) {
+            snprintf(err, errlen, "%s: %s", labels ? labels[i] : "result", why);
+            return EINVAL;
+        }
+    if (comparison && report_check_comparison(comparison, why, sizeof why)) {
+        snprintf(err, errlen, "comparison: %s", why);
+        return EINVAL;
+    }
+    runs = calloc(n ? n : 1, sizeof *runs);
+    if (!runs) {
+        snprintf(err, errlen, "out of memory");
+        return ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        run_t *r = &runs[i];
+        r->j = results[i];
+        if (labels && labels[i])
+            snprintf(r->label, sizeof r->label, "%s", labels[i]);
+        else
+            snprintf(r->label, sizeof r->label, "run %zu", i + 1);
+        r->color = palette[i % (sizeof palette / sizeof palette[0])];
+        r->total = jnum(r->j, "requests.total");
+        r->ok = jnum(r->j, "requests.ok");
+        r->errors = jnum(r->j, "requests.errors");
+        if (!isfinite(r->errors))
+            r->errors = r->total - r->ok;
+        /* Checked above, so these decode. */
+        if (jget(r->j, "histogram.item"))
+            hist_from_json(jget(r->j, "histogram.item"), &r->item, why, sizeof why);
+        if (jget(r->j, "histogram.request"))
+            hist_from_json(jget(r->j, "histogram.request"), &r->request, why, sizeof why);
+    }
+    int xmax = percentile_xmax(runs, n);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = build_series(&runs[i], xmax);
+    if (rc) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+
+    chart_sla_t lines[MAX_SLA_LINES];
+    size_t nlines = 0;
+    for (size_t i = 0; i < n; i++)
+        sla_lines_from_json(jget(runs[i].j, "sla"), lines, &nlines);
+    for (size_t i = 0; opts && i < opts->nslas; i++) {
+        const sla_t *s = &opts->slas[i];
+        if (s->metric == SLA_LATENCY_PCT || s->metric == SLA_LATENCY_MEAN)
+            add_sla_line(lines, &nlines, s->text, s->threshold,
+                         s->metric == SLA_LATENCY_PCT ? s->percentile : NAN);
+    }
+    if (comparison)
+        sla_lines_from_json(jget(comparison, "sla"), lines, &nlines);
+
+    const char *title = opts && opts->title ? opts->title : "tailgate report";
+    fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\" "
+          "xml:lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
+          f);
+    svg_escape(f, title);
+    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", css);
+    svg_escape(f, title);
+    fputs("</h1>\n<p class=\"sub\">", f);
+    if (n) {
+        svg_escapef(f, "%zu run%s: ", n, n == 1 ? "" : "s");
+        for (size_t i = 0; i < n; i++) {
+            const char *url = jstr(runs[i].j, "config.url"), *at = jstr(runs[i].j, "started_at");
+            svg_escapef(f, "%s%s", i ? "; " : "", runs[i].label);
+            if (url)
+                svg_escapef(f, " against %s", url);
+            if (at)
+                svg_escapef(f, " at %s", at);
+        }
+    } else {
+        svg_escape(f, "comparison only (no result files given)");
+    }
+    fputs("</p>\n", f);
+
+    verdicts(f, runs, n, opts);
+    notices(f, runs, n);
+    if (comparison)
+        comparison_section(f, comparison, lines, nlines);
+    if (n) {
+        char note[300];
+        empty_note(runs, n, note, sizeof note);
+        chart_run_t *cr = malloc(n * sizeof *cr);
+        if (!cr) {
+            rc = ENOMEM;
+            snprintf(err, errlen, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++)
+            cr[i] = runs[i].chart;
+        fputs("<h2>Summary</h2>\n", f);
+        summary_table(f, runs, n);
+        fputs("<h2>Latency distribution</h2>\n<p>How long items waited, from the moment each "
+              "should have been sent to its complete answer, at every percentile: read the "
+              "tail on the right. Dashed red lines are latency SLAs.</p>\n",
+              f);
+        chart_percentiles(f, cr, n, lines, nlines, xmax, note);
+        fputs("<h2>Over time</h2>\n", f);
+        chart_latency_time(f, cr, n, lines, nlines, note);
+        chart_throughput(f, cr, n);
+        free(cr);
+        fputs("<h2>SLA</h2>\n", f);
+        sla_table(f, runs, n, opts);
+        fputs("<h2>Configuration</h2>\n", f);
+        config_table(f, runs, n);
+    }
+    fputs("<footer>Written by tailgate report. Self-contained: no scripts, no external "
+          "resources.</footer>\n</body>\n</html>\n",
+          f);
+    if (fflush(f) || ferror(f)) {
+        rc = errno ? errno : EIO;
+        snprintf(err, errlen, "write failed: %s", strerror(rc));
+    }
+done:
+    for (size_t i = 0; i < n; i++) {
+        hist_free(runs[i].item);
+        hist_free(runs[i].request);
+        free(runs[i].buf);
+    }
+    free(runs);
+    return rc;
+}
+
+int report_write(const char *out_path, const json_t *const *results, const char *const *labels,
+                 size_t n, const json_t *comparison, const report_opts_t *opts, char *err,
+                 size_t errlen)
+{
+    if (!out_path || !*out_path) {
+        snprintf(err, errlen, "no output path");
+        return EINVAL;
+    }
+    if (!strcmp(out_path, "-"))
+        return report_render(stdout, results, labels, n, comparison, opts, err, errlen);
+    size_t len = strlen(out_path) + 16;
+    char *tmp = malloc(len);
+    if (!tmp) {
+        snprintf(err, errlen, "out of memory");
+        return ENOMEM;
+    }
+    snprintf(tmp, len, "%s.tmpXXXXXX", out_path);
+    int rc = 0, fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = errno;
+        snprintf(err, errlen, "%s: %s", out_path, strerror(rc));
+        free(tmp);
+        return rc;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        rc = errno;
+        close(fd);
+        snprintf(err, errlen, "%s: %s", out_path, strerror(rc));
+        goto fail;
+    }
+    /* mkstemp makes 0600; a report is for sharing. */
+    fchmod(fd, 0644);
+    rc = report_render(f, results, labels, n, comparison, opts, err, errlen);
+    if (fclose(f) && !rc) {
+        rc = errno ? errno : EIO;
+        snprintf(err, errlen, "%s: %s", out_path, strerror(rc));
+    }
+    if (rc)
+        goto fail;
+    if (rename(tmp, out_path)) {
+        rc = errno;
+        snprintf(err, errlen, "%s: %s", out_path, strerror(rc));
+        goto fail;
+    }
+    free(tmp);
+    return 0;
+fail:
+    unlink(tmp);
+    free(tmp);
+    return rc;
+}

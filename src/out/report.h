@@ -1,0 +1,51 @@
+/* report — the self-contained HTML report: one XHTML file (well-formed XML,
+ * served as .html) with inline CSS and inline SVG charts drawn here, no
+ * JavaScript and no external references, so it can be mailed or attached to
+ * a CI run and opened anywhere.
+ *
+ * Contents: SLA verdict; for a comparison, baseline vs optimized bars with the
+ * deltas (svg#chart-comparison); the percentile distribution of every run
+ * overlaid (svg#chart-percentiles, x = 1/(1-p) on a log scale); p50/p95/p99
+ * per second (svg#chart-latency-time); requests/s and errors/s per second
+ * (svg#chart-throughput); a summary table, errors by kind, SLA results and
+ * each run's configuration. Latency SLAs are drawn as dashed lines.
+ *
+ * Inputs are the JSON documents of DESIGN.md "Files": result JSON (`run --out`)
+ * and comparison JSON (`diff`, `ab`). Missing optional fields are shown as
+ * "-"; runs without successful requests render and say what happened. */
+#ifndef TAILGATE_OUT_REPORT_H
+#define TAILGATE_OUT_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#include "stats/sla.h"
+
+typedef struct {
+    const char *title; /* NULL = "tailgate report" */
+    const sla_t *slas; /* extra SLAs (report --sla) judged on every run; may be NULL */
+    size_t nslas;
+} report_opts_t;
+
+/* Checks that j looks like a result document (an object with "requests",
+ * "latency_ms", ... of the right JSON types). Returns 0, or EINVAL with what
+ * is wrong in err ("\"requests\" is missing"). */
+int report_check_result(const json_t *j, char *err, size_t errlen);
+/* The same for a comparison document ("baseline", "optimized", "delta"). */
+int report_check_comparison(const json_t *j, char *err, size_t errlen);
+
+/* Writes the report for n >= 1 results (borrowed; labels[i] names results[i]
+ * in legends and tables, e.g. "baseline"; labels may be NULL = "run 1"...).
+ * comparison may be NULL. opts may be NULL (defaults).
+ * report_render writes to f; report_write creates out_path ("-" = stdout)
+ * through a temporary file renamed into place, so a reader never sees half
+ * a report. Both return 0, EINVAL (a document fails the checks above), or an
+ * errno value from the file system, with a reason in err. */
+int report_render(FILE *f, const json_t *const *results, const char *const *labels, size_t n,
+                  const json_t *comparison, const report_opts_t *opts, char *err, size_t errlen);
+int report_write(const char *out_path, const json_t *const *results, const char *const *labels,
+                 size_t n, const json_t *comparison, const report_opts_t *opts, char *err,
+                 size_t errlen);
+
+#endif

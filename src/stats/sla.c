@@ -1,0 +1,314 @@
+/* sla — parsing and judging `--sla METRIC OP VALUE`. */
+#include "stats/sla.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char valid_list[] =
+    "valid metrics: p50 p90 p95 p99 p99.9 max mean (item latency; any pN, e.g. p75, works), "
+    "the same prefixed with \"request.\" (request latency), error_rate (%), rps, ips; "
+    "ops: <= < >= >; e.g. \"p95<=800ms\", \"error_rate<1%\", \"ips>=500\"";
+
+static void fail(char *err, size_t errlen, const char *expr, const char *fmt, ...)
+{
+    char what[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(err, errlen, "SLA \"%s\": %s (%s)", expr, what, valid_list);
+}
+
+static const char *skip_ws(const char *p)
+{
+    while (isspace((unsigned char)*p))
+        p++;
+    return p;
+}
+
+/* Parses "DIGITS[.DIGITS]" or ".DIGITS" as mantissa * 10^-frac_digits, exactly.
+ * Returns the end, or NULL when there is no number or it has too many digits. */
+static const char *parse_decimal(const char *p, uint64_t *mantissa, int *frac_digits)
+{
+    uint64_t m = 0;
+    int digits = 0, frac = 0;
+    bool dot = false;
+    for (;; p++) {
+        if (*p == '.' && !dot) {
+            dot = true;
+            continue;
+        }
+        if (!isdigit((unsigned char)*p))
+            break;
+        if (++digits > 17)
+            return NULL;
+        m = m * 10 + (uint64_t)(*p - '0');
+        frac += dot;
+    }
+    if (!digits)
+        return NULL;
+    *mantissa = m;
+    *frac_digits = frac;
+    return p;
+}
+
+static uint64_t pow10u(int n)
+{
+    uint64_t v = 1;
+    while (n-- > 0)
+        v *= 10;
+    return v;
+}
+
+/* Latency metric names: "max", "mean" or "pN". Returns false if not one. */
+static bool parse_latency_metric(const char *name, sla_t *s)
+{
+    if (!strcmp(name, "max")) {
+        s->metric = SLA_LATENCY_PCT;
+        s->percentile = 100;
+        return true;
+    }
+    if (!strcmp(name, "mean")) {
+        s->metric = SLA_LATENCY_MEAN;
+        return true;
+    }
+    uint64_t m;
+    int frac;
+    const char *end;
+    if (name[0] != 'p' || !(end = parse_decimal(name + 1, &m, &frac)) || *end || frac > 6)
+        return false;
+    double p = (double)m / (double)pow10u(frac);
+    if (!(p > 0 && p <= 100))
+        return false;
+    s->metric = SLA_LATENCY_PCT;
+    s->percentile = p;
+    return true;
+}
+
+int sla_parse(const char *text, sla_t *out, char *err, size_t errlen)
+{
+    sla_t s = {0};
+    const char *start = skip_ws(text);
+    size_t len = strlen(start);
+    while (len && isspace((unsigned char)start[len - 1]))
+        len--;
+    if (len >= sizeof s.text) {
+        snprintf(err, errlen, "SLA \"%.40s...\": longer than %zu characters", start,
+                 sizeof s.text - 1);
+        return EINVAL;
+    }
+    memcpy(s.text, start, len);
+    const char *expr = s.text;
+    if (!len) {
+        fail(err, errlen, expr, "empty expression; expected METRIC OP VALUE");
+        return EINVAL;
+    }
+
+    /* METRIC */
+    const char *p = expr;
+    char name[sizeof s.text];
+    size_t n = 0;
+    while (*p && (isalnum((unsigned char)*p) || *p == '_' || *p == '.'))
+        name[n++] = *p++;
+    name[n] = '\0';
+    const char *base = name;
+    if (!strncmp(name, "request.", 8)) {
+        s.request_scope = true;
+        base = name + 8;
+    }
+    if (parse_latency_metric(base, &s)) {
+        if (s.metric == SLA_LATENCY_MEAN || s.percentile == 100)
+            snprintf(s.name, sizeof s.name, "%s%s", s.request_scope ? "request." : "",
+                     s.metric == SLA_LATENCY_MEAN ? "mean" : "max");
+        else
+            snprintf(s.name, sizeof s.name, "%sp%.10g", s.request_scope ? "request." : "",
+                     s.percentile);
+    } else if (!s.request_scope && !strcmp(name, "error_rate")) {
+        s.metric = SLA_ERROR_RATE;
+    } else if (!s.request_scope && !strcmp(name, "rps")) {
+        s.metric = SLA_RPS;
+    } else if (!s.request_scope && !strcmp(name, "ips")) {
+        s.metric = SLA_IPS;
+    } else {
+        if (n)
+            fail(err, errlen, expr, "unknown metric \"%s\"", name);
+        else
+            fail(err, errlen, expr, "expected a metric first");
+        return EINVAL;
+    }
+    if (s.metric >= SLA_ERROR_RATE)
+        snprintf(s.name, sizeof s.name, "%s",
+                 s.metric == SLA_ERROR_RATE ? "error_rate"
+                 : s.metric == SLA_RPS      ? "rps"
+                                            : "ips");
+
+    /* OP */
+    p = skip_ws(p);
+    if (p[0] == '<' || p[0] == '>') {
+        bool eq = p[1] == '=';
+        s.op = p[0] == '<' ? (eq ? SLA_LE : SLA_LT) : (eq ? SLA_GE : SLA_GT);
+        p += 1 + eq;
+    } else {
+        fail(err, errlen, expr, "expected an operator after \"%s\"", name);
+        return EINVAL;
+    }
+
+    /* VALUE [UNIT] */
+    p = skip_ws(p);
+    uint64_t m;
+    int frac;
+    const char *num = p;
+    if (!(p = parse_decimal(num, &m, &frac))) {
+        fail(err, errlen, expr,
+             "expected a non-negative number (at most 17 digits) after the "
+             "operator");
+        return EINVAL;
+    }
+    double value = strtod(num, NULL);
+    const char *unit = skip_ws(p);
+    char ubuf[16];
+    n = 0;
+    while (unit[n] && !isspace((unsigned char)unit[n]) && n < sizeof ubuf - 1) {
+        ubuf[n] = (char)tolower((unsigned char)unit[n]);
+        n++;
+    }
+    ubuf[n] = '\0';
+    if (*skip_ws(unit + n)) {
+        fail(err, errlen, expr, "unexpected text after the value");
+        return EINVAL;
+    }
+
+    switch (s.metric) {
+    case SLA_LATENCY_PCT:
+    case SLA_LATENCY_MEAN: {
+        uint64_t unit_ns;
+        if (!*ubuf || !strcmp(ubuf, "ms"))
+            unit_ns = 1000000;
+        else if (!strcmp(ubuf, "us"))
+            unit_ns = 1000;
+        else if (!strcmp(ubuf, "s"))
+            unit_ns = 1000000000;
+        else {
+            fail(err, errlen, expr, "unknown latency unit \"%s\" (use us, ms or s; bare = ms)",
+                 ubuf);
+            return EINVAL;
+        }
+        /* ns = m * unit_ns / 10^frac exactly, rounded to the nearest ns. */
+        unsigned __int128 ns = (unsigned __int128)m * unit_ns, div = pow10u(frac);
+        ns = (ns + div / 2) / div;
+        if (ns > HIST_HIGHEST_NS) {
+            fail(err, errlen, expr, "latency threshold above 1 hour");
+            return EINVAL;
+        }
+        s.threshold_ns = (uint64_t)ns;
+        s.threshold = (double)s.threshold_ns / 1e6;
+        break;
+    }
+    case SLA_ERROR_RATE:
+        if (*ubuf && strcmp(ubuf, "%")) {
+            fail(err, errlen, expr, "error_rate takes a percentage, e.g. 1 or 1%% (not \"%s\")",
+                 ubuf);
+            return EINVAL;
+        }
+        if (value > 100) {
+            fail(err, errlen, expr, "error_rate above 100%%");
+            return EINVAL;
+        }
+        s.threshold = value;
+        break;
+    case SLA_RPS:
+    case SLA_IPS:
+        if (*ubuf && strcmp(ubuf, "/s")) {
+            fail(err, errlen, expr, "%s takes a plain number per second (not \"%s\")", name, ubuf);
+            return EINVAL;
+        }
+        s.threshold = value;
+        break;
+    }
+    *out = s;
+    return 0;
+}
+
+const char *sla_metric_name(const sla_t *s)
+{
+    return s->name;
+}
+
+const char *sla_unit(const sla_t *s)
+{
+    switch (s->metric) {
+    case SLA_LATENCY_PCT:
+    case SLA_LATENCY_MEAN:
+        return "ms";
+    case SLA_ERROR_RATE:
+        return "%";
+    case SLA_RPS:
+    case SLA_IPS:
+        return "/s";
+    }
+    return "";
+}
+
+const char *sla_op_name(const sla_t *s)
+{
+    static const char *const names[] = {
+        [SLA_LE] = "<=", [SLA_LT] = "<", [SLA_GE] = ">=", [SLA_GT] = ">"};
+    return (unsigned)s->op < 4 ? names[s->op] : "?";
+}
+
+double sla_measure(const sla_t *s, const runstats_t *rs, double duration_s)
+{
+    const hist_t *h = s->request_scope ? rs->request : rs->item;
+    switch (s->metric) {
+    case SLA_LATENCY_PCT:
+        return h && hist_count(h) ? (double)hist_percentile(h, s->percentile) / 1e6 : NAN;
+    case SLA_LATENCY_MEAN:
+        return h && hist_count(h) ? hist_mean(h) / 1e6 : NAN;
+    case SLA_ERROR_RATE:
+        /* One correctly rounded division: 1 error in 100 gives exactly 1.0. */
+        return rs->requests
+                   ? (double)(rs->requests - rs->requests_ok) * 100.0 / (double)rs->requests
+                   : NAN;
+    case SLA_RPS:
+        return duration_s > 0 ? (double)rs->requests / duration_s : NAN;
+    case SLA_IPS:
+        return duration_s > 0 ? (double)rs->items / duration_s : NAN;
+    }
+    return NAN;
+}
+
+static bool compare(sla_op_t op, double v, double t)
+{
+    switch (op) {
+    case SLA_LE:
+        return v <= t;
+    case SLA_LT:
+        return v < t;
+    case SLA_GE:
+        return v >= t;
+    case SLA_GT:
+        return v > t;
+    }
+    return false;
+}
+
+bool sla_holds(const sla_t *s, double measured)
+{
+    if (isnan(measured))
+        return false;
+    if (s->metric == SLA_LATENCY_PCT || s->metric == SLA_LATENCY_MEAN) {
+        /* Judge in ns: a value that came from integer ns (every percentile) went
+         * through ns / 1e6 and is snapped back to its integer, so 800 ms is
+         * exactly 800000000 ns, never 800000000.0000001. */
+        double ns = measured * 1e6, r = nearbyint(ns);
+        if (fabs(ns - r) < 0.01)
+            ns = r;
+        return compare(s->op, ns, (double)s->threshold_ns);
+    }
+    return compare(s->op, measured, s->threshold);
+}

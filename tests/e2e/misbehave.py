@@ -1,0 +1,221 @@
+"""A misbehaving HTTP/1.1 server for tailgate's client tests (RFC 9112 failure
+modes). Each mode answers every request on a connection the same way."""
+import socket
+import socketserver
+import threading
+import time
+
+OK_BODY = b'{"outputs":["x"]}'
+
+
+def read_request(f):
+    """Reads one request head and its Content-Length body; None at EOF."""
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        line = f.readline()
+        if not line:
+            return None
+        head += line
+    length = 0
+    for ln in head.split(b"\r\n"):
+        if ln.lower().startswith(b"content-length:"):
+            length = int(ln.split(b":", 1)[1])
+    if length:
+        f.read(length)
+    return head
+
+
+def ok(body=OK_BODY, extra=b""):
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+            + str(len(body)).encode() + b"\r\n" + extra + b"\r\n" + body)
+
+
+def drip(sock, data, gap):
+    for i in range(len(data)):
+        sock.sendall(data[i:i + 1])
+        time.sleep(gap)
+
+
+def rst(sock):
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    sock.close()
+
+
+# mode -> function(sock) called once per request; returns False to close the connection.
+def m_ok(s):
+    s.sendall(ok())
+    return True
+
+
+def m_len_short(s):  # claims more than it sends, then closes
+    s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + OK_BODY)
+    return False
+
+
+def m_len_short_hang(s):  # claims more than it sends, keeps the connection open
+    s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + OK_BODY)
+    time.sleep(3)
+    return False
+
+
+def m_len_long(s):  # sends more than it claims, then closes
+    s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n"
+              + OK_BODY + b"garbage")
+    return False
+
+
+def m_chunked_ok(s):
+    s.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+              b"5\r\n{\"out\r\n3;ext=1\r\nput\r\n9\r\ns\":[\"x\"]}\r\n0\r\nTrailer: t\r\n\r\n")
+    return True
+
+
+def m_chunked_bad_hex(s):
+    s.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n")
+    return False
+
+
+def m_chunked_bad_crlf(s):
+    s.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n")
+    return False
+
+
+def m_close_delimited(s):
+    s.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + OK_BODY)
+    return False
+
+
+def m_interim(s):
+    s.sendall(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+              + ok())
+    return True
+
+
+def m_tiny_writes(s):
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    drip(s, ok(), 0.001)
+    return True
+
+
+def m_huge_header(s):
+    s.sendall(b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 200000 + b"\r\nContent-Length: 2\r\n\r\n{}")
+    return False
+
+
+def m_many_headers(s):
+    s.sendall(b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(2000))
+              + b"Content-Length: 2\r\n\r\n{}")
+    return False
+
+
+def m_bad_status(s):
+    s.sendall(b"HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\n{}")
+    return False
+
+
+def m_not_http(s):
+    s.sendall(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
+    return False
+
+
+def m_close_before(s):
+    return False
+
+
+def m_rst_before(s):
+    rst(s)
+    return None
+
+
+def m_close_in_status(s):
+    s.sendall(b"HTTP/1.1 2")
+    return False
+
+
+def m_close_in_headers(s):
+    s.sendall(b"HTTP/1.1 200 OK\r\nContent-Len")
+    return False
+
+
+def m_close_in_body(s):
+    s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"outp")
+    return False
+
+
+def m_rst_in_body(s):
+    s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{\"outp")
+    time.sleep(0.05)
+    rst(s)
+    return None
+
+
+def m_never_answer(s):
+    time.sleep(3)
+    return False
+
+
+def m_slow_body(s):
+    s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(OK_BODY))
+    drip(s, OK_BODY, 0.02)
+    return True
+
+
+def m_te_and_cl(s):  # conflicting framing: chunked wins (RFC 9112 §6.3)
+    s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nTransfer-Encoding: chunked\r\n\r\n"
+              b"2\r\n{}\r\n0\r\n\r\n")
+    return False
+
+
+def m_two_lengths(s):
+    s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}x")
+    return False
+
+
+def m_500(s):
+    s.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 2\r\n\r\n{}")
+    return True
+
+
+def m_404(s):
+    s.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}")
+    return True
+
+
+def m_204(s):
+    s.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+    return True
+
+
+class Server:
+    def __init__(self, mode):
+        fn = globals()["m_" + mode]
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                try:
+                    while True:
+                        if read_request(self.rfile) is None:
+                            return
+                        keep = fn(self.connection)
+                        if keep is None:
+                            return
+                        if not keep:
+                            self.connection.shutdown(socket.SHUT_WR)
+                            return
+                except OSError:
+                    return
+
+        class TS(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+            request_queue_size = 128
+
+        self.srv = TS(("127.0.0.1", 0), Handler)
+        self.port = self.srv.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/x"
+        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.srv.shutdown()
+        self.srv.server_close()

@@ -1,0 +1,189 @@
+"""`tailgate run` end to end: real stub, real sockets, real files."""
+import json
+import os
+import signal
+import socket
+import time
+
+import tg
+
+CSV_COLUMNS = ["request_id", "timestamp_ms", "latency_ms", "status_code", "service_ms",
+               "batch_size", "bytes_in", "error"]
+
+
+def lat(res, scope, key):
+    return res["latency_ms"][scope][key]
+
+
+def test_closed_loop_logs_every_request(ctx):
+    stub = ctx.stub("--delay", "1ms")
+    log, out = ctx.path("log.csv"), ctx.path("out.json")
+    r = ctx.run("run", stub.url, "--requests", "1000", "--concurrency", "8", "--log", log,
+                "--out", out)
+    assert r.rc == 0, r
+    rows = tg.read_csv(log)
+    assert len(rows) == 1000, len(rows)
+    assert list(rows[0].keys()) == CSV_COLUMNS
+    assert all(row["status_code"] == "200" and row["error"] == "" for row in rows)
+    assert len({row["request_id"] for row in rows}) == 1000
+    res = tg.read_json(out)
+    assert res["requests"]["total"] == 1000 and res["requests"]["ok"] == 1000, res["requests"]
+    assert res["items"]["total"] == 1000
+    for scope in ("item", "request", "service"):
+        keys = ["min", "p50", "p75", "p90", "p95", "p99", "p99_9", "p99_99", "max"]
+        vals = [lat(res, scope, k) for k in keys]
+        assert all(v is not None for v in vals), (scope, vals)
+        assert vals == sorted(vals), (scope, vals)
+    assert lat(res, "request", "p50") >= 1.0  # the stub's delay is in every request
+    for key in ("tool", "version", "config", "started_at", "duration_s", "throughput",
+                "inputs_digest", "timeline", "histogram", "sla", "sla_pass"):
+        assert key in res, key
+    assert "item" in r.out and "p99.9" in r.out  # the human summary
+
+
+def test_open_loop_rate_is_kept(ctx):
+    stub = ctx.stub("--delay", "2ms")
+    out = ctx.path("out.json")
+    r = ctx.run("run", stub.url, "--rate", "1000", "--duration", "5s", "--out", out)
+    assert r.rc == 0, r
+    res = tg.read_json(out)
+    ips = res["throughput"]["items_per_s"]
+    assert abs(ips - 1000) <= 10, ips
+    assert res["requests"]["errors"] == 0, res["requests"]
+
+
+def test_coordinated_omission_is_measured(ctx):
+    stub = ctx.stub("--delay", "1ms", "--stall-every", "2s", "--stall-for", "500ms")
+    out = ctx.path("out.json")
+    r = ctx.run("run", stub.url, "--rate", "200", "--duration", "6s", "--out", out)
+    assert r.rc == 0, r
+    res = tg.read_json(out)
+    assert lat(res, "item", "p99") >= 300, res["latency_ms"]["item"]
+    assert lat(res, "service", "p50") < 10, res["latency_ms"]["service"]
+
+
+def test_timeout_counts_every_request(ctx):
+    stub = ctx.stub("--delay", "2s")
+    out, log = ctx.path("out.json"), ctx.path("log.csv")
+    r = ctx.run("run", stub.url, "--concurrency", "4", "--duration", "1s", "--timeout", "300ms",
+                "--out", out, "--log", log, "--sla", "error_rate<1%")
+    assert r.rc == 1, r  # ran, SLA failed
+    assert r.seconds < 4, r.seconds
+    res = tg.read_json(out)
+    total = res["requests"]["total"]
+    assert total > 0 and res["requests"]["by_error"] == {"timeout": total}, res["requests"]
+    assert len(tg.read_csv(log)) == total
+    assert res["sla_pass"] is False and res["sla"][0]["pass"] is False
+
+
+def test_target_not_listening_exits_3(ctx):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    r = ctx.run("run", f"http://127.0.0.1:{port}/v1/infer", "--requests", "10")
+    assert r.rc == 3, r
+    assert "refused" in r.err.lower() or "connect" in r.err.lower(), r.err
+
+
+def test_stub_killed_mid_run_is_counted(ctx):
+    stub = ctx.stub("--delay", "5ms")
+    out, log = ctx.path("out.json"), ctx.path("log.csv")
+    p = ctx.popen("run", stub.url, "--rate", "200", "--duration", "3s", "--timeout", "1s",
+                  "--out", out, "--log", log)
+    time.sleep(1.0)
+    stub.proc.kill()
+    o, e = p.communicate(timeout=20)
+    ctx.check_sanitizer(e, "tailgate run")
+    assert p.returncode in (0, 1), (p.returncode, e)
+    res = tg.read_json(out)
+    req = res["requests"]
+    assert req["ok"] > 50 and req["errors"] > 50, req
+    assert req["ok"] + req["errors"] == req["total"]
+    assert sum(req["by_error"].values()) == req["errors"], req
+    assert len(tg.read_csv(log)) == req["total"]
+
+
+def test_same_inputs_same_digest(ctx):
+    stub = ctx.stub()
+    inputs = ctx.write("in.jsonl", "".join(json.dumps({"text": f"q{i}"}) + "\n" for i in range(37)))
+    digests = []
+    for extra in (["--batch", "1"], ["--batch", "10", "--linger", "5ms"]):
+        out = ctx.path("o.json")
+        r = ctx.run("run", stub.url, "--inputs", inputs, "--requests", "100", "--concurrency",
+                    "4", "--out", out, *extra)
+        assert r.rc == 0, r
+        res = tg.read_json(out)
+        assert res["items"]["total"] == 100
+        digests.append(res["inputs_digest"])
+    assert digests[0] and digests[0] == digests[1], digests
+    other = ctx.write("other.jsonl", '{"text": "different"}\n')
+    out = ctx.path("o2.json")
+    r = ctx.run("run", stub.url, "--inputs", other, "--requests", "100", "--out", out)
+    assert r.rc == 0, r
+    assert tg.read_json(out)["inputs_digest"] != digests[0]
+
+
+def test_ipv6_target(ctx):
+    stub = ctx.stub("--listen", "[::1]:0")
+    r = ctx.run("run", stub.url, "--requests", "50", "--concurrency", "2")
+    assert r.rc == 0, r
+
+
+def test_bad_options_exit_2_naming_the_option(ctx):
+    cases = [
+        (["--rate", "abc"], "--rate"),
+        (["--duration", "5x"], "--duration"),
+        (["--concurrency", "0"], "--concurrency"),
+        (["--sla", "p95<=fast"], "--sla"),
+        (["--validate", "maybe"], "--validate"),
+        (["--arrival", "bursty"], "--arrival"),
+        (["--rate", "10", "--concurrency", "2"], "--concurrency"),
+        (["--frobnicate"], "frobnicate"),
+    ]
+    for args, name in cases:
+        r = ctx.run("run", "http://127.0.0.1:9/x", *args)
+        assert r.rc == 2, (args, r)
+        assert name in r.err, (args, r.err)
+    r = ctx.run("run", "ftp://example/x", "--requests", "1")
+    assert r.rc == 2 and "URL" in r.err, r
+    r = ctx.run("run")
+    assert r.rc == 2 and "URL" in r.err, r
+
+
+def test_unreadable_files_exit_3_before_running(ctx):
+    stub = ctx.stub()
+    r = ctx.run("run", stub.url, "--requests", "5", "--log", "/nonexistent/dir/log.csv")
+    assert r.rc == 3 and "--log" in r.err, r
+    r = ctx.run("run", stub.url, "--requests", "5", "--inputs", "/nonexistent.jsonl")
+    assert r.rc == 3 and "--inputs" in r.err, r
+    bad = ctx.write("bad.jsonl", '{"ok": 1}\n{not json\n')
+    r = ctx.run("run", stub.url, "--requests", "5", "--inputs", bad)
+    assert r.rc == 2 and "line 2" in r.err, r
+
+
+def test_plain_http_body_mode(ctx):
+    stub = ctx.stub(path="/healthz")
+    body = ctx.write("b.json", "{}")
+    out = ctx.path("o.json")
+    r = ctx.run("run", stub.base + "/healthz", "--body", body, "--method", "GET",
+                "--requests", "100", "--concurrency", "4", "--out", out)
+    assert r.rc == 0, r
+    res = tg.read_json(out)
+    assert res["requests"]["ok"] == 100 and res["inputs_digest"] is None, res["requests"]
+
+
+def test_sigint_writes_everything_and_exits_130(ctx):
+    stub = ctx.stub("--delay", "5ms")
+    out, log = ctx.path("out.json"), ctx.path("log.csv")
+    p = ctx.popen("run", stub.url, "--rate", "100", "--duration", "30s", "--out", out,
+                  "--log", log)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGINT)
+    o, e = p.communicate(timeout=15)
+    assert p.returncode == 130, (p.returncode, e)
+    res = tg.read_json(out)
+    assert res["interrupted"] is True
+    assert res["requests"]["total"] >= 100
+    assert len(tg.read_csv(log)) == res["requests"]["total"]
+    assert "requests" in o

@@ -1,0 +1,402 @@
+/* test_compare — the comparison of two hand-made result objects: every field,
+ * null handling, digests, SLAs from histograms, strict validation, the table. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "stats/compare.h"
+
+/* A result object shaped like `tailgate run --out`: n_items item latencies
+ * spread evenly over [lo_ms, hi_ms]. */
+static json_t *make_result(uint64_t requests, uint64_t ok, uint64_t items, double duration_s,
+                           double lo_ms, double hi_ms, uint64_t n_items, const char *digest,
+                           int batch)
+{
+    hist_t *item, *req;
+    assert_int_equal(hist_new_latency(&item), 0);
+    assert_int_equal(hist_new_latency(&req), 0);
+    for (uint64_t i = 0; i < n_items; i++) {
+        double ms =
+            n_items > 1 ? lo_ms + (hi_ms - lo_ms) * (double)i / (double)(n_items - 1) : lo_ms;
+        hist_record(item, (uint64_t)llround(ms * 1e6));
+        hist_record(req, (uint64_t)llround(ms * 1e6) + 1000000);
+    }
+    json_t *lat = json_object();
+    static const struct {
+        const char *key;
+        double p;
+    } pcts[] = {{"p50", 50}, {"p75", 75}, {"p90", 90}, {"p95", 95}, {"p99", 99}};
+    for (size_t k = 0; k < 5; k++)
+        json_object_set_new(lat, pcts[k].key,
+                            n_items ? json_real((double)hist_percentile(item, pcts[k].p) / 1e6)
+                                    : json_null());
+    json_object_set_new(lat, "max",
+                        n_items ? json_real((double)hist_max(item) / 1e6) : json_null());
+    json_object_set_new(lat, "mean", n_items ? json_real(hist_mean(item) / 1e6) : json_null());
+    json_object_set_new(lat, "count", json_integer((json_int_t)n_items));
+    json_t *r = json_pack(
+        "{s:s,s:s,s:{s:I,s:I,s:s},s:s,s:f,s:{s:I,s:I,s:I,s:{},s:{}},s:{s:I,s:I},"
+        "s:{s:f,s:f},s:{s:o,s:{s:o},s:{}},s:o,s:[],s:{s:o,s:o,s:o},s:[],s:b,s:b}",
+        "tool", "tailgate", "version", "0.1.0", "config", "batch", (json_int_t)batch, "connections",
+        (json_int_t)100, "url", "http://127.0.0.1:8000/v1/infer", "started_at",
+        "2026-01-01T00:00:00.000Z", "duration_s", duration_s, "requests", "total",
+        (json_int_t)requests, "ok", (json_int_t)ok, "errors", (json_int_t)(requests - ok),
+        "by_status", "by_error", "items", "total", (json_int_t)items, "ok", (json_int_t)items,
+        "throughput", "requests_per_s", (double)requests / duration_s, "items_per_s",
+        (double)items / duration_s, "latency_ms", "item", lat, "request", "p95",
+        n_items ? json_real((double)hist_percentile(req, 95) / 1e6) : json_null(), "service",
+        "inputs_digest", digest ? json_string(digest) : json_null(), "timeline", "histogram",
+        "item", hist_to_json(item), "request", hist_to_json(req), "service", hist_to_json(req),
+        "sla", "sla_pass", true, "interrupted", false);
+    assert_non_null(r);
+    hist_free(item);
+    hist_free(req);
+    return r;
+}
+
+static sla_t sla(const char *text)
+{
+    sla_t s;
+    char err[512];
+    assert_int_equal(sla_parse(text, &s, err, sizeof err), 0);
+    return s;
+}
+
+static double num(const json_t *o, const char *key)
+{
+    json_t *j = json_object_get(o, key);
+    if (!json_is_number(j))
+        fail_msg("\"%s\" is not a number", key);
+    return json_number_value(j);
+}
+
+static void assert_near(double got, double want)
+{
+    if (fabs(got - want) > fabs(want) * 1e-9 + 1e-12)
+        fail_msg("got %.17g want %.17g", got, want);
+}
+
+static void test_every_field(void **state)
+{
+    (void)state;
+    /* Baseline: 100 requests (10 failed), 1000 items over 10 s, items 100..2000 ms.
+     * Optimized: 20 requests, 1000 items over 5 s, items 50..500 ms. */
+    json_t *b = make_result(100, 90, 1000, 10, 100, 2000, 900, "sha256:ab", 1);
+    json_t *o = make_result(20, 20, 1000, 5, 50, 500, 1000, "sha256:ab", 10);
+    sla_t slas[] = {sla("p95<=800ms"), sla("p99.99 <= 0.5s"), sla("error_rate<1%"), sla("ips>=200"),
+                    sla("request.p50<10ms")};
+    json_t *c = NULL;
+    char err[512] = "";
+    assert_int_equal(compare_build(b, "base.json", o, "opt.json", slas, 5, &c, err, sizeof err), 0);
+    assert_string_equal(json_string_value(json_object_get(c, "tool")), "tailgate");
+    assert_non_null(json_string_value(json_object_get(c, "version")));
+
+    static const char *const keys[] = {"file",          "requests",       "ok",
+                                       "errors",        "error_rate_pct", "items",
+                                       "items_per_s",   "requests_per_s", "p50_ms",
+                                       "p90_ms",        "p95_ms",         "p99_ms",
+                                       "max_ms",        "mean_ms",        "request_p95_ms",
+                                       "inputs_digest", "batch",          "connections"};
+    const json_t *hb = json_object_get(c, "baseline"), *ho = json_object_get(c, "optimized");
+    assert_int_equal(json_object_size(hb), sizeof keys / sizeof keys[0]);
+    assert_int_equal(json_object_size(ho), sizeof keys / sizeof keys[0]);
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        assert_non_null(json_object_get(hb, keys[k]));
+        assert_non_null(json_object_get(ho, keys[k]));
+    }
+    const json_t *lb = json_object_get(json_object_get(b, "latency_ms"), "item");
+    const json_t *lo = json_object_get(json_object_get(o, "latency_ms"), "item");
+    assert_string_equal(json_string_value(json_object_get(hb, "file")), "base.json");
+    assert_string_equal(json_string_value(json_object_get(ho, "file")), "opt.json");
+    assert_int_equal(json_integer_value(json_object_get(hb, "requests")), 100);
+    assert_int_equal(json_integer_value(json_object_get(hb, "ok")), 90);
+    assert_int_equal(json_integer_value(json_object_get(hb, "errors")), 10);
+    assert_near(num(hb, "error_rate_pct"), 10.0);
+    assert_near(num(ho, "error_rate_pct"), 0.0);
+    assert_int_equal(json_integer_value(json_object_get(hb, "items")), 1000);
+    assert_near(num(hb, "items_per_s"), 100);
+    assert_near(num(ho, "items_per_s"), 200);
+    assert_near(num(hb, "requests_per_s"), 10);
+    assert_near(num(ho, "requests_per_s"), 4);
+    static const char *const src[] = {"p50", "p90", "p95", "p99", "max", "mean"};
+    static const char *const dst[] = {"p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms"};
+    for (size_t k = 0; k < 6; k++) {
+        assert_near(num(hb, dst[k]), num(lb, src[k]));
+        assert_near(num(ho, dst[k]), num(lo, src[k]));
+    }
+    assert_near(num(ho, "request_p95_ms"),
+                num(json_object_get(json_object_get(o, "latency_ms"), "request"), "p95"));
+    assert_string_equal(json_string_value(json_object_get(ho, "inputs_digest")), "sha256:ab");
+    assert_int_equal(json_integer_value(json_object_get(hb, "batch")), 1);
+    assert_int_equal(json_integer_value(json_object_get(ho, "batch")), 10);
+    assert_int_equal(json_integer_value(json_object_get(ho, "connections")), 100);
+
+    const json_t *d = json_object_get(c, "delta");
+    assert_int_equal(json_object_size(d), 11);
+    static const char *const lat[] = {"p50", "p95", "p99"};
+    for (size_t k = 0; k < 3; k++) {
+        char kms[16], kpct[16];
+        snprintf(kms, sizeof kms, "%s_ms", lat[k]);
+        snprintf(kpct, sizeof kpct, "%s_pct", lat[k]);
+        double vb = num(lb, lat[k]), vo = num(lo, lat[k]);
+        assert_near(num(d, kms), vo - vb);
+        assert_near(num(d, kpct), (vo - vb) / vb * 100);
+    }
+    assert_near(num(d, "max_ms"), num(lo, "max") - num(lb, "max"));
+    assert_near(num(d, "items_per_s"), 100);
+    assert_near(num(d, "items_per_s_pct"), 100);
+    assert_near(num(d, "requests_per_s_pct"), -60);
+    assert_near(num(d, "error_rate_pct_points"), -10);
+    assert_true(json_is_true(json_object_get(c, "inputs_identical")));
+
+    /* SLAs on the optimized run, from its histograms. */
+    const json_t *s = json_object_get(c, "sla");
+    assert_int_equal(json_array_size(s), 5);
+    static const struct {
+        const char *expr, *metric, *unit;
+        double threshold;
+        bool pass;
+    } want[] = {{"p95<=800ms", "p95", "ms", 800, true},
+                {"p99.99 <= 0.5s", "p99.99", "ms", 500, true},
+                {"error_rate<1%", "error_rate", "%", 1, true},
+                {"ips>=200", "ips", "/s", 200, true},
+                {"request.p50<10ms", "request.p50", "ms", 10, false}};
+    for (size_t k = 0; k < 5; k++) {
+        const json_t *e = json_array_get(s, k);
+        assert_string_equal(json_string_value(json_object_get(e, "expr")), want[k].expr);
+        assert_string_equal(json_string_value(json_object_get(e, "metric")), want[k].metric);
+        assert_string_equal(json_string_value(json_object_get(e, "unit")), want[k].unit);
+        assert_near(num(e, "threshold"), want[k].threshold);
+        assert_int_equal(json_is_true(json_object_get(e, "pass")), want[k].pass);
+    }
+    /* p95 of 50..500 ms evenly: ~477.5 ms, within the histogram's 0.1%. */
+    assert_true(fabs(num(json_array_get(s, 0), "value") - 477.5) < 0.5);
+    assert_near(num(json_array_get(s, 1), "value"), 500);
+    assert_near(num(json_array_get(s, 3), "value"), 200);
+    assert_false(json_is_true(json_object_get(c, "sla_pass")));
+    json_decref(c);
+
+    /* Only passing SLAs: sla_pass true. None: [] and true. */
+    assert_int_equal(compare_build(b, "b", o, "o", slas, 4, &c, err, sizeof err), 0);
+    assert_true(json_is_true(json_object_get(c, "sla_pass")));
+    json_decref(c);
+    assert_int_equal(compare_build(b, NULL, o, NULL, NULL, 0, &c, err, sizeof err), 0);
+    assert_int_equal(json_array_size(json_object_get(c, "sla")), 0);
+    assert_true(json_is_true(json_object_get(c, "sla_pass")));
+    assert_true(json_is_null(json_object_get(json_object_get(c, "baseline"), "file")));
+    json_decref(c);
+    json_decref(b);
+    json_decref(o);
+}
+
+static void test_nulls_and_zero_baseline(void **state)
+{
+    (void)state;
+    /* Baseline measured nothing: every request failed, no items. */
+    json_t *b = make_result(10, 0, 0, 1, 0, 0, 0, NULL, 1);
+    json_object_set_new(json_object_get(b, "throughput"), "items_per_s", json_real(0));
+    json_t *o = make_result(10, 10, 10, 1, 900, 1000, 10, "sha256:cd", 1);
+    sla_t s = sla("p95<=800ms");
+    json_t *c = NULL;
+    char err[512];
+    assert_int_equal(compare_build(b, "b", o, "o", &s, 1, &c, err, sizeof err), 0);
+    const json_t *d = json_object_get(c, "delta");
+    assert_true(json_is_null(json_object_get(json_object_get(c, "baseline"), "p95_ms")));
+    assert_true(json_is_null(json_object_get(d, "p50_ms")));
+    assert_true(json_is_null(json_object_get(d, "p95_pct")));
+    assert_true(json_is_null(json_object_get(d, "max_ms")));
+    assert_true(json_is_null(json_object_get(d, "items_per_s_pct"))); /* baseline 0 */
+    assert_near(num(d, "items_per_s"), 10);
+    assert_near(num(d, "requests_per_s_pct"), 0);
+    assert_near(num(d, "error_rate_pct_points"), -100);
+    assert_false(json_is_true(json_object_get(c, "inputs_identical"))); /* one null */
+    assert_false(json_is_true(json_object_get(c, "sla_pass")));         /* p95 ~ 995 ms */
+    json_decref(c);
+
+    /* The SLA on an empty optimized run cannot hold: value null, pass false. */
+    assert_int_equal(compare_build(o, "o", b, "b", &s, 1, &c, err, sizeof err), 0);
+    const json_t *e = json_array_get(json_object_get(c, "sla"), 0);
+    assert_true(json_is_null(json_object_get(e, "value")));
+    assert_false(json_is_true(json_object_get(e, "pass")));
+    assert_false(json_is_true(json_object_get(c, "sla_pass")));
+    json_decref(c);
+    json_decref(b);
+    json_decref(o);
+}
+
+static void test_digests(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *a, *b;
+        bool same;
+    } cases[] = {{"sha256:11", "sha256:11", true},
+                 {"sha256:11", "sha256:22", false},
+                 {NULL, "sha256:11", false},
+                 {NULL, NULL, false}};
+    for (size_t i = 0; i < 4; i++) {
+        json_t *b = make_result(1, 1, 1, 1, 1, 1, 1, cases[i].a, 1);
+        json_t *o = make_result(1, 1, 1, 1, 1, 1, 1, cases[i].b, 1);
+        json_t *c = NULL;
+        char err[512];
+        assert_int_equal(compare_build(b, "b", o, "o", NULL, 0, &c, err, sizeof err), 0);
+        assert_int_equal(json_is_true(json_object_get(c, "inputs_identical")), cases[i].same);
+        json_decref(c);
+        json_decref(b);
+        json_decref(o);
+    }
+}
+
+/* Removes or replaces the member at a dotted path of a copy of r. */
+static json_t *mutate(const json_t *r, const char *path, json_t *value)
+{
+    json_t *copy = json_deep_copy(r), *parent = copy;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *key = buf, *dot;
+    while ((dot = strchr(key, '.'))) {
+        *dot = '\0';
+        parent = json_object_get(parent, key);
+        key = dot + 1;
+    }
+    if (value)
+        json_object_set_new(parent, key, value);
+    else
+        json_object_del(parent, key);
+    return copy;
+}
+
+static void test_malformed(void **state)
+{
+    (void)state;
+    json_t *good = make_result(10, 10, 10, 1, 1, 2, 10, "sha256:ab", 1);
+    static const struct {
+        const char *path;
+        const char *value; /* JSON text; NULL = remove */
+        const char *needle;
+    } cases[] = {
+        {"tool", NULL, "\"tool\""},
+        {"tool", "\"wrk\"", "\"tool\""},
+        {"requests.total", NULL, "\"requests.total\" is missing"},
+        {"requests.total", "\"10\"", "\"requests.total\" must be"},
+        {"requests.ok", "-1", "\"requests.ok\""},
+        {"requests.errors", "3", "\"requests\" is inconsistent"},
+        {"requests", "[]", "\"requests.total\""},
+        {"items.ok", "11", "\"items\" is inconsistent"},
+        {"items", NULL, "\"items.total\""},
+        {"duration_s", "null", "\"duration_s\""},
+        {"throughput.items_per_s", "\"fast\"", "\"throughput.items_per_s\""},
+        {"throughput", NULL, "\"throughput.requests_per_s\""},
+        {"latency_ms.item.p95", "\"1\"", "\"latency_ms.item.p95\""},
+        {"latency_ms.item.p99", NULL, "\"latency_ms.item.p99\" is missing"},
+        {"latency_ms.item.mean", "-3", "\"latency_ms.item.mean\""},
+        {"latency_ms.request", NULL, "\"latency_ms.request.p95\""},
+        {"config.batch", "2.5", "\"config.batch\""},
+        {"config", NULL, "\"config.batch\""},
+        {"config.connections", NULL, "\"config.connections\""},
+        {"inputs_digest", NULL, "\"inputs_digest\" is missing"},
+        {"inputs_digest", "42", "\"inputs_digest\" must be"},
+        {"histogram.item", NULL, "\"histogram.item\" is missing"},
+        {"histogram.item.buckets", "[[999999999,1]]", "\"histogram.item\" is not a valid"},
+        {"histogram.request.count", "\"x\"", "\"histogram.request\" is not a valid"},
+        {"histogram", "[]", "\"histogram.item\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *v = cases[i].value ? json_loads(cases[i].value, JSON_DECODE_ANY, NULL) : NULL;
+        json_t *bad = mutate(good, cases[i].path, v);
+        for (int side = 0; side < 2; side++) {
+            json_t *c = NULL;
+            char err[512] = "";
+            int rc = side ? compare_build(good, "good.json", bad, "bad.json", NULL, 0, &c, err,
+                                          sizeof err)
+                          : compare_build(bad, "bad.json", good, "good.json", NULL, 0, &c, err,
+                                          sizeof err);
+            if (rc != EINVAL)
+                fail_msg("case %zu (%s) accepted", i, cases[i].path);
+            assert_null(c);
+            if (!strstr(err, "bad.json: ") || !strstr(err, cases[i].needle))
+                fail_msg("case %zu: message \"%s\" lacks \"%s\"", i, err, cases[i].needle);
+        }
+        json_decref(bad);
+    }
+    json_t *arr = json_array(), *c = NULL;
+    char err[512];
+    assert_int_equal(compare_build(arr, "x.json", good, "g", NULL, 0, &c, err, sizeof err), EINVAL);
+    assert_non_null(strstr(err, "x.json: not a JSON object"));
+    json_decref(arr);
+    json_decref(good);
+}
+
+static void test_load_file_and_table(void **state)
+{
+    (void)state;
+    char err[512];
+    json_t *j = NULL;
+    assert_int_equal(compare_load_file("/nonexistent/x.json", &j, err, sizeof err), ENOENT);
+    assert_non_null(strstr(err, "/nonexistent/x.json: cannot read"));
+    char path[] = "/tmp/tg-compare-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("{\"tool\": \"tailgate\",\n  oops}", f);
+    fclose(f);
+    assert_int_equal(compare_load_file(path, &j, err, sizeof err), EINVAL);
+    assert_non_null(strstr(err, "not valid JSON (line 2"));
+    json_t *b = make_result(100, 100, 100, 1, 900, 1000, 100, "sha256:ab", 1);
+    json_t *o = make_result(10, 10, 100, 1, 100, 300, 100, "sha256:ab", 10);
+    json_dump_file(b, path, 0);
+    assert_int_equal(compare_load_file(path, &j, err, sizeof err), 0);
+    assert_true(json_equal(j, b));
+    json_decref(j);
+    unlink(path);
+
+    sla_t s = sla("p95<=800ms");
+    json_t *c = NULL;
+    assert_int_equal(compare_build(b, "b.json", o, "o.json", &s, 1, &c, err, sizeof err), 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    compare_print_table(m, c);
+    fclose(m);
+    static const char *const needles[] = {"metric",
+                                          "baseline",
+                                          "optimized",
+                                          "delta %",
+                                          "item p95 (ms)",
+                                          "items/s",
+                                          "request p95 (ms)",
+                                          "-90.0%",
+                                          "PASS  p95<=800ms",
+                                          "verdict: PASS",
+                                          "inputs: identical",
+                                          "b.json",
+                                          "o.json"};
+    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
+        if (!strstr(text, needles[i]))
+            fail_msg("table lacks \"%s\":\n%s", needles[i], text);
+    free(text);
+    json_decref(c);
+    json_decref(b);
+    json_decref(o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_field),
+        cmocka_unit_test(test_nulls_and_zero_baseline),
+        cmocka_unit_test(test_digests),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_load_file_and_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

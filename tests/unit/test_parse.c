@@ -1,0 +1,270 @@
+/* Tests for core/parse: golden tables of accepted and rejected values, the
+ * error text for each rejection, and every input (and every prefix of it)
+ * placed right before a PROT_NONE guard page. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/parse.h"
+
+#define MS CLOCK_NS_PER_MS
+#define S CLOCK_NS_PER_S
+
+/* A NUL-terminated copy of text whose NUL is the last byte before an
+ * unmapped page. */
+typedef struct {
+    char *map;
+    size_t map_len;
+    char *str;
+} guard_t;
+
+static void guard_place(guard_t *g, const char *text, size_t len)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t pages = (len + 1 + page - 1) / page;
+    g->map_len = (pages + 1) * page;
+    g->map = mmap(NULL, g->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(g->map != MAP_FAILED);
+    assert_int_equal(mprotect(g->map + pages * page, page, PROT_NONE), 0);
+    g->str = g->map + pages * page - len - 1;
+    memcpy(g->str, text, len);
+    g->str[len] = '\0';
+}
+
+static void guard_free(guard_t *g)
+{
+    munmap(g->map, g->map_len);
+}
+
+struct dur_case {
+    const char *text;
+    uint64_t bare;
+    int rc;
+    uint64_t ns;
+    const char *err; /* substring of the message */
+};
+
+static const struct dur_case dur_cases[] = {
+    {"800ms", MS, 0, 800 * MS, NULL},
+    {"5s", MS, 0, 5 * S, NULL},
+    {"1m", S, 0, 60 * S, NULL},
+    {"2h", S, 0, 7200 * S, NULL},
+    {"250us", MS, 0, 250000, NULL},
+    {"17ns", MS, 0, 17, NULL},
+    {"1.5s", MS, 0, 1500 * MS, NULL},
+    {"0.25ms", MS, 0, 250000, NULL},
+    {"1.0000000001s", MS, 0, S, NULL},
+    {"0", MS, 0, 0, NULL},
+    {"0", 0, 0, 0, NULL},
+    {"0s", MS, 0, 0, NULL},
+    {"000", S, 0, 0, NULL},
+    {"250", MS, 0, 250 * MS, NULL},
+    {"30", S, 0, 30 * S, NULL},
+    {"1.5", S, 0, 1500 * MS, NULL},
+    {"18446744073709551615ns", MS, 0, UINT64_MAX, NULL},
+    {"18446744073s", MS, 0, 18446744073 * S, NULL},
+    {"", MS, -1, 0, "empty duration (use e.g. 800ms, 5s, 1m)"},
+    {"5x", MS, -1, 0, "'5x' is not a duration (use e.g. 800ms, 5s, 1m)"},
+    {"-5s", MS, -1, 0, "negative"},
+    {"-0", MS, -1, 0, "negative"},
+    {"+5s", MS, -1, 0, "not a duration"},
+    {" 5s", MS, -1, 0, "not a duration"},
+    {"5s ", MS, -1, 0, "not a duration"},
+    {"5 s", MS, -1, 0, "not a duration"},
+    {"5S", MS, -1, 0, "not a duration"},
+    {"5sec", MS, -1, 0, "units: ns, us, ms, s, m, h"},
+    {"s", MS, -1, 0, "not a duration"},
+    {".5s", MS, -1, 0, "not a duration"},
+    {"1.s", MS, -1, 0, "not a duration"},
+    {"1..5s", MS, -1, 0, "not a duration"},
+    {"1e3ms", MS, -1, 0, "not a duration"},
+    {"0x10s", MS, -1, 0, "not a duration"},
+    {"inf", MS, -1, 0, "not a duration"},
+    {"nan", MS, -1, 0, "not a duration"},
+    {"5", 0, -1, 0, "'5' needs a unit"},
+    {"18446744073709551616ns", MS, -1, 0, "too large"},
+    {"18446744074s", MS, -1, 0, "too large"},
+    {"99999999999999999999999999h", MS, -1, 0, "too large"},
+    {"5124095576030431h", MS, -1, 0, "too large"},
+};
+
+static void test_duration_golden(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(dur_cases) / sizeof(dur_cases[0]); i++) {
+        const struct dur_case *c = &dur_cases[i];
+        size_t len = strlen(c->text);
+        for (size_t k = 0; k <= len; k++) { /* every prefix at the guard page */
+            guard_t g;
+            guard_place(&g, c->text, k);
+            char err[128] = "";
+            uint64_t ns = 12345;
+            int rc = parse_duration_ns(g.str, c->bare, &ns, err, sizeof(err));
+            if (k == len) {
+                if (rc != c->rc)
+                    fail_msg("'%s': rc %d (%s)", c->text, rc, err);
+                if (rc == 0 && ns != c->ns)
+                    fail_msg("'%s': %llu ns, want %llu", c->text, (unsigned long long)ns,
+                             (unsigned long long)c->ns);
+                if (rc != 0 && !strstr(err, c->err))
+                    fail_msg("'%s': message '%s' lacks '%s'", c->text, err, c->err);
+                if (rc != 0)
+                    assert_true(ns == 12345); /* out untouched on failure */
+            } else if (rc != 0) {
+                assert_true(err[0] != '\0');
+            }
+            guard_free(&g);
+        }
+    }
+    /* NULL err buffers are allowed */
+    uint64_t ns;
+    assert_int_equal(parse_duration_ns("bad", MS, &ns, NULL, 0), -1);
+    /* a tiny buffer is truncated, never overrun */
+    char small[8];
+    assert_int_equal(parse_duration_ns("bad", MS, &ns, small, sizeof(small)), -1);
+    assert_int_equal(strlen(small), 7);
+}
+
+struct size_case {
+    const char *text;
+    int rc;
+    uint64_t bytes;
+    const char *err;
+};
+
+static const struct size_case size_cases[] = {
+    {"100", 0, 100, NULL},
+    {"0", 0, 0, NULL},
+    {"100B", 0, 100, NULL},
+    {"512k", 0, 512 * 1024, NULL},
+    {"512K", 0, 512 * 1024, NULL},
+    {"4KiB", 0, 4096, NULL},
+    {"1M", 0, 1 << 20, NULL},
+    {"8MiB", 0, 8 << 20, NULL},
+    {"2m", 0, 2 << 20, NULL},
+    {"1G", 0, 1ull << 30, NULL},
+    {"3GiB", 0, 3ull << 30, NULL},
+    {"1T", 0, 1ull << 40, NULL},
+    {"1.5k", 0, 1536, NULL},
+    {"0.5MiB", 0, 512 * 1024, NULL},
+    {"18446744073709551615", 0, UINT64_MAX, NULL},
+    {"16777215T", 0, 16777215ull << 40, NULL},
+    {"", -1, 0, "empty size"},
+    {"8MB", -1, 0, "ambiguous (1000 or 1024?): write 8M or 8MiB"},
+    {"1kB", -1, 0, "write 1k or 1KiB"},
+    {"8x", -1, 0, "'8x' is not a size (use e.g. 512k, 8MiB, 1G, or bytes)"},
+    {"M", -1, 0, "not a size"},
+    {"-1", -1, 0, "negative"},
+    {"1.5", -1, 0, "whole number of bytes"},
+    {"1 k", -1, 0, "not a size"},
+    {"1kib", -1, 0, "not a size"},
+    {"18446744073709551616", -1, 0, "too large"},
+    {"16777216T", -1, 0, "too large"},
+    {"0x100", -1, 0, "not a size"},
+};
+
+static void test_size_golden(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(size_cases) / sizeof(size_cases[0]); i++) {
+        const struct size_case *c = &size_cases[i];
+        size_t len = strlen(c->text);
+        for (size_t k = 0; k <= len; k++) {
+            guard_t g;
+            guard_place(&g, c->text, k);
+            char err[128] = "";
+            uint64_t v = 0;
+            int rc = parse_size(g.str, &v, err, sizeof(err));
+            if (k == len) {
+                if (rc != c->rc)
+                    fail_msg("'%s': rc %d (%s)", c->text, rc, err);
+                if (rc == 0 && v != c->bytes)
+                    fail_msg("'%s': %llu", c->text, (unsigned long long)v);
+                if (rc != 0 && !strstr(err, c->err))
+                    fail_msg("'%s': message '%s' lacks '%s'", c->text, err, c->err);
+            }
+            guard_free(&g);
+        }
+    }
+}
+
+static void test_u64(void **state)
+{
+    (void)state;
+    uint64_t v;
+    char err[128];
+    assert_int_equal(parse_u64("42", 0, 100, &v, err, sizeof(err)), 0);
+    assert_true(v == 42);
+    assert_int_equal(parse_u64("0", 0, 100, &v, err, sizeof(err)), 0);
+    assert_true(v == 0);
+    assert_int_equal(parse_u64("007", 0, 100, &v, err, sizeof(err)), 0);
+    assert_true(v == 7);
+    assert_int_equal(parse_u64("18446744073709551615", 0, UINT64_MAX, &v, err, sizeof(err)), 0);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(parse_u64("18446744073709551616", 0, UINT64_MAX, &v, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "too large"));
+    assert_int_equal(parse_u64("101", 0, 100, &v, err, sizeof(err)), -1);
+    assert_string_equal(err, "'101' is out of range (expected 0..100)");
+    assert_int_equal(parse_u64("0", 1, 100, &v, err, sizeof(err)), -1);
+    assert_int_equal(parse_u64("", 1, 100, &v, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "empty"));
+    const char *bad[] = {"-1", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "ten", "1_000"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(parse_u64(bad[i], 0, 100, &v, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "is not a whole number (expected 0..100)"));
+    }
+    guard_t g;
+    guard_place(&g, "12345", 5);
+    assert_int_equal(parse_u64(g.str, 0, UINT64_MAX, &v, err, sizeof(err)), 0);
+    assert_true(v == 12345);
+    guard_free(&g);
+}
+
+static void test_double(void **state)
+{
+    (void)state;
+    double v;
+    char err[128];
+    struct {
+        const char *text;
+        double want;
+    } good[] = {{"0", 0},      {"1", 1},         {"0.5", 0.5},  {".5", 0.5},       {"5.", 5},
+                {"1e3", 1000}, {"2.5E-1", 0.25}, {"1e-400", 0}, {"100000", 100000}};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        if (parse_double(good[i].text, 0, 1e6, &v, err, sizeof(err)) != 0)
+            fail_msg("'%s': %s", good[i].text, err);
+        assert_true(fabs(v - good[i].want) < 1e-12);
+    }
+    const char *bad[] = {"",   "-1",  "+1", " 1",    "1 ", "nan", "inf", "infinity", "0x1",
+                         "1e", "1e+", ".",  "1.2.3", "e5", "1,5", "NaN", "1e400"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (parse_double(bad[i], 0, 1e6, &v, err, sizeof(err)) != -1)
+            fail_msg("'%s' accepted", bad[i]);
+    assert_int_equal(parse_double("abc", 0, 1, &v, err, sizeof(err)), -1);
+    assert_string_equal(err, "'abc' is not a number (expected 0..1, e.g. 0.5 or 100)");
+    assert_int_equal(parse_double("1.5", 0, 1, &v, err, sizeof(err)), -1);
+    assert_string_equal(err, "'1.5' is out of range (expected 0..1)");
+    assert_int_equal(parse_double("0.1", 0.5, 1, &v, err, sizeof(err)), -1);
+    assert_int_equal(parse_double("1e400", 0, INFINITY, &v, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "too large"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_duration_golden),
+        cmocka_unit_test(test_size_golden),
+        cmocka_unit_test(test_u64),
+        cmocka_unit_test(test_double),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

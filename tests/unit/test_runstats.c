@@ -1,0 +1,191 @@
+/* test_runstats — recording, timeline growth, per-second histograms, merge. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "stats/runstats.h"
+
+static void test_err_kind_names(void **state)
+{
+    (void)state;
+    static const char *const want[ERR_KIND_COUNT] = {
+        "",         "connect_refused", "connect_timeout", "timeout",          "reset",
+        "protocol", "http_4xx",        "http_5xx",        "invalid_response", "tls"};
+    for (int k = 0; k < ERR_KIND_COUNT; k++)
+        assert_string_equal(err_kind_name((err_kind_t)k), want[k]);
+    assert_string_equal(err_kind_name(ERR_KIND_COUNT), "");
+}
+
+static void test_init_close(void **state)
+{
+    (void)state;
+    runstats_t rs;
+    assert_int_equal(runstats_init(&rs, 0), 0);
+    assert_non_null(rs.item);
+    assert_non_null(rs.request);
+    assert_non_null(rs.service);
+    assert_non_null(rs.connect);
+    assert_non_null(rs.tls);
+    assert_int_equal(rs.nseconds, 0);
+    runstats_close(&rs);
+    runstats_close(&rs); /* closed twice */
+    runstats_t zero = {0};
+    runstats_close(&zero);
+    assert_int_equal(runstats_init(&rs, 10), 0);
+    assert_int_equal(rs.cap_seconds, 10);
+    runstats_close(&rs);
+}
+
+static void test_record(void **state)
+{
+    (void)state;
+    runstats_t rs;
+    assert_int_equal(runstats_init(&rs, 2), 0);
+    runstats_record_request(&rs, 0, ERR_NONE, 200, 10, 5000000, 4000000, 300);
+    for (int i = 0; i < 10; i++)
+        runstats_record_item(&rs, 0, 5000000 + (uint64_t)i * 1000000);
+    runstats_record_request(&rs, 1, ERR_HTTP_5XX, 503, 10, 1000000, 900000, 50);
+    runstats_record_request(&rs, 1, ERR_TIMEOUT, 0, 10, 9000000, 0, 0);
+    runstats_record_request(&rs, 1, ERR_NONE, 200, 1, 2000000, 0, 10);
+    runstats_record_item(&rs, 1, 2000000);
+
+    assert_int_equal(rs.requests, 4);
+    assert_int_equal(rs.requests_ok, 2);
+    assert_int_equal(rs.items, 31);
+    assert_int_equal(rs.items_ok, 11);
+    assert_int_equal(rs.bytes_in, 360);
+    assert_int_equal(rs.by_error[ERR_HTTP_5XX], 1);
+    assert_int_equal(rs.by_error[ERR_TIMEOUT], 1);
+    assert_int_equal(rs.by_error[ERR_NONE], 0);
+    assert_int_equal(rs.by_status[200], 2);
+    assert_int_equal(rs.by_status[503], 1);
+    assert_int_equal(rs.by_status[0], 1);
+    /* Latency histograms hold successful requests; service only when sent. */
+    assert_int_equal(hist_count(rs.request), 2);
+    assert_int_equal(hist_max(rs.request), 5000000);
+    assert_int_equal(hist_count(rs.service), 1);
+    assert_int_equal(hist_count(rs.item), 11);
+    assert_int_equal(hist_min(rs.item), 2000000);
+    assert_int_equal(hist_max(rs.item), 14000000);
+
+    assert_int_equal(rs.nseconds, 2);
+    assert_int_equal(rs.seconds[0].requests, 1);
+    assert_int_equal(rs.seconds[0].errors, 0);
+    assert_int_equal(rs.seconds[0].items, 10);
+    assert_int_equal(rs.seconds[1].requests, 3);
+    assert_int_equal(rs.seconds[1].errors, 2);
+    assert_int_equal(rs.seconds[1].items, 21);
+    assert_int_equal(hist_count(rs.seconds[0].item), 10);
+    assert_int_equal(hist_sig_digits(rs.seconds[0].item), 2);
+    assert_int_equal(hist_count(rs.seconds[1].item), 1);
+
+    /* Out-of-range status codes count as "no status" rather than overflow. */
+    runstats_record_request(&rs, 1, ERR_PROTOCOL, 999, 1, 1000, 0, 0);
+    runstats_record_request(&rs, 1, ERR_PROTOCOL, -3, 1, 1000, 0, 0);
+    assert_int_equal(rs.by_status[0], 3);
+    runstats_close(&rs);
+}
+
+static void test_timeline_growth(void **state)
+{
+    (void)state;
+    runstats_t rs;
+    assert_int_equal(runstats_init(&rs, 0), 0);
+    runstats_record_item(&rs, 5, 1000000); /* item before its request: lazily created */
+    assert_int_equal(rs.nseconds, 6);
+    assert_null(rs.seconds[4].item);
+    assert_int_equal(hist_count(rs.seconds[5].item), 1);
+    for (size_t s = 0; s < 5000; s += 7)
+        runstats_record_request(&rs, s, ERR_NONE, 200, 1, 1000000, 500000, 1);
+    assert_int_equal(rs.nseconds, 4999);
+    assert_true(rs.cap_seconds >= 4999);
+    assert_int_equal(rs.seconds[4998].requests, 1);
+    assert_int_equal(rs.seconds[4997].requests, 0);
+    assert_null(rs.seconds[4998].item);
+    runstats_close(&rs);
+}
+
+static void test_merge(void **state)
+{
+    (void)state;
+    runstats_t a, b, all;
+    assert_int_equal(runstats_init(&a, 3), 0);
+    assert_int_equal(runstats_init(&b, 0), 0);
+    assert_int_equal(runstats_init(&all, 0), 0);
+    for (int i = 0; i < 1000; i++) {
+        runstats_t *t = i % 2 ? &a : &b;
+        size_t sec = (size_t)(i % 2 ? i / 100 : i / 50); /* b reaches further */
+        err_kind_t e = i % 17 == 0 ? ERR_RESET : ERR_NONE;
+        uint64_t lat = 1000000 + (uint64_t)i * 7919;
+        runstats_record_request(t, sec, e, e ? 0 : 200, 2, lat, lat / 2, 100);
+        runstats_record_request(&all, sec, e, e ? 0 : 200, 2, lat, lat / 2, 100);
+        if (!e) {
+            runstats_record_item(t, sec, lat);
+            runstats_record_item(t, sec, lat + 5);
+            runstats_record_item(&all, sec, lat);
+            runstats_record_item(&all, sec, lat + 5);
+        }
+    }
+    a.first_ns = 100;
+    a.last_ns = 900;
+    b.first_ns = 50;
+    b.last_ns = 800;
+    a.connections_opened = 3;
+    b.connections_opened = 4;
+    assert_int_equal(runstats_merge(&a, &b), 0);
+    assert_int_equal(a.requests, all.requests);
+    assert_int_equal(a.requests_ok, all.requests_ok);
+    assert_int_equal(a.items, all.items);
+    assert_int_equal(a.items_ok, all.items_ok);
+    assert_int_equal(a.bytes_in, all.bytes_in);
+    assert_memory_equal(a.by_error, all.by_error, sizeof a.by_error);
+    assert_memory_equal(a.by_status, all.by_status, sizeof a.by_status);
+    assert_int_equal(a.first_ns, 50);
+    assert_int_equal(a.last_ns, 900);
+    assert_int_equal(a.connections_opened, 7);
+    const hist_t *pairs[][2] = {
+        {a.item, all.item}, {a.request, all.request}, {a.service, all.service}};
+    for (size_t k = 0; k < 3; k++) {
+        json_t *x = hist_to_json(pairs[k][0]), *y = hist_to_json(pairs[k][1]);
+        assert_true(json_equal(x, y));
+        json_decref(x);
+        json_decref(y);
+    }
+    assert_int_equal(a.nseconds, all.nseconds);
+    for (size_t s = 0; s < all.nseconds; s++) {
+        assert_int_equal(a.seconds[s].requests, all.seconds[s].requests);
+        assert_int_equal(a.seconds[s].errors, all.seconds[s].errors);
+        assert_int_equal(a.seconds[s].items, all.seconds[s].items);
+        assert_int_equal(a.seconds[s].item != NULL, all.seconds[s].item != NULL);
+        if (all.seconds[s].item) {
+            assert_int_equal(hist_count(a.seconds[s].item), hist_count(all.seconds[s].item));
+            assert_int_equal(hist_percentile(a.seconds[s].item, 99),
+                             hist_percentile(all.seconds[s].item, 99));
+        }
+    }
+    /* Merging an empty one changes nothing. */
+    runstats_t empty;
+    assert_int_equal(runstats_init(&empty, 0), 0);
+    assert_int_equal(runstats_merge(&a, &empty), 0);
+    assert_int_equal(a.requests, all.requests);
+    assert_int_equal(a.first_ns, 50);
+    runstats_close(&empty);
+    runstats_close(&a);
+    runstats_close(&b);
+    runstats_close(&all);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_err_kind_names), cmocka_unit_test(test_init_close),
+        cmocka_unit_test(test_record),         cmocka_unit_test(test_timeline_growth),
+        cmocka_unit_test(test_merge),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
