@@ -111,7 +111,7 @@ int parse_duration_ns(const char *text, uint64_t bare_unit_ns, uint64_t *out, ch
     bool overflow;
     const char *p = scan_number(text, &n, &overflow);
     if (overflow)
-        return fail(err, errlen, SHOW " is too large for a duration", text);
+        return fail(err, errlen, SHOW " is too large for a duration (max about 584 years)", text);
     if (!p)
         return fail(err, errlen, SHOW " is not a duration %s", text, hint);
     uint64_t unit = 0;
@@ -129,7 +129,7 @@ int parse_duration_ns(const char *text, uint64_t bare_unit_ns, uint64_t *out, ch
     }
     uint64_t v;
     if (!scale(&n, unit, &v))
-        return fail(err, errlen, SHOW " is too large for a duration", text);
+        return fail(err, errlen, SHOW " is too large for a duration (max about 584 years)", text);
     *out = v;
     return 0;
 }

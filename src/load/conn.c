@@ -113,6 +113,7 @@ static err_kind_t connect_err_kind(int e)
 }
 
 static void do_write(conn_t *c);
+static void do_read(conn_t *c);
 
 static void start_connect(conn_t *c)
 {
@@ -125,6 +126,7 @@ static void start_connect(conn_t *c)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c->io.fd = fd;
+    c->in_pending = false;
     c->connect_start_ns = loop_now(env->loop);
     c->responses_on_fd = 0;
     int rc = connect(fd, (const struct sockaddr *)&env->addr, env->addrlen);
@@ -165,6 +167,7 @@ static bool maybe_retry(conn_t *c)
 static void begin(conn_t *c)
 {
     reset_response(c);
+    c->in_pending = false;
     c->woff = 0;
     c->first_write_ns = 0;
     c->pending_err = ERR_NONE;
@@ -215,8 +218,12 @@ static void do_write(conn_t *c)
         return;
     }
     /* The response cannot be there yet: wait for LOOP_IN instead of a read()
-     * that would only say EAGAIN. */
+     * that would only say EAGAIN -- unless input already came during the write. */
     c->state = CONN_READING;
+    if (c->in_pending) {
+        c->in_pending = false;
+        do_read(c);
+    }
 }
 
 static bool grow_rbuf(conn_t *c, size_t need)
@@ -388,13 +395,16 @@ static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events)
     conn_t *c = CONN_OF(io, io);
     switch (c->state) {
     case CONN_CONNECTING:
-        on_connected(c);
+        if (events & (LOOP_OUT | LOOP_ERR))
+            on_connected(c);
         break;
     case CONN_WRITING:
+        /* Edge-triggered: remember input seen mid-write (an early answer, or
+         * the EOF of a keep-alive connection the server closed) for later. */
+        if (events & (LOOP_IN | LOOP_ERR))
+            c->in_pending = true;
         if (events & (LOOP_OUT | LOOP_ERR))
             do_write(c);
-        if (c->state == CONN_WRITING && (events & LOOP_IN) && (events & LOOP_ERR))
-            do_read(c); /* the server gave up on us mid-request */
         break;
     case CONN_READING:
         if (events & (LOOP_IN | LOOP_ERR))

@@ -71,6 +71,7 @@ struct conn {
     uint64_t first_write_ns, connect_start_ns;
     unsigned responses_on_fd; /* completed on this socket: > 0 means reused */
     bool retried;
+    bool in_pending;        /* LOOP_IN arrived while WRITING */
     err_kind_t pending_err; /* failure found inside conn_send, reported from the timer */
     /* response */
     char *rbuf;

@@ -319,7 +319,7 @@ static void closed_issue(worker_t *w, uint64_t ready)
         w->release_ns[i] = ready;
     submit(w, first, ready, n, w->release_ns);
     if (items_left(w) == 0)
-        w->gen_done = true, begin_drain(w, NEVER);
+        begin_drain(w, NEVER);
 }
 
 static void release_batch(worker_t *w, uint64_t at)
@@ -798,8 +798,10 @@ int engine_run(const engine_config_t *cfg, engine_result_t *res)
     for (unsigned t = 0; t < nthreads; t++)
         ws[t].started_wall_ns = res->started_wall_ns;
 
-    g_run.nworkers = 0;
+    /* Published before the threads start: a stop that arrives meanwhile is
+     * queued in the workers' eventfds. */
     g_run.workers = ws;
+    g_run.nworkers = nthreads;
     for (; started < nthreads; started++) {
         if ((rc = pthread_create(&ws[started].th, NULL, worker_main, &ws[started])) != 0) {
             snprintf(res->fatal_msg, sizeof(res->fatal_msg), "cannot start a thread: %s",
@@ -807,7 +809,6 @@ int engine_run(const engine_config_t *cfg, engine_result_t *res)
             engine_stop();
             break;
         }
-        g_run.nworkers = started + 1;
     }
     if (started == nthreads)
         watch(cfg, ws, nthreads, start_ns);

@@ -218,7 +218,6 @@ static void test_hist_counts_exact(void **state)
     assert_non_null(strstr(out, "p50"));
     assert_non_null(strstr(out, "p95"));
     assert_non_null(strstr(out, "p99"));
-    print_message("%s", out);
     free(out);
     hist_free(h);
 }
