@@ -68,6 +68,17 @@ int runcommon_read_file(const char *path, char **data, size_t *len)
     return 0;
 }
 
+/* One line on stderr, rewritten in place each second. */
+static void show_progress(const engine_progress_t *p, void *arg)
+{
+    runjob_t *job = arg;
+    job->progress_shown = true;
+    fprintf(stderr, "\r  %6.1f s  %10llu requests  %8llu errors  %10.0f req/s ",
+            (double)p->elapsed_ns / 1e9, (unsigned long long)p->requests_done,
+            (unsigned long long)p->errors, p->rps);
+    fflush(stderr);
+}
+
 static int exit_for_errno(int e)
 {
     return (e == EINVAL) ? EXIT_USAGE : EXIT_CANNOT_RUN;
@@ -122,7 +133,10 @@ int runjob_prepare(runjob_t *job, runopts_t *o, const char *log_path, const char
         }
     }
     o->eng.log = job->log;
-    o->eng.progress = !o->no_progress && isatty(STDERR_FILENO);
+    if (!o->no_progress && isatty(STDERR_FILENO)) {
+        o->eng.on_progress = show_progress;
+        o->eng.progress_arg = job;
+    }
     return EXIT_OK;
 }
 
@@ -138,6 +152,8 @@ int runjob_execute(runjob_t *job, const char *who)
     runopts_t *o = job->opts;
     int e = engine_run(&o->eng, &job->result);
     job->ran = true;
+    if (job->progress_shown)
+        fputs("\r\033[K", stderr);
     char err[512];
     if (job->log) {
         int le = csvlog_close(job->log, err, sizeof err);

@@ -21,6 +21,7 @@ typedef struct {
     engine_result_t result;
     json_t *json; /* the result JSON after execute */
     bool ran;
+    bool progress_shown;
 } runjob_t;
 
 /* Parses the URL, reads --inputs/--body, opens the CSV log. Returns EXIT_OK,

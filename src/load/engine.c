@@ -677,21 +677,11 @@ out:
     EVP_MD_CTX_free(ctx);
 }
 
-static void progress_default(const engine_progress_t *p, void *arg)
-{
-    (void)arg;
-    fprintf(stderr, "\r%6.1fs  %llu requests  %llu errors  %.0f req/s   ",
-            (double)p->elapsed_ns / 1e9, (unsigned long long)p->requests_done,
-            (unsigned long long)p->errors, p->rps);
-    fflush(stderr);
-}
-
 /* The calling thread waits for the workers, reporting progress once a second. */
 static void watch(const engine_config_t *cfg, worker_t *ws, unsigned nthreads, uint64_t start_ns)
 {
-    engine_progress_fn fn = cfg->on_progress ? cfg->on_progress : progress_default;
+    engine_progress_fn fn = cfg->on_progress;
     uint64_t last_done = 0, last_ns = start_ns, next_report = start_ns + CLOCK_NS_PER_S;
-    bool printed = false;
     for (;;) {
         bool all = true;
         for (unsigned t = 0; t < nthreads; t++)
@@ -702,7 +692,7 @@ static void watch(const engine_config_t *cfg, worker_t *ws, unsigned nthreads, u
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
         uint64_t now = clock_now_ns();
-        if (!cfg->progress || now < next_report)
+        if (!fn || now < next_report)
             continue;
         engine_progress_t p = {.elapsed_ns = now - start_ns};
         for (unsigned t = 0; t < nthreads; t++) {
@@ -714,10 +704,7 @@ static void watch(const engine_config_t *cfg, worker_t *ws, unsigned nthreads, u
         last_ns = now;
         next_report += CLOCK_NS_PER_S;
         fn(&p, cfg->progress_arg);
-        printed = true;
     }
-    if (printed && !cfg->on_progress)
-        fputc('\n', stderr);
 }
 
 /* ---- the run ---- */

@@ -55,9 +55,8 @@ typedef struct {
     validate_t validate;
     /* outputs */
     csvlog_t *log; /* NULL = no CSV; thread-safe block writes */
-    bool progress; /* live progress once per second (see on_progress) */
-    /* Called from engine_run's thread (never a worker) once per second when
-     * progress is set. NULL: a default one-line "\r" progress on stderr. */
+    /* Called from engine_run's thread (never a worker) once per second while
+     * the run lasts; NULL = no progress. */
     engine_progress_fn on_progress;
     void *progress_arg;
     uint64_t grace_ns; /* after a stop request: in-flight requests get this long */

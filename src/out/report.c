@@ -476,7 +476,7 @@ static const char css[] =
     "tr.group th{background:#fafafa;text-align:left}\n"
     "td.pass{color:#1a7f37;font-weight:bold}\n"
     "td.fail{color:#b42318;font-weight:bold}\n"
-    "td.text{text-align:left;max-width:420px;word-break:break-all}\n"
+    "td.text{text-align:left;max-width:320px;word-break:break-all}\n"
     ".swatch{display:inline-block;width:11px;height:11px;margin-right:6px;border-radius:2px}\n"
     "svg.chart{display:block;max-width:100%;height:auto;margin:14px 0;"
     "border:1px solid #e5e5e5}\n"
@@ -812,6 +812,14 @@ static void comparison_section(FILE *f, const json_t *c, const chart_sla_t *line
         {"p99", jnum(c, "baseline.p99_ms"), jnum(c, "optimized.p99_ms"), jnum(c, "delta.p99_pct")},
     };
     chart_comparison(f, "baseline", "optimized", g, 3, lines, nlines, ns ? verdict : NULL, pass);
+    fputs("</section>\n", f);
+}
+
+/* Every headline number of the comparison with its change. */
+static void comparison_table(FILE *f, const json_t *c)
+{
+    char buf[64];
+    fputs("<h2>Baseline vs optimized: the numbers</h2>\n", f);
 
     static const struct {
         const char *name, *key, *delta, *delta_pct;
@@ -873,7 +881,6 @@ static void comparison_section(FILE *f, const json_t *c, const chart_sla_t *line
         svg_escapef(f, "baseline: %s; optimized: %s", bf ? bf : "-", of ? of : "-");
         fputs("</p>\n", f);
     }
-    fputs("</section>\n", f);
 }
 
 /* The percentile axis reaches the highest decade any run can fill: a run of
@@ -1006,8 +1013,6 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
         }
         for (size_t i = 0; i < n; i++)
             cr[i] = runs[i].chart;
-        fputs("<h2>Summary</h2>\n", f);
-        summary_table(f, runs, n);
         fputs("<h2>Latency distribution</h2>\n<p>How long items waited, from the moment each "
               "should have been sent to its complete answer, at every percentile: read the "
               "tail on the right. Dashed red lines are latency SLAs.</p>\n",
@@ -1017,6 +1022,12 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
         chart_latency_time(f, cr, n, lines, nlines, note);
         chart_throughput(f, cr, n);
         free(cr);
+        fputs("<h2>Summary</h2>\n", f);
+        summary_table(f, runs, n);
+    }
+    if (comparison)
+        comparison_table(f, comparison);
+    if (n) {
         fputs("<h2>SLA</h2>\n", f);
         sla_table(f, runs, n, opts);
         fputs("<h2>Configuration</h2>\n", f);
