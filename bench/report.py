@@ -50,7 +50,7 @@ def reason(sec, name):
 
 def fnum(v, nd=0):
     if v is None:
-        return None
+        return "—"
     if nd == 0:
         return f"{v:,.0f}"
     return f"{v:,.{nd}f}"
@@ -62,12 +62,48 @@ def ratio(a, b):
     return a / b
 
 
+def fpct(v):
+    return "—" if v is None else f"{v:.0f}%"
+
+
 def fr(r):
     return "—" if r is None else f"{r:.2f}×"
 
 
 out = []
 p = out.append
+
+
+def strace_table(sec, names, key):
+    sreq = {n: med(sec, n, "requests") for n in names}
+    if not any(sreq.values()):
+        p(f"n/a ({reason(sec, names[-1])})")
+        p("")
+        return
+    per = {}
+    for n in names:
+        if not sreq[n]:
+            continue
+        for k, v in data[sec][n].items():
+            if k.startswith("sc:"):
+                per.setdefault(k[3:], {})[n] = v[0] / sreq[n]
+    others = sorted((x for x in per if x not in key), key=lambda x: -max(per[x].values()))
+    shown = list(key) + [x for x in others if max(per[x].values()) >= 0.005]
+    p("| syscall | " + " | ".join(f"{n} calls/req" for n in names) + " |")
+    p("|---|" + "---:|" * len(names))
+    for x in shown:
+        row = per.get(x, {})
+        cells = [f"{row.get(n, 0):.3f}" if sreq[n] else reason(sec, n) for n in names]
+        p(f"| {x} | " + " | ".join(cells) + " |")
+    tot = [f"**{sum(v.get(n, 0) for v in per.values()):.3f}**" if sreq[n] else reason(sec, n) for n in names]
+    p("| **all syscalls** | " + " | ".join(tot) + " |")
+    p("")
+    p("Requests completed while traced: " + ", ".join(
+        f"{n} {fnum(sreq[n]) if sreq[n] else reason(sec, n)}" for n in names)
+      + " (strace slows everything; only the per-request counts are meaningful).")
+    p("")
+
+
 
 smoke = SECONDS != "10" or RUNS != "3"
 p("# tailgate performance")
@@ -85,6 +121,15 @@ p(f"- Peers: {E('BENCH_VERSIONS', '?')}")
 p(f"- Placement: every server (nginx with one worker, the stub) pinned to core {SCPU}, every client "
   f"pinned to core {CCPU} (`taskset`); traffic over loopback. Settings: {SECONDS} s per measurement, "
   f"{RUNS} runs (interleaved: run 1 of every tool, then run 2, ...), {CONNS} connections.")
+others = [v for sec in ("A", "C") for n in data[sec] for v in data[sec][n].get("other_pct", [])]
+p(f"- Quiet machine at start: {E('QUIET_AT_START', '?')}. Each run also records \"other load\": CPU "
+  "used on the machine by anything but the measured client and server, in % of one core"
+  + (f" — this invocation: median {statistics.median(others):.0f}%, worst {max(others):.0f}%." if others else "."))
+if others and max(others) > 15:
+    p("")
+    p(f"> **Noisy machine:** some runs shared the two cores with other work (up to {max(others):.0f}% of a core). "
+      "Requests/s suffer most; CPU per request and the ratios between tools (runs are interleaved) "
+      "are more robust. Rerun on an idle machine before quoting absolute figures.")
 if smoke:
     p("")
     p(f"> **Smoke settings** (BENCH_SECONDS={SECONDS}, BENCH_RUNS={RUNS}): fine for checking the script, "
@@ -179,59 +224,22 @@ cmds = {
 }
 labels = {"tailgate": "**tailgate**", "tailgate_log": "**tailgate + CSV log**", "wrk": "wrk",
           "hey": "hey", "ab": "ab", "h2load": "h2load"}
-p("| client | req/s | vs wrk | client CPU µs/req | vs wrk (lower = better) | errors | nginx core | client peak RSS | command |")
-p("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+p("| client | req/s | vs wrk | client CPU µs/req | vs wrk (lower = better) | errors | nginx core | other load | client peak RSS | command |")
+p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 for n in ("tailgate", "tailgate_log", "wrk", "hey", "ab", "h2load"):
     rps = med("A", n, "rps")
     if rps is None:
-        p(f"| {labels[n]} | {reason('A', n)} | | | | | | | `{cmds[n]}` |")
+        p(f"| {labels[n]} | {reason('A', n)} | | | | | | | | `{cmds[n]}` |")
         continue
     cpu = med("A", n, "cpu_us")
     p(f"| {labels[n]} | {fnum(rps)} | {fr(ratio(rps, wrk_rps))} | {cpu:.2f} | {fr(ratio(cpu, wrk_cpu))} | "
-      f"{fnum(med('A', n, 'errors'))} | {fnum(med('A', n, 'server_pct'))}% | "
+      f"{fnum(med('A', n, 'errors'))} | {fpct(med('A', n, 'server_pct'))} | {fpct(med('A', n, 'other_pct'))} | "
       f"{med('A', n, 'rss_kib') / 1024:.1f} MiB | `{cmds[n]}` |")
 p("")
 
 p(f"### Syscalls per request (`strace -c -f`, {STRACE_S} s run each, same load)")
 p("")
-sreq = {n: med("S", n, "requests") for n in ("tailgate", "wrk")}
-if any(sreq.values()):
-    per = {}
-    for n in ("tailgate", "wrk"):
-        if not sreq[n]:
-            continue
-        for k, v in data["S"][n].items():
-            if k.startswith("sc:"):
-                per.setdefault(k[3:], {})[n] = v[0] / sreq[n]
-    key = ["write", "read", "epoll_wait", "epoll_ctl"]
-    others = sorted((s for s in per if s not in key),
-                    key=lambda s: -max(per[s].values()))
-    shown = [s for s in key] + [s for s in others if max(per[s].values()) >= 0.005]
-    p("| syscall | tailgate calls/req | wrk calls/req |")
-    p("|---|---:|---:|")
-    for s in shown:
-        row = per.get(s, {})
-        cells = []
-        for n in ("tailgate", "wrk"):
-            if not sreq[n]:
-                cells.append(reason("S", n))
-            else:
-                cells.append(f"{row.get(n, 0):.3f}")
-        p(f"| {s} | {cells[0]} | {cells[1]} |")
-    tot = []
-    for n in ("tailgate", "wrk"):
-        if not sreq[n]:
-            tot.append(reason("S", n))
-        else:
-            tot.append(f"**{sum(v.get(n, 0) for v in per.values()):.3f}**")
-    p(f"| **all syscalls** | {tot[0]} | {tot[1]} |")
-    p("")
-    p("Requests completed under strace: " + ", ".join(
-        f"{n} {fnum(sreq[n]) if sreq[n] else reason('S', n)}" for n in ("tailgate", "wrk"))
-      + " (strace slows both; only the per-request counts are meaningful).")
-else:
-    p(f"n/a ({reason('S', 'wrk')})")
-p("")
+strace_table("S", ("tailgate", "wrk"), ("write", "read", "epoll_wait", "epoll_ctl"))
 
 # ------------------------------------------------------------------ B
 p(f"## B. {C10K} connections: client memory")
@@ -259,20 +267,24 @@ p(f"Server on core {SCPU}, driven by `wrk -t1 -c{CONNS} -d{SECONDS}s -s post.lua
   "(POST of the inference body above). Server CPU = utime + stime of the server process "
   "(`/proc/PID/stat`, all threads, CLK_TCK) before/after, divided by the requests wrk completed.")
 p("")
-p("| server | req/s | vs nginx | server CPU µs/req | vs nginx (lower = better) | errors | server core | peak RSS |")
-p("|---|---:|---:|---:|---:|---:|---:|---:|")
+p("| server | req/s | vs nginx | server CPU µs/req | vs nginx (lower = better) | errors | server core | other load | peak RSS |")
+p("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 clab = {"stub": f"**tailgate stub --delay 0** (`/v1/infer`)", "nginx": "nginx `return 200` (empty body)",
         "nginx_json": "nginx `return 200 '{json}'` (29-byte JSON)"}
 for n in ("stub", "nginx", "nginx_json"):
     rps = med("C", n, "rps")
     if rps is None:
-        p(f"| {clab[n]} | {reason('C', n)} | | | | | | |")
+        p(f"| {clab[n]} | {reason('C', n)} | | | | | | | |")
         continue
     cpu = med("C", n, "cpu_us")
     rss = med("C", n, "rss_kib")
     p(f"| {clab[n]} | {fnum(rps)} | {fr(ratio(rps, nr))} | {cpu:.2f} | {fr(ratio(cpu, nc))} | "
-      f"{fnum(med('C', n, 'errors'))} | {fnum(med('C', n, 'server_pct'))}% | "
+      f"{fnum(med('C', n, 'errors'))} | {fpct(med('C', n, 'server_pct'))} | {fpct(med('C', n, 'other_pct'))} | "
       f"{rss / 1024:.1f} MiB |")
+p("")
+p(f"Server syscalls per request (`strace -c -f -p PID` attached during a {STRACE_S} s wrk run):")
+p("")
+strace_table("T", ("stub", "nginx"), ("read", "write", "writev", "epoll_wait", "epoll_ctl"))
 if E("BENCH_STUB_SAMPLE"):
     p("")
     p(f"The stub's answer to that body: `{E('BENCH_STUB_SAMPLE').strip()}`")
@@ -335,13 +347,13 @@ p("- Interleaving the runs spreads slow drift (thermal, noisy neighbours) across
 p("")
 p("<details><summary>Every run (raw)</summary>")
 p("")
-p("| section | name | run | req/s | requests | errors | CPU µs/req | peak RSS KiB | server core % |")
-p("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+p("| section | name | run | req/s | requests | errors | CPU µs/req | peak RSS KiB | server core % | other load % |")
+p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for sec in ("A", "B", "C"):
     for (name, run), kv in sorted(runs[sec].items()):
         p(f"| {sec} | {name} | {run} | {fnum(kv.get('rps'), 1)} | {fnum(kv.get('requests'))} | "
           f"{fnum(kv.get('errors'))} | {fnum(kv.get('cpu_us'), 3)} | {fnum(kv.get('rss_kib'))} | "
-          f"{fnum(kv.get('server_pct'))} |")
+          f"{fnum(kv.get('server_pct'))} | {fnum(kv.get('other_pct'))} |")
 p("")
 p("</details>")
 p("")

@@ -26,6 +26,8 @@
 #   BENCH_STRACE_SECONDS=2  length of the strace'd runs in A
 #   BENCH_OUT=docs/PERFORMANCE.md   where the report goes ("-" = stdout only)
 #   BENCH_SECTIONS=ABCDE    which sections to run
+#   BENCH_IDLE_WAIT=120     at start, wait up to this long for an idle machine
+#   BENCH_QUIET_WAIT=20     before each measurement, wait up to this long for a quiet second
 #   BENCH_KEEP=1            keep the temp dir (raw outputs) for inspection
 #   TAILGATE=./tailgate     binary under test
 set -euo pipefail
@@ -136,6 +138,26 @@ wait_http() { # wait_http URL SECONDS
 
 # utime+stime of a whole process (all threads), in clock ticks
 proc_ticks() { awk '{print $14+$15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# user+nice+system ticks of the whole machine: what we did not account to the measured
+# client and server is other work on the machine ("other load", a noise indicator)
+machine_ticks() { awk '/^cpu /{print $2+$3+$4; exit}' /proc/stat; }
+other_pct() { # other_pct M0 M1 OWN_TICKS W0 W1
+    awk -v a="$1" -v b="$2" -v own="$3" -v w0="$4" -v w1="$5" -v hz="$CLK_TCK" \
+        'BEGIN{x=(b-a-own)/hz/(w1-w0)*100; if(x<0)x=0; printf "%.0f", x}'
+}
+# Before each measurement: wait (at most BENCH_QUIET_WAIT s) for a 1-second window in which
+# the machine is nearly idle, so that runs land between other people's builds and tests.
+wait_quiet() {
+    local end=$((SECONDS + ${BENCH_QUIET_WAIT:-20})) q0 q1 busy
+    while ((SECONDS < end)); do
+        q0=$(machine_ticks)
+        sleep 1
+        q1=$(machine_ticks)
+        busy=$(((q1 - q0) * 100 / CLK_TCK))
+        ((busy < 15)) && return 0
+    done
+    return 0
+}
 proc_hwm_kib() { awk '/^VmHWM:/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 rec() { # rec SECTION NAME RUN KEY VALUE
@@ -213,12 +235,15 @@ client() {
     local sec=$1 name=$2 run=$3 kind=$4 tmo=$5
     shift 5
     local out=$TMP/$sec-$name-$run.out tf=$TMP/$sec-$name-$run.time rc=0
-    local t0=0 t1=0 w0 w1
+    local t0=0 t1=0 w0 w1 m0 m1
+    wait_quiet
     [[ -n $NGX_WORKER ]] && t0=$(proc_ticks "$NGX_WORKER")
+    m0=$(machine_ticks)
     w0=$(date +%s.%N)
     taskset -c "$CCPU" /usr/bin/time -f '%e %U %S %M' -o "$tf" \
         timeout -k 5 "$tmo" "$@" >"$out" 2>&1 </dev/null || rc=$?
     w1=$(date +%s.%N)
+    m1=$(machine_ticks)
     [[ -n $NGX_WORKER ]] && t1=$(proc_ticks "$NGX_WORKER")
     local req="" err="" rps=""
     case $kind in
@@ -274,7 +299,10 @@ EOF
     rec "$sec" "$name" "$run" cpu_s "$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')"
     rec "$sec" "$name" "$run" rss_kib "$m"
     rec "$sec" "$name" "$run" server_pct "$srv_pct"
-    log "  $name run $run: $rps req/s, $req requests, ${err:-0} errors, $cpu_us µs CPU/req, RSS $((m / 1024)) MiB, nginx core ${srv_pct}%"
+    local other
+    other=$(other_pct "$m0" "$m1" "$(awk -v u="$u" -v s="$s" -v hz="$CLK_TCK" -v a="$t0" -v b="$t1" 'BEGIN{print (u+s)*hz+b-a}')" "$w0" "$w1")
+    rec "$sec" "$name" "$run" other_pct "$other"
+    log "  $name run $run: $rps req/s, $req requests, ${err:-0} errors, $cpu_us µs CPU/req, RSS $((m / 1024)) MiB, nginx core ${srv_pct}%, other load ${other}%"
 }
 
 # ---------------------------------------------------------------- A: client
@@ -393,12 +421,15 @@ stop_stub() {
 server_run() { # server_run NAME RUN PID URL
     local name=$1 run=$2 pid=$3 url=$4 rc=0
     local out=$TMP/C-$name-$run.out
-    local a b w0 w1
+    local a b w0 w1 m0 m1 tf=$TMP/C-$name-$run.time
+    wait_quiet
     a=$(proc_ticks "$pid")
+    m0=$(machine_ticks)
     w0=$(date +%s.%N)
-    taskset -c "$CCPU" timeout -k 5 $((BENCH_SECONDS + 30)) \
+    taskset -c "$CCPU" /usr/bin/time -f '%U %S' -o "$tf" timeout -k 5 $((BENCH_SECONDS + 30)) \
         wrk -t1 -c"$BENCH_CONNS" -d"${BENCH_SECONDS}s" -s "$TMP/post.lua" "$url" >"$out" 2>&1 </dev/null || rc=$?
     w1=$(date +%s.%N)
+    m1=$(machine_ticks)
     b=$(proc_ticks "$pid")
     local req rps err
     req=$(awk '/requests in/{print $1}' "$out")
@@ -416,8 +447,12 @@ server_run() { # server_run NAME RUN PID URL
     rec C "$name" "$run" errors "$err"
     rec C "$name" "$run" cpu_us "$us"
     rec C "$name" "$run" server_pct "$pct"
+    local own other
+    own=$(awk -v a="$a" -v b="$b" -v hz="$CLK_TCK" '/^[0-9.]+ [0-9.]+$/{c=($1+$2)*hz} END{print c+b-a}' "$tf")
+    other=$(other_pct "$m0" "$m1" "$own" "$w0" "$w1")
+    rec C "$name" "$run" other_pct "$other"
     rec C "$name" "$run" rss_kib "$(proc_hwm_kib "$pid")"
-    log "  $name run $run: $rps req/s, $err errors, server $us µs CPU/req, server core ${pct}%"
+    log "  $name run $run: $rps req/s, $err errors, server $us µs CPU/req, server core ${pct}%, other load ${other}%"
 }
 
 # ---------------------------------------------------------------- C: stub vs nginx
@@ -441,7 +476,36 @@ section_c() {
         server_run nginx "$r" "$NGX_WORKER" "http://127.0.0.1:$NGX_PORT/"
         server_run nginx_json "$r" "$NGX_WORKER" "http://127.0.0.1:$NGX_PORT/json"
     done
+    # server syscalls per request: strace -c attached to the server for a short wrk run
+    if have strace; then
+        log "C: strace -c -f -p SERVER, ${BENCH_STRACE_SECONDS}s each"
+        if ((stub_ok)); then
+            server_strace stub "$STUB_PID" "http://127.0.0.1:$port/v1/infer"
+        else rec_na T stub 1 "n/a (not built)"; fi
+        server_strace nginx "$NGX_WORKER" "http://127.0.0.1:$NGX_PORT/"
+    fi
     stop_stub
+}
+
+server_strace() { # server_strace NAME PID URL
+    local name=$1 pid=$2 url=$3 T=$BENCH_STRACE_SECONDS
+    local sf=$TMP/strace-srv-$name.txt out=$TMP/strace-srv-$name.out spid req
+    strace -c -f -p "$pid" -o "$sf" 2>/dev/null &
+    spid=$!
+    sleep 0.5
+    taskset -c "$CCPU" timeout -k 5 $((T + 30)) \
+        wrk -t1 -c"$BENCH_CONNS" -d"${T}s" -s "$TMP/post.lua" "$url" >"$out" 2>&1 </dev/null || true
+    kill -INT "$spid" 2>/dev/null || true
+    wait "$spid" 2>/dev/null || true
+    req=$(awk '/requests in/{print $1}' "$out")
+    if [[ -z $req || $req == 0 || ! -s $sf ]]; then
+        rec_na T "$name" 1 "failed"
+        return 0
+    fi
+    rec T "$name" 1 requests "$req"
+    awk '/^-/{t=1;next} t && NF>=5 && $NF!="total"{print $NF"\t"$4}' "$sf" |
+        while IFS=$'\t' read -r sc calls; do rec T "$name" 1 "sc:$sc" "$calls"; done
+    log "  strace $name: $req requests"
 }
 
 # ---------------------------------------------------------------- D: 10k held requests
@@ -579,6 +643,23 @@ section_e() {
 }
 
 # ---------------------------------------------------------------- main
+# Wait (bounded) for a quiet machine: other work on these two cores is the main noise.
+BENCH_IDLE_WAIT=${BENCH_IDLE_WAIT:-120}
+QUIET_AT_START=no
+idle_deadline=$((SECONDS + BENCH_IDLE_WAIT))
+while :; do
+    q0=$(machine_ticks)
+    sleep 2
+    q1=$(machine_ticks)
+    busy=$(awk -v a="$q0" -v b="$q1" -v hz="$CLK_TCK" 'BEGIN{printf "%.0f", (b-a)/hz/2*100}')
+    if ((busy < 10)); then QUIET_AT_START=yes; break; fi
+    if ((SECONDS >= idle_deadline)); then
+        log "warning: machine still busy (${busy}% of a core used by other work); measuring anyway"
+        QUIET_AT_START="no (${busy}% of a core busy with other work after waiting ${BENCH_IDLE_WAIT}s)"
+        break
+    fi
+    log "machine busy (${busy}% of a core); waiting up to ${BENCH_IDLE_WAIT}s for it to quieten"
+done
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "tailgate bench: BENCH_SECONDS=$BENCH_SECONDS BENCH_RUNS=$BENCH_RUNS (temp $TMP)"
 start_nginx
@@ -604,7 +685,7 @@ ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo '?'; }
 BENCH_VERSIONS="wrk $(ver wrk), hey $(ver hey), ab $(ver apache2-utils), h2load $(ver nghttp2-client), nginx $(ver nginx-light)"
 BENCH_STUB_SAMPLE=
 if [[ -s $TMP/C-stub-sample.txt ]]; then BENCH_STUB_SAMPLE=$(head -c 300 "$TMP/C-stub-sample.txt"); fi
-export BENCH_LOAD BENCH_DATE BENCH_NPROC BENCH_CPU BENCH_KERNEL BENCH_MEM BENCH_VERSIONS BENCH_STUB_SAMPLE
+export QUIET_AT_START BENCH_LOAD BENCH_DATE BENCH_NPROC BENCH_CPU BENCH_KERNEL BENCH_MEM BENCH_VERSIONS BENCH_STUB_SAMPLE
 if [[ $BENCH_OUT == - ]]; then
     python3 "$ROOT/bench/report.py" "$RES"
 else

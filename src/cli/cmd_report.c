@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "out/report.h"
+#include "out/resdoc.h"
 #include "stats/sla.h"
 
 #define REPORT_MAX_SLAS 16
@@ -146,7 +147,7 @@ int cmd_report(int argc, char **argv)
             fprintf(stderr, "tailgate report: %s\n", err);
             goto done;
         }
-        if (report_check_result(results[i], err, sizeof err)) {
+        if (resdoc_check_result(results[i], err, sizeof err)) {
             fprintf(stderr, "tailgate report: %s is not a tailgate result: %s\n", path, err);
             goto done;
         }
@@ -167,7 +168,7 @@ int cmd_report(int argc, char **argv)
             fprintf(stderr, "tailgate report: %s\n", err);
             goto done;
         }
-        if (report_check_comparison(comparison, err, sizeof err)) {
+        if (resdoc_check_comparison(comparison, err, sizeof err)) {
             fprintf(stderr, "tailgate report: %s is not a tailgate comparison: %s\n",
                     comparison_path, err);
             goto done;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -30,6 +31,7 @@ struct loop {
     struct epoll_event events[LOOP_MAX_EVENTS];
     int ev_next;
     int ev_count;
+    bool no_pwait2; /* the kernel has no epoll_pwait2 */
 };
 
 static void wake_fn(loop_t *loop, loop_io_t *io, unsigned events)
@@ -226,16 +228,32 @@ uint64_t loop_update_now(loop_t *loop)
     return loop->now_ns;
 }
 
-static int next_timeout_ms(const loop_t *loop)
+/* Waits for events until the next timer is due. epoll_pwait2 takes a
+ * nanosecond timeout: an open-loop schedule fires on time instead of up to a
+ * millisecond late, which would show up in every latency. Kernels before 5.11
+ * lack it; there we fall back to epoll_wait's milliseconds, rounded up (waking
+ * early would only spin until the deadline). */
+static int wait_events(loop_t *loop)
 {
-    if (loop->heap_len == 0)
-        return -1;
-    uint64_t when = loop->heap[0]->when_ns;
-    if (when <= loop->now_ns)
-        return 0;
-    /* Round up: waking early would only spin until the deadline. */
-    uint64_t ms = (when - loop->now_ns + CLOCK_NS_PER_MS - 1) / CLOCK_NS_PER_MS;
-    return ms > 1000000 ? 1000000 : (int)ms;
+    struct timespec ts, *tsp = NULL;
+    uint64_t wait_ns = 0;
+    if (loop->heap_len) {
+        uint64_t when = loop->heap[0]->when_ns;
+        wait_ns = when > loop->now_ns ? when - loop->now_ns : 0;
+        if (wait_ns > 1000 * CLOCK_NS_PER_S)
+            wait_ns = 1000 * CLOCK_NS_PER_S;
+        ts.tv_sec = (time_t)(wait_ns / CLOCK_NS_PER_S);
+        ts.tv_nsec = (long)(wait_ns % CLOCK_NS_PER_S);
+        tsp = &ts;
+    }
+    if (!loop->no_pwait2) {
+        int n = epoll_pwait2(loop->epfd, loop->events, LOOP_MAX_EVENTS, tsp, NULL);
+        if (n >= 0 || errno != ENOSYS)
+            return n;
+        loop->no_pwait2 = true;
+    }
+    int ms = tsp ? (int)((wait_ns + CLOCK_NS_PER_MS - 1) / CLOCK_NS_PER_MS) : -1;
+    return epoll_wait(loop->epfd, loop->events, LOOP_MAX_EVENTS, ms);
 }
 
 static void run_timers(loop_t *loop)
@@ -255,7 +273,7 @@ static void run_timers(loop_t *loop)
 int loop_run(loop_t *loop)
 {
     while (!loop_stopping(loop)) {
-        int n = epoll_wait(loop->epfd, loop->events, LOOP_MAX_EVENTS, next_timeout_ms(loop));
+        int n = wait_events(loop);
         if (n < 0) {
             if (errno == EINTR)
                 n = 0;

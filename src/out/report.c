@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "out/charts.h"
+#include "out/cmpview.h"
+#include "out/resdoc.h"
 #include "out/svg.h"
 #include "stats/hist.h"
 
@@ -42,150 +44,6 @@ typedef struct {
     bool extra; /* from report --sla, judged here */
 } sla_row_t;
 
-/* ---- JSON access ---------------------------------------------------------- */
-
-/* j["a"]["b"]... for the dotted path "a.b"; NULL when any step is missing. */
-static const json_t *jget(const json_t *j, const char *path)
-{
-    char key[64];
-    const char *p = path;
-    while (j && *p) {
-        const char *dot = strchr(p, '.');
-        size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        if (len >= sizeof key)
-            return NULL;
-        memcpy(key, p, len);
-        key[len] = '\0';
-        j = json_is_object(j) ? json_object_get(j, key) : NULL;
-        p += len + (dot ? 1 : 0);
-    }
-    return j;
-}
-
-static double jnum(const json_t *j, const char *path)
-{
-    const json_t *v = jget(j, path);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static const char *jstr(const json_t *j, const char *path)
-{
-    const json_t *v = jget(j, path);
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static int expect(const json_t *j, const char *path, int type, bool required, char *err,
-                  size_t errlen)
-{
-    const json_t *v = jget(j, path);
-    static const char *const names[] = {
-        [JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
-        [JSON_INTEGER] = "a number", [JSON_REAL] = "a number",  [JSON_TRUE] = "a boolean",
-        [JSON_FALSE] = "a boolean",  [JSON_NULL] = "null"};
-    if (!v || json_is_null(v)) {
-        if (!required)
-            return 0;
-        snprintf(err, errlen, "\"%s\" is missing", path);
-        return EINVAL;
-    }
-    int t = json_typeof(v);
-    bool ok = t == type || (type == JSON_REAL && t == JSON_INTEGER) ||
-              (type == JSON_TRUE && t == JSON_FALSE);
-    if (!ok) {
-        snprintf(err, errlen, "\"%s\" is %s, expected %s", path, names[t], names[type]);
-        return EINVAL;
-    }
-    return 0;
-}
-
-int report_check_result(const json_t *j, char *err, size_t errlen)
-{
-    if (!json_is_object(j)) {
-        snprintf(err, errlen, "not a JSON object (a tailgate result, from 'run --out')");
-        return EINVAL;
-    }
-    if (jget(j, "baseline") && jget(j, "optimized") && !jget(j, "requests")) {
-        snprintf(err, errlen, "this is a comparison, not a result: pass it with --comparison");
-        return EINVAL;
-    }
-    const char *tool = jstr(j, "tool");
-    if (tool && strcmp(tool, "tailgate")) {
-        snprintf(err, errlen, "\"tool\" is \"%.40s\", not a tailgate result", tool);
-        return EINVAL;
-    }
-    static const struct {
-        const char *path;
-        int type;
-        bool required;
-    } fields[] = {
-        {"requests", JSON_OBJECT, true},
-        {"requests.total", JSON_REAL, true},
-        {"requests.ok", JSON_REAL, true},
-        {"requests.errors", JSON_REAL, false},
-        {"requests.by_status", JSON_OBJECT, false},
-        {"requests.by_error", JSON_OBJECT, false},
-        {"latency_ms", JSON_OBJECT, true},
-        {"latency_ms.item", JSON_OBJECT, false},
-        {"latency_ms.request", JSON_OBJECT, false},
-        {"latency_ms.service", JSON_OBJECT, false},
-        {"items", JSON_OBJECT, false},
-        {"throughput", JSON_OBJECT, false},
-        {"config", JSON_OBJECT, false},
-        {"timeline", JSON_ARRAY, false},
-        {"histogram", JSON_OBJECT, false},
-        {"sla", JSON_ARRAY, false},
-        {"duration_s", JSON_REAL, false},
-        {"started_at", JSON_STRING, false},
-    };
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        if (expect(j, fields[i].path, fields[i].type, fields[i].required, err, errlen))
-            return EINVAL;
-    const json_t *tl = jget(j, "timeline");
-    for (size_t i = 0; i < json_array_size(tl); i++)
-        if (!json_is_object(json_array_get(tl, i))) {
-            snprintf(err, errlen, "\"timeline[%zu]\" is not an object", i);
-            return EINVAL;
-        }
-    const json_t *sla = jget(j, "sla");
-    for (size_t i = 0; i < json_array_size(sla); i++)
-        if (!json_is_object(json_array_get(sla, i))) {
-            snprintf(err, errlen, "\"sla[%zu]\" is not an object", i);
-            return EINVAL;
-        }
-    static const char *const hists[] = {"histogram.item", "histogram.request"};
-    for (size_t i = 0; i < 2; i++) {
-        const json_t *h = jget(j, hists[i]);
-        if (!h)
-            continue;
-        hist_t *tmp = NULL;
-        char why[200];
-        if (hist_from_json(h, &tmp, why, sizeof why)) {
-            snprintf(err, errlen, "\"%s\": %s", hists[i], why);
-            return EINVAL;
-        }
-        hist_free(tmp);
-    }
-    return 0;
-}
-
-int report_check_comparison(const json_t *j, char *err, size_t errlen)
-{
-    if (!json_is_object(j)) {
-        snprintf(err, errlen, "not a JSON object (a comparison, from 'diff' or 'ab')");
-        return EINVAL;
-    }
-    if (jget(j, "requests") && !jget(j, "baseline")) {
-        snprintf(err, errlen, "this is a result, not a comparison: pass it as RESULT.json");
-        return EINVAL;
-    }
-    if (expect(j, "baseline", JSON_OBJECT, true, err, errlen) ||
-        expect(j, "optimized", JSON_OBJECT, true, err, errlen) ||
-        expect(j, "delta", JSON_OBJECT, false, err, errlen) ||
-        expect(j, "sla", JSON_ARRAY, false, err, errlen))
-        return EINVAL;
-    return 0;
-}
-
 /* ---- formatting ----------------------------------------------------------- */
 
 static char *fmt_count(char *buf, size_t len, double v)
@@ -206,47 +64,6 @@ static char *fmt_fixed(char *buf, size_t len, double v, int decimals)
     return buf;
 }
 
-/* "connect_refused" when one kind explains every error, else
- * "connect_refused 30, timeout 20". */
-static void describe_errors(const json_t *r, char *buf, size_t len)
-{
-    const json_t *by = jget(r, "requests.by_error");
-    double errors = jnum(r, "requests.errors");
-    size_t kinds = 0, off = 0;
-    const char *key;
-    json_t *v;
-    buf[0] = '\0';
-    json_object_foreach((json_t *)by, key, v) if (json_number_value(v) > 0) kinds++;
-    json_object_foreach((json_t *)by, key, v)
-    {
-        if (!(json_number_value(v) > 0) || off >= len)
-            continue;
-        if (kinds == 1 && json_number_value(v) == errors)
-            off += (size_t)snprintf(buf + off, len - off, "%s", key);
-        else
-            off += (size_t)snprintf(buf + off, len - off, "%s%s %.0f", off ? ", " : "", key,
-                                    json_number_value(v));
-    }
-}
-
-/* "200: 990, 503: 10" from an object of counts. */
-static void describe_counts(const json_t *obj, char *buf, size_t len)
-{
-    size_t off = 0;
-    const char *key;
-    json_t *v;
-    buf[0] = '\0';
-    json_object_foreach((json_t *)obj, key, v)
-    {
-        if (!json_is_number(v) || off >= len)
-            continue;
-        off += (size_t)snprintf(buf + off, len - off, "%s%s: %.0f", off ? ", " : "", key,
-                                json_number_value(v));
-    }
-    if (!off)
-        snprintf(buf, len, "-");
-}
-
 /* ---- series --------------------------------------------------------------- */
 
 /* The stored percentile fields, for files without a histogram. */
@@ -259,7 +76,7 @@ static size_t pct_from_fields(const json_t *lat, int xmax, double *xs, double *y
                {"p99", 99}, {"p99_9", 99.9}, {"p99_99", 99.99}, {"p99_999", 99.999}};
     size_t n = 0;
     for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) {
-        double v = jnum(lat, pts[i].key);
+        double v = resdoc_num(lat, pts[i].key);
         double x = pts[i].p > 0 ? log10(1 / (1 - pts[i].p / 100)) : 0;
         if (!isfinite(v) || x > xmax + 1e-9)
             continue;
@@ -284,13 +101,13 @@ static size_t pct_from_hist(const hist_t *h, int xmax, double *xs, double *ys)
 
 static bool any_batching(const run_t *r)
 {
-    double b = jnum(r->j, "config.batch");
+    double b = resdoc_num(r->j, "config.batch");
     return isfinite(b) && b > 1;
 }
 
 static int build_series(run_t *r, int xmax)
 {
-    const json_t *tl = jget(r->j, "timeline");
+    const json_t *tl = resdoc_get(r->j, "timeline");
     size_t nt = json_array_size(tl);
     r->buf = malloc(sizeof(double) * (4 * PCT_MAX_POINTS + 7 * (nt + 1)));
     if (!r->buf)
@@ -304,11 +121,11 @@ static int build_series(run_t *r, int xmax)
     c->pct_item_ms = pi;
     if (r->ok > 0) {
         c->npct = r->item ? pct_from_hist(r->item, xmax, px, pi)
-                          : pct_from_fields(jget(r->j, "latency_ms.item"), xmax, px, pi);
+                          : pct_from_fields(resdoc_get(r->j, "latency_ms.item"), xmax, px, pi);
         if (any_batching(r)) {
-            size_t nr = r->request
-                            ? pct_from_hist(r->request, xmax, tmp, pr)
-                            : pct_from_fields(jget(r->j, "latency_ms.request"), xmax, tmp, pr);
+            size_t nr =
+                r->request ? pct_from_hist(r->request, xmax, tmp, pr)
+                           : pct_from_fields(resdoc_get(r->j, "latency_ms.request"), xmax, tmp, pr);
             /* Both curves share x; with stored fields they do when both have them. */
             if (nr == c->npct && (nr == 0 || !memcmp(tmp, px, sizeof(double) * nr)))
                 c->pct_request_ms = nr ? pr : NULL;
@@ -319,14 +136,14 @@ static int build_series(run_t *r, int xmax)
     bool items_differ = false;
     for (size_t i = 0; i < nt; i++) {
         const json_t *e = json_array_get(tl, i);
-        double s = jnum(e, "second");
+        double s = resdoc_num(e, "second");
         sec[i] = isfinite(s) ? s : (double)i;
-        p50[i] = jnum(e, "p50");
-        p95[i] = jnum(e, "p95");
-        p99[i] = jnum(e, "p99");
-        rps[i] = jnum(e, "requests");
-        eps[i] = jnum(e, "errors");
-        ips[i] = jnum(e, "items");
+        p50[i] = resdoc_num(e, "p50");
+        p95[i] = resdoc_num(e, "p95");
+        p99[i] = resdoc_num(e, "p99");
+        rps[i] = resdoc_num(e, "requests");
+        eps[i] = resdoc_num(e, "errors");
+        ips[i] = resdoc_num(e, "items");
         if (isfinite(ips[i]) && ips[i] != rps[i])
             items_differ = true;
     }
@@ -384,10 +201,11 @@ static void sla_lines_from_json(const json_t *arr, chart_sla_t *lines, size_t *n
 {
     for (size_t i = 0; i < json_array_size(arr); i++) {
         const json_t *s = json_array_get(arr, i);
-        const char *unit = jstr(s, "unit"), *expr = jstr(s, "expr");
+        const char *unit = resdoc_str(s, "unit"), *expr = resdoc_str(s, "expr");
         if (!unit || strcmp(unit, "ms") || !expr)
             continue;
-        add_sla_line(lines, n, expr, jnum(s, "threshold"), metric_pct(jstr(s, "metric")));
+        add_sla_line(lines, n, expr, resdoc_num(s, "threshold"),
+                     metric_pct(resdoc_str(s, "metric")));
     }
 }
 
@@ -410,18 +228,18 @@ static double sla_value(const sla_t *s, const run_t *r)
                 char path[64];
                 snprintf(path, sizeof path, "latency_ms.%s.%s",
                          s->request_scope ? "request" : "item", keys[i].key);
-                return jnum(j, path);
+                return resdoc_num(j, path);
             }
         return NAN; /* a percentile the file does not store, and no histogram */
     }
     case SLA_LATENCY_MEAN:
-        return jnum(j, s->request_scope ? "latency_ms.request.mean" : "latency_ms.item.mean");
+        return resdoc_num(j, s->request_scope ? "latency_ms.request.mean" : "latency_ms.item.mean");
     case SLA_ERROR_RATE:
         return r->total > 0 ? (r->total - r->ok) / r->total * 100 : NAN;
     case SLA_RPS:
-        return jnum(j, "throughput.requests_per_s");
+        return resdoc_num(j, "throughput.requests_per_s");
     case SLA_IPS:
-        return jnum(j, "throughput.items_per_s");
+        return resdoc_num(j, "throughput.items_per_s");
     }
     return NAN;
 }
@@ -429,15 +247,17 @@ static double sla_value(const sla_t *s, const run_t *r)
 static size_t run_slas(const run_t *r, const report_opts_t *o, sla_row_t *rows)
 {
     size_t n = 0;
-    const json_t *arr = jget(r->j, "sla");
+    const json_t *arr = resdoc_get(r->j, "sla");
     for (size_t i = 0; i < json_array_size(arr) && n < MAX_SLA_ROWS; i++) {
         const json_t *s = json_array_get(arr, i);
         sla_row_t *row = &rows[n++];
-        snprintf(row->expr, sizeof row->expr, "%s", jstr(s, "expr") ? jstr(s, "expr") : "?");
-        row->value = jnum(s, "value");
-        row->threshold = jnum(s, "threshold");
-        snprintf(row->unit, sizeof row->unit, "%s", jstr(s, "unit") ? jstr(s, "unit") : "");
-        row->pass = json_is_true(jget(s, "pass"));
+        snprintf(row->expr, sizeof row->expr, "%s",
+                 resdoc_str(s, "expr") ? resdoc_str(s, "expr") : "?");
+        row->value = resdoc_num(s, "value");
+        row->threshold = resdoc_num(s, "threshold");
+        snprintf(row->unit, sizeof row->unit, "%s",
+                 resdoc_str(s, "unit") ? resdoc_str(s, "unit") : "");
+        row->pass = json_is_true(resdoc_get(s, "pass"));
         row->extra = false;
     }
     for (size_t i = 0; o && i < o->nslas && n < MAX_SLA_ROWS; i++) {
@@ -508,7 +328,7 @@ static void value_row(FILE *f, const char *name, const run_t *runs, size_t n, co
     svg_escape(f, name);
     fputs("</td>", f);
     for (size_t i = 0; i < n; i++) {
-        double v = jnum(runs[i].j, path);
+        double v = resdoc_num(runs[i].j, path);
         const char *s = kind == V_COUNT     ? fmt_count(buf, sizeof buf, v)
                         : kind == V_RATE    ? fmt_fixed(buf, sizeof buf, v, 1)
                         : kind == V_SECONDS ? fmt_fixed(buf, sizeof buf, v, 2)
@@ -587,20 +407,21 @@ static void summary_table(FILE *f, const run_t *runs, size_t n)
     }
     text_row(f, "error rate", cells, m);
     for (size_t i = 0; i < m; i++)
-        describe_errors(runs[i].j, bufs[i], sizeof bufs[i]), cells[i] = bufs[i];
+        resdoc_describe_errors(runs[i].j, bufs[i], sizeof bufs[i]), cells[i] = bufs[i];
     text_row(f, "errors by kind", cells, m);
     for (size_t i = 0; i < m; i++)
-        describe_counts(jget(runs[i].j, "requests.by_status"), bufs[i], sizeof bufs[i]),
+        resdoc_describe_counts(resdoc_get(runs[i].j, "requests.by_status"), bufs[i],
+                               sizeof bufs[i]),
             cells[i] = bufs[i];
     text_row(f, "HTTP status", cells, m);
     for (size_t i = 0; i < m; i++)
-        cells[i] = jstr(runs[i].j, "started_at");
+        cells[i] = resdoc_str(runs[i].j, "started_at");
     text_row(f, "started at", cells, m);
     for (size_t i = 0; i < m; i++)
-        cells[i] = json_is_true(jget(runs[i].j, "interrupted")) ? "yes" : "no";
+        cells[i] = json_is_true(resdoc_get(runs[i].j, "interrupted")) ? "yes" : "no";
     text_row(f, "interrupted", cells, m);
     for (size_t i = 0; i < m; i++)
-        cells[i] = jstr(runs[i].j, "inputs_digest");
+        cells[i] = resdoc_str(runs[i].j, "inputs_digest");
     text_row(f, "inputs digest", cells, m);
     fputs("</tbody></table>\n", f);
 }
@@ -650,7 +471,7 @@ static void config_table(FILE *f, const run_t *runs, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *key;
         json_t *v;
-        json_object_foreach((json_t *)jget(runs[i].j, "config"), key, v)
+        json_object_foreach((json_t *)resdoc_get(runs[i].j, "config"), key, v)
         {
             size_t k = 0;
             while (k < nk && strcmp(keys[k], key))
@@ -671,7 +492,7 @@ static void config_table(FILE *f, const run_t *runs, size_t n)
         svg_escape(f, keys[k]);
         fputs("</td>", f);
         for (size_t i = 0; i < n; i++) {
-            const json_t *v = json_object_get(jget(runs[i].j, "config"), keys[k]);
+            const json_t *v = json_object_get(resdoc_get(runs[i].j, "config"), keys[k]);
             fputs("<td class=\"text\">", f);
             if (!v || json_is_null(v)) {
                 fputs("-", f);
@@ -697,8 +518,8 @@ static void notices(FILE *f, const run_t *runs, size_t n)
     char why[512];
     for (size_t i = 0; i < n; i++) {
         const run_t *r = &runs[i];
-        size_t nt = json_array_size(jget(r->j, "timeline"));
-        describe_errors(r->j, why, sizeof why);
+        size_t nt = json_array_size(resdoc_get(r->j, "timeline"));
+        resdoc_describe_errors(r->j, why, sizeof why);
         if (r->total == 0) {
             fputs("<p class=\"note bad\">", f);
             svg_escapef(f, "%s: no requests were made.", r->label);
@@ -728,7 +549,7 @@ static void notices(FILE *f, const run_t *runs, size_t n)
                         r->label, nt ? "one" : "no", nt ? "" : "s", nt ? "it as dots" : "nothing");
             fputs("</p>\n", f);
         }
-        if (json_is_true(jget(r->j, "interrupted"))) {
+        if (json_is_true(resdoc_get(r->j, "interrupted"))) {
             fputs("<p class=\"note\">", f);
             svg_escapef(f,
                         "%s: the run was interrupted: the numbers cover what was done before "
@@ -765,124 +586,6 @@ static void verdicts(FILE *f, const run_t *runs, size_t n, const report_opts_t *
     }
 }
 
-static void comparison_section(FILE *f, const json_t *c, const chart_sla_t *lines, size_t nlines)
-{
-    char buf[64], buf2[64], verdict[160] = "";
-    const json_t *sla = jget(c, "sla");
-    size_t ns = json_array_size(sla);
-    bool pass = json_is_true(jget(c, "sla_pass"));
-    fputs("<section id=\"comparison\">\n<h2>Baseline vs optimized</h2>\n", f);
-    if (ns) {
-        if (ns == 1)
-            snprintf(verdict, sizeof verdict, "%s: %s",
-                     jstr(json_array_get(sla, 0), "expr") ? jstr(json_array_get(sla, 0), "expr")
-                                                          : "SLA",
-                     pass ? "PASS" : "FAIL");
-        else
-            snprintf(verdict, sizeof verdict, "SLA: %s", pass ? "PASS" : "FAIL");
-        fprintf(f, "<div class=\"verdict %s\">", pass ? "pass" : "fail");
-        svg_escapef(f, "optimized %s", verdict);
-        fputs("<small>", f);
-        for (size_t i = 0; i < ns; i++) {
-            const json_t *s = json_array_get(sla, i);
-            double v = jnum(s, "value");
-            svg_escapef(f, "%s%s: measured %s %s (%s)", i ? " \xc2\xb7 " : "",
-                        jstr(s, "expr") ? jstr(s, "expr") : "?",
-                        isfinite(v) ? svg_fmt_num(buf, sizeof buf, v) : "-",
-                        jstr(s, "unit") ? jstr(s, "unit") : "",
-                        json_is_true(jget(s, "pass")) ? "pass" : "fail");
-        }
-        fputs("</small></div>\n", f);
-    }
-    double d95 = jnum(c, "delta.p95_pct"), dips = jnum(c, "delta.items_per_s_pct");
-    fputs("<div class=\"verdict none\">", f);
-    svg_escapef(f, "p95 %s%s%% \xc2\xb7 items/s %s%s%%", isfinite(d95) && d95 > 0 ? "+" : "",
-                isfinite(d95) ? fmt_fixed(buf, sizeof buf, d95, 1) : "-",
-                isfinite(dips) && dips > 0 ? "+" : "",
-                isfinite(dips) ? fmt_fixed(buf2, sizeof buf2, dips, 1) : "-");
-    fputs("</div>\n", f);
-    if (jget(c, "inputs_identical") && !json_is_true(jget(c, "inputs_identical")))
-        fputs("<p class=\"note bad\">The two runs did not send the same inputs (their digests "
-              "differ): this comparison is not like for like.</p>\n",
-              f);
-
-    chart_bar_group_t g[3] = {
-        {"p50", jnum(c, "baseline.p50_ms"), jnum(c, "optimized.p50_ms"), jnum(c, "delta.p50_pct")},
-        {"p95", jnum(c, "baseline.p95_ms"), jnum(c, "optimized.p95_ms"), jnum(c, "delta.p95_pct")},
-        {"p99", jnum(c, "baseline.p99_ms"), jnum(c, "optimized.p99_ms"), jnum(c, "delta.p99_pct")},
-    };
-    chart_comparison(f, "baseline", "optimized", g, 3, lines, nlines, ns ? verdict : NULL, pass);
-    fputs("</section>\n", f);
-}
-
-/* Every headline number of the comparison with its change. */
-static void comparison_table(FILE *f, const json_t *c)
-{
-    char buf[64];
-    fputs("<h2>Baseline vs optimized: the numbers</h2>\n", f);
-
-    static const struct {
-        const char *name, *key, *delta, *delta_pct;
-        int decimals; /* -1: latency formatting */
-    } rows[] = {
-        {"requests", "requests", NULL, NULL, 0},
-        {"ok", "ok", NULL, NULL, 0},
-        {"errors", "errors", NULL, NULL, 0},
-        {"error rate (%)", "error_rate_pct", "error_rate_pct_points", NULL, 2},
-        {"items", "items", NULL, NULL, 0},
-        {"items/s", "items_per_s", "items_per_s", "items_per_s_pct", 1},
-        {"requests/s", "requests_per_s", NULL, "requests_per_s_pct", 1},
-        {"p50 (ms)", "p50_ms", "p50_ms", "p50_pct", -1},
-        {"p90 (ms)", "p90_ms", NULL, NULL, -1},
-        {"p95 (ms)", "p95_ms", "p95_ms", "p95_pct", -1},
-        {"p99 (ms)", "p99_ms", "p99_ms", "p99_pct", -1},
-        {"max (ms)", "max_ms", "max_ms", NULL, -1},
-        {"mean (ms)", "mean_ms", NULL, NULL, -1},
-        {"request p95 (ms)", "request_p95_ms", NULL, NULL, -1},
-        {"batch", "batch", NULL, NULL, 0},
-        {"connections", "connections", NULL, NULL, 0},
-    };
-    fputs("<table id=\"comparison-table\"><thead><tr><th></th><th>baseline</th>"
-          "<th>optimized</th><th>change</th><th>change (%)</th></tr></thead><tbody>\n",
-          f);
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        char path[96];
-        fputs("<tr><td>", f);
-        svg_escape(f, rows[i].name);
-        fputs("</td>", f);
-        static const char *const side[] = {"baseline", "optimized"};
-        for (int s = 0; s < 2; s++) {
-            snprintf(path, sizeof path, "%s.%s", side[s], rows[i].key);
-            double v = jnum(c, path);
-            fputs("<td>", f);
-            svg_escape(f, rows[i].decimals < 0
-                              ? (isfinite(v) ? svg_fmt_num(buf, sizeof buf, v) : "-")
-                              : fmt_fixed(buf, sizeof buf, v, rows[i].decimals));
-            fputs("</td>", f);
-        }
-        const char *dk[2] = {rows[i].delta, rows[i].delta_pct};
-        for (int d = 0; d < 2; d++) {
-            fputs("<td>", f);
-            if (dk[d]) {
-                snprintf(path, sizeof path, "delta.%s", dk[d]);
-                double v = jnum(c, path);
-                int dec = d == 1 || rows[i].decimals < 0 ? 1 : rows[i].decimals;
-                svg_escapef(f, "%s%s", isfinite(v) && v > 0 ? "+" : "",
-                            fmt_fixed(buf, sizeof buf, v, dec));
-            }
-            fputs("</td>", f);
-        }
-        fputs("</tr>\n", f);
-    }
-    fputs("</tbody></table>\n", f);
-    const char *bf = jstr(c, "baseline.file"), *of = jstr(c, "optimized.file");
-    if (bf || of) {
-        fputs("<p>", f);
-        svg_escapef(f, "baseline: %s; optimized: %s", bf ? bf : "-", of ? of : "-");
-        fputs("</p>\n", f);
-    }
-}
-
 /* The percentile axis reaches the highest decade any run can fill: a run of
  * 10^5 values has a meaningful 99.999th percentile. At least 99.99%. */
 static int percentile_xmax(const run_t *runs, size_t n)
@@ -890,7 +593,7 @@ static int percentile_xmax(const run_t *runs, size_t n)
     double maxcount = 0;
     for (size_t i = 0; i < n; i++) {
         double c = runs[i].item ? (double)hist_count(runs[i].item)
-                                : jnum(runs[i].j, "latency_ms.item.count");
+                                : resdoc_num(runs[i].j, "latency_ms.item.count");
         if (isfinite(c) && c > maxcount)
             maxcount = c;
     }
@@ -902,7 +605,7 @@ static void empty_note(const run_t *runs, size_t n, char *buf, size_t len)
 {
     char why[256];
     if (n == 1 && runs[0].total > 0) {
-        describe_errors(runs[0].j, why, sizeof why);
+        resdoc_describe_errors(runs[0].j, why, sizeof why);
         snprintf(buf, len, "no successful requests: %.0f error%s%s%s%s", runs[0].errors,
                  runs[0].errors == 1 ? "" : "s", *why ? " (" : "", why, *why ? ")" : "");
     } else {
@@ -921,11 +624,11 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
     }
     char why[256];
     for (size_t i = 0; i < n; i++)
-        if (report_check_result(results[i], why, sizeof why)) {
+        if (resdoc_check_result(results[i], why, sizeof why)) {
             snprintf(err, errlen, "%s: %s", labels ? labels[i] : "result", why);
             return EINVAL;
         }
-    if (comparison && report_check_comparison(comparison, why, sizeof why)) {
+    if (comparison && resdoc_check_comparison(comparison, why, sizeof why)) {
         snprintf(err, errlen, "comparison: %s", why);
         return EINVAL;
     }
@@ -942,16 +645,16 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
         else
             snprintf(r->label, sizeof r->label, "run %zu", i + 1);
         r->color = palette[i % (sizeof palette / sizeof palette[0])];
-        r->total = jnum(r->j, "requests.total");
-        r->ok = jnum(r->j, "requests.ok");
-        r->errors = jnum(r->j, "requests.errors");
+        r->total = resdoc_num(r->j, "requests.total");
+        r->ok = resdoc_num(r->j, "requests.ok");
+        r->errors = resdoc_num(r->j, "requests.errors");
         if (!isfinite(r->errors))
             r->errors = r->total - r->ok;
         /* Checked above, so these decode. */
-        if (jget(r->j, "histogram.item"))
-            hist_from_json(jget(r->j, "histogram.item"), &r->item, why, sizeof why);
-        if (jget(r->j, "histogram.request"))
-            hist_from_json(jget(r->j, "histogram.request"), &r->request, why, sizeof why);
+        if (resdoc_get(r->j, "histogram.item"))
+            hist_from_json(resdoc_get(r->j, "histogram.item"), &r->item, why, sizeof why);
+        if (resdoc_get(r->j, "histogram.request"))
+            hist_from_json(resdoc_get(r->j, "histogram.request"), &r->request, why, sizeof why);
     }
     int xmax = percentile_xmax(runs, n);
     for (size_t i = 0; i < n && !rc; i++)
@@ -964,7 +667,7 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
     chart_sla_t lines[MAX_SLA_LINES];
     size_t nlines = 0;
     for (size_t i = 0; i < n; i++)
-        sla_lines_from_json(jget(runs[i].j, "sla"), lines, &nlines);
+        sla_lines_from_json(resdoc_get(runs[i].j, "sla"), lines, &nlines);
     for (size_t i = 0; opts && i < opts->nslas; i++) {
         const sla_t *s = &opts->slas[i];
         if (s->metric == SLA_LATENCY_PCT || s->metric == SLA_LATENCY_MEAN)
@@ -972,7 +675,7 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
                          s->metric == SLA_LATENCY_PCT ? s->percentile : NAN);
     }
     if (comparison)
-        sla_lines_from_json(jget(comparison, "sla"), lines, &nlines);
+        sla_lines_from_json(resdoc_get(comparison, "sla"), lines, &nlines);
 
     const char *title = opts && opts->title ? opts->title : "tailgate report";
     fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\" "
@@ -986,7 +689,8 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
     if (n) {
         svg_escapef(f, "%zu run%s: ", n, n == 1 ? "" : "s");
         for (size_t i = 0; i < n; i++) {
-            const char *url = jstr(runs[i].j, "config.url"), *at = jstr(runs[i].j, "started_at");
+            const char *url = resdoc_str(runs[i].j, "config.url"),
+                       *at = resdoc_str(runs[i].j, "started_at");
             svg_escapef(f, "%s%s", i ? "; " : "", runs[i].label);
             if (url)
                 svg_escapef(f, " against %s", url);
@@ -1001,7 +705,7 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
     verdicts(f, runs, n, opts);
     notices(f, runs, n);
     if (comparison)
-        comparison_section(f, comparison, lines, nlines);
+        cmpview_head(f, comparison, lines, nlines);
     if (n) {
         char note[300];
         empty_note(runs, n, note, sizeof note);
@@ -1026,7 +730,7 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
         summary_table(f, runs, n);
     }
     if (comparison)
-        comparison_table(f, comparison);
+        cmpview_table(f, comparison);
     if (n) {
         fputs("<h2>SLA</h2>\n", f);
         sla_table(f, runs, n, opts);

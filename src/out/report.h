@@ -12,7 +12,8 @@
  *
  * Inputs are the JSON documents of DESIGN.md "Files": result JSON (`run --out`)
  * and comparison JSON (`diff`, `ab`). Missing optional fields are shown as
- * "-"; runs without successful requests render and say what happened. */
+ * "-"; runs without successful requests render and say what happened.
+ * Documents are checked with resdoc_check_result/_comparison (out/resdoc.h). */
 #ifndef TAILGATE_OUT_REPORT_H
 #define TAILGATE_OUT_REPORT_H
 
@@ -28,19 +29,12 @@ typedef struct {
     size_t nslas;
 } report_opts_t;
 
-/* Checks that j looks like a result document (an object with "requests",
- * "latency_ms", ... of the right JSON types). Returns 0, or EINVAL with what
- * is wrong in err ("\"requests\" is missing"). */
-int report_check_result(const json_t *j, char *err, size_t errlen);
-/* The same for a comparison document ("baseline", "optimized", "delta"). */
-int report_check_comparison(const json_t *j, char *err, size_t errlen);
-
 /* Writes the report for n >= 1 results (borrowed; labels[i] names results[i]
  * in legends and tables, e.g. "baseline"; labels may be NULL = "run 1"...).
  * comparison may be NULL. opts may be NULL (defaults).
  * report_render writes to f; report_write creates out_path ("-" = stdout)
  * through a temporary file renamed into place, so a reader never sees half
- * a report. Both return 0, EINVAL (a document fails the checks above), or an
+ * a report. Both return 0, EINVAL (a document fails the resdoc checks), or an
  * errno value from the file system, with a reason in err. */
 int report_render(FILE *f, const json_t *const *results, const char *const *labels, size_t n,
                   const json_t *comparison, const report_opts_t *opts, char *err, size_t errlen);

@@ -604,6 +604,7 @@ static int conn_response_done(conn_t *c)
  * -1 freed. */
 static int conn_flush(conn_t *c)
 {
+    size_t start = c->out_off;
     while (c->out_off < c->out.len) {
         ssize_t w = send(c->io.fd, c->out.data + c->out_off, c->out.len - c->out_off,
                          MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -613,8 +614,13 @@ static int conn_flush(conn_t *c)
         }
         if (w < 0 && errno == EINTR)
             continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* The write timeout measures a stall, not the whole transfer. */
+            if (c->out_off > start)
+                loop_timer_set(c->srv->loop, &c->timer,
+                               loop_now(c->srv->loop) + c->srv->cfg->header_timeout_ns);
             return 1;
+        }
         conn_close(c);
         return -1;
     }

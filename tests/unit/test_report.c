@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "out/report.h"
+#include "out/resdoc.h"
 #include "out/svg.h"
 
 static char *escaped(const char *s)
@@ -91,30 +92,30 @@ static void test_check_result(void **state)
     (void)state;
     char err[256];
     json_t *r = minimal_result(50);
-    assert_int_equal(report_check_result(r, err, sizeof err), 0);
+    assert_int_equal(resdoc_check_result(r, err, sizeof err), 0);
     json_object_del(json_object_get(r, "requests"), "total");
-    assert_int_equal(report_check_result(r, err, sizeof err), EINVAL);
+    assert_int_equal(resdoc_check_result(r, err, sizeof err), EINVAL);
     assert_non_null(strstr(err, "requests.total"));
     json_decref(r);
 
     r = json_pack("{s:{}, s:{}}", "baseline", "optimized");
-    assert_int_equal(report_check_result(r, err, sizeof err), EINVAL);
+    assert_int_equal(resdoc_check_result(r, err, sizeof err), EINVAL);
     assert_non_null(strstr(err, "--comparison"));
-    assert_int_equal(report_check_comparison(r, err, sizeof err), 0);
+    assert_int_equal(resdoc_check_comparison(r, err, sizeof err), 0);
     json_decref(r);
 
     r = json_array();
-    assert_int_equal(report_check_result(r, err, sizeof err), EINVAL);
-    assert_int_equal(report_check_comparison(r, err, sizeof err), EINVAL);
+    assert_int_equal(resdoc_check_result(r, err, sizeof err), EINVAL);
+    assert_int_equal(resdoc_check_comparison(r, err, sizeof err), EINVAL);
     json_decref(r);
 
     r = minimal_result(50);
     json_object_set_new(r, "timeline", json_string("no"));
-    assert_int_equal(report_check_result(r, err, sizeof err), EINVAL);
+    assert_int_equal(resdoc_check_result(r, err, sizeof err), EINVAL);
     assert_non_null(strstr(err, "timeline"));
     json_object_set_new(r, "timeline", json_array());
     json_object_set_new(r, "histogram", json_pack("{s:{s:i}}", "item", "lowest", 1));
-    assert_int_equal(report_check_result(r, err, sizeof err), EINVAL);
+    assert_int_equal(resdoc_check_result(r, err, sizeof err), EINVAL);
     assert_non_null(strstr(err, "histogram.item"));
     json_decref(r);
 }
