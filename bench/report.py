@@ -342,6 +342,9 @@ p("- wrk's POST body is set by a Lua script that only assigns `wrk.method/body/h
   "still built once (no per-request Lua).")
 p("- hey is a Go program: its CPU includes the Go runtime (GC, scheduler). wrk, ab and h2load are "
   "single-threaded event loops; h2load with `-d` re-reads the body file (`pread`) for every request.")
+p("- Other work on the machine is the main noise on two cores: the script waits (bounded) for an idle "
+  "machine before starting and for a quiet second before each measurement, and records each run's "
+  "\"other load\" so a disturbed run is visible.")
 p("- Interleaving the runs spreads slow drift (thermal, noisy neighbours) across all tools instead of "
   "penalising the last one.")
 p("")

@@ -50,7 +50,8 @@ TG=${TAILGATE:-./tailgate}
 [[ $TG == */* ]] || TG=./$TG
 export LC_ALL=C
 
-COMMAND_LINE="BENCH_SECONDS=$BENCH_SECONDS BENCH_RUNS=$BENCH_RUNS make bench"
+# the exact invocation: every BENCH_* variable the caller set, then make bench
+COMMAND_LINE="$(env | grep -E '^(BENCH_[A-Z_]+|TAILGATE)=' | sort | tr '\n' ' ')make bench"
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 3; }

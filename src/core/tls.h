@@ -60,6 +60,10 @@ void tls_conn_free(tls_conn_t *t, bool notify);
 /* One handshake step. On TLS_ERROR err holds the reason, for a person (for a
  * failed verification the verifier's words, e.g. "certificate has expired"). */
 tls_status_t tls_handshake(tls_conn_t *t, char *err, size_t errlen);
+/* The whole handshake for a blocking caller (pre-flight checks, the probe):
+ * polls fd until done or timeout_ms passed. Returns TLS_OK or TLS_ERROR with
+ * the reason in err. */
+tls_status_t tls_handshake_wait(tls_conn_t *t, int fd, int timeout_ms, char *err, size_t errlen);
 /* After the handshake: true when the certificate check failed (the error was
  * the peer's identity, not the transport); true when the session was resumed. */
 bool tls_verify_failed(const tls_conn_t *t);

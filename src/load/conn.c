@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +46,10 @@ int conn_init(conn_t *c, const conn_env_t *env, size_t wcap, size_t rcap)
 
 static void close_fd(conn_t *c)
 {
+    if (c->tls) {
+        tls_conn_free(c->tls, false);
+        c->tls = NULL;
+    }
     if (c->io.fd >= 0) {
         loop_del(c->env->loop, &c->io);
         close(c->io.fd);
@@ -58,6 +63,10 @@ void conn_close(conn_t *c)
 {
     if (c->env)
         loop_timer_cancel(c->env->loop, &c->timer);
+    if (c->tls && c->state == CONN_IDLE) { /* a clean end: say goodbye */
+        tls_conn_free(c->tls, true);
+        c->tls = NULL;
+    }
     close_fd(c);
     free(c->wbuf);
     free(c->rbuf);
@@ -86,6 +95,7 @@ static void finish(conn_t *c, err_kind_t err)
         .bytes_in = c->bytes_in,
         .first_write_ns = c->first_write_ns,
         .done_ns = loop_now(c->env->loop),
+        .tls_error = err == ERR_TLS ? c->tls_error : NULL,
     };
     loop_timer_cancel(c->env->loop, &c->timer);
     if (err == ERR_NONE && c->keep_alive && c->body_kind != HTTP_BODY_CLOSE) {
@@ -114,6 +124,67 @@ static err_kind_t connect_err_kind(int e)
 
 static void do_write(conn_t *c);
 static void do_read(conn_t *c);
+static void do_handshake(conn_t *c);
+
+/* TLS behind the conventions of send() and read(), so one loop serves both:
+ * > 0 bytes, 0 end of stream, -1 with errno EAGAIN (wait for the next event)
+ * or ECONNRESET. */
+static ssize_t tls_send_some(conn_t *c, const char *p, size_t len)
+{
+    size_t n;
+    tls_status_t s = tls_write(c->tls, p, len, &n);
+    if (s == TLS_OK)
+        return (ssize_t)n;
+    errno = s == TLS_ERROR ? ECONNRESET : EAGAIN;
+    return -1;
+}
+
+static ssize_t tls_recv_some(conn_t *c, char *p, size_t len)
+{
+    size_t n;
+    tls_status_t s = tls_read(c->tls, p, len, &n);
+    if (s == TLS_OK)
+        return (ssize_t)n;
+    errno = s == TLS_ERROR ? ECONNRESET : EAGAIN;
+    return -1;
+}
+
+/* TCP is up: https starts its handshake (the socket is writable, so the
+ * ClientHello goes out now), http starts writing. */
+static void connected(conn_t *c, uint64_t connect_ns)
+{
+    const conn_env_t *env = c->env;
+    env->on_connect(c, connect_ns);
+    if (env->tls) {
+        if (tls_conn_client(env->tls, c->io.fd, env->tls_host, env->tls_resume, &c->tls) != 0) {
+            snprintf(c->tls_error, sizeof c->tls_error, "out of memory for a TLS session");
+            close_fd(c);
+            finish(c, ERR_TLS);
+            return;
+        }
+        c->handshake_start_ns = loop_now(env->loop);
+        c->state = CONN_HANDSHAKING;
+        do_handshake(c);
+        return;
+    }
+    c->state = CONN_WRITING;
+    do_write(c);
+}
+
+static void do_handshake(conn_t *c)
+{
+    tls_status_t s = tls_handshake(c->tls, c->tls_error, sizeof c->tls_error);
+    if (s == TLS_WANT_READ || s == TLS_WANT_WRITE)
+        return; /* edge-triggered in and out: either brings us back */
+    if (s == TLS_ERROR) {
+        close_fd(c);
+        finish(c, ERR_TLS); /* once per connection attempt: never retried */
+        return;
+    }
+    c->env->on_tls(c, loop_now(c->env->loop) - c->handshake_start_ns, tls_resumed(c->tls));
+    c->state = CONN_WRITING;
+    do_write(c);
+}
 
 static void start_connect(conn_t *c)
 {
@@ -141,11 +212,13 @@ static void start_connect(conn_t *c)
         fail_later(c, ERR_CONNECT_REFUSED);
         return;
     }
-    if (rc == 0) {
+    if (rc == 0 && !env->tls) {
         env->on_connect(c, 0);
         c->state = CONN_WRITING;
         do_write(c);
     } else {
+        /* (An https handshake never starts inside conn_send: the writable
+         * edge of the new registration begins it from the loop.) */
         c->state = CONN_CONNECTING;
     }
 }
@@ -202,7 +275,8 @@ void conn_abort(conn_t *c, err_kind_t err)
 static void do_write(conn_t *c)
 {
     while (c->woff < c->wlen) {
-        ssize_t n = send(c->io.fd, c->wptr + c->woff, c->wlen - c->woff, MSG_NOSIGNAL);
+        ssize_t n = c->tls ? tls_send_some(c, c->wptr + c->woff, c->wlen - c->woff)
+                           : send(c->io.fd, c->wptr + c->woff, c->wlen - c->woff, MSG_NOSIGNAL);
         if (n > 0) {
             if (c->first_write_ns == 0)
                 c->first_write_ns = loop_now(c->env->loop);
@@ -326,7 +400,8 @@ static void do_read(conn_t *c)
                 return;
             }
         }
-        ssize_t n = read(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+        ssize_t n = c->tls ? tls_recv_some(c, c->rbuf + c->rlen, c->rcap - c->rlen)
+                           : read(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen);
         if (n > 0) {
             c->bytes_in += (uint64_t)n;
             c->rlen += (size_t)n;
@@ -361,7 +436,7 @@ static void idle_readable(conn_t *c)
 {
     char tmp[256];
     for (;;) {
-        ssize_t n = read(c->io.fd, tmp, sizeof(tmp));
+        ssize_t n = c->tls ? tls_recv_some(c, tmp, sizeof(tmp)) : read(c->io.fd, tmp, sizeof(tmp));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
@@ -384,9 +459,7 @@ static void on_connected(conn_t *c)
         finish(c, connect_err_kind(err));
         return;
     }
-    c->env->on_connect(c, loop_now(c->env->loop) - c->connect_start_ns);
-    c->state = CONN_WRITING;
-    do_write(c);
+    connected(c, loop_now(c->env->loop) - c->connect_start_ns);
 }
 
 static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events)
@@ -398,16 +471,20 @@ static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events)
         if (events & (LOOP_OUT | LOOP_ERR))
             on_connected(c);
         break;
+    case CONN_HANDSHAKING:
+        do_handshake(c);
+        break;
     case CONN_WRITING:
         /* Edge-triggered: remember input seen mid-write (an early answer, or
-         * the EOF of a keep-alive connection the server closed) for later. */
+         * the EOF of a keep-alive connection the server closed) for later.
+         * TLS may need to read in order to write: any event retries it. */
         if (events & (LOOP_IN | LOOP_ERR))
             c->in_pending = true;
-        if (events & (LOOP_OUT | LOOP_ERR))
+        if ((events & (LOOP_OUT | LOOP_ERR)) || c->tls)
             do_write(c);
         break;
     case CONN_READING:
-        if (events & (LOOP_IN | LOOP_ERR))
+        if ((events & (LOOP_IN | LOOP_ERR)) || c->tls)
             do_read(c);
         break;
     case CONN_IDLE:
@@ -434,7 +511,10 @@ static void conn_on_timer(loop_t *loop, loop_timer_t *timer)
         finish(c, e);
         return;
     }
-    err_kind_t e = c->state == CONN_CONNECTING ? ERR_CONNECT_TIMEOUT : ERR_TIMEOUT;
+    /* No connection in time, TLS included, is a connect timeout. */
+    err_kind_t e = c->state == CONN_CONNECTING || c->state == CONN_HANDSHAKING
+                       ? ERR_CONNECT_TIMEOUT
+                       : ERR_TIMEOUT;
     close_fd(c);
     finish(c, e);
 }

@@ -4,14 +4,17 @@
  * on the next request.
  *
  *   CLOSED --send--> CONNECTING --connected--> WRITING --written--> READING
- *     ^                                          ^                     |
- *     |                 IDLE --send--------------'                     |
- *     '---- error, timeout, "Connection: close" ---- response done ----'
+ *     ^                    |  (https)               ^  ^                  |
+ *     |                    '--> HANDSHAKING --------'  |                  |
+ *     |                 IDLE --send--------------------'                  |
+ *     '---- error, timeout, "Connection: close" ---- response done -------'
  *                                                      (keep-alive: IDLE)
  *
  * The fd is registered once per socket, edge-triggered for in and out: a
  * request costs no epoll_ctl. Buffers are allocated once in conn_init; the
- * receive buffer grows only for a response larger than it (rare). */
+ * receive buffer grows only for a response larger than it (rare). With TLS
+ * (env->tls) the same loops run over core/tls: one predictable branch per
+ * read or write, nothing else on the plaintext path. */
 #ifndef TAILGATE_LOAD_CONN_H
 #define TAILGATE_LOAD_CONN_H
 
@@ -22,9 +25,17 @@
 
 #include "core/http.h"
 #include "core/loop.h"
+#include "core/tls.h"
 #include "stats/runstats.h"
 
-typedef enum { CONN_CLOSED, CONN_CONNECTING, CONN_IDLE, CONN_WRITING, CONN_READING } conn_state_t;
+typedef enum {
+    CONN_CLOSED,
+    CONN_CONNECTING,
+    CONN_HANDSHAKING,
+    CONN_IDLE,
+    CONN_WRITING,
+    CONN_READING
+} conn_state_t;
 
 typedef struct conn conn_t;
 
@@ -38,6 +49,7 @@ typedef struct {
     uint64_t bytes_in;       /* response bytes read (head + body as received) */
     uint64_t first_write_ns; /* 0 when nothing was written */
     uint64_t done_ns;        /* loop time the outcome was known */
+    const char *tls_error;   /* ERR_TLS: why, for a person (valid during the callback) */
 } conn_result_t;
 
 /* Shared by the connections of one thread; must outlive them. */
@@ -53,6 +65,13 @@ typedef struct {
     void (*on_done)(conn_t *c, const conn_result_t *res);
     /* A TCP connection was established, connect_ns after connect() was called. */
     void (*on_connect)(conn_t *c, uint64_t connect_ns);
+    /* https: the client context (NULL = plain http), the name sent as SNI and
+     * verified, the thread's session store (NULL = no resumption). */
+    tls_ctx_t *tls;
+    const char *tls_host;
+    tls_resume_t *tls_resume;
+    /* The TLS handshake finished, handshake_ns after the TCP connect did. */
+    void (*on_tls)(conn_t *c, uint64_t handshake_ns, bool resumed);
 } conn_env_t;
 
 struct conn {
@@ -73,6 +92,9 @@ struct conn {
     bool retried;
     bool in_pending;        /* LOOP_IN arrived while WRITING */
     err_kind_t pending_err; /* failure found inside conn_send, reported from the timer */
+    tls_conn_t *tls;        /* https: the session on io.fd */
+    uint64_t handshake_start_ns;
+    char tls_error[160]; /* why the last handshake failed */
     /* response */
     char *rbuf;
     size_t rcap, rlen;
