@@ -5,7 +5,11 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include <unistd.h>
+
+#include "out/console.h"
 #include "out/result.h"
+#include "out/termchart.h"
 #include "stats/compare.h"
 
 #define DIFF_MAX_SLAS 32
@@ -26,6 +30,7 @@ static void diff_usage(FILE *f)
             "                   METRIC p50 p90 p95 p99 p99.9 max mean, request.<same>,\n"
             "                   error_rate, rps, ips; OP <= < >= >; latency in us, ms or s\n"
             "                   (bare number = ms), e.g. \"p95<=800ms\", \"error_rate<1%%\"\n"
+            "  --no-color       no colours or Unicode block characters\n"
             "  -h, --help       this help\n"
             "\n"
             "Exit codes: 0 every SLA passed, 1 an SLA failed, 2 bad usage,\n"
@@ -37,11 +42,13 @@ int cmd_diff(int argc, char **argv)
 {
     static const struct option longopts[] = {{"out", required_argument, NULL, 'o'},
                                              {"sla", required_argument, NULL, 's'},
+                                             {"no-color", no_argument, NULL, 'C'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     sla_t slas[DIFF_MAX_SLAS];
     size_t nslas = 0;
     const char *out_path = NULL;
+    bool no_color = false;
     char err[1024];
     int c;
     optind = 1;
@@ -61,6 +68,9 @@ int cmd_diff(int argc, char **argv)
                 return EXIT_USAGE;
             }
             nslas++;
+            break;
+        case 'C':
+            no_color = true;
             break;
         case 'h':
             diff_usage(stdout);
@@ -106,6 +116,10 @@ int cmd_diff(int argc, char **argv)
                 "!!! not from the client change. Compare runs made with the same --inputs.\n\n",
                 db ? db : "(none recorded)", dopt ? dopt : "(none recorded)");
     }
+    bool color = termchart_want_color(isatty(STDOUT_FILENO), no_color);
+    bool utf8 = !no_color && termchart_locale_utf8();
+    console_print_item_chart(stdout, base, "baseline: item latency", color, utf8);
+    console_print_item_chart(stdout, opt, "optimized: item latency", color, utf8);
     compare_print_table(stdout, cmp);
     if (out_path && result_write_file(cmp, out_path, err, sizeof err)) {
         fprintf(stderr, "tailgate diff: %s\n", err);

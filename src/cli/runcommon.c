@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "out/console.h"
 #include "out/result.h"
+#include "out/termchart.h"
 
 static volatile sig_atomic_t signal_seen;
 
@@ -196,8 +197,9 @@ void runjob_print_summary(const runjob_t *job, FILE *f)
 {
     if (!job->json)
         return;
-    bool color = !job->opts->no_color && isatty(fileno(f));
-    console_print_summary(f, job->json, color);
+    bool color = termchart_want_color(isatty(fileno(f)), job->opts->no_color);
+    bool utf8 = !job->opts->no_color && termchart_locale_utf8();
+    console_print_summary(f, job->json, color, utf8);
 }
 
 void runjob_close(runjob_t *job)

@@ -24,6 +24,12 @@ const char runopts_help[] =
     "                          none is idle (default: C in closed loop, 0 in open loop)\n"
     "  -t, --threads T         event-loop threads (default 1)\n"
     "      --timeout D         per request, connect included (bare = ms; default 30s)\n"
+    "HTTPS (https:// URLs; TLS 1.2 and 1.3, certificate and host name verified):\n"
+    "      --cacert FILE       trust the CA certificates in FILE (PEM) instead of the\n"
+    "                          system store\n"
+    "      --insecure          do not verify the server's certificate (the summary says so)\n"
+    "      --no-tls-resume     a full handshake on every new connection (default: resume\n"
+    "                          the thread's last session)\n"
     "Batching:\n"
     "      --batch N           items per request (default 1)\n"
     "      --linger D          longest an item waits for its batch to fill (bare = ms;\n"
@@ -62,6 +68,9 @@ enum {
     OPT_SLA,
     OPT_NO_PROGRESS,
     OPT_NO_COLOR,
+    OPT_CACERT,
+    OPT_INSECURE,
+    OPT_NO_TLS_RESUME,
 };
 
 static const struct option base_long[] = {
@@ -89,6 +98,9 @@ static const struct option base_long[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"no-color", no_argument, NULL, OPT_NO_COLOR},
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"no-tls-resume", no_argument, NULL, OPT_NO_TLS_RESUME},
     {"help", no_argument, NULL, 'h'},
 };
 #define NUM_BASE (sizeof base_long / sizeof base_long[0])
@@ -291,6 +303,15 @@ int runopts_parse(runopts_t *o, int argc, char **argv, const void *extra_long, s
         case OPT_NO_COLOR:
             o->no_color = true;
             break;
+        case OPT_CACERT:
+            o->eng.tls.cacert = optarg;
+            break;
+        case OPT_INSECURE:
+            o->eng.tls.insecure = true;
+            break;
+        case OPT_NO_TLS_RESUME:
+            o->eng.tls.no_resume = true;
+            break;
         case 'h':
             rc = 1;
             break;
@@ -375,7 +396,8 @@ json_t *runopts_config_json(const runopts_t *o)
     for (size_t i = 0; i < o->num_slas; i++)
         json_array_append_new(slas, json_string(o->slas[i].text));
     return json_pack(
-        "{s:s,s:s,s:s,s:I,s:f,s:s,s:I,s:I,s:f,s:f,s:I,s:I,s:f,s:I,s:f,s:s,s:s,s:s,s:o,s:o}",
+        "{s:s,s:s,s:s,s:I,s:f,s:s,s:I,s:I,s:f,s:f,s:I,s:I,s:f,s:I,s:f,s:s,s:s,s:s,s:o,s:o,s:b,s:o,"
+        "s:b}",
         "url", o->url_text ? o->url_text : "", "method", e->method, "load",
         e->concurrency ? "closed" : "open", "concurrency", (json_int_t)e->concurrency, "rate",
         e->rate, "arrival", e->arrival == ARRIVAL_POISSON ? "poisson" : "constant", "seed",
@@ -385,7 +407,9 @@ json_t *runopts_config_json(const runopts_t *o)
         (double)e->timeout_ns / 1e6, "batch", (json_int_t)e->batch, "linger_ms",
         (double)e->linger_ns / 1e6, "model", e->model, "inputs",
         o->body_path ? "body" : (o->inputs_path ? o->inputs_path : "generated"), "validate",
-        validate_names[e->validate], "headers", headers, "sla", slas);
+        validate_names[e->validate], "headers", headers, "sla", slas, "insecure", e->tls.insecure,
+        "cacert", e->tls.cacert ? json_string(e->tls.cacert) : json_null(), "tls_resume",
+        !e->tls.no_resume);
 }
 
 char **runopts_split(const char *text, int *argc_out)

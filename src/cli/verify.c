@@ -50,7 +50,7 @@ static json_t *infer(const engine_config_t *cfg, uint64_t first, unsigned n, FIL
     probe_response_t res;
     char err[300];
     uint64_t timeout = cfg->timeout_ns ? cfg->timeout_ns : 30 * CLOCK_NS_PER_S;
-    int e = probe_request(&cfg->url, "POST", body, len, cfg->headers, cfg->num_headers, timeout,
+    int e = probe_request(&cfg->url, &cfg->tls, "POST", body, len, cfg->headers, cfg->num_headers, timeout,
                           &res, err, sizeof err);
     free(body);
     if (e) {

@@ -96,6 +96,7 @@ static void finish(conn_t *c, err_kind_t err)
         .first_write_ns = c->first_write_ns,
         .done_ns = loop_now(c->env->loop),
         .tls_error = err == ERR_TLS ? c->tls_error : NULL,
+        .tls_verify_failed = err == ERR_TLS && c->tls_verify_failed,
     };
     loop_timer_cancel(c->env->loop, &c->timer);
     if (err == ERR_NONE && c->keep_alive && c->body_kind != HTTP_BODY_CLOSE) {
@@ -158,6 +159,7 @@ static void connected(conn_t *c, uint64_t connect_ns)
     if (env->tls) {
         if (tls_conn_client(env->tls, c->io.fd, env->tls_host, env->tls_resume, &c->tls) != 0) {
             snprintf(c->tls_error, sizeof c->tls_error, "out of memory for a TLS session");
+            c->tls_verify_failed = false;
             close_fd(c);
             finish(c, ERR_TLS);
             return;
@@ -177,6 +179,7 @@ static void do_handshake(conn_t *c)
     if (s == TLS_WANT_READ || s == TLS_WANT_WRITE)
         return; /* edge-triggered in and out: either brings us back */
     if (s == TLS_ERROR) {
+        c->tls_verify_failed = tls_verify_failed(c->tls);
         close_fd(c);
         finish(c, ERR_TLS); /* once per connection attempt: never retried */
         return;

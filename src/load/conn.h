@@ -50,6 +50,7 @@ typedef struct {
     uint64_t first_write_ns; /* 0 when nothing was written */
     uint64_t done_ns;        /* loop time the outcome was known */
     const char *tls_error;   /* ERR_TLS: why, for a person (valid during the callback) */
+    bool tls_verify_failed;  /* ERR_TLS: the certificate check failed */
 } conn_result_t;
 
 /* Shared by the connections of one thread; must outlive them. */
@@ -95,6 +96,7 @@ struct conn {
     tls_conn_t *tls;        /* https: the session on io.fd */
     uint64_t handshake_start_ns;
     char tls_error[160]; /* why the last handshake failed */
+    bool tls_verify_failed;
     /* response */
     char *rbuf;
     size_t rcap, rlen;

@@ -46,6 +46,7 @@ typedef struct {
     uint64_t first_seq;   /* the worker's number of its first item */
     uint64_t intended_ns; /* request intended time */
     unsigned n;           /* items carried */
+    uint64_t connect_ns;  /* TCP connect time when this request opened a connection */
     uint64_t item_ns[];   /* intended time of each item (batch entries) */
 } slot_t;
 
@@ -67,6 +68,9 @@ struct worker {
     batcher_t batcher;
     runstats_t stats;
     csvlog_buf_t *csv;
+    tls_resume_t tls_resume; /* the thread's session for resumption */
+    char tls_error[160];     /* the first handshake failure's reason */
+    bool tls_verify_failed;
     uint64_t started_wall_ns; /* wall clock at measure_ns */
     /* pool */
     slot_t **slots;
@@ -112,7 +116,7 @@ static void open_advance(worker_t *w, uint64_t now);
 
 static void record(worker_t *w, uint64_t req_seq, uint64_t intended, unsigned n,
                    const uint64_t *item_ns, err_kind_t err, int status, uint64_t service_ns,
-                   uint64_t bytes_in, uint64_t done)
+                   uint64_t bytes_in, uint64_t done, uint64_t connect_ns)
 {
     __atomic_store_n(&w->done_count, w->done_count + 1, __ATOMIC_RELAXED);
     if (err != ERR_NONE)
@@ -130,7 +134,7 @@ static void record(worker_t *w, uint64_t req_seq, uint64_t intended, unsigned n,
     if (w->csv)
         csvlog_row(w->csv, req_seq * w->nthreads + w->t + 1,
                    w->started_wall_ns + (intended - w->measure_ns), latency, status, service_ns, n,
-                   bytes_in, err);
+                   bytes_in, err, connect_ns);
 }
 
 static err_kind_t judge(const worker_t *w, const conn_result_t *res, unsigned n)
@@ -205,6 +209,7 @@ static void slot_start(worker_t *w, slot_t *s, uint64_t req_seq, uint64_t first_
     s->first_seq = first_seq;
     s->intended_ns = intended;
     s->n = n;
+    s->connect_ns = CSVLOG_NO_CONNECT;
     memcpy(s->item_ns, item_ns, n * sizeof(uint64_t));
     len =
         reqfmt_build(w->fmt, s->conn.wbuf, w->t + first_seq * w->nthreads, w->nthreads, n, &start);
@@ -249,7 +254,8 @@ static void submit(worker_t *w, uint64_t first_seq, uint64_t intended, unsigned 
     }
     if (w->q_len == w->q_cap && queue_grow(w) != 0) {
         /* Out of memory: count it rather than lose it. */
-        record(w, req_seq, intended, n, item_ns, ERR_TIMEOUT, 0, 0, 0, loop_now(w->loop));
+        record(w, req_seq, intended, n, item_ns, ERR_TIMEOUT, 0, 0, 0, loop_now(w->loop),
+               CSVLOG_NO_CONNECT);
         return;
     }
     size_t at = (w->q_head + w->q_len++) % w->q_cap;
@@ -403,7 +409,7 @@ static void on_drain(loop_t *loop, loop_timer_t *timer)
         w->q_len--;
         qreq_t r = w->q[at];
         record(w, r.req_seq, r.intended_ns, r.n, w->q_items + at * w->batch, ERR_TIMEOUT, 0, 0, 0,
-               now);
+               now, CSVLOG_NO_CONNECT);
     }
     /* Unsent items of a pending batch were never issued: not recorded, not digested. */
     uint64_t first;
@@ -429,8 +435,12 @@ static void on_done(conn_t *c, const conn_result_t *res)
     w->inflight--;
     err_kind_t err = judge(w, res, s->n);
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
+    if (res->err == ERR_TLS && !w->tls_error[0]) {
+        snprintf(w->tls_error, sizeof w->tls_error, "%s", res->tls_error);
+        w->tls_verify_failed = res->tls_verify_failed;
+    }
     record(w, s->req_seq, s->intended_ns, s->n, s->item_ns, err, res->status, service,
-           res->bytes_in, res->done_ns);
+           res->bytes_in, res->done_ns, s->connect_ns);
     slot_freed(w, s);
     if (w->closed && !w->killing)
         closed_issue(w, res->done_ns);
@@ -440,9 +450,19 @@ static void on_done(conn_t *c, const conn_result_t *res)
 static void on_connect(conn_t *c, uint64_t connect_ns)
 {
     slot_t *s = c->user;
+    s->connect_ns = connect_ns;
     s->w->stats.connections_opened++;
     if (s->w->stats.connect)
         hist_record(s->w->stats.connect, connect_ns);
+}
+
+static void on_tls(conn_t *c, uint64_t handshake_ns, bool resumed)
+{
+    slot_t *s = c->user;
+    if (resumed)
+        s->w->stats.tls_resumed++;
+    if (s->w->stats.tls)
+        hist_record(s->w->stats.tls, handshake_ns);
 }
 
 /* engine_stop wrote the eventfd: stop issuing, give in-flight requests grace. */
@@ -491,6 +511,7 @@ static void worker_close(worker_t *w)
     free(w->q_items);
     free(w->release_ns);
     free(w->csv);
+    tls_resume_clear(&w->tls_resume);
     batcher_close(&w->batcher);
     runstats_close(&w->stats);
     if (w->stop_io.fd > 0)
@@ -521,6 +542,8 @@ static int worker_setup(worker_t *w, const engine_config_t *cfg, const reqfmt_t 
     w->env.keep_body = cfg->validate == VALIDATE_OUTPUTS && w->items_mode;
     w->env.on_done = on_done;
     w->env.on_connect = on_connect;
+    w->env.on_tls = on_tls;
+    w->env.tls_resume = env->tls && !cfg->tls.no_resume ? &w->tls_resume : NULL;
     w->stop_io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (w->stop_io.fd < 0)
         return errno;
@@ -590,8 +613,34 @@ static void target_name(const url_t *u, char *buf, size_t len)
 
 /* Resolves the target once and proves something listens there, so a run
  * against nothing fails at once with a reason instead of counting errors. */
-static int precheck(const engine_config_t *cfg, struct sockaddr_storage *addr, socklen_t *addrlen,
-                    engine_result_t *res)
+/* https: the pre-flight connection also shakes hands, so a certificate that
+ * fails verification stops the run before the clock with the reason. */
+static int precheck_tls(const engine_config_t *cfg, tls_ctx_t *ctx, int fd, int timeout_ms,
+                        const char *name, engine_result_t *res)
+{
+    tls_conn_t *t = NULL;
+    char why[200];
+    if (tls_conn_client(ctx, fd, cfg->url.host, NULL, &t) != 0) {
+        snprintf(res->fatal_msg, sizeof(res->fatal_msg), "out of memory for a TLS session");
+        return ENOMEM;
+    }
+    int rc = 0;
+    if (tls_handshake_wait(t, fd, timeout_ms, why, sizeof why) != TLS_OK) {
+        if (tls_verify_failed(t))
+            snprintf(res->fatal_msg, sizeof(res->fatal_msg),
+                     "TLS verification failed for %.60s: %.150s (use --cacert FILE or --insecure)",
+                     name, why);
+        else
+            snprintf(res->fatal_msg, sizeof(res->fatal_msg), "TLS handshake with %.60s failed: %.150s",
+                     name, why);
+        rc = EPROTO;
+    }
+    tls_conn_free(t, rc == 0);
+    return rc;
+}
+
+static int precheck(const engine_config_t *cfg, tls_ctx_t *tls, struct sockaddr_storage *addr,
+                    socklen_t *addrlen, engine_result_t *res)
 {
     char name[URL_HOST_MAX + 16];
     target_name(&cfg->url, name, sizeof(name));
@@ -633,9 +682,10 @@ static int precheck(const engine_config_t *cfg, struct sockaddr_storage *addr, s
         if (rc == 0) {
             memcpy(addr, a->ai_addr, a->ai_addrlen);
             *addrlen = a->ai_addrlen;
+            rc = tls ? precheck_tls(cfg, tls, fd, timeout_ms, name, res) : 0;
             close(fd);
             freeaddrinfo(ai);
-            return 0;
+            return rc;
         }
         err = errno;
         close(fd);
@@ -740,9 +790,10 @@ int engine_run(const engine_config_t *cfg, engine_result_t *res)
         goto fail;
     }
     if (cfg->url.tls) {
-        snprintf(res->fatal_msg, sizeof(res->fatal_msg), "https is not supported yet");
-        rc = EPROTONOSUPPORT;
-        goto fail;
+        rc = tls_client_ctx_new(&cfg->tls, &env.tls, res->fatal_msg, sizeof(res->fatal_msg));
+        if (rc)
+            goto fail;
+        env.tls_host = cfg->url.host;
     }
     if (!cfg->inputs && !cfg->raw_body && cfg->method && strcmp(cfg->method, "GET") != 0 &&
         strcmp(cfg->method, "HEAD") != 0) {
@@ -758,7 +809,7 @@ int engine_run(const engine_config_t *cfg, engine_result_t *res)
                  strerror(rc));
         goto fail;
     }
-    if ((rc = precheck(cfg, &env.addr, &env.addrlen, res)) != 0)
+    if ((rc = precheck(cfg, env.tls, &env.addr, &env.addrlen, res)) != 0)
         goto fail;
     res->fatal_errno = 0;
     env.timeout_ns = cfg->timeout_ns;
@@ -828,11 +879,32 @@ int engine_run(const engine_config_t *cfg, engine_result_t *res)
         res->duration_ns = cfg->duration_ns;
     else
         res->duration_ns = last_done > measure_ns ? last_done - measure_ns : 0;
+    if (res->stats.requests && res->stats.by_error[ERR_TLS] == res->stats.requests) {
+        /* Every connection failed its handshake: nothing was measured. */
+        char name[URL_HOST_MAX + 16];
+        target_name(&cfg->url, name, sizeof(name));
+        for (unsigned t = 0; t < nthreads; t++) {
+            if (!ws[t].tls_error[0])
+                continue;
+            if (ws[t].tls_verify_failed)
+                snprintf(res->fatal_msg, sizeof(res->fatal_msg),
+                         "TLS verification failed for %.60s: %.150s (use --cacert FILE or "
+                         "--insecure)",
+                         name, ws[t].tls_error);
+            else
+                snprintf(res->fatal_msg, sizeof(res->fatal_msg),
+                         "TLS handshake with %.60s failed: %.150s", name, ws[t].tls_error);
+            break;
+        }
+        rc = EPROTO;
+        goto fail;
+    }
     digest_items(cfg, ws, nthreads, res);
     for (unsigned t = 0; t < nthreads; t++)
         worker_close(&ws[t]);
     free(ws);
     reqfmt_close(&fmt);
+    tls_ctx_free(env.tls);
     return 0;
 fail:
     if (ws) {
@@ -841,6 +913,7 @@ fail:
         free(ws);
     }
     reqfmt_close(&fmt);
+    tls_ctx_free(env.tls);
     runstats_close(&res->stats);
     res->fatal_errno = rc;
     return rc;

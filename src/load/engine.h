@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/tls.h"
 #include "core/url.h"
 #include "load/inputs.h"
 #include "out/csvlog.h"
@@ -60,6 +61,7 @@ typedef struct {
     engine_progress_fn on_progress;
     void *progress_arg;
     uint64_t grace_ns; /* after a stop request: in-flight requests get this long */
+    tls_client_opts_t tls; /* https: --cacert, --insecure, --no-tls-resume */
 } engine_config_t;
 
 typedef struct {
@@ -70,13 +72,16 @@ typedef struct {
     bool inputs_digest_valid;  /* false for --body runs */
     bool interrupted;          /* stopped by engine_stop */
     int fatal_errno;           /* nonzero: could not run at all */
-    char fatal_msg[256];       /* why, for a person */
+    char fatal_msg[384];       /* why, for a person */
 } engine_result_t;
 
 /* Runs the test to its bound. Returns 0 when it ran (errors are counted in the
  * result), or an errno value with result->fatal_msg set when it could not run
  * at all (nothing listening: ECONNREFUSED after the first connect attempt of
- * every thread failed and no request succeeded; name not resolvable: ENOENT). */
+ * every thread failed and no request succeeded; name not resolvable: ENOENT;
+ * https: EPROTO when the pre-flight TLS handshake failed -- "TLS verification
+ * failed for HOST:PORT: <reason> ..." -- or every request of the run failed
+ * its handshake; an unusable --cacert: its errno). */
 int engine_run(const engine_config_t *cfg, engine_result_t *result);
 
 /* Async-signal-safe: asks a running engine_run to stop issuing, give in-flight

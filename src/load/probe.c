@@ -73,16 +73,51 @@ static int connect_to(const url_t *url, uint64_t deadline, int *fd_out, char *er
     return e;
 }
 
-static int send_all(int fd, const char *p, size_t n, uint64_t deadline)
+/* The connection, plain or TLS: the helpers below behave like send/recv
+ * and say which readiness to wait for after EAGAIN. */
+typedef struct {
+    int fd;
+    tls_conn_t *tls;
+    short want; /* POLLIN or POLLOUT after EAGAIN */
+} probe_io_t;
+
+static ssize_t tls_result(probe_io_t *io, tls_status_t s, size_t n)
+{
+    if (s == TLS_OK)
+        return (ssize_t)n;
+    io->want = s == TLS_WANT_WRITE ? POLLOUT : POLLIN;
+    errno = s == TLS_ERROR ? ECONNRESET : EAGAIN;
+    return -1;
+}
+
+static ssize_t io_send(probe_io_t *io, const char *p, size_t len)
+{
+    io->want = POLLOUT;
+    if (!io->tls)
+        return send(io->fd, p, len, MSG_NOSIGNAL);
+    size_t n;
+    return tls_result(io, tls_write(io->tls, p, len, &n), n);
+}
+
+static ssize_t io_recv(probe_io_t *io, char *p, size_t len)
+{
+    io->want = POLLIN;
+    if (!io->tls)
+        return recv(io->fd, p, len, 0);
+    size_t n;
+    return tls_result(io, tls_read(io->tls, p, len, &n), n);
+}
+
+static int send_all(probe_io_t *io, const char *p, size_t n, uint64_t deadline)
 {
     while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        ssize_t w = io_send(io, p, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN)
                 return errno;
-            int e = wait_fd(fd, POLLOUT, deadline);
+            int e = wait_fd(io->fd, io->want, deadline);
             if (e)
                 return e;
             continue;
@@ -94,7 +129,7 @@ static int send_all(int fd, const char *p, size_t n, uint64_t deadline)
 }
 
 /* Reads until the response is complete; decodes a chunked body in place. */
-static int read_response(int fd, uint64_t deadline, bool head, probe_response_t *out, char *err,
+static int read_response(probe_io_t *io, uint64_t deadline, bool head, probe_response_t *out, char *err,
                          size_t errlen)
 {
     size_t cap = 16384, len = 0;
@@ -181,13 +216,13 @@ static int read_response(int fd, uint64_t deadline, bool head, probe_response_t 
             buf = nb;
             cap *= 2;
         }
-        ssize_t n = recv(fd, buf + len, cap - len, 0);
+        ssize_t n = io_recv(io, buf + len, cap - len);
         if (n > 0) {
             len += (size_t)n;
         } else if (n == 0) {
             eof = true;
         } else if (errno == EAGAIN) {
-            e = wait_fd(fd, POLLIN, deadline);
+            e = wait_fd(io->fd, io->want, deadline);
             if (e) {
                 snprintf(err, errlen, "no complete response in time");
                 break;
@@ -209,23 +244,54 @@ static int read_response(int fd, uint64_t deadline, bool head, probe_response_t 
     return 0;
 }
 
-int probe_request(const url_t *url, const char *method, const char *body, size_t body_len,
-                  const char *const *headers, size_t num_headers, uint64_t timeout_ns,
-                  probe_response_t *out, char *err, size_t errlen)
+/* The TLS session over the connected socket, verified as the engine does. */
+static int start_tls(const url_t *url, const tls_client_opts_t *opts, probe_io_t *io,
+                     tls_ctx_t **ctx, uint64_t deadline, char *err, size_t errlen)
+{
+    static const tls_client_opts_t defaults = {0};
+    char why[200];
+    int e = tls_client_ctx_new(opts ? opts : &defaults, ctx, why, sizeof why);
+    if (e) {
+        snprintf(err, errlen, "%s", why);
+        return e;
+    }
+    if (tls_conn_client(*ctx, io->fd, url->host, NULL, &io->tls) != 0)
+        return ENOMEM;
+    if (tls_handshake_wait(io->tls, io->fd, remaining_ms(deadline), why, sizeof why) != TLS_OK) {
+        if (tls_verify_failed(io->tls))
+            snprintf(err, errlen,
+                     "TLS verification failed for %s:%s: %s (use --cacert FILE or --insecure)",
+                     url->host, url->port, why);
+        else
+            snprintf(err, errlen, "TLS handshake with %s:%s failed: %s", url->host, url->port,
+                     why);
+        return EPROTO;
+    }
+    return 0;
+}
+
+int probe_request(const url_t *url, const tls_client_opts_t *tls, const char *method,
+                  const char *body, size_t body_len, const char *const *headers,
+                  size_t num_headers, uint64_t timeout_ns, probe_response_t *out, char *err,
+                  size_t errlen)
 {
     memset(out, 0, sizeof *out);
     uint64_t deadline = clock_now_ns() + timeout_ns;
-    int fd = -1;
-    int e = connect_to(url, deadline, &fd, err, errlen);
+    probe_io_t io = {.fd = -1};
+    tls_ctx_t *ctx = NULL;
+    char *head = NULL;
+    int e = connect_to(url, deadline, &io.fd, err, errlen);
     if (e)
         return e;
+    if (url->tls && (e = start_tls(url, tls, &io, &ctx, deadline, err, errlen)) != 0)
+        goto out;
     size_t cap = 1024 + strlen(url->path) + strlen(url->authority);
     for (size_t i = 0; i < num_headers; i++)
         cap += strlen(headers[i]) + 2;
-    char *head = malloc(cap);
+    head = malloc(cap);
     if (!head) {
-        close(fd);
-        return ENOMEM;
+        e = ENOMEM;
+        goto out;
     }
     size_t n = (size_t)snprintf(head, cap,
                                 "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tailgate\r\n"
@@ -235,16 +301,19 @@ int probe_request(const url_t *url, const char *method, const char *body, size_t
     for (size_t i = 0; i < num_headers; i++)
         n += (size_t)snprintf(head + n, cap - n, "%s\r\n", headers[i]);
     n += (size_t)snprintf(head + n, cap - n, "\r\n");
-    e = send_all(fd, head, n, deadline);
+    e = send_all(&io, head, n, deadline);
     if (!e && body_len)
-        e = send_all(fd, body, body_len, deadline);
-    free(head);
+        e = send_all(&io, body, body_len, deadline);
     if (e) {
         snprintf(err, errlen, "sending the request failed: %s", strerror(e));
     } else {
-        e = read_response(fd, deadline, !strcmp(method, "HEAD"), out, err, errlen);
+        e = read_response(&io, deadline, !strcmp(method, "HEAD"), out, err, errlen);
     }
-    close(fd);
+out:
+    free(head);
+    tls_conn_free(io.tls, e == 0);
+    tls_ctx_free(ctx);
+    close(io.fd);
     return e;
 }
 

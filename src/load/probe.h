@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/tls.h"
 #include "core/url.h"
 
 typedef struct {
@@ -16,11 +17,14 @@ typedef struct {
 } probe_response_t;
 
 /* Sends METHOD url->path with body (Content-Type: application/json) and the
- * extra "K: V" headers; waits at most timeout_ns in all. Returns 0, or an
- * errno value with a reason in err (connect refused, timeout, bad response). */
-int probe_request(const url_t *url, const char *method, const char *body, size_t body_len,
-                  const char *const *headers, size_t num_headers, uint64_t timeout_ns,
-                  probe_response_t *out, char *err, size_t errlen);
+ * extra "K: V" headers; waits at most timeout_ns in all. https URLs go over
+ * TLS with tls's verification options (NULL = verify against the system
+ * store). Returns 0, or an errno value with a reason in err (connect refused,
+ * timeout, TLS verification -- EPROTO --, bad response). */
+int probe_request(const url_t *url, const tls_client_opts_t *tls, const char *method,
+                  const char *body, size_t body_len, const char *const *headers,
+                  size_t num_headers, uint64_t timeout_ns, probe_response_t *out, char *err,
+                  size_t errlen);
 void probe_free(probe_response_t *r);
 
 #endif

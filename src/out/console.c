@@ -3,6 +3,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "out/termchart.h"
+#include "stats/hist.h"
+
 double console_get_number(const json_t *root, const char *path)
 {
     char key[64];
@@ -54,7 +57,42 @@ static void counts_line(FILE *f, const json_t *obj, const char *title)
         fputc('\n', f);
 }
 
-void console_print_summary(FILE *f, const json_t *r, bool color)
+/* Connection figures: how many were opened and what opening them cost. */
+static void connections_line(FILE *f, const json_t *r)
+{
+    const json_t *c = json_object_get(r, "connections");
+    double opened = console_get_number(c, "opened");
+    if (isnan(opened) || opened <= 0)
+        return;
+    fprintf(f, "  connections %.0f opened, connect p50 %.2f ms p99 %.2f ms", opened,
+            console_get_number(c, "connect_ms.p50"), console_get_number(c, "connect_ms.p99"));
+    double hs = console_get_number(c, "tls_handshake_ms.count");
+    if (!isnan(hs) && hs > 0)
+        fprintf(f, "; TLS %.0f handshakes p50 %.2f ms p99 %.2f ms, %.0f resumed", hs,
+                console_get_number(c, "tls_handshake_ms.p50"),
+                console_get_number(c, "tls_handshake_ms.p99"), console_get_number(c, "tls_resumed"));
+    fputc('\n', f);
+}
+
+/* The item-latency histogram, decoded from the result's own serialization so
+ * a saved file draws the same picture as the live run. */
+void console_print_item_chart(FILE *f, const json_t *r, const char *title, bool color, bool utf8)
+{
+    const json_t *hj = json_object_get(json_object_get(r, "histogram"), "item");
+    hist_t *h = NULL;
+    char err[128];
+    if (!hj || hist_from_json(hj, &h, err, sizeof err) != 0)
+        return;
+    if (hist_count(h) > 1) {
+        termchart_opts_t o = {.utf8 = utf8, .color = color, .rows = 10, .width = 40,
+                              .title = title, .unit = "items"};
+        termchart_hist(f, h, &o);
+        fputc('\n', f);
+    }
+    hist_free(h);
+}
+
+void console_print_summary(FILE *f, const json_t *r, bool color, bool utf8)
 {
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
                *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
@@ -64,6 +102,8 @@ void console_print_summary(FILE *f, const json_t *r, bool color)
     fprintf(f, "%stailgate%s %s  (%.2f s measured%s)\n", bold, off, url ? url : "",
             isnan(dur) ? 0.0 : dur,
             json_is_true(json_object_get(r, "interrupted")) ? ", interrupted" : "");
+    if (json_is_true(json_object_get(cfg, "insecure")) && url && !strncmp(url, "https:", 6))
+        fprintf(f, "  %s%sTLS verification DISABLED (--insecure)%s\n", bold, red, off);
     fprintf(f, "  requests %10.0f total %10.0f ok %8.0f errors   %10.1f req/s\n",
             console_get_number(r, "requests.total"), console_get_number(r, "requests.ok"),
             console_get_number(r, "requests.errors"),
@@ -78,18 +118,23 @@ void console_print_summary(FILE *f, const json_t *r, bool color)
     latency_row(f, lat, "request", "request");
     latency_row(f, lat, "service", "service");
     fputc('\n', f);
+    console_print_item_chart(f, r, "  item latency", color, utf8);
     counts_line(f, json_object_get(json_object_get(r, "requests"), "by_status"), "  status: ");
     counts_line(f, json_object_get(json_object_get(r, "requests"), "by_error"), "  errors: ");
+    connections_line(f, r);
 
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(r, "sla"), i, s)
     {
         bool pass = json_is_true(json_object_get(s, "pass"));
-        fprintf(f, "  SLA %-22s measured %10.3f %-3s %s%s%s\n",
-                json_string_value(json_object_get(s, "expr")),
-                json_number_value(json_object_get(s, "value")),
-                json_string_value(json_object_get(s, "unit")), pass ? green : red,
+        const json_t *v = json_object_get(s, "value");
+        char measured[32] = "nothing measured";
+        if (json_is_number(v))
+            snprintf(measured, sizeof measured, "%.3f %s", json_number_value(v),
+                     json_string_value(json_object_get(s, "unit")));
+        fprintf(f, "  SLA %-22s measured %-18s %s%s%s\n",
+                json_string_value(json_object_get(s, "expr")), measured, pass ? green : red,
                 pass ? "PASS" : "FAIL", off);
     }
 }

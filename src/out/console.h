@@ -8,8 +8,13 @@
 #include <jansson.h>
 
 /* Prints counts, throughput, the percentile table (items, requests, service),
- * errors by kind, status codes and SLA verdicts. color: ANSI colours. */
-void console_print_summary(FILE *f, const json_t *result, bool color);
+ * a histogram of item latency, errors by kind, status codes and SLA
+ * verdicts. color: ANSI colours; utf8: Unicode block characters (else ASCII). */
+void console_print_summary(FILE *f, const json_t *result, bool color, bool utf8);
+
+/* Just the item-latency histogram of a result, under a title. */
+void console_print_item_chart(FILE *f, const json_t *result, const char *title, bool color,
+                              bool utf8);
 
 /* Reads a number from a result object by path ("latency_ms.item.p95");
  * NaN when absent or null. */

@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 static const char csv_header[] =
-    "request_id,timestamp_ms,latency_ms,status_code,service_ms,batch_size,bytes_in,error\n";
+    "request_id,timestamp_ms,latency_ms,status_code,service_ms,batch_size,bytes_in,error,"
+    "connect_ms\n";
 
-/* A row is at most: 20 + 1 + 24 + 1 + 24 + 1 + 3 + 1 + 24 + 1 + 10 + 1 + 20 + 1 + 20 + 1. */
-#define CSV_ROW_MAX 192
+/* A row is at most: 20 + 1 + 24 + 1 + 24 + 1 + 3 + 1 + 24 + 1 + 10 + 1 + 20 + 1 + 20 + 1 +
+ * 24 + 1. */
+#define CSV_ROW_MAX 224
 
 struct csvlog {
     int fd;
@@ -136,7 +138,7 @@ static char *put_ms(char *p, uint64_t ns)
 
 void csvlog_row(csvlog_buf_t *b, uint64_t request_id, uint64_t timestamp_wall_ns,
                 uint64_t latency_ns, int status, uint64_t service_ns, unsigned batch_size,
-                uint64_t bytes_in, err_kind_t err)
+                uint64_t bytes_in, err_kind_t err, uint64_t connect_ns)
 {
     if (!b->log)
         return;
@@ -161,6 +163,9 @@ void csvlog_row(csvlog_buf_t *b, uint64_t request_id, uint64_t timestamp_wall_ns
     size_t n = strlen(name);
     memcpy(p, name, n);
     p += n;
+    *p++ = ',';
+    if (connect_ns != CSVLOG_NO_CONNECT)
+        p = put_ms(p, connect_ns);
     *p++ = '\n';
     b->len = (size_t)(p - b->buf);
     b->rows++;

@@ -3,7 +3,9 @@
  * Each thread formats rows into its own block buffer and appends a whole block
  * under a lock only when it is full, so logging costs no system call and no
  * lock per request. Columns (DESIGN.md):
- * request_id,timestamp_ms,latency_ms,status_code,service_ms,batch_size,bytes_in,error */
+ * request_id,timestamp_ms,latency_ms,status_code,service_ms,batch_size,bytes_in,error
+ * and last connect_ms: the TCP connect time when the request opened a
+ * connection, empty when it was sent on one already open. */
 #ifndef TAILGATE_OUT_CSVLOG_H
 #define TAILGATE_OUT_CSVLOG_H
 
@@ -15,6 +17,7 @@
 typedef struct csvlog csvlog_t;
 
 #define CSVLOG_BLOCK 65536
+#define CSVLOG_NO_CONNECT UINT64_MAX /* connect_ns of a request that opened no connection */
 
 typedef struct {
     csvlog_t *log;
@@ -34,10 +37,10 @@ uint64_t csvlog_rows(const csvlog_t *log);
 
 void csvlog_buf_init(csvlog_buf_t *b, csvlog_t *log);
 /* Appends one row. timestamp_wall_ns: wall-clock of the intended send.
- * status 0 = no response. */
+ * status 0 = no response. connect_ns: CSVLOG_NO_CONNECT or the connect time. */
 void csvlog_row(csvlog_buf_t *b, uint64_t request_id, uint64_t timestamp_wall_ns,
                 uint64_t latency_ns, int status, uint64_t service_ns, unsigned batch_size,
-                uint64_t bytes_in, err_kind_t err);
+                uint64_t bytes_in, err_kind_t err, uint64_t connect_ns);
 /* Writes out what the buffer holds (end of thread). */
 void csvlog_buf_flush(csvlog_buf_t *b);
 
