@@ -167,9 +167,11 @@ static int ab_run_side(const char *label, runopts_t *o, const char *dir, json_t 
         printf("\n== %s: %s\n", label, "running");
         fflush(stdout);
         rc = runjob_execute(&job, "tailgate ab");
-        if (rc == EXIT_OK || rc == EXIT_SLA_FAILED) {
+        if (job.json) {
             printf("== %s\n", label);
             runjob_print_summary(&job, stdout);
+        }
+        if (rc == EXIT_OK || rc == EXIT_SLA_FAILED) {
             *result = json_incref(job.json);
             rc = EXIT_OK;
         }

@@ -60,7 +60,7 @@ int cmd_run(int argc, char **argv)
     }
     runcommon_install_signals();
     rc = runjob_execute(&job, "tailgate run");
-    if (rc == EXIT_OK || rc == EXIT_SLA_FAILED) {
+    if (job.json) {
         if (!o.quiet)
             runjob_print_summary(&job, stdout);
     }

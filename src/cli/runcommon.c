@@ -29,6 +29,9 @@ void runcommon_install_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A file-size limit hit while logging must be an error we report, not a
+     * signal that kills the run and loses its summary. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 int runcommon_signal_seen(void)
@@ -159,8 +162,10 @@ int runjob_execute(runjob_t *job, const char *who)
     if (job->log) {
         int le = csvlog_close(job->log, err, sizeof err);
         job->log = NULL;
-        if (le)
+        if (le) {
             fprintf(stderr, "%s: %s\n", who, err);
+            job->log_failed = true;
+        }
     }
     if (e) {
         fprintf(stderr, "%s: %s\n", who,
@@ -190,6 +195,8 @@ int runjob_execute(runjob_t *job, const char *who)
         fprintf(stderr, "%s: %s\n", who, err);
         return EXIT_CANNOT_RUN;
     }
+    if (job->log_failed)
+        return EXIT_CANNOT_RUN;
     return json_is_true(json_object_get(job->json, "sla_pass")) ? EXIT_OK : EXIT_SLA_FAILED;
 }
 

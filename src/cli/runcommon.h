@@ -22,6 +22,7 @@ typedef struct {
     json_t *json; /* the result JSON after execute */
     bool ran;
     bool progress_shown;
+    bool log_failed; /* the CSV log is incomplete (disk full...) */
 } runjob_t;
 
 /* Parses the URL, reads --inputs/--body, opens the CSV log. Returns EXIT_OK,
@@ -29,7 +30,9 @@ typedef struct {
 int runjob_prepare(runjob_t *job, runopts_t *o, const char *log_path, const char *out_path,
                    const char *who, char *err, size_t errlen);
 /* Runs the engine, writes the CSV and --out JSON. Returns EXIT_OK or
- * EXIT_SLA_FAILED (by the SLAs), or EXIT_CANNOT_RUN after printing why. */
+ * EXIT_SLA_FAILED (by the SLAs), or EXIT_CANNOT_RUN after printing why: the
+ * run could not start, or an output could not be written in full (the result
+ * JSON is still written and the summary can still be printed). */
 int runjob_execute(runjob_t *job, const char *who);
 void runjob_print_summary(const runjob_t *job, FILE *f);
 void runjob_close(runjob_t *job);

@@ -116,6 +116,37 @@ def raise_nofile(want):
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+class Reader:
+    """Consecutive Content-Length framed responses from one socket."""
+
+    def __init__(self, sock):
+        self.s = sock
+        self.buf = b""
+
+    def _fill(self):
+        chunk = self.s.recv(65536)
+        if not chunk:
+            raise EOFError("server closed the connection")
+        self.buf += chunk
+
+    def response(self):
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        head, _, rest = self.buf.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        n = 0
+        for ln in lines[1:]:
+            k, _, v = ln.partition(":")
+            if k.strip().lower() == "content-length":
+                n = int(v)
+        self.buf = rest
+        while len(self.buf) < n:
+            self._fill()
+        body, self.buf = self.buf[:n], self.buf[n:]
+        return status, body
+
+
 class Prober:
     """Sends valid requests from a background thread while the test abuses the
     stub; records each latency and any failure."""
@@ -314,7 +345,7 @@ def test_pipelined_flood_in_one_send_answered_in_order(ctx):
     # fill both socket buffers would deadlock itself, not the server.
     sender = threading.Thread(target=so.sendall, args=(blob,))
     sender.start()
-    buf = tg_reader(so)
+    buf = Reader(so)
     with Prober(ctx, s.port) as p:
         for i in range(n):
             status, body = buf.response()
@@ -333,45 +364,16 @@ def test_pipelined_flood_in_one_send_answered_in_order(ctx):
     alive(s, ctx)
 
 
-class tg_reader:
-    """Consecutive Content-Length framed responses from one socket."""
-
-    def __init__(self, sock):
-        self.s = sock
-        self.buf = b""
-
-    def _fill(self):
-        chunk = self.s.recv(65536)
-        if not chunk:
-            raise EOFError("server closed the connection")
-        self.buf += chunk
-
-    def response(self):
-        while b"\r\n\r\n" not in self.buf:
-            self._fill()
-        head, _, rest = self.buf.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        n = 0
-        for ln in lines[1:]:
-            k, _, v = ln.partition(":")
-            if k.strip().lower() == "content-length":
-                n = int(v)
-        self.buf = rest
-        while len(self.buf) < n:
-            self._fill()
-        body, self.buf = self.buf[:n], self.buf[n:]
-        return status, body
-
-
 def test_pipelined_flood_with_slow_reader_is_bounded(ctx):
     """A client writes pipelined requests as fast as the socket takes them,
-    far more than the socket buffers hold, each answer large, and reads the
-    answers slowly. The server must apply back-pressure (stop reading while it
-    cannot write) instead of buffering without bound, and keep serving others."""
+    each answer large, and reads the answers slowly. The server must apply
+    back-pressure (stop reading while it cannot write) instead of buffering
+    without bound: the client's writes stall at what the socket buffers hold,
+    the stub's memory stays flat, and everyone else is still served."""
     s = ctx.stub("--header-timeout", "5s")
-    one = infer_req([f"item-{k}" for k in range(50)])  # ~0.5 KB in, ~4 KB out
-    blob = one * 4000                                   # ~2 MB in, ~16 MB of answers
+    one = infer_req([f"item-{k}" for k in range(50)])  # ~0.6 KB in, ~4 KB out
+    chunk = one * 2000                                  # ~1.2 MB, whole requests
+    cap = 256 << 20                                     # what an unbounded server would take
     base = rss_kib(s.proc.pid)
     so = socket.create_connection(("127.0.0.1", s.port))
     so.setblocking(False)
@@ -382,8 +384,9 @@ def test_pipelined_flood_with_slow_reader_is_bounded(ctx):
     with Prober(ctx, s.port) as p:
         while time.monotonic() < t_end:
             try:
-                while sent < len(blob):
-                    sent += so.send(blob[sent:sent + 65536])
+                while sent < cap:
+                    off = sent % len(chunk)
+                    sent += so.send(chunk[off:off + 262144])
             except BlockingIOError:
                 pass
             try:
@@ -394,7 +397,8 @@ def test_pipelined_flood_with_slow_reader_is_bounded(ctx):
             time.sleep(0.02)
     p.check()
     assert received > 0, "no answers at all"
-    assert sent < len(blob), "the server took the whole flood while its answers were unread"
+    # Socket buffers (tcp_wmem + tcp_rmem maxima) hold at most a few tens of MB.
+    assert sent < 64 << 20, f"the stub took {sent >> 20} MiB while its answers went unread"
     growth_mib = (peak - base) / 1024
     assert growth_mib < 64, f"stub RSS grew by {growth_mib:.0f} MiB under a slow-reading flood"
     so.close()
@@ -621,10 +625,12 @@ def test_deeply_nested_json(ctx):
     # Within jansson's depth limit (2048): served, and the output is stable.
     for depth in (100, 1000, 2000):
         body = b'{"model":' + b"[" * depth + b"]" * depth + b',"inputs":[' + \
-            b"[" * depth + b"]" * depth + b',{"k":' * 1 + b'"v"}]}'
+            b"[" * depth + b"]" * depth + b',{"k":"v"}]}'
         status, _, rb = tg.post(s.port, "/v1/infer", body, timeout=15)
         assert status == 200, (depth, status, rb[:200])
-        assert len(json.loads(rb)["outputs"]) == 2
+        # The model is echoed as sent (too deep for Python's json): count outputs.
+        assert rb.startswith(b'{"model":' + b"[" * depth + b"]" * depth + b',"outputs":['), rb[:80]
+        assert rb.count(b'"input_hash"') == 2, rb[-300:]
     alive(s, ctx)
 
 

@@ -187,3 +187,23 @@ def test_sigint_writes_everything_and_exits_130(ctx):
     assert res["requests"]["total"] >= 100
     assert len(tg.read_csv(log)) == res["requests"]["total"]
     assert "requests" in o
+
+
+def test_full_disk_while_logging_is_reported(ctx):
+    import resource
+    stub = ctx.stub()
+    log = ctx.path("log.csv")
+
+    def small_files():  # the log hits the file-size limit after a few hundred rows
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
+
+    import subprocess
+    # (the limit applies to every file, so the result goes to stdout only)
+    p = subprocess.run([ctx.binary, "run", stub.url, "--requests", "5000", "--concurrency", "8",
+                        "--log", log], capture_output=True, text=True,
+                       timeout=60, preexec_fn=small_files)
+    ctx.check_sanitizer(p.stderr, "tailgate run")
+    assert p.returncode == 3, (p.returncode, p.stderr)
+    assert "log" in p.stderr and "File too large" in p.stderr, p.stderr
+    assert "5000 total" in p.stdout, p.stdout  # the summary is still printed
+    assert 0 < os.path.getsize(log) <= 20000

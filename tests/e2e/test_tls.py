@@ -1,0 +1,275 @@
+"""HTTPS end to end (GitHub issue 7): a throw-away CA and server certificates
+made with the `openssl` command, the stub serving TLS with them, tailgate run
+verifying (or not) against them, and nginx with TLS as an independent server."""
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import tg
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def openssl(ctx, *args):
+    p = subprocess.run(["openssl", *args], capture_output=True, text=True, cwd=ctx.tmp)
+    assert p.returncode == 0, (args, p.stderr)
+
+
+def make_ca(ctx):
+    """A CA valid for a day: returns the path of its PEM certificate."""
+    openssl(ctx, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj",
+            "/CN=tailgate-test-ca")
+    return ctx.path("ca.pem")
+
+
+def make_cert(ctx, name, san="IP:127.0.0.1,DNS:localhost", days="1"):
+    """A server certificate signed by the CA: returns (cert, key) paths.
+    days "-1" makes one that has already expired."""
+    ext = ctx.write(f"{name}.ext", f"subjectAltName={san}\nbasicConstraints=CA:FALSE\n"
+                    "extendedKeyUsage=serverAuth\n")
+    openssl(ctx, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
+    openssl(ctx, "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", f"{name}.pem", "-days", days, "-extfile", ext)
+    return ctx.path(f"{name}.pem"), ctx.path(f"{name}.key")
+
+
+def tls_stub(ctx, cert, key, *args):
+    stub = ctx.stub("--tls-cert", cert, "--tls-key", key, *args)
+    assert stub.scheme == "https", stub.url
+    return stub
+
+
+def connections(res):
+    return res["connections"]
+
+
+def test_stub_https_with_cacert(ctx):
+    ca = make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    stub = tls_stub(ctx, cert, key, "--delay", "1ms")
+    out, log = ctx.path("out.json"), ctx.path("log.csv")
+    r = ctx.run("run", stub.url, "--cacert", ca, "--requests", "400", "--concurrency", "4",
+                "--out", out, "--log", log)
+    assert r.rc == 0, r
+    res = tg.read_json(out)
+    assert res["requests"]["ok"] == 400, res["requests"]
+    c = connections(res)
+    assert c["opened"] == 4, c
+    assert c["tls_handshake_ms"]["count"] == 4, c
+    assert c["connect_ms"]["count"] == 4 and c["connect_ms"]["p50"] is not None, c
+    assert res["config"]["insecure"] is False
+    rows = tg.read_csv(log)
+    assert list(rows[0].keys())[-1] == "connect_ms"
+    opened = [row for row in rows if row["connect_ms"] != ""]
+    assert len(opened) == 4, len(opened)
+    assert "TLS 4 handshakes" in r.out, r.out
+
+
+def test_stub_https_unknown_issuer_exits_3(ctx):
+    make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    stub = tls_stub(ctx, cert, key)
+    r = ctx.run("run", stub.url, "--requests", "10")
+    assert r.rc == 3, r
+    assert f"TLS verification failed for 127.0.0.1:{stub.port}" in r.err, r.err
+    assert "unable to get local issuer certificate" in r.err, r.err
+    assert "--cacert" in r.err and "--insecure" in r.err, r.err
+    assert "Sanitizer" not in r.err
+
+
+def test_stub_https_wrong_host_names_the_mismatch(ctx):
+    ca = make_ca(ctx)
+    cert, key = make_cert(ctx, "other", san="DNS:other.example")
+    stub = tls_stub(ctx, cert, key)
+    r = ctx.run("run", stub.url, "--cacert", ca, "--requests", "10")
+    assert r.rc == 3, r
+    assert "hostname mismatch" in r.err.lower(), r.err
+    # By name too: https://localhost:PORT against a certificate for other.example.
+    r = ctx.run("run", f"https://localhost:{stub.port}/v1/infer", "--cacert", ca, "--requests",
+                "10")
+    assert r.rc == 3, r
+    assert "hostname mismatch" in r.err.lower() and "localhost" in r.err, r.err
+
+
+def test_stub_https_expired_certificate(ctx):
+    ca = make_ca(ctx)
+    cert, key = make_cert(ctx, "old", days="-1")
+    stub = tls_stub(ctx, cert, key)
+    r = ctx.run("run", stub.url, "--cacert", ca, "--requests", "10")
+    assert r.rc == 3, r
+    assert "certificate has expired" in r.err, r.err
+
+
+def test_stub_https_insecure_succeeds_and_says_so(ctx):
+    make_ca(ctx)
+    cert, key = make_cert(ctx, "other", san="DNS:other.example")
+    stub = tls_stub(ctx, cert, key)
+    out = ctx.path("out.json")
+    r = ctx.run("run", stub.url, "--insecure", "--requests", "50", "--concurrency", "2",
+                "--out", out)
+    assert r.rc == 0, r
+    assert "TLS verification DISABLED (--insecure)" in r.out, r.out
+    res = tg.read_json(out)
+    assert res["config"]["insecure"] is True
+    assert res["requests"]["ok"] == 50, res["requests"]
+
+
+def test_cacert_unreadable_is_reported(ctx):
+    make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    stub = tls_stub(ctx, cert, key)
+    r = ctx.run("run", stub.url, "--cacert", ctx.path("missing.pem"), "--requests", "5")
+    assert r.rc == 3, r
+    assert "--cacert" in r.err and "missing.pem" in r.err, r.err
+
+
+def test_ab_over_https(ctx):
+    ca = make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    stub = tls_stub(ctx, cert, key)
+    d = ctx.path("ab")
+    r = ctx.run("ab", stub.url, "--cacert", ca, "--rate", "200", "--requests", "200",
+                "--out-dir", d, "--sla", "p95<=5s")
+    assert r.rc == 0, r
+    # Verification speaks TLS too: without the CA it fails the same clear way.
+    r = ctx.run("ab", stub.url, "--rate", "200", "--requests", "50", "--out-dir", d)
+    assert r.rc == 3, r
+    assert "unable to get local issuer certificate" in r.err, r.err
+
+
+def test_stub_https_new_connection_per_request_resumes(ctx):
+    ca = make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    stub = tls_stub(ctx, cert, key)
+    out = ctx.path("out.json")
+    # An open loop with an unlimited pool reuses idle connections; force fresh ones with
+    # "Connection: close" so every request shakes hands.
+    r = ctx.run("run", stub.url, "--cacert", ca, "--requests", "100", "--concurrency", "1",
+                "--header", "Connection: close", "--out", out)
+    assert r.rc == 0, r
+    c = connections(tg.read_json(out))
+    assert c["opened"] == 100 and c["tls_handshake_ms"]["count"] == 100, c
+    assert c["tls_resumed"] >= 98, c
+    r = ctx.run("run", stub.url, "--cacert", ca, "--requests", "50", "--concurrency", "1",
+                "--header", "Connection: close", "--no-tls-resume", "--out", out)
+    assert r.rc == 0, r
+    c = connections(tg.read_json(out))
+    assert c["opened"] == 50 and c["tls_resumed"] == 0, c
+
+
+# ---- nginx ----
+
+class Nginx:
+    """nginx with its own config and prefix in the test's temp dir, on 127.0.0.1."""
+
+    def __init__(self, ctx, cert, key, keepalive_requests=20):
+        self.ctx = ctx
+        self.port12 = free_port()
+        self.port = free_port()
+        d = ctx.path("nginx")
+        os.makedirs(os.path.join(d, "logs"), exist_ok=True)
+        server = """
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_protocols {protos};
+        ssl_session_cache shared:tls{port}:1m;
+        keepalive_requests {kr};
+        location / {{ return 200 '{{"outputs":["a"]}}'; }}
+    }}"""
+        conf = f"""
+worker_processes 1;
+daemon off;
+master_process on;
+pid {d}/nginx.pid;
+error_log {d}/logs/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    default_type application/json;
+""" + server.format(port=self.port, cert=cert, key=key, protos="TLSv1.2 TLSv1.3",
+                    kr=keepalive_requests) + server.format(
+            port=self.port12, cert=cert, key=key, protos="TLSv1.2", kr=keepalive_requests) + "\n}\n"
+        path = ctx.write("nginx.conf", conf)
+        self.errpath = ctx.path("nginx.stderr")
+        self.err = open(self.errpath, "w+")
+        self.proc = subprocess.Popen([NGINX, "-p", d, "-c", path, "-e", f"{d}/logs/error.log"],
+                                     stdout=subprocess.DEVNULL, stderr=self.err)
+        ctx.procs.append(self)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"nginx exited: {self.stderr()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port12), timeout=1).close()
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("nginx did not start")
+
+    def stderr(self):
+        self.err.flush()
+        with open(self.errpath) as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def nginx_run(ctx, port, ca, *args):
+    body = ctx.write("empty", "")
+    out = ctx.path(f"nginx-{port}-{len(os.listdir(ctx.tmp))}.json")
+    r = ctx.run("run", f"https://127.0.0.1:{port}/", "--cacert", ca, "--method", "GET",
+                "--body", body, "--validate", "status", "--out", out, *args)
+    assert r.rc == 0, r
+    return tg.read_json(out), r
+
+
+def test_nginx_https_handshakes_and_resumption(ctx):
+    if not os.path.exists(NGINX):
+        raise AssertionError("nginx is not installed (Debian nginx-light)")
+    ca = make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    ng = Nginx(ctx, cert, key, keepalive_requests=20)
+    for port in (ng.port, ng.port12):  # TLS 1.3 and TLS 1.2
+        res, r = nginx_run(ctx, port, ca, "--requests", "1000", "--concurrency", "8",
+                           "--connections", "0")
+        assert res["requests"]["ok"] == 1000, (port, res["requests"])
+        c = connections(res)
+        # nginx closes after 20 requests: about 50 connections, each with its handshake.
+        assert c["opened"] >= 50, c
+        assert c["tls_handshake_ms"]["count"] == c["opened"], c
+        assert c["tls_resumed"] > 0, c
+        assert c["tls_handshake_ms"]["p50"] is not None, c
+        res, r = nginx_run(ctx, port, ca, "--requests", "200", "--concurrency", "4",
+                           "--no-tls-resume")
+        c = connections(res)
+        assert c["tls_handshake_ms"]["count"] == c["opened"] and c["tls_resumed"] == 0, c
+    # Without the CA: exit 3 naming the reason.
+    r = ctx.run("run", f"https://127.0.0.1:{ng.port}/", "--method", "GET", "--body",
+                ctx.write("empty", ""), "--validate", "status", "--requests", "5")
+    assert r.rc == 3 and "unable to get local issuer certificate" in r.err, r
