@@ -14,6 +14,8 @@ CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -pthread
 LDLIBS   = -ljansson -lssl -lcrypto -lm -pthread
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 30
+# V=1 shows the compiler command lines.
+Q        = $(if $(V),,@)
 
 .DEFAULT_GOAL := all
 
@@ -25,12 +27,15 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 define variant
 $(1)/obj/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) -MMD -MP -c $$< -o $$@
+	@echo "  CC    $$@"
+	$$(Q)$$(CC) $$(CFLAGS) $(2) -MMD -MP -c $$< -o $$@
 $(1)/tailgate: $$(SRCS:%.c=$(1)/obj/%.o)
-	$$(CC) $$(CFLAGS) $(2) -o $$@ $$^ $$(LDLIBS)
+	@echo "  LINK  $$@"
+	$$(Q)$$(CC) $$(CFLAGS) $(2) -o $$@ $$^ $$(LDLIBS)
 $(1)/tests/%: $(1)/obj/tests/unit/%.o $$(LIB_SRCS:%.c=$(1)/obj/%.o)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS) $(2) -o $$@ $$^ $$(LDLIBS) -lcmocka
+	@echo "  LINK  $$@"
+	$$(Q)$$(CC) $$(CFLAGS) $(2) -o $$@ $$^ $$(LDLIBS) -lcmocka
 $(1)/units: $$(UNIT_SRCS:tests/unit/%.c=$(1)/tests/%)
 -include $$(shell find $(1) -name '*.d' 2>/dev/null)
 endef

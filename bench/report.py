@@ -74,7 +74,7 @@ out = []
 p = out.append
 
 
-def strace_table(sec, names, key):
+def strace_table(sec, names, key, must=("write", "read", "epoll_wait", "epoll_ctl")):
     sreq = {n: med(sec, n, "requests") for n in names}
     if not any(sreq.values()):
         p(f"n/a ({reason(sec, names[-1])})")
@@ -88,7 +88,7 @@ def strace_table(sec, names, key):
             if k.startswith("sc:"):
                 per.setdefault(k[3:], {})[n] = v[0] / sreq[n]
     others = sorted((x for x in per if x not in key), key=lambda x: -max(per[x].values()))
-    shown = list(key) + [x for x in others if max(per[x].values()) >= 0.005]
+    shown = [x for x in key if x in must or x in per] + [x for x in others if max(per[x].values()) >= 0.005]
     p("| syscall | " + " | ".join(f"{n} calls/req" for n in names) + " |")
     p("|---|" + "---:|" * len(names))
     for x in shown:
@@ -122,12 +122,15 @@ p(f"- Placement: every server (nginx with one worker, the stub) pinned to core {
   f"pinned to core {CCPU} (`taskset`); traffic over loopback. Settings: {SECONDS} s per measurement, "
   f"{RUNS} runs (interleaved: run 1 of every tool, then run 2, ...), {CONNS} connections.")
 others = [v for sec in ("A", "C") for n in data[sec] for v in data[sec][n].get("other_pct", [])]
+row_meds = [statistics.median(data[sec][n]["other_pct"]) for sec in ("A", "C") for n in data[sec]
+            if data[sec][n].get("other_pct")]
 p(f"- Quiet machine at start: {E('QUIET_AT_START', '?')}. Each run also records \"other load\": CPU "
   "used on the machine by anything but the measured client and server, in % of one core"
   + (f" — this invocation: median {statistics.median(others):.0f}%, worst {max(others):.0f}%." if others else "."))
-if others and max(others) > 15:
+if row_meds and max(row_meds) > 15:
     p("")
-    p(f"> **Noisy machine:** some runs shared the two cores with other work (up to {max(others):.0f}% of a core). "
+    p(f"> **Noisy machine:** some rows' median run shared the two cores with other work (up to "
+      f"{max(row_meds):.0f}% of a core). "
       "Requests/s suffer most; CPU per request and the ratios between tools (runs are interleaved) "
       "are more robust. Rerun on an idle machine before quoting absolute figures.")
 if smoke:
@@ -239,7 +242,8 @@ p("")
 
 p(f"### Syscalls per request (`strace -c -f`, {STRACE_S} s run each, same load)")
 p("")
-strace_table("S", ("tailgate", "wrk"), ("write", "read", "epoll_wait", "epoll_ctl"))
+strace_table("S", ("tailgate", "wrk"), ("write", "sendto", "writev", "read", "recvfrom", "readv",
+                                         "epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl"))
 
 # ------------------------------------------------------------------ B
 p(f"## B. {C10K} connections: client memory")
@@ -284,7 +288,8 @@ for n in ("stub", "nginx", "nginx_json"):
 p("")
 p(f"Server syscalls per request (`strace -c -f -p PID` attached during a {STRACE_S} s wrk run):")
 p("")
-strace_table("T", ("stub", "nginx"), ("read", "write", "writev", "epoll_wait", "epoll_ctl"))
+strace_table("T", ("stub", "nginx"), ("read", "recvfrom", "readv", "write", "sendto", "writev",
+                                      "epoll_wait", "epoll_pwait", "epoll_pwait2", "epoll_ctl"))
 if E("BENCH_STUB_SAMPLE"):
     p("")
     p(f"The stub's answer to that body: `{E('BENCH_STUB_SAMPLE').strip()}`")
@@ -344,7 +349,9 @@ p("- hey is a Go program: its CPU includes the Go runtime (GC, scheduler). wrk, 
   "single-threaded event loops; h2load with `-d` re-reads the body file (`pread`) for every request.")
 p("- Other work on the machine is the main noise on two cores: the script waits (bounded) for an idle "
   "machine before starting and for a quiet second before each measurement, and records each run's "
-  "\"other load\" so a disturbed run is visible.")
+  "\"other load\"; a run during which other work used more than "
+  f"{E('BENCH_MAX_OTHER', '25')}% of a core is repeated (at most {E('BENCH_RETRIES', '2')} times, the last "
+  "attempt stands), so a disturbed figure is visible rather than silently mixed in.")
 p("- Interleaving the runs spreads slow drift (thermal, noisy neighbours) across all tools instead of "
   "penalising the last one.")
 p("")

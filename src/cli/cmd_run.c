@@ -56,6 +56,7 @@ int cmd_run(int argc, char **argv)
     rc = runjob_prepare(&job, &o, o.log_path, o.out_path, "tailgate run", err, sizeof err);
     if (rc != EXIT_OK) {
         fprintf(stderr, "tailgate run: %s\n", err);
+        runjob_close(&job);
         return rc;
     }
     runcommon_install_signals();

@@ -132,13 +132,13 @@ static const char *opt_name(const struct option *longs, size_t n, int val)
 }
 
 /* Wraps a value parser so every message names the option it came from. */
-#define CHECK(call)                                                                               \
-    do {                                                                                          \
-        char why_[200];                                                                           \
-        if ((call) != 0) {                                                                        \
-            snprintf(err, errlen, "--%s: %s", opt_name(longs, nlong, c), why_);                   \
-            goto fail;                                                                            \
-        }                                                                                         \
+#define CHECK(call)                                                                                \
+    do {                                                                                           \
+        char why_[200];                                                                            \
+        if ((call) != 0) {                                                                         \
+            snprintf(err, errlen, "--%s: %s", opt_name(longs, nlong, c), why_);                    \
+            goto fail;                                                                             \
+        }                                                                                          \
     } while (0)
 #define WHY why_, sizeof why_
 
@@ -191,8 +191,10 @@ int runopts_parse(runopts_t *o, int argc, char **argv, const void *extra_long, s
             else if (!strcmp(optarg, "poisson"))
                 o->eng.arrival = ARRIVAL_POISSON;
             else {
-                snprintf(err, errlen, "--arrival: '%s' is not an arrival model (use constant or "
-                                      "poisson)", optarg);
+                snprintf(err, errlen,
+                         "--arrival: '%s' is not an arrival model (use constant or "
+                         "poisson)",
+                         optarg);
                 goto fail;
             }
             break;
@@ -274,8 +276,10 @@ int runopts_parse(runopts_t *o, int argc, char **argv, const void *extra_long, s
             else if (!strcmp(optarg, "outputs"))
                 o->eng.validate = VALIDATE_OUTPUTS;
             else {
-                snprintf(err, errlen, "--validate: '%s' is not a mode (use none, status or "
-                                      "outputs)", optarg);
+                snprintf(err, errlen,
+                         "--validate: '%s' is not a mode (use none, status or "
+                         "outputs)",
+                         optarg);
                 goto fail;
             }
             o->validate_set = true;
@@ -319,8 +323,7 @@ int runopts_parse(runopts_t *o, int argc, char **argv, const void *extra_long, s
             if (optopt)
                 snprintf(err, errlen, "option -%c is unknown or needs a value", optopt);
             else
-                snprintf(err, errlen, "option '%s' is unknown or needs a value",
-                         argv[optind - 1]);
+                snprintf(err, errlen, "option '%s' is unknown or needs a value", argv[optind - 1]);
             goto fail;
         case ':':
             snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
@@ -339,8 +342,9 @@ fail:
 int runopts_finish(runopts_t *o, char *err, size_t errlen)
 {
     if (o->concurrency_set && o->rate_set) {
-        snprintf(err, errlen, "--concurrency and --rate exclude each other: choose a closed loop "
-                              "(--concurrency) or an open loop (--rate)");
+        snprintf(err, errlen,
+                 "--concurrency and --rate exclude each other: choose a closed loop "
+                 "(--concurrency) or an open loop (--rate)");
         return -1;
     }
     if (o->rate_set)
@@ -349,8 +353,9 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
         o->eng.duration_ns = 0;
     if (o->body_path) {
         if (o->inputs_path) {
-            snprintf(err, errlen, "--body and --inputs exclude each other: --body sends a fixed "
-                                  "raw body, --inputs sends items");
+            snprintf(err, errlen,
+                     "--body and --inputs exclude each other: --body sends a fixed "
+                     "raw body, --inputs sends items");
             return -1;
         }
         if (o->eng.batch > 1) {
@@ -358,8 +363,9 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
             return -1;
         }
         if (o->validate_set && o->eng.validate == VALIDATE_OUTPUTS) {
-            snprintf(err, errlen, "--validate outputs needs items: use status or none with "
-                                  "--body");
+            snprintf(err, errlen,
+                     "--validate outputs needs items: use status or none with "
+                     "--body");
             return -1;
         }
         if (!o->validate_set)
@@ -370,9 +376,10 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
         return -1;
     }
     if (o->eng.concurrency && o->eng.connections && o->eng.connections < o->eng.threads) {
-        snprintf(err, errlen, "--connections %llu is fewer than --threads %u: each thread needs "
-                              "a connection", (unsigned long long)o->eng.connections,
-                 o->eng.threads);
+        snprintf(err, errlen,
+                 "--connections %llu is fewer than --threads %u: each thread needs "
+                 "a connection",
+                 (unsigned long long)o->eng.connections, o->eng.threads);
         return -1;
     }
     if (o->eng.concurrency && o->eng.concurrency < o->eng.threads) {

@@ -50,8 +50,8 @@ static json_t *infer(const engine_config_t *cfg, uint64_t first, unsigned n, FIL
     probe_response_t res;
     char err[300];
     uint64_t timeout = cfg->timeout_ns ? cfg->timeout_ns : 30 * CLOCK_NS_PER_S;
-    int e = probe_request(&cfg->url, &cfg->tls, "POST", body, len, cfg->headers, cfg->num_headers, timeout,
-                          &res, err, sizeof err);
+    int e = probe_request(&cfg->url, &cfg->tls, "POST", body, len, cfg->headers, cfg->num_headers,
+                          timeout, &res, err, sizeof err);
     free(body);
     if (e) {
         fprintf(f, "verification: %s\n", err);
@@ -104,8 +104,8 @@ int verify_target(const engine_config_t *cfg, unsigned samples, FILE *f)
         json_t *a = json_array_get(single, 0), *b = json_array_get(batch, i);
         if (!json_equal(a, b)) {
             char item[4096];
-            size_t n = inputs_max_len(cfg->inputs) < sizeof item ? inputs_item(cfg->inputs, i, item)
-                                                                : 0;
+            size_t n =
+                inputs_max_len(cfg->inputs) < sizeof item ? inputs_item(cfg->inputs, i, item) : 0;
             item[n] = '\0';
             char *sa = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
             char *sb = json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY);

@@ -84,7 +84,9 @@ int http_parse_response(const char *buf, size_t len, http_response_t *res, http_
 /* Chunked body decoder: an explicit state machine, decoding in place. */
 typedef struct {
     int state;            /* private */
-    uint64_t chunk_left;  /* private */
+    uint64_t chunk_left;  /* data of the current chunk still to come; while its size
+                             line is read, a lower bound (callers may check it against
+                             a body limit) */
     unsigned hex_digits;  /* private */
     uint64_t body_len;    /* out: decoded body bytes so far */
 } http_chunked_t;

@@ -232,8 +232,9 @@ void tls_conn_free(tls_conn_t *t, bool notify)
     SSL *ssl = SSL_OF(t);
     if (notify && SSL_is_init_finished(ssl))
         SSL_shutdown(ssl); /* one record out; the answer is not awaited */
-    else
-        SSL_set_quiet_shutdown(ssl, 1);
+    /* Without this OpenSSL takes an unannounced close for a broken session
+     * and marks it not resumable -- the very session the thread keeps. */
+    SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     ERR_clear_error();
     SSL_free(ssl);
 }
@@ -246,7 +247,10 @@ static void describe_verify(SSL *ssl, long v, char *err, size_t errlen)
         const char *host = X509_VERIFY_PARAM_get0_host(SSL_get0_param(ssl), 0);
         char *ip = host ? NULL : X509_VERIFY_PARAM_get1_ip_asc(SSL_get0_param(ssl));
         snprintf(err, errlen, "Hostname mismatch: the certificate is not valid for %s (%s)",
-                 host ? host : ip ? ip : "the host", why);
+                 host ? host
+                 : ip ? ip
+                      : "the host",
+                 why);
         OPENSSL_free(ip);
         return;
     }

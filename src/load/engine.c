@@ -631,8 +631,8 @@ static int precheck_tls(const engine_config_t *cfg, tls_ctx_t *ctx, int fd, int 
                      "TLS verification failed for %.60s: %.150s (use --cacert FILE or --insecure)",
                      name, why);
         else
-            snprintf(res->fatal_msg, sizeof(res->fatal_msg), "TLS handshake with %.60s failed: %.150s",
-                     name, why);
+            snprintf(res->fatal_msg, sizeof(res->fatal_msg),
+                     "TLS handshake with %.60s failed: %.150s", name, why);
         rc = EPROTO;
     }
     tls_conn_free(t, rc == 0);

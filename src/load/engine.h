@@ -60,7 +60,7 @@ typedef struct {
      * the run lasts; NULL = no progress. */
     engine_progress_fn on_progress;
     void *progress_arg;
-    uint64_t grace_ns; /* after a stop request: in-flight requests get this long */
+    uint64_t grace_ns;     /* after a stop request: in-flight requests get this long */
     tls_client_opts_t tls; /* https: --cacert, --insecure, --no-tls-resume */
 } engine_config_t;
 

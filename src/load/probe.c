@@ -129,8 +129,8 @@ static int send_all(probe_io_t *io, const char *p, size_t n, uint64_t deadline)
 }
 
 /* Reads until the response is complete; decodes a chunked body in place. */
-static int read_response(probe_io_t *io, uint64_t deadline, bool head, probe_response_t *out, char *err,
-                         size_t errlen)
+static int read_response(probe_io_t *io, uint64_t deadline, bool head, probe_response_t *out,
+                         char *err, size_t errlen)
 {
     size_t cap = 16384, len = 0;
     char *buf = malloc(cap + 1);
@@ -197,8 +197,9 @@ static int read_response(probe_io_t *io, uint64_t deadline, bool head, probe_res
             }
         }
         if (eof) {
-            snprintf(err, errlen, "the server closed the connection before the response was "
-                                  "complete");
+            snprintf(err, errlen,
+                     "the server closed the connection before the response was "
+                     "complete");
             e = ECONNRESET;
             break;
         }
@@ -263,17 +264,15 @@ static int start_tls(const url_t *url, const tls_client_opts_t *opts, probe_io_t
                      "TLS verification failed for %s:%s: %s (use --cacert FILE or --insecure)",
                      url->host, url->port, why);
         else
-            snprintf(err, errlen, "TLS handshake with %s:%s failed: %s", url->host, url->port,
-                     why);
+            snprintf(err, errlen, "TLS handshake with %s:%s failed: %s", url->host, url->port, why);
         return EPROTO;
     }
     return 0;
 }
 
 int probe_request(const url_t *url, const tls_client_opts_t *tls, const char *method,
-                  const char *body, size_t body_len, const char *const *headers,
-                  size_t num_headers, uint64_t timeout_ns, probe_response_t *out, char *err,
-                  size_t errlen)
+                  const char *body, size_t body_len, const char *const *headers, size_t num_headers,
+                  uint64_t timeout_ns, probe_response_t *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     uint64_t deadline = clock_now_ns() + timeout_ns;

@@ -11,8 +11,8 @@
 #include "core/url.h"
 
 typedef struct {
-    int status;  /* HTTP status; 0 when no response */
-    char *body;  /* decoded body (NUL-terminated), caller frees with probe_free */
+    int status; /* HTTP status; 0 when no response */
+    char *body; /* decoded body (NUL-terminated), caller frees with probe_free */
     size_t body_len;
 } probe_response_t;
 
@@ -22,9 +22,8 @@ typedef struct {
  * store). Returns 0, or an errno value with a reason in err (connect refused,
  * timeout, TLS verification -- EPROTO --, bad response). */
 int probe_request(const url_t *url, const tls_client_opts_t *tls, const char *method,
-                  const char *body, size_t body_len, const char *const *headers,
-                  size_t num_headers, uint64_t timeout_ns, probe_response_t *out, char *err,
-                  size_t errlen);
+                  const char *body, size_t body_len, const char *const *headers, size_t num_headers,
+                  uint64_t timeout_ns, probe_response_t *out, char *err, size_t errlen);
 void probe_free(probe_response_t *r);
 
 #endif

@@ -70,7 +70,8 @@ static void connections_line(FILE *f, const json_t *r)
     if (!isnan(hs) && hs > 0)
         fprintf(f, "; TLS %.0f handshakes p50 %.2f ms p99 %.2f ms, %.0f resumed", hs,
                 console_get_number(c, "tls_handshake_ms.p50"),
-                console_get_number(c, "tls_handshake_ms.p99"), console_get_number(c, "tls_resumed"));
+                console_get_number(c, "tls_handshake_ms.p99"),
+                console_get_number(c, "tls_resumed"));
     fputc('\n', f);
 }
 
@@ -84,8 +85,8 @@ void console_print_item_chart(FILE *f, const json_t *r, const char *title, bool 
     if (!hj || hist_from_json(hj, &h, err, sizeof err) != 0)
         return;
     if (hist_count(h) > 1) {
-        termchart_opts_t o = {.utf8 = utf8, .color = color, .rows = 10, .width = 40,
-                              .title = title, .unit = "items"};
+        termchart_opts_t o = {
+            .utf8 = utf8, .color = color, .rows = 10, .width = 40, .title = title, .unit = "items"};
         termchart_hist(f, h, &o);
         fputc('\n', f);
     }

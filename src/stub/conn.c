@@ -32,6 +32,7 @@
 #define HEAD_ROOM 192
 #define OUT_KEEP_MAX 16384 /* a larger response buffer is freed after use */
 #define RBUF_KEEP_MAX 16384
+#define LINGER_READS 16 /* discarding reads per wakeup while lingering */
 
 typedef enum { CONN_HEAD, CONN_BODY, CONN_WAIT, CONN_WRITE, CONN_LINGER } conn_state_t;
 
@@ -510,7 +511,10 @@ static int conn_parse_head(conn_t *c)
         if (req.content_length > cfg->max_body)
             return conn_fail(c, 413, "request body larger than --max-body");
         c->req_end = c->hlen + (size_t)req.content_length;
-        if (rbuf_grow(c, c->req_end))
+        /* Room for the whole request at once only while it is small: a large
+         * body gets memory as its bytes arrive (conn_fill grows the buffer),
+         * so a header line alone cannot reserve --max-body per connection. */
+        if (c->req_end <= RBUF_KEEP_MAX && rbuf_grow(c, c->req_end))
             return conn_fail(c, 500, "out of memory");
         break;
     case HTTP_BODY_CHUNKED:
@@ -549,7 +553,9 @@ static int conn_parse_body(conn_t *c)
     c->dlen += n;
     if (rest == HTTP_INVALID)
         return conn_fail(c, 400, "malformed chunked body");
-    if (c->dlen > cfg->max_body)
+    /* A chunk announced past the limit is refused now, as a Content-Length
+     * would be, instead of after its bytes have streamed in. */
+    if (c->dlen > cfg->max_body || c->dec.chunk_left > cfg->max_body - c->dlen)
         return conn_fail(c, 413, "request body larger than --max-body");
     if (rest == HTTP_INCOMPLETE) {
         c->raw = c->rlen = dst + n;
@@ -653,6 +659,7 @@ static fill_t conn_fill(conn_t *c)
  * stack. Every path that frees c returns at once. */
 static void conn_drive(conn_t *c)
 {
+    unsigned discards = 0;
     for (;;) {
         int r;
         fill_t f;
@@ -697,6 +704,11 @@ static void conn_drive(conn_t *c)
             conn_close(c);
             return;
         case CONN_LINGER:
+            /* A client streaming faster than we discard would hold this
+             * thread: stop after a few reads. Edge-triggered, new bytes or
+             * its FIN wake us again; the linger timer ends it either way. */
+            if (++discards > LINGER_READS)
+                return;
             c->rlen = 0; /* discard */
             f = conn_fill(c);
             if (f == FILL_DATA)

@@ -7,8 +7,9 @@ import time
 
 import tg
 
+# DESIGN.md's columns first, in its order; connect_ms (issue 7) last.
 CSV_COLUMNS = ["request_id", "timestamp_ms", "latency_ms", "status_code", "service_ms",
-               "batch_size", "bytes_in", "error"]
+               "batch_size", "bytes_in", "error", "connect_ms"]
 
 
 def lat(res, scope, key):
@@ -26,6 +27,8 @@ def test_closed_loop_logs_every_request(ctx):
     assert list(rows[0].keys()) == CSV_COLUMNS
     assert all(row["status_code"] == "200" and row["error"] == "" for row in rows)
     assert len({row["request_id"] for row in rows}) == 1000
+    # Keep-alive: only the request that opened each of the 8 connections has a connect time.
+    assert sum(1 for row in rows if row["connect_ms"] != "") == 8
     res = tg.read_json(out)
     assert res["requests"]["total"] == 1000 and res["requests"]["ok"] == 1000, res["requests"]
     assert res["items"]["total"] == 1000
