@@ -19,7 +19,8 @@ static const char stub_help[] =
     "{\"model\": M, \"outputs\": [...]}, one output per input, each a deterministic\n"
     "function of its input alone (the same alone or in any batch).\n"
     "GET /healthz answers {\"status\":\"ok\"}; GET /stats answers JSON counters.\n"
-    "The first line on stdout is 'tailgate stub listening on http://HOST:PORT/PATH'.\n"
+    "The first line on stdout is 'tailgate stub listening on http://HOST:PORT/PATH'\n"
+    "(https:// with --tls-cert).\n"
     "\n"
     "Listening:\n"
     "  --listen HOST:PORT     address (default 127.0.0.1:8000; port 0 = any free port;\n"
@@ -27,6 +28,9 @@ static const char stub_help[] =
     "  --path PATH            inference path (default /v1/infer)\n"
     "  --threads T            server threads, each with its own SO_REUSEPORT listener and\n"
     "                         event loop (default 1)\n"
+    "  --tls-cert FILE        serve HTTPS (TLS 1.2 and 1.3) with this PEM certificate\n"
+    "                         chain ...\n"
+    "  --tls-key FILE         ... and its PEM private key\n"
     "\n"
     "Latency model (durations: 800ms, 1.5s, 1m, 250us; a bare number is milliseconds):\n"
     "  --delay D              service time per request (default 0)\n"
@@ -80,6 +84,8 @@ enum {
     OPT_MAX_BODY,
     OPT_HEADER_TIMEOUT,
     OPT_SHUFFLE,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
 };
 
 static const struct option stub_options[] = {
@@ -99,6 +105,8 @@ static const struct option stub_options[] = {
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
     {"shuffle-outputs", no_argument, NULL, OPT_SHUFFLE},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -218,6 +226,12 @@ static int parse_option(int opt, const char *arg, stub_config_t *cfg, char *err,
     case OPT_SHUFFLE:
         cfg->shuffle_outputs = true;
         break;
+    case OPT_TLS_CERT:
+        cfg->tls_cert = arg;
+        break;
+    case OPT_TLS_KEY:
+        cfg->tls_key = arg;
+        break;
     default:
         return 0;
     }
@@ -292,6 +306,7 @@ int cmd_stub(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN); /* a client gone mid-write is an error code, not a death */
 
     stub_t *stub;
     int rc = stub_start(&cfg, &stub, err, sizeof err);
@@ -299,8 +314,8 @@ int cmd_stub(int argc, char **argv)
         fprintf(stderr, "tailgate stub: %s\n", err);
         return rc == EINVAL ? EXIT_USAGE : EXIT_CANNOT_RUN;
     }
-    printf("tailgate stub listening on http://%s:%d%s\n", stub_host(stub), stub_port(stub),
-           cfg.path);
+    printf("tailgate stub listening on %s://%s:%d%s\n", cfg.tls_cert ? "https" : "http",
+           stub_host(stub), stub_port(stub), cfg.path);
     fflush(stdout);
     int sig = 0;
     while (sigwait(&sigs, &sig) != 0) {

@@ -96,7 +96,8 @@ static ssize_t io_send(probe_io_t *io, const char *p, size_t len)
     if (!io->tls)
         return send(io->fd, p, len, MSG_NOSIGNAL);
     size_t n;
-    return tls_result(io, tls_write(io->tls, p, len, &n), n);
+    tls_status_t s = tls_write(io->tls, p, len, &n);
+    return tls_result(io, s, n);
 }
 
 static ssize_t io_recv(probe_io_t *io, char *p, size_t len)
@@ -105,7 +106,8 @@ static ssize_t io_recv(probe_io_t *io, char *p, size_t len)
     if (!io->tls)
         return recv(io->fd, p, len, 0);
     size_t n;
-    return tls_result(io, tls_read(io->tls, p, len, &n), n);
+    tls_status_t s = tls_read(io->tls, p, len, &n);
+    return tls_result(io, s, n);
 }
 
 static int send_all(probe_io_t *io, const char *p, size_t n, uint64_t deadline)

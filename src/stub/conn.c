@@ -1,5 +1,6 @@
 /* conn — one stub connection as an explicit state machine.
  *
+ *   TLS   -> (https) the handshake (header timer running)
  *   HEAD  -> reading a request's header section (header timer running)
  *   BODY  -> reading its body (Content-Length or chunked)
  *   WAIT  -> request complete; queued for a worker or its service timer runs
@@ -11,7 +12,8 @@
  * which answers them in order. The fd is registered once for IN|OUT,
  * edge-triggered, so the hot path makes no epoll_ctl calls. The read buffer
  * lives inside the struct (2 KiB) and moves to the heap only while a request
- * needs more; the response buffer is allocated once and reused. */
+ * needs more; the response buffer is allocated once and reused. With TLS the
+ * same reads and writes go through core/tls (one branch each). */
 #include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -34,7 +36,7 @@
 #define RBUF_KEEP_MAX 16384
 #define LINGER_READS 16 /* discarding reads per wakeup while lingering */
 
-typedef enum { CONN_HEAD, CONN_BODY, CONN_WAIT, CONN_WRITE, CONN_LINGER } conn_state_t;
+typedef enum { CONN_TLS, CONN_HEAD, CONN_BODY, CONN_WAIT, CONN_WRITE, CONN_LINGER } conn_state_t;
 
 typedef enum {
     ROUTE_INFER,
@@ -47,6 +49,7 @@ typedef enum {
 
 struct conn {
     loop_io_t io;
+    tls_conn_t *tls;    /* https: the session on io.fd */
     loop_timer_t timer; /* header/idle timeout, service time, write timeout, linger */
     server_t *srv;
     conn_t *prev, *next; /* srv->conns */
@@ -81,6 +84,28 @@ struct conn {
 static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events);
 static void conn_on_timer(loop_t *loop, loop_timer_t *timer);
 static void conn_drive(conn_t *c);
+
+/* TLS behind the conventions of send() and recv(): > 0 bytes, 0 end of
+ * stream, -1 with errno EAGAIN (the next event retries) or ECONNRESET. */
+static ssize_t tls_send_some(conn_t *c, const char *p, size_t len)
+{
+    size_t n;
+    tls_status_t s = tls_write(c->tls, p, len, &n);
+    if (s == TLS_OK)
+        return (ssize_t)n;
+    errno = s == TLS_ERROR ? ECONNRESET : EAGAIN;
+    return -1;
+}
+
+static ssize_t tls_recv_some(conn_t *c, char *p, size_t len)
+{
+    size_t n;
+    tls_status_t s = tls_read(c->tls, p, len, &n);
+    if (s == TLS_OK)
+        return (ssize_t)n;
+    errno = s == TLS_ERROR ? ECONNRESET : EAGAIN;
+    return -1;
+}
 
 /* ---- lifecycle ---- */
 
@@ -123,11 +148,23 @@ int conn_accept(server_t *srv, int fd)
     c->rcap = sizeof c->inline_rbuf;
     conn_reset_request(c);
     c->state = CONN_HEAD;
+    if (srv->stub->tls) {
+        if (tls_conn_server(srv->stub->tls, fd, &c->tls) != 0) {
+            close(fd);
+            c->next = srv->free_conns;
+            srv->free_conns = c;
+            srv->nfree++;
+            return ENOMEM;
+        }
+        c->state = CONN_TLS;
+    }
 
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     int err = loop_add(srv->loop, &c->io, LOOP_IN | LOOP_OUT);
     if (err) {
+        tls_conn_free(c->tls, false);
+        c->tls = NULL;
         close(fd);
         c->next = srv->free_conns;
         srv->free_conns = c;
@@ -176,6 +213,8 @@ static void conn_close(conn_t *c)
     if (c->in_queue)
         queue_remove(srv, c); /* O(queue): only when a queued client vanishes */
     loop_del(srv->loop, &c->io);
+    tls_conn_free(c->tls, false);
+    c->tls = NULL;
     close(c->io.fd);
     if (c->prev)
         c->prev->next = c->next;
@@ -475,6 +514,11 @@ static void send_continue(conn_t *c)
      * buffer; if it does not, the client sends its body after its own
      * timeout anyway. */
     static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    if (c->tls) {
+        size_t n;
+        tls_write(c->tls, cont, sizeof cont - 1, &n);
+        return;
+    }
     ssize_t w = send(c->io.fd, cont, sizeof cont - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
     (void)w;
 }
@@ -583,7 +627,12 @@ static int conn_response_done(conn_t *c)
         }
         /* Closing with unread input would reset the connection and could
          * destroy the response before the client reads it: half-close and
-         * discard input until the client closes (bounded by a timer). */
+         * discard input until the client closes (bounded by a timer). TLS
+         * says close_notify first; what follows is discarded unread. */
+        if (c->tls) {
+            tls_conn_free(c->tls, true);
+            c->tls = NULL;
+        }
         shutdown(c->io.fd, SHUT_WR);
         c->state = CONN_LINGER;
         c->rlen = 0;
@@ -612,8 +661,9 @@ static int conn_flush(conn_t *c)
 {
     size_t start = c->out_off;
     while (c->out_off < c->out.len) {
-        ssize_t w = send(c->io.fd, c->out.data + c->out_off, c->out.len - c->out_off,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t w = c->tls ? tls_send_some(c, c->out.data + c->out_off, c->out.len - c->out_off)
+                           : send(c->io.fd, c->out.data + c->out_off, c->out.len - c->out_off,
+                                  MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w > 0) {
             c->out_off += (size_t)w;
             continue;
@@ -641,7 +691,8 @@ static fill_t conn_fill(conn_t *c)
     if (c->rlen == c->rcap && rbuf_grow(c, c->rcap * 2))
         return FILL_ERROR;
     for (;;) {
-        ssize_t r = recv(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen, MSG_DONTWAIT);
+        ssize_t r = c->tls ? tls_recv_some(c, c->rbuf + c->rlen, c->rcap - c->rlen)
+                           : recv(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen, MSG_DONTWAIT);
         if (r > 0) {
             c->rlen += (size_t)r;
             return FILL_DATA;
@@ -664,6 +715,18 @@ static void conn_drive(conn_t *c)
         int r;
         fill_t f;
         switch (c->state) {
+        case CONN_TLS: {
+            char why[160];
+            tls_status_t s = tls_handshake(c->tls, why, sizeof why);
+            if (s == TLS_WANT_READ || s == TLS_WANT_WRITE)
+                return;
+            if (s == TLS_ERROR) { /* a client that does not trust us, or not TLS at all */
+                conn_close(c);
+                return;
+            }
+            c->state = CONN_HEAD;
+            continue;
+        }
         case CONN_HEAD:
         case CONN_BODY:
             r = c->state == CONN_HEAD ? conn_parse_head(c) : conn_parse_body(c);
@@ -736,6 +799,9 @@ static void conn_on_timer(loop_t *loop, loop_timer_t *timer)
     (void)loop;
     conn_t *c = container_of(timer, conn_t, timer);
     switch (c->state) {
+    case CONN_TLS:
+        conn_close(c); /* no handshake within the header timeout */
+        return;
     case CONN_HEAD:
         if (!c->request_started && c->served) {
             conn_close(c); /* idle keep-alive connection */
@@ -768,7 +834,8 @@ void conn_drain_all(server_t *srv)
     conn_t *c = srv->conns;
     while (c) {
         conn_t *next = c->next;
-        if (c->state == CONN_HEAD || c->state == CONN_BODY || c->state == CONN_LINGER)
+        if (c->state == CONN_TLS || c->state == CONN_HEAD || c->state == CONN_BODY ||
+            c->state == CONN_LINGER)
             conn_close(c);
         else
             c->close_after = true;

@@ -10,6 +10,7 @@
 
 #include "core/http.h"
 #include "core/loop.h"
+#include "core/tls.h"
 #include "stub/model.h"
 #include "stub/sbuf.h"
 #include "stub/stub.h"
@@ -76,6 +77,7 @@ struct stub {
     char host[80];
     unsigned nservers;
     server_t *servers;
+    tls_ctx_t *tls; /* NULL = plain HTTP */
 };
 
 /* conn.c */

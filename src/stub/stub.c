@@ -65,6 +65,10 @@ int stub_config_check(const stub_config_t *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "--stall-for must be shorter than --stall-every");
         return EINVAL;
     }
+    if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
+        snprintf(err, errlen, "--tls-cert and --tls-key go together");
+        return EINVAL;
+    }
     if ((cfg->stall_every_ns == 0) != (cfg->stall_for_ns == 0)) {
         snprintf(err, errlen, "--stall-every and --stall-for go together");
         return EINVAL;
@@ -328,6 +332,7 @@ static void stub_free(struct stub *stub)
         loop_free(srv->loop);
     }
     free(stub->servers);
+    tls_ctx_free(stub->tls);
     free(stub);
 }
 
@@ -363,6 +368,11 @@ int stub_start(const stub_config_t *cfg, stub_t **out, char *err, size_t errlen)
     for (unsigned i = 0; i < cfg->threads; i++)
         stub->servers[i].listen_io.fd = stub->servers[i].drain_io.fd = -1;
     stub->nservers = cfg->threads;
+    if (cfg->tls_cert &&
+        (rc = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, &stub->tls, err, errlen))) {
+        stub_free(stub);
+        return rc;
+    }
     for (unsigned i = 0; i < cfg->threads; i++) {
         int fd;
         if ((rc = open_listener((struct sockaddr *)&ss, sslen, true, &fd))) {

@@ -42,6 +42,8 @@ typedef struct {
     uint64_t max_body;          /* bytes; larger bodies get 413 */
     uint64_t header_timeout_ns; /* whole request must arrive within this: 408 */
     bool shuffle_outputs;       /* TEST-ONLY: reorder outputs of batches > 1 */
+    const char *tls_cert;       /* PEM certificate chain: serve HTTPS (with tls_key) */
+    const char *tls_key;        /* its private key; both NULL = plain HTTP */
 } stub_config_t;
 
 typedef struct stub stub_t;
@@ -57,8 +59,10 @@ int stub_config_check(const stub_config_t *cfg, char *err, size_t errlen);
 
 /* Validates, binds, and starts the server threads. On success *out is the
  * running server (release with stub_stop) and 0 is returned. Otherwise an
- * errno value: EINVAL (bad configuration or address), EADDRINUSE (port
- * taken), EACCES, ... with a description in err. */
+ * errno value: EINVAL (bad configuration or address, a certificate or key
+ * that is not usable), EADDRINUSE (port taken), EACCES, ENOENT (certificate
+ * file missing) ... with a description in err. With TLS the process must
+ * ignore SIGPIPE (OpenSSL writes with write(2)). */
 int stub_start(const stub_config_t *cfg, stub_t **out, char *err, size_t errlen);
 
 /* The bound port (useful when cfg->port was 0). */

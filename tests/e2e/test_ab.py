@@ -80,3 +80,21 @@ def test_embedded_demo_baseline_fails_optimized_passes(ctx):
     # honest per-item latency: no item can finish before its request's service time
     assert opt["latency_ms"]["item"]["min"] >= opt["latency_ms"]["service"]["min"]
     assert base["requests"]["errors"] == 0 and opt["requests"]["errors"] == 0
+
+
+def test_ab_interrupted_writes_what_was_done(ctx):
+    import signal
+    import time
+    stub = ctx.stub("--delay", "20ms")
+    d = ctx.path("out")
+    p = ctx.popen("ab", stub.url, "--rate", "100", "--duration", "30s", "--out-dir", d)
+    time.sleep(3)
+    p.send_signal(signal.SIGTERM)
+    o, e = p.communicate(timeout=20)
+    ctx.check_sanitizer(e, "tailgate ab")
+    assert p.returncode == 143, (p.returncode, e)
+    base = tg.read_json(os.path.join(d, "baseline.json"))
+    assert base["interrupted"] is True and base["requests"]["total"] > 100, base["requests"]
+    rows = tg.read_csv(os.path.join(d, "latency_baseline.csv"))
+    assert len(rows) == base["requests"]["total"]
+    assert not os.path.exists(os.path.join(d, "optimized.json"))
