@@ -48,8 +48,9 @@ $(eval $(call variant,build/asan,$(SAN)))
 
 all: tailgate
 
+# Copied then renamed: a running ./tailgate ("Text file busy") is replaced, not written into.
 tailgate: build/release/tailgate
-	cp $< $@
+	@cp $< $@.tmp && mv -f $@.tmp $@
 
 check: tailgate build/release/units build/asan/tailgate build/asan/units
 	python3 tests/run.py --variant build/release --variant build/asan

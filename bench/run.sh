@@ -55,7 +55,8 @@ TG=${TAILGATE:-./tailgate}
 export LC_ALL=C
 
 # the exact invocation: every BENCH_* variable the caller set, then make bench
-COMMAND_LINE="$(env | grep -E '^(BENCH_[A-Z_]+|TAILGATE)=' | sort | tr '\n' ' ')make bench"
+COMMAND_LINE="$({ env | grep -E '^(BENCH_[A-Z_]+|TAILGATE)=' || true; } | sort | tr '\n' ' ')"
+if [[ -n ${MAKELEVEL:-} ]]; then COMMAND_LINE+="make bench"; else COMMAND_LINE+="bench/run.sh"; fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 3; }
@@ -110,6 +111,7 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
+trap 'log "failed: line $LINENO: $BASH_COMMAND"' ERR
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
