@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -171,6 +172,16 @@ int runjob_execute(runjob_t *job, const char *who)
         fprintf(stderr, "%s: %s\n", who,
                 job->result.fatal_msg[0] ? job->result.fatal_msg : strerror(e));
         return EXIT_CANNOT_RUN;
+    }
+    if (job->result.fd_limited_connections) {
+        struct rlimit rl = {0, 0};
+        getrlimit(RLIMIT_NOFILE, &rl);
+        fprintf(stderr,
+                "%s: warning: out of file descriptors (ulimit -n is %llu): the run went on "
+                "with %llu connections instead of %llu; raise 'ulimit -n' for more\n",
+                who, (unsigned long long)rl.rlim_cur,
+                (unsigned long long)job->result.fd_limited_connections,
+                (unsigned long long)o->eng.connections);
     }
     char digest[80];
     hex_digest(&job->result, digest, sizeof digest);

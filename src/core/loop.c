@@ -294,6 +294,8 @@ int loop_run(loop_t *loop)
                 bits |= LOOP_OUT;
             if (ev->events & (EPOLLERR | EPOLLHUP))
                 bits |= LOOP_ERR | LOOP_IN;
+            if (ev->events & (EPOLLRDHUP | EPOLLHUP))
+                bits |= LOOP_HUP;
             io->fn(loop, io, bits);
         }
         loop->ev_count = 0;

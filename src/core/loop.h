@@ -25,6 +25,7 @@ enum {
     LOOP_OUT = 1u << 1,   /* writable */
     LOOP_ERR = 1u << 2,   /* EPOLLERR or EPOLLHUP seen (callback only) */
     LOOP_LEVEL = 1u << 3, /* level-triggered instead of edge-triggered (add/mod only) */
+    LOOP_HUP = 1u << 4,   /* the peer closed its side: reads reach end of stream (callback only) */
 };
 
 typedef void (*loop_io_fn)(loop_t *loop, loop_io_t *io, unsigned events);

@@ -99,7 +99,9 @@ static void finish(conn_t *c, err_kind_t err)
         .done_ns = loop_now(c->env->loop),
         .tls_error = err == ERR_TLS ? c->tls_error : NULL,
         .tls_verify_failed = err == ERR_TLS && c->tls_verify_failed,
+        .no_fd = c->pending_no_fd,
     };
+    c->pending_no_fd = false;
     loop_timer_cancel(c->env->loop, &c->timer);
     if (err == ERR_NONE && c->keep_alive && c->body_kind != HTTP_BODY_CLOSE) {
         c->state = CONN_IDLE;
@@ -198,6 +200,7 @@ static void start_connect(conn_t *c)
     const conn_env_t *env = c->env;
     int fd = socket(env->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
+        c->pending_no_fd = errno == EMFILE || errno == ENFILE || errno == ENOBUFS;
         fail_later(c, ERR_CONNECT_REFUSED);
         return;
     }
@@ -210,6 +213,7 @@ static void start_connect(conn_t *c)
     int rc = connect(fd, (const struct sockaddr *)&env->addr, env->addrlen);
     int e = errno;
     if (rc < 0 && e != EINPROGRESS) {
+        c->pending_no_fd = e == EADDRNOTAVAIL; /* no local port left */
         fail_later(c, connect_err_kind(e));
         return;
     }

@@ -51,6 +51,8 @@ typedef struct {
     uint64_t done_ns;        /* loop time the outcome was known */
     const char *tls_error;   /* ERR_TLS: why, for a person (valid during the callback) */
     bool tls_verify_failed;  /* ERR_TLS: the certificate check failed */
+    bool no_fd; /* no socket could be opened (EMFILE, ENFILE, no local port): the
+                 * request was never sent; err is set but it is not the server's */
 } conn_result_t;
 
 /* Shared by the connections of one thread; must outlive them. */
@@ -93,6 +95,7 @@ struct conn {
     bool retried;
     bool in_pending;        /* LOOP_IN arrived while WRITING */
     err_kind_t pending_err; /* failure found inside conn_send, reported from the timer */
+    bool pending_no_fd;     /* ... and it was a local resource shortage */
     tls_conn_t *tls;        /* https: the session on io.fd */
     uint64_t handshake_start_ns;
     char tls_error[160]; /* why the last handshake failed */

@@ -47,6 +47,7 @@ typedef struct {
     uint64_t intended_ns; /* request intended time */
     unsigned n;           /* items carried */
     uint64_t connect_ns;  /* TCP connect time when this request opened a connection */
+    bool retired;         /* no socket could be opened for it: never used again */
     uint64_t item_ns[];   /* intended time of each item (batch entries) */
 } slot_t;
 
@@ -75,6 +76,8 @@ struct worker {
     /* pool */
     slot_t **slots;
     size_t nslots, slots_cap, max_slots; /* max 0 = unlimited */
+    size_t retired;                      /* slots given up for want of a socket */
+    size_t fd_limited_at; /* live connections when sockets ran out; 0 = never */
     conn_t *free_list;                   /* conns without a request */
     size_t inflight;
     /* requests waiting for a connection (ring) */
@@ -428,11 +431,37 @@ static void worker_check_finished(worker_t *w)
 
 /* ---- connection callbacks ---- */
 
+/* No socket could be opened for s: the machine (ulimit -n, local ports) caps
+ * the pool below what was asked. The request never left, so it is not an
+ * outcome: it goes back to the head of the FIFO, the slot is retired, and the
+ * run continues with the connections it has. Only when it has none at all is
+ * the request counted, as a connect error. */
+static bool out_of_fds(worker_t *w, slot_t *s)
+{
+    size_t live = w->nslots - w->retired - 1;
+    if (live == 0)
+        return false;
+    w->retired++;
+    s->retired = true;
+    w->max_slots = w->nslots; /* no new slots: existing ones may reconnect */
+    if (w->fd_limited_at == 0 || live < w->fd_limited_at)
+        w->fd_limited_at = live;
+    if (w->q_len == w->q_cap && queue_grow(w) != 0)
+        return false;
+    w->q_head = (w->q_head + w->q_cap - 1) % w->q_cap;
+    w->q_len++;
+    w->q[w->q_head] = (qreq_t){s->req_seq, s->first_seq, s->intended_ns, s->n};
+    memcpy(w->q_items + w->q_head * w->batch, s->item_ns, s->n * sizeof(uint64_t));
+    return true;
+}
+
 static void on_done(conn_t *c, const conn_result_t *res)
 {
     slot_t *s = c->user;
     worker_t *w = s->w;
     w->inflight--;
+    if (res->no_fd && out_of_fds(w, s))
+        return;
     err_kind_t err = judge(w, res, s->n);
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
     if (res->err == ERR_TLS && !w->tls_error[0]) {
@@ -858,6 +887,8 @@ int engine_run(const engine_config_t *cfg, engine_result_t *res)
         goto fail;
 
     res->interrupted = g_run.stop != 0;
+    for (unsigned t = 0; t < nthreads; t++)
+        res->fd_limited_connections += ws[t].fd_limited_at;
     if ((rc = runstats_init(&res->stats, ws[0].stats.cap_seconds)) != 0)
         goto fail;
     uint64_t last_done = 0;

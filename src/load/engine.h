@@ -71,6 +71,9 @@ typedef struct {
     uint8_t inputs_digest[32]; /* SHA-256 over the items sent, in send order */
     bool inputs_digest_valid;  /* false for --body runs */
     bool interrupted;          /* stopped by engine_stop */
+    /* Nonzero: sockets ran out (ulimit -n, local ports) and the run went on
+     * with this many connections in all instead of what was asked. */
+    uint64_t fd_limited_connections;
     int fatal_errno;           /* nonzero: could not run at all */
     char fatal_msg[384];       /* why, for a person */
 } engine_result_t;

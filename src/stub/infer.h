@@ -1,9 +1,10 @@
 /* infer — the stub's "model": JSON request body -> JSON response body.
  *
- * Each output is a deterministic function of its input alone: FNV-1a 64 of
- * the input's compact, key-sorted JSON text gives
+ * Each output is a deterministic function of its input alone: the input's
+ * canonical hash (jscan.h: whitespace and key order do not count) gives
  *   {"label": "positive"|"negative", "score": 0.xxxx, "input_hash": "16 hex"}
- * so an input answers the same alone or in any batch. */
+ * so an input answers the same alone or in any batch. The model is echoed
+ * as sent, minus whitespace. */
 #ifndef TAILGATE_STUB_INFER_H
 #define TAILGATE_STUB_INFER_H
 

@@ -210,3 +210,24 @@ def test_full_disk_while_logging_is_reported(ctx):
     assert "log" in p.stderr and "File too large" in p.stderr, p.stderr
     assert "5000 total" in p.stdout, p.stdout  # the summary is still printed
     assert 0 < os.path.getsize(log) <= 20000
+
+
+def test_out_of_file_descriptors_is_reported_and_the_run_goes_on(ctx):
+    import resource
+    import subprocess
+    stub = ctx.stub("--delay", "20ms")
+    out = ctx.path("out.json")
+
+    def few_fds():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    p = subprocess.run([ctx.binary, "run", stub.url, "--concurrency", "200", "--duration", "2s",
+                        "--out", out], capture_output=True, text=True, timeout=60,
+                       preexec_fn=few_fds)
+    ctx.check_sanitizer(p.stderr, "tailgate run")
+    assert p.returncode == 0, (p.returncode, p.stderr)
+    assert "out of file descriptors" in p.stderr and "ulimit -n" in p.stderr, p.stderr
+    res = tg.read_json(out)
+    req = res["requests"]
+    assert req["total"] > 100 and req["ok"] == req["total"], req  # no error was invented
+    assert 0 < res["connections"]["opened"] < 64, res["connections"]
