@@ -30,7 +30,7 @@
 #include "load/validate.h"
 
 #define NEVER UINT64_MAX
-#define RECV_BUF_INITIAL (16 * 1024)
+#define RECV_BUF_INITIAL 1024
 #define QUEUE_INITIAL 1024
 #define DRAIN_DEFAULT_NS (10 * CLOCK_NS_PER_S)
 #define START_DELAY_NS (20 * CLOCK_NS_PER_MS)

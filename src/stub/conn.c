@@ -66,6 +66,9 @@ struct conn {
     bool chunked;
     bool served;    /* at least one response on this connection */
     bool head_only; /* HEAD request: headers without the body */
+    bool can_read;  /* plain TCP: a recv may find bytes (see conn_fill) */
+    bool hup;       /* the peer's FIN was signalled: read on until end of stream */
+    uint64_t deadline_ns; /* when the timer must act; 0 = nothing due (conn_deadline) */
     const char *allow;
     char *rbuf;
     size_t rlen, rcap;
@@ -84,6 +87,20 @@ struct conn {
 static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events);
 static void conn_on_timer(loop_t *loop, loop_timer_t *timer);
 static void conn_drive(conn_t *c);
+
+/* Timers are lazy: c->deadline_ns is when the current state's timeout (or
+ * service time) is due, and c->timer only has to fire no later than that.
+ * Moving a deadline later, or dropping it, costs no heap operation -- the
+ * common case, as every request pushes its connection's timeout forward; a
+ * timer that fires early re-arms itself for the deadline. Returns 0 or
+ * ENOMEM. */
+static int conn_deadline(conn_t *c, uint64_t when_ns)
+{
+    c->deadline_ns = when_ns;
+    if (loop_timer_pending(&c->timer) && c->timer.when_ns <= when_ns)
+        return 0;
+    return loop_timer_set(c->srv->loop, &c->timer, when_ns);
+}
 
 /* TLS behind the conventions of send() and recv(): > 0 bytes, 0 end of
  * stream, -1 with errno EAGAIN (the next event retries) or ECONNRESET. */
@@ -146,6 +163,7 @@ int conn_accept(server_t *srv, int fd)
     loop_timer_init(&c->timer, conn_on_timer);
     c->rbuf = c->inline_rbuf;
     c->rcap = sizeof c->inline_rbuf;
+    c->can_read = true;
     conn_reset_request(c);
     c->state = CONN_HEAD;
     if (srv->stub->tls) {
@@ -180,7 +198,7 @@ int conn_accept(server_t *srv, int fd)
     STAT_ADD(srv, connections, 1);
     STAT_ADD(srv, connections_total, 1);
     /* A client that connects and sends nothing is a slow client too. */
-    loop_timer_set(srv->loop, &c->timer, loop_now(srv->loop) + srv->cfg->header_timeout_ns);
+    conn_deadline(c, loop_now(srv->loop) + srv->cfg->header_timeout_ns);
     return 0;
 }
 
@@ -277,24 +295,56 @@ static void set_error(conn_t *c, int status, const char *msg)
         c->out.len = HEAD_ROOM; /* out of memory: send the status with an empty body */
 }
 
-/* Writes the header in front of the body; returns 0 or -1 (too long). */
+static char *put(char *o, const char *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+
+static char *put_uint(char *o, uint64_t v)
+{
+    char d[20];
+    size_t n = 0;
+    do
+        d[n++] = (char)('0' + v % 10);
+    while (v /= 10);
+    while (n)
+        *o++ = d[--n];
+    return o;
+}
+
+/* Writes the header in front of the body; returns 0 or -1 (too long).
+ * Copies of fixed text and two numbers: no printf on every response. */
 static int out_head(conn_t *c)
 {
+    static const char mid[] = "\r\nContent-Type: application/json\r\nContent-Length: ";
     char head[HEAD_ROOM];
     size_t body = c->out.len - HEAD_ROOM;
     const char *conn_hdr = c->close_after ? "Connection: close\r\n"
                            : c->http10    ? "Connection: keep-alive\r\n"
                                           : "";
-    char allow[40] = "";
-    if (c->allow)
-        snprintf(allow, sizeof allow, "Allow: %s\r\n", c->allow);
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\n%s%s\r\n",
-                     c->status, http_reason(c->status), body, conn_hdr, allow);
-    if (n < 0 || (size_t)n >= sizeof head)
+    const char *reason = http_reason(c->status);
+    size_t rlen = strlen(reason), clen = strlen(conn_hdr);
+    size_t alen = c->allow ? strlen(c->allow) : 0;
+    /* "HTTP/1.1 " status ' ' reason mid length "\r\n" conn [Allow] "\r\n" */
+    if (9 + 20 + 1 + rlen + sizeof mid + 20 + 2 + clen + 9 + alen + 2 > sizeof head)
         return -1;
-    c->out_off = HEAD_ROOM - (size_t)n;
+    char *o = put(head, "HTTP/1.1 ", 9);
+    o = put_uint(o, (uint64_t)c->status);
+    *o++ = ' ';
+    o = put(o, reason, rlen);
+    o = put(o, mid, sizeof mid - 1);
+    o = put_uint(o, body);
+    o = put(o, "\r\n", 2);
+    o = put(o, conn_hdr, clen);
+    if (c->allow) {
+        o = put(o, "Allow: ", 7);
+        o = put(o, c->allow, alen);
+        o = put(o, "\r\n", 2);
+    }
+    o = put(o, "\r\n", 2);
+    size_t n = (size_t)(o - head);
+    c->out_off = HEAD_ROOM - n;
     memcpy(c->out.data + c->out_off, head, (size_t)n);
     if (c->head_only)
         c->out.len = HEAD_ROOM;
@@ -316,7 +366,7 @@ static int conn_send(conn_t *c)
     }
     c->state = CONN_WRITE;
     /* A client that stops reading is dropped after the header timeout. */
-    loop_timer_set(srv->loop, &c->timer, loop_now(srv->loop) + srv->cfg->header_timeout_ns);
+    conn_deadline(c, loop_now(srv->loop) + srv->cfg->header_timeout_ns);
     return 0;
 }
 
@@ -328,7 +378,7 @@ static int conn_send_at(conn_t *c, uint64_t due_ns)
     if (release <= loop_now(srv->loop))
         return conn_send(c);
     c->state = CONN_WAIT;
-    if (loop_timer_set(srv->loop, &c->timer, release)) {
+    if (conn_deadline(c, release)) {
         conn_close(c);
         return -1;
     }
@@ -354,7 +404,7 @@ static void service_start(conn_t *c)
     uint64_t due =
         model_release_ns(srv->cfg, srv->stub->origin_ns, loop_now(srv->loop) + c->service_ns);
     c->state = CONN_WAIT;
-    if (loop_timer_set(srv->loop, &c->timer, due)) {
+    if (conn_deadline(c, due)) {
         /* No memory for the timer heap: answer at the next timer tick of
          * anyone else is not possible, so fail this request now. */
         c->has_worker = false;
@@ -402,6 +452,11 @@ static int conn_infer(conn_t *c, const char *body, size_t len)
         set_error(c, 500, "injected error (--error-rate)");
     c->service_ns = model_service_ns(cfg, &srv->rng, items);
     if (srv->workers == 0 || srv->busy_workers < srv->workers) {
+        /* No service time and no stall (--delay 0): answer now, without a
+         * worker or a timer. A worker is free, so nobody is queued ahead. */
+        uint64_t now = loop_now(srv->loop);
+        if (c->service_ns == 0 && model_release_ns(cfg, srv->stub->origin_ns, now) <= now)
+            return conn_send(c);
         service_start(c);
         return 0;
     }
@@ -429,7 +484,7 @@ static int conn_infer(conn_t *c, const char *body, size_t len)
 static int conn_dispatch(conn_t *c, size_t body_len)
 {
     server_t *srv = c->srv;
-    loop_timer_cancel(srv->loop, &c->timer);
+    c->deadline_ns = 0; /* the header timeout is over (lazily: see conn_deadline) */
     STAT_ADD(srv, requests, 1);
     switch (c->route) {
     case ROUTE_INFER:
@@ -533,7 +588,7 @@ static int conn_parse_head(conn_t *c)
     if (!c->request_started) {
         c->request_started = true;
         if (c->served) /* the idle timer was running: the request clock starts now */
-            loop_timer_set(srv->loop, &c->timer, loop_now(srv->loop) + cfg->header_timeout_ns);
+            conn_deadline(c, loop_now(srv->loop) + cfg->header_timeout_ns);
     }
     http_header_t headers[STUB_MAX_HEADERS];
     http_request_t req;
@@ -636,7 +691,7 @@ static int conn_response_done(conn_t *c)
         shutdown(c->io.fd, SHUT_WR);
         c->state = CONN_LINGER;
         c->rlen = 0;
-        loop_timer_set(srv->loop, &c->timer, loop_now(srv->loop) + STUB_LINGER_NS);
+        conn_deadline(c, loop_now(srv->loop) + STUB_LINGER_NS);
         return 0;
     }
     /* Drop the request just answered; keep what follows it. */
@@ -651,7 +706,7 @@ static int conn_response_done(conn_t *c)
     }
     conn_reset_request(c);
     c->state = CONN_HEAD;
-    loop_timer_set(srv->loop, &c->timer, loop_now(srv->loop) + STUB_IDLE_NS);
+    conn_deadline(c, loop_now(srv->loop) + STUB_IDLE_NS);
     return 0;
 }
 
@@ -673,8 +728,7 @@ static int conn_flush(conn_t *c)
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             /* The write timeout measures a stall, not the whole transfer. */
             if (c->out_off > start)
-                loop_timer_set(c->srv->loop, &c->timer,
-                               loop_now(c->srv->loop) + c->srv->cfg->header_timeout_ns);
+                conn_deadline(c, loop_now(c->srv->loop) + c->srv->cfg->header_timeout_ns);
             return 1;
         }
         conn_close(c);
@@ -690,18 +744,32 @@ static fill_t conn_fill(conn_t *c)
 {
     if (c->rlen == c->rcap && rbuf_grow(c, c->rcap * 2))
         return FILL_ERROR;
+    /* Edge-triggered: a short read emptied the socket, and any byte (or FIN)
+     * arriving after it raises a new event, so until then a recv could only
+     * say EAGAIN -- skip that syscall (as nginx does). Not after a FIN was
+     * signalled (the end of stream must still be read), and not with TLS,
+     * whose library may hold decrypted bytes. */
+    if (!c->can_read && !c->tls)
+        return FILL_AGAIN;
     for (;;) {
-        ssize_t r = c->tls ? tls_recv_some(c, c->rbuf + c->rlen, c->rcap - c->rlen)
-                           : recv(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen, MSG_DONTWAIT);
+        size_t room = c->rcap - c->rlen;
+        ssize_t r = c->tls ? tls_recv_some(c, c->rbuf + c->rlen, room)
+                           : recv(c->io.fd, c->rbuf + c->rlen, room, MSG_DONTWAIT);
         if (r > 0) {
             c->rlen += (size_t)r;
+            if ((size_t)r < room && !c->hup)
+                c->can_read = false;
             return FILL_DATA;
         }
         if (r == 0)
             return FILL_EOF;
         if (errno == EINTR)
             continue;
-        return (errno == EAGAIN || errno == EWOULDBLOCK) ? FILL_AGAIN : FILL_ERROR;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            c->can_read = false;
+            return FILL_AGAIN;
+        }
+        return FILL_ERROR;
     }
 }
 
@@ -790,14 +858,25 @@ static void conn_drive(conn_t *c)
 static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events)
 {
     (void)loop;
-    (void)events;
-    conn_drive(container_of(io, conn_t, io));
+    conn_t *c = container_of(io, conn_t, io);
+    if (events & LOOP_IN)
+        c->can_read = true;
+    if (events & LOOP_HUP)
+        c->hup = true;
+    conn_drive(c);
 }
 
 static void conn_on_timer(loop_t *loop, loop_timer_t *timer)
 {
     (void)loop;
     conn_t *c = container_of(timer, conn_t, timer);
+    if (!c->deadline_ns)
+        return; /* dropped while the timer was pending */
+    if (c->deadline_ns > loop_now(loop)) {
+        loop_timer_set(loop, timer, c->deadline_ns); /* moved later: fire then */
+        return;
+    }
+    c->deadline_ns = 0;
     switch (c->state) {
     case CONN_TLS:
         conn_close(c); /* no handshake within the header timeout */
