@@ -7,11 +7,11 @@
 #include "core/version.h"
 
 enum {
-    EXIT_OK = 0,          /* ran; every SLA passed */
-    EXIT_SLA_FAILED = 1,  /* ran; an SLA failed */
-    EXIT_USAGE = 2,       /* bad usage or configuration */
-    EXIT_CANNOT_RUN = 3,  /* target unreachable, port taken, file unreadable */
-    EXIT_VERIFY = 4,      /* target answered wrongly in verification */
+    EXIT_OK = 0,         /* ran; every SLA passed */
+    EXIT_SLA_FAILED = 1, /* ran; an SLA failed */
+    EXIT_USAGE = 2,      /* bad usage or configuration */
+    EXIT_CANNOT_RUN = 3, /* target unreachable, port taken, file unreadable */
+    EXIT_VERIFY = 4,     /* target answered wrongly in verification */
     EXIT_SIGINT = 130,
     EXIT_SIGTERM = 143,
 };

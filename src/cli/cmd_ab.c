@@ -97,8 +97,7 @@ static void ab_usage(FILE *f)
             "Exit codes: 0 the optimized run meets every SLA, 1 it does not, 2 bad usage,\n"
             "3 could not run, 4 the target failed verification, 130/143 interrupted.\n",
             AB_STUB_WORKERS, AB_STUB_DELAY_MS, AB_STUB_PER_ITEM_MS, AB_DEFAULT_RATE,
-            AB_VERIFY_SAMPLES, AB_DEFAULT_RATE, AB_DEFAULT_REQUESTS, AB_DEFAULT_SLA,
-            runopts_help);
+            AB_VERIFY_SAMPLES, AB_DEFAULT_RATE, AB_DEFAULT_REQUESTS, AB_DEFAULT_SLA, runopts_help);
 }
 
 /* Parses one side's option string on top of the shared options. */
@@ -122,8 +121,7 @@ static int ab_side(const runopts_t *shared, const char *label, const char *text,
     memcpy(argv + 1, words, (size_t)wc * sizeof *argv);
     const char *pos[1];
     size_t npos = 0;
-    int rc = runopts_parse(out, wc + 1, argv, NULL, 0, NULL, NULL, pos, 0, &npos, err,
-                           sizeof err);
+    int rc = runopts_parse(out, wc + 1, argv, NULL, 0, NULL, NULL, pos, 0, &npos, err, sizeof err);
     free(argv);
     if (rc == 0)
         rc = runopts_finish(out, err, sizeof err);
@@ -274,8 +272,8 @@ int cmd_ab(int argc, char **argv)
     if (rc != EXIT_OK || !bres || !ores)
         goto done;
 
-    rc = compare_build(bres, "baseline.json", ores, "optimized.json", shared.slas,
-                       shared.num_slas, &cmp, err, sizeof err);
+    rc = compare_build(bres, "baseline.json", ores, "optimized.json", shared.slas, shared.num_slas,
+                       &cmp, err, sizeof err);
     if (rc) {
         fprintf(stderr, "tailgate ab: %s\n", err);
         rc = EXIT_CANNOT_RUN;

@@ -14,15 +14,16 @@
 
 static void run_usage(FILE *f)
 {
-    fprintf(f, "usage: tailgate run URL [options]\n"
-               "\n"
-               "One load test against URL (http://HOST:PORT/PATH, https://..., [::1] for IPv6).\n"
-               "Each item's latency runs from its intended send time to the end of the response\n"
-               "that carried it (coordinated-omission correct); request and service time are\n"
-               "reported beside it.\n"
-               "\n%s\n"
-               "Exit codes: 0 ran and every SLA passed, 1 an SLA failed, 2 bad usage,\n"
-               "3 could not run (unreachable target, unreadable file), 130/143 interrupted.\n",
+    fprintf(f,
+            "usage: tailgate run URL [options]\n"
+            "\n"
+            "One load test against URL (http://HOST:PORT/PATH, https://..., [::1] for IPv6).\n"
+            "Each item's latency runs from its intended send time to the end of the response\n"
+            "that carried it (coordinated-omission correct); request and service time are\n"
+            "reported beside it.\n"
+            "\n%s\n"
+            "Exit codes: 0 ran and every SLA passed, 1 an SLA failed, 2 bad usage,\n"
+            "3 could not run (unreachable target, unreadable file), 130/143 interrupted.\n",
             runopts_help);
 }
 

@@ -111,9 +111,8 @@ int runjob_prepare(runjob_t *job, runopts_t *o, const char *log_path, const char
         o->eng.raw_body = job->body;
         o->eng.inputs = NULL;
     } else {
-        int e = o->inputs_path
-                    ? inputs_load_file(o->inputs_path, &job->inputs, why, sizeof why)
-                    : inputs_generated(&job->inputs);
+        int e = o->inputs_path ? inputs_load_file(o->inputs_path, &job->inputs, why, sizeof why)
+                               : inputs_generated(&job->inputs);
         if (e) {
             snprintf(err, errlen, "--inputs: %s", o->inputs_path ? why : strerror(e));
             return exit_for_errno(e);

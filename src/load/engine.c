@@ -7,8 +7,6 @@
 #include "load/engine.h"
 
 #include <errno.h>
-#include <netdb.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,14 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "core/clock.h"
 #include "core/loop.h"
 #include "load/batcher.h"
 #include "load/conn.h"
 #include "load/pacer.h"
 #include "load/reqfmt.h"
+#include "load/target.h"
 #include "load/validate.h"
 
 #define NEVER UINT64_MAX
@@ -77,7 +74,7 @@ struct worker {
     slot_t **slots;
     size_t nslots, slots_cap, max_slots; /* max 0 = unlimited */
     size_t retired;                      /* slots given up for want of a socket */
-    size_t fd_limited_at; /* live connections when sockets ran out; 0 = never */
+    size_t fd_limited_at;                /* live connections when sockets ran out; 0 = never */
     conn_t *free_list;                   /* conns without a request */
     size_t inflight;
     /* requests waiting for a connection (ring) */
@@ -635,11 +632,6 @@ static int worker_setup(worker_t *w, const engine_config_t *cfg, const reqfmt_t 
 
 /* ---- setup before the clock ---- */
 
-static void target_name(const url_t *u, char *buf, size_t len)
-{
-    snprintf(buf, len, u->ipv6_literal ? "[%s]:%s" : "%s:%s", u->host, u->port);
-}
-
 /* Resolves the target once and proves something listens there, so a run
  * against nothing fails at once with a reason instead of counting errors. */
 /* https: the pre-flight connection also shakes hands, so a certificate that
@@ -671,89 +663,36 @@ static int precheck_tls(const engine_config_t *cfg, tls_ctx_t *ctx, int fd, int 
 static int precheck(const engine_config_t *cfg, tls_ctx_t *tls, struct sockaddr_storage *addr,
                     socklen_t *addrlen, engine_result_t *res)
 {
-    char name[URL_HOST_MAX + 16];
-    target_name(&cfg->url, name, sizeof(name));
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-    struct addrinfo *ai = NULL;
-    int g = getaddrinfo(cfg->url.host, cfg->url.port, &hints, &ai);
-    if (g != 0) {
-        snprintf(res->fatal_msg, sizeof(res->fatal_msg), "cannot resolve %.200s: %s", cfg->url.host,
-                 gai_strerror(g));
-        return ENOENT;
-    }
-    int err = ECONNREFUSED;
     int timeout_ms = PRECHECK_TIMEOUT_MS;
     if (cfg->timeout_ns && cfg->timeout_ns / CLOCK_NS_PER_MS < (uint64_t)timeout_ms)
         timeout_ms = (int)(cfg->timeout_ns / CLOCK_NS_PER_MS) + 1;
-    for (struct addrinfo *a = ai; a; a = a->ai_next) {
-        int fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            err = errno;
-            continue;
-        }
-        int rc = connect(fd, a->ai_addr, a->ai_addrlen);
-        if (rc < 0 && errno == EINPROGRESS) {
-            struct pollfd p = {.fd = fd, .events = POLLOUT};
-            int pr;
-            do
-                pr = poll(&p, 1, timeout_ms);
-            while (pr < 0 && errno == EINTR);
-            if (pr == 0) {
-                errno = ETIMEDOUT;
-            } else {
-                int soerr = 0;
-                socklen_t sl = sizeof(soerr);
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-                rc = soerr ? -1 : 0;
-                errno = soerr;
-            }
-        }
-        if (rc == 0) {
-            memcpy(addr, a->ai_addr, a->ai_addrlen);
-            *addrlen = a->ai_addrlen;
-            rc = tls ? precheck_tls(cfg, tls, fd, timeout_ms, name, res) : 0;
-            close(fd);
-            freeaddrinfo(ai);
-            return rc;
-        }
-        err = errno;
-        close(fd);
+    int fd = -1;
+    int rc = target_connect(&cfg->url, timeout_ms, &fd, addr, addrlen, res->fatal_msg,
+                            sizeof(res->fatal_msg));
+    if (rc != 0)
+        return rc;
+    if (tls) {
+        char name[URL_HOST_MAX + 16];
+        target_name(&cfg->url, name, sizeof(name));
+        rc = precheck_tls(cfg, tls, fd, timeout_ms, name, res);
     }
-    freeaddrinfo(ai);
-    snprintf(res->fatal_msg, sizeof(res->fatal_msg), "cannot connect to %.180s: %s%s", name,
-             strerror(err), err == ECONNREFUSED ? " (is the server running?)" : "");
-    return err;
+    close(fd);
+    return rc;
 }
 
 static void digest_items(const engine_config_t *cfg, const worker_t *ws, unsigned nthreads,
                          engine_result_t *res)
 {
-    if (!cfg->inputs || cfg->raw_body) {
-        res->inputs_digest_valid = false;
+    res->inputs_digest_valid = false;
+    if (!cfg->inputs || cfg->raw_body)
         return;
-    }
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    char *buf = malloc(inputs_max_len(cfg->inputs) + 1);
-    if (!ctx || !buf || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
-        goto out;
-    uint64_t total = 0;
+    uint64_t *sent = calloc(nthreads, sizeof(*sent));
+    if (!sent)
+        return;
     for (unsigned t = 0; t < nthreads; t++)
-        if (ws[t].items_sent && (ws[t].items_sent - 1) * nthreads + t + 1 > total)
-            total = (ws[t].items_sent - 1) * nthreads + t + 1;
-    /* Item-index order, whatever thread, batch or connection carried it. */
-    for (uint64_t i = 0; i < total; i++) {
-        if (i / nthreads >= ws[i % nthreads].items_sent)
-            continue;
-        size_t len = inputs_item(cfg->inputs, i, buf);
-        buf[len++] = '\n';
-        EVP_DigestUpdate(ctx, buf, len);
-    }
-    unsigned int mdlen = 0;
-    if (EVP_DigestFinal_ex(ctx, res->inputs_digest, &mdlen) == 1 && mdlen == 32)
-        res->inputs_digest_valid = true;
-out:
-    free(buf);
-    EVP_MD_CTX_free(ctx);
+        sent[t] = ws[t].items_sent;
+    res->inputs_digest_valid = inputs_digest(cfg->inputs, sent, nthreads, res->inputs_digest) == 0;
+    free(sent);
 }
 
 /* The calling thread waits for the workers, reporting progress once a second. */

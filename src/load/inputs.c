@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 /* "input-" + up to 20 digits, quoted. */
 #define GENERATED_MAX_LEN (2 + 6 + 20)
@@ -175,4 +176,31 @@ size_t inputs_item(const inputs_t *in, uint64_t index, char *buf)
     size_t len = in->offset[k + 1] - in->offset[k];
     memcpy(buf, in->text + in->offset[k], len);
     return len;
+}
+
+int inputs_digest(const inputs_t *in, const uint64_t *sent, unsigned nthreads, uint8_t digest[32])
+{
+    int rc = ENOMEM;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    char *buf = malloc(inputs_max_len(in) + 1);
+    if (!ctx || !buf || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+        goto out;
+    uint64_t total = 0;
+    for (unsigned t = 0; t < nthreads; t++)
+        if (sent[t] && (sent[t] - 1) * nthreads + t + 1 > total)
+            total = (sent[t] - 1) * nthreads + t + 1;
+    for (uint64_t i = 0; i < total; i++) {
+        if (i / nthreads >= sent[i % nthreads])
+            continue;
+        size_t len = inputs_item(in, i, buf);
+        buf[len++] = '\n';
+        EVP_DigestUpdate(ctx, buf, len);
+    }
+    unsigned int mdlen = 0;
+    if (EVP_DigestFinal_ex(ctx, digest, &mdlen) == 1 && mdlen == 32)
+        rc = 0;
+out:
+    free(buf);
+    EVP_MD_CTX_free(ctx);
+    return rc;
 }

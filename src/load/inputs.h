@@ -25,4 +25,10 @@ size_t inputs_max_len(const inputs_t *in);
  * room for inputs_max_len bytes. Returns its length. No allocation. */
 size_t inputs_item(const inputs_t *in, uint64_t index, char *buf);
 
+/* SHA-256 over the items sent, in item-index order, each followed by '\n'.
+ * Thread t of nthreads sent items t, t + nthreads, ... : sent[t] of them.
+ * The same --inputs and --requests give the same digest whatever batch,
+ * connections or threads carried them. Returns 0 or ENOMEM. */
+int inputs_digest(const inputs_t *in, const uint64_t *sent, unsigned nthreads, uint8_t digest[32]);
+
 #endif

@@ -1,7 +1,6 @@
 #include "load/probe.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/http.h"
+#include "load/target.h"
 
 #define PROBE_MAX_RESPONSE (64u << 20)
 
@@ -33,44 +33,6 @@ static int wait_fd(int fd, short events, uint64_t deadline)
         if (n < 0 && errno != EINTR)
             return errno;
     }
-}
-
-static int connect_to(const url_t *url, uint64_t deadline, int *fd_out, char *err, size_t errlen)
-{
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-    struct addrinfo *ai = NULL;
-    int g = getaddrinfo(url->host, url->port, &hints, &ai);
-    if (g) {
-        snprintf(err, errlen, "cannot resolve '%s': %s", url->host, gai_strerror(g));
-        return ENOENT;
-    }
-    int e = ECONNREFUSED;
-    for (struct addrinfo *a = ai; a; a = a->ai_next) {
-        int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            e = errno;
-            continue;
-        }
-        if (connect(fd, a->ai_addr, a->ai_addrlen) < 0 && errno != EINPROGRESS) {
-            e = errno;
-            close(fd);
-            continue;
-        }
-        e = wait_fd(fd, POLLOUT, deadline);
-        int so = 0;
-        socklen_t sl = sizeof so;
-        if (!e && getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl) == 0 && so)
-            e = so;
-        if (!e) {
-            *fd_out = fd;
-            freeaddrinfo(ai);
-            return 0;
-        }
-        close(fd);
-    }
-    freeaddrinfo(ai);
-    snprintf(err, errlen, "cannot connect to %s:%s: %s", url->host, url->port, strerror(e));
-    return e;
 }
 
 /* The connection, plain or TLS: the helpers below behave like send/recv
@@ -281,7 +243,7 @@ int probe_request(const url_t *url, const tls_client_opts_t *tls, const char *me
     probe_io_t io = {.fd = -1};
     tls_ctx_t *ctx = NULL;
     char *head = NULL;
-    int e = connect_to(url, deadline, &io.fd, err, errlen);
+    int e = target_connect(url, remaining_ms(deadline), &io.fd, NULL, NULL, err, errlen);
     if (e)
         return e;
     if (url->tls && (e = start_tls(url, tls, &io, &ctx, deadline, err, errlen)) != 0)

@@ -19,8 +19,8 @@ json_t *result_latency_summary(const hist_t *h)
     static const struct {
         const char *key;
         double p;
-    } pcts[] = {{"p50", 50},   {"p75", 75},     {"p90", 90},     {"p95", 95},
-                {"p99", 99},   {"p99_9", 99.9}, {"p99_99", 99.99}};
+    } pcts[] = {{"p50", 50}, {"p75", 75},     {"p90", 90},      {"p95", 95},
+                {"p99", 99}, {"p99_9", 99.9}, {"p99_99", 99.99}};
     json_t *o = json_object();
     if (!o)
         return NULL;
@@ -43,11 +43,11 @@ json_t *result_sla_array(const sla_t *slas, size_t n, const runstats_t *rs, doub
         double v = sla_measure(&slas[i], rs, duration_s);
         bool ok = sla_holds(&slas[i], v);
         *all_pass = *all_pass && ok;
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:f,s:s,s:b}", "expr", slas[i].text,
-                                             "metric", sla_metric_name(&slas[i]), "value",
-                                             isnan(v) ? json_null() : json_real(v),
-                                             "threshold", slas[i].threshold, "unit",
-                                             sla_unit(&slas[i]), "pass", ok));
+        json_array_append_new(arr,
+                              json_pack("{s:s,s:s,s:o,s:f,s:s,s:b}", "expr", slas[i].text, "metric",
+                                        sla_metric_name(&slas[i]), "value",
+                                        isnan(v) ? json_null() : json_real(v), "threshold",
+                                        slas[i].threshold, "unit", sla_unit(&slas[i]), "pass", ok));
     }
     return arr;
 }
@@ -146,17 +146,16 @@ json_t *result_build(const result_input_t *in)
     json_t *o = json_pack(
         "{s:s,s:s,s:O,s:s,s:f,"
         "s:{s:I,s:I,s:I,s:o,s:o},s:{s:I,s:I},s:{s:f,s:f},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b}",
-        "tool", "tailgate", "version", TAILGATE_VERSION, "config", in->config,
-        "started_at", started, "duration_s", dur_s, /* */
+        "tool", "tailgate", "version", TAILGATE_VERSION, "config", in->config, "started_at",
+        started, "duration_s", dur_s, /* */
         "requests", "total", (json_int_t)rs->requests, "ok", (json_int_t)rs->requests_ok, "errors",
         (json_int_t)errors, "by_status", by_status(rs), "by_error", by_error(rs), /* */
-        "items", "total", (json_int_t)rs->items, "ok", (json_int_t)rs->items_ok, /* */
+        "items", "total", (json_int_t)rs->items, "ok", (json_int_t)rs->items_ok,  /* */
         "throughput", "requests_per_s", dur_s > 0 ? (double)rs->requests / dur_s : 0.0,
         "items_per_s", dur_s > 0 ? (double)rs->items / dur_s : 0.0, /* */
         "latency_ms", latency, "connections", connections(rs), "inputs_digest",
-        in->inputs_digest ? json_string(in->inputs_digest) : json_null(), "timeline",
-        timeline(rs), "histogram", hists, "sla", sla, "sla_pass", pass, "interrupted",
-        in->interrupted);
+        in->inputs_digest ? json_string(in->inputs_digest) : json_null(), "timeline", timeline(rs),
+        "histogram", hists, "sla", sla, "sla_pass", pass, "interrupted", in->interrupted);
     return o;
 }
 

@@ -324,13 +324,15 @@ static int scan_number(scan_t *s)
             exp = -exp;
         real = true;
     }
+    /* Out of range, but touching the end of the input: more digits could
+     * still bring it in ("1e400" + "0e-500", or an integer + ".0"). */
     if (!real) {
         size_t n = (size_t)(ie - ip);
         if (n > 19 || (n == 19 && memcmp(ip, neg ? "9223372036854775808" : "9223372036854775807",
                                          19) > 0))
-            return (int)fail(s, start, "integer out of range");
+            return p == end ? (int)more(s) : (int)fail(s, start, "integer out of range");
     } else if (real_overflows(ip, ie, fp, fe, exp)) {
-        return (int)fail(s, start, "number out of range");
+        return p == end ? (int)more(s) : (int)fail(s, start, "number out of range");
     }
     if (s->hashing)
         feed_n(s, start, (size_t)(p - start));

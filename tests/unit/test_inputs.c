@@ -135,6 +135,27 @@ static void test_many_lines(void **state)
     free(text);
 }
 
+/* The digest depends on which items were sent, not on how threads split them. */
+static void test_digest_independent_of_threads(void **state)
+{
+    (void)state;
+    inputs_t *in = NULL;
+    assert_int_equal(inputs_generated(&in), 0);
+    uint8_t one[32], two[32], three[32], fewer[32];
+    uint64_t sent1[] = {10};
+    uint64_t sent2[] = {5, 5};
+    uint64_t sent3[] = {4, 3, 3};
+    uint64_t sent_fewer[] = {5, 4};
+    assert_int_equal(inputs_digest(in, sent1, 1, one), 0);
+    assert_int_equal(inputs_digest(in, sent2, 2, two), 0);
+    assert_int_equal(inputs_digest(in, sent3, 3, three), 0);
+    assert_int_equal(inputs_digest(in, sent_fewer, 2, fewer), 0);
+    assert_memory_equal(one, two, 32);
+    assert_memory_equal(one, three, 32);
+    assert_memory_not_equal(one, fewer, 32);
+    inputs_free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -145,6 +166,7 @@ int main(void)
         cmocka_unit_test(test_file_empty),
         cmocka_unit_test(test_file_missing),
         cmocka_unit_test(test_many_lines),
+        cmocka_unit_test(test_digest_independent_of_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
