@@ -11,7 +11,7 @@
 #   B  client at 10,000 connections: peak RSS, tailgate vs wrk
 #   C  server: tailgate stub --delay 0 vs nginx, both driven by the same wrk POST
 #   D  server: tailgate stub --delay 1s holding 10,000 concurrent requests
-#   E  HTTPS (placeholder: section_e below)
+#   E  HTTPS: tailgate vs wrk over TLS, handshake rate with and without resumption (bench/tls.sh)
 #
 # Numbers, not pass/fail: the script exits 0 whenever it could measure something.
 # Servers run on core BENCH_SERVER_CPU (0), clients on core BENCH_CLIENT_CPU (1).
@@ -667,8 +667,18 @@ EOF
 
 # ---------------------------------------------------------------- E: HTTPS (placeholder)
 # Filled later: record rows as `rec E NAME RUN KEY VALUE` and render them in bench/report.py.
+# HTTPS lives in its own script (it runs its own nginx with TLS); its Markdown
+# table is appended to the report below.
 section_e() {
-    rec_na E https 1 "placeholder: not measured yet"
+    log "E: HTTPS (bench/tls.sh)"
+    if ! TAILGATE="$TG" TLS_SECONDS="$BENCH_SECONDS" TLS_RUNS="$BENCH_RUNS" \
+        TLS_OUT="$TMP/tls-table.md" "$ROOT/bench/tls.sh" >"$TMP/tls.log" 2>&1; then
+        log "E: bench/tls.sh failed (see $TMP/tls.log)"
+        printf '\n## E. HTTPS\n\nbench/tls.sh failed in this run; its log:\n\n```\n%s\n```\n' \
+            "$(tail -20 "$TMP/tls.log")" >"$TMP/tls.md"
+        return
+    fi
+    { printf '\n## E. HTTPS: tailgate vs wrk over TLS (issue 7)\n\n'; cat "$TMP/tls-table.md"; } >"$TMP/tls.md"
 }
 
 # ---------------------------------------------------------------- main
@@ -717,8 +727,10 @@ if [[ -s $TMP/C-stub-sample.txt ]]; then BENCH_STUB_SAMPLE=$(head -c 300 "$TMP/C
 export BENCH_MAX_OTHER BENCH_RETRIES QUIET_AT_START BENCH_LOAD BENCH_DATE BENCH_NPROC BENCH_CPU BENCH_KERNEL BENCH_MEM BENCH_VERSIONS BENCH_STUB_SAMPLE
 if [[ $BENCH_OUT == - ]]; then
     python3 "$ROOT/bench/report.py" "$RES"
+    if [[ -s $TMP/tls.md ]]; then cat "$TMP/tls.md"; fi
 else
     python3 "$ROOT/bench/report.py" "$RES" >"$TMP/report.md"
+    if [[ -s $TMP/tls.md ]]; then cat "$TMP/tls.md" >>"$TMP/report.md"; fi
     mkdir -p "$(dirname "$BENCH_OUT")"
     cp "$TMP/report.md" "$BENCH_OUT"
     cat "$TMP/report.md"
