@@ -68,7 +68,6 @@ struct conn {
     bool head_only; /* HEAD request: headers without the body */
     bool can_read;  /* plain TCP: a recv may find bytes (see conn_fill) */
     bool hup;       /* the peer's FIN was signalled: read on until end of stream */
-    uint64_t deadline_ns; /* when the timer must act; 0 = nothing due (conn_deadline) */
     const char *allow;
     char *rbuf;
     size_t rlen, rcap;
@@ -79,6 +78,7 @@ struct conn {
     http_chunked_t dec;
     int status;
     uint64_t service_ns;
+    uint64_t deadline_ns; /* when the timer must act; 0 = nothing due (conn_deadline) */
     sbuf_t out;
     size_t out_off; /* next byte of out to send */
     char inline_rbuf[STUB_INLINE_RBUF];

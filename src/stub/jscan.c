@@ -33,9 +33,9 @@ typedef struct {
     const unsigned char *buf, *p, *end;
     jscan_error_t *err;
     bool hashing;
-    uint64_t h;     /* the current stream: the value, or the innermost object member */
-    unsigned open;  /* containers open */
-    unsigned nobj;  /* objects open = frames in use (hashing only) */
+    uint64_t h;    /* the current stream: the value, or the innermost object member */
+    unsigned open; /* containers open */
+    unsigned nobj; /* objects open = frames in use (hashing only) */
     uint8_t is_object[JSCAN_MAX_DEPTH / 8];
     frame_t frames[JSCAN_MAX_DEPTH];
     /* jscan_document: members of the root object to find */
@@ -328,8 +328,8 @@ static int scan_number(scan_t *s)
      * still bring it in ("1e400" + "0e-500", or an integer + ".0"). */
     if (!real) {
         size_t n = (size_t)(ie - ip);
-        if (n > 19 || (n == 19 && memcmp(ip, neg ? "9223372036854775808" : "9223372036854775807",
-                                         19) > 0))
+        if (n > 19 ||
+            (n == 19 && memcmp(ip, neg ? "9223372036854775808" : "9223372036854775807", 19) > 0))
             return p == end ? (int)more(s) : (int)fail(s, start, "integer out of range");
     } else if (real_overflows(ip, ie, fp, fe, exp)) {
         return p == end ? (int)more(s) : (int)fail(s, start, "number out of range");

@@ -42,7 +42,8 @@ static void test_score_is_printf_of_hash(void **state)
     assert_int_equal(json_array_size(outs), N);
     for (size_t i = 0; i < N; i++) {
         json_t *o = json_array_get(outs, i);
-        unsigned long long h = strtoull(json_string_value(json_object_get(o, "input_hash")), NULL, 16);
+        unsigned long long h =
+            strtoull(json_string_value(json_object_get(o, "input_hash")), NULL, 16);
         double score = (double)(h >> 11) / 9007199254740992.0;
         char want[16];
         snprintf(want, sizeof want, "%.4f", score);
@@ -64,7 +65,8 @@ static void test_batch_alone_shuffle_model(void **state)
     json_t *alone = answer("{\"inputs\":[{ \"y\" : [2], \"x\" : 1 }],\"model\":null}", false, 200);
     json_t *shuffled = answer("{\"inputs\":[\"a\",{\"x\":1,\"y\":[2]},3]}", true, 200);
     json_t *outs = json_object_get(batch, "outputs"), *rev = json_object_get(shuffled, "outputs");
-    assert_true(json_equal(json_array_get(outs, 1), json_array_get(json_object_get(alone, "outputs"), 0)));
+    assert_true(
+        json_equal(json_array_get(outs, 1), json_array_get(json_object_get(alone, "outputs"), 0)));
     for (size_t i = 0; i < 3; i++)
         assert_true(json_equal(json_array_get(outs, i), json_array_get(rev, 2 - i)));
     char *model = json_dumps(json_object_get(batch, "model"), JSON_COMPACT);
@@ -79,8 +81,12 @@ static void test_batch_alone_shuffle_model(void **state)
 static void test_bad_bodies_are_400(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"", "{not json", "{\"model\":\"m\"}", "[1]",
-                                      "{\"inputs\":{\"a\":1}}", "{\"inputs\":[1]} x",
+    static const char *const bad[] = {"",
+                                      "{not json",
+                                      "{\"model\":\"m\"}",
+                                      "[1]",
+                                      "{\"inputs\":{\"a\":1}}",
+                                      "{\"inputs\":[1]} x",
                                       "{\"inputs\":[1e999]}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         json_t *j = answer(bad[i], false, 400);
