@@ -7,15 +7,10 @@
 #include <string.h>
 
 #include "core/http.h"
+#include "fuzz.h"
 
 #define MAX_HEADERS 32
 #define MAX_BYTES 4096
-
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
 
 static void check_span(const uint8_t *data, size_t n, const char *p, size_t len)
 {
@@ -23,7 +18,6 @@ static void check_span(const uint8_t *data, size_t n, const char *p, size_t len)
     CHECK((const uint8_t *)p >= data && (const uint8_t *)p + len <= data + n);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *buf = (const char *)data;

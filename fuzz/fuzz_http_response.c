@@ -9,15 +9,10 @@
 #include <string.h>
 
 #include "core/http.h"
+#include "fuzz.h"
 
 #define MAX_HEADERS 32
 #define MAX_BYTES 4096
-
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
 
 struct decoded {
     ssize_t result; /* INVALID, INCOMPLETE, or total leftover bytes */
@@ -107,7 +102,6 @@ static void response(const char *buf, size_t size, bool head)
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)

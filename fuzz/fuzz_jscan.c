@@ -10,12 +10,7 @@
 #include <string.h>
 
 #include "stub/jscan.h"
-
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
+#include "fuzz.h"
 
 /* A copy of the valid JSON in[0..n) with " \n" after every '{', '[', ','
  * and ':' outside strings. */
@@ -43,7 +38,6 @@ static char *spaced(const char *in, size_t n, size_t *out_len)
     return o;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *buf = (const char *)data;

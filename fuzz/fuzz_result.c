@@ -8,12 +8,7 @@
 
 #include "stats/compare.h"
 #include "stats/hist.h"
-
-#define CHECK(x)                                                                                   \
-    do {                                                                                           \
-        if (!(x))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
+#include "fuzz.h"
 
 static void try_hists(const json_t *doc)
 {
@@ -36,7 +31,6 @@ static void try_hists(const json_t *doc)
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
