@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "guard.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,31 +22,6 @@
 
 #define MAX_HEADERS 16
 #define MAX_BYTES 8192
-
-/* ---- guard page: the input ends exactly where an unmapped page begins ---- */
-
-typedef struct {
-    char *map;
-    size_t map_len;
-    char *data; /* data[len] is the first byte of the PROT_NONE page */
-} guard_t;
-
-static void guard_place(guard_t *g, const char *src, size_t len)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t data_pages = (len + page - 1) / page + 1;
-    g->map_len = (data_pages + 1) * page;
-    g->map = mmap(NULL, g->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(g->map != MAP_FAILED);
-    assert_int_equal(mprotect(g->map + data_pages * page, page, PROT_NONE), 0);
-    g->data = g->map + data_pages * page - len;
-    memcpy(g->data, src, len);
-}
-
-static void guard_free(guard_t *g)
-{
-    munmap(g->map, g->map_len);
-}
 
 /* "name=value|" for each header: one string to compare against. */
 static void render_headers(const http_header_t *h, size_t n, char *out, size_t cap)

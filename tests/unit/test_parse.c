@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "guard.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,32 +20,6 @@
 
 #define MS CLOCK_NS_PER_MS
 #define S CLOCK_NS_PER_S
-
-/* A NUL-terminated copy of text whose NUL is the last byte before an
- * unmapped page. */
-typedef struct {
-    char *map;
-    size_t map_len;
-    char *str;
-} guard_t;
-
-static void guard_place(guard_t *g, const char *text, size_t len)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t pages = (len + 1 + page - 1) / page;
-    g->map_len = (pages + 1) * page;
-    g->map = mmap(NULL, g->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(g->map != MAP_FAILED);
-    assert_int_equal(mprotect(g->map + pages * page, page, PROT_NONE), 0);
-    g->str = g->map + pages * page - len - 1;
-    memcpy(g->str, text, len);
-    g->str[len] = '\0';
-}
-
-static void guard_free(guard_t *g)
-{
-    munmap(g->map, g->map_len);
-}
 
 struct dur_case {
     const char *text;
@@ -105,7 +81,7 @@ static void test_duration_golden(void **state)
         size_t len = strlen(c->text);
         for (size_t k = 0; k <= len; k++) { /* every prefix at the guard page */
             guard_t g;
-            guard_place(&g, c->text, k);
+            guard_place_str(&g, c->text, k);
             char err[128] = "";
             uint64_t ns = 12345;
             int rc = parse_duration_ns(g.str, c->bare, &ns, err, sizeof(err));
@@ -180,7 +156,7 @@ static void test_size_golden(void **state)
         size_t len = strlen(c->text);
         for (size_t k = 0; k <= len; k++) {
             guard_t g;
-            guard_place(&g, c->text, k);
+            guard_place_str(&g, c->text, k);
             char err[128] = "";
             uint64_t v = 0;
             int rc = parse_size(g.str, &v, err, sizeof(err));
@@ -223,7 +199,7 @@ static void test_u64(void **state)
         assert_non_null(strstr(err, "is not a whole number (expected 0..100)"));
     }
     guard_t g;
-    guard_place(&g, "12345", 5);
+    guard_place_str(&g, "12345", 5);
     assert_int_equal(parse_u64(g.str, 0, UINT64_MAX, &v, err, sizeof(err)), 0);
     assert_true(v == 12345);
     guard_free(&g);

@@ -6,36 +6,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "guard.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "core/url.h"
-
-typedef struct {
-    char *map;
-    size_t map_len;
-    char *str; /* NUL-terminated; the NUL is the last byte before the guard page */
-} guard_t;
-
-static void guard_place(guard_t *g, const char *text, size_t len)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t pages = (len + 1 + page - 1) / page;
-    g->map_len = (pages + 1) * page;
-    g->map = mmap(NULL, g->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(g->map != MAP_FAILED);
-    assert_int_equal(mprotect(g->map + pages * page, page, PROT_NONE), 0);
-    g->str = g->map + pages * page - len - 1;
-    memcpy(g->str, text, len);
-    g->str[len] = '\0';
-}
-
-static void guard_free(guard_t *g)
-{
-    munmap(g->map, g->map_len);
-}
 
 struct url_case {
     const char *text;
@@ -120,7 +98,7 @@ static void test_url_golden(void **state)
         size_t len = strlen(c->text);
         for (size_t k = 0; k <= len; k++) {
             guard_t g;
-            guard_place(&g, c->text, k);
+            guard_place_str(&g, c->text, k);
             url_t u;
             char err[160] = "";
             int rc = url_parse(g.str, &u, err, sizeof(err));
