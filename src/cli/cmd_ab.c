@@ -123,6 +123,10 @@ static int ab_side(const runopts_t *shared, const char *label, const char *text,
     size_t npos = 0;
     int rc = runopts_parse(out, wc + 1, argv, NULL, 0, NULL, NULL, pos, 0, &npos, err, sizeof err);
     free(argv);
+    if (rc == 0 && (out->out_path || out->log_path)) {
+        snprintf(err, sizeof err, "--out and --log are chosen by ab (see --out-dir)");
+        rc = -1;
+    }
     if (rc == 0)
         rc = runopts_finish(out, err, sizeof err);
     if (rc != 0) {
@@ -196,6 +200,11 @@ int cmd_ab(int argc, char **argv)
     }
     if (rc < 0) {
         fprintf(stderr, "tailgate ab: %s\n(see 'tailgate ab --help')\n", err);
+        return EXIT_USAGE;
+    }
+    if (shared.out_path || shared.log_path) {
+        fprintf(stderr, "tailgate ab: --out and --log are chosen by ab: every file goes into "
+                        "--out-dir (default tailgate-out/)\n");
         return EXIT_USAGE;
     }
     if (!shared.concurrency_set && !shared.rate_set) {

@@ -84,6 +84,24 @@ static void show_progress(const engine_progress_t *p, void *arg)
     fflush(stderr);
 }
 
+/* Whether path can be written, without creating it: a run that fails must
+ * not leave an empty result behind (or seem to have refreshed an old one). */
+static bool writable(const char *path)
+{
+    if (access(path, F_OK) == 0)
+        return access(path, W_OK) == 0;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return access(".", W_OK) == 0;
+    if (slash == dir)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    return access(dir, W_OK) == 0;
+}
+
 static int exit_for_errno(int e)
 {
     return (e == EINVAL) ? EXIT_USAGE : EXIT_CANNOT_RUN;
@@ -121,13 +139,9 @@ int runjob_prepare(runjob_t *job, runopts_t *o, const char *log_path, const char
     }
     /* Output files are opened (or probed) before the run: a path we cannot
      * write must not cost a whole run. */
-    if (out_path) {
-        FILE *f = fopen(out_path, "a");
-        if (!f) {
-            snprintf(err, errlen, "--out: cannot write '%s': %s", out_path, strerror(errno));
-            return EXIT_CANNOT_RUN;
-        }
-        fclose(f);
+    if (out_path && !writable(out_path)) {
+        snprintf(err, errlen, "--out: cannot write '%s': %s", out_path, strerror(errno));
+        return EXIT_CANNOT_RUN;
     }
     if (log_path) {
         int e = csvlog_open(log_path, &job->log, why, sizeof why);
@@ -175,12 +189,14 @@ int runjob_execute(runjob_t *job, const char *who)
     if (job->result.fd_limited_connections) {
         struct rlimit rl = {0, 0};
         getrlimit(RLIMIT_NOFILE, &rl);
+        char wanted[32] = "unlimited (--connections 0)";
+        if (o->eng.connections)
+            snprintf(wanted, sizeof wanted, "%llu", (unsigned long long)o->eng.connections);
         fprintf(stderr,
                 "%s: warning: out of file descriptors (ulimit -n is %llu): the run went on "
-                "with %llu connections instead of %llu; raise 'ulimit -n' for more\n",
+                "with %llu connections instead of %s; raise 'ulimit -n' for more\n",
                 who, (unsigned long long)rl.rlim_cur,
-                (unsigned long long)job->result.fd_limited_connections,
-                (unsigned long long)o->eng.connections);
+                (unsigned long long)job->result.fd_limited_connections, wanted);
     }
     char digest[80];
     hex_digest(&job->result, digest, sizeof digest);

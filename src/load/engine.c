@@ -1,9 +1,10 @@
-/* engine — threads, pools, schedules and the bookkeeping of every request.
+/* engine — threads, schedules and the bookkeeping of every request.
  *
- * Each worker thread owns a loop, a pool of connections, a pacer, a batcher,
- * a FIFO of requests waiting for a connection, runstats and a CSV block
- * buffer; nothing mutable is shared while running. Latency counts from the
- * intended time (wrk2), so a request waiting in the FIFO still ages. */
+ * Each worker thread owns a loop, a connection pool with its FIFO of requests
+ * waiting for a connection (pool.c), a pacer, a batcher, runstats and a CSV
+ * block buffer; nothing mutable is shared while running. Latency counts from
+ * the intended time (wrk2), so a request waiting in the FIFO still ages.
+ * Before the clock, target_preflight (target.c) proves the server answers. */
 #include "load/engine.h"
 
 #include <errno.h>
@@ -13,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,37 +22,16 @@
 #include "load/batcher.h"
 #include "load/conn.h"
 #include "load/pacer.h"
+#include "load/pool.h"
 #include "load/reqfmt.h"
 #include "load/target.h"
 #include "load/validate.h"
 
 #define NEVER UINT64_MAX
-#define RECV_BUF_INITIAL 1024
-#define QUEUE_INITIAL 1024
 #define DRAIN_DEFAULT_NS (10 * CLOCK_NS_PER_S)
 #define START_DELAY_NS (20 * CLOCK_NS_PER_MS)
-#define PRECHECK_TIMEOUT_MS 3000
 
 typedef struct worker worker_t;
-
-/* A connection and the request it carries. */
-typedef struct {
-    conn_t conn;
-    worker_t *w;
-    uint64_t req_seq;     /* the worker's request number */
-    uint64_t first_seq;   /* the worker's number of its first item */
-    uint64_t intended_ns; /* request intended time */
-    unsigned n;           /* items carried */
-    uint64_t connect_ns;  /* TCP connect time when this request opened a connection */
-    bool retired;         /* no socket could be opened for it: never used again */
-    uint64_t item_ns[];   /* intended time of each item (batch entries) */
-} slot_t;
-
-/* A request waiting for a connection; its items' times live in q_items. */
-typedef struct {
-    uint64_t req_seq, first_seq, intended_ns;
-    unsigned n;
-} qreq_t;
 
 struct worker {
     const engine_config_t *cfg;
@@ -70,17 +49,7 @@ struct worker {
     char tls_error[160];     /* the first handshake failure's reason */
     bool tls_verify_failed;
     uint64_t started_wall_ns; /* wall clock at measure_ns */
-    /* pool */
-    slot_t **slots;
-    size_t nslots, slots_cap, max_slots; /* max 0 = unlimited */
-    size_t retired;                      /* slots given up for want of a socket */
-    size_t fd_limited_at;                /* live connections when sockets ran out; 0 = never */
-    conn_t *free_list;                   /* conns without a request */
-    size_t inflight;
-    /* requests waiting for a connection (ring) */
-    qreq_t *q;
-    uint64_t *q_items;
-    size_t q_cap, q_head, q_len;
+    pool_t pool;              /* connections, and requests waiting for one */
     /* schedule */
     bool closed;
     uint64_t users; /* closed loop: requests kept in flight by this worker */
@@ -110,7 +79,6 @@ static struct {
 #define CONTAINER(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 static void worker_check_finished(worker_t *w);
-static void open_advance(worker_t *w, uint64_t now);
 
 /* ---- recording ---- */
 
@@ -156,128 +124,20 @@ static err_kind_t judge(const worker_t *w, const conn_result_t *res, unsigned n)
     return ERR_NONE;
 }
 
-/* ---- pool and FIFO ---- */
+/* ---- schedule ---- */
 
-static slot_t *slot_new(worker_t *w)
-{
-    if (w->nslots == w->slots_cap) {
-        size_t cap = w->slots_cap ? w->slots_cap * 2 : 16;
-        slot_t **s = realloc(w->slots, cap * sizeof(*s));
-        if (!s)
-            return NULL;
-        w->slots = s;
-        w->slots_cap = cap;
-    }
-    slot_t *s = calloc(1, sizeof(*s) + w->batch * sizeof(uint64_t));
-    if (!s)
-        return NULL;
-    if (conn_init(&s->conn, &w->env, w->fmt->buf_size, RECV_BUF_INITIAL) != 0) {
-        free(s);
-        return NULL;
-    }
-    s->w = w;
-    s->conn.user = s;
-    w->slots[w->nslots++] = s;
-    return s;
-}
-
-/* A connection for a new request: an idle one, else a new one within the limit. */
-static slot_t *slot_get(worker_t *w)
-{
-    if (w->free_list) {
-        conn_t *c = w->free_list;
-        w->free_list = c->next;
-        return c->user;
-    }
-    if (w->max_slots == 0 || w->nslots < w->max_slots)
-        return slot_new(w); /* NULL on ENOMEM: the request waits in the FIFO */
-    return NULL;
-}
-
-static void slot_put(worker_t *w, slot_t *s)
-{
-    s->conn.next = w->free_list;
-    w->free_list = &s->conn;
-}
-
-static void slot_start(worker_t *w, slot_t *s, uint64_t req_seq, uint64_t first_seq,
-                       uint64_t intended, unsigned n, const uint64_t *item_ns)
-{
-    const char *start;
-    size_t len;
-    s->req_seq = req_seq;
-    s->first_seq = first_seq;
-    s->intended_ns = intended;
-    s->n = n;
-    s->connect_ns = CSVLOG_NO_CONNECT;
-    memcpy(s->item_ns, item_ns, n * sizeof(uint64_t));
-    len =
-        reqfmt_build(w->fmt, s->conn.wbuf, w->t + first_seq * w->nthreads, w->nthreads, n, &start);
-    w->inflight++;
-    conn_send(&s->conn, start, len);
-}
-
-static int queue_grow(worker_t *w)
-{
-    size_t cap = w->q_cap ? w->q_cap * 2 : QUEUE_INITIAL;
-    qreq_t *q = malloc(cap * sizeof(*q));
-    uint64_t *items = malloc(cap * w->batch * sizeof(uint64_t));
-    if (!q || !items) {
-        free(q);
-        free(items);
-        return ENOMEM;
-    }
-    for (size_t i = 0; i < w->q_len; i++) {
-        size_t from = (w->q_head + i) % w->q_cap;
-        q[i] = w->q[from];
-        memcpy(items + i * w->batch, w->q_items + from * w->batch, w->batch * sizeof(uint64_t));
-    }
-    free(w->q);
-    free(w->q_items);
-    w->q = q;
-    w->q_items = items;
-    w->q_cap = cap;
-    w->q_head = 0;
-    return 0;
-}
-
-/* A request is ready to go: on a free connection now, else it waits (and ages). */
-static void submit(worker_t *w, uint64_t first_seq, uint64_t intended, unsigned n,
-                   const uint64_t *item_ns)
+/* A request is ready to go: numbered, then on a connection or in the FIFO.
+ * Inline, like pool_submit: the common case reaches pool_start in one call. */
+static inline void submit(worker_t *w, uint64_t first_seq, uint64_t intended, unsigned n,
+                          const uint64_t *item_ns)
 {
     uint64_t req_seq = w->req_seq++;
     w->items_sent += n;
-    slot_t *s = w->q_len ? NULL : slot_get(w);
-    if (s) {
-        slot_start(w, s, req_seq, first_seq, intended, n, item_ns);
-        return;
-    }
-    if (w->q_len == w->q_cap && queue_grow(w) != 0) {
+    if (pool_submit(&w->pool, req_seq, first_seq, intended, n, item_ns) != 0)
         /* Out of memory: count it rather than lose it. */
         record(w, req_seq, intended, n, item_ns, ERR_TIMEOUT, 0, 0, 0, loop_now(w->loop),
                CSVLOG_NO_CONNECT);
-        return;
-    }
-    size_t at = (w->q_head + w->q_len++) % w->q_cap;
-    w->q[at] = (qreq_t){req_seq, first_seq, intended, n};
-    memcpy(w->q_items + at * w->batch, item_ns, n * sizeof(uint64_t));
 }
-
-/* A connection became free: the oldest waiting request takes it. */
-static void slot_freed(worker_t *w, slot_t *s)
-{
-    if (w->q_len == 0 || w->killing) {
-        slot_put(w, s);
-        return;
-    }
-    size_t at = w->q_head;
-    w->q_head = (w->q_head + 1) % w->q_cap;
-    w->q_len--;
-    qreq_t r = w->q[at];
-    slot_start(w, s, r.req_seq, r.first_seq, r.intended_ns, r.n, w->q_items + at * w->batch);
-}
-
-/* ---- schedule ---- */
 
 static uint64_t items_left(const worker_t *w)
 {
@@ -401,16 +261,12 @@ static void on_drain(loop_t *loop, loop_timer_t *timer)
     worker_t *w = CONTAINER(timer, worker_t, drain_timer);
     uint64_t now = loop_now(loop);
     w->killing = true;
-    for (size_t i = 0; i < w->nslots; i++)
-        conn_abort(&w->slots[i]->conn, ERR_TIMEOUT);
-    while (w->q_len) {
-        size_t at = w->q_head;
-        w->q_head = (w->q_head + 1) % w->q_cap;
-        w->q_len--;
-        qreq_t r = w->q[at];
-        record(w, r.req_seq, r.intended_ns, r.n, w->q_items + at * w->batch, ERR_TIMEOUT, 0, 0, 0,
-               now, CSVLOG_NO_CONNECT);
-    }
+    pool_abort(&w->pool, ERR_TIMEOUT);
+    qreq_t r;
+    const uint64_t *item_ns;
+    while (pool_pop_waiting(&w->pool, &r, &item_ns))
+        record(w, r.req_seq, r.intended_ns, r.n, item_ns, ERR_TIMEOUT, 0, 0, 0, now,
+               CSVLOG_NO_CONNECT);
     /* Unsent items of a pending batch were never issued: not recorded, not digested. */
     uint64_t first;
     batcher_take(&w->batcher, &first, w->release_ns);
@@ -420,7 +276,8 @@ static void on_drain(loop_t *loop, loop_timer_t *timer)
 
 static void worker_check_finished(worker_t *w)
 {
-    if (w->finished || !w->gen_done || w->inflight || w->q_len || batcher_size(&w->batcher))
+    if (w->finished || !w->gen_done || w->pool.inflight || w->pool.q_len ||
+        batcher_size(&w->batcher))
         return;
     w->finished = true;
     loop_stop(w->loop);
@@ -428,36 +285,14 @@ static void worker_check_finished(worker_t *w)
 
 /* ---- connection callbacks ---- */
 
-/* No socket could be opened for s: the machine (ulimit -n, local ports) caps
- * the pool below what was asked. The request never left, so it is not an
- * outcome: it goes back to the head of the FIFO, the slot is retired, and the
- * run continues with the connections it has. Only when it has none at all is
- * the request counted, as a connect error. */
-static bool out_of_fds(worker_t *w, slot_t *s)
-{
-    size_t live = w->nslots - w->retired - 1;
-    if (live == 0)
-        return false;
-    w->retired++;
-    s->retired = true;
-    w->max_slots = w->nslots; /* no new slots: existing ones may reconnect */
-    if (w->fd_limited_at == 0 || live < w->fd_limited_at)
-        w->fd_limited_at = live;
-    if (w->q_len == w->q_cap && queue_grow(w) != 0)
-        return false;
-    w->q_head = (w->q_head + w->q_cap - 1) % w->q_cap;
-    w->q_len++;
-    w->q[w->q_head] = (qreq_t){s->req_seq, s->first_seq, s->intended_ns, s->n};
-    memcpy(w->q_items + w->q_head * w->batch, s->item_ns, s->n * sizeof(uint64_t));
-    return true;
-}
-
 static void on_done(conn_t *c, const conn_result_t *res)
 {
     slot_t *s = c->user;
-    worker_t *w = s->w;
-    w->inflight--;
-    if (res->no_fd && out_of_fds(w, s))
+    worker_t *w = CONTAINER(s->pool, worker_t, pool);
+    w->pool.inflight--;
+    /* No socket: the request never left, and goes out again on the
+     * connections that remain (pool_out_of_fds); counted only when none do. */
+    if (res->no_fd && pool_out_of_fds(&w->pool, s))
         return;
     err_kind_t err = judge(w, res, s->n);
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
@@ -467,7 +302,7 @@ static void on_done(conn_t *c, const conn_result_t *res)
     }
     record(w, s->req_seq, s->intended_ns, s->n, s->item_ns, err, res->status, service,
            res->bytes_in, res->done_ns, s->connect_ns);
-    slot_freed(w, s);
+    pool_freed(&w->pool, s);
     if (w->closed && !w->killing)
         closed_issue(w, res->done_ns);
     worker_check_finished(w);
@@ -476,19 +311,21 @@ static void on_done(conn_t *c, const conn_result_t *res)
 static void on_connect(conn_t *c, uint64_t connect_ns)
 {
     slot_t *s = c->user;
+    worker_t *w = CONTAINER(s->pool, worker_t, pool);
     s->connect_ns = connect_ns;
-    s->w->stats.connections_opened++;
-    if (s->w->stats.connect)
-        hist_record(s->w->stats.connect, connect_ns);
+    w->stats.connections_opened++;
+    if (w->stats.connect)
+        hist_record(w->stats.connect, connect_ns);
 }
 
 static void on_tls(conn_t *c, uint64_t handshake_ns, bool resumed)
 {
     slot_t *s = c->user;
+    worker_t *w = CONTAINER(s->pool, worker_t, pool);
     if (resumed)
-        s->w->stats.tls_resumed++;
-    if (s->w->stats.tls)
-        hist_record(s->w->stats.tls, handshake_ns);
+        w->stats.tls_resumed++;
+    if (w->stats.tls)
+        hist_record(w->stats.tls, handshake_ns);
 }
 
 /* engine_stop wrote the eventfd: stop issuing, give in-flight requests grace. */
@@ -528,13 +365,7 @@ static void *worker_main(void *arg)
 
 static void worker_close(worker_t *w)
 {
-    for (size_t i = 0; i < w->nslots; i++) {
-        conn_close(&w->slots[i]->conn);
-        free(w->slots[i]);
-    }
-    free(w->slots);
-    free(w->q);
-    free(w->q_items);
+    pool_close(&w->pool);
     free(w->release_ns);
     free(w->csv);
     tls_resume_clear(&w->tls_resume);
@@ -594,8 +425,6 @@ static int worker_setup(worker_t *w, const engine_config_t *cfg, const reqfmt_t 
             return ENOMEM;
         csvlog_buf_init(w->csv, cfg->log);
     }
-    if ((rc = queue_grow(w)) != 0)
-        return rc;
 
     w->closed = cfg->concurrency > 0;
     w->start_ns = start_ns;
@@ -618,67 +447,13 @@ static int worker_setup(worker_t *w, const engine_config_t *cfg, const reqfmt_t 
         pacer_init(&w->pacer, cfg->arrival == ARRIVAL_POISSON ? PACER_POISSON : PACER_CONSTANT,
                    start_ns + (cfg->arrival == ARRIVAL_POISSON ? 0 : phase), rate, seed);
     }
-    w->max_slots = cfg->connections ? split(cfg->connections, nthreads, t) : 0;
+    size_t max_slots = cfg->connections ? split(cfg->connections, nthreads, t) : 0;
     /* Connections (buffers, not sockets) are allocated before the clock starts. */
-    size_t prealloc = w->max_slots ? w->max_slots : (w->closed ? w->users : 0);
-    for (size_t i = 0; i < prealloc; i++) {
-        slot_t *s = slot_new(w);
-        if (!s)
-            return ENOMEM;
-        slot_put(w, s);
-    }
-    return 0;
+    size_t prealloc = max_slots ? max_slots : (w->closed ? w->users : 0);
+    return pool_init(&w->pool, &w->env, fmt, t, nthreads, w->batch, max_slots, prealloc);
 }
 
-/* ---- setup before the clock ---- */
-
-/* Resolves the target once and proves something listens there, so a run
- * against nothing fails at once with a reason instead of counting errors. */
-/* https: the pre-flight connection also shakes hands, so a certificate that
- * fails verification stops the run before the clock with the reason. */
-static int precheck_tls(const engine_config_t *cfg, tls_ctx_t *ctx, int fd, int timeout_ms,
-                        const char *name, engine_result_t *res)
-{
-    tls_conn_t *t = NULL;
-    char why[200];
-    if (tls_conn_client(ctx, fd, cfg->url.host, NULL, &t) != 0) {
-        snprintf(res->fatal_msg, sizeof(res->fatal_msg), "out of memory for a TLS session");
-        return ENOMEM;
-    }
-    int rc = 0;
-    if (tls_handshake_wait(t, fd, timeout_ms, why, sizeof why) != TLS_OK) {
-        if (tls_verify_failed(t))
-            snprintf(res->fatal_msg, sizeof(res->fatal_msg),
-                     "TLS verification failed for %.60s: %.150s (use --cacert FILE or --insecure)",
-                     name, why);
-        else
-            snprintf(res->fatal_msg, sizeof(res->fatal_msg),
-                     "TLS handshake with %.60s failed: %.150s", name, why);
-        rc = EPROTO;
-    }
-    tls_conn_free(t, rc == 0);
-    return rc;
-}
-
-static int precheck(const engine_config_t *cfg, tls_ctx_t *tls, struct sockaddr_storage *addr,
-                    socklen_t *addrlen, engine_result_t *res)
-{
-    int timeout_ms = PRECHECK_TIMEOUT_MS;
-    if (cfg->timeout_ns && cfg->timeout_ns / CLOCK_NS_PER_MS < (uint64_t)timeout_ms)
-        timeout_ms = (int)(cfg->timeout_ns / CLOCK_NS_PER_MS) + 1;
-    int fd = -1;
-    int rc = target_connect(&cfg->url, timeout_ms, &fd, addr, addrlen, res->fatal_msg,
-                            sizeof(res->fatal_msg));
-    if (rc != 0)
-        return rc;
-    if (tls) {
-        char name[URL_HOST_MAX + 16];
-        target_name(&cfg->url, name, sizeof(name));
-        rc = precheck_tls(cfg, tls, fd, timeout_ms, name, res);
-    }
-    close(fd);
-    return rc;
-}
+/* ---- after the run ---- */
 
 static void digest_items(const engine_config_t *cfg, const worker_t *ws, unsigned nthreads,
                          engine_result_t *res)
@@ -777,7 +552,8 @@ int engine_run(const engine_config_t *cfg, engine_result_t *res)
                  strerror(rc));
         goto fail;
     }
-    if ((rc = precheck(cfg, env.tls, &env.addr, &env.addrlen, res)) != 0)
+    if ((rc = target_preflight(&cfg->url, cfg->timeout_ns, env.tls, &env.addr, &env.addrlen,
+                               res->fatal_msg, sizeof(res->fatal_msg))) != 0)
         goto fail;
     res->fatal_errno = 0;
     env.timeout_ns = cfg->timeout_ns;
@@ -827,7 +603,7 @@ int engine_run(const engine_config_t *cfg, engine_result_t *res)
 
     res->interrupted = g_run.stop != 0;
     for (unsigned t = 0; t < nthreads; t++)
-        res->fd_limited_connections += ws[t].fd_limited_at;
+        res->fd_limited_connections += ws[t].pool.fd_limited_at;
     if ((rc = runstats_init(&res->stats, ws[0].stats.cap_seconds)) != 0)
         goto fail;
     uint64_t last_done = 0;

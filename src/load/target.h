@@ -1,12 +1,15 @@
 /* target — reaching the server named by a URL outside the event loop: one
  * blocking (bounded) connect used before the clock starts (the engine's
- * pre-flight check) and by one-off requests (ab's verification probe). */
+ * pre-flight check, target_preflight) and by one-off requests (ab's
+ * verification probe). */
 #ifndef TAILGATE_LOAD_TARGET_H
 #define TAILGATE_LOAD_TARGET_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
+#include "core/tls.h"
 #include "core/url.h"
 
 /* "host:port", with brackets for an IPv6 literal: how messages name the target. */
@@ -20,5 +23,16 @@ void target_name(const url_t *u, char *buf, size_t len);
  * (is the server running?)"). */
 int target_connect(const url_t *u, int timeout_ms, int *fd_out, struct sockaddr_storage *addr,
                    socklen_t *addrlen, char *err, size_t errlen);
+
+/* The engine's pre-flight check: resolves u once and proves something listens
+ * there -- and, with tls (https), that it completes a handshake, verification
+ * included -- so a run against nothing fails at once with a reason instead of
+ * counting errors. Waits at most 3 s, or timeout_ns when shorter (0 = none).
+ * Fills *addr and *addrlen with the address reached. Returns 0, an errno from
+ * target_connect, ENOMEM, or EPROTO when the handshake failed ("TLS
+ * verification failed for HOST:PORT: <reason> (use --cacert FILE or
+ * --insecure)"), with a sentence for a person in err. */
+int target_preflight(const url_t *u, uint64_t timeout_ns, tls_ctx_t *tls,
+                     struct sockaddr_storage *addr, socklen_t *addrlen, char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /* report — the self-contained HTML report. The document is XHTML so that it
  * can be checked as XML; the charts are drawn by charts.c from series this
- * file extracts from the JSON documents. */
+ * file extracts from the JSON documents; the summary and configuration tables
+ * are runtable.c's, the comparison's parts cmpview.c's. */
 #include "out/report.h"
 
 #include <errno.h>
@@ -14,7 +15,9 @@
 
 #include "out/charts.h"
 #include "out/cmpview.h"
+#include "out/reportrun.h"
 #include "out/resdoc.h"
+#include "out/runtable.h"
 #include "out/svg.h"
 #include "stats/hist.h"
 
@@ -27,42 +30,12 @@ static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd"
                                       "#8c564b", "#e377c2", "#17becf", "#7f7f7f"};
 
 typedef struct {
-    const json_t *j;
-    char label[128];
-    const char *color;
-    hist_t *item, *request; /* decoded histograms; NULL when the file has none */
-    double *buf;            /* every series below points into this */
-    chart_run_t chart;
-    double total, ok, errors;
-} run_t;
-
-typedef struct {
     char expr[112];
     double value, threshold;
     char unit[8];
     bool pass;
     bool extra; /* from report --sla, judged here */
 } sla_row_t;
-
-/* ---- formatting ----------------------------------------------------------- */
-
-static char *fmt_count(char *buf, size_t len, double v)
-{
-    if (!isfinite(v))
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%.0f", v);
-    return buf;
-}
-
-static char *fmt_fixed(char *buf, size_t len, double v, int decimals)
-{
-    if (!isfinite(v))
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%.*f", decimals, v);
-    return buf;
-}
 
 /* ---- series --------------------------------------------------------------- */
 
@@ -302,130 +275,6 @@ static const char css[] =
     "border:1px solid #e5e5e5}\n"
     "footer{color:#888;font-size:12px;margin:36px 0 12px}\n";
 
-static void run_header_cells(FILE *f, const run_t *runs, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        fprintf(f, "<th><span class=\"swatch\" style=\"background:%s\"></span>", runs[i].color);
-        svg_escape(f, runs[i].label);
-        fputs("</th>", f);
-    }
-}
-
-static void group_row(FILE *f, const char *name, size_t ncols)
-{
-    fprintf(f, "<tr class=\"group\"><th colspan=\"%zu\">", ncols + 1);
-    svg_escape(f, name);
-    fputs("</th></tr>\n", f);
-}
-
-enum { V_COUNT, V_MS, V_RATE, V_SECONDS };
-
-static void value_row(FILE *f, const char *name, const run_t *runs, size_t n, const char *path,
-                      int kind)
-{
-    char buf[64];
-    fputs("<tr><td>", f);
-    svg_escape(f, name);
-    fputs("</td>", f);
-    for (size_t i = 0; i < n; i++) {
-        double v = resdoc_num(runs[i].j, path);
-        const char *s = kind == V_COUNT     ? fmt_count(buf, sizeof buf, v)
-                        : kind == V_RATE    ? fmt_fixed(buf, sizeof buf, v, 1)
-                        : kind == V_SECONDS ? fmt_fixed(buf, sizeof buf, v, 2)
-                        : isfinite(v)       ? svg_fmt_num(buf, sizeof buf, v)
-                                            : "-";
-        fputs("<td>", f);
-        svg_escape(f, s);
-        fputs("</td>", f);
-    }
-    fputs("</tr>\n", f);
-}
-
-static void text_row(FILE *f, const char *name, const char *const *cells, size_t n)
-{
-    fputs("<tr><td>", f);
-    svg_escape(f, name);
-    fputs("</td>", f);
-    for (size_t i = 0; i < n; i++) {
-        fputs("<td class=\"text\">", f);
-        svg_escape(f, cells[i] && *cells[i] ? cells[i] : "-");
-        fputs("</td>", f);
-    }
-    fputs("</tr>\n", f);
-}
-
-static void summary_table(FILE *f, const run_t *runs, size_t n)
-{
-    static const struct {
-        const char *group; /* starts a group when set */
-        const char *name, *path;
-        int kind;
-    } rows[] = {
-        {"Requests", "total", "requests.total", V_COUNT},
-        {NULL, "ok", "requests.ok", V_COUNT},
-        {NULL, "errors", "requests.errors", V_COUNT},
-        {NULL, "items total", "items.total", V_COUNT},
-        {NULL, "items ok", "items.ok", V_COUNT},
-        {NULL, "measured for (s)", "duration_s", V_SECONDS},
-        {"Throughput", "requests/s", "throughput.requests_per_s", V_RATE},
-        {NULL, "items/s", "throughput.items_per_s", V_RATE},
-        {"Item latency (ms)", "p50", "latency_ms.item.p50", V_MS},
-        {NULL, "p90", "latency_ms.item.p90", V_MS},
-        {NULL, "p95", "latency_ms.item.p95", V_MS},
-        {NULL, "p99", "latency_ms.item.p99", V_MS},
-        {NULL, "p99.9", "latency_ms.item.p99_9", V_MS},
-        {NULL, "max", "latency_ms.item.max", V_MS},
-        {NULL, "mean", "latency_ms.item.mean", V_MS},
-        {NULL, "stdev", "latency_ms.item.stdev", V_MS},
-        {"Request latency (ms)", "p50", "latency_ms.request.p50", V_MS},
-        {NULL, "p95", "latency_ms.request.p95", V_MS},
-        {NULL, "p99", "latency_ms.request.p99", V_MS},
-        {NULL, "max", "latency_ms.request.max", V_MS},
-        {"Service time (ms, first byte written to response complete)", "p50",
-         "latency_ms.service.p50", V_MS},
-        {NULL, "p95", "latency_ms.service.p95", V_MS},
-        {NULL, "p99", "latency_ms.service.p99", V_MS},
-    };
-    fputs("<table id=\"summary\"><thead><tr><th></th>", f);
-    run_header_cells(f, runs, n);
-    fputs("</tr></thead><tbody>\n", f);
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        if (rows[i].group)
-            group_row(f, rows[i].group, n);
-        value_row(f, rows[i].name, runs, n, rows[i].path, rows[i].kind);
-    }
-    group_row(f, "Outcomes", n);
-    const char *cells[16];
-    char bufs[16][512];
-    size_t m = n < 16 ? n : 16;
-    for (size_t i = 0; i < m; i++) {
-        char rate[32] = "";
-        if (runs[i].total > 0)
-            snprintf(rate, sizeof rate, "%.2f%%", runs[i].errors / runs[i].total * 100);
-        snprintf(bufs[i], sizeof bufs[i], "%s", runs[i].total > 0 ? rate : "-");
-        cells[i] = bufs[i];
-    }
-    text_row(f, "error rate", cells, m);
-    for (size_t i = 0; i < m; i++)
-        resdoc_describe_errors(runs[i].j, bufs[i], sizeof bufs[i]), cells[i] = bufs[i];
-    text_row(f, "errors by kind", cells, m);
-    for (size_t i = 0; i < m; i++)
-        resdoc_describe_counts(resdoc_get(runs[i].j, "requests.by_status"), bufs[i],
-                               sizeof bufs[i]),
-            cells[i] = bufs[i];
-    text_row(f, "HTTP status", cells, m);
-    for (size_t i = 0; i < m; i++)
-        cells[i] = resdoc_str(runs[i].j, "started_at");
-    text_row(f, "started at", cells, m);
-    for (size_t i = 0; i < m; i++)
-        cells[i] = json_is_true(resdoc_get(runs[i].j, "interrupted")) ? "yes" : "no";
-    text_row(f, "interrupted", cells, m);
-    for (size_t i = 0; i < m; i++)
-        cells[i] = resdoc_str(runs[i].j, "inputs_digest");
-    text_row(f, "inputs digest", cells, m);
-    fputs("</tbody></table>\n", f);
-}
-
 static void sla_table(FILE *f, const run_t *runs, size_t n, const report_opts_t *o)
 {
     char buf[64];
@@ -462,54 +311,6 @@ static void sla_table(FILE *f, const run_t *runs, size_t n, const report_opts_t 
         fputs("</tbody></table>\n", f);
     else
         fputs("<p>No SLA was given for these runs (<code>--sla EXPR</code>).</p>\n", f);
-}
-
-static void config_table(FILE *f, const run_t *runs, size_t n)
-{
-    const char *keys[64];
-    size_t nk = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *key;
-        json_t *v;
-        json_object_foreach((json_t *)resdoc_get(runs[i].j, "config"), key, v)
-        {
-            size_t k = 0;
-            while (k < nk && strcmp(keys[k], key))
-                k++;
-            if (k == nk && nk < 64)
-                keys[nk++] = key;
-        }
-    }
-    if (!nk) {
-        fputs("<p>The result files hold no configuration.</p>\n", f);
-        return;
-    }
-    fputs("<table id=\"config\"><thead><tr><th>option</th>", f);
-    run_header_cells(f, runs, n);
-    fputs("</tr></thead><tbody>\n", f);
-    for (size_t k = 0; k < nk; k++) {
-        fputs("<tr><td>", f);
-        svg_escape(f, keys[k]);
-        fputs("</td>", f);
-        for (size_t i = 0; i < n; i++) {
-            const json_t *v = json_object_get(resdoc_get(runs[i].j, "config"), keys[k]);
-            fputs("<td class=\"text\">", f);
-            if (!v || json_is_null(v)) {
-                fputs("-", f);
-            } else if (json_is_string(v)) {
-                svg_escape(f, json_string_value(v));
-            } else {
-                char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-                if (s && strlen(s) > 300)
-                    strcpy(s + 296, "...");
-                svg_escape(f, s ? s : "?");
-                free(s);
-            }
-            fputs("</td>", f);
-        }
-        fputs("</tr>\n", f);
-    }
-    fputs("</tbody></table>\n", f);
 }
 
 /* What a reader must know before trusting a chart: degenerate runs. */
@@ -727,7 +528,7 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
         chart_throughput(f, cr, n);
         free(cr);
         fputs("<h2>Summary</h2>\n", f);
-        summary_table(f, runs, n);
+        runtable_summary(f, runs, n);
     }
     if (comparison)
         cmpview_table(f, comparison);
@@ -735,7 +536,7 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
         fputs("<h2>SLA</h2>\n", f);
         sla_table(f, runs, n, opts);
         fputs("<h2>Configuration</h2>\n", f);
-        config_table(f, runs, n);
+        runtable_config(f, runs, n);
     }
     fputs("<footer>Written by tailgate report. Self-contained: no scripts, no external "
           "resources.</footer>\n</body>\n</html>\n",

@@ -336,6 +336,8 @@ static void cell(char *buf, size_t len, double v, int decimals, bool sign)
 {
     if (isnan(v))
         snprintf(buf, len, "-");
+    else if (fabs(v) >= 1e12) /* a damaged or hand-edited file: keep the column readable */
+        snprintf(buf, len, sign ? "%+.3g" : "%.3g", v);
     else
         snprintf(buf, len, sign ? "%+.*f" : "%.*f", decimals, v);
 }
@@ -375,8 +377,9 @@ void compare_print_table(FILE *f, const json_t *c)
         cell(co, sizeof co, vo, rows[i].decimals, false);
         cell(cd, sizeof cd, vo - vb, rows[i].decimals, true);
         cell(cp, sizeof cp, rows[i].pct ? pct(vb, vo) : NAN, 1, true);
-        if (strcmp(cp, "-"))
-            strcat(cp, "%");
+        size_t used = strlen(cp);
+        if (strcmp(cp, "-") && used + 1 < sizeof cp)
+            snprintf(cp + used, sizeof cp - used, "%%");
         fprintf(f, "%-18s %14s %14s %14s %9s\n", rows[i].label, cb, co, cd, cp);
     }
     bool same = json_is_true(json_object_get(c, "inputs_identical"));

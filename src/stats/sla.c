@@ -274,10 +274,12 @@ double sla_measure(const sla_t *s, const runstats_t *rs, double duration_s)
         return rs->requests
                    ? (double)(rs->requests - rs->requests_ok) * 100.0 / (double)rs->requests
                    : NAN;
+    /* Throughput gates count what succeeded: a server answering every request
+     * with 500 at full speed must not pass "ips>=500". */
     case SLA_RPS:
-        return duration_s > 0 ? (double)rs->requests / duration_s : NAN;
+        return duration_s > 0 ? (double)rs->requests_ok / duration_s : NAN;
     case SLA_IPS:
-        return duration_s > 0 ? (double)rs->items / duration_s : NAN;
+        return duration_s > 0 ? (double)rs->items_ok / duration_s : NAN;
     }
     return NAN;
 }

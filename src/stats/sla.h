@@ -3,7 +3,7 @@
  *   METRIC  p50 p90 p95 p99 p99.9 max mean   item latency (any pN with 0<N<=100 too)
  *           request.p95 ...                  the same over request latency
  *           error_rate                       errors / requests, in %
- *           rps  ips                         requests / s, items / s
+ *           rps  ips                         successful requests / s, items / s
  *   OP      <= < >= >
  *   VALUE   latency: NUMBER[us|ms|s] (bare = ms); error_rate: NUMBER[%]; rps/ips: NUMBER
  *
@@ -53,7 +53,7 @@ const char *sla_op_name(const sla_t *s);
 
 /* The measured value in the SLA's unit: latencies in ms from rs->item (or
  * rs->request), error_rate = (requests - requests_ok) / requests * 100,
- * rps = requests / duration_s, ips = items / duration_s.
+ * rps = requests_ok / duration_s, ips = items_ok / duration_s.
  * NaN when nothing was measured (empty histogram, no requests, duration <= 0):
  * such an SLA does not hold. Write NaN as JSON null. */
 double sla_measure(const sla_t *s, const runstats_t *rs, double duration_s);

@@ -11,9 +11,11 @@
  * in the read buffer and are parsed after the previous response is written,
  * which answers them in order. The fd is registered once for IN|OUT,
  * edge-triggered, so the hot path makes no epoll_ctl calls. The read buffer
- * lives inside the struct (2 KiB) and moves to the heap only while a request
- * needs more; the response buffer is allocated once and reused. With TLS the
- * same reads and writes go through core/tls (one branch each). */
+ * and the parsing of what arrives in it are request.c's; the bytes of a
+ * response are reply.c's, in a response buffer allocated once and reused.
+ * This file reads and writes the socket, runs the timers, routes a whole
+ * request and gives it a worker. With TLS the same reads and writes go
+ * through core/tls (one branch each). */
 #include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,27 +27,16 @@
 #include <unistd.h>
 
 #include "stub/infer.h"
+#include "stub/reply.h"
+#include "stub/request.h"
 #include "stub/server.h"
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
-/* Response header is written right before the body, into this much room
- * reserved at the front of the response buffer: one send() per response. */
-#define HEAD_ROOM 192
 #define OUT_KEEP_MAX 16384 /* a larger response buffer is freed after use */
-#define RBUF_KEEP_MAX 16384
-#define LINGER_READS 16 /* discarding reads per wakeup while lingering */
+#define LINGER_READS 16    /* discarding reads per wakeup while lingering */
 
 typedef enum { CONN_TLS, CONN_HEAD, CONN_BODY, CONN_WAIT, CONN_WRITE, CONN_LINGER } conn_state_t;
-
-typedef enum {
-    ROUTE_INFER,
-    ROUTE_HEALTHZ,
-    ROUTE_STATS,
-    ROUTE_NOT_FOUND,
-    ROUTE_POST_ONLY, /* 405, Allow: POST */
-    ROUTE_GET_ONLY,  /* 405, Allow: GET */
-} route_t;
 
 struct conn {
     loop_io_t io;
@@ -55,33 +46,21 @@ struct conn {
     conn_t *prev, *next; /* srv->conns */
     conn_t *qnext;       /* srv queue */
     conn_state_t state;
-    route_t route;
     bool in_queue;
     bool has_worker;
     bool request_started; /* a byte of the current request arrived */
-    bool keep_alive;      /* the request allows another after it */
-    bool http10;
-    bool close_after; /* close once this response is written */
-    bool peer_closed; /* read returned 0 */
-    bool chunked;
-    bool served;    /* at least one response on this connection */
-    bool head_only; /* HEAD request: headers without the body */
-    bool can_read;  /* plain TCP: a recv may find bytes (see conn_fill) */
-    bool hup;       /* the peer's FIN was signalled: read on until end of stream */
-    const char *allow;
-    char *rbuf;
-    size_t rlen, rcap;
-    size_t hlen;    /* header section bytes of the current request */
-    size_t req_end; /* offset of the byte after the request (LENGTH/NONE) */
-    size_t raw;     /* chunked: first undecoded byte */
-    size_t dlen;    /* chunked: decoded body bytes, stored at rbuf + hlen */
-    http_chunked_t dec;
+    bool close_after;     /* close once this response is written */
+    bool peer_closed;     /* read returned 0 */
+    bool served;          /* at least one response on this connection */
+    bool can_read;        /* plain TCP: a recv may find bytes (see conn_fill) */
+    bool hup;             /* the peer's FIN was signalled: read on until end of stream */
+    const char *allow;    /* the response's Allow header, or NULL */
     int status;
     uint64_t service_ns;
     uint64_t deadline_ns; /* when the timer must act; 0 = nothing due (conn_deadline) */
     sbuf_t out;
     size_t out_off; /* next byte of out to send */
-    char inline_rbuf[STUB_INLINE_RBUF];
+    request_t rq;   /* last: its inline buffer is not cleared on reuse */
 };
 
 static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events);
@@ -126,16 +105,11 @@ static ssize_t tls_recv_some(conn_t *c, char *p, size_t len)
 
 /* ---- lifecycle ---- */
 
+/* The connection's share of a new request (request_t resets its own). */
 static void conn_reset_request(conn_t *c)
 {
-    c->route = ROUTE_NOT_FOUND;
     c->request_started = false;
-    c->keep_alive = true;
-    c->http10 = false;
-    c->chunked = false;
     c->allow = NULL;
-    c->head_only = false;
-    c->hlen = c->req_end = c->raw = c->dlen = 0;
     c->status = 0;
     c->service_ns = 0;
 }
@@ -155,14 +129,13 @@ int conn_accept(server_t *srv, int fd)
         c->out = (sbuf_t){0};
     }
     sbuf_t keep = c->out;
-    memset(c, 0, offsetof(conn_t, inline_rbuf));
+    memset(c, 0, offsetof(conn_t, rq.inline_buf));
     c->out = keep;
     c->srv = srv;
     c->io.fd = fd;
     c->io.fn = conn_on_io;
     loop_timer_init(&c->timer, conn_on_timer);
-    c->rbuf = c->inline_rbuf;
-    c->rcap = sizeof c->inline_rbuf;
+    request_init(&c->rq);
     c->can_read = true;
     conn_reset_request(c);
     c->state = CONN_HEAD;
@@ -242,9 +215,7 @@ static void conn_close(conn_t *c)
         c->next->prev = c->prev;
     srv->nconns--;
     STAT_SUB(srv, connections, 1);
-    if (c->rbuf != c->inline_rbuf)
-        free(c->rbuf);
-    c->rbuf = NULL;
+    request_free(&c->rq);
     if (c->out.cap > OUT_KEEP_MAX)
         sbuf_free(&c->out);
     bool had_worker = c->has_worker;
@@ -278,77 +249,10 @@ void conn_free_all(server_t *srv)
 
 /* ---- responses ---- */
 
-/* Empties the response buffer, leaving room for the header in front. */
-static int out_begin(conn_t *c)
-{
-    sbuf_reset(&c->out);
-    if (sbuf_reserve(&c->out, HEAD_ROOM + 256))
-        return ENOMEM;
-    c->out.len = HEAD_ROOM;
-    return 0;
-}
-
 static void set_error(conn_t *c, int status, const char *msg)
 {
     c->status = status;
-    if (out_begin(c) || infer_error_body(&c->out, msg))
-        c->out.len = HEAD_ROOM; /* out of memory: send the status with an empty body */
-}
-
-static char *put(char *o, const char *s, size_t n)
-{
-    memcpy(o, s, n);
-    return o + n;
-}
-
-static char *put_uint(char *o, uint64_t v)
-{
-    char d[20];
-    size_t n = 0;
-    do
-        d[n++] = (char)('0' + v % 10);
-    while (v /= 10);
-    while (n)
-        *o++ = d[--n];
-    return o;
-}
-
-/* Writes the header in front of the body; returns 0 or -1 (too long).
- * Copies of fixed text and two numbers: no printf on every response. */
-static int out_head(conn_t *c)
-{
-    static const char mid[] = "\r\nContent-Type: application/json\r\nContent-Length: ";
-    char head[HEAD_ROOM];
-    size_t body = c->out.len - HEAD_ROOM;
-    const char *conn_hdr = c->close_after ? "Connection: close\r\n"
-                           : c->http10    ? "Connection: keep-alive\r\n"
-                                          : "";
-    const char *reason = http_reason(c->status);
-    size_t rlen = strlen(reason), clen = strlen(conn_hdr);
-    size_t alen = c->allow ? strlen(c->allow) : 0;
-    /* "HTTP/1.1 " status ' ' reason mid length "\r\n" conn [Allow] "\r\n" */
-    if (9 + 20 + 1 + rlen + sizeof mid + 20 + 2 + clen + 9 + alen + 2 > sizeof head)
-        return -1;
-    char *o = put(head, "HTTP/1.1 ", 9);
-    o = put_uint(o, (uint64_t)c->status);
-    *o++ = ' ';
-    o = put(o, reason, rlen);
-    o = put(o, mid, sizeof mid - 1);
-    o = put_uint(o, body);
-    o = put(o, "\r\n", 2);
-    o = put(o, conn_hdr, clen);
-    if (c->allow) {
-        o = put(o, "Allow: ", 7);
-        o = put(o, c->allow, alen);
-        o = put(o, "\r\n", 2);
-    }
-    o = put(o, "\r\n", 2);
-    size_t n = (size_t)(o - head);
-    c->out_off = HEAD_ROOM - n;
-    memcpy(c->out.data + c->out_off, head, (size_t)n);
-    if (c->head_only)
-        c->out.len = HEAD_ROOM;
-    return 0;
+    reply_error(&c->out, msg);
 }
 
 /* The response is ready (status + body in out): queue it for writing. The
@@ -356,14 +260,17 @@ static int out_head(conn_t *c)
 static int conn_send(conn_t *c)
 {
     server_t *srv = c->srv;
-    if (srv->draining || c->peer_closed || !c->keep_alive)
+    if (srv->draining || c->peer_closed || !c->rq.keep_alive)
         c->close_after = true;
     if (c->status > 0 && c->status < STUB_STATUS_MAX)
         STAT_ADD(srv, by_status[c->status], 1);
-    if (out_head(c)) {
+    long start =
+        reply_head(&c->out, c->status, c->close_after, c->rq.http10, c->allow, c->rq.head_only);
+    if (start < 0) {
         conn_close(c);
         return -1;
     }
+    c->out_off = (size_t)start;
     c->state = CONN_WRITE;
     /* A client that stops reading is dropped after the header timeout. */
     conn_deadline(c, loop_now(srv->loop) + srv->cfg->header_timeout_ns);
@@ -390,7 +297,7 @@ static int conn_fail(conn_t *c, int status, const char *msg)
 {
     set_error(c, status, msg);
     c->close_after = true;
-    c->keep_alive = false;
+    c->rq.keep_alive = false;
     return conn_send_at(c, loop_now(c->srv->loop));
 }
 
@@ -439,7 +346,8 @@ static int conn_infer(conn_t *c, const char *body, size_t len)
     server_t *srv = c->srv;
     const stub_config_t *cfg = srv->cfg;
     size_t items = 0;
-    int status = out_begin(c) ? -1 : infer_answer(body, len, cfg->shuffle_outputs, &c->out, &items);
+    int status =
+        reply_begin(&c->out) ? -1 : infer_answer(body, len, cfg->shuffle_outputs, &c->out, &items);
     if (status < 0) {
         set_error(c, 500, "out of memory");
         return conn_send_at(c, loop_now(srv->loop));
@@ -479,24 +387,24 @@ static int conn_infer(conn_t *c, const char *body, size_t len)
     return conn_send_at(c, loop_now(srv->loop));
 }
 
-/* The whole request is in rbuf (body at rbuf + hlen): route it. Returns 0,
- * or -1 when c was freed. */
-static int conn_dispatch(conn_t *c, size_t body_len)
+/* The whole request is in c->rq: route it. Returns 0, or -1 when c was
+ * freed. */
+static int conn_dispatch(conn_t *c)
 {
     server_t *srv = c->srv;
     c->deadline_ns = 0; /* the header timeout is over (lazily: see conn_deadline) */
     STAT_ADD(srv, requests, 1);
-    switch (c->route) {
+    switch (c->rq.route) {
     case ROUTE_INFER:
-        return conn_infer(c, c->rbuf + c->hlen, body_len);
+        return conn_infer(c, c->rq.buf + c->rq.hlen, c->rq.end - c->rq.hlen);
     case ROUTE_HEALTHZ:
         c->status = 200;
-        if (out_begin(c) || sbuf_puts(&c->out, "{\"status\":\"ok\"}"))
+        if (reply_begin(&c->out) || sbuf_puts(&c->out, "{\"status\":\"ok\"}"))
             set_error(c, 500, "out of memory");
         break;
     case ROUTE_STATS:
         c->status = 200;
-        if (out_begin(c) || stub_stats_json(srv->stub, &c->out))
+        if (reply_begin(&c->out) || stub_stats_json(srv->stub, &c->out))
             set_error(c, 500, "out of memory");
         break;
     case ROUTE_NOT_FOUND:
@@ -514,54 +422,7 @@ static int conn_dispatch(conn_t *c, size_t body_len)
     return conn_send_at(c, loop_now(srv->loop));
 }
 
-/* ---- reading and parsing ---- */
-
-/* Grows the read buffer to at least `need` bytes. Returns 0 or ENOMEM. */
-static int rbuf_grow(conn_t *c, size_t need)
-{
-    if (need <= c->rcap)
-        return 0;
-    size_t cap = c->rcap;
-    while (cap < need)
-        cap *= 2;
-    char *b;
-    if (c->rbuf == c->inline_rbuf) {
-        b = malloc(cap);
-        if (b)
-            memcpy(b, c->rbuf, c->rlen);
-    } else {
-        b = realloc(c->rbuf, cap);
-    }
-    if (!b)
-        return ENOMEM;
-    c->rbuf = b;
-    c->rcap = cap;
-    return 0;
-}
-
-static bool target_is(const char *t, size_t n, const char *path)
-{
-    const char *q = memchr(t, '?', n); /* a query string does not change the route */
-    if (q)
-        n = (size_t)(q - t);
-    return strlen(path) == n && !memcmp(t, path, n);
-}
-
-static bool method_is(const http_request_t *r, const char *m)
-{
-    return strlen(m) == r->method_len && !memcmp(r->method, m, r->method_len);
-}
-
-static route_t route_of(const stub_config_t *cfg, const http_request_t *r)
-{
-    if (target_is(r->target, r->target_len, cfg->path))
-        return method_is(r, "POST") ? ROUTE_INFER : ROUTE_POST_ONLY;
-    if (target_is(r->target, r->target_len, "/healthz"))
-        return method_is(r, "GET") ? ROUTE_HEALTHZ : ROUTE_GET_ONLY;
-    if (target_is(r->target, r->target_len, "/stats"))
-        return method_is(r, "GET") ? ROUTE_STATS : ROUTE_GET_ONLY;
-    return ROUTE_NOT_FOUND;
-}
+/* ---- reading and parsing (request.c parses) ---- */
 
 static void send_continue(conn_t *c)
 {
@@ -582,52 +443,22 @@ static void send_continue(conn_t *c)
 static int conn_parse_head(conn_t *c)
 {
     server_t *srv = c->srv;
-    const stub_config_t *cfg = srv->cfg;
-    if (c->rlen == 0)
+    if (c->rq.len == 0)
         return 1;
     if (!c->request_started) {
         c->request_started = true;
         if (c->served) /* the idle timer was running: the request clock starts now */
-            conn_deadline(c, loop_now(srv->loop) + cfg->header_timeout_ns);
+            conn_deadline(c, loop_now(srv->loop) + srv->cfg->header_timeout_ns);
     }
-    http_header_t headers[STUB_MAX_HEADERS];
-    http_request_t req;
-    int n = http_parse_request(c->rbuf, c->rlen, &req, headers, STUB_MAX_HEADERS,
-                               STUB_MAX_HEADER_BYTES);
-    if (n == HTTP_INCOMPLETE)
+    switch (request_parse_head(&c->rq, srv->cfg)) {
+    case REQUEST_MORE:
         return 1;
-    if (n == HTTP_INVALID)
-        return conn_fail(c, 400, "malformed request (bad request line, header or framing)");
-    if (n == HTTP_TOO_LARGE)
-        return conn_fail(c, 431, "request header section too large (over 16 KiB or 100 headers)");
-    c->hlen = (size_t)n;
-    c->route = route_of(cfg, &req);
-    c->head_only = method_is(&req, "HEAD");
-    c->keep_alive = req.keep_alive;
-    c->http10 = req.minor_version == 0 && req.keep_alive;
-    switch (req.body) {
-    case HTTP_BODY_LENGTH:
-        if (req.content_length > cfg->max_body)
-            return conn_fail(c, 413, "request body larger than --max-body");
-        c->req_end = c->hlen + (size_t)req.content_length;
-        /* Room for the whole request at once only while it is small: a large
-         * body gets memory as its bytes arrive (conn_fill grows the buffer),
-         * so a header line alone cannot reserve --max-body per connection. */
-        if (c->req_end <= RBUF_KEEP_MAX && rbuf_grow(c, c->req_end))
-            return conn_fail(c, 500, "out of memory");
-        break;
-    case HTTP_BODY_CHUNKED:
-        c->chunked = true;
-        http_chunked_init(&c->dec);
-        c->raw = c->hlen;
-        c->dlen = 0;
-        break;
-    case HTTP_BODY_NONE:
-    case HTTP_BODY_CLOSE: /* not a request framing: no body */
-        c->req_end = c->hlen;
+    case REQUEST_REFUSE:
+        return conn_fail(c, c->rq.error_status, c->rq.error);
+    case REQUEST_DONE:
         break;
     }
-    if (req.expect_continue && (c->chunked || c->rlen < c->req_end))
+    if (c->rq.wants_continue)
         send_continue(c);
     c->state = CONN_BODY;
     return 0;
@@ -636,35 +467,15 @@ static int conn_parse_head(conn_t *c)
 /* Returns 1 need more bytes, 0 progressed, -1 freed. */
 static int conn_parse_body(conn_t *c)
 {
-    const stub_config_t *cfg = c->srv->cfg;
-    if (!c->chunked) {
-        if (c->rlen < c->req_end)
-            return 1;
-        return conn_dispatch(c, c->req_end - c->hlen);
-    }
-    if (c->rlen == c->raw)
+    switch (request_parse_body(&c->rq, c->srv->cfg)) {
+    case REQUEST_MORE:
         return 1;
-    size_t n = c->rlen - c->raw;
-    ssize_t rest = http_chunked_decode(&c->dec, c->rbuf + c->raw, &n);
-    /* Decoded bytes are at rbuf + raw; move them to follow the body so far. */
-    size_t dst = c->hlen + c->dlen;
-    memmove(c->rbuf + dst, c->rbuf + c->raw, n);
-    c->dlen += n;
-    if (rest == HTTP_INVALID)
-        return conn_fail(c, 400, "malformed chunked body");
-    /* A chunk announced past the limit is refused now, as a Content-Length
-     * would be, instead of after its bytes have streamed in. */
-    if (c->dlen > cfg->max_body || c->dec.chunk_left > cfg->max_body - c->dlen)
-        return conn_fail(c, 413, "request body larger than --max-body");
-    if (rest == HTTP_INCOMPLETE) {
-        c->raw = c->rlen = dst + n;
-        return 1;
+    case REQUEST_REFUSE:
+        return conn_fail(c, c->rq.error_status, c->rq.error);
+    case REQUEST_DONE:
+        break;
     }
-    /* Complete: the next message's bytes follow the decoded data. */
-    memmove(c->rbuf + dst + n, c->rbuf + c->raw + n, (size_t)rest);
-    c->req_end = dst + n;
-    c->rlen = c->req_end + (size_t)rest;
-    return conn_dispatch(c, c->dlen);
+    return conn_dispatch(c);
 }
 
 /* After a response: close, or move on to the next (maybe pipelined) request.
@@ -690,20 +501,11 @@ static int conn_response_done(conn_t *c)
         }
         shutdown(c->io.fd, SHUT_WR);
         c->state = CONN_LINGER;
-        c->rlen = 0;
+        c->rq.len = 0;
         conn_deadline(c, loop_now(srv->loop) + STUB_LINGER_NS);
         return 0;
     }
-    /* Drop the request just answered; keep what follows it. */
-    size_t rest = c->rlen - c->req_end;
-    memmove(c->rbuf, c->rbuf + c->req_end, rest);
-    c->rlen = rest;
-    if (c->rbuf != c->inline_rbuf && c->rcap > RBUF_KEEP_MAX && rest <= STUB_INLINE_RBUF) {
-        memcpy(c->inline_rbuf, c->rbuf, rest);
-        free(c->rbuf);
-        c->rbuf = c->inline_rbuf;
-        c->rcap = STUB_INLINE_RBUF;
-    }
+    request_next(&c->rq); /* keeps what follows the request just answered */
     conn_reset_request(c);
     c->state = CONN_HEAD;
     conn_deadline(c, loop_now(srv->loop) + STUB_IDLE_NS);
@@ -742,7 +544,7 @@ typedef enum { FILL_DATA, FILL_AGAIN, FILL_EOF, FILL_ERROR } fill_t;
 /* One recv into the free end of the read buffer (grown when full). */
 static fill_t conn_fill(conn_t *c)
 {
-    if (c->rlen == c->rcap && rbuf_grow(c, c->rcap * 2))
+    if (c->rq.len == c->rq.cap && request_grow(&c->rq, c->rq.cap * 2))
         return FILL_ERROR;
     /* Edge-triggered: a short read emptied the socket, and any byte (or FIN)
      * arriving after it raises a new event, so until then a recv could only
@@ -752,11 +554,11 @@ static fill_t conn_fill(conn_t *c)
     if (!c->can_read && !c->tls)
         return FILL_AGAIN;
     for (;;) {
-        size_t room = c->rcap - c->rlen;
-        ssize_t r = c->tls ? tls_recv_some(c, c->rbuf + c->rlen, room)
-                           : recv(c->io.fd, c->rbuf + c->rlen, room, MSG_DONTWAIT);
+        size_t room = c->rq.cap - c->rq.len;
+        ssize_t r = c->tls ? tls_recv_some(c, c->rq.buf + c->rq.len, room)
+                           : recv(c->io.fd, c->rq.buf + c->rq.len, room, MSG_DONTWAIT);
         if (r > 0) {
-            c->rlen += (size_t)r;
+            c->rq.len += (size_t)r;
             if ((size_t)r < room && !c->hup)
                 c->can_read = false;
             return FILL_DATA;
@@ -821,7 +623,7 @@ static void conn_drive(conn_t *c)
         case CONN_WAIT:
             /* Busy: read on only to notice a client that went away, and only
              * while the buffer has room (the rest waits in the socket). */
-            if (c->peer_closed || c->rlen == c->rcap)
+            if (c->peer_closed || c->rq.len == c->rq.cap)
                 return;
             f = conn_fill(c);
             if (f == FILL_DATA)
@@ -840,7 +642,7 @@ static void conn_drive(conn_t *c)
              * its FIN wake us again; the linger timer ends it either way. */
             if (++discards > LINGER_READS)
                 return;
-            c->rlen = 0; /* discard */
+            c->rq.len = 0; /* discard */
             f = conn_fill(c);
             if (f == FILL_DATA)
                 continue;

@@ -1,5 +1,6 @@
-/* server — internals shared by stub.c (threads, listeners, stats) and conn.c
- * (the connection state machine). Not for use outside src/stub/. */
+/* server — internals shared by stub.c (threads, listeners, stats), conn.c
+ * (the connection state machine) and request.c (the request limits). Not for
+ * use outside src/stub/. */
 #ifndef TAILGATE_STUB_SERVER_H
 #define TAILGATE_STUB_SERVER_H
 

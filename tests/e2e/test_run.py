@@ -231,3 +231,29 @@ def test_out_of_file_descriptors_is_reported_and_the_run_goes_on(ctx):
     req = res["requests"]
     assert req["total"] > 100 and req["ok"] == req["total"], req  # no error was invented
     assert 0 < res["connections"]["opened"] < 64, res["connections"]
+
+
+def test_throughput_sla_counts_only_successes(ctx):
+    stub = ctx.stub("--error-rate", "1")
+    out = ctx.path("o.json")
+    r = ctx.run("run", stub.url, "--rate", "100", "--duration", "1s", "--out", out,
+                "--sla", "ips>=50", "--sla", "rps>=50")
+    assert r.rc == 1, r  # every request failed: no throughput worth the name
+    res = tg.read_json(out)
+    assert res["requests"]["by_error"] == {"http_5xx": res["requests"]["total"]}
+    assert [s["pass"] for s in res["sla"]] == [False, False], res["sla"]
+    assert [s["value"] for s in res["sla"]] == [0, 0], res["sla"]
+
+
+def test_failed_run_leaves_no_result_file(ctx):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    out = ctx.path("never.json")
+    r = ctx.run("run", f"http://127.0.0.1:{port}/x", "--requests", "5", "--out", out)
+    assert r.rc == 3, r
+    assert not os.path.exists(out)
+    r = ctx.run("run", f"http://127.0.0.1:{port}/x", "--requests", "5",
+                "--out", "/nonexistent/dir/o.json")
+    assert r.rc == 3 and "--out" in r.err, r
