@@ -416,7 +416,7 @@ static int conn_dispatch(conn_t *c)
         break;
     case ROUTE_GET_ONLY:
         set_error(c, 405, "method not allowed: use GET");
-        c->allow = "GET";
+        c->allow = "GET, HEAD";
         break;
     }
     return conn_send_at(c, loop_now(srv->loop));

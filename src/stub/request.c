@@ -79,10 +79,12 @@ static route_t route_of(const stub_config_t *cfg, const http_request_t *r)
 {
     if (target_is(r->target, r->target_len, cfg->path))
         return method_is(r, "POST") ? ROUTE_INFER : ROUTE_POST_ONLY;
+    /* HEAD wherever GET works (RFC 9110 §9.3.2): the same head, no body. */
+    bool get = method_is(r, "GET") || method_is(r, "HEAD");
     if (target_is(r->target, r->target_len, "/healthz"))
-        return method_is(r, "GET") ? ROUTE_HEALTHZ : ROUTE_GET_ONLY;
+        return get ? ROUTE_HEALTHZ : ROUTE_GET_ONLY;
     if (target_is(r->target, r->target_len, "/stats"))
-        return method_is(r, "GET") ? ROUTE_STATS : ROUTE_GET_ONLY;
+        return get ? ROUTE_STATS : ROUTE_GET_ONLY;
     return ROUTE_NOT_FOUND;
 }
 

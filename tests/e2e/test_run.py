@@ -257,3 +257,13 @@ def test_failed_run_leaves_no_result_file(ctx):
     r = ctx.run("run", f"http://127.0.0.1:{port}/x", "--requests", "5",
                 "--out", "/nonexistent/dir/o.json")
     assert r.rc == 3 and "--out" in r.err, r
+
+
+def test_head_requests_have_no_body(ctx):
+    stub = ctx.stub()
+    body = ctx.write("empty", "")
+    out = ctx.path("o.json")
+    r = ctx.run("run", stub.base + "/healthz", "--body", body, "--method", "HEAD",
+                "--requests", "50", "--concurrency", "2", "--out", out)
+    assert r.rc == 0, r
+    assert tg.read_json(out)["requests"]["ok"] == 50
