@@ -173,7 +173,9 @@ static void closed_issue(worker_t *w, uint64_t ready)
         begin_drain(w, natural_drain_deadline(w, ready));
         return;
     }
-    uint64_t left = items_left(w);
+    /* Warmup items are sent but do not count against --requests. */
+    bool warm = ready < w->measure_ns;
+    uint64_t left = warm ? NEVER : items_left(w);
     unsigned n = left < w->batch ? (unsigned)left : w->batch;
     if (n == 0) {
         begin_drain(w, NEVER); /* requests bound: each in-flight request has its timeout */
@@ -181,6 +183,8 @@ static void closed_issue(worker_t *w, uint64_t ready)
     }
     uint64_t first = w->items_taken;
     w->items_taken += n;
+    if (warm && w->items_limit != NEVER)
+        w->items_limit += n;
     for (unsigned i = 0; i < n; i++)
         w->release_ns[i] = ready;
     submit(w, first, ready, n, w->release_ns);
@@ -192,6 +196,10 @@ static void release_batch(worker_t *w, uint64_t at)
 {
     uint64_t first;
     unsigned n = batcher_take(&w->batcher, &first, w->release_ns);
+    /* A batch of warmup items stays warmup even when it leaves after the
+     * measurement began: it is timed from its last item, so it is not recorded. */
+    if (n && w->release_ns[n - 1] < w->measure_ns && at >= w->measure_ns)
+        at = w->release_ns[n - 1];
     if (n)
         submit(w, first, at, n, w->release_ns);
 }
@@ -205,7 +213,7 @@ static void open_advance(worker_t *w, uint64_t now)
         uint64_t next = NEVER;
         if (more) {
             next = pacer_peek(&w->pacer, now);
-            if (items_left(w) == 0 || next >= w->end_ns) {
+            if ((next >= w->measure_ns && items_left(w) == 0) || next >= w->end_ns) {
                 more = false;
                 next = NEVER;
             }
@@ -217,6 +225,13 @@ static void open_advance(worker_t *w, uint64_t now)
         }
         if (next <= now) {
             uint64_t t = pacer_next(&w->pacer, now);
+            /* Warmup items never share a request with measured ones, and do
+             * not count against --requests. */
+            if (t >= w->measure_ns && batcher_size(&w->batcher) &&
+                batcher_deadline(&w->batcher) - w->cfg->linger_ns < w->measure_ns)
+                release_batch(w, t);
+            if (t < w->measure_ns && w->items_limit != NEVER)
+                w->items_limit++;
             if (batcher_add(&w->batcher, w->items_taken++, t))
                 release_batch(w, t);
             continue;
@@ -620,11 +635,15 @@ int engine_run(const engine_config_t *cfg, engine_result_t *res)
         goto fail;
     }
     uint64_t measure_ns = start_ns + cfg->warmup_ns;
+    /* The measured span runs to the last completion: a target that fell
+     * behind the schedule takes longer than --duration to serve what was
+     * offered, and its throughput must show that, not the offered rate. */
+    uint64_t span = last_done > measure_ns ? last_done - measure_ns : 0;
     if (cfg->duration_ns && !res->interrupted &&
         (cfg->requests == 0 || last_done >= measure_ns + cfg->duration_ns))
-        res->duration_ns = cfg->duration_ns;
+        res->duration_ns = span > cfg->duration_ns ? span : cfg->duration_ns;
     else
-        res->duration_ns = last_done > measure_ns ? last_done - measure_ns : 0;
+        res->duration_ns = span;
     if (res->stats.requests && res->stats.by_error[ERR_TLS] == res->stats.requests) {
         /* Every connection failed its handshake: nothing was measured. */
         char name[URL_HOST_MAX + 16];

@@ -183,6 +183,13 @@ bool pool_out_of_fds(pool_t *p, slot_t *s)
     p->q_len++;
     p->q[p->q_head] = (qreq_t){s->req_seq, s->first_seq, s->intended_ns, s->n};
     memcpy(p->q_items + p->q_head * p->batch, s->item_ns, s->n * sizeof(uint64_t));
+    /* The FIFO is drained only when a connection frees up: if one is idle
+     * right now (a reconnect ran out of sockets), nothing else would. */
+    if (p->free_list && !p->aborting) {
+        conn_t *c = p->free_list;
+        p->free_list = c->next;
+        pool_start_waiting(p, c->user);
+    }
     return true;
 }
 

@@ -267,3 +267,30 @@ def test_head_requests_have_no_body(ctx):
                 "--requests", "50", "--concurrency", "2", "--out", out)
     assert r.rc == 0, r
     assert tg.read_json(out)["requests"]["ok"] == 50
+
+
+def test_warmup_is_sent_but_not_counted_against_requests(ctx):
+    stub = ctx.stub("--delay", "5ms")
+    for args in (["--rate", "100", "--warmup", "500ms"],
+                 ["--concurrency", "4", "--warmup", "300ms"],
+                 ["--rate", "100", "--warmup", "500ms", "--batch", "7", "--linger", "30ms"]):
+        out, log = ctx.path("w.json"), ctx.path("w.csv")
+        r = ctx.run("run", stub.url, "--requests", "60", "--out", out, "--log", log, *args)
+        assert r.rc == 0, (args, r)
+        res = tg.read_json(out)
+        assert res["items"]["total"] == 60, (args, res["items"])  # measured items, warmup apart
+        assert len(tg.read_csv(log)) == res["requests"]["total"], args
+        # the stub saw the warmup too: more requests than were measured
+        stats = json.loads(tg.http(stub.port, "GET /stats HTTP/1.1\r\nHost: x\r\n\r\n")[2])
+        assert stats["requests"] > res["requests"]["total"], (args, stats)
+
+
+def test_throughput_is_what_was_served_not_what_was_offered(ctx):
+    stub = ctx.stub("--delay", "50ms")  # one connection serves at most 20 requests/s
+    out = ctx.path("o.json")
+    r = ctx.run("run", stub.url, "--rate", "100", "--duration", "1s", "--connections", "1",
+                "--out", out, "--sla", "ips>=90")
+    assert r.rc == 1, r
+    res = tg.read_json(out)
+    assert res["duration_s"] >= 4.5, res["duration_s"]  # 100 requests, 50 ms each
+    assert res["throughput"]["items_per_s"] < 25, res["throughput"]
