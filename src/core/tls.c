@@ -372,3 +372,23 @@ void tls_resume_clear(tls_resume_t *r)
         r->session = NULL;
     }
 }
+
+ssize_t tls_send_like(tls_conn_t *t, const void *buf, size_t len)
+{
+    size_t n;
+    tls_status_t s = tls_write(t, buf, len, &n);
+    if (s == TLS_OK)
+        return (ssize_t)n;
+    errno = s == TLS_ERROR ? ECONNRESET : EAGAIN;
+    return -1;
+}
+
+ssize_t tls_recv_like(tls_conn_t *t, void *buf, size_t len)
+{
+    size_t n;
+    tls_status_t s = tls_read(t, buf, len, &n);
+    if (s == TLS_OK)
+        return (ssize_t)n;
+    errno = s == TLS_ERROR ? ECONNRESET : EAGAIN;
+    return -1;
+}

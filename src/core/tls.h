@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 typedef enum { TLS_OK = 0, TLS_WANT_READ, TLS_WANT_WRITE, TLS_ERROR } tls_status_t;
 
@@ -75,6 +76,12 @@ tls_status_t tls_read(tls_conn_t *t, void *buf, size_t len, size_t *n);
 /* Writes up to len bytes (partial writes happen). After a WANT_* retry with
  * the same buf and len. */
 tls_status_t tls_write(tls_conn_t *t, const void *buf, size_t len, size_t *n);
+
+/* tls_write and tls_read behind the conventions of send() and recv(), so one
+ * I/O loop serves plain and TLS sockets: > 0 bytes, 0 end of stream (recv),
+ * -1 with errno EAGAIN (retry on the next event) or ECONNRESET. */
+ssize_t tls_send_like(tls_conn_t *t, const void *buf, size_t len);
+ssize_t tls_recv_like(tls_conn_t *t, void *buf, size_t len);
 
 /* Releases the stored session; the struct is empty afterwards. */
 void tls_resume_clear(tls_resume_t *r);

@@ -131,29 +131,6 @@ static void do_write(conn_t *c);
 static void do_read(conn_t *c);
 static void do_handshake(conn_t *c);
 
-/* TLS behind the conventions of send() and read(), so one loop serves both:
- * > 0 bytes, 0 end of stream, -1 with errno EAGAIN (wait for the next event)
- * or ECONNRESET. */
-static ssize_t tls_send_some(conn_t *c, const char *p, size_t len)
-{
-    size_t n;
-    tls_status_t s = tls_write(c->tls, p, len, &n);
-    if (s == TLS_OK)
-        return (ssize_t)n;
-    errno = s == TLS_ERROR ? ECONNRESET : EAGAIN;
-    return -1;
-}
-
-static ssize_t tls_recv_some(conn_t *c, char *p, size_t len)
-{
-    size_t n;
-    tls_status_t s = tls_read(c->tls, p, len, &n);
-    if (s == TLS_OK)
-        return (ssize_t)n;
-    errno = s == TLS_ERROR ? ECONNRESET : EAGAIN;
-    return -1;
-}
-
 /* TCP is up: https starts its handshake (the socket is writable, so the
  * ClientHello goes out now), http starts writing. */
 static void connected(conn_t *c, uint64_t connect_ns)
@@ -286,7 +263,7 @@ void conn_abort(conn_t *c, err_kind_t err)
 static void do_write(conn_t *c)
 {
     while (c->woff < c->wlen) {
-        ssize_t n = c->tls ? tls_send_some(c, c->wptr + c->woff, c->wlen - c->woff)
+        ssize_t n = c->tls ? tls_send_like(c->tls, c->wptr + c->woff, c->wlen - c->woff)
                            : send(c->io.fd, c->wptr + c->woff, c->wlen - c->woff, MSG_NOSIGNAL);
         if (n > 0) {
             if (c->first_write_ns == 0)
@@ -411,7 +388,7 @@ static void do_read(conn_t *c)
                 return;
             }
         }
-        ssize_t n = c->tls ? tls_recv_some(c, c->rbuf + c->rlen, c->rcap - c->rlen)
+        ssize_t n = c->tls ? tls_recv_like(c->tls, c->rbuf + c->rlen, c->rcap - c->rlen)
                            : read(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen);
         if (n > 0) {
             c->bytes_in += (uint64_t)n;
@@ -447,7 +424,8 @@ static void idle_readable(conn_t *c)
 {
     char tmp[256];
     for (;;) {
-        ssize_t n = c->tls ? tls_recv_some(c, tmp, sizeof(tmp)) : read(c->io.fd, tmp, sizeof(tmp));
+        ssize_t n =
+            c->tls ? tls_recv_like(c->tls, tmp, sizeof(tmp)) : read(c->io.fd, tmp, sizeof(tmp));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)

@@ -81,28 +81,6 @@ static int conn_deadline(conn_t *c, uint64_t when_ns)
     return loop_timer_set(c->srv->loop, &c->timer, when_ns);
 }
 
-/* TLS behind the conventions of send() and recv(): > 0 bytes, 0 end of
- * stream, -1 with errno EAGAIN (the next event retries) or ECONNRESET. */
-static ssize_t tls_send_some(conn_t *c, const char *p, size_t len)
-{
-    size_t n;
-    tls_status_t s = tls_write(c->tls, p, len, &n);
-    if (s == TLS_OK)
-        return (ssize_t)n;
-    errno = s == TLS_ERROR ? ECONNRESET : EAGAIN;
-    return -1;
-}
-
-static ssize_t tls_recv_some(conn_t *c, char *p, size_t len)
-{
-    size_t n;
-    tls_status_t s = tls_read(c->tls, p, len, &n);
-    if (s == TLS_OK)
-        return (ssize_t)n;
-    errno = s == TLS_ERROR ? ECONNRESET : EAGAIN;
-    return -1;
-}
-
 /* ---- lifecycle ---- */
 
 /* The connection's share of a new request (request_t resets its own). */
@@ -518,9 +496,10 @@ static int conn_flush(conn_t *c)
 {
     size_t start = c->out_off;
     while (c->out_off < c->out.len) {
-        ssize_t w = c->tls ? tls_send_some(c, c->out.data + c->out_off, c->out.len - c->out_off)
-                           : send(c->io.fd, c->out.data + c->out_off, c->out.len - c->out_off,
-                                  MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t w = c->tls
+                        ? tls_send_like(c->tls, c->out.data + c->out_off, c->out.len - c->out_off)
+                        : send(c->io.fd, c->out.data + c->out_off, c->out.len - c->out_off,
+                               MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w > 0) {
             c->out_off += (size_t)w;
             continue;
@@ -555,7 +534,7 @@ static fill_t conn_fill(conn_t *c)
         return FILL_AGAIN;
     for (;;) {
         size_t room = c->rq.cap - c->rq.len;
-        ssize_t r = c->tls ? tls_recv_some(c, c->rq.buf + c->rq.len, room)
+        ssize_t r = c->tls ? tls_recv_like(c->tls, c->rq.buf + c->rq.len, room)
                            : recv(c->io.fd, c->rq.buf + c->rq.len, room, MSG_DONTWAIT);
         if (r > 0) {
             c->rq.len += (size_t)r;
