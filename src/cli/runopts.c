@@ -49,8 +49,11 @@ const char runopts_help[] =
     "Outputs and gate:\n"
     "      --log FILE.csv      one row per request, streamed\n"
     "  -o, --out FILE.json     result JSON (mergeable histograms included)\n"
-    "      --sla EXPR          e.g. 'p95<=800ms', 'request.p99<2s', 'error_rate<1%',\n"
-    "                          'ips>=500' (repeatable; exit 1 when one fails)\n"
+    "      --sla EXPR          METRIC OP VALUE, repeatable; exit 1 when one fails.\n"
+    "                          METRIC: p50 p90 p95 p99 p99.9 max mean (item latency;\n"
+    "                          request.p95 etc. for request latency), error_rate (%),\n"
+    "                          rps, ips (successful requests/items per second); OP: <= <\n"
+    "                          >= >; e.g. 'p95<=800ms', 'error_rate<1%', 'ips>=500'\n"
     "  -q, --quiet             no summary on stdout\n"
     "      --no-progress       no live progress line on stderr\n"
     "      --no-color          no colours or Unicode in the summary\n";
