@@ -92,16 +92,12 @@ static json_t *timeline(const runstats_t *rs)
         json_t *o = json_pack("{s:I,s:I,s:I,s:I}", "second", (json_int_t)i, "requests",
                               (json_int_t)s->requests, "errors", (json_int_t)s->errors, "items",
                               (json_int_t)s->items);
-        static const struct {
-            const char *key;
-            double p;
-        } pcts[] = {{"p50", 50}, {"p95", 95}, {"p99", 99}};
-        for (size_t k = 0; k < 3; k++) {
-            bool have = s->item && hist_count(s->item);
-            json_object_set_new(o, pcts[k].key,
-                                have ? json_real((double)hist_percentile(s->item, pcts[k].p) / 1e6)
-                                     : json_null());
-        }
+        static const char *const keys[] = {"p50", "p95", "p99"};
+        static const double pcts[] = {50, 95, 99};
+        uint64_t v[3];
+        bool have = runstats_second_percentiles(rs, i, pcts, v, 3);
+        for (size_t k = 0; k < 3; k++)
+            json_object_set_new(o, keys[k], have ? json_real((double)v[k] / 1e6) : json_null());
         json_array_append_new(arr, o);
     }
     return arr;

@@ -18,7 +18,9 @@
  * "p95 <= 800ms" that holds on the reported value holds on the exact one.
  *
  * Memory: the default latency histogram (1 us .. 1 h, 3 digits) has 33,4xx
- * counters of 8 bytes, about 261 KiB, in one allocation. */
+ * counters of 8 bytes, about 261 KiB, in one allocation. A frozen copy keeps
+ * only the non-empty buckets (12 bytes each), for collections that grow with
+ * the run such as the per-second timeline. */
 #include "stats/hist.h"
 
 #include <errno.h>
@@ -142,23 +144,93 @@ void hist_record(hist_t *h, uint64_t value)
     hist_record_n(h, value, 1);
 }
 
+static bool same_params(const hist_t *a, uint64_t lowest, uint64_t highest, int sig_digits)
+{
+    return a->lowest == lowest && a->highest == highest && a->sig_digits == sig_digits;
+}
+
+/* The totals half of a merge: dst's count, min, max and sums take in another
+ * histogram's (its buckets are added by the caller). */
+static void add_totals(hist_t *dst, uint64_t count, uint64_t min, uint64_t max, u128 sum,
+                       u128 sum_sq)
+{
+    if (!count)
+        return;
+    if (!dst->count || min < dst->min)
+        dst->min = min;
+    if (!dst->count || max > dst->max)
+        dst->max = max;
+    dst->count += count;
+    dst->sum += sum;
+    dst->sum_sq += sum_sq;
+}
+
 int hist_merge(hist_t *dst, const hist_t *src)
 {
-    if (dst->lowest != src->lowest || dst->highest != src->highest ||
-        dst->sig_digits != src->sig_digits)
+    if (!same_params(dst, src->lowest, src->highest, src->sig_digits))
         return EINVAL;
     if (!src->count)
         return 0;
     for (size_t i = 0; i < src->counts_len; i++)
         dst->counts[i] += src->counts[i];
-    if (!dst->count || src->min < dst->min)
-        dst->min = src->min;
-    if (!dst->count || src->max > dst->max)
-        dst->max = src->max;
-    dst->count += src->count;
-    dst->sum += src->sum;
-    dst->sum_sq += src->sum_sq;
+    add_totals(dst, src->count, src->min, src->max, src->sum, src->sum_sq);
     return 0;
+}
+
+/* Non-empty buckets only: counts[k] belongs at index idx[k] (idx follows counts
+ * in the same allocation). */
+struct hist_frozen {
+    uint64_t lowest, highest;
+    int sig_digits;
+    size_t n;
+    uint64_t count, min, max;
+    u128 sum, sum_sq;
+    uint32_t *idx;
+    uint64_t counts[];
+};
+
+int hist_freeze(const hist_t *h, hist_frozen_t **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < h->counts_len; i++)
+        n += h->counts[i] != 0;
+    hist_frozen_t *f = malloc(sizeof *f + n * (sizeof(uint64_t) + sizeof(uint32_t)));
+    if (!f)
+        return ENOMEM;
+    *f = (hist_frozen_t){.lowest = h->lowest,
+                         .highest = h->highest,
+                         .sig_digits = h->sig_digits,
+                         .n = n,
+                         .count = h->count,
+                         .min = h->min,
+                         .max = h->max,
+                         .sum = h->sum,
+                         .sum_sq = h->sum_sq};
+    f->idx = (uint32_t *)(f->counts + n);
+    size_t k = 0;
+    for (size_t i = 0; i < h->counts_len; i++) {
+        if (h->counts[i]) {
+            f->counts[k] = h->counts[i];
+            f->idx[k++] = (uint32_t)i;
+        }
+    }
+    *out = f;
+    return 0;
+}
+
+int hist_thaw_into(hist_t *dst, const hist_frozen_t *f)
+{
+    if (!same_params(dst, f->lowest, f->highest, f->sig_digits))
+        return EINVAL;
+    for (size_t k = 0; k < f->n; k++)
+        dst->counts[f->idx[k]] += f->counts[k];
+    add_totals(dst, f->count, f->min, f->max, f->sum, f->sum_sq);
+    return 0;
+}
+
+void hist_frozen_free(hist_frozen_t *f)
+{
+    free(f);
 }
 
 uint64_t hist_count(const hist_t *h)

@@ -36,6 +36,15 @@ void hist_record_n(hist_t *h, uint64_t value, uint64_t count);
 /* Adds src into dst. Returns 0, or EINVAL when the parameters differ. */
 int hist_merge(hist_t *dst, const hist_t *src);
 
+/* A frozen histogram: a read-only copy holding only the non-empty buckets, a
+ * few KiB instead of the dense counters, for histograms kept per second of a
+ * run. hist_freeze returns 0 or ENOMEM; hist_thaw_into adds f into dst (0, or
+ * EINVAL when the parameters differ). */
+typedef struct hist_frozen hist_frozen_t;
+int hist_freeze(const hist_t *h, hist_frozen_t **out);
+int hist_thaw_into(hist_t *dst, const hist_frozen_t *f);
+void hist_frozen_free(hist_frozen_t *f); /* NULL is fine */
+
 uint64_t hist_count(const hist_t *h);
 uint64_t hist_min(const hist_t *h); /* 0 when empty */
 uint64_t hist_max(const hist_t *h); /* 0 when empty */

@@ -13,6 +13,9 @@
 
 /* Per-second item histograms: 2 significant digits keep each one ~33 KiB. */
 #define SECOND_SIG_DIGITS 2
+/* A second settles once a record arrives this many seconds after it. Records
+ * that come later still count: they reopen it and it settles again. */
+#define SETTLE_AFTER_S 3
 
 const char *err_kind_name(err_kind_t kind)
 {
@@ -60,8 +63,10 @@ void runstats_close(runstats_t *rs)
     hist_free(rs->service);
     hist_free(rs->connect);
     hist_free(rs->tls);
-    for (size_t i = 0; i < rs->nseconds; i++)
+    for (size_t i = 0; i < rs->nseconds; i++) {
         hist_free(rs->seconds[i].item);
+        hist_frozen_free(rs->seconds[i].settled);
+    }
     free(rs->seconds);
     memset(rs, 0, sizeof *rs);
 }
@@ -89,6 +94,23 @@ static runstats_second_t *second_at(runstats_t *rs, size_t second)
 static int second_hist(runstats_second_t *s)
 {
     return s->item ? 0 : hist_new(&s->item, HIST_LOWEST_NS, HIST_HIGHEST_NS, SECOND_SIG_DIGITS);
+}
+
+/* Folds a second's dense histogram (and what settled before) into one frozen
+ * copy. Out of memory: it stays dense, nothing is lost. */
+static void settle(runstats_second_t *s)
+{
+    if (!s->item)
+        return;
+    if (s->settled) {
+        hist_thaw_into(s->item, s->settled); /* same parameters by construction */
+        hist_frozen_free(s->settled);
+        s->settled = NULL;
+    }
+    if (hist_freeze(s->item, &s->settled) == 0) {
+        hist_free(s->item);
+        s->item = NULL;
+    }
 }
 
 void runstats_record_request(runstats_t *rs, size_t second, err_kind_t err, int status,
@@ -122,8 +144,40 @@ void runstats_record_item(runstats_t *rs, size_t second, uint64_t item_latency_n
 {
     hist_record(rs->item, item_latency_ns);
     runstats_second_t *s = second_at(rs, second);
-    if (s && !second_hist(s))
-        hist_record(s->item, item_latency_ns);
+    if (!s || second_hist(s))
+        return;
+    hist_record(s->item, item_latency_ns);
+    if (second < rs->dense_from)
+        rs->dense_from = second; /* a late record reopened a settled second */
+    if (second > rs->newest_second) {
+        rs->newest_second = second;
+        size_t below = second > SETTLE_AFTER_S ? second - SETTLE_AFTER_S : 0;
+        for (size_t i = rs->dense_from; i < below; i++)
+            settle(&rs->seconds[i]);
+        if (below > rs->dense_from)
+            rs->dense_from = below;
+    }
+}
+
+bool runstats_second_percentiles(const runstats_t *rs, size_t i, const double *p, uint64_t *v,
+                                 size_t n)
+{
+    const runstats_second_t *s = &rs->seconds[i];
+    hist_t *scratch = NULL;
+    const hist_t *h = s->item;
+    if (s->settled) {
+        if (hist_new(&scratch, HIST_LOWEST_NS, HIST_HIGHEST_NS, SECOND_SIG_DIGITS) ||
+            hist_thaw_into(scratch, s->settled) || (s->item && hist_merge(scratch, s->item))) {
+            hist_free(scratch);
+            return false;
+        }
+        h = scratch;
+    }
+    bool have = h && hist_count(h);
+    for (size_t k = 0; have && k < n; k++)
+        v[k] = hist_percentile(h, p[k]);
+    hist_free(scratch);
+    return have;
 }
 
 static int merge_hist(hist_t *dst, const hist_t *src)
@@ -161,9 +215,11 @@ int runstats_merge(runstats_t *dst, const runstats_t *src)
         d->requests += s->requests;
         d->errors += s->errors;
         d->items += s->items;
-        if (s->item && hist_count(s->item)) {
-            if ((rc = second_hist(d)) || (rc = hist_merge(d->item, s->item)))
+        if (s->item || s->settled) {
+            if ((rc = second_hist(d)) || (s->item && (rc = hist_merge(d->item, s->item))) ||
+                (s->settled && (rc = hist_thaw_into(d->item, s->settled))))
                 return rc;
+            settle(d);
         }
     }
     return 0;

@@ -4,6 +4,7 @@
 #ifndef TAILGATE_STATS_RUNSTATS_H
 #define TAILGATE_STATS_RUNSTATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "stats/hist.h"
 
@@ -27,11 +28,15 @@ const char *err_kind_name(err_kind_t kind);
 
 #define RUNSTATS_STATUS_MAX 600
 
+/* A timeline second keeps its item latency dense (hist_t, ~33 KiB) only while
+ * it can still receive records; a few seconds later it settles into a frozen
+ * copy of its non-empty buckets, so a long run does not grow by 33 KiB/s. */
 typedef struct {
-    uint64_t requests;  /* second's requests (by intended time) */
+    uint64_t requests; /* second's requests (by intended time) */
     uint64_t errors;
     uint64_t items;
-    hist_t *item;       /* item latency of that second, 2 significant digits */
+    hist_t *item;           /* item latency of that second, 2 significant digits */
+    hist_frozen_t *settled; /* what it had when it settled; item holds later arrivals */
 } runstats_second_t;
 
 typedef struct {
@@ -48,7 +53,8 @@ typedef struct {
     uint64_t connections_opened, tls_resumed;
     runstats_second_t *seconds; /* timeline, index = second since measurement start */
     size_t nseconds, cap_seconds;
-    uint64_t first_ns, last_ns; /* monotonic span of recorded requests (intended .. done) */
+    size_t newest_second, dense_from; /* settling: seconds < dense_from hold no item hist */
+    uint64_t first_ns, last_ns;       /* monotonic span of recorded requests (intended .. done) */
 } runstats_t;
 
 /* expected_seconds preallocates the timeline (it still grows if needed).
@@ -65,7 +71,12 @@ void runstats_record_request(runstats_t *rs, size_t second, err_kind_t err, int 
 /* Records one item's latency (only for items of successful requests). */
 void runstats_record_item(runstats_t *rs, size_t second, uint64_t item_latency_ns);
 
-/* dst += src. Returns 0 or ENOMEM/EINVAL. */
+/* Item latency percentiles of timeline second i: v[k] (ns) for p[k]. Returns
+ * false when that second has no item latency (or memory ran out). */
+bool runstats_second_percentiles(const runstats_t *rs, size_t i, const double *p, uint64_t *v,
+                                 size_t n);
+
+/* dst += src. dst's timeline comes out settled. Returns 0 or ENOMEM/EINVAL. */
 int runstats_merge(runstats_t *dst, const runstats_t *src);
 
 #endif

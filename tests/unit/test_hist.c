@@ -267,6 +267,48 @@ static void assert_same(const hist_t *a, const hist_t *b)
     json_decref(jb);
 }
 
+/* A frozen copy thawed into an empty histogram gives back the original, and
+ * thawed into a partial one equals a merge. */
+static void test_freeze_thaw(void **state)
+{
+    (void)state;
+    data_t sets[] = {make_exponential(), make_spikes(), make_uniform()};
+    for (size_t s = 0; s < 3; s++) {
+        hist_t *a, *b, *all = build(&sets[s], 3), *back;
+        hist_frozen_t *fa, *fall;
+        assert_int_equal(hist_new_latency(&a), 0);
+        assert_int_equal(hist_new_latency(&b), 0);
+        assert_int_equal(hist_new_latency(&back), 0);
+        for (size_t i = 0; i < sets[s].n; i++)
+            hist_record(i % 2 ? a : b, sets[s].v[i]);
+        assert_int_equal(hist_freeze(all, &fall), 0);
+        assert_int_equal(hist_thaw_into(back, fall), 0);
+        assert_same(back, all);
+        assert_int_equal(hist_freeze(a, &fa), 0);
+        assert_int_equal(hist_thaw_into(b, fa), 0);
+        assert_same(b, all);
+        hist_frozen_free(fa);
+        hist_frozen_free(fall);
+        hist_free(a);
+        hist_free(b);
+        hist_free(back);
+        hist_free(all);
+        free(sets[s].v);
+    }
+    hist_t *e, *other;
+    hist_frozen_t *fe;
+    assert_int_equal(hist_new_latency(&e), 0);
+    assert_int_equal(hist_freeze(e, &fe), 0); /* empty freezes to nothing */
+    assert_int_equal(hist_new(&other, HIST_LOWEST_NS, HIST_HIGHEST_NS, 2), 0);
+    assert_int_equal(hist_thaw_into(other, fe), EINVAL);
+    assert_int_equal(hist_thaw_into(e, fe), 0);
+    assert_int_equal(hist_count(e), 0);
+    hist_frozen_free(fe);
+    hist_frozen_free(NULL);
+    hist_free(other);
+    hist_free(e);
+}
+
 static void test_merge(void **state)
 {
     (void)state;
@@ -473,8 +515,8 @@ int main(void)
         cmocka_unit_test(test_exponential),    cmocka_unit_test(test_spikes),
         cmocka_unit_test(test_tiny),           cmocka_unit_test(test_empty),
         cmocka_unit_test(test_params),         cmocka_unit_test(test_clamp),
-        cmocka_unit_test(test_merge),          cmocka_unit_test(test_json_roundtrip),
-        cmocka_unit_test(test_json_malformed),
+        cmocka_unit_test(test_merge),          cmocka_unit_test(test_freeze_thaw),
+        cmocka_unit_test(test_json_roundtrip), cmocka_unit_test(test_json_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* test_runstats — recording, timeline growth, per-second histograms, merge. */
 #include <errno.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,6 +111,56 @@ static void test_timeline_growth(void **state)
     runstats_close(&rs);
 }
 
+/* Second s of x and y report the same item latency (count via p0..p100). */
+static void assert_same_second(const runstats_t *x, const runstats_t *y, size_t s)
+{
+    static const double p[] = {0, 50, 95, 99, 100};
+    uint64_t vx[5] = {0}, vy[5] = {0};
+    bool hx = runstats_second_percentiles(x, s, p, vx, 5);
+    bool hy = runstats_second_percentiles(y, s, p, vy, 5);
+    assert_int_equal(hx, hy);
+    assert_memory_equal(vx, vy, sizeof vx);
+}
+
+/* Seconds settle into frozen copies a few seconds behind the newest record;
+ * a late record reopens its second and is not lost. */
+static void test_timeline_settles(void **state)
+{
+    (void)state;
+    runstats_t rs, ref;
+    assert_int_equal(runstats_init(&rs, 0), 0);
+    assert_int_equal(runstats_init(&ref, 0), 0);
+    for (size_t sec = 0; sec <= 20; sec++) {
+        for (uint64_t k = 1; k <= 50; k++) {
+            uint64_t lat = (sec + 1) * 1000000 + k * k * 3001;
+            runstats_record_item(&rs, sec, lat);
+            runstats_record_item(&ref, sec, lat);
+        }
+    }
+    for (size_t sec = 0; sec <= 20; sec++) {
+        bool old = sec < 20 - 3;
+        assert_int_equal(rs.seconds[sec].item == NULL, old);
+        assert_int_equal(rs.seconds[sec].settled != NULL, old);
+    }
+    runstats_t *both[] = {&rs, &ref};
+    for (size_t k = 0; k < 2; k++) /* a late, slow one for second 2 */
+        runstats_record_item(both[k], 2, 900000000);
+    assert_non_null(rs.seconds[2].item);
+    assert_non_null(rs.seconds[2].settled);
+    for (size_t k = 0; k < 2; k++) /* the next new second settles it again */
+        runstats_record_item(both[k], 21, 1000000);
+    assert_null(rs.seconds[2].item);
+    assert_null(rs.seconds[17].item);
+    assert_non_null(rs.seconds[18].item);
+    for (size_t sec = 0; sec <= 21; sec++)
+        assert_same_second(&rs, &ref, sec);
+    uint64_t mx;
+    assert_true(runstats_second_percentiles(&rs, 2, (double[]){100}, &mx, 1));
+    assert_int_equal(mx, 900000000);
+    runstats_close(&rs);
+    runstats_close(&ref);
+}
+
 static void test_merge(void **state)
 {
     (void)state;
@@ -161,12 +212,8 @@ static void test_merge(void **state)
         assert_int_equal(a.seconds[s].requests, all.seconds[s].requests);
         assert_int_equal(a.seconds[s].errors, all.seconds[s].errors);
         assert_int_equal(a.seconds[s].items, all.seconds[s].items);
-        assert_int_equal(a.seconds[s].item != NULL, all.seconds[s].item != NULL);
-        if (all.seconds[s].item) {
-            assert_int_equal(hist_count(a.seconds[s].item), hist_count(all.seconds[s].item));
-            assert_int_equal(hist_percentile(a.seconds[s].item, 99),
-                             hist_percentile(all.seconds[s].item, 99));
-        }
+        assert_same_second(&a, &all, s);
+        assert_null(a.seconds[s].item); /* a merged timeline is settled */
     }
     /* Merging an empty one changes nothing. */
     runstats_t empty;
@@ -183,9 +230,9 @@ static void test_merge(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_err_kind_names), cmocka_unit_test(test_init_close),
-        cmocka_unit_test(test_record),         cmocka_unit_test(test_timeline_growth),
-        cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_err_kind_names),   cmocka_unit_test(test_init_close),
+        cmocka_unit_test(test_record),           cmocka_unit_test(test_timeline_growth),
+        cmocka_unit_test(test_timeline_settles), cmocka_unit_test(test_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
