@@ -111,37 +111,6 @@ def raise_nofile(want):
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-class Reader:
-    """Consecutive Content-Length framed responses from one socket."""
-
-    def __init__(self, sock):
-        self.s = sock
-        self.buf = b""
-
-    def _fill(self):
-        chunk = self.s.recv(65536)
-        if not chunk:
-            raise EOFError("server closed the connection")
-        self.buf += chunk
-
-    def response(self):
-        while b"\r\n\r\n" not in self.buf:
-            self._fill()
-        head, _, rest = self.buf.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        n = 0
-        for ln in lines[1:]:
-            k, _, v = ln.partition(":")
-            if k.strip().lower() == "content-length":
-                n = int(v)
-        self.buf = rest
-        while len(self.buf) < n:
-            self._fill()
-        body, self.buf = self.buf[:n], self.buf[n:]
-        return status, body
-
-
 class Prober:
     """Sends valid requests from a background thread while the test abuses the
     stub; records each latency and any failure."""
@@ -401,10 +370,10 @@ def test_pipelined_flood_in_one_send_answered_in_order(ctx):
     # fill both socket buffers would deadlock itself, not the server.
     sender = threading.Thread(target=so.sendall, args=(blob,))
     sender.start()
-    buf = Reader(so)
+    buf = tg.Reader(so)
     with Prober(ctx, s.port) as p:
         for i in range(n):
-            status, body = buf.response()
+            status, _, body = buf.response()
             assert status == 200, (i, status, body)
             if i % 3 == 2:
                 assert json.loads(body) == {"status": "ok"}, (i, body)
@@ -413,7 +382,7 @@ def test_pipelined_flood_in_one_send_answered_in_order(ctx):
     sender.join(10)
     p.check(min_probes=1)
     so.sendall(infer_req(["last"], model="last"))
-    status, body = buf.response()
+    status, _, body = buf.response()
     assert status == 200 and json.loads(body)["model"] == "last"
     so.close()
     assert stats(s.port)["requests"] >= n + 1

@@ -12,38 +12,6 @@ import time
 import tg
 
 
-class Reader:
-    """Reads consecutive HTTP/1.1 responses (Content-Length framed) from one
-    socket, keeping bytes that belong to the next response."""
-
-    def __init__(self, sock):
-        self.s = sock
-        self.buf = b""
-
-    def _fill(self):
-        chunk = self.s.recv(65536)
-        if not chunk:
-            raise EOFError("server closed the connection")
-        self.buf += chunk
-
-    def response(self):
-        while b"\r\n\r\n" not in self.buf:
-            self._fill()
-        head, _, rest = self.buf.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        headers = {}
-        for ln in lines[1:]:
-            k, _, v = ln.partition(":")
-            headers[k.strip().lower()] = v.strip()
-        n = int(headers.get("content-length", "0"))
-        self.buf = rest
-        while len(self.buf) < n:
-            self._fill()
-        body, self.buf = self.buf[:n], self.buf[n:]
-        return status, headers, body
-
-
 def req(inputs, model="m", path="/v1/infer", extra=""):
     body = json.dumps({"model": model, "inputs": inputs}).encode()
     return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -194,7 +162,7 @@ def test_workers_fifo_queue(ctx):
         barrier.wait()
         t0 = time.monotonic()
         c.sendall(req([i]))
-        st, _, _ = Reader(c).response()
+        st, _, _ = tg.Reader(c).response()
         results[i] = (st, (time.monotonic() - t0) * 1000)
         c.close()
 
@@ -216,7 +184,7 @@ def test_queue_full_gets_503(ctx):
     for i, c in enumerate(conns):
         c.sendall(req([i]))
         time.sleep(0.02)
-    statuses = sorted(Reader(c).response()[0] for c in conns)
+    statuses = sorted(tg.Reader(c).response()[0] for c in conns)
     for c in conns:
         c.close()
     assert statuses == [200, 200, 503], statuses
@@ -232,7 +200,7 @@ def test_error_rate(ctx):
     assert time.monotonic() - t0 >= 0.02  # after the delay
     s0 = ctx.stub("--error-rate", "0")
     c = socket.create_connection(("127.0.0.1", s0.port))
-    r = Reader(c)
+    r = tg.Reader(c)
     for i in range(50):
         c.sendall(req([i]))
         assert r.response()[0] == 200
@@ -256,7 +224,7 @@ def test_stall_holds_responses(ctx):
 def test_keep_alive_and_pipelining_in_order(ctx):
     s = ctx.stub("--delay", "10ms")
     c = socket.create_connection(("127.0.0.1", s.port))
-    r = Reader(c)
+    r = tg.Reader(c)
     singles = {}
     for i in range(3):
         c.sendall(req([f"in{i}"]))
@@ -285,7 +253,7 @@ def test_chunked_request_body(ctx):
     raw += b"0\r\n\r\n"
     c = socket.create_connection(("127.0.0.1", s.port))
     c.sendall(raw + req(["a"]))  # a pipelined request after the chunked one
-    r = Reader(c)
+    r = tg.Reader(c)
     st, _, b1 = r.response()
     assert st == 200, b1
     out = json.loads(b1)["outputs"]
@@ -301,7 +269,7 @@ def test_expect_100_continue(ctx):
     c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
     c.sendall(b"POST /v1/infer HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
               b"Content-Length: %d\r\n\r\n" % len(body))
-    r = Reader(c)
+    r = tg.Reader(c)
     st, _, _ = r.response()
     assert st == 100
     c.sendall(body)
@@ -357,12 +325,12 @@ def test_slow_client_408_and_others_still_served(ctx):
     assert time.monotonic() - t0 < 0.2
     for c in slow:
         c.settimeout(5)
-        st, _, body = Reader(c).response()
+        st, _, body = tg.Reader(c).response()
         assert st == 408, st
         c.close()
     # A connection that sends nothing at all is timed out as well.
     idle = socket.create_connection(("127.0.0.1", s.port), timeout=5)
-    st, _, _ = Reader(idle).response()
+    st, _, _ = tg.Reader(idle).response()
     assert st == 408
     idle.close()
     assert_ok(s.port)
@@ -414,7 +382,7 @@ def test_sigterm_finishes_in_flight(ctx):
     time.sleep(0.1)
     t0 = time.monotonic()
     s.proc.send_signal(signal.SIGTERM)
-    st, _, body = Reader(c).response()
+    st, _, body = tg.Reader(c).response()
     assert st == 200 and len(json.loads(body)["outputs"]) == 1
     c.close()
     assert s.proc.wait(5) == 0

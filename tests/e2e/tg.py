@@ -135,12 +135,7 @@ def read_response(s, read_all=False):
             return (0, {}, data)
         data += chunk
     head, _, rest = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {}
-    for ln in lines[1:]:
-        k, _, v = ln.partition(":")
-        headers[k.strip().lower()] = v.strip()
+    status, headers = parse_head(head)
     if "content-length" in headers:
         n = int(headers["content-length"])
         while len(rest) < n:
@@ -157,6 +152,44 @@ def read_response(s, read_all=False):
             rest += chunk
         body = rest
     return (status, headers, body)
+
+
+def parse_head(head):
+    """Status line and header block (bytes, without the blank line) ->
+    (status, headers dict with lowercased names)."""
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for ln in lines[1:]:
+        k, _, v = ln.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return int(lines[0].split()[1]), headers
+
+
+class Reader:
+    """Reads consecutive HTTP/1.1 responses (Content-Length framed) from one
+    socket, keeping bytes that belong to the next response."""
+
+    def __init__(self, sock):
+        self.s = sock
+        self.buf = b""
+
+    def _fill(self):
+        chunk = self.s.recv(65536)
+        if not chunk:
+            raise EOFError("server closed the connection")
+        self.buf += chunk
+
+    def response(self):
+        """-> (status, headers, body) of the next response."""
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        status, headers = parse_head(head)
+        n = int(headers.get("content-length", "0"))
+        while len(self.buf) < n:
+            self._fill()
+        body, self.buf = self.buf[:n], self.buf[n:]
+        return status, headers, body
 
 
 def post(port, path, body, timeout=5.0, extra=""):
