@@ -11,7 +11,8 @@
 
 const char runopts_help[] =
     "Load model (one of):\n"
-    "  -c, --concurrency C     closed loop: C requests in flight (default 10)\n"
+    "  -c, --concurrency C     closed loop: C requests in flight (default 10); a user\n"
+    "                          whose connection is refused rests 10ms..1s before retrying\n"
     "  -r, --rate R            open loop: R items/s, latency from each item's intended time\n"
     "      --arrival KIND      constant (default) or poisson (open loop)\n"
     "      --seed S            seed for poisson arrivals (default 1)\n"

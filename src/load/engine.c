@@ -30,6 +30,8 @@
 #define NEVER UINT64_MAX
 #define DRAIN_DEFAULT_NS (10 * CLOCK_NS_PER_S)
 #define START_DELAY_NS (20 * CLOCK_NS_PER_MS)
+#define REST_MIN_NS (10 * CLOCK_NS_PER_MS)
+#define REST_MAX_NS CLOCK_NS_PER_S
 
 typedef struct worker worker_t;
 
@@ -59,6 +61,8 @@ struct worker {
     loop_timer_t tick;      /* open loop: next arrival or batch deadline; start */
     loop_timer_t end_timer; /* end of the duration */
     loop_timer_t drain_timer;
+    loop_timer_t rest_timer; /* closed loop: users resting after a refused connection */
+    uint64_t resting, rest_ns;
     loop_io_t stop_io; /* eventfd written by engine_stop */
     bool gen_done, draining, killing, finished, stop_seen;
     uint64_t last_done_ns;
@@ -152,6 +156,7 @@ static void begin_drain(worker_t *w, uint64_t deadline)
         w->draining = true;
         loop_timer_cancel(w->loop, &w->tick);
         loop_timer_cancel(w->loop, &w->end_timer);
+        loop_timer_cancel(w->loop, &w->rest_timer); /* resting users send nothing more */
     }
     if (deadline != NEVER &&
         (!loop_timer_pending(&w->drain_timer) || deadline < w->drain_timer.when_ns))
@@ -190,6 +195,32 @@ static void closed_issue(worker_t *w, uint64_t ready)
     submit(w, first, ready, n, w->release_ns);
     if (items_left(w) == 0)
         begin_drain(w, NEVER);
+}
+
+/* Closed loop, the target refused the connection: the user rests before its
+ * next request instead of retrying at once, so a dead target is probed rather
+ * than flooded with refusals (and the log with rows). The rest doubles each
+ * round the target keeps refusing, from REST_MIN_NS to REST_MAX_NS, and ends
+ * with the first connection that succeeds. The next request's intended time is
+ * the end of the rest: resting is the user's think time, not latency. */
+static void closed_rest(worker_t *w, uint64_t now)
+{
+    w->resting++;
+    if (loop_timer_pending(&w->rest_timer))
+        return;
+    w->rest_ns = w->rest_ns ? w->rest_ns * 2 : REST_MIN_NS;
+    if (w->rest_ns > REST_MAX_NS)
+        w->rest_ns = REST_MAX_NS;
+    loop_timer_set(w->loop, &w->rest_timer, now + w->rest_ns);
+}
+
+static void on_rest_over(loop_t *loop, loop_timer_t *timer)
+{
+    worker_t *w = CONTAINER(timer, worker_t, rest_timer);
+    uint64_t now = loop_now(loop);
+    for (; w->resting && !w->gen_done; w->resting--)
+        closed_issue(w, now);
+    worker_check_finished(w);
 }
 
 static void release_batch(worker_t *w, uint64_t at)
@@ -318,8 +349,12 @@ static void on_done(conn_t *c, const conn_result_t *res)
     record(w, s->req_seq, s->intended_ns, s->n, s->item_ns, err, res->status, service,
            res->bytes_in, res->done_ns, s->connect_ns);
     pool_freed(&w->pool, s);
-    if (w->closed && !w->killing)
-        closed_issue(w, res->done_ns);
+    if (w->closed && !w->killing) {
+        if (err == ERR_CONNECT_REFUSED)
+            closed_rest(w, res->done_ns);
+        else
+            closed_issue(w, res->done_ns);
+    }
     worker_check_finished(w);
 }
 
@@ -328,6 +363,7 @@ static void on_connect(conn_t *c, uint64_t connect_ns)
     slot_t *s = c->user;
     worker_t *w = CONTAINER(s->pool, worker_t, pool);
     s->connect_ns = connect_ns;
+    w->rest_ns = 0; /* the target accepts again */
     w->stats.connections_opened++;
     if (w->stats.connect)
         hist_record(w->stats.connect, connect_ns);
@@ -425,6 +461,7 @@ static int worker_setup(worker_t *w, const engine_config_t *cfg, const reqfmt_t 
     loop_timer_init(&w->tick, on_tick);
     loop_timer_init(&w->end_timer, on_end);
     loop_timer_init(&w->drain_timer, on_drain);
+    loop_timer_init(&w->rest_timer, on_rest_over);
 
     size_t seconds = (size_t)((cfg->duration_ns + cfg->warmup_ns) / CLOCK_NS_PER_S) + 2;
     if ((rc = runstats_init(&w->stats, seconds)) != 0)

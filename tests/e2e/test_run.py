@@ -107,6 +107,37 @@ def test_stub_killed_mid_run_is_counted(ctx):
     assert len(tg.read_csv(log)) == req["total"]
 
 
+def test_closed_loop_rests_while_target_refuses(ctx):
+    """Closed loop: after a refused connection a user rests (10 ms doubling to
+    1 s) instead of retrying at once, and resumes when the target is back. Each
+    refusal is still counted once."""
+    stub = ctx.stub("--delay", "2ms")
+    port = stub.port
+    out, log = ctx.path("out.json"), ctx.path("log.csv")
+    p = ctx.popen("run", stub.url, "--concurrency", "8", "--duration", "4s", "--out", out,
+                  "--log", log)
+    time.sleep(1.0)
+    stub.proc.kill()
+    stub.proc.wait()
+    time.sleep(1.5)
+    back = ctx.stub("--delay", "2ms", "--listen", f"127.0.0.1:{port}")
+    o, e = p.communicate(timeout=30)
+    ctx.check_sanitizer(e, "tailgate run")
+    assert p.returncode == 0, (p.returncode, e)
+    req = tg.read_json(out)["requests"]
+    refused = req["by_error"].get("connect_refused", 0)
+    # 1.5 s down: the first refusal, then rounds after 10+20+...+640 ms < 1.5 s,
+    # so at most ~8 refusals per user; retrying at once gives tens of thousands.
+    assert 8 <= refused <= 8 * 9, req
+    assert req["ok"] + req["errors"] == req["total"]
+    rows = tg.read_csv(log)
+    assert len(rows) == req["total"]
+    restart_ms = max(float(r["timestamp_ms"]) for r in rows if r["error"] == "connect_refused")
+    served_after = [r for r in rows if r["error"] == "" and float(r["timestamp_ms"]) > restart_ms]
+    assert len(served_after) > 100, "users did not resume after the target came back"
+    back.stop()
+
+
 def test_same_inputs_same_digest(ctx):
     stub = ctx.stub()
     inputs = ctx.write("in.jsonl", "".join(json.dumps({"text": f"q{i}"}) + "\n" for i in range(37)))
