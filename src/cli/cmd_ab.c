@@ -275,6 +275,8 @@ int cmd_ab(int argc, char **argv)
         if (rc != EXIT_OK)
             goto done;
     }
+    if (runcommon_signal_seen())
+        goto done; /* interrupted before measuring: nothing to write */
     rc = ab_run_side("baseline", &base, ab.out_dir, &bres);
     if (rc == EXIT_OK && !runcommon_signal_seen())
         rc = ab_run_side("optimized", &opt, ab.out_dir, &ores);

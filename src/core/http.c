@@ -416,7 +416,10 @@ static int parse_response(const char *buf, const char *end, http_response_t *res
     } else {
         res->body = HTTP_BODY_CLOSE;
     }
-    res->keep_alive = res->body != HTTP_BODY_CLOSE && keep_alive_of(&f, res->minor_version);
+    /* Both framings at once hints at response splitting (§6.3 item 3): the
+     * message is read by Transfer-Encoding, the connection not trusted again. */
+    res->keep_alive = res->body != HTTP_BODY_CLOSE && !(f.te_seen && f.cl_seen) &&
+                      keep_alive_of(&f, res->minor_version);
     return (int)(p - buf);
 }
 

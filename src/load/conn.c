@@ -16,6 +16,13 @@
 #define RESP_MAX_HEADERS 64
 #define RESP_HEAD_MAX (64 * 1024)
 #define RESP_BODY_MAX (1024ull * 1024 * 1024) /* a kept body larger than this is an error */
+/* A declared Content-Length reserves at most this much before the bytes come
+ * (a lying header must not cost every connection a gigabyte); a buffer grown
+ * past it goes back to its first size after the response. */
+#define RESP_RESERVE_MAX (1024 * 1024)
+/* A reused connection closed before answering is retried only when it had
+ * been idle at least this long (see maybe_retry). */
+#define RETRY_IDLE_NS (100 * CLOCK_NS_PER_MS)
 
 #define CONN_OF(ptr, member) ((conn_t *)((char *)(ptr)-offsetof(conn_t, member)))
 
@@ -42,7 +49,7 @@ int conn_init(conn_t *c, const conn_env_t *env, size_t wcap, size_t rcap)
         c->wbuf = NULL;
         return ENOMEM;
     }
-    c->rcap = rcap;
+    c->rcap = c->rcap_first = rcap;
     return 0;
 }
 
@@ -77,6 +84,13 @@ void conn_close(conn_t *c)
 
 static void reset_response(conn_t *c)
 {
+    if (c->rcap > RESP_RESERVE_MAX) {
+        char *nb = realloc(c->rbuf, c->rcap_first);
+        if (nb) {
+            c->rbuf = nb;
+            c->rcap = c->rcap_first;
+        }
+    }
     c->rlen = c->raw_off = c->body_start = 0;
     c->body_len = c->bytes_in = 0;
     c->have_head = false;
@@ -100,12 +114,14 @@ static void finish(conn_t *c, err_kind_t err)
         .tls_error = err == ERR_TLS ? c->tls_error : NULL,
         .tls_verify_failed = err == ERR_TLS && c->tls_verify_failed,
         .no_fd = c->pending_no_fd,
+        .retried = c->retried,
     };
     c->pending_no_fd = false;
     loop_timer_cancel(c->env->loop, &c->timer);
     if (err == ERR_NONE && c->keep_alive && c->body_kind != HTTP_BODY_CLOSE) {
         c->state = CONN_IDLE;
         c->responses_on_fd++;
+        c->idle_since_ns = res.done_ns;
     } else {
         close_fd(c);
     }
@@ -211,11 +227,15 @@ static void start_connect(conn_t *c)
     }
 }
 
-/* The server closed (or reset) a reused connection before answering a byte:
- * the request may never have reached it. Retry once on a fresh connection. */
+/* The server closed (or reset) a reused connection before answering a byte.
+ * When the connection had sat idle for a while, that is the keep-alive race:
+ * the server's idle timeout closed it as our request left, so the request never
+ * reached it, and it goes out once more on a fresh connection (counted in the
+ * result as connections.retried). A connection closed right after it was used
+ * is a server dropping a request it received: that is a `reset`, not hidden. */
 static bool maybe_retry(conn_t *c)
 {
-    if (c->retried || c->responses_on_fd == 0 || c->bytes_in > 0)
+    if (c->retried || c->responses_on_fd == 0 || c->bytes_in > 0 || c->idle_ns < RETRY_IDLE_NS)
         return false;
     c->retried = true;
     close_fd(c);
@@ -227,13 +247,15 @@ static bool maybe_retry(conn_t *c)
 
 static void begin(conn_t *c)
 {
+    uint64_t now = loop_now(c->env->loop);
+    c->idle_ns = c->state == CONN_IDLE ? now - c->idle_since_ns : 0;
     reset_response(c);
     c->in_pending = false;
     c->woff = 0;
     c->first_write_ns = 0;
     c->pending_err = ERR_NONE;
     if (c->env->timeout_ns)
-        loop_timer_set(c->env->loop, &c->timer, loop_now(c->env->loop) + c->env->timeout_ns);
+        loop_timer_set(c->env->loop, &c->timer, now + c->env->timeout_ns);
     if (c->state == CONN_CLOSED) {
         start_connect(c);
     } else {
@@ -336,18 +358,25 @@ static frame_t frame(conn_t *c)
         if (keep && res.body == HTTP_BODY_LENGTH) {
             if (res.content_length > RESP_BODY_MAX)
                 return FRAME_BAD;
-            if (!grow_rbuf(c, (size_t)n + (size_t)res.content_length + 1))
+            size_t want = (size_t)n + (size_t)res.content_length + 1;
+            if (!grow_rbuf(c, want < RESP_RESERVE_MAX ? want : RESP_RESERVE_MAX))
                 return FRAME_BAD;
         }
     }
+    /* Bytes after a complete response answer nothing we sent (we do not
+     * pipeline): the connection is out of step and is not reused. */
     switch (c->body_kind) {
     case HTTP_BODY_NONE:
+        if (c->rlen > c->raw_off)
+            c->keep_alive = false;
         return FRAME_DONE;
     case HTTP_BODY_LENGTH:
         c->body_len += c->rlen - c->raw_off;
         c->raw_off = c->rlen;
         if (c->body_len >= c->content_length) {
-            c->body_len = c->content_length; /* extra bytes: nothing we asked for */
+            if (c->body_len > c->content_length)
+                c->keep_alive = false;
+            c->body_len = c->content_length;
             return FRAME_DONE;
         }
         break;
@@ -360,6 +389,8 @@ static frame_t frame(conn_t *c)
         if (keep)
             memmove(c->rbuf + end, c->rbuf + c->raw_off, len);
         c->body_len += len;
+        if (r > 0)
+            c->keep_alive = false;
         if (r >= 0)
             return FRAME_DONE;
         c->rlen = c->raw_off = end + (keep ? len : 0);

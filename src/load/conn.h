@@ -51,8 +51,9 @@ typedef struct {
     uint64_t done_ns;        /* loop time the outcome was known */
     const char *tls_error;   /* ERR_TLS: why, for a person (valid during the callback) */
     bool tls_verify_failed;  /* ERR_TLS: the certificate check failed */
-    bool no_fd; /* no socket could be opened (EMFILE, ENFILE, no local port): the
-                 * request was never sent; err is set but it is not the server's */
+    bool no_fd;              /* no socket could be opened (EMFILE, ENFILE, no local port): the
+                              * request was never sent; err is set but it is not the server's */
+    bool retried; /* it went out a second time, on a fresh connection (conn.c: maybe_retry) */
 } conn_result_t;
 
 /* Shared by the connections of one thread; must outlive them. */
@@ -92,6 +93,8 @@ struct conn {
     size_t wlen, woff;
     uint64_t first_write_ns, connect_start_ns;
     unsigned responses_on_fd; /* completed on this socket: > 0 means reused */
+    uint64_t idle_since_ns;   /* when the socket last became idle */
+    uint64_t idle_ns;         /* how long it had been idle when this request began */
     bool retried;
     bool in_pending;        /* LOOP_IN arrived while WRITING */
     err_kind_t pending_err; /* failure found inside conn_send, reported from the timer */
@@ -103,6 +106,7 @@ struct conn {
     /* response */
     char *rbuf;
     size_t rcap, rlen;
+    size_t rcap_first; /* rbuf's size from conn_init */
     size_t raw_off;    /* first byte not yet framed */
     size_t body_start; /* decoded body lives at rbuf + body_start */
     uint64_t body_len; /* decoded body bytes seen */

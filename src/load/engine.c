@@ -301,6 +301,17 @@ static void on_end(loop_t *loop, loop_timer_t *timer)
         begin_drain(w, natural_drain_deadline(w, now));
 }
 
+/* Requests still waiting for a connection get no answer: each is a timeout,
+ * recorded now (they are never sent). */
+static void fail_waiting(worker_t *w, uint64_t now)
+{
+    qreq_t r;
+    const uint64_t *item_ns;
+    while (pool_pop_waiting(&w->pool, &r, &item_ns))
+        record(w, r.req_seq, r.intended_ns, r.n, item_ns, ERR_TIMEOUT, 0, 0, 0, now,
+               CSVLOG_NO_CONNECT);
+}
+
 /* Time is up: whatever has not finished is a timeout. */
 static void on_drain(loop_t *loop, loop_timer_t *timer)
 {
@@ -308,11 +319,7 @@ static void on_drain(loop_t *loop, loop_timer_t *timer)
     uint64_t now = loop_now(loop);
     w->killing = true;
     pool_abort(&w->pool, ERR_TIMEOUT);
-    qreq_t r;
-    const uint64_t *item_ns;
-    while (pool_pop_waiting(&w->pool, &r, &item_ns))
-        record(w, r.req_seq, r.intended_ns, r.n, item_ns, ERR_TIMEOUT, 0, 0, 0, now,
-               CSVLOG_NO_CONNECT);
+    fail_waiting(w, now);
     /* Unsent items of a pending batch were never issued: not recorded, not digested. */
     uint64_t first;
     batcher_take(&w->batcher, &first, w->release_ns);
@@ -346,6 +353,8 @@ static void on_done(conn_t *c, const conn_result_t *res)
         snprintf(w->tls_error, sizeof w->tls_error, "%s", res->tls_error);
         w->tls_verify_failed = res->tls_verify_failed;
     }
+    if (res->retried && s->intended_ns >= w->measure_ns)
+        w->stats.retried++;
     record(w, s->req_seq, s->intended_ns, s->n, s->item_ns, err, res->status, service,
            res->bytes_in, res->done_ns, s->connect_ns);
     pool_freed(&w->pool, s);
@@ -393,6 +402,7 @@ static void on_stop(loop_t *loop, loop_io_t *io, unsigned events)
     uint64_t now = loop_now(loop);
     uint64_t first;
     batcher_take(&w->batcher, &first, w->release_ns); /* never sent */
+    fail_waiting(w, now); /* stop issuing: the grace is for requests in flight */
     begin_drain(w, now + w->cfg->grace_ns);
 }
 
@@ -577,7 +587,8 @@ int engine_run(const engine_config_t *cfg, engine_result_t *res)
 
     memset(res, 0, sizeof(*res));
     memset(&fmt, 0, sizeof(fmt));
-    g_run.stop = 0;
+    /* g_run.stop is not reset: a signal that came before this run (during ab's
+     * verification, say) stops it at once. */
     if ((cfg->concurrency == 0) == !(cfg->rate > 0)) {
         snprintf(res->fatal_msg, sizeof(res->fatal_msg),
                  "exactly one of --concurrency and --rate is needed");

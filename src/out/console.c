@@ -72,6 +72,9 @@ static void connections_line(FILE *f, const json_t *r)
                 console_get_number(c, "tls_handshake_ms.p50"),
                 console_get_number(c, "tls_handshake_ms.p99"),
                 console_get_number(c, "tls_resumed"));
+    double retried = console_get_number(c, "retried");
+    if (!isnan(retried) && retried > 0)
+        fprintf(f, "; %.0f requests retried after a stale keep-alive connection closed", retried);
     fputc('\n', f);
 }
 

@@ -121,6 +121,7 @@ static json_t *connections(const runstats_t *rs)
                                       ms_or_null(h, (double)hist_percentile(h, 99))));
     }
     json_object_set_new(o, "tls_resumed", json_integer((json_int_t)rs->tls_resumed));
+    json_object_set_new(o, "retried", json_integer((json_int_t)rs->retried));
     return o;
 }
 

@@ -199,6 +199,7 @@ int runstats_merge(runstats_t *dst, const runstats_t *src)
         dst->by_status[c] += src->by_status[c];
     dst->connections_opened += src->connections_opened;
     dst->tls_resumed += src->tls_resumed;
+    dst->retried += src->retried;
     if (src->first_ns && (!dst->first_ns || src->first_ns < dst->first_ns))
         dst->first_ns = src->first_ns;
     if (src->last_ns > dst->last_ns)

@@ -26,7 +26,9 @@ typedef enum {
 /* "connect_refused", ... ; "" for ERR_NONE. */
 const char *err_kind_name(err_kind_t kind);
 
-#define RUNSTATS_STATUS_MAX 600
+/* Every three-digit code: 600..999 are invalid (RFC 9110 §15) but servers send
+ * them, and they count as themselves (judged as 5xx). */
+#define RUNSTATS_STATUS_MAX 1000
 
 /* A timeline second keeps its item latency dense (hist_t, ~33 KiB) only while
  * it can still receive records; a few seconds later it settles into a frozen
@@ -51,6 +53,7 @@ typedef struct {
     hist_t *connect; /* TCP connect time per new connection */
     hist_t *tls;     /* TLS handshake time per new connection */
     uint64_t connections_opened, tls_resumed;
+    uint64_t retried;           /* requests sent again after a stale keep-alive connection closed */
     runstats_second_t *seconds; /* timeline, index = second since measurement start */
     size_t nseconds, cap_seconds;
     size_t newest_second, dense_from; /* settling: seconds < dense_from hold no item hist */

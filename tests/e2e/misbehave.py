@@ -186,17 +186,42 @@ def m_204(s):
     return True
 
 
+def m_status_799(s):  # outside 100..599: invalid, to be treated as 5xx (RFC 9110 §15)
+    s.sendall(b"HTTP/1.1 799 Custom\r\nContent-Length: 0\r\n\r\n")
+    return True
+
+
+def m_trailing_garbage(s):  # a stray response after the real one: not reusable
+    s.sendall(ok() + b"HTTP/1.1 500 Stray\r\nContent-Length: 0\r\n\r\n")
+    return True
+
+
+def m_drop_second(s, i):  # keep-alive, then drops the 2nd request it received
+    if i % 2 == 1:
+        return None
+    s.sendall(ok())
+    return True
+
+
 class Server:
     def __init__(self, mode):
         fn = globals()["m_" + mode]
+        takes_index = fn.__code__.co_argcount == 2
+        server = self
+        self.received = 0  # requests read, over all connections
+        self.lock = threading.Lock()
 
         class Handler(socketserver.StreamRequestHandler):
             def handle(self):
                 try:
+                    i = 0
                     while True:
                         if read_request(self.rfile) is None:
                             return
-                        keep = fn(self.connection)
+                        with server.lock:
+                            server.received += 1
+                        keep = fn(self.connection, i) if takes_index else fn(self.connection)
+                        i += 1
                         if keep is None:
                             return
                         if not keep:

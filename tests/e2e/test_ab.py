@@ -82,6 +82,22 @@ def test_embedded_demo_baseline_fails_optimized_passes(ctx):
     assert base["requests"]["errors"] == 0 and opt["requests"]["errors"] == 0
 
 
+def test_ab_interrupted_during_verification_measures_nothing(ctx):
+    import signal
+    import time
+    stub = ctx.stub("--delay", "500ms")
+    d = ctx.path("out")
+    t0 = time.monotonic()
+    p = ctx.popen("ab", stub.url, "--rate", "20", "--duration", "6s", "--out-dir", d)
+    time.sleep(0.3)
+    p.send_signal(signal.SIGINT)
+    o, e = p.communicate(timeout=20)
+    ctx.check_sanitizer(e, "tailgate ab")
+    assert p.returncode == 130, (p.returncode, e)
+    assert time.monotonic() - t0 < 5.5, "the baseline ran although ab was interrupted"
+    assert not os.path.exists(os.path.join(d, "baseline.json"))
+
+
 def test_ab_interrupted_writes_what_was_done(ctx):
     import signal
     import time

@@ -34,6 +34,8 @@ CASES = {
     "500": "http_5xx",
     "404": "http_4xx",
     "204": None,
+    "status_799": "http_5xx",
+    "trailing_garbage": None,
 }
 
 
@@ -73,3 +75,56 @@ def test_every_failure_mode_is_counted_exactly(ctx):
         except AssertionError as e:
             failures.append(str(e)[:600])
     assert not failures, "\n".join(failures)
+
+
+def run_mode(ctx, mode, *args):
+    """Runs against a fresh misbehaving server; -> (result JSON, CSV rows,
+    requests the server read)."""
+    srv = misbehave.Server(mode)
+    try:
+        out, log = ctx.path(f"{mode}.json"), ctx.path(f"{mode}.csv")
+        body = ctx.write("body.json", '{"inputs":["a"]}')
+        r = ctx.run("run", srv.url, "--body", body, "--timeout", "600ms", "--validate", "status",
+                    "--out", out, "--log", log, *args, timeout=30)
+        assert r.rc == 0, (mode, r)
+        return tg.read_json(out), tg.read_csv(log), srv.received
+    finally:
+        srv.close()
+
+
+def test_invalid_status_counts_as_itself(ctx):
+    res, rows, _ = run_mode(ctx, "status_799", "--requests", "5", "--concurrency", "1")
+    assert res["requests"]["by_status"] == {"799": 5}, res["requests"]
+    assert res["requests"]["by_error"] == {"http_5xx": 5}
+    assert [r["status_code"] for r in rows] == ["799"] * 5
+
+
+def test_bytes_after_a_response_end_the_connection(ctx):
+    res, _, _ = run_mode(ctx, "trailing_garbage", "--requests", "6", "--concurrency", "1")
+    assert res["requests"]["ok"] == 6, res["requests"]
+    assert res["connections"]["opened"] == 6, res["connections"]
+
+
+def test_request_dropped_on_a_busy_connection_is_a_reset_not_a_resend(ctx):
+    """The server read the request and closed without answering, right after
+    the previous response: the client must not send it again behind the
+    user's back. Every request the server read is one the client counted."""
+    res, rows, received = run_mode(ctx, "drop_second", "--requests", "12", "--concurrency", "3")
+    req = res["requests"]
+    assert req["total"] == 12 and len(rows) == 12, req
+    assert received == 12, (received, req)
+    assert req["ok"] + req["by_error"].get("reset", 0) == 12, req
+    assert req["by_error"].get("reset", 0) >= 4, req
+    assert res["connections"]["retried"] == 0, res["connections"]
+
+
+def test_stale_keep_alive_connection_is_retried_and_counted(ctx):
+    """A connection idle for a while that the server closes as the request
+    leaves (its keep-alive timeout) is the one case sent again, on a fresh
+    connection; the result says how many."""
+    res, rows, received = run_mode(ctx, "drop_second", "--requests", "6", "--rate", "5",
+                                   "--connections", "1")
+    req = res["requests"]
+    assert req["ok"] == 6 and len(rows) == 6, req
+    assert res["connections"]["retried"] == 5, res["connections"]
+    assert received == 11, received

@@ -223,6 +223,34 @@ def test_sigint_writes_everything_and_exits_130(ctx):
     assert "requests" in o
 
 
+def test_sigint_stops_issuing_requests_waiting_for_a_connection(ctx):
+    """After SIGINT only requests already on the wire get the grace period;
+    those still waiting for a connection are never sent and count as
+    timeouts at once."""
+    stub = ctx.stub("--delay", "300ms")
+    out, log = ctx.path("out.json"), ctx.path("log.csv")
+    p = ctx.popen("run", stub.url, "--rate", "50", "--connections", "2", "--duration", "30s",
+                  "--out", out, "--log", log)
+    time.sleep(1.5)
+    before = json.loads(tg.http(stub.port, b"GET /stats HTTP/1.1\r\nHost: x\r\n\r\n")[2])
+    p.send_signal(signal.SIGINT)
+    t0 = time.monotonic()
+    o, e = p.communicate(timeout=15)
+    took = time.monotonic() - t0
+    ctx.check_sanitizer(e, "tailgate run")
+    assert p.returncode == 130, (p.returncode, e)
+    after = json.loads(tg.http(stub.port, b"GET /stats HTTP/1.1\r\nHost: x\r\n\r\n")[2])
+    # at most one more per connection: a response that landed between /stats and the signal
+    assert after["requests"] - before["requests"] <= 3, (before, after)
+    assert took < 1.5, took
+    res = tg.read_json(out)
+    rows = tg.read_csv(log)
+    assert len(rows) == res["requests"]["total"]
+    never_sent = [r for r in rows if r["error"] == "timeout" and float(r["service_ms"]) == 0]
+    assert len(never_sent) > 20, res["requests"]
+    assert res["requests"]["by_error"]["timeout"] == len(never_sent), res["requests"]
+
+
 def test_full_disk_while_logging_is_reported(ctx):
     import resource
     stub = ctx.stub()

@@ -368,9 +368,10 @@ static const struct res_case res_cases[] = {
      "hi", 1, 200, "OK", "Connection=close|Content-Length=2|", HTTP_BODY_LENGTH, 2, false},
     {"chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", false, 0,
      "0\r\n\r\n", 1, 200, "OK", "Transfer-Encoding=chunked|", HTTP_BODY_CHUNKED, 0, true},
+    /* ... and the connection is not reused after such a message */
     {"chunked wins over length",
      "HTTP/1.1 200 OK\r\nContent-Length: 9\r\nTransfer-Encoding: chunked\r\n\r\n", false, 0, "", 1,
-     200, "OK", "Content-Length=9|Transfer-Encoding=chunked|", HTTP_BODY_CHUNKED, 0, true},
+     200, "OK", "Content-Length=9|Transfer-Encoding=chunked|", HTTP_BODY_CHUNKED, 0, false},
     {"gzip, chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", false, 0, "",
      1, 200, "OK", "Transfer-Encoding=gzip, chunked|", HTTP_BODY_CHUNKED, 0, true},
     {"1.0 chunked closes",
