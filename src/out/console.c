@@ -108,11 +108,13 @@ void console_print_summary(FILE *f, const json_t *r, bool color, bool utf8)
             json_is_true(json_object_get(r, "interrupted")) ? ", interrupted" : "");
     if (json_is_true(json_object_get(cfg, "insecure")) && url && !strncmp(url, "https:", 6))
         fprintf(f, "  %s%sTLS verification DISABLED (--insecure)%s\n", bold, red, off);
-    fprintf(f, "  requests %10.0f total %10.0f ok %8.0f errors   %10.1f req/s\n",
-            console_get_number(r, "requests.total"), console_get_number(r, "requests.ok"),
-            console_get_number(r, "requests.errors"),
+    double errors = console_get_number(r, "requests.errors");
+    fprintf(f, "  requests %10.0f total %10.0f ok %8.0f errors   %10.1f req/s ok",
+            console_get_number(r, "requests.total"), console_get_number(r, "requests.ok"), errors,
             console_get_number(r, "throughput.requests_per_s"));
-    fprintf(f, "  items    %10.0f total %10.0f ok %17s %10.1f items/s\n",
+    if (errors > 0)
+        fprintf(f, " (%.1f issued)", console_get_number(r, "throughput.issued_requests_per_s"));
+    fprintf(f, "\n  items    %10.0f total %10.0f ok %17s %10.1f items/s ok\n",
             console_get_number(r, "items.total"), console_get_number(r, "items.ok"), "",
             console_get_number(r, "throughput.items_per_s"));
     const json_t *lat = json_object_get(r, "latency_ms");
@@ -133,12 +135,13 @@ void console_print_summary(FILE *f, const json_t *r, bool color, bool utf8)
     {
         bool pass = json_is_true(json_object_get(s, "pass"));
         const json_t *v = json_object_get(s, "value");
-        char measured[32] = "nothing measured";
+        const char *note = json_string_value(json_object_get(s, "note"));
+        char measured[32] = "-";
         if (json_is_number(v))
             snprintf(measured, sizeof measured, "%.3f %s", json_number_value(v),
                      json_string_value(json_object_get(s, "unit")));
-        fprintf(f, "  SLA %-22s measured %-18s %s%s%s\n",
+        fprintf(f, "  SLA %-22s measured %-18s %s%s%s%s%s%s\n",
                 json_string_value(json_object_get(s, "expr")), measured, pass ? green : red,
-                pass ? "PASS" : "FAIL", off);
+                pass ? "PASS" : "FAIL", off, note ? " (" : "", note ? note : "", note ? ")" : "");
     }
 }

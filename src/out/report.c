@@ -33,6 +33,7 @@ typedef struct {
     char expr[112];
     double value, threshold;
     char unit[8];
+    char note[160]; /* why there is no value, or how it was measured */
     bool pass;
     bool extra; /* from report --sla, judged here */
 } sla_row_t;
@@ -182,66 +183,49 @@ static void sla_lines_from_json(const json_t *arr, chart_sla_t *lines, size_t *n
     }
 }
 
-/* The measured value of a report --sla expression on a result document. */
-static double sla_value(const sla_t *s, const run_t *r)
+/* A report --sla expression judged on a result document: the same judgement
+ * as run's (sla_judge_json), on a runstats view of the file. */
+static json_t *sla_judge_file(const sla_t *s, const run_t *r)
 {
     const json_t *j = r->j;
-    switch (s->metric) {
-    case SLA_LATENCY_PCT: {
-        const hist_t *h = s->request_scope ? r->request : r->item;
-        if (h)
-            return hist_count(h) ? (double)hist_percentile(h, s->percentile) / 1e6 : NAN;
-        static const struct {
-            double p;
-            const char *key;
-        } keys[] = {{50, "p50"}, {75, "p75"},     {90, "p90"},       {95, "p95"},
-                    {99, "p99"}, {99.9, "p99_9"}, {99.99, "p99_99"}, {100, "max"}};
-        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-            if (fabs(keys[i].p - s->percentile) < 1e-9) {
-                char path[64];
-                snprintf(path, sizeof path, "latency_ms.%s.%s",
-                         s->request_scope ? "request" : "item", keys[i].key);
-                return resdoc_num(j, path);
-            }
-        return NAN; /* a percentile the file does not store, and no histogram */
-    }
-    case SLA_LATENCY_MEAN:
-        return resdoc_num(j, s->request_scope ? "latency_ms.request.mean" : "latency_ms.item.mean");
-    case SLA_ERROR_RATE:
-        return r->total > 0 ? (r->total - r->ok) / r->total * 100 : NAN;
-    case SLA_RPS:
-        return resdoc_num(j, "throughput.requests_per_s");
-    case SLA_IPS:
-        return resdoc_num(j, "throughput.items_per_s");
-    }
-    return NAN;
+    double items = resdoc_num(j, "items.total"), items_ok = resdoc_num(j, "items.ok");
+    runstats_t view = {
+        .requests = r->total > 0 ? (uint64_t)r->total : 0,
+        .requests_ok = r->ok > 0 ? (uint64_t)r->ok : 0,
+        .items = items > 0 ? (uint64_t)items : 0,
+        .items_ok = items_ok > 0 ? (uint64_t)items_ok : 0,
+        .item = r->item, /* NULL for a file without histograms: nothing measured */
+        .request = r->request,
+    };
+    bool pass;
+    return sla_judge_json(s, &view, resdoc_num(j, "duration_s"), &pass);
+}
+
+static void row_from_json(sla_row_t *row, const json_t *s, bool extra)
+{
+    snprintf(row->expr, sizeof row->expr, "%s",
+             resdoc_str(s, "expr") ? resdoc_str(s, "expr") : "?");
+    row->value = resdoc_num(s, "value");
+    row->threshold = resdoc_num(s, "threshold");
+    snprintf(row->unit, sizeof row->unit, "%s", resdoc_str(s, "unit") ? resdoc_str(s, "unit") : "");
+    snprintf(row->note, sizeof row->note, "%s",
+             resdoc_str(s, "note") ? resdoc_str(s, "note") : "not measured");
+    row->pass = json_is_true(resdoc_get(s, "pass"));
+    row->extra = extra;
 }
 
 static size_t run_slas(const run_t *r, const report_opts_t *o, sla_row_t *rows)
 {
     size_t n = 0;
     const json_t *arr = resdoc_get(r->j, "sla");
-    for (size_t i = 0; i < json_array_size(arr) && n < MAX_SLA_ROWS; i++) {
-        const json_t *s = json_array_get(arr, i);
-        sla_row_t *row = &rows[n++];
-        snprintf(row->expr, sizeof row->expr, "%s",
-                 resdoc_str(s, "expr") ? resdoc_str(s, "expr") : "?");
-        row->value = resdoc_num(s, "value");
-        row->threshold = resdoc_num(s, "threshold");
-        snprintf(row->unit, sizeof row->unit, "%s",
-                 resdoc_str(s, "unit") ? resdoc_str(s, "unit") : "");
-        row->pass = json_is_true(resdoc_get(s, "pass"));
-        row->extra = false;
-    }
+    for (size_t i = 0; i < json_array_size(arr) && n < MAX_SLA_ROWS; i++)
+        row_from_json(&rows[n++], json_array_get(arr, i), false);
     for (size_t i = 0; o && i < o->nslas && n < MAX_SLA_ROWS; i++) {
-        const sla_t *s = &o->slas[i];
-        sla_row_t *row = &rows[n++];
-        snprintf(row->expr, sizeof row->expr, "%s", s->text);
-        row->value = sla_value(s, r);
-        row->threshold = s->threshold;
-        snprintf(row->unit, sizeof row->unit, "%s", sla_unit(s));
-        row->pass = sla_holds(s, row->value);
-        row->extra = true;
+        json_t *judged = sla_judge_file(&o->slas[i], r);
+        if (!judged)
+            continue;
+        row_from_json(&rows[n++], judged, true);
+        json_decref(judged);
     }
     return n;
 }
@@ -300,7 +284,7 @@ static void sla_table(FILE *f, const run_t *runs, size_t n, const report_opts_t 
             if (isfinite(rows[s].value))
                 svg_escapef(f, "%s %s", svg_fmt_num(buf, sizeof buf, rows[s].value), rows[s].unit);
             else
-                fputs("not measured", f);
+                svg_escape(f, rows[s].note);
             fputs("</td><td>", f);
             svg_escapef(f, "%s %s", svg_fmt_num(buf, sizeof buf, rows[s].threshold), rows[s].unit);
             fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", rows[s].pass ? "pass" : "fail",
@@ -380,7 +364,7 @@ static void verdicts(FILE *f, const run_t *runs, size_t n, const report_opts_t *
             if (isfinite(rows[s].value))
                 svg_escapef(f, "%s %s ", svg_fmt_num(buf, sizeof buf, rows[s].value), rows[s].unit);
             else
-                svg_escape(f, "not measured ");
+                svg_escapef(f, "%s ", rows[s].note);
             svg_escape(f, rows[s].pass ? "(pass)" : "(fail)");
         }
         fputs("</small></div>\n", f);

@@ -40,14 +40,9 @@ json_t *result_sla_array(const sla_t *slas, size_t n, const runstats_t *rs, doub
     json_t *arr = json_array();
     *all_pass = true;
     for (size_t i = 0; i < n; i++) {
-        double v = sla_measure(&slas[i], rs, duration_s);
-        bool ok = sla_holds(&slas[i], v);
+        bool ok;
+        json_array_append_new(arr, sla_judge_json(&slas[i], rs, duration_s, &ok));
         *all_pass = *all_pass && ok;
-        json_array_append_new(arr,
-                              json_pack("{s:s,s:s,s:o,s:f,s:s,s:b}", "expr", slas[i].text, "metric",
-                                        sla_metric_name(&slas[i]), "value",
-                                        isnan(v) ? json_null() : json_real(v), "threshold",
-                                        slas[i].threshold, "unit", sla_unit(&slas[i]), "pass", ok));
     }
     return arr;
 }
@@ -125,6 +120,11 @@ static json_t *connections(const runstats_t *rs)
     return o;
 }
 
+static double per_s(uint64_t n, double dur_s)
+{
+    return dur_s > 0 ? (double)n / dur_s : 0.0;
+}
+
 json_t *result_build(const result_input_t *in)
 {
     const runstats_t *rs = in->stats;
@@ -142,14 +142,16 @@ json_t *result_build(const result_input_t *in)
                               hist_to_json(rs->request), "service", hist_to_json(rs->service));
     json_t *o = json_pack(
         "{s:s,s:s,s:O,s:s,s:f,"
-        "s:{s:I,s:I,s:I,s:o,s:o},s:{s:I,s:I},s:{s:f,s:f},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b}",
+        "s:{s:I,s:I,s:I,s:o,s:o},s:{s:I,s:I},s:{s:f,s:f,s:f,s:f},s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:b}",
         "tool", "tailgate", "version", TAILGATE_VERSION, "config", in->config, "started_at",
         started, "duration_s", dur_s, /* */
         "requests", "total", (json_int_t)rs->requests, "ok", (json_int_t)rs->requests_ok, "errors",
         (json_int_t)errors, "by_status", by_status(rs), "by_error", by_error(rs), /* */
         "items", "total", (json_int_t)rs->items, "ok", (json_int_t)rs->items_ok,  /* */
-        "throughput", "requests_per_s", dur_s > 0 ? (double)rs->requests / dur_s : 0.0,
-        "items_per_s", dur_s > 0 ? (double)rs->items / dur_s : 0.0, /* */
+        /* What was served (as the rps/ips SLAs judge it), and what was issued. */
+        "throughput", "requests_per_s", per_s(rs->requests_ok, dur_s), "items_per_s",
+        per_s(rs->items_ok, dur_s), "issued_requests_per_s", per_s(rs->requests, dur_s),
+        "issued_items_per_s", per_s(rs->items, dur_s), /* */
         "latency_ms", latency, "connections", connections(rs), "inputs_digest",
         in->inputs_digest ? json_string(in->inputs_digest) : json_null(), "timeline", timeline(rs),
         "histogram", hists, "sla", sla, "sla_pass", pass, "interrupted", in->interrupted);

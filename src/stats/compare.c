@@ -254,13 +254,10 @@ static json_t *sla_json(const headline_t *h, const sla_t *slas, size_t n, bool *
     json_t *arr = json_array();
     *all_pass = true;
     for (size_t i = 0; arr && i < n; i++) {
-        double v = sla_measure(&slas[i], &view, h->duration_s);
-        bool pass = sla_holds(&slas[i], v);
+        bool pass;
+        json_t *one = sla_judge_json(&slas[i], &view, h->duration_s, &pass);
         *all_pass = *all_pass && pass;
-        if (json_array_append_new(arr, json_pack("{s:s,s:s,s:o,s:f,s:s,s:b}", "expr", slas[i].text,
-                                                 "metric", sla_metric_name(&slas[i]), "value",
-                                                 num_or_null(v), "threshold", slas[i].threshold,
-                                                 "unit", sla_unit(&slas[i]), "pass", pass))) {
+        if (!one || json_array_append_new(arr, one)) {
             json_decref(arr);
             return NULL;
         }
@@ -392,12 +389,14 @@ void compare_print_table(FILE *f, const json_t *c)
     json_array_foreach(slas, i, s)
     {
         double v = num(s, "value");
+        const char *note = json_string_value(json_object_get(s, "note"));
         char cv[32];
         cell(cv, sizeof cv, v, 3, false);
-        fprintf(f, "  %s  %-24s measured %s %s\n",
+        fprintf(f, "  %s  %-24s measured %s %s%s%s%s\n",
                 json_is_true(json_object_get(s, "pass")) ? "PASS" : "FAIL",
                 json_string_value(json_object_get(s, "expr")), cv,
-                isnan(v) ? "(nothing measured)" : json_string_value(json_object_get(s, "unit")));
+                isnan(v) ? "" : json_string_value(json_object_get(s, "unit")), note ? " (" : "",
+                note ? note : "", note ? ")" : "");
     }
     fprintf(f, "verdict: %s\n", json_is_true(json_object_get(c, "sla_pass")) ? "PASS" : "FAIL");
 }

@@ -278,7 +278,7 @@ double hist_stdev(const hist_t *h)
  * 1. p is taken to a resolution of 10^-6 percentile points and the product is
  * computed in integers, so p = 99.9 on 1000 values gives rank 999 exactly
  * (double arithmetic would give 999.0000000000001 and round up). */
-static uint64_t rank_of(uint64_t count, double p)
+uint64_t hist_rank(uint64_t count, double p)
 {
     u128 scaled = (u128)llround(p * 1e6); /* p in [0, 100] -> <= 1e8 */
     u128 rank = (scaled * count + 99999999) / 100000000;
@@ -293,7 +293,14 @@ uint64_t hist_percentile(const hist_t *h, double p)
         return h->min;
     if (p >= 100)
         return h->max;
-    uint64_t rank = rank_of(h->count, p), seen = 0;
+    return hist_at_rank(h, hist_rank(h->count, p));
+}
+
+uint64_t hist_at_rank(const hist_t *h, uint64_t rank)
+{
+    if (!h->count)
+        return 0;
+    uint64_t seen = 0;
     for (size_t i = 0; i < h->counts_len; i++) {
         seen += h->counts[i];
         if (seen >= rank) {
@@ -301,7 +308,7 @@ uint64_t hist_percentile(const hist_t *h, double p)
             return v < h->min ? h->min : v > h->max ? h->max : v;
         }
     }
-    return h->max; /* not reached: counts sum to count */
+    return h->max; /* rank beyond count */
 }
 
 /* u128 -> JSON: an exact integer when it fits, else a real. */

@@ -54,6 +54,12 @@ double hist_stdev(const hist_t *h);
  * at least p% of values are <= v, as represented by its bucket (clamped to
  * [min, max]). p = 100 gives max, p = 0 gives min. 0 when empty. */
 uint64_t hist_percentile(const hist_t *h, double p);
+/* The rank (1-based) of percentile p among count values: ceil(p/100 * count),
+ * at least 1, computed exactly for p given to 10^-6 percentage points. */
+uint64_t hist_rank(uint64_t count, double p);
+/* The rank-th smallest value (1-based) as hist_percentile reports it (its
+ * bucket's highest value clamped to [min, max]); 0 when empty. */
+uint64_t hist_at_rank(const hist_t *h, uint64_t rank);
 int hist_sig_digits(const hist_t *h);
 
 /* Serialization into the result JSON:

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 
 #include "stats/runstats.h"
 
@@ -51,13 +52,23 @@ const char *sla_unit(const sla_t *s);
 /* "<=", "<", ">=", ">". */
 const char *sla_op_name(const sla_t *s);
 
-/* The measured value in the SLA's unit: latencies in ms from rs->item (or
- * rs->request), error_rate = (requests - requests_ok) / requests * 100,
+/* The measured value in the SLA's unit. Latency percentiles are taken over
+ * every item (request) issued, failed ones ranked slowest: from rs->item (or
+ * rs->request) when the rank falls among the answered ones, +INFINITY when it
+ * falls among the failed (items - items_ok, requests - requests_ok). mean is
+ * over the answered ones. error_rate = (requests - requests_ok) / requests * 100,
  * rps = requests_ok / duration_s, ips = items_ok / duration_s.
  * NaN when nothing was measured (empty histogram, no requests, duration <= 0):
  * such an SLA does not hold. Write NaN as JSON null. */
 double sla_measure(const sla_t *s, const runstats_t *rs, double duration_s);
 /* Whether the measured value meets the SLA. false for NaN. */
 bool sla_holds(const sla_t *s, double measured);
+
+/* One SLA judged on rs, as the result and comparison files hold it:
+ * {"expr","metric","value","threshold","unit","pass"[,"note"]}, value null
+ * when it is not a finite number and note saying why (nothing measured; the
+ * percentile falls among failed items) or how (failures counted as slowest).
+ * Sets *pass. NULL on ENOMEM. */
+json_t *sla_judge_json(const sla_t *s, const runstats_t *rs, double duration_s, bool *pass);
 
 #endif

@@ -138,6 +138,27 @@ def test_closed_loop_rests_while_target_refuses(ctx):
     back.stop()
 
 
+def test_latency_sla_counts_failed_requests_as_slowest(ctx):
+    """Most requests fail fast with 500: the few answers are quick, but
+    p95<=100ms cannot pass on them -- failures rank slowest in a latency SLA."""
+    stub = ctx.stub("--delay", "2ms", "--error-rate", "0.6", "--seed", "3")
+    out = ctx.path("out.json")
+    r = ctx.run("run", stub.url, "--requests", "200", "--concurrency", "4", "--out", out,
+                "--sla", "p95<=100ms", "--sla", "p30<=100ms")
+    assert r.rc == 1, r
+    res = tg.read_json(out)
+    assert res["requests"]["by_error"]["http_5xx"] > 100, res["requests"]
+    assert res["latency_ms"]["item"]["p95"] < 100  # the answered ones alone look fine
+    p95, p30 = res["sla"]
+    assert p95["pass"] is False and p95["value"] is None, p95
+    assert "failed items" in p95["note"], p95
+    assert p30["pass"] is True and p30["value"] < 100 and "counted as slowest" in p30["note"], p30
+    assert "falls among the" in r.out, r.out
+    # throughput counts what was served; what was issued is beside it
+    tp = res["throughput"]
+    assert tp["requests_per_s"] < tp["issued_requests_per_s"], tp
+
+
 def test_same_inputs_same_digest(ctx):
     stub = ctx.stub()
     inputs = ctx.write("in.jsonl", "".join(json.dumps({"text": f"q{i}"}) + "\n" for i in range(37)))

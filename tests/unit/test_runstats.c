@@ -86,7 +86,9 @@ static void test_record(void **state)
     assert_int_equal(hist_count(rs.seconds[1].item), 1);
 
     /* Out-of-range status codes count as "no status" rather than overflow. */
-    runstats_record_request(&rs, 1, ERR_PROTOCOL, 999, 1, 1000, 0, 0);
+    runstats_record_request(&rs, 1, ERR_PROTOCOL, 1000, 1, 1000, 0, 0);
+    runstats_record_request(&rs, 1, ERR_HTTP_5XX, 799, 1, 1000, 0, 0); /* invalid, kept as is */
+    assert_int_equal(rs.by_status[799], 1);
     runstats_record_request(&rs, 1, ERR_PROTOCOL, -3, 1, 1000, 0, 0);
     assert_int_equal(rs.by_status[0], 3);
     runstats_close(&rs);

@@ -238,7 +238,8 @@ static void test_measure(void **state)
     assert_true(sla_measure(&mean, &rs, 1) == 2.0);
     assert_true(sla_holds(&mean, 2.0));
     assert_false(holds("mean<2ms", sla_measure(&mean, &rs, 1)));
-    assert_true(measure("max<=1", &rs, 1) == 3.0);
+    /* the 10 items of the failed request have no latency: the max is unbounded */
+    assert_true(isinf(measure("max<=1", &rs, 1)));
     assert_true(fabs(sla_measure(&req, &rs, 1) - 5.0) <= 5.0 * 1e-3);
     assert_true(sla_measure(&er, &rs, 2) == 1.0); /* 1 of 100 */
     assert_false(sla_holds(&er, 1.0));
@@ -261,6 +262,49 @@ static void test_measure(void **state)
     runstats_close(&rs);
 }
 
+/* Latency percentiles are judged over every item issued, failed ones ranked
+ * slowest: 40 fast answers and 60 timeouts cannot pass p95<=100ms. */
+static void test_failures_rank_slowest(void **state)
+{
+    (void)state;
+    runstats_t rs;
+    assert_int_equal(runstats_init(&rs, 0), 0);
+    for (int i = 1; i <= 40; i++) {
+        runstats_record_request(&rs, 0, ERR_NONE, 200, 1, (uint64_t)i * 1000000, 1000, 0);
+        runstats_record_item(&rs, 0, (uint64_t)i * 1000000); /* 1..40 ms */
+    }
+    for (int i = 0; i < 60; i++)
+        runstats_record_request(&rs, 0, ERR_TIMEOUT, 0, 1, 100000000, 0, 0);
+    sla_t p95 = parse_ok("p95<=100ms");
+    double v = sla_measure(&p95, &rs, 1);
+    assert_true(isinf(v) && v > 0);
+    assert_false(sla_holds(&p95, v));
+    assert_true(isinf(measure("request.p95<=100ms", &rs, 1)));
+    /* p40 is the slowest answered item: rank 40 of 100 */
+    double p40 = measure("p40<=100ms", &rs, 1);
+    assert_true(p40 >= 40.0 && p40 <= 40.0 * 1.001);
+    /* p41 falls among the failures */
+    assert_true(isinf(measure("p41<=100ms", &rs, 1)));
+    /* p20 = rank 20 of all 100 = the 20th answered (not the 50th percentile of answers) */
+    double p20 = measure("p20<=100ms", &rs, 1);
+    assert_true(p20 >= 20.0 && p20 <= 20.0 * 1.001);
+    /* mean stays over answered items */
+    assert_true(fabs(measure("mean<=100ms", &rs, 1) - 20.5) < 0.05);
+    /* the JSON form says why there is no value */
+    bool pass = true;
+    json_t *j = sla_judge_json(&p95, &rs, 1, &pass);
+    assert_false(pass);
+    assert_true(json_is_null(json_object_get(j, "value")));
+    assert_non_null(strstr(json_string_value(json_object_get(j, "note")), "60 failed items"));
+    json_decref(j);
+    sla_t p20s = parse_ok("p20<=100ms");
+    j = sla_judge_json(&p20s, &rs, 1, &pass);
+    assert_true(pass);
+    assert_non_null(strstr(json_string_value(json_object_get(j, "note")), "counted as slowest"));
+    json_decref(j);
+    runstats_close(&rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_boundary_exact),
         cmocka_unit_test(test_measure),
+        cmocka_unit_test(test_failures_rank_slowest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
