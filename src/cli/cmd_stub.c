@@ -219,6 +219,11 @@ static int parse_option(int opt, const char *arg, stub_config_t *cfg, char *err,
         break;
     case OPT_MAX_BODY:
         bad = parse_size(arg, &cfg->max_body, why, sizeof why);
+        if (!bad && cfg->max_body == 0) {
+            bad = 1;
+            snprintf(why, sizeof why,
+                     "must be at least 1 byte (every inference request has a body)");
+        }
         break;
     case OPT_HEADER_TIMEOUT:
         bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->header_timeout_ns, why, sizeof why);

@@ -1,8 +1,10 @@
 #include "cli/runcommon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,20 +88,29 @@ static void show_progress(const engine_progress_t *p, void *arg)
 
 /* Whether path can be written, without creating it: a run that fails must
  * not leave an empty result behind (or seem to have refreshed an old one). */
+/* Whether the result file can be written, found out by trying: access() says
+ * yes to root on /proc or a read-only mount. A file this creates is removed
+ * again, so a run that fails leaves no empty result behind. errno says why not. */
 static bool writable(const char *path)
 {
-    if (access(path, F_OK) == 0)
-        return access(path, W_OK) == 0;
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return access(".", W_OK) == 0;
-    if (slash == dir)
-        slash[1] = '\0';
-    else
-        *slash = '\0';
-    return access(dir, W_OK) == 0;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return false;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        close(fd);
+        unlink(path);
+        return true;
+    }
+    if (errno != EEXIST)
+        return false;
+    fd = open(path, O_WRONLY | O_CLOEXEC); /* exists: writable, not truncated yet */
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
 }
 
 static int exit_for_errno(int e)
@@ -110,7 +121,6 @@ static int exit_for_errno(int e)
 int runjob_prepare(runjob_t *job, runopts_t *o, const char *log_path, const char *out_path,
                    const char *who, char *err, size_t errlen)
 {
-    (void)who;
     memset(job, 0, sizeof *job);
     job->opts = o;
     job->log_path = log_path;
@@ -120,6 +130,11 @@ int runjob_prepare(runjob_t *job, runopts_t *o, const char *log_path, const char
         snprintf(err, errlen, "URL '%s': %s", o->url_text, why);
         return EXIT_USAGE;
     }
+    if (!o->eng.url.tls && (o->eng.tls.cacert || o->eng.tls.insecure || o->eng.tls.no_resume))
+        fprintf(stderr, "%s: note: %s has no effect on an http:// URL\n", who,
+                o->eng.tls.cacert     ? "--cacert"
+                : o->eng.tls.insecure ? "--insecure"
+                                      : "--no-tls-resume");
     if (o->body_path) {
         int e = runcommon_read_file(o->body_path, &job->body, &o->eng.raw_body_len);
         if (e) {
@@ -218,7 +233,7 @@ int runjob_execute(runjob_t *job, const char *who)
         return EXIT_CANNOT_RUN;
     }
     if (job->out_path && result_write_file(job->json, job->out_path, err, sizeof err)) {
-        fprintf(stderr, "%s: %s\n", who, err);
+        fprintf(stderr, "%s: --out: %s\n", who, err);
         return EXIT_CANNOT_RUN;
     }
     if (job->log_failed)

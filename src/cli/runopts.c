@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/clock.h"
 #include "core/parse.h"
@@ -112,6 +113,17 @@ static const struct option base_long[] = {
 };
 #define NUM_BASE (sizeof base_long / sizeof base_long[0])
 
+/* Content-Length and Transfer-Encoding are ours to send: a second one would
+ * make the request malformed (RFC 9112 §6.3). */
+static bool framing_header(const char *h)
+{
+    size_t n = strcspn(h, ":");
+    while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+        n--;
+    return (n == 14 && !strncasecmp(h, "content-length", n)) ||
+           (n == 17 && !strncasecmp(h, "transfer-encoding", n));
+}
+
 void runopts_defaults(runopts_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -170,7 +182,7 @@ int runopts_parse(runopts_t *o, int argc, char **argv, const void *extra_long, s
     optind = 0; /* full re-initialisation: ab parses several argument lists */
     opterr = 0;
     for (;;) {
-        int c = getopt_long(argc, argv, "+c:r:n:d:t:H:m:o:qh", longs, NULL);
+        int c = getopt_long(argc, argv, "+:c:r:n:d:t:H:m:o:qh", longs, NULL);
         if (c == -1) {
             if (optind < argc) {
                 if (*num_pos >= max_pos) {
@@ -256,6 +268,13 @@ int runopts_parse(runopts_t *o, int argc, char **argv, const void *extra_long, s
                 snprintf(err, errlen, "--header: '%s' is not 'Name: value'", optarg);
                 goto fail;
             }
+            if (framing_header(optarg)) {
+                snprintf(err, errlen,
+                         "--header: '%s': tailgate frames the body itself (Content-Length); "
+                         "drop this header",
+                         optarg);
+                goto fail;
+            }
             if (o->eng.num_headers >= RUNOPTS_MAX_HEADERS) {
                 snprintf(err, errlen, "--header: at most %d headers", RUNOPTS_MAX_HEADERS);
                 goto fail;
@@ -327,10 +346,11 @@ int runopts_parse(runopts_t *o, int argc, char **argv, const void *extra_long, s
             rc = 1;
             break;
         case '?':
-            if (optopt)
-                snprintf(err, errlen, "option -%c is unknown or needs a value", optopt);
+            /* optopt is a character only for short options */
+            if (optopt > 0 && optopt < 128)
+                snprintf(err, errlen, "unknown option '-%c'", optopt);
             else
-                snprintf(err, errlen, "option '%s' is unknown or needs a value", argv[optind - 1]);
+                snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
             goto fail;
         case ':':
             snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);

@@ -195,11 +195,18 @@ def test_bad_options_exit_2_naming_the_option(ctx):
         (["--arrival", "bursty"], "--arrival"),
         (["--rate", "10", "--concurrency", "2"], "--concurrency"),
         (["--frobnicate"], "frobnicate"),
+        (["--warmup"], "'--warmup' needs a value"),
+        (["--out"], "'--out' needs a value"),
+        (["-c"], "'-c' needs a value"),
+        (["-z"], "unknown option '-z'"),
+        (["-H", "Content-Length: 5"], "--header"),
+        (["-H", "transfer-encoding : chunked"], "--header"),
     ]
     for args, name in cases:
         r = ctx.run("run", "http://127.0.0.1:9/x", *args)
         assert r.rc == 2, (args, r)
         assert name in r.err, (args, r.err)
+        assert r.err.isprintable() or r.err.replace("\n", "").isprintable(), r.err
     r = ctx.run("run", "ftp://example/x", "--requests", "1")
     assert r.rc == 2 and "URL" in r.err, r
     r = ctx.run("run")
@@ -208,6 +215,9 @@ def test_bad_options_exit_2_naming_the_option(ctx):
 
 def test_unreadable_files_exit_3_before_running(ctx):
     stub = ctx.stub()
+    for bad_out in (ctx.tmp, "/proc/tailgate-result.json"):  # a directory; nowhere to create
+        r = ctx.run("run", stub.url, "--duration", "3s", "--out", bad_out)
+        assert r.rc == 3 and "--out" in r.err and r.seconds < 2, r
     r = ctx.run("run", stub.url, "--requests", "5", "--log", "/nonexistent/dir/log.csv")
     assert r.rc == 3 and "--log" in r.err, r
     r = ctx.run("run", stub.url, "--requests", "5", "--inputs", "/nonexistent.jsonl")
