@@ -20,6 +20,8 @@
 
 #define AB_DEFAULT_BASELINE "--batch 1 --connections 100"
 #define AB_DEFAULT_OPTIMIZED "--batch 10 --linger 50ms --connections 0"
+/* --body sends no items to batch: pooling is the client change left. */
+#define AB_DEFAULT_OPTIMIZED_BODY "--connections 0"
 #define AB_DEFAULT_SLA "p95<=800ms"
 #define AB_VERIFY_SAMPLES 5
 
@@ -47,6 +49,7 @@ typedef struct {
     const char *optimized;
     const char *out_dir;
     bool no_verify;
+    bool optimized_set;
 } ab_opts_t;
 
 static int ab_extra(void *ctx, int val, const char *arg, char *err, size_t errlen)
@@ -58,6 +61,7 @@ static int ab_extra(void *ctx, int val, const char *arg, char *err, size_t errle
         return 0;
     case OPT_OPTIMIZED:
         a->optimized = arg;
+        a->optimized_set = true;
         return 0;
     case OPT_OUT_DIR:
         a->out_dir = arg;
@@ -85,7 +89,8 @@ static void ab_usage(FILE *f)
             "      --baseline \"OPTS\"   client options of the baseline run\n"
             "                          (default \"" AB_DEFAULT_BASELINE "\")\n"
             "      --optimized \"OPTS\"  client options of the optimized run\n"
-            "                          (default \"" AB_DEFAULT_OPTIMIZED "\")\n"
+            "                          (default \"" AB_DEFAULT_OPTIMIZED "\";\n"
+            "                          with --body \"" AB_DEFAULT_OPTIMIZED_BODY "\")\n"
             "      --out-dir DIR       where the files go (default tailgate-out/):\n"
             "                          latency_baseline.csv latency_optimized.csv baseline.json\n"
             "                          optimized.json comparison.json report.html\n"
@@ -93,11 +98,39 @@ static void ab_usage(FILE *f)
             "                          answers 2xx with one output per input; %d inputs get the\n"
             "                          same outputs alone and as one batch)\n"
             "\n"
-            "Shared options (both runs; default --rate %.0f --requests %d --sla '%s'):\n%s\n"
+            "Shared options (both runs; default --rate %.0f --requests %d --sla '%s'; the\n"
+            "SLA is judged on the optimized run; --quiet prints only the comparison).\n"
+            "Load, bounds, inputs, --validate and --sla go here, once, never in --baseline or\n"
+            "--optimized, so that both runs offer the same load with the same inputs:\n%s%s\n"
             "Exit codes: 0 the optimized run meets every SLA, 1 it does not, 2 bad usage,\n"
             "3 could not run, 4 the target failed verification, 130/143 interrupted.\n",
             AB_STUB_WORKERS, AB_STUB_DELAY_MS, AB_STUB_PER_ITEM_MS, AB_DEFAULT_RATE,
-            AB_VERIFY_SAMPLES, AB_DEFAULT_RATE, AB_DEFAULT_REQUESTS, AB_DEFAULT_SLA, runopts_help);
+            AB_VERIFY_SAMPLES, AB_DEFAULT_RATE, AB_DEFAULT_REQUESTS, AB_DEFAULT_SLA, runopts_help,
+            runopts_help_gate);
+}
+
+/* Options that must be the same in both runs: given in a side they would
+ * compare different loads or inputs, not client options. */
+static const char *side_forbidden(char **words, int wc)
+{
+    static const char *const longs[] = {
+        "concurrency", "rate", "arrival", "seed",     "requests", "duration", "warmup", "inputs",
+        "model",       "body", "method",  "validate", "sla",      "quiet",    "out",    "log"};
+    static const char shorts[] = "crndmqo";
+    for (int i = 0; i < wc; i++) {
+        const char *w = words[i];
+        if (w[0] != '-')
+            continue;
+        if (w[1] == '-') {
+            size_t n = strcspn(w + 2, "=");
+            for (size_t k = 0; k < sizeof longs / sizeof longs[0]; k++)
+                if (strlen(longs[k]) == n && !strncmp(w + 2, longs[k], n))
+                    return w;
+        } else if (w[1] && strchr(shorts, w[1])) {
+            return w;
+        }
+    }
+    return NULL;
 }
 
 /* Parses one side's option string on top of the shared options. */
@@ -119,6 +152,16 @@ static int ab_side(const runopts_t *shared, const char *label, const char *text,
     }
     argv[0] = (char *)label;
     memcpy(argv + 1, words, (size_t)wc * sizeof *argv);
+    const char *bad = side_forbidden(words, wc);
+    if (bad) {
+        fprintf(stderr,
+                "tailgate ab: --%s \"%s\": %s is not a client option: give it once, before "
+                "--baseline/--optimized, so both runs offer the same load with the same inputs\n",
+                label, text, bad);
+        free(argv);
+        free(words);
+        return EXIT_USAGE;
+    }
     const char *pos[1];
     size_t npos = 0;
     int rc = runopts_parse(out, wc + 1, argv, NULL, 0, NULL, NULL, pos, 0, &npos, err, sizeof err);
@@ -166,10 +209,12 @@ static int ab_run_side(const char *label, runopts_t *o, const char *dir, json_t 
     if (rc != EXIT_OK) {
         fprintf(stderr, "tailgate ab (%s): %s\n", label, err);
     } else {
-        printf("\n== %s: %s\n", label, "running");
-        fflush(stdout);
+        if (!o->quiet) {
+            printf("\n== %s: running\n", label);
+            fflush(stdout);
+        }
         rc = runjob_execute(&job, "tailgate ab");
-        if (job.json) {
+        if (job.json && !o->quiet) {
             printf("== %s\n", label);
             runjob_print_summary(&job, stdout);
         }
@@ -187,7 +232,7 @@ static int ab_run_side(const char *label, runopts_t *o, const char *dir, json_t 
 int cmd_ab(int argc, char **argv)
 {
     runopts_t shared, base, opt;
-    ab_opts_t ab = {AB_DEFAULT_BASELINE, AB_DEFAULT_OPTIMIZED, "tailgate-out", false};
+    ab_opts_t ab = {AB_DEFAULT_BASELINE, AB_DEFAULT_OPTIMIZED, "tailgate-out", false, false};
     char err[512];
     const char *pos[1];
     size_t npos = 0;
@@ -247,6 +292,8 @@ int cmd_ab(int argc, char **argv)
 
     char **bw = NULL, **ow = NULL;
     json_t *bres = NULL, *ores = NULL, *cmp = NULL;
+    if (shared.body_path && !ab.optimized_set)
+        ab.optimized = AB_DEFAULT_OPTIMIZED_BODY;
     rc = ab_side(&shared, "baseline", ab.baseline, &base, &bw);
     if (rc == EXIT_OK)
         rc = ab_side(&shared, "optimized", ab.optimized, &opt, &ow);
@@ -295,6 +342,8 @@ int cmd_ab(int argc, char **argv)
         fprintf(stderr, "tailgate ab: %s\n", err);
     free(path);
     printf("\n");
+    fflush(stdout);
+    compare_warn_inputs(stderr, cmp);
     compare_print_table(stdout, cmp);
     const json_t *runs[2] = {bres, ores};
     const char *labels[2] = {"baseline", "optimized"};

@@ -102,20 +102,7 @@ int cmd_diff(int argc, char **argv)
         fprintf(stderr, "tailgate diff: %s\n", err);
         goto done;
     }
-    if (!json_is_true(json_object_get(cmp, "inputs_identical"))) {
-        const char *db =
-            json_string_value(json_object_get(json_object_get(cmp, "baseline"), "inputs_digest"));
-        const char *dopt =
-            json_string_value(json_object_get(json_object_get(cmp, "optimized"), "inputs_digest"));
-        fprintf(stderr,
-                "\n"
-                "!!! WARNING: the two runs did NOT send identical inputs !!!\n"
-                "!!!   baseline  inputs_digest: %s\n"
-                "!!!   optimized inputs_digest: %s\n"
-                "!!! Latency and throughput differences may come from the inputs,\n"
-                "!!! not from the client change. Compare runs made with the same --inputs.\n\n",
-                db ? db : "(none recorded)", dopt ? dopt : "(none recorded)");
-    }
+    compare_warn_inputs(stderr, cmp);
     bool color = termchart_want_color(isatty(STDOUT_FILENO), no_color);
     bool utf8 = !no_color && termchart_locale_utf8();
     console_print_item_chart(stdout, base, "baseline: item latency", color, utf8);

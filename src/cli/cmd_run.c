@@ -21,10 +21,10 @@ static void run_usage(FILE *f)
             "Each item's latency runs from its intended send time to the end of the response\n"
             "that carried it (coordinated-omission correct); request and service time are\n"
             "reported beside it.\n"
-            "\n%s\n"
+            "\n%s%s%s\n"
             "Exit codes: 0 ran and every SLA passed, 1 an SLA failed, 2 bad usage,\n"
             "3 could not run (unreachable target, unreadable file), 130/143 interrupted.\n",
-            runopts_help);
+            runopts_help, runopts_help_files, runopts_help_gate);
 }
 
 int cmd_run(int argc, char **argv)

@@ -48,9 +48,13 @@ const char runopts_help[] =
     "  -m, --method M          with --body: POST (default), PUT, GET, HEAD...\n"
     "      --validate MODE     none | status (2xx) | outputs (2xx + an outputs array as long\n"
     "                          as the batch; default, or status with --body)\n"
-    "Outputs and gate:\n"
+    "Outputs and gate:\n";
+
+const char runopts_help_files[] =
     "      --log FILE.csv      one row per request, streamed\n"
-    "  -o, --out FILE.json     result JSON (mergeable histograms included)\n"
+    "  -o, --out FILE.json     result JSON (mergeable histograms included)\n";
+
+const char runopts_help_gate[] =
     "      --sla EXPR          METRIC OP VALUE, repeatable; exit 1 when one fails.\n"
     "                          METRIC: p50 p90 p95 p99 p99.9 max mean (item latency;\n"
     "                          request.p95 etc. for request latency), error_rate (%),\n"

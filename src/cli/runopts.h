@@ -32,6 +32,10 @@ void runopts_defaults(runopts_t *o);
 
 /* The help text of the shared options (printed by run and ab). */
 extern const char runopts_help[];
+/* --log and --out (run only: ab names its files itself), then the rest of
+ * the "Outputs and gate" section that runopts_help ends by opening. */
+extern const char runopts_help_files[];
+extern const char runopts_help_gate[];
 
 /* Parses argv[first..argc) as load options into o (later options override).
  * extra_long / extra_handler let a command add its own options: the handler

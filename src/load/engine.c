@@ -521,7 +521,15 @@ static void digest_items(const engine_config_t *cfg, const worker_t *ws, unsigne
                          engine_result_t *res)
 {
     res->inputs_digest_valid = false;
-    if (!cfg->inputs || cfg->raw_body)
+    if (cfg->raw_body) {
+        uint64_t sent = 0;
+        for (unsigned t = 0; t < nthreads; t++)
+            sent += ws[t].items_sent;
+        res->inputs_digest_valid =
+            inputs_digest_body(cfg->raw_body, cfg->raw_body_len, sent, res->inputs_digest) == 0;
+        return;
+    }
+    if (!cfg->inputs)
         return;
     uint64_t *sent = calloc(nthreads, sizeof(*sent));
     if (!sent)

@@ -69,13 +69,13 @@ typedef struct {
     uint64_t started_wall_ns;  /* wall clock at measurement start */
     uint64_t duration_ns;      /* measured span (after warmup) */
     uint8_t inputs_digest[32]; /* SHA-256 over the items sent, in send order */
-    bool inputs_digest_valid;  /* false for --body runs */
+    bool inputs_digest_valid;  /* --body runs: over the body and the request count */
     bool interrupted;          /* stopped by engine_stop */
     /* Nonzero: sockets ran out (ulimit -n, local ports) and the run went on
      * with this many connections in all instead of what was asked. */
     uint64_t fd_limited_connections;
-    int fatal_errno;           /* nonzero: could not run at all */
-    char fatal_msg[384];       /* why, for a person */
+    int fatal_errno;     /* nonzero: could not run at all */
+    char fatal_msg[384]; /* why, for a person */
 } engine_result_t;
 
 /* Runs the test to its bound. Returns 0 when it ran (errors are counted in the

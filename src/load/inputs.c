@@ -204,3 +204,17 @@ out:
     EVP_MD_CTX_free(ctx);
     return rc;
 }
+
+int inputs_digest_body(const char *body, size_t len, uint64_t sent, uint8_t digest[32])
+{
+    char tail[32];
+    int n = snprintf(tail, sizeof tail, "\n%" PRIu64 "\n", sent);
+    unsigned int mdlen = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+             EVP_DigestUpdate(ctx, "body\n", 5) == 1 && EVP_DigestUpdate(ctx, body, len) == 1 &&
+             EVP_DigestUpdate(ctx, tail, (size_t)n) == 1 &&
+             EVP_DigestFinal_ex(ctx, digest, &mdlen) == 1 && mdlen == 32;
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : ENOMEM;
+}

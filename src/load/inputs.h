@@ -30,5 +30,8 @@ size_t inputs_item(const inputs_t *in, uint64_t index, char *buf);
  * The same --inputs and --requests give the same digest whatever batch,
  * connections or threads carried them. Returns 0 or ENOMEM. */
 int inputs_digest(const inputs_t *in, const uint64_t *sent, unsigned nthreads, uint8_t digest[32]);
+/* The same for a --body run, where every request carries the same bytes:
+ * SHA-256 over the body and how many requests carried it. 0 or ENOMEM. */
+int inputs_digest_body(const char *body, size_t len, uint64_t sent, uint8_t digest[32]);
 
 #endif

@@ -339,6 +339,24 @@ static void cell(char *buf, size_t len, double v, int decimals, bool sign)
         snprintf(buf, len, sign ? "%+.*f" : "%.*f", decimals, v);
 }
 
+void compare_warn_inputs(FILE *f, const json_t *c)
+{
+    if (json_is_true(json_object_get(c, "inputs_identical")))
+        return;
+    const char *db =
+        json_string_value(json_object_get(json_object_get(c, "baseline"), "inputs_digest"));
+    const char *dopt =
+        json_string_value(json_object_get(json_object_get(c, "optimized"), "inputs_digest"));
+    fprintf(f,
+            "\n"
+            "!!! WARNING: the two runs did NOT send identical inputs !!!\n"
+            "!!!   baseline  inputs_digest: %s\n"
+            "!!!   optimized inputs_digest: %s\n"
+            "!!! Latency and throughput differences may come from the inputs,\n"
+            "!!! not from the client change. Compare runs made with the same --inputs.\n\n",
+            db ? db : "(none recorded)", dopt ? dopt : "(none recorded)");
+}
+
 void compare_print_table(FILE *f, const json_t *c)
 {
     static const struct {

@@ -43,6 +43,9 @@ int compare_build(const json_t *base, const char *base_file, const json_t *opt,
                   const char *opt_file, const sla_t *slas, size_t n, json_t **out, char *err,
                   size_t errlen);
 
+/* A loud warning on f when the comparison's inputs were not identical;
+ * nothing otherwise. */
+void compare_warn_inputs(FILE *f, const json_t *c);
 /* Prints the comparison as a table (metric | baseline | optimized | delta |
  * delta %) followed by the SLA verdicts, to f. */
 void compare_print_table(FILE *f, const json_t *comparison);

@@ -64,6 +64,31 @@ def test_ab_verification_catches_reordered_batches(ctx):
 def test_ab_bad_side_options_exit_2(ctx):
     r = ctx.run("ab", "http://127.0.0.1:9/x", "--optimized", "--batch zero")
     assert r.rc == 2 and "--optimized" in r.err and "--batch" in r.err, r
+    # load, bounds and inputs are shared: a side may not change them
+    for side, opts in (("--baseline", "--rate 5"), ("--optimized", "-n5"),
+                       ("--baseline", "--batch 1 --inputs other.jsonl"),
+                       ("--optimized", "--sla p95<=1ms")):
+        r = ctx.run("ab", "http://127.0.0.1:9/x", side, opts)
+        assert r.rc == 2 and "not a client option" in r.err, (side, opts, r)
+    # and the files ab names itself are not options of ab
+    r = ctx.run("ab", "--help")
+    assert r.rc == 0 and "--out FILE" not in r.out and "--log FILE" not in r.out, r.out
+
+
+def test_ab_body_mode_and_quiet(ctx):
+    """--body has no items to batch: the default optimized run pools
+    connections instead; identical bodies count as identical inputs; --quiet
+    prints the comparison only."""
+    stub = ctx.stub(path="/healthz")
+    body = ctx.write("b.json", "{}")
+    d = ctx.path("out")
+    r = ctx.run("ab", stub.base + "/healthz", "--body", body, "--method", "GET", "--rate", "100",
+                "--requests", "100", "--out-dir", d, "--quiet", "--no-verify")
+    assert r.rc == 0, r
+    cmp = tg.read_json(os.path.join(d, "comparison.json"))
+    assert cmp["inputs_identical"] is True, cmp
+    assert "WARNING" not in r.err
+    assert "== baseline" not in r.out and "verdict: PASS" in r.out, r.out
 
 
 def test_embedded_demo_baseline_fails_optimized_passes(ctx):

@@ -235,7 +235,19 @@ def test_plain_http_body_mode(ctx):
                 "--requests", "100", "--concurrency", "4", "--out", out)
     assert r.rc == 0, r
     res = tg.read_json(out)
-    assert res["requests"]["ok"] == 100 and res["inputs_digest"] is None, res["requests"]
+    assert res["requests"]["ok"] == 100, res["requests"]
+    # a --body run's digest covers the body and the request count: the same
+    # body and count give the same digest, so diff/ab can call them identical
+    digest = res["inputs_digest"]
+    assert digest and digest.startswith("sha256:") and len(digest) == 71, res
+    out2 = ctx.path("o2.json")
+    r = ctx.run("run", stub.base + "/healthz", "--body", body, "--method", "GET",
+                "--requests", "100", "--concurrency", "2", "--out", out2)
+    assert r.rc == 0 and tg.read_json(out2)["inputs_digest"] == digest, r
+    other = ctx.write("c.json", "{ }")
+    r = ctx.run("run", stub.base + "/healthz", "--body", other, "--method", "GET",
+                "--requests", "100", "--out", out2)
+    assert r.rc == 0 and tg.read_json(out2)["inputs_digest"] != digest, r
 
 
 def test_sigint_writes_everything_and_exits_130(ctx):
