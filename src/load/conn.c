@@ -271,7 +271,9 @@ void conn_send(conn_t *c, const char *data, size_t len)
     c->retried = false;
     c->wptr = data;
     c->wlen = len;
+    c->in_send = true;
     begin(c);
+    c->in_send = false;
 }
 
 void conn_abort(conn_t *c, err_kind_t err)
@@ -297,7 +299,11 @@ static void do_write(conn_t *c)
             continue;
         if (n < 0 && errno == EAGAIN)
             return; /* the edge-triggered LOOP_OUT brings us back */
-        if (!maybe_retry(c))
+        if (maybe_retry(c))
+            return;
+        if (c->in_send)
+            fail_later(c, ERR_RESET); /* on_done never runs inside conn_send */
+        else
             conn_abort(c, ERR_RESET);
         return;
     }

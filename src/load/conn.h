@@ -96,6 +96,7 @@ struct conn {
     uint64_t idle_since_ns;   /* when the socket last became idle */
     uint64_t idle_ns;         /* how long it had been idle when this request began */
     bool retried;
+    bool in_send;           /* inside conn_send: failures are reported from the loop */
     bool in_pending;        /* LOOP_IN arrived while WRITING */
     err_kind_t pending_err; /* failure found inside conn_send, reported from the timer */
     bool pending_no_fd;     /* ... and it was a local resource shortage */
