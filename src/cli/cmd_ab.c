@@ -312,7 +312,7 @@ int cmd_ab(int argc, char **argv)
         rc = runjob_prepare(&probe, &base, NULL, NULL, "tailgate ab", err, sizeof err);
         if (rc == EXIT_OK) {
             rc = verify_target(&base.eng, AB_VERIFY_SAMPLES, stderr);
-            if (rc == EXIT_OK)
+            if (rc == EXIT_OK && !runcommon_signal_seen())
                 printf("verified: %u inputs give the same outputs alone and in one batch\n",
                        AB_VERIFY_SAMPLES);
         } else {

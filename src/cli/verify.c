@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/runcommon.h"
 #include "core/clock.h"
 #include "load/probe.h"
 
@@ -97,7 +98,8 @@ int verify_target(const engine_config_t *cfg, unsigned samples, FILE *f)
     json_t *batch = infer(cfg, 0, samples, f, &rc);
     if (!batch)
         return rc;
-    for (unsigned i = 0; i < samples && rc == 0; i++) {
+    /* An interrupt stops between samples: the caller exits 130/143. */
+    for (unsigned i = 0; i < samples && rc == 0 && !runcommon_signal_seen(); i++) {
         json_t *single = infer(cfg, i, 1, f, &rc);
         if (!single)
             break;

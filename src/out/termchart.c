@@ -99,18 +99,22 @@ size_t termchart_ranges(uint64_t lo, uint64_t hi, int rows, termchart_bin_t *bin
     }
 }
 
-/* 3 significant digits in milliseconds, no exponent. */
-static void fmt_ms(char *buf, size_t len, uint64_t ns)
+/* 3 significant digits in milliseconds, no exponent -- or more decimals when
+ * the bins are narrower than that shows (min_dec), so no two edges read alike. */
+static void fmt_ms(char *buf, size_t len, uint64_t ns, int min_dec)
 {
     double ms = (double)ns / 1e6;
-    if (ms >= 100)
-        snprintf(buf, len, "%.0f", ms);
-    else if (ms >= 10)
-        snprintf(buf, len, "%.1f", ms);
-    else if (ms >= 1)
-        snprintf(buf, len, "%.2f", ms);
-    else
-        snprintf(buf, len, "%.3f", ms);
+    int dec = ms >= 100 ? 0 : ms >= 10 ? 1 : ms >= 1 ? 2 : 3;
+    snprintf(buf, len, "%.*f", dec > min_dec ? dec : min_dec, ms);
+}
+
+/* Decimals that tell apart two values `step_ns` apart. */
+static int decimals_for(uint64_t step_ns)
+{
+    int d = 0;
+    for (double step_ms = (double)step_ns / 1e6; d < 6 && step_ms < 1 - 1e-9; step_ms *= 10)
+        d++;
+    return d;
 }
 
 static bool in_bin(const termchart_bin_t *b, bool last, uint64_t v)
@@ -160,15 +164,19 @@ int termchart_bins(FILE *f, const termchart_bin_t *bins, size_t n, const termcha
     const char *sep = utf8 ? "\u2502" : "|";
     const char *dash = utf8 ? "\u2013" : "-";
 
-    uint64_t total = 0, max = 0;
+    uint64_t total = 0, max = 0, narrowest = UINT64_MAX;
+    for (size_t i = 0; i < n; i++)
+        if (bins[i].hi_ns > bins[i].lo_ns && bins[i].hi_ns - bins[i].lo_ns < narrowest)
+            narrowest = bins[i].hi_ns - bins[i].lo_ns;
+    int min_dec = narrowest == UINT64_MAX ? 0 : decimals_for(narrowest);
     int wlo = 1, whi = 1, wcount = (int)strlen(unit);
     char a[32], b[32];
     for (size_t i = 0; i < n; i++) {
         total += bins[i].count;
         if (bins[i].count > max)
             max = bins[i].count;
-        fmt_ms(a, sizeof a, bins[i].lo_ns);
-        fmt_ms(b, sizeof b, bins[i].hi_ns);
+        fmt_ms(a, sizeof a, bins[i].lo_ns, min_dec);
+        fmt_ms(b, sizeof b, bins[i].hi_ns, min_dec);
         if ((int)strlen(a) > wlo)
             wlo = (int)strlen(a);
         if ((int)strlen(b) > whi)
@@ -186,8 +194,8 @@ int termchart_bins(FILE *f, const termchart_bin_t *bins, size_t n, const termcha
     for (size_t i = 0; i < n; i++) {
         const termchart_bin_t *bin = &bins[i];
         bool last = i + 1 == n;
-        fmt_ms(a, sizeof a, bin->lo_ns);
-        fmt_ms(b, sizeof b, bin->hi_ns);
+        fmt_ms(a, sizeof a, bin->lo_ns, min_dec);
+        fmt_ms(b, sizeof b, bin->hi_ns, min_dec);
         fprintf(f, "%*s %s %*s ms %s", wlo, a, dash, whi, b, sep);
         if (color)
             fputs(ANSI_BAR, f);

@@ -267,7 +267,7 @@ static int resolve(const stub_config_t *cfg, struct sockaddr_storage *ss, sockle
     if (rc || !res) {
         snprintf(err, errlen, "--listen: cannot resolve host '%s': %s", cfg->host,
                  gai_strerror(rc));
-        return EINVAL;
+        return EADDRNOTAVAIL; /* the machine's answer, not a malformed option: exit 3 */
     }
     memcpy(ss, res->ai_addr, res->ai_addrlen);
     *len = res->ai_addrlen;

@@ -119,8 +119,10 @@ def test_ab_interrupted_during_verification_measures_nothing(ctx):
     o, e = p.communicate(timeout=20)
     ctx.check_sanitizer(e, "tailgate ab")
     assert p.returncode == 130, (p.returncode, e)
-    assert time.monotonic() - t0 < 5.5, "the baseline ran although ab was interrupted"
+    # the sample in flight at the signal finishes (0.5 s), nothing after it
+    assert time.monotonic() - t0 < 2.5, "ab went on after the interrupt"
     assert not os.path.exists(os.path.join(d, "baseline.json"))
+    assert "verified" not in o, o
 
 
 def test_ab_interrupted_writes_what_was_done(ctx):

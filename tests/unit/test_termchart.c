@@ -113,6 +113,31 @@ static void test_ascii_columns_align(void **state)
     free(out);
 }
 
+/* Narrow bins far from zero get the decimals that tell their edges apart
+ * (three significant digits alone would print "121 - 121" on every row). */
+static void test_narrow_bins_have_distinct_labels(void **state)
+{
+    (void)state;
+    termchart_bin_t bins[4];
+    for (int i = 0; i < 4; i++)
+        bins[i] = (termchart_bin_t){121 * MS + (uint64_t)i * 250000,
+                                    121 * MS + (uint64_t)(i + 1) * 250000, 1};
+    termchart_opts_t o = {.width = 10};
+    char *out = draw_bins(bins, 4, NULL, &o);
+    char prev[256] = "";
+    for (int row = 1; row <= 4; row++) {
+        char line[256];
+        line_at(out, row, line, sizeof line);
+        *strchr(line, '|') = '\0'; /* the label column */
+        assert_string_not_equal(line, prev);
+        char lo[32], hi[32];
+        assert_int_equal(sscanf(line, " %31s - %31s", lo, hi), 2);
+        assert_string_not_equal(lo, hi);
+        snprintf(prev, sizeof prev, "%s", line);
+    }
+    free(out);
+}
+
 static void test_utf8_eighths(void **state)
 {
     (void)state;
@@ -282,6 +307,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ascii_rows_scale_to_fullest),
         cmocka_unit_test(test_ascii_columns_align),
+        cmocka_unit_test(test_narrow_bins_have_distinct_labels),
         cmocka_unit_test(test_utf8_eighths),
         cmocka_unit_test(test_color_only_when_asked),
         cmocka_unit_test(test_marks),
