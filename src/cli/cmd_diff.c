@@ -25,7 +25,8 @@ static void diff_usage(FILE *f)
             "Warns on stderr when the two runs did not send identical inputs.\n"
             "\n"
             "options:\n"
-            "  -o, --out FILE   also write the comparison JSON to FILE (default: print only)\n"
+            "  -o, --out FILE   also write the comparison JSON to FILE (default: print only);\n"
+            "                   - = stdout, and the table goes to stderr\n"
             "  --sla EXPR       SLA to judge, repeatable (default: %s); METRIC OP VALUE with\n"
             "                   METRIC p50 p90 p95 p99 p99.9 max mean, request.<same>,\n"
             "                   error_rate, rps, ips; OP <= < >= >; latency in us, ms or s\n"
@@ -103,11 +104,14 @@ int cmd_diff(int argc, char **argv)
         goto done;
     }
     compare_warn_inputs(stderr, cmp);
-    bool color = termchart_want_color(isatty(STDOUT_FILENO), no_color);
+    /* with -o -, stdout carries the JSON: the table goes to stderr */
+    FILE *tf = out_path && !strcmp(out_path, "-") ? stderr : stdout;
+    bool color = termchart_want_color(isatty(fileno(tf)), no_color);
     bool utf8 = !no_color && termchart_locale_utf8();
-    console_print_item_chart(stdout, base, "baseline: item latency", color, utf8);
-    console_print_item_chart(stdout, opt, "optimized: item latency", color, utf8);
-    compare_print_table(stdout, cmp);
+    console_print_item_chart(tf, base, "baseline: item latency", color, utf8);
+    console_print_item_chart(tf, opt, "optimized: item latency", color, utf8);
+    compare_print_table(tf, cmp);
+    fflush(tf);
     if (out_path && result_write_file(cmp, out_path, err, sizeof err)) {
         fprintf(stderr, "tailgate diff: %s\n", err);
         goto done;

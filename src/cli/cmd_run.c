@@ -63,8 +63,8 @@ int cmd_run(int argc, char **argv)
     runcommon_install_signals();
     rc = runjob_execute(&job, "tailgate run");
     if (job.json) {
-        if (!o.quiet)
-            runjob_print_summary(&job, stdout);
+        if (!o.quiet) /* with --out -, stdout carries the JSON: the summary goes beside it */
+            runjob_print_summary(&job, o.out_path && !strcmp(o.out_path, "-") ? stderr : stdout);
     }
     int sig = runcommon_signal_seen();
     runjob_close(&job);

@@ -93,6 +93,8 @@ static void show_progress(const engine_progress_t *p, void *arg)
  * again, so a run that fails leaves no empty result behind. errno says why not. */
 static bool writable(const char *path)
 {
+    if (!strcmp(path, "-"))
+        return true; /* standard output */
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         errno = EISDIR;

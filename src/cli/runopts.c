@@ -52,7 +52,8 @@ const char runopts_help[] =
 
 const char runopts_help_files[] =
     "      --log FILE.csv      one row per request, streamed\n"
-    "  -o, --out FILE.json     result JSON (mergeable histograms included)\n";
+    "  -o, --out FILE.json     result JSON (mergeable histograms included); - = stdout,\n"
+    "                          and the summary goes to stderr\n";
 
 const char runopts_help_gate[] =
     "      --sla EXPR          METRIC OP VALUE, repeatable; exit 1 when one fails.\n"

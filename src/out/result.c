@@ -160,6 +160,16 @@ json_t *result_build(const result_input_t *in)
 
 int result_write_file(const json_t *j, const char *path, char *err, size_t errlen)
 {
+    if (!strcmp(path, "-")) {
+        int rc = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+        if (rc == 0 && (fputc('\n', stdout) == EOF || fflush(stdout) == EOF))
+            rc = -1;
+        if (rc) {
+            snprintf(err, errlen, "writing to standard output failed: %s", strerror(errno));
+            return errno ? errno : EIO;
+        }
+        return 0;
+    }
     FILE *f = fopen(path, "w");
     if (!f) {
         int e = errno;

@@ -159,6 +159,21 @@ def test_latency_sla_counts_failed_requests_as_slowest(ctx):
     assert tp["requests_per_s"] < tp["issued_requests_per_s"], tp
 
 
+def test_out_dash_writes_the_result_to_stdout(ctx):
+    stub = ctx.stub()
+    r = ctx.run("run", stub.url, "--requests", "20", "--out", "-")
+    assert r.rc == 0, r
+    res = json.loads(r.out)  # stdout is exactly the JSON
+    assert res["requests"]["ok"] == 20
+    assert "items/s" in r.err  # the summary went beside it
+    assert not os.path.exists("-")
+    out = ctx.path("a.json")
+    assert ctx.run("run", stub.url, "--requests", "20", "--out", out).rc == 0
+    d = ctx.run("diff", out, out, "-o", "-")
+    assert d.rc == 0 and json.loads(d.out)["inputs_identical"] is True, d
+    assert "verdict" in d.err
+
+
 def test_same_inputs_same_digest(ctx):
     stub = ctx.stub()
     inputs = ctx.write("in.jsonl", "".join(json.dumps({"text": f"q{i}"}) + "\n" for i in range(37)))
