@@ -109,27 +109,47 @@ static void ab_usage(FILE *f)
             runopts_help_gate);
 }
 
-/* Options that must be the same in both runs: given in a side they would
- * compare different loads or inputs, not client options. */
-static const char *side_forbidden(char **words, int wc)
+static bool str_differs(const char *a, const char *b)
 {
-    static const char *const longs[] = {
-        "concurrency", "rate", "arrival", "seed",     "requests", "duration", "warmup", "inputs",
-        "model",       "body", "method",  "validate", "sla",      "quiet",    "out",    "log"};
-    static const char shorts[] = "crndmqo";
-    for (int i = 0; i < wc; i++) {
-        const char *w = words[i];
-        if (w[0] != '-')
-            continue;
-        if (w[1] == '-') {
-            size_t n = strcspn(w + 2, "=");
-            for (size_t k = 0; k < sizeof longs / sizeof longs[0]; k++)
-                if (strlen(longs[k]) == n && !strncmp(w + 2, longs[k], n))
-                    return w;
-        } else if (w[1] && strchr(shorts, w[1])) {
-            return w;
-        }
-    }
+    return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
+}
+
+/* The option a side changed that must be the same in both runs (load, bounds,
+ * inputs, validation, gate, output), or NULL. Judged on the parsed result, so
+ * every spelling getopt accepts (--req, -n5, --rate=5) is caught. */
+static const char *side_changed_shared(const runopts_t *sh, const runopts_t *o)
+{
+    const engine_config_t *a = &sh->eng, *b = &o->eng;
+    if (a->concurrency != b->concurrency || sh->concurrency_set != o->concurrency_set)
+        return "--concurrency";
+    if (a->rate != b->rate || sh->rate_set != o->rate_set)
+        return "--rate";
+    if (a->arrival != b->arrival)
+        return "--arrival";
+    if (a->seed != b->seed)
+        return "--seed";
+    if (a->requests != b->requests || sh->requests_set != o->requests_set)
+        return "--requests";
+    if (a->duration_ns != b->duration_ns || sh->duration_set != o->duration_set)
+        return "--duration";
+    if (a->warmup_ns != b->warmup_ns)
+        return "--warmup";
+    if (str_differs(sh->inputs_path, o->inputs_path))
+        return "--inputs";
+    if (str_differs(a->model, b->model))
+        return "--model";
+    if (str_differs(sh->body_path, o->body_path))
+        return "--body";
+    if (str_differs(a->method, b->method))
+        return "--method";
+    if (a->validate != b->validate || sh->validate_set != o->validate_set)
+        return "--validate";
+    if (sh->num_slas != o->num_slas)
+        return "--sla";
+    if (sh->quiet != o->quiet)
+        return "--quiet";
+    if (o->out_path || o->log_path)
+        return o->out_path ? "--out" : "--log";
     return NULL;
 }
 
@@ -152,23 +172,22 @@ static int ab_side(const runopts_t *shared, const char *label, const char *text,
     }
     argv[0] = (char *)label;
     memcpy(argv + 1, words, (size_t)wc * sizeof *argv);
-    const char *bad = side_forbidden(words, wc);
-    if (bad) {
-        fprintf(stderr,
-                "tailgate ab: --%s \"%s\": %s is not a client option: give it once, before "
-                "--baseline/--optimized, so both runs offer the same load with the same inputs\n",
-                label, text, bad);
-        free(argv);
-        free(words);
-        return EXIT_USAGE;
-    }
     const char *pos[1];
     size_t npos = 0;
     int rc = runopts_parse(out, wc + 1, argv, NULL, 0, NULL, NULL, pos, 0, &npos, err, sizeof err);
     free(argv);
-    if (rc == 0 && (out->out_path || out->log_path)) {
-        snprintf(err, sizeof err, "--out and --log are chosen by ab (see --out-dir)");
-        rc = -1;
+    const char *bad = rc == 0 ? side_changed_shared(shared, out) : NULL;
+    if (bad) {
+        snprintf(err, sizeof err,
+                 "%s is not a client option: give it once, before --baseline/--optimized, so "
+                 "both runs offer the same load with the same inputs%s",
+                 bad,
+                 !strcmp(bad, "--out") || !strcmp(bad, "--log")
+                     ? " (ab names its files itself, see --out-dir)"
+                     : "");
+        fprintf(stderr, "tailgate ab: --%s \"%s\": %s\n", label, text, err);
+        free(words);
+        return EXIT_USAGE;
     }
     if (rc == 0)
         rc = runopts_finish(out, err, sizeof err);
@@ -286,8 +305,9 @@ int cmd_ab(int argc, char **argv)
         }
         snprintf(url, sizeof url, "http://%s:%d%s", stub_host(stub), stub_port(stub), sc.path);
         shared.url_text = url;
-        printf("embedded stub: %s (%d workers, %d ms per request + %d ms per item)\n", url,
-               AB_STUB_WORKERS, AB_STUB_DELAY_MS, AB_STUB_PER_ITEM_MS);
+        if (!shared.quiet)
+            printf("embedded stub: %s (%d workers, %d ms per request + %d ms per item)\n", url,
+                   AB_STUB_WORKERS, AB_STUB_DELAY_MS, AB_STUB_PER_ITEM_MS);
     }
 
     char **bw = NULL, **ow = NULL;
@@ -312,7 +332,7 @@ int cmd_ab(int argc, char **argv)
         rc = runjob_prepare(&probe, &base, NULL, NULL, "tailgate ab", err, sizeof err);
         if (rc == EXIT_OK) {
             rc = verify_target(&base.eng, AB_VERIFY_SAMPLES, stderr);
-            if (rc == EXIT_OK && !runcommon_signal_seen())
+            if (rc == EXIT_OK && !runcommon_signal_seen() && !shared.quiet)
                 printf("verified: %u inputs give the same outputs alone and in one batch\n",
                        AB_VERIFY_SAMPLES);
         } else {

@@ -88,17 +88,28 @@ static void show_progress(const engine_progress_t *p, void *arg)
 
 /* Whether path can be written, without creating it: a run that fails must
  * not leave an empty result behind (or seem to have refreshed an old one). */
-/* Whether the result file can be written, found out by trying: access() says
- * yes to root on /proc or a read-only mount. A file this creates is removed
- * again, so a run that fails leaves no empty result behind. errno says why not. */
+/* Whether the result file can be written. A regular file or a missing path
+ * is found out by trying: access() says yes to root on /proc or a read-only
+ * mount. A file this creates is removed again, so a run that fails leaves no
+ * empty result behind. A pipe or device is only asked (opening a pipe would
+ * hand its reader an early end of file). errno says why not. */
 static bool writable(const char *path)
 {
     if (!strcmp(path, "-"))
         return true; /* standard output */
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        errno = EISDIR;
-        return false;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            errno = EISDIR;
+            return false;
+        }
+        if (!S_ISREG(st.st_mode))
+            return access(path, W_OK) == 0;
+        int fd = open(path, O_WRONLY | O_CLOEXEC); /* not truncated yet */
+        if (fd < 0)
+            return false;
+        close(fd);
+        return true;
     }
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd >= 0) {
@@ -106,13 +117,7 @@ static bool writable(const char *path)
         unlink(path);
         return true;
     }
-    if (errno != EEXIST)
-        return false;
-    fd = open(path, O_WRONLY | O_CLOEXEC); /* exists: writable, not truncated yet */
-    if (fd < 0)
-        return false;
-    close(fd);
-    return true;
+    return errno == EEXIST; /* a dangling symlink: writing creates its target */
 }
 
 static int exit_for_errno(int e)

@@ -351,8 +351,12 @@ int runopts_parse(runopts_t *o, int argc, char **argv, const void *extra_long, s
             rc = 1;
             break;
         case '?':
-            /* optopt is a character only for short options */
-            if (optopt > 0 && optopt < 128)
+            if (!strncmp(argv[optind - 1], "--", 2) && strchr(argv[optind - 1], '='))
+                snprintf(err, errlen, "option '%.*s' takes no value",
+                         (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+            else if (!strncmp(argv[optind - 1], "--", 2))
+                snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);
+            else if (optopt > 0 && optopt < 128)
                 snprintf(err, errlen, "unknown option '-%c'", optopt);
             else
                 snprintf(err, errlen, "unknown option '%s'", argv[optind - 1]);

@@ -39,7 +39,8 @@ typedef enum {
 
 typedef struct conn conn_t;
 
-/* What happened to a request. body is valid only during the callback and only
+/* What happened to a request. body is valid only during the callback, until
+ * a new request starts on the connection (read it first), and only
  * when the env keeps bodies. */
 typedef struct {
     err_kind_t err;   /* transport outcome: NONE when a whole response came */

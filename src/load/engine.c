@@ -345,7 +345,7 @@ static void on_done(conn_t *c, const conn_result_t *res)
     w->pool.inflight--;
     /* No socket: the request never left, and goes out again on the
      * connections that remain (pool_out_of_fds); counted only when none do. */
-    if (res->no_fd && pool_out_of_fds(&w->pool, s))
+    if (res->no_fd && !w->stop_seen && pool_out_of_fds(&w->pool, s))
         return;
     err_kind_t err = judge(w, res, s->n);
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
@@ -522,9 +522,9 @@ static void digest_items(const engine_config_t *cfg, const worker_t *ws, unsigne
 {
     res->inputs_digest_valid = false;
     if (cfg->raw_body) {
-        uint64_t sent = 0;
+        uint64_t sent = 0; /* measured requests: warmup's count depends on speed */
         for (unsigned t = 0; t < nthreads; t++)
-            sent += ws[t].items_sent;
+            sent += ws[t].stats.requests;
         res->inputs_digest_valid =
             inputs_digest_body(cfg->raw_body, cfg->raw_body_len, sent, res->inputs_digest) == 0;
         return;

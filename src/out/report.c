@@ -183,18 +183,54 @@ static void sla_lines_from_json(const json_t *arr, chart_sla_t *lines, size_t *n
     }
 }
 
+/* A file without histograms (they are optional): its stored summary fields,
+ * which hold answered items only -- exact when nothing failed, and no basis
+ * for ranking failures when something did. */
+static json_t *sla_judge_stored(const sla_t *s, const run_t *r, double failed)
+{
+    static const struct {
+        double p;
+        const char *key;
+    } keys[] = {{50, "p50"}, {75, "p75"},     {90, "p90"},       {95, "p95"},
+                {99, "p99"}, {99.9, "p99_9"}, {99.99, "p99_99"}, {100, "max"}};
+    const char *scope = s->request_scope ? "request" : "item";
+    const char *key = s->metric == SLA_LATENCY_MEAN ? "mean" : NULL;
+    for (size_t i = 0; !key && i < sizeof keys / sizeof keys[0]; i++)
+        if (fabs(keys[i].p - s->percentile) < 1e-9)
+            key = keys[i].key;
+    char path[64], note[160];
+    snprintf(path, sizeof path, "latency_ms.%s.%s", scope, key ? key : "");
+    double v = key ? resdoc_num(r->j, path) : NAN;
+    if (s->metric == SLA_LATENCY_PCT && failed > 0) {
+        snprintf(note, sizeof note, "the file has no histogram to rank its %.0f failed %ss against",
+                 failed, scope);
+        v = NAN;
+    } else {
+        snprintf(note, sizeof note, "%s",
+                 key ? "from the file's summary (no histogram)"
+                     : "the file stores no such percentile");
+    }
+    bool pass;
+    return sla_result_json(s, v, note, &pass);
+}
+
 /* A report --sla expression judged on a result document: the same judgement
  * as run's (sla_judge_json), on a runstats view of the file. */
 static json_t *sla_judge_file(const sla_t *s, const run_t *r)
 {
     const json_t *j = r->j;
     double items = resdoc_num(j, "items.total"), items_ok = resdoc_num(j, "items.ok");
+    const hist_t *h = s->request_scope ? r->request : r->item;
+    if ((s->metric == SLA_LATENCY_PCT || s->metric == SLA_LATENCY_MEAN) && !h) {
+        double failed = s->request_scope ? r->total - r->ok : items - items_ok;
+        return sla_judge_stored(s, r, failed > 0 ? failed : 0);
+    }
     runstats_t view = {
         .requests = r->total > 0 ? (uint64_t)r->total : 0,
         .requests_ok = r->ok > 0 ? (uint64_t)r->ok : 0,
         .items = items > 0 ? (uint64_t)items : 0,
         .items_ok = items_ok > 0 ? (uint64_t)items_ok : 0,
-        .item = r->item, /* NULL for a file without histograms: nothing measured */
+        .item = r->item,
         .request = r->request,
     };
     bool pass;

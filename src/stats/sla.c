@@ -276,7 +276,9 @@ static uint64_t failed_in_scope(const sla_t *s, const runstats_t *rs)
  * it on the few that came back. */
 static double pct_over_all(const sla_t *s, const hist_t *h, uint64_t failed)
 {
-    uint64_t answered = h ? hist_count(h) : 0;
+    if (!h)
+        return NAN; /* no histogram (a file without one): nothing to rank against */
+    uint64_t answered = hist_count(h);
     if (answered + failed == 0)
         return NAN;
     if (s->percentile >= 100)
@@ -342,7 +344,6 @@ bool sla_holds(const sla_t *s, double measured)
 json_t *sla_judge_json(const sla_t *s, const runstats_t *rs, double duration_s, bool *pass)
 {
     double v = sla_measure(s, rs, duration_s);
-    *pass = sla_holds(s, v);
     char note[160] = "";
     uint64_t failed = s->metric == SLA_LATENCY_PCT ? failed_in_scope(s, rs) : 0;
     const char *what = s->request_scope ? "requests" : "items";
@@ -354,10 +355,16 @@ json_t *sla_judge_json(const sla_t *s, const runstats_t *rs, double duration_s, 
     else if (failed)
         snprintf(note, sizeof note, "over all %s, the %llu failed counted as slowest", what,
                  (unsigned long long)failed);
+    return sla_result_json(s, v, note[0] ? note : NULL, pass);
+}
+
+json_t *sla_result_json(const sla_t *s, double v, const char *note, bool *pass)
+{
+    *pass = sla_holds(s, v);
     json_t *o = json_pack("{s:s,s:s,s:o,s:f,s:s,s:b}", "expr", s->text, "metric",
                           sla_metric_name(s), "value", isfinite(v) ? json_real(v) : json_null(),
                           "threshold", s->threshold, "unit", sla_unit(s), "pass", *pass);
-    if (o && note[0])
+    if (o && note)
         json_object_set_new(o, "note", json_string(note));
     return o;
 }

@@ -70,5 +70,7 @@ bool sla_holds(const sla_t *s, double measured);
  * percentile falls among failed items) or how (failures counted as slowest).
  * Sets *pass. NULL on ENOMEM. */
 json_t *sla_judge_json(const sla_t *s, const runstats_t *rs, double duration_s, bool *pass);
+/* The same entry for a value measured elsewhere (note may be NULL). */
+json_t *sla_result_json(const sla_t *s, double measured, const char *note, bool *pass);
 
 #endif

@@ -66,8 +66,9 @@ def test_ab_bad_side_options_exit_2(ctx):
     assert r.rc == 2 and "--optimized" in r.err and "--batch" in r.err, r
     # load, bounds and inputs are shared: a side may not change them
     for side, opts in (("--baseline", "--rate 5"), ("--optimized", "-n5"),
+                       ("--optimized", "--req 40 --dur 1s"), ("--baseline", "--rate=5"),
                        ("--baseline", "--batch 1 --inputs other.jsonl"),
-                       ("--optimized", "--sla p95<=1ms")):
+                       ("--optimized", "--sla p95<=1ms"), ("--optimized", "--out x.json")):
         r = ctx.run("ab", "http://127.0.0.1:9/x", side, opts)
         assert r.rc == 2 and "not a client option" in r.err, (side, opts, r)
     # and the files ab names itself are not options of ab
@@ -89,6 +90,7 @@ def test_ab_body_mode_and_quiet(ctx):
     assert cmp["inputs_identical"] is True, cmp
     assert "WARNING" not in r.err
     assert "== baseline" not in r.out and "verdict: PASS" in r.out, r.out
+    assert r.out.lstrip().startswith("baseline:"), r.out  # the comparison and nothing before it
 
 
 def test_embedded_demo_baseline_fails_optimized_passes(ctx):

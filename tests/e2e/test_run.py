@@ -159,6 +159,21 @@ def test_latency_sla_counts_failed_requests_as_slowest(ctx):
     assert tp["requests_per_s"] < tp["issued_requests_per_s"], tp
 
 
+def test_out_to_a_named_pipe(ctx):
+    """--out may be a pipe: checking it before the run must not consume it."""
+    import threading
+    stub = ctx.stub()
+    fifo = ctx.path("result.fifo")
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo).read()), daemon=True)
+    reader.start()
+    r = ctx.run("run", stub.url, "--requests", "10", "--out", fifo, timeout=20)
+    reader.join(10)
+    assert r.rc == 0, r
+    assert got and json.loads(got[0])["requests"]["ok"] == 10, got
+
+
 def test_out_dash_writes_the_result_to_stdout(ctx):
     stub = ctx.stub()
     r = ctx.run("run", stub.url, "--requests", "20", "--out", "-")
@@ -211,6 +226,7 @@ def test_bad_options_exit_2_naming_the_option(ctx):
         (["--rate", "10", "--concurrency", "2"], "--concurrency"),
         (["--frobnicate"], "frobnicate"),
         (["--warmup"], "'--warmup' needs a value"),
+        (["--quiet=1"], "'--quiet' takes no value"),
         (["--out"], "'--out' needs a value"),
         (["-c"], "'-c' needs a value"),
         (["-z"], "unknown option '-z'"),
