@@ -8,15 +8,6 @@
 #include "out/resdoc.h"
 #include "out/svg.h"
 
-static char *fmt_fixed(char *buf, size_t len, double v, int decimals)
-{
-    if (!isfinite(v))
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%.*f", decimals, v);
-    return buf;
-}
-
 void cmpview_head(FILE *f, const json_t *c, const chart_sla_t *lines, size_t nlines)
 {
     char buf[64], buf2[64], verdict[160] = "";
@@ -50,9 +41,9 @@ void cmpview_head(FILE *f, const json_t *c, const chart_sla_t *lines, size_t nli
     double d95 = resdoc_num(c, "delta.p95_pct"), dips = resdoc_num(c, "delta.items_per_s_pct");
     fputs("<div class=\"verdict none\">", f);
     svg_escapef(f, "p95 %s%s%% \xc2\xb7 items/s %s%s%%", isfinite(d95) && d95 > 0 ? "+" : "",
-                isfinite(d95) ? fmt_fixed(buf, sizeof buf, d95, 1) : "-",
+                isfinite(d95) ? svg_fmt_fixed(buf, sizeof buf, d95, 1) : "-",
                 isfinite(dips) && dips > 0 ? "+" : "",
-                isfinite(dips) ? fmt_fixed(buf2, sizeof buf2, dips, 1) : "-");
+                isfinite(dips) ? svg_fmt_fixed(buf2, sizeof buf2, dips, 1) : "-");
     fputs("</div>\n", f);
     if (resdoc_get(c, "inputs_identical") && !json_is_true(resdoc_get(c, "inputs_identical")))
         fputs("<p class=\"note bad\">The two runs did not send the same inputs (their digests "
@@ -113,7 +104,7 @@ void cmpview_table(FILE *f, const json_t *c)
             fputs("<td>", f);
             svg_escape(f, rows[i].decimals < 0
                               ? (isfinite(v) ? svg_fmt_num(buf, sizeof buf, v) : "-")
-                              : fmt_fixed(buf, sizeof buf, v, rows[i].decimals));
+                              : svg_fmt_fixed(buf, sizeof buf, v, rows[i].decimals));
             fputs("</td>", f);
         }
         const char *dk[2] = {rows[i].delta, rows[i].delta_pct};
@@ -124,7 +115,7 @@ void cmpview_table(FILE *f, const json_t *c)
                 double v = resdoc_num(c, path);
                 int dec = d == 1 || rows[i].decimals < 0 ? 1 : rows[i].decimals;
                 svg_escapef(f, "%s%s", isfinite(v) && v > 0 ? "+" : "",
-                            fmt_fixed(buf, sizeof buf, v, dec));
+                            svg_fmt_fixed(buf, sizeof buf, v, dec));
             }
             fputs("</td>", f);
         }

@@ -17,6 +17,7 @@
 #include "out/cmpview.h"
 #include "out/reportrun.h"
 #include "out/resdoc.h"
+#include "out/result.h"
 #include "out/runtable.h"
 #include "out/svg.h"
 #include "stats/hist.h"
@@ -188,16 +189,11 @@ static void sla_lines_from_json(const json_t *arr, chart_sla_t *lines, size_t *n
  * for ranking failures when something did. */
 static json_t *sla_judge_stored(const sla_t *s, const run_t *r, double failed)
 {
-    static const struct {
-        double p;
-        const char *key;
-    } keys[] = {{50, "p50"}, {75, "p75"},     {90, "p90"},       {95, "p95"},
-                {99, "p99"}, {99.9, "p99_9"}, {99.99, "p99_99"}, {100, "max"}};
     const char *scope = s->request_scope ? "request" : "item";
-    const char *key = s->metric == SLA_LATENCY_MEAN ? "mean" : NULL;
-    for (size_t i = 0; !key && i < sizeof keys / sizeof keys[0]; i++)
-        if (fabs(keys[i].p - s->percentile) < 1e-9)
-            key = keys[i].key;
+    const char *key = s->metric == SLA_LATENCY_MEAN ? "mean" : s->percentile >= 100 ? "max" : NULL;
+    for (size_t i = 0; !key && i < RESULT_NUM_PCTS; i++)
+        if (fabs(result_pcts[i].p - s->percentile) < 1e-9)
+            key = result_pcts[i].key;
     char path[64], note[160];
     snprintf(path, sizeof path, "latency_ms.%s.%s", scope, key ? key : "");
     double v = key ? resdoc_num(r->j, path) : NAN;

@@ -14,18 +14,18 @@ static json_t *ms_or_null(const hist_t *h, double v_ns)
     return hist_count(h) ? json_real(v_ns / 1e6) : json_null();
 }
 
+const result_pct_t result_pcts[RESULT_NUM_PCTS] = {{"p50", 50},      {"p75", 75}, {"p90", 90},
+                                                   {"p95", 95},      {"p99", 99}, {"p99_9", 99.9},
+                                                   {"p99_99", 99.99}};
+
 json_t *result_latency_summary(const hist_t *h)
 {
-    static const struct {
-        const char *key;
-        double p;
-    } pcts[] = {{"p50", 50}, {"p75", 75},     {"p90", 90},      {"p95", 95},
-                {"p99", 99}, {"p99_9", 99.9}, {"p99_99", 99.99}};
     json_t *o = json_object();
     if (!o)
         return NULL;
-    for (size_t i = 0; i < sizeof pcts / sizeof pcts[0]; i++)
-        json_object_set_new(o, pcts[i].key, ms_or_null(h, (double)hist_percentile(h, pcts[i].p)));
+    for (size_t i = 0; i < RESULT_NUM_PCTS; i++)
+        json_object_set_new(o, result_pcts[i].key,
+                            ms_or_null(h, (double)hist_percentile(h, result_pcts[i].p)));
     json_object_set_new(o, "min", ms_or_null(h, (double)hist_min(h)));
     json_object_set_new(o, "max", ms_or_null(h, (double)hist_max(h)));
     json_object_set_new(o, "mean", ms_or_null(h, hist_mean(h)));

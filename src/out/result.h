@@ -11,7 +11,6 @@
 #include "stats/runstats.h"
 #include "stats/sla.h"
 
-
 typedef struct {
     json_t *config;            /* borrowed: the run's configuration as the CLI saw it */
     const runstats_t *stats;   /* merged over threads */
@@ -25,6 +24,15 @@ typedef struct {
 
 /* Builds the result object; NULL on ENOMEM. */
 json_t *result_build(const result_input_t *in);
+/* The percentiles every latency summary stores ("p50" .. "p99_99"; min, max,
+ * mean and stdev are stored beside them). */
+typedef struct {
+    const char *key;
+    double p;
+} result_pct_t;
+#define RESULT_NUM_PCTS 7
+extern const result_pct_t result_pcts[RESULT_NUM_PCTS];
+
 /* Latency summary {p50..p99_99,min,max,mean,stdev,count} in ms of one
  * histogram; percentiles are null when it is empty. */
 json_t *result_latency_summary(const hist_t *h);

@@ -17,15 +17,6 @@ static char *fmt_count(char *buf, size_t len, double v)
     return buf;
 }
 
-static char *fmt_fixed(char *buf, size_t len, double v, int decimals)
-{
-    if (!isfinite(v))
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%.*f", decimals, v);
-    return buf;
-}
-
 static void run_header_cells(FILE *f, const run_t *runs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -54,8 +45,8 @@ static void value_row(FILE *f, const char *name, const run_t *runs, size_t n, co
     for (size_t i = 0; i < n; i++) {
         double v = resdoc_num(runs[i].j, path);
         const char *s = kind == V_COUNT     ? fmt_count(buf, sizeof buf, v)
-                        : kind == V_RATE    ? fmt_fixed(buf, sizeof buf, v, 1)
-                        : kind == V_SECONDS ? fmt_fixed(buf, sizeof buf, v, 2)
+                        : kind == V_RATE    ? svg_fmt_fixed(buf, sizeof buf, v, 1)
+                        : kind == V_SECONDS ? svg_fmt_fixed(buf, sizeof buf, v, 2)
                         : isfinite(v)       ? svg_fmt_num(buf, sizeof buf, v)
                                             : "-";
         fputs("<td>", f);

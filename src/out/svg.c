@@ -339,3 +339,12 @@ void svg_note(FILE *f, const svg_axes_t *a, const char *text)
     svg_text(f, a->left + a->width / 2, a->top + a->height / 2, "middle", 15, true, "#8a6d3b",
              text);
 }
+
+char *svg_fmt_fixed(char *buf, size_t len, double v, int decimals)
+{
+    if (!isfinite(v))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.*f", decimals, v);
+    return buf;
+}

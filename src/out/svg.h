@@ -37,6 +37,8 @@ size_t svg_nice_ticks(double lo, double hi, int target, double *ticks, size_t ma
 /* Formats a number for a tick or a table: 3 significant digits, no exponent,
  * thousands unseparated ("0.412", "41.2", "812", "12345"). Returns buf. */
 char *svg_fmt_num(char *buf, size_t len, double v);
+/* v with `decimals` decimals, "-" when not finite. Returns buf. */
+char *svg_fmt_fixed(char *buf, size_t len, double v, int decimals);
 
 /* <svg> opening tag with namespace, id and class "chart", viewBox w x h, and a
  * <title> (the chart's accessible name), plus a heading drawn at the top. */
