@@ -13,8 +13,8 @@
 #include "cli/runopts.h"
 #include "cli/verify.h"
 #include "core/clock.h"
-#include "out/report.h"
-#include "out/result.h"
+#include "output/report.h"
+#include "output/result.h"
 #include "stats/compare.h"
 #include "stub/stub.h"
 

@@ -7,9 +7,9 @@
 #include "cli/cli.h"
 #include <unistd.h>
 
-#include "out/console.h"
-#include "out/result.h"
-#include "out/termchart.h"
+#include "output/console.h"
+#include "output/result.h"
+#include "output/termchart.h"
 #include "stats/compare.h"
 
 #define DIFF_MAX_SLAS 32

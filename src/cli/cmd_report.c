@@ -8,8 +8,8 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "out/report.h"
-#include "out/resdoc.h"
+#include "output/report.h"
+#include "output/resdoc.h"
 #include "stats/sla.h"
 
 #define REPORT_MAX_SLAS 16

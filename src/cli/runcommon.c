@@ -11,9 +11,9 @@
 
 #include "cli/cli.h"
 #include "core/clock.h"
-#include "out/console.h"
-#include "out/result.h"
-#include "out/termchart.h"
+#include "output/console.h"
+#include "output/result.h"
+#include "output/termchart.h"
 
 static volatile sig_atomic_t signal_seen;
 

@@ -1,5 +1,6 @@
 /* conn — client connection state machine. */
 #include "load/conn.h"
+#include "core/container.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -23,8 +24,6 @@
 /* A reused connection closed before answering is retried only when it had
  * been idle at least this long (see maybe_retry). */
 #define RETRY_IDLE_NS (100 * CLOCK_NS_PER_MS)
-
-#define CONN_OF(ptr, member) ((conn_t *)((char *)(ptr)-offsetof(conn_t, member)))
 
 static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events);
 static void conn_on_timer(loop_t *loop, loop_timer_t *timer);
@@ -491,7 +490,7 @@ static void on_connected(conn_t *c)
 static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events)
 {
     (void)loop;
-    conn_t *c = CONN_OF(io, io);
+    conn_t *c = container_of(io, conn_t, io);
     switch (c->state) {
     case CONN_CONNECTING:
         if (events & (LOOP_OUT | LOOP_ERR))
@@ -527,7 +526,7 @@ static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events)
 static void conn_on_timer(loop_t *loop, loop_timer_t *timer)
 {
     (void)loop;
-    conn_t *c = CONN_OF(timer, timer);
+    conn_t *c = container_of(timer, conn_t, timer);
     if (!c->busy)
         return;
     if (c->pending_err != ERR_NONE) {

@@ -6,6 +6,7 @@
  * the intended time (wrk2), so a request waiting in the FIFO still ages.
  * Before the clock, target_preflight (target.c) proves the server answers. */
 #include "load/engine.h"
+#include "core/container.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -79,8 +80,6 @@ static struct {
     worker_t *volatile workers;
     volatile unsigned nworkers;
 } g_run;
-
-#define CONTAINER(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 static void worker_check_finished(worker_t *w);
 
@@ -216,7 +215,7 @@ static void closed_rest(worker_t *w, uint64_t now)
 
 static void on_rest_over(loop_t *loop, loop_timer_t *timer)
 {
-    worker_t *w = CONTAINER(timer, worker_t, rest_timer);
+    worker_t *w = container_of(timer, worker_t, rest_timer);
     uint64_t now = loop_now(loop);
     for (; w->resting && !w->gen_done; w->resting--)
         closed_issue(w, now);
@@ -280,7 +279,7 @@ static void open_advance(worker_t *w, uint64_t now)
 
 static void on_tick(loop_t *loop, loop_timer_t *timer)
 {
-    worker_t *w = CONTAINER(timer, worker_t, tick);
+    worker_t *w = container_of(timer, worker_t, tick);
     uint64_t now = loop_now(loop);
     if (w->closed) {
         /* The start: every user sends its first request. */
@@ -293,7 +292,7 @@ static void on_tick(loop_t *loop, loop_timer_t *timer)
 
 static void on_end(loop_t *loop, loop_timer_t *timer)
 {
-    worker_t *w = CONTAINER(timer, worker_t, end_timer);
+    worker_t *w = container_of(timer, worker_t, end_timer);
     uint64_t now = loop_now(loop);
     if (!w->closed && !w->gen_done)
         open_advance(w, now); /* hands out what was due before the end */
@@ -315,7 +314,7 @@ static void fail_waiting(worker_t *w, uint64_t now)
 /* Time is up: whatever has not finished is a timeout. */
 static void on_drain(loop_t *loop, loop_timer_t *timer)
 {
-    worker_t *w = CONTAINER(timer, worker_t, drain_timer);
+    worker_t *w = container_of(timer, worker_t, drain_timer);
     uint64_t now = loop_now(loop);
     w->killing = true;
     pool_abort(&w->pool, ERR_TIMEOUT);
@@ -341,7 +340,7 @@ static void worker_check_finished(worker_t *w)
 static void on_done(conn_t *c, const conn_result_t *res)
 {
     slot_t *s = c->user;
-    worker_t *w = CONTAINER(s->pool, worker_t, pool);
+    worker_t *w = container_of(s->pool, worker_t, pool);
     w->pool.inflight--;
     /* No socket: the request never left, and goes out again on the
      * connections that remain (pool_out_of_fds); counted only when none do. */
@@ -370,7 +369,7 @@ static void on_done(conn_t *c, const conn_result_t *res)
 static void on_connect(conn_t *c, uint64_t connect_ns)
 {
     slot_t *s = c->user;
-    worker_t *w = CONTAINER(s->pool, worker_t, pool);
+    worker_t *w = container_of(s->pool, worker_t, pool);
     s->connect_ns = connect_ns;
     w->rest_ns = 0; /* the target accepts again */
     w->stats.connections_opened++;
@@ -381,7 +380,7 @@ static void on_connect(conn_t *c, uint64_t connect_ns)
 static void on_tls(conn_t *c, uint64_t handshake_ns, bool resumed)
 {
     slot_t *s = c->user;
-    worker_t *w = CONTAINER(s->pool, worker_t, pool);
+    worker_t *w = container_of(s->pool, worker_t, pool);
     if (resumed)
         w->stats.tls_resumed++;
     if (w->stats.tls)
@@ -392,7 +391,7 @@ static void on_tls(conn_t *c, uint64_t handshake_ns, bool resumed)
 static void on_stop(loop_t *loop, loop_io_t *io, unsigned events)
 {
     (void)events;
-    worker_t *w = CONTAINER(io, worker_t, stop_io);
+    worker_t *w = container_of(io, worker_t, stop_io);
     uint64_t v;
     while (read(io->fd, &v, sizeof v) == (ssize_t)sizeof v) {
     }

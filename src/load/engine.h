@@ -13,7 +13,7 @@
 #include "core/tls.h"
 #include "core/url.h"
 #include "load/inputs.h"
-#include "out/csvlog.h"
+#include "output/csvlog.h"
 #include "stats/runstats.h"
 
 typedef enum { ARRIVAL_CONSTANT, ARRIVAL_POISSON } arrival_t;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "out/csvlog.h"
+#include "output/csvlog.h"
 
 #define RECV_BUF_INITIAL 1024
 #define QUEUE_INITIAL 1024

@@ -42,7 +42,7 @@ typedef struct {
 #define STAT_SUB(s, field, n) __atomic_fetch_sub(&(s)->stats.field, (n), __ATOMIC_RELAXED)
 #define STAT_GET(s, field) __atomic_load_n(&(s)->stats.field, __ATOMIC_RELAXED)
 
-typedef struct conn conn_t;
+typedef struct sconn sconn_t;
 typedef struct server server_t;
 
 /* One per thread: its own loop, listener, queue, PRNG and counters. */
@@ -62,11 +62,11 @@ struct server {
     uint64_t workers;   /* this thread's share; 0 = unlimited */
     uint64_t queue_cap; /* this thread's share */
     uint64_t busy_workers;
-    conn_t *queue_head, *queue_tail; /* FIFO of requests waiting for a worker */
+    sconn_t *queue_head, *queue_tail; /* FIFO of requests waiting for a worker */
     uint64_t queue_len;
-    conn_t *conns; /* every open connection (doubly linked) */
+    sconn_t *conns; /* every open connection (doubly linked) */
     size_t nconns;
-    conn_t *free_conns; /* closed connections kept for reuse */
+    sconn_t *free_conns; /* closed connections kept for reuse */
     size_t nfree;
     stub_stats_t stats;
 };
@@ -83,12 +83,12 @@ struct stub {
 
 /* conn.c */
 /* Takes a freshly accepted socket. Returns 0 or an errno value (fd closed). */
-int conn_accept(server_t *srv, int fd);
+int sconn_accept(server_t *srv, int fd);
 /* Drain: close connections that have nothing in flight; the rest close after
  * their response. */
-void conn_drain_all(server_t *srv);
+void sconn_drain_all(server_t *srv);
 /* Closes and frees every connection and the free list (after the loop ends). */
-void conn_free_all(server_t *srv);
+void sconn_free_all(server_t *srv);
 
 /* stub.c */
 /* Appends the /stats JSON body to out. Returns 0 or ENOMEM. */

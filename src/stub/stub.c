@@ -5,6 +5,7 @@
  * seeded from --seed and its index, and its counters. Nothing mutable is
  * shared while running except the counters /stats reads (relaxed atomics). */
 #include "stub/stub.h"
+#include "core/container.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,7 +23,6 @@
 #include "core/clock.h"
 #include "stub/server.h"
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #define GRACE_MAX_NS (5 * CLOCK_NS_PER_S)
 
 void stub_config_defaults(stub_config_t *cfg)
@@ -143,7 +143,7 @@ static void accept_all(server_t *srv)
     for (;;) {
         int fd = accept4(srv->listen_io.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
-            conn_accept(srv, fd);
+            sconn_accept(srv, fd);
             continue;
         }
         if (errno == EINTR || errno == ECONNABORTED)
@@ -206,7 +206,7 @@ static void on_drain(loop_t *loop, loop_io_t *io, unsigned events)
         close(srv->listen_io.fd);
         srv->listen_io.fd = -1;
     }
-    conn_drain_all(srv);
+    sconn_drain_all(srv);
     if (srv->nconns == 0) {
         loop_stop(loop);
         return;
@@ -324,7 +324,7 @@ static void stub_free(struct stub *stub)
     for (unsigned i = 0; i < stub->nservers; i++) {
         server_t *srv = &stub->servers[i];
         if (srv->loop)
-            conn_free_all(srv);
+            sconn_free_all(srv);
         if (srv->listen_io.fd >= 0)
             close(srv->listen_io.fd);
         if (srv->drain_io.fd >= 0)

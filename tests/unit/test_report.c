@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include "out/report.h"
-#include "out/resdoc.h"
-#include "out/svg.h"
+#include "output/report.h"
+#include "output/resdoc.h"
+#include "output/svg.h"
 
 static char *escaped(const char *s)
 {

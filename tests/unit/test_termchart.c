@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "out/termchart.h"
+#include "output/termchart.h"
 #include "stats/hist.h"
 
 #define MS 1000000ull

@@ -4,13 +4,13 @@
  * document records). One column per run, headed by its label and colour;
  * a value a document lacks is "-". Writes XHTML fragments into f; write
  * errors are left on f. */
-#ifndef TAILGATE_OUT_RUNTABLE_H
-#define TAILGATE_OUT_RUNTABLE_H
+#ifndef TAILGATE_OUTPUT_RUNTABLE_H
+#define TAILGATE_OUTPUT_RUNTABLE_H
 
 #include <stddef.h>
 #include <stdio.h>
 
-#include "out/reportrun.h"
+#include "output/reportrun.h"
 
 void runtable_summary(FILE *f, const run_t *runs, size_t n);
 /* Says so in a paragraph when no document holds a configuration. */

@@ -2,7 +2,7 @@
  * can be checked as XML; the charts are drawn by charts.c from series this
  * file extracts from the JSON documents; the summary and configuration tables
  * are runtable.c's, the comparison's parts cmpview.c's. */
-#include "out/report.h"
+#include "output/report.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,13 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "out/charts.h"
-#include "out/cmpview.h"
-#include "out/reportrun.h"
-#include "out/resdoc.h"
-#include "out/result.h"
-#include "out/runtable.h"
-#include "out/svg.h"
+#include "output/charts.h"
+#include "output/cmpview.h"
+#include "output/reportrun.h"
+#include "output/resdoc.h"
+#include "output/result.h"
+#include "output/runtable.h"
+#include "output/svg.h"
 #include "stats/hist.h"
 
 #define MAX_SLA_LINES 8

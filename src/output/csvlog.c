@@ -1,4 +1,4 @@
-#include "out/csvlog.h"
+#include "output/csvlog.h"
 
 #include <errno.h>
 #include <fcntl.h>

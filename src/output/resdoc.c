@@ -1,5 +1,5 @@
 /* resdoc — reading result and comparison documents. */
-#include "out/resdoc.h"
+#include "output/resdoc.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /* console — the human summary of a run, printed from its result JSON so a
  * run's summary and a saved file's look the same. */
-#ifndef TAILGATE_OUT_CONSOLE_H
-#define TAILGATE_OUT_CONSOLE_H
+#ifndef TAILGATE_OUTPUT_CONSOLE_H
+#define TAILGATE_OUTPUT_CONSOLE_H
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -6,8 +6,8 @@
  * request_id,timestamp_ms,latency_ms,status_code,service_ms,batch_size,bytes_in,error
  * and last connect_ms: the TCP connect time when the request opened a
  * connection, empty when it was sent on one already open. */
-#ifndef TAILGATE_OUT_CSVLOG_H
-#define TAILGATE_OUT_CSVLOG_H
+#ifndef TAILGATE_OUTPUT_CSVLOG_H
+#define TAILGATE_OUTPUT_CSVLOG_H
 
 #include <stddef.h>
 #include <stdint.h>

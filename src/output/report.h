@@ -14,8 +14,8 @@
  * and comparison JSON (`diff`, `ab`). Missing optional fields are shown as
  * "-"; runs without successful requests render and say what happened.
  * Documents are checked with resdoc_check_result/_comparison (out/resdoc.h). */
-#ifndef TAILGATE_OUT_REPORT_H
-#define TAILGATE_OUT_REPORT_H
+#ifndef TAILGATE_OUTPUT_REPORT_H
+#define TAILGATE_OUTPUT_REPORT_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /* charts — the report's four charts as inline SVG. */
-#include "out/charts.h"
+#include "output/charts.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "out/svg.h"
+#include "output/svg.h"
 
 #define CHART_W 1000
 #define SLA_COLOR "#d62728"

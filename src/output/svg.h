@@ -7,8 +7,8 @@
  * Colours are CSS colour strings chosen by the caller; no function allocates
  * except svg_escape's callers' own buffers, and none fails: a write error is
  * left on the FILE for the caller's ferror/fclose. */
-#ifndef TAILGATE_OUT_SVG_H
-#define TAILGATE_OUT_SVG_H
+#ifndef TAILGATE_OUTPUT_SVG_H
+#define TAILGATE_OUTPUT_SVG_H
 
 #include <stdbool.h>
 #include <stddef.h>

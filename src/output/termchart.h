@@ -10,8 +10,8 @@
  * UTF-8, the count and its share, and which rows hold p50/p95/p99.
  * ANSI colour only when the caller asks for it. Nothing here reads the
  * environment except termchart_locale_utf8/termchart_want_color. */
-#ifndef TAILGATE_OUT_TERMCHART_H
-#define TAILGATE_OUT_TERMCHART_H
+#ifndef TAILGATE_OUTPUT_TERMCHART_H
+#define TAILGATE_OUTPUT_TERMCHART_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -6,8 +6,8 @@
  * ours is refused with a reason rather than rendered as nonsense. Nothing here
  * allocates except resdoc_check_result, which decodes the histograms to check
  * them and frees them again. */
-#ifndef TAILGATE_OUT_RESDOC_H
-#define TAILGATE_OUT_RESDOC_H
+#ifndef TAILGATE_OUTPUT_RESDOC_H
+#define TAILGATE_OUTPUT_RESDOC_H
 
 #include <stddef.h>
 #include <jansson.h>

@@ -1,11 +1,11 @@
 /* reportrun — one result document as the HTML report sees it. Internal to
- * src/out: shared by report.c, which fills it, and runtable.c. */
-#ifndef TAILGATE_OUT_REPORTRUN_H
-#define TAILGATE_OUT_REPORTRUN_H
+ * src/output: shared by report.c, which fills it, and runtable.c. */
+#ifndef TAILGATE_OUTPUT_REPORTRUN_H
+#define TAILGATE_OUTPUT_REPORTRUN_H
 
 #include <jansson.h>
 
-#include "out/charts.h"
+#include "output/charts.h"
 #include "stats/hist.h"
 
 typedef struct {

@@ -3,8 +3,8 @@
  * an id and class naming it: chart-percentiles, chart-latency-time,
  * chart-throughput, chart-comparison. Latency is in ms throughout; a NaN
  * value is "not measured" and leaves a gap. */
-#ifndef TAILGATE_OUT_CHARTS_H
-#define TAILGATE_OUT_CHARTS_H
+#ifndef TAILGATE_OUTPUT_CHARTS_H
+#define TAILGATE_OUTPUT_CHARTS_H
 
 #include <stdbool.h>
 #include <stddef.h>

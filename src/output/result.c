@@ -1,4 +1,4 @@
-#include "out/result.h"
+#include "output/result.h"
 
 #include <errno.h>
 #include <math.h>

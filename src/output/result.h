@@ -1,7 +1,7 @@
 /* result — the result JSON of one run (DESIGN.md "Files"), built from the
  * merged runstats. Mergeable: it carries the serialized histograms. */
-#ifndef TAILGATE_OUT_RESULT_H
-#define TAILGATE_OUT_RESULT_H
+#ifndef TAILGATE_OUTPUT_RESULT_H
+#define TAILGATE_OUTPUT_RESULT_H
 
 #include <stdbool.h>
 #include <stddef.h>

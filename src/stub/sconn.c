@@ -27,24 +27,30 @@
 #include <unistd.h>
 
 #include "stub/infer.h"
+#include "core/container.h"
 #include "stub/reply.h"
 #include "stub/request.h"
 #include "stub/server.h"
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
-
 #define OUT_KEEP_MAX 16384 /* a larger response buffer is freed after use */
 #define LINGER_READS 16    /* discarding reads per wakeup while lingering */
 
-typedef enum { CONN_TLS, CONN_HEAD, CONN_BODY, CONN_WAIT, CONN_WRITE, CONN_LINGER } conn_state_t;
+typedef enum {
+    SCONN_TLS,
+    SCONN_HEAD,
+    SCONN_BODY,
+    SCONN_WAIT,
+    SCONN_WRITE,
+    SCONN_LINGER
+} conn_state_t;
 
-struct conn {
+struct sconn {
     loop_io_t io;
     tls_conn_t *tls;    /* https: the session on io.fd */
     loop_timer_t timer; /* header/idle timeout, service time, write timeout, linger */
     server_t *srv;
-    conn_t *prev, *next; /* srv->conns */
-    conn_t *qnext;       /* srv queue */
+    sconn_t *prev, *next; /* srv->conns */
+    sconn_t *qnext;       /* srv queue */
     conn_state_t state;
     bool in_queue;
     bool has_worker;
@@ -63,9 +69,9 @@ struct conn {
     request_t rq;   /* last: its inline buffer is not cleared on reuse */
 };
 
-static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events);
-static void conn_on_timer(loop_t *loop, loop_timer_t *timer);
-static void conn_drive(conn_t *c);
+static void sconn_on_io(loop_t *loop, loop_io_t *io, unsigned events);
+static void sconn_on_timer(loop_t *loop, loop_timer_t *timer);
+static void sconn_drive(sconn_t *c);
 
 /* Timers are lazy: c->deadline_ns is when the current state's timeout (or
  * service time) is due, and c->timer only has to fire no later than that.
@@ -73,7 +79,7 @@ static void conn_drive(conn_t *c);
  * common case, as every request pushes its connection's timeout forward; a
  * timer that fires early re-arms itself for the deadline. Returns 0 or
  * ENOMEM. */
-static int conn_deadline(conn_t *c, uint64_t when_ns)
+static int sconn_deadline(sconn_t *c, uint64_t when_ns)
 {
     c->deadline_ns = when_ns;
     if (loop_timer_pending(&c->timer) && c->timer.when_ns <= when_ns)
@@ -84,7 +90,7 @@ static int conn_deadline(conn_t *c, uint64_t when_ns)
 /* ---- lifecycle ---- */
 
 /* The connection's share of a new request (request_t resets its own). */
-static void conn_reset_request(conn_t *c)
+static void sconn_reset_request(sconn_t *c)
 {
     c->request_started = false;
     c->allow = NULL;
@@ -92,9 +98,9 @@ static void conn_reset_request(conn_t *c)
     c->service_ns = 0;
 }
 
-int conn_accept(server_t *srv, int fd)
+int sconn_accept(server_t *srv, int fd)
 {
-    conn_t *c = srv->free_conns;
+    sconn_t *c = srv->free_conns;
     if (c) {
         srv->free_conns = c->next;
         srv->nfree--;
@@ -107,7 +113,7 @@ int conn_accept(server_t *srv, int fd)
         c->out = (sbuf_t){0};
     }
     sbuf_t keep = c->out;
-    memset(c, 0, offsetof(conn_t, rq.inline_buf));
+    memset(c, 0, offsetof(sconn_t, rq.inline_buf));
     c->out = keep;
     c->srv = srv;
     c->io.fd = fd;
@@ -115,8 +121,8 @@ int conn_accept(server_t *srv, int fd)
     loop_timer_init(&c->timer, conn_on_timer);
     request_init(&c->rq);
     c->can_read = true;
-    conn_reset_request(c);
-    c->state = CONN_HEAD;
+    sconn_reset_request(c);
+    c->state = SCONN_HEAD;
     if (srv->stub->tls) {
         if (tls_conn_server(srv->stub->tls, fd, &c->tls) != 0) {
             close(fd);
@@ -125,7 +131,7 @@ int conn_accept(server_t *srv, int fd)
             srv->nfree++;
             return ENOMEM;
         }
-        c->state = CONN_TLS;
+        c->state = SCONN_TLS;
     }
 
     int one = 1;
@@ -149,14 +155,14 @@ int conn_accept(server_t *srv, int fd)
     STAT_ADD(srv, connections, 1);
     STAT_ADD(srv, connections_total, 1);
     /* A client that connects and sends nothing is a slow client too. */
-    conn_deadline(c, loop_now(srv->loop) + srv->cfg->header_timeout_ns);
+    sconn_deadline(c, loop_now(srv->loop) + srv->cfg->header_timeout_ns);
     return 0;
 }
 
-static void queue_remove(server_t *srv, conn_t *c)
+static void queue_remove(server_t *srv, sconn_t *c)
 {
-    conn_t **pp = &srv->queue_head;
-    conn_t *prev = NULL;
+    sconn_t **pp = &srv->queue_head;
+    sconn_t *prev = NULL;
     while (*pp && *pp != c) {
         prev = *pp;
         pp = &(*pp)->qnext;
@@ -175,7 +181,7 @@ static void queue_remove(server_t *srv, conn_t *c)
 static void worker_release(server_t *srv);
 
 /* Frees the connection (to the free list). Callers return right after. */
-static void conn_close(conn_t *c)
+static void sconn_close(sconn_t *c)
 {
     server_t *srv = c->srv;
     loop_timer_cancel(srv->loop, &c->timer);
@@ -207,17 +213,17 @@ static void conn_close(conn_t *c)
         server_conn_closed(srv);
 }
 
-void conn_free_all(server_t *srv)
+void sconn_free_all(server_t *srv)
 {
     while (srv->conns) {
-        conn_t *c = srv->conns;
+        sconn_t *c = srv->conns;
         c->in_queue = false; /* the whole queue goes too */
         c->has_worker = false;
-        conn_close(c);
+        sconn_close(c);
     }
     srv->queue_head = srv->queue_tail = NULL;
     while (srv->free_conns) {
-        conn_t *c = srv->free_conns;
+        sconn_t *c = srv->free_conns;
         srv->free_conns = c->next;
         sbuf_free(&c->out);
         free(c);
@@ -227,7 +233,7 @@ void conn_free_all(server_t *srv)
 
 /* ---- responses ---- */
 
-static void set_error(conn_t *c, int status, const char *msg)
+static void set_error(sconn_t *c, int status, const char *msg)
 {
     c->status = status;
     reply_error(&c->out, msg);
@@ -235,7 +241,7 @@ static void set_error(conn_t *c, int status, const char *msg)
 
 /* The response is ready (status + body in out): queue it for writing. The
  * driver sends it. Returns 0, or -1 when c was freed. */
-static int conn_send(conn_t *c)
+static int sconn_send(sconn_t *c)
 {
     server_t *srv = c->srv;
     if (srv->draining || c->peer_closed || !c->rq.keep_alive)
@@ -245,42 +251,42 @@ static int conn_send(conn_t *c)
     long start =
         reply_head(&c->out, c->status, c->close_after, c->rq.http10, c->allow, c->rq.head_only);
     if (start < 0) {
-        conn_close(c);
+        sconn_close(c);
         return -1;
     }
     c->out_off = (size_t)start;
-    c->state = CONN_WRITE;
+    c->state = SCONN_WRITE;
     /* A client that stops reading is dropped after the header timeout. */
-    conn_deadline(c, loop_now(srv->loop) + srv->cfg->header_timeout_ns);
+    sconn_deadline(c, loop_now(srv->loop) + srv->cfg->header_timeout_ns);
     return 0;
 }
 
 /* Holds a ready response until due_ns (pushed past any stall window). */
-static int conn_send_at(conn_t *c, uint64_t due_ns)
+static int sconn_send_at(sconn_t *c, uint64_t due_ns)
 {
     server_t *srv = c->srv;
     uint64_t release = model_release_ns(srv->cfg, srv->stub->origin_ns, due_ns);
     if (release <= loop_now(srv->loop))
-        return conn_send(c);
-    c->state = CONN_WAIT;
-    if (conn_deadline(c, release)) {
-        conn_close(c);
+        return sconn_send(c);
+    c->state = SCONN_WAIT;
+    if (sconn_deadline(c, release)) {
+        sconn_close(c);
         return -1;
     }
     return 0;
 }
 
 /* An error that ends the connection (framing is lost or the client is bad). */
-static int conn_fail(conn_t *c, int status, const char *msg)
+static int sconn_fail(sconn_t *c, int status, const char *msg)
 {
     set_error(c, status, msg);
     c->close_after = true;
     c->rq.keep_alive = false;
-    return conn_send_at(c, loop_now(c->srv->loop));
+    return sconn_send_at(c, loop_now(c->srv->loop));
 }
 
 /* Gives c a worker: its answer goes out after its service time. */
-static void service_start(conn_t *c)
+static void service_start(sconn_t *c)
 {
     server_t *srv = c->srv;
     c->has_worker = true;
@@ -288,16 +294,16 @@ static void service_start(conn_t *c)
     STAT_ADD(srv, in_flight, 1);
     uint64_t due =
         model_release_ns(srv->cfg, srv->stub->origin_ns, loop_now(srv->loop) + c->service_ns);
-    c->state = CONN_WAIT;
-    if (conn_deadline(c, due)) {
+    c->state = SCONN_WAIT;
+    if (sconn_deadline(c, due)) {
         /* No memory for the timer heap: answer at the next timer tick of
          * anyone else is not possible, so fail this request now. */
         c->has_worker = false;
         srv->busy_workers--;
         STAT_SUB(srv, in_flight, 1);
         set_error(c, 500, "out of memory");
-        if (conn_send(c) == 0)
-            conn_drive(c);
+        if (sconn_send(c) == 0)
+            sconn_drive(c);
     }
 }
 
@@ -306,7 +312,7 @@ static void worker_release(server_t *srv)
 {
     srv->busy_workers--;
     STAT_SUB(srv, in_flight, 1);
-    conn_t *next = srv->queue_head;
+    sconn_t *next = srv->queue_head;
     if (!next)
         return;
     srv->queue_head = next->qnext;
@@ -319,7 +325,7 @@ static void worker_release(server_t *srv)
     service_start(next);
 }
 
-static int conn_infer(conn_t *c, const char *body, size_t len)
+static int sconn_infer(sconn_t *c, const char *body, size_t len)
 {
     server_t *srv = c->srv;
     const stub_config_t *cfg = srv->cfg;
@@ -328,11 +334,11 @@ static int conn_infer(conn_t *c, const char *body, size_t len)
         reply_begin(&c->out) ? -1 : infer_answer(body, len, cfg->shuffle_outputs, &c->out, &items);
     if (status < 0) {
         set_error(c, 500, "out of memory");
-        return conn_send_at(c, loop_now(srv->loop));
+        return sconn_send_at(c, loop_now(srv->loop));
     }
     c->status = status;
     if (status != 200)
-        return conn_send_at(c, loop_now(srv->loop));
+        return sconn_send_at(c, loop_now(srv->loop));
     STAT_ADD(srv, items, items);
     if (model_inject_error(cfg, &srv->rng))
         set_error(c, 500, "injected error (--error-rate)");
@@ -342,12 +348,12 @@ static int conn_infer(conn_t *c, const char *body, size_t len)
          * worker or a timer. A worker is free, so nobody is queued ahead. */
         uint64_t now = loop_now(srv->loop);
         if (c->service_ns == 0 && model_release_ns(cfg, srv->stub->origin_ns, now) <= now)
-            return conn_send(c);
+            return sconn_send(c);
         service_start(c);
         return 0;
     }
     if (srv->queue_len < srv->queue_cap) {
-        c->state = CONN_WAIT;
+        c->state = SCONN_WAIT;
         c->in_queue = true;
         c->qnext = NULL;
         if (srv->queue_tail)
@@ -362,19 +368,19 @@ static int conn_infer(conn_t *c, const char *body, size_t len)
         return 0;
     }
     set_error(c, 503, "server busy: all workers busy and the queue is full");
-    return conn_send_at(c, loop_now(srv->loop));
+    return sconn_send_at(c, loop_now(srv->loop));
 }
 
 /* The whole request is in c->rq: route it. Returns 0, or -1 when c was
  * freed. */
-static int conn_dispatch(conn_t *c)
+static int sconn_dispatch(sconn_t *c)
 {
     server_t *srv = c->srv;
     c->deadline_ns = 0; /* the header timeout is over (lazily: see conn_deadline) */
     STAT_ADD(srv, requests, 1);
     switch (c->rq.route) {
     case ROUTE_INFER:
-        return conn_infer(c, c->rq.buf + c->rq.hlen, c->rq.end - c->rq.hlen);
+        return sconn_infer(c, c->rq.buf + c->rq.hlen, c->rq.end - c->rq.hlen);
     case ROUTE_HEALTHZ:
         c->status = 200;
         if (reply_begin(&c->out) || sbuf_puts(&c->out, "{\"status\":\"ok\"}"))
@@ -397,12 +403,12 @@ static int conn_dispatch(conn_t *c)
         c->allow = "GET, HEAD";
         break;
     }
-    return conn_send_at(c, loop_now(srv->loop));
+    return sconn_send_at(c, loop_now(srv->loop));
 }
 
 /* ---- reading and parsing (request.c parses) ---- */
 
-static void send_continue(conn_t *c)
+static void send_continue(sconn_t *c)
 {
     /* Tiny and sent while nothing else is pending, so it fits the socket
      * buffer; if it does not, the client sends its body after its own
@@ -418,7 +424,7 @@ static void send_continue(conn_t *c)
 }
 
 /* Returns 1 need more bytes, 0 progressed, -1 freed. */
-static int conn_parse_head(conn_t *c)
+static int sconn_parse_head(sconn_t *c)
 {
     server_t *srv = c->srv;
     if (c->rq.len == 0)
@@ -426,39 +432,39 @@ static int conn_parse_head(conn_t *c)
     if (!c->request_started) {
         c->request_started = true;
         if (c->served) /* the idle timer was running: the request clock starts now */
-            conn_deadline(c, loop_now(srv->loop) + srv->cfg->header_timeout_ns);
+            sconn_deadline(c, loop_now(srv->loop) + srv->cfg->header_timeout_ns);
     }
     switch (request_parse_head(&c->rq, srv->cfg)) {
     case REQUEST_MORE:
         return 1;
     case REQUEST_REFUSE:
-        return conn_fail(c, c->rq.error_status, c->rq.error);
+        return sconn_fail(c, c->rq.error_status, c->rq.error);
     case REQUEST_DONE:
         break;
     }
     if (c->rq.wants_continue)
         send_continue(c);
-    c->state = CONN_BODY;
+    c->state = SCONN_BODY;
     return 0;
 }
 
 /* Returns 1 need more bytes, 0 progressed, -1 freed. */
-static int conn_parse_body(conn_t *c)
+static int sconn_parse_body(sconn_t *c)
 {
     switch (request_parse_body(&c->rq, c->srv->cfg)) {
     case REQUEST_MORE:
         return 1;
     case REQUEST_REFUSE:
-        return conn_fail(c, c->rq.error_status, c->rq.error);
+        return sconn_fail(c, c->rq.error_status, c->rq.error);
     case REQUEST_DONE:
         break;
     }
-    return conn_dispatch(c);
+    return sconn_dispatch(c);
 }
 
 /* After a response: close, or move on to the next (maybe pipelined) request.
  * Returns 0, or -1 when c was freed. */
-static int conn_response_done(conn_t *c)
+static int sconn_response_done(sconn_t *c)
 {
     server_t *srv = c->srv;
     c->served = true;
@@ -466,7 +472,7 @@ static int conn_response_done(conn_t *c)
         sbuf_free(&c->out);
     if (c->close_after) {
         if (c->peer_closed) {
-            conn_close(c);
+            sconn_close(c);
             return -1;
         }
         /* Closing with unread input would reset the connection and could
@@ -478,21 +484,21 @@ static int conn_response_done(conn_t *c)
             c->tls = NULL;
         }
         shutdown(c->io.fd, SHUT_WR);
-        c->state = CONN_LINGER;
+        c->state = SCONN_LINGER;
         c->rq.len = 0;
-        conn_deadline(c, loop_now(srv->loop) + STUB_LINGER_NS);
+        sconn_deadline(c, loop_now(srv->loop) + STUB_LINGER_NS);
         return 0;
     }
     request_next(&c->rq); /* keeps what follows the request just answered */
-    conn_reset_request(c);
-    c->state = CONN_HEAD;
-    conn_deadline(c, loop_now(srv->loop) + STUB_IDLE_NS);
+    sconn_reset_request(c);
+    c->state = SCONN_HEAD;
+    sconn_deadline(c, loop_now(srv->loop) + STUB_IDLE_NS);
     return 0;
 }
 
 /* Sends what remains of the response. Returns 1 would block, 0 all sent,
  * -1 freed. */
-static int conn_flush(conn_t *c)
+static int sconn_flush(sconn_t *c)
 {
     size_t start = c->out_off;
     while (c->out_off < c->out.len) {
@@ -509,10 +515,10 @@ static int conn_flush(conn_t *c)
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             /* The write timeout measures a stall, not the whole transfer. */
             if (c->out_off > start)
-                conn_deadline(c, loop_now(c->srv->loop) + c->srv->cfg->header_timeout_ns);
+                sconn_deadline(c, loop_now(c->srv->loop) + c->srv->cfg->header_timeout_ns);
             return 1;
         }
-        conn_close(c);
+        sconn_close(c);
         return -1;
     }
     return 0;
@@ -521,7 +527,7 @@ static int conn_flush(conn_t *c)
 typedef enum { FILL_DATA, FILL_AGAIN, FILL_EOF, FILL_ERROR } fill_t;
 
 /* One recv into the free end of the read buffer (grown when full). */
-static fill_t conn_fill(conn_t *c)
+static fill_t sconn_fill(sconn_t *c)
 {
     if (c->rq.len == c->rq.cap && request_grow(&c->rq, c->rq.cap * 2))
         return FILL_ERROR;
@@ -557,54 +563,54 @@ static fill_t conn_fill(conn_t *c)
 /* Runs the state machine until it has to wait for the socket or a timer.
  * A loop, not recursion: a client pipelining thousands of requests costs no
  * stack. Every path that frees c returns at once. */
-static void conn_drive(conn_t *c)
+static void sconn_drive(sconn_t *c)
 {
     unsigned discards = 0;
     for (;;) {
         int r;
         fill_t f;
         switch (c->state) {
-        case CONN_TLS: {
+        case SCONN_TLS: {
             char why[160];
             tls_status_t s = tls_handshake(c->tls, why, sizeof why);
             if (s == TLS_WANT_READ || s == TLS_WANT_WRITE)
                 return;
             if (s == TLS_ERROR) { /* a client that does not trust us, or not TLS at all */
-                conn_close(c);
+                sconn_close(c);
                 return;
             }
-            c->state = CONN_HEAD;
+            c->state = SCONN_HEAD;
             continue;
         }
-        case CONN_HEAD:
-        case CONN_BODY:
-            r = c->state == CONN_HEAD ? conn_parse_head(c) : conn_parse_body(c);
+        case SCONN_HEAD:
+        case SCONN_BODY:
+            r = c->state == SCONN_HEAD ? sconn_parse_head(c) : sconn_parse_body(c);
             if (r < 0)
                 return;
             if (r == 0)
                 continue;
-            f = conn_fill(c);
+            f = sconn_fill(c);
             if (f == FILL_DATA)
                 continue;
             if (f == FILL_AGAIN)
                 return;
             if (c->request_started)
                 STAT_ADD(c->srv, client_disconnects, 1);
-            conn_close(c);
+            sconn_close(c);
             return;
-        case CONN_WRITE:
-            r = conn_flush(c);
+        case SCONN_WRITE:
+            r = sconn_flush(c);
             if (r != 0)
                 return;
-            if (conn_response_done(c) < 0)
+            if (sconn_response_done(c) < 0)
                 return;
             continue;
-        case CONN_WAIT:
+        case SCONN_WAIT:
             /* Busy: read on only to notice a client that went away, and only
              * while the buffer has room (the rest waits in the socket). */
             if (c->peer_closed || c->rq.len == c->rq.cap)
                 return;
-            f = conn_fill(c);
+            f = sconn_fill(c);
             if (f == FILL_DATA)
                 continue;
             if (f == FILL_AGAIN)
@@ -613,21 +619,21 @@ static void conn_drive(conn_t *c)
                 c->peer_closed = true; /* answer anyway: it may be a half-close */
                 return;
             }
-            conn_close(c);
+            sconn_close(c);
             return;
-        case CONN_LINGER:
+        case SCONN_LINGER:
             /* A client streaming faster than we discard would hold this
              * thread: stop after a few reads. Edge-triggered, new bytes or
              * its FIN wake us again; the linger timer ends it either way. */
             if (++discards > LINGER_READS)
                 return;
             c->rq.len = 0; /* discard */
-            f = conn_fill(c);
+            f = sconn_fill(c);
             if (f == FILL_DATA)
                 continue;
             if (f == FILL_AGAIN)
                 return;
-            conn_close(c);
+            sconn_close(c);
             return;
         default:
             assert(!"conn_drive: bad state");
@@ -636,21 +642,21 @@ static void conn_drive(conn_t *c)
     }
 }
 
-static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events)
+static void sconn_on_io(loop_t *loop, loop_io_t *io, unsigned events)
 {
     (void)loop;
-    conn_t *c = container_of(io, conn_t, io);
+    sconn_t *c = container_of(io, sconn_t, io);
     if (events & LOOP_IN)
         c->can_read = true;
     if (events & LOOP_HUP)
         c->hup = true;
-    conn_drive(c);
+    sconn_drive(c);
 }
 
-static void conn_on_timer(loop_t *loop, loop_timer_t *timer)
+static void sconn_on_timer(loop_t *loop, loop_timer_t *timer)
 {
     (void)loop;
-    conn_t *c = container_of(timer, conn_t, timer);
+    sconn_t *c = container_of(timer, sconn_t, timer);
     if (!c->deadline_ns)
         return; /* dropped while the timer was pending */
     if (c->deadline_ns > loop_now(loop)) {
@@ -659,44 +665,44 @@ static void conn_on_timer(loop_t *loop, loop_timer_t *timer)
     }
     c->deadline_ns = 0;
     switch (c->state) {
-    case CONN_TLS:
-        conn_close(c); /* no handshake within the header timeout */
+    case SCONN_TLS:
+        sconn_close(c); /* no handshake within the header timeout */
         return;
-    case CONN_HEAD:
+    case SCONN_HEAD:
         if (!c->request_started && c->served) {
-            conn_close(c); /* idle keep-alive connection */
+            sconn_close(c); /* idle keep-alive connection */
             return;
         }
         /* fallthrough */
-    case CONN_BODY:
-        if (conn_fail(c, 408, "request not received in time (--header-timeout)") == 0)
-            conn_drive(c);
+    case SCONN_BODY:
+        if (sconn_fail(c, 408, "request not received in time (--header-timeout)") == 0)
+            sconn_drive(c);
         return;
-    case CONN_WAIT:
+    case SCONN_WAIT:
         if (c->has_worker) {
             c->has_worker = false;
             worker_release(c->srv);
         }
-        if (conn_send(c) == 0)
-            conn_drive(c);
+        if (sconn_send(c) == 0)
+            sconn_drive(c);
         return;
-    case CONN_WRITE:
-    case CONN_LINGER:
-        conn_close(c);
+    case SCONN_WRITE:
+    case SCONN_LINGER:
+        sconn_close(c);
         return;
     default:
         assert(!"conn_on_timer: bad state");
     }
 }
 
-void conn_drain_all(server_t *srv)
+void sconn_drain_all(server_t *srv)
 {
-    conn_t *c = srv->conns;
+    sconn_t *c = srv->conns;
     while (c) {
-        conn_t *next = c->next;
-        if (c->state == CONN_TLS || c->state == CONN_HEAD || c->state == CONN_BODY ||
-            c->state == CONN_LINGER)
-            conn_close(c);
+        sconn_t *next = c->next;
+        if (c->state == SCONN_TLS || c->state == SCONN_HEAD || c->state == SCONN_BODY ||
+            c->state == SCONN_LINGER)
+            sconn_close(c);
         else
             c->close_after = true;
         c = next;

@@ -1,9 +1,9 @@
-#include "out/console.h"
+#include "output/console.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "out/termchart.h"
+#include "output/termchart.h"
 #include "stats/hist.h"
 
 double console_get_number(const json_t *root, const char *path)

@@ -3,14 +3,14 @@
  * in big text, the deltas and svg#chart-comparison (cmpview_head), and every
  * headline number of both runs with its change (cmpview_table). Writes XHTML
  * fragments into f; write errors are left on f. */
-#ifndef TAILGATE_OUT_CMPVIEW_H
-#define TAILGATE_OUT_CMPVIEW_H
+#ifndef TAILGATE_OUTPUT_CMPVIEW_H
+#define TAILGATE_OUTPUT_CMPVIEW_H
 
 #include <stddef.h>
 #include <stdio.h>
 #include <jansson.h>
 
-#include "out/charts.h"
+#include "output/charts.h"
 
 /* lines: the latency SLAs to draw on the bars (may be empty). */
 void cmpview_head(FILE *f, const json_t *comparison, const chart_sla_t *lines, size_t nlines);

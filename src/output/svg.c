@@ -1,5 +1,5 @@
 /* svg — chart primitives for the HTML report. */
-#include "out/svg.h"
+#include "output/svg.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -1,12 +1,12 @@
 /* cmpview — the comparison part of the HTML report. */
-#include "out/cmpview.h"
+#include "output/cmpview.h"
 
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
-#include "out/resdoc.h"
-#include "out/svg.h"
+#include "output/resdoc.h"
+#include "output/svg.h"
 
 void cmpview_head(FILE *f, const json_t *c, const chart_sla_t *lines, size_t nlines)
 {

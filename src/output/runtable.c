@@ -1,12 +1,12 @@
 /* runtable — the summary and configuration tables of the HTML report. */
-#include "out/runtable.h"
+#include "output/runtable.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "out/resdoc.h"
-#include "out/svg.h"
+#include "output/resdoc.h"
+#include "output/svg.h"
 
 static char *fmt_count(char *buf, size_t len, double v)
 {

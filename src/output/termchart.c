@@ -1,5 +1,5 @@
 /* termchart — a compact latency histogram for the terminal. */
-#include "out/termchart.h"
+#include "output/termchart.h"
 
 #include <errno.h>
 #include <math.h>
