@@ -117,8 +117,8 @@ int sconn_accept(server_t *srv, int fd)
     c->out = keep;
     c->srv = srv;
     c->io.fd = fd;
-    c->io.fn = conn_on_io;
-    loop_timer_init(&c->timer, conn_on_timer);
+    c->io.fn = sconn_on_io;
+    loop_timer_init(&c->timer, sconn_on_timer);
     request_init(&c->rq);
     c->can_read = true;
     sconn_reset_request(c);
@@ -691,7 +691,7 @@ static void sconn_on_timer(loop_t *loop, loop_timer_t *timer)
         sconn_close(c);
         return;
     default:
-        assert(!"conn_on_timer: bad state");
+        assert(!"sconn_on_timer: bad state");
     }
 }
 
