@@ -42,7 +42,7 @@ typedef enum {
     SCONN_WAIT,
     SCONN_WRITE,
     SCONN_LINGER
-} conn_state_t;
+} sconn_state_t;
 
 struct sconn {
     loop_io_t io;
@@ -51,19 +51,19 @@ struct sconn {
     server_t *srv;
     sconn_t *prev, *next; /* srv->conns */
     sconn_t *qnext;       /* srv queue */
-    conn_state_t state;
+    sconn_state_t state;
     bool in_queue;
     bool has_worker;
     bool request_started; /* a byte of the current request arrived */
     bool close_after;     /* close once this response is written */
     bool peer_closed;     /* read returned 0 */
     bool served;          /* at least one response on this connection */
-    bool can_read;        /* plain TCP: a recv may find bytes (see conn_fill) */
+    bool can_read;        /* plain TCP: a recv may find bytes (see sconn_fill) */
     bool hup;             /* the peer's FIN was signalled: read on until end of stream */
     const char *allow;    /* the response's Allow header, or NULL */
     int status;
     uint64_t service_ns;
-    uint64_t deadline_ns; /* when the timer must act; 0 = nothing due (conn_deadline) */
+    uint64_t deadline_ns; /* when the timer must act; 0 = nothing due (sconn_deadline) */
     sbuf_t out;
     size_t out_off; /* next byte of out to send */
     request_t rq;   /* last: its inline buffer is not cleared on reuse */
@@ -376,7 +376,7 @@ static int sconn_infer(sconn_t *c, const char *body, size_t len)
 static int sconn_dispatch(sconn_t *c)
 {
     server_t *srv = c->srv;
-    c->deadline_ns = 0; /* the header timeout is over (lazily: see conn_deadline) */
+    c->deadline_ns = 0; /* the header timeout is over (lazily: see sconn_deadline) */
     STAT_ADD(srv, requests, 1);
     switch (c->rq.route) {
     case ROUTE_INFER:
@@ -636,7 +636,7 @@ static void sconn_drive(sconn_t *c)
             sconn_close(c);
             return;
         default:
-            assert(!"conn_drive: bad state");
+            assert(!"sconn_drive: bad state");
             return;
         }
     }
