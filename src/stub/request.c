@@ -111,7 +111,7 @@ request_result_t request_parse_head(request_t *rq, const stub_config_t *cfg)
             return refuse(rq, 413, "request body larger than --max-body");
         rq->end = rq->hlen + (size_t)req.content_length;
         /* Room for the whole request at once only while it is small: a large
-         * body gets memory as its bytes arrive (conn_fill grows the buffer),
+         * body gets memory as its bytes arrive (sconn_fill grows the buffer),
          * so a header line alone cannot reserve --max-body per connection. */
         if (rq->end <= RBUF_KEEP_MAX && request_grow(rq, rq->end))
             return refuse(rq, 500, "out of memory");
