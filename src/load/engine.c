@@ -22,6 +22,7 @@
 #include "core/loop.h"
 #include "load/batcher.h"
 #include "load/conn.h"
+#include "load/outcome.h"
 #include "load/pacer.h"
 #include "load/pool.h"
 #include "load/reqfmt.h"
@@ -108,32 +109,10 @@ static void record(worker_t *w, uint64_t req_seq, uint64_t intended, unsigned n,
                    bytes_in, err, connect_ns);
 }
 
-/* The run's error kind for a transport outcome. */
-static err_kind_t err_of_outcome(conn_outcome_t o)
-{
-    switch (o) {
-    case CONN_OK:
-        return ERR_NONE;
-    case CONN_ERR_CONNECT_REFUSED:
-        return ERR_CONNECT_REFUSED;
-    case CONN_ERR_CONNECT_TIMEOUT:
-        return ERR_CONNECT_TIMEOUT;
-    case CONN_ERR_TIMEOUT:
-        return ERR_TIMEOUT;
-    case CONN_ERR_RESET:
-        return ERR_RESET;
-    case CONN_ERR_PROTOCOL:
-        return ERR_PROTOCOL;
-    case CONN_ERR_TLS:
-        return ERR_TLS;
-    }
-    return ERR_PROTOCOL;
-}
-
 static err_kind_t judge(const worker_t *w, const conn_result_t *res, unsigned n)
 {
     if (res->err != CONN_OK)
-        return err_of_outcome(res->err);
+        return outcome_err_kind(res->err);
     validate_t v = w->cfg->validate;
     if (v == VALIDATE_NONE)
         return ERR_NONE;
