@@ -239,7 +239,7 @@ class Server:
         server = self
         self.received = 0  # requests read, over all connections
         self.lingered = 0  # of those, read after the server had half-closed
-        self.heads = []    # every request head read, in order (bytes)
+        self.requests = []  # every request read before a FIN: (head, body) bytes, in order
         self.lock = threading.Lock()
 
         class Handler(socketserver.StreamRequestHandler):
@@ -252,7 +252,7 @@ class Server:
                             return
                         with server.lock:
                             server.received += 1
-                            server.heads.append(req[0])
+                            server.requests.append(req)
                         arg = {"i": i, "req": req}.get(second)
                         keep = fn(self.connection) if second is None else fn(self.connection, arg)
                         i += 1
