@@ -112,6 +112,9 @@ static int frame_body(h1resp_t *r, char *buf, size_t *len)
 /* Offers the new body bytes to the hook, then drops what nobody holds. */
 static int deliver(h1resp_t *r, char *buf, size_t *len, bool end)
 {
+    /* A kept body over the limit fails before the hook hears of its end. */
+    if (r->keep_body && r->body_len > r->max_body)
+        return HTTP_TOO_LARGE;
     if (r->on_body) {
         size_t pending = r->raw_off - r->hook_off;
         if (pending || end) {
@@ -129,6 +132,7 @@ static int deliver(h1resp_t *r, char *buf, size_t *len, bool end)
         r->hook_off = r->head_len;
         *len -= drop;
     }
+    /* What the hook holds back is bounded too (a done body holds nothing). */
     if (!end && r->raw_off - r->head_len > r->max_body)
         return HTTP_TOO_LARGE;
     return end ? 0 : HTTP_INCOMPLETE;
