@@ -127,7 +127,8 @@ static int deliver(h1resp_t *r, char *buf, size_t *len, bool end)
     }
     if (!r->keep_body && r->hook_off > r->head_len) {
         size_t drop = r->hook_off - r->head_len;
-        memmove(buf + r->head_len, buf + r->hook_off, *len - r->hook_off);
+        if (*len > r->hook_off) /* bytes held for the hook (or after the body) */
+            memmove(buf + r->head_len, buf + r->hook_off, *len - r->hook_off);
         r->raw_off -= drop;
         r->hook_off = r->head_len;
         *len -= drop;

@@ -1,13 +1,14 @@
 /* conn — one client connection: an explicit state machine that connects,
- * writes one request, reads and frames its response, and hands the outcome to
- * its owner. Keep-alive is reused; a connection the server closed reconnects
- * on the next request.
+ * writes one request, reads its response (framed by core/h1resp, the framer
+ * ab's verification probe uses too), and hands the outcome to its owner.
+ * Keep-alive is reused; a connection the server closed reconnects on the next
+ * request.
  *
  *   CLOSED --send--> CONNECTING --connected--> WRITING --written--> READING
  *     ^                    |  (https)               ^  ^                  |
  *     |                    '--> HANDSHAKING --------'  |                  |
  *     |                 IDLE --send--------------------'                  |
- *     '---- error, timeout, "Connection: close" ---- response done -------'
+ *     '-- error, timeout, "Connection: close", FIN -- response done ------'
  *                                                      (keep-alive: IDLE)
  *
  * The fd is registered once per socket, edge-triggered for in and out: a
@@ -15,12 +16,12 @@
  * request: the event that delivers a response carries the hang-up too
  * (EPOLLRDHUP, loop.h's LOOP_HUP), so a server that answers "keep-alive" and
  * then half-closes (a lingering close, as nginx does) costs no extra syscall
- * and no --timeout; the next request opens a new connection. A FIN that lands
- * after the next request went out is seen at once, as an end of stream (see
- * the retry rule at conn_outcome_t). Buffers are allocated once in conn_init; the
- * receive buffer grows only for a response larger than it (rare). With TLS
- * (env->tls) the same loops run over core/tls: one predictable branch per
- * read or write, nothing else on the plaintext path. */
+ * and no --timeout: the next request opens a new connection. A FIN that lands
+ * after the next request went out is seen at once, as an end of stream (the
+ * retry rule at conn_outcome_t says what it counts as). Buffers are allocated
+ * once in conn_init; the receive buffer grows only for a response larger than
+ * it (rare). With TLS (env->tls) the same loops run over core/tls: one
+ * predictable branch per read or write, nothing else on the plaintext path. */
 #ifndef TAILGATE_LOAD_CONN_H
 #define TAILGATE_LOAD_CONN_H
 
