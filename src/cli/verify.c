@@ -8,52 +8,26 @@
 #include "cli/runcommon.h"
 #include "core/clock.h"
 #include "load/probe.h"
+#include "load/reqfmt.h"
 
-/* Builds {"model": M, "inputs": [items first..first+n)} from the prepared item texts. */
-static char *batch_body(const engine_config_t *cfg, uint64_t first, unsigned n, size_t *len)
-{
-    size_t max = inputs_max_len(cfg->inputs);
-    json_t *model = json_string(cfg->model);
-    char *model_text = json_dumps(model, JSON_ENCODE_ANY);
-    json_decref(model);
-    if (!model_text)
-        return NULL;
-    size_t cap = strlen(model_text) + 32 + (size_t)n * (max + 1);
-    char *body = malloc(cap);
-    if (!body) {
-        free(model_text);
-        return NULL;
-    }
-    size_t k = (size_t)snprintf(body, cap, "{\"model\":%s,\"inputs\":[", model_text);
-    free(model_text);
-    for (unsigned i = 0; i < n; i++) {
-        if (i)
-            body[k++] = ',';
-        k += inputs_item(cfg->inputs, first + i, body + k);
-    }
-    body[k++] = ']';
-    body[k++] = '}';
-    body[k] = '\0';
-    *len = k;
-    return body;
-}
+/* What verification sends, built as the measured runs build theirs. */
+typedef struct {
+    reqfmt_t fmt;
+    char *buf; /* fmt.buf_size bytes */
+} verify_req_t;
 
 /* Sends items [first, first+n) as one request; returns the outputs array
  * (new reference) or NULL after printing why. */
-static json_t *infer(const engine_config_t *cfg, uint64_t first, unsigned n, FILE *f, int *rc)
+static json_t *infer(const engine_config_t *cfg, const verify_req_t *vr, uint64_t first, unsigned n,
+                     FILE *f, int *rc)
 {
-    size_t len;
-    char *body = batch_body(cfg, first, n, &len);
-    if (!body) {
-        *rc = EXIT_CANNOT_RUN;
-        return NULL;
-    }
+    const char *req;
+    size_t len = reqfmt_build(&vr->fmt, vr->buf, first, 1, n, &req);
     probe_response_t res;
     char err[300];
     uint64_t timeout = cfg->timeout_ns ? cfg->timeout_ns : 30 * CLOCK_NS_PER_S;
-    int e = probe_request(&cfg->url, &cfg->tls, "POST", body, len, cfg->headers, cfg->num_headers,
-                          timeout, &res, err, sizeof err);
-    free(body);
+    int e = probe_request(&cfg->url, &cfg->tls, req, len, vr->fmt.head_request, timeout, &res, err,
+                          sizeof err);
     if (e) {
         fprintf(f, "verification: %s\n", err);
         *rc = EXIT_CANNOT_RUN;
@@ -88,19 +62,38 @@ static json_t *infer(const engine_config_t *cfg, uint64_t first, unsigned n, FIL
 int verify_target(const engine_config_t *cfg, unsigned samples, FILE *f)
 {
     int rc = 0;
-    if (!cfg->inputs)
+    if (!cfg->inputs || cfg->raw_body)
         return 0; /* --body runs carry no items to compare */
     size_t count = inputs_count(cfg->inputs);
     if (count && samples > count)
         samples = (unsigned)count;
     if (samples < 2)
         samples = 2;
-    json_t *batch = infer(cfg, 0, samples, f, &rc);
+    /* The measured runs' request, byte for byte: engine_run prepares its
+     * reqfmt from the same fields of cfg. */
+    verify_req_t vr = {0};
+    int e = reqfmt_init(&vr.fmt, &cfg->url, cfg->method, cfg->model, cfg->inputs, samples, NULL, 0,
+                        cfg->headers, cfg->num_headers);
+    if (e) {
+        fprintf(f, "verification: cannot prepare the request: %s\n", strerror(e));
+        return EXIT_CANNOT_RUN;
+    }
+    if (reqfmt_is_fixed(&vr.fmt)) { /* GET or HEAD: the requests carry no items */
+        reqfmt_close(&vr.fmt);
+        return 0;
+    }
+    vr.buf = malloc(vr.fmt.buf_size);
+    if (!vr.buf) {
+        reqfmt_close(&vr.fmt);
+        fprintf(f, "verification: out of memory\n");
+        return EXIT_CANNOT_RUN;
+    }
+    json_t *batch = infer(cfg, &vr, 0, samples, f, &rc);
     if (!batch)
-        return rc;
+        goto out;
     /* An interrupt stops between samples: the caller exits 130/143. */
     for (unsigned i = 0; i < samples && rc == 0 && !runcommon_signal_seen(); i++) {
-        json_t *single = infer(cfg, i, 1, f, &rc);
+        json_t *single = infer(cfg, &vr, i, 1, f, &rc);
         if (!single)
             break;
         json_t *a = json_array_get(single, 0), *b = json_array_get(batch, i);
@@ -124,5 +117,8 @@ int verify_target(const engine_config_t *cfg, unsigned samples, FILE *f)
         json_decref(single);
     }
     json_decref(batch);
+out:
+    free(vr.buf);
+    reqfmt_close(&vr.fmt);
     return rc;
 }

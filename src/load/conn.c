@@ -14,7 +14,6 @@
 
 #include "core/clock.h"
 
-#define RESP_MAX_HEADERS 64
 #define RESP_HEAD_MAX (64 * 1024)
 #define RESP_BODY_MAX (1024ull * 1024 * 1024) /* a kept body larger than this is an error */
 /* A declared Content-Length reserves at most this much before the bytes come
@@ -49,6 +48,8 @@ int conn_init(conn_t *c, const conn_env_t *env, size_t wcap, size_t rcap)
         return ENOMEM;
     }
     c->rcap = c->rcap_first = rcap;
+    h1resp_init(&c->resp, env->head_request, env->keep_body, RESP_HEAD_MAX, RESP_BODY_MAX,
+                env->on_body, c);
     return 0;
 }
 
@@ -65,6 +66,7 @@ static void close_fd(conn_t *c)
     }
     c->state = CONN_CLOSED;
     c->responses_on_fd = 0;
+    c->peer_closed = false;
 }
 
 void conn_close(conn_t *c)
@@ -90,34 +92,33 @@ static void reset_response(conn_t *c)
             c->rcap = c->rcap_first;
         }
     }
-    c->rlen = c->raw_off = c->body_start = 0;
-    c->body_len = c->bytes_in = 0;
-    c->have_head = false;
-    c->status = 0;
-    c->body_kind = HTTP_BODY_NONE;
-    c->content_length = 0;
-    c->keep_alive = false;
+    c->rlen = 0;
+    c->bytes_in = 0;
+    h1resp_reset(&c->resp);
 }
 
 /* The request is over: report it. The conn is IDLE or CLOSED afterwards. */
-static void finish(conn_t *c, err_kind_t err)
+static void finish(conn_t *c, conn_outcome_t err)
 {
+    bool body = c->env->keep_body && err == CONN_OK;
     conn_result_t res = {
         .err = err,
-        .status = c->have_head ? c->status : 0,
-        .body = c->env->keep_body && err == ERR_NONE ? c->rbuf + c->body_start : NULL,
-        .body_len = c->env->keep_body && err == ERR_NONE ? (size_t)c->body_len : 0,
+        .status = c->resp.have_head ? c->resp.status : 0,
+        .body = body ? c->rbuf + c->resp.head_len : NULL,
+        .body_len = body ? (size_t)c->resp.body_len : 0,
         .bytes_in = c->bytes_in,
         .first_write_ns = c->first_write_ns,
         .done_ns = loop_now(c->env->loop),
-        .tls_error = err == ERR_TLS ? c->tls_error : NULL,
-        .tls_verify_failed = err == ERR_TLS && c->tls_verify_failed,
+        .tls_error = err == CONN_ERR_TLS ? c->tls_error : NULL,
+        .tls_verify_failed = err == CONN_ERR_TLS && c->tls_verify_failed,
         .no_fd = c->pending_no_fd,
         .retried = c->retried,
     };
     c->pending_no_fd = false;
     loop_timer_cancel(c->env->loop, &c->timer);
-    if (err == ERR_NONE && c->keep_alive && c->body_kind != HTTP_BODY_CLOSE) {
+    /* A server that has sent its FIN gets no further request, whatever its
+     * head said (peer_closed comes with the event: no syscall to learn it). */
+    if (err == CONN_OK && c->resp.keep_alive && !c->peer_closed) {
         c->state = CONN_IDLE;
         c->responses_on_fd++;
         c->idle_since_ns = res.done_ns;
@@ -130,16 +131,16 @@ static void finish(conn_t *c, err_kind_t err)
 
 /* A failure found synchronously inside conn_send is reported from the loop,
  * so the owner is never re-entered (and a dead server cannot recurse). */
-static void fail_later(conn_t *c, err_kind_t err)
+static void fail_later(conn_t *c, conn_outcome_t err)
 {
     close_fd(c);
     c->pending_err = err;
     loop_timer_set(c->env->loop, &c->timer, loop_now(c->env->loop));
 }
 
-static err_kind_t connect_err_kind(int e)
+static conn_outcome_t connect_err_kind(int e)
 {
-    return e == ETIMEDOUT ? ERR_CONNECT_TIMEOUT : ERR_CONNECT_REFUSED;
+    return e == ETIMEDOUT ? CONN_ERR_CONNECT_TIMEOUT : CONN_ERR_CONNECT_REFUSED;
 }
 
 static void do_write(conn_t *c);
@@ -157,7 +158,7 @@ static void connected(conn_t *c, uint64_t connect_ns)
             snprintf(c->tls_error, sizeof c->tls_error, "out of memory for a TLS session");
             c->tls_verify_failed = false;
             close_fd(c);
-            finish(c, ERR_TLS);
+            finish(c, CONN_ERR_TLS);
             return;
         }
         /* The real clock, not the loop's cached one: handshakes of many
@@ -179,7 +180,7 @@ static void do_handshake(conn_t *c)
     if (s == TLS_ERROR) {
         c->tls_verify_failed = tls_verify_failed(c->tls);
         close_fd(c);
-        finish(c, ERR_TLS); /* once per connection attempt: never retried */
+        finish(c, CONN_ERR_TLS); /* once per connection attempt: never retried */
         return;
     }
     c->env->on_tls(c, clock_now_ns() - c->handshake_start_ns, tls_resumed(c->tls));
@@ -193,13 +194,14 @@ static void start_connect(conn_t *c)
     int fd = socket(env->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         c->pending_no_fd = errno == EMFILE || errno == ENFILE || errno == ENOBUFS;
-        fail_later(c, ERR_CONNECT_REFUSED);
+        fail_later(c, CONN_ERR_CONNECT_REFUSED);
         return;
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     c->io.fd = fd;
     c->in_pending = false;
+    c->peer_closed = false;
     c->connect_start_ns = loop_now(env->loop);
     c->responses_on_fd = 0;
     int rc = connect(fd, (const struct sockaddr *)&env->addr, env->addrlen);
@@ -212,7 +214,7 @@ static void start_connect(conn_t *c)
     if (loop_add(env->loop, &c->io, LOOP_IN | LOOP_OUT) != 0) {
         close(fd);
         c->io.fd = -1;
-        fail_later(c, ERR_CONNECT_REFUSED);
+        fail_later(c, CONN_ERR_CONNECT_REFUSED);
         return;
     }
     if (rc == 0 && !env->tls) {
@@ -252,7 +254,7 @@ static void begin(conn_t *c)
     c->in_pending = false;
     c->woff = 0;
     c->first_write_ns = 0;
-    c->pending_err = ERR_NONE;
+    c->pending_err = CONN_OK;
     if (c->env->timeout_ns)
         loop_timer_set(c->env->loop, &c->timer, now + c->env->timeout_ns);
     if (c->state == CONN_CLOSED) {
@@ -275,7 +277,7 @@ void conn_send(conn_t *c, const char *data, size_t len)
     c->in_send = false;
 }
 
-void conn_abort(conn_t *c, err_kind_t err)
+void conn_abort(conn_t *c, conn_outcome_t err)
 {
     if (!c->busy)
         return;
@@ -301,9 +303,9 @@ static void do_write(conn_t *c)
         if (maybe_retry(c))
             return;
         if (c->in_send)
-            fail_later(c, ERR_RESET); /* on_done never runs inside conn_send */
+            fail_later(c, CONN_ERR_RESET); /* on_done never runs inside conn_send */
         else
-            conn_abort(c, ERR_RESET);
+            conn_abort(c, CONN_ERR_RESET);
         return;
     }
     /* The response cannot be there yet: wait for LOOP_IN instead of a read()
@@ -330,112 +332,40 @@ static bool grow_rbuf(conn_t *c, size_t need)
     return true;
 }
 
-typedef enum { FRAME_MORE, FRAME_DONE, FRAME_BAD } frame_t;
-
-/* Frames what rbuf holds. Bodies are kept (decoded) only when the env asks;
- * otherwise they are counted and dropped so the buffer never grows. */
-static frame_t frame(conn_t *c)
+/* A kept Content-Length body is read into room reserved once its size is
+ * known (at most RESP_RESERVE_MAX ahead: a lying header costs nothing). */
+static bool reserve_body(conn_t *c)
 {
-    bool keep = c->env->keep_body;
-    while (!c->have_head) {
-        http_header_t hdrs[RESP_MAX_HEADERS];
-        http_response_t res;
-        int n = http_parse_response(c->rbuf, c->rlen, &res, hdrs, RESP_MAX_HEADERS, RESP_HEAD_MAX,
-                                    c->env->head_request);
-        if (n == HTTP_INCOMPLETE)
-            return FRAME_MORE;
-        if (n < 0)
-            return FRAME_BAD;
-        if (res.status >= 100 && res.status < 200) {
-            /* 1xx interim response: drop it, the real one follows. */
-            memmove(c->rbuf, c->rbuf + n, c->rlen - (size_t)n);
-            c->rlen -= (size_t)n;
-            continue;
-        }
-        c->have_head = true;
-        c->status = res.status;
-        c->body_kind = res.body;
-        c->content_length = res.content_length;
-        c->keep_alive = res.keep_alive;
-        c->body_start = c->raw_off = (size_t)n;
-        if (res.body == HTTP_BODY_CHUNKED)
-            http_chunked_init(&c->chunked);
-        if (keep && res.body == HTTP_BODY_LENGTH) {
-            if (res.content_length > RESP_BODY_MAX)
-                return FRAME_BAD;
-            size_t want = (size_t)n + (size_t)res.content_length + 1;
-            if (!grow_rbuf(c, want < RESP_RESERVE_MAX ? want : RESP_RESERVE_MAX))
-                return FRAME_BAD;
-        }
-    }
-    /* Bytes after a complete response answer nothing we sent (we do not
-     * pipeline): the connection is out of step and is not reused. */
-    switch (c->body_kind) {
-    case HTTP_BODY_NONE:
-        if (c->rlen > c->raw_off)
-            c->keep_alive = false;
-        return FRAME_DONE;
-    case HTTP_BODY_LENGTH:
-        c->body_len += c->rlen - c->raw_off;
-        c->raw_off = c->rlen;
-        if (c->body_len >= c->content_length) {
-            if (c->body_len > c->content_length)
-                c->keep_alive = false;
-            c->body_len = c->content_length;
-            return FRAME_DONE;
-        }
-        break;
-    case HTTP_BODY_CHUNKED: {
-        size_t len = c->rlen - c->raw_off;
-        ssize_t r = http_chunked_decode(&c->chunked, c->rbuf + c->raw_off, &len);
-        if (r == HTTP_INVALID)
-            return FRAME_BAD;
-        size_t end = c->body_start + (keep ? (size_t)c->body_len : 0);
-        if (keep)
-            memmove(c->rbuf + end, c->rbuf + c->raw_off, len);
-        c->body_len += len;
-        if (r > 0)
-            c->keep_alive = false;
-        if (r >= 0)
-            return FRAME_DONE;
-        c->rlen = c->raw_off = end + (keep ? len : 0);
-        return FRAME_MORE;
-    }
-    case HTTP_BODY_CLOSE:
-        c->body_len += c->rlen - c->raw_off;
-        c->raw_off = c->rlen;
-        break;
-    default:
-        assert(!"unknown body kind");
-        return FRAME_BAD;
-    }
-    if (!keep) /* drop the counted body bytes */
-        c->rlen = c->raw_off = c->body_start;
-    return FRAME_MORE;
+    const h1resp_t *r = &c->resp;
+    if (!c->env->keep_body || r->body_kind != HTTP_BODY_LENGTH)
+        return true;
+    uint64_t want = r->head_len + r->content_length + 1;
+    return grow_rbuf(c, want < RESP_RESERVE_MAX ? (size_t)want : RESP_RESERVE_MAX);
 }
 
 static void do_read(conn_t *c)
 {
     for (;;) {
         if (c->rlen == c->rcap) {
-            size_t limit = c->have_head ? RESP_BODY_MAX : RESP_HEAD_MAX * 2;
+            size_t limit = c->resp.have_head ? RESP_BODY_MAX : RESP_HEAD_MAX * 2;
             if (c->rcap >= limit || !grow_rbuf(c, c->rcap * 2)) {
-                conn_abort(c, ERR_PROTOCOL);
+                conn_abort(c, CONN_ERR_PROTOCOL);
                 return;
             }
         }
         ssize_t n = c->tls ? tls_recv_like(c->tls, c->rbuf + c->rlen, c->rcap - c->rlen)
                            : read(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen);
         if (n > 0) {
+            bool had_head = c->resp.have_head;
             c->bytes_in += (uint64_t)n;
             c->rlen += (size_t)n;
-            frame_t f = frame(c);
-            if (f == FRAME_DONE) {
-                finish(c, ERR_NONE);
+            int f = h1resp_feed(&c->resp, c->rbuf, &c->rlen);
+            if (f == 0) {
+                finish(c, CONN_OK);
                 return;
             }
-            if (f == FRAME_BAD) {
-                conn_abort(c, ERR_PROTOCOL);
+            if (f != HTTP_INCOMPLETE || (!had_head && c->resp.have_head && !reserve_body(c))) {
+                conn_abort(c, CONN_ERR_PROTOCOL);
                 return;
             }
             continue;
@@ -444,13 +374,13 @@ static void do_read(conn_t *c)
             continue;
         if (n < 0 && errno == EAGAIN)
             return;
-        /* EOF or error. */
-        if (n == 0 && c->have_head && c->body_kind == HTTP_BODY_CLOSE) {
-            finish(c, ERR_NONE);
+        /* End of stream or error: complete only for a close-delimited body. */
+        if (n == 0 && h1resp_eof(&c->resp, c->rbuf, &c->rlen) == 0) {
+            finish(c, CONN_OK);
             return;
         }
         if (!maybe_retry(c))
-            conn_abort(c, ERR_RESET);
+            conn_abort(c, CONN_ERR_RESET);
         return;
     }
 }
@@ -491,6 +421,9 @@ static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events)
 {
     (void)loop;
     conn_t *c = container_of(io, conn_t, io);
+    /* The peer's FIN: the response read below (if any) is its last. */
+    if ((events & LOOP_HUP) && c->state != CONN_CLOSED)
+        c->peer_closed = true;
     switch (c->state) {
     case CONN_CONNECTING:
         if (events & (LOOP_OUT | LOOP_ERR))
@@ -513,7 +446,9 @@ static void conn_on_io(loop_t *loop, loop_io_t *io, unsigned events)
             do_read(c);
         break;
     case CONN_IDLE:
-        if (events & (LOOP_IN | LOOP_ERR))
+        if (c->peer_closed)
+            close_fd(c); /* nothing it could still say matters */
+        else if (events & (LOOP_IN | LOOP_ERR))
             idle_readable(c);
         break;
     case CONN_CLOSED:
@@ -529,16 +464,17 @@ static void conn_on_timer(loop_t *loop, loop_timer_t *timer)
     conn_t *c = container_of(timer, conn_t, timer);
     if (!c->busy)
         return;
-    if (c->pending_err != ERR_NONE) {
-        err_kind_t e = c->pending_err;
-        c->pending_err = ERR_NONE;
+    if (c->pending_err != CONN_OK) {
+        conn_outcome_t e = c->pending_err;
+        c->pending_err = CONN_OK;
         close_fd(c);
         finish(c, e);
         return;
     }
     /* No connection in time, TLS included, is a connect timeout. */
-    err_kind_t e = c->state == CONN_CONNECTING || c->state == CONN_HANDSHAKING ? ERR_CONNECT_TIMEOUT
-                                                                               : ERR_TIMEOUT;
+    conn_outcome_t e = c->state == CONN_CONNECTING || c->state == CONN_HANDSHAKING
+                           ? CONN_ERR_CONNECT_TIMEOUT
+                           : CONN_ERR_TIMEOUT;
     close_fd(c);
     finish(c, e);
 }

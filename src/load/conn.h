@@ -1,20 +1,27 @@
 /* conn — one client connection: an explicit state machine that connects,
- * writes one request, reads and frames its response, and hands the outcome to
- * its owner. Keep-alive is reused; a connection the server closed reconnects
- * on the next request.
+ * writes one request, reads its response (framed by core/h1resp, the framer
+ * ab's verification probe uses too), and hands the outcome to its owner.
+ * Keep-alive is reused; a connection the server closed reconnects on the next
+ * request.
  *
  *   CLOSED --send--> CONNECTING --connected--> WRITING --written--> READING
  *     ^                    |  (https)               ^  ^                  |
  *     |                    '--> HANDSHAKING --------'  |                  |
  *     |                 IDLE --send--------------------'                  |
- *     '---- error, timeout, "Connection: close" ---- response done -------'
+ *     '-- error, timeout, "Connection: close", FIN -- response done ------'
  *                                                      (keep-alive: IDLE)
  *
  * The fd is registered once per socket, edge-triggered for in and out: a
- * request costs no epoll_ctl. Buffers are allocated once in conn_init; the
- * receive buffer grows only for a response larger than it (rare). With TLS
- * (env->tls) the same loops run over core/tls: one predictable branch per
- * read or write, nothing else on the plaintext path. */
+ * request costs no epoll_ctl. A peer that has sent its FIN never gets another
+ * request: the event that delivers a response carries the hang-up too
+ * (EPOLLRDHUP, loop.h's LOOP_HUP), so a server that answers "keep-alive" and
+ * then half-closes (a lingering close, as nginx does) costs no extra syscall
+ * and no --timeout: the next request opens a new connection. A FIN that lands
+ * after the next request went out is seen at once, as an end of stream (the
+ * retry rule at conn_outcome_t says what it counts as). Buffers are allocated
+ * once in conn_init; the receive buffer grows only for a response larger than
+ * it (rare). With TLS (env->tls) the same loops run over core/tls: one
+ * predictable branch per read or write, nothing else on the plaintext path. */
 #ifndef TAILGATE_LOAD_CONN_H
 #define TAILGATE_LOAD_CONN_H
 
@@ -23,10 +30,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "core/http.h"
+#include "core/h1resp.h"
 #include "core/loop.h"
 #include "core/tls.h"
-#include "stats/runstats.h"
 
 typedef enum {
     CONN_CLOSED,
@@ -39,19 +45,38 @@ typedef enum {
 
 typedef struct conn conn_t;
 
+/* How a request ended, as the transport saw it (the engine maps these to the
+ * run's error kinds and judges the response itself).
+ * Retry rule: a reused connection that ends (FIN or RST) before a byte of the
+ * answer came is sent once more on a fresh connection only when it had been
+ * idle at least 100 ms: that is the keep-alive race, the server's idle timeout
+ * closed it as the request left, so the server never read it (counted:
+ * conn_result_t.retried). Closed sooner after its last answer, the server may
+ * have read the request and dropped it: CONN_ERR_RESET, never sent again
+ * behind the user's back (conn.c: maybe_retry). */
+typedef enum {
+    CONN_OK = 0,              /* a whole response came */
+    CONN_ERR_CONNECT_REFUSED, /* no connection (refused, unreachable, no socket) */
+    CONN_ERR_CONNECT_TIMEOUT, /* no connection (TLS included) within the timeout */
+    CONN_ERR_TIMEOUT,         /* connected, no whole response within the timeout */
+    CONN_ERR_RESET,           /* the server closed or reset before the response was whole */
+    CONN_ERR_PROTOCOL,        /* the bytes were not an HTTP/1.1 response we can frame */
+    CONN_ERR_TLS,             /* the TLS handshake failed */
+} conn_outcome_t;
+
 /* What happened to a request. body is valid only during the callback, until
  * a new request starts on the connection (read it first), and only
  * when the env keeps bodies. */
 typedef struct {
-    err_kind_t err;   /* transport outcome: NONE when a whole response came */
-    int status;       /* 0 when no response head */
-    const char *body; /* decoded body (keep_body) */
+    conn_outcome_t err; /* CONN_OK when a whole response came */
+    int status;         /* 0 when no response head */
+    const char *body;   /* decoded body (keep_body) */
     size_t body_len;
     uint64_t bytes_in;       /* response bytes read (head + body as received) */
     uint64_t first_write_ns; /* 0 when nothing was written */
     uint64_t done_ns;        /* loop time the outcome was known */
-    const char *tls_error;   /* ERR_TLS: why, for a person (valid during the callback) */
-    bool tls_verify_failed;  /* ERR_TLS: the certificate check failed */
+    const char *tls_error;   /* CONN_ERR_TLS: why, for a person (valid during the callback) */
+    bool tls_verify_failed;  /* CONN_ERR_TLS: the certificate check failed */
     bool no_fd;              /* no socket could be opened (EMFILE, ENFILE, no local port): the
                               * request was never sent; err is set but it is not the server's */
     bool retried; /* it went out a second time, on a fresh connection (conn.c: maybe_retry) */
@@ -65,6 +90,9 @@ typedef struct {
     uint64_t timeout_ns; /* per request including connect; 0 = none */
     bool head_request;   /* responses have no body */
     bool keep_body;      /* keep the decoded body for on_done (validation) */
+    /* Streaming: sees the decoded body as it arrives (h1resp.h's body hook;
+     * its arg is the conn_t). NULL = none. */
+    h1resp_body_fn on_body;
     /* The request on c finished (c is IDLE or CLOSED now, ready for conn_send).
      * Never called from inside conn_send. */
     void (*on_done)(conn_t *c, const conn_result_t *res);
@@ -97,11 +125,12 @@ struct conn {
     uint64_t idle_since_ns;   /* when the socket last became idle */
     uint64_t idle_ns;         /* how long it had been idle when this request began */
     bool retried;
-    bool in_send;           /* inside conn_send: failures are reported from the loop */
-    bool in_pending;        /* LOOP_IN arrived while WRITING */
-    err_kind_t pending_err; /* failure found inside conn_send, reported from the timer */
-    bool pending_no_fd;     /* ... and it was a local resource shortage */
-    tls_conn_t *tls;        /* https: the session on io.fd */
+    bool in_send;               /* inside conn_send: failures are reported from the loop */
+    bool in_pending;            /* LOOP_IN arrived while WRITING */
+    bool peer_closed;           /* LOOP_HUP seen on this socket: the server sent its FIN */
+    conn_outcome_t pending_err; /* failure found inside conn_send, reported from the timer */
+    bool pending_no_fd;         /* ... and it was a local resource shortage */
+    tls_conn_t *tls;            /* https: the session on io.fd */
     uint64_t handshake_start_ns;
     char tls_error[160]; /* why the last handshake failed */
     bool tls_verify_failed;
@@ -109,16 +138,8 @@ struct conn {
     char *rbuf;
     size_t rcap, rlen;
     size_t rcap_first; /* rbuf's size from conn_init */
-    size_t raw_off;    /* first byte not yet framed */
-    size_t body_start; /* decoded body lives at rbuf + body_start */
-    uint64_t body_len; /* decoded body bytes seen */
     uint64_t bytes_in;
-    bool have_head;
-    int status;
-    http_body_t body_kind;
-    uint64_t content_length;
-    bool keep_alive;
-    http_chunked_t chunked;
+    h1resp_t resp; /* frames rbuf */
 };
 
 /* wcap: write buffer size (0 when requests come from elsewhere); rcap: initial
@@ -132,6 +153,6 @@ void conn_close(conn_t *c);
 void conn_send(conn_t *c, const char *data, size_t len);
 /* Ends the request in progress now with err (on_done is called); no-op when
  * not busy. The socket is closed. */
-void conn_abort(conn_t *c, err_kind_t err);
+void conn_abort(conn_t *c, conn_outcome_t err);
 
 #endif

@@ -22,6 +22,7 @@
 #include "core/loop.h"
 #include "load/batcher.h"
 #include "load/conn.h"
+#include "load/outcome.h"
 #include "load/pacer.h"
 #include "load/pool.h"
 #include "load/reqfmt.h"
@@ -110,8 +111,8 @@ static void record(worker_t *w, uint64_t req_seq, uint64_t intended, unsigned n,
 
 static err_kind_t judge(const worker_t *w, const conn_result_t *res, unsigned n)
 {
-    if (res->err != ERR_NONE)
-        return res->err;
+    if (res->err != CONN_OK)
+        return outcome_err_kind(res->err);
     validate_t v = w->cfg->validate;
     if (v == VALIDATE_NONE)
         return ERR_NONE;
@@ -317,7 +318,7 @@ static void on_drain(loop_t *loop, loop_timer_t *timer)
     worker_t *w = container_of(timer, worker_t, drain_timer);
     uint64_t now = loop_now(loop);
     w->killing = true;
-    pool_abort(&w->pool, ERR_TIMEOUT);
+    pool_abort(&w->pool, CONN_ERR_TIMEOUT);
     fail_waiting(w, now);
     /* Unsent items of a pending batch were never issued: not recorded, not digested. */
     uint64_t first;
@@ -348,7 +349,7 @@ static void on_done(conn_t *c, const conn_result_t *res)
         return;
     err_kind_t err = judge(w, res, s->n);
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
-    if (res->err == ERR_TLS && !w->tls_error[0]) {
+    if (res->err == CONN_ERR_TLS && !w->tls_error[0]) {
         snprintf(w->tls_error, sizeof w->tls_error, "%s", res->tls_error);
         w->tls_verify_failed = res->tls_verify_failed;
     }

@@ -193,7 +193,7 @@ bool pool_out_of_fds(pool_t *p, slot_t *s)
     return true;
 }
 
-void pool_abort(pool_t *p, err_kind_t err)
+void pool_abort(pool_t *p, conn_outcome_t err)
 {
     p->aborting = true;
     for (size_t i = 0; i < p->nslots; i++)

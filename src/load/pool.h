@@ -72,7 +72,7 @@ void pool_close(pool_t *p);
 bool pool_out_of_fds(pool_t *p, slot_t *s);
 /* Ends every request in progress with err (on_done runs for each); from now
  * on freed connections stay idle. */
-void pool_abort(pool_t *p, err_kind_t err);
+void pool_abort(pool_t *p, conn_outcome_t err);
 /* Removes the oldest waiting request into *r and points *item_ns at its
  * items' times (valid until the FIFO changes). Returns false when none. */
 bool pool_pop_waiting(pool_t *p, qreq_t *r, const uint64_t **item_ns);

@@ -9,10 +9,11 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/http.h"
+#include "core/h1resp.h"
 #include "load/target.h"
 
 #define PROBE_MAX_RESPONSE (64u << 20)
+#define PROBE_MAX_HEAD (64u << 10)
 
 static int remaining_ms(uint64_t deadline)
 {
@@ -92,81 +93,19 @@ static int send_all(probe_io_t *io, const char *p, size_t n, uint64_t deadline)
     return 0;
 }
 
-/* Reads until the response is complete; decodes a chunked body in place. */
+/* Reads until the response is complete, framed by core/h1resp as the load
+ * connections frame theirs; the body is kept, decoded. */
 static int read_response(probe_io_t *io, uint64_t deadline, bool head, probe_response_t *out,
                          char *err, size_t errlen)
 {
     size_t cap = 16384, len = 0;
-    char *buf = malloc(cap + 1);
+    char *buf = malloc(cap + 1); /* + 1: room for the NUL after the body */
     if (!buf)
         return ENOMEM;
-    http_header_t headers[100];
-    http_response_t res;
-    int hlen = HTTP_INCOMPLETE;
-    bool eof = false;
+    h1resp_t r;
+    h1resp_init(&r, head, true, PROBE_MAX_HEAD, PROBE_MAX_RESPONSE, NULL, NULL);
     int e = 0;
     for (;;) {
-        if (hlen == HTTP_INCOMPLETE || hlen <= 0) {
-            hlen = len ? http_parse_response(buf, len, &res, headers, 100, 65536, head)
-                       : HTTP_INCOMPLETE;
-            if (hlen > 0 && res.status >= 100 && res.status < 200) {
-                memmove(buf, buf + hlen, len - (size_t)hlen);
-                len -= (size_t)hlen;
-                hlen = HTTP_INCOMPLETE;
-                continue;
-            }
-            if (hlen == HTTP_INVALID || hlen == HTTP_TOO_LARGE) {
-                snprintf(err, errlen, "the server sent a malformed response");
-                e = EPROTO;
-                break;
-            }
-        }
-        if (hlen > 0) {
-            size_t have = len - (size_t)hlen;
-            if (res.body == HTTP_BODY_NONE) {
-                out->body_len = 0;
-                break;
-            }
-            if (res.body == HTTP_BODY_LENGTH && have >= res.content_length) {
-                out->body_len = (size_t)res.content_length;
-                break;
-            }
-            if (res.body == HTTP_BODY_CHUNKED) {
-                http_chunked_t dec;
-                http_chunked_init(&dec);
-                char *copy = malloc(have + 1);
-                if (!copy) {
-                    e = ENOMEM;
-                    break;
-                }
-                memcpy(copy, buf + hlen, have);
-                size_t dlen = have;
-                ssize_t r = http_chunked_decode(&dec, copy, &dlen);
-                if (r >= 0) {
-                    memcpy(buf + hlen, copy, dlen);
-                    out->body_len = dlen;
-                    free(copy);
-                    break;
-                }
-                free(copy);
-                if (r == HTTP_INVALID) {
-                    snprintf(err, errlen, "the server sent a malformed chunked body");
-                    e = EPROTO;
-                    break;
-                }
-            }
-            if (res.body == HTTP_BODY_CLOSE && eof) {
-                out->body_len = have;
-                break;
-            }
-        }
-        if (eof) {
-            snprintf(err, errlen,
-                     "the server closed the connection before the response was "
-                     "complete");
-            e = ECONNRESET;
-            break;
-        }
         if (len == cap) {
             if (cap >= PROBE_MAX_RESPONSE) {
                 snprintf(err, errlen, "response larger than %u bytes", PROBE_MAX_RESPONSE);
@@ -182,19 +121,43 @@ static int read_response(probe_io_t *io, uint64_t deadline, bool head, probe_res
             cap *= 2;
         }
         ssize_t n = io_recv(io, buf + len, cap - len);
+        int f;
         if (n > 0) {
             len += (size_t)n;
+            f = h1resp_feed(&r, buf, &len);
         } else if (n == 0) {
-            eof = true;
+            f = h1resp_eof(&r, buf, &len);
+            if (f == HTTP_INCOMPLETE) {
+                snprintf(err, errlen,
+                         "the server closed the connection before the response was complete");
+                e = ECONNRESET;
+                break;
+            }
         } else if (errno == EAGAIN) {
             e = wait_fd(io->fd, io->want, deadline);
             if (e) {
                 snprintf(err, errlen, "no complete response in time");
                 break;
             }
-        } else if (errno != EINTR) {
+            continue;
+        } else if (errno == EINTR) {
+            continue;
+        } else {
             e = errno;
             snprintf(err, errlen, "reading the response failed: %s", strerror(e));
+            break;
+        }
+        if (f == 0)
+            break;
+        if (f == HTTP_INVALID) {
+            snprintf(err, errlen, "the server sent a malformed response");
+            e = EPROTO;
+            break;
+        }
+        if (f == HTTP_TOO_LARGE) {
+            snprintf(err, errlen, "the response's %s is larger than tailgate accepts",
+                     r.have_head ? "body" : "header section");
+            e = EMSGSIZE;
             break;
         }
     }
@@ -202,8 +165,9 @@ static int read_response(probe_io_t *io, uint64_t deadline, bool head, probe_res
         free(buf);
         return e;
     }
-    out->status = res.status;
-    memmove(buf, buf + hlen, out->body_len);
+    out->status = r.status;
+    out->body_len = (size_t)r.body_len;
+    memmove(buf, buf + r.head_len, out->body_len);
     buf[out->body_len] = '\0';
     out->body = buf;
     return 0;
@@ -234,46 +198,25 @@ static int start_tls(const url_t *url, const tls_client_opts_t *opts, probe_io_t
     return 0;
 }
 
-int probe_request(const url_t *url, const tls_client_opts_t *tls, const char *method,
-                  const char *body, size_t body_len, const char *const *headers, size_t num_headers,
-                  uint64_t timeout_ns, probe_response_t *out, char *err, size_t errlen)
+int probe_request(const url_t *url, const tls_client_opts_t *tls, const char *req, size_t req_len,
+                  bool head_request, uint64_t timeout_ns, probe_response_t *out, char *err,
+                  size_t errlen)
 {
     memset(out, 0, sizeof *out);
     uint64_t deadline = clock_now_ns() + timeout_ns;
     probe_io_t io = {.fd = -1};
     tls_ctx_t *ctx = NULL;
-    char *head = NULL;
     int e = target_connect(url, remaining_ms(deadline), &io.fd, NULL, NULL, err, errlen);
     if (e)
         return e;
     if (url->tls && (e = start_tls(url, tls, &io, &ctx, deadline, err, errlen)) != 0)
         goto out;
-    size_t cap = 1024 + strlen(url->path) + strlen(url->authority);
-    for (size_t i = 0; i < num_headers; i++)
-        cap += strlen(headers[i]) + 2;
-    head = malloc(cap);
-    if (!head) {
-        e = ENOMEM;
-        goto out;
-    }
-    size_t n = (size_t)snprintf(head, cap,
-                                "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tailgate\r\n"
-                                "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-                                "Connection: close\r\n",
-                                method, url->path, url->authority, body_len);
-    for (size_t i = 0; i < num_headers; i++)
-        n += (size_t)snprintf(head + n, cap - n, "%s\r\n", headers[i]);
-    n += (size_t)snprintf(head + n, cap - n, "\r\n");
-    e = send_all(&io, head, n, deadline);
-    if (!e && body_len)
-        e = send_all(&io, body, body_len, deadline);
-    if (e) {
+    e = send_all(&io, req, req_len, deadline);
+    if (e)
         snprintf(err, errlen, "sending the request failed: %s", strerror(e));
-    } else {
-        e = read_response(&io, deadline, !strcmp(method, "HEAD"), out, err, errlen);
-    }
+    else
+        e = read_response(&io, deadline, head_request, out, err, errlen);
 out:
-    free(head);
     tls_conn_free(io.tls, e == 0);
     tls_ctx_free(ctx);
     close(io.fd);

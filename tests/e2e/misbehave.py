@@ -1,5 +1,6 @@
 """A misbehaving HTTP/1.1 server for tailgate's client tests (RFC 9112 failure
 modes). Each mode answers every request on a connection the same way."""
+import json
 import socket
 import socketserver
 import threading
@@ -9,7 +10,8 @@ OK_BODY = b'{"outputs":["x"]}'
 
 
 def read_request(f):
-    """Reads one request head and its Content-Length body; None at EOF."""
+    """Reads one request head and its Content-Length body; (head, body), or
+    None at EOF."""
     head = b""
     while not head.endswith(b"\r\n\r\n"):
         line = f.readline()
@@ -20,9 +22,8 @@ def read_request(f):
     for ln in head.split(b"\r\n"):
         if ln.lower().startswith(b"content-length:"):
             length = int(ln.split(b":", 1)[1])
-    if length:
-        f.read(length)
-    return head
+    body = f.read(length) if length else b""
+    return head, body
 
 
 def ok(body=OK_BODY, extra=b""):
@@ -196,6 +197,34 @@ def m_trailing_garbage(s):  # a stray response after the real one: not reusable
     return True
 
 
+# Lingering close (as nginx does): the answer says keep-alive, then the server
+# half-closes (FIN) and reads on until the client closes. LINGER tells the
+# handler to read on; what it reads after its FIN is counted in .lingered.
+LINGER = "linger"
+
+
+def m_halfclose(s):  # the FIN rides in the response's segment: one event brings both
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    s.sendall(ok(extra=b"Connection: keep-alive\r\n"))
+    return LINGER  # shutdown(SHUT_WR) tacks the FIN onto the corked segment and sends it
+
+
+def m_halfclose_after(s):  # the FIN follows in a segment of its own: it races the next request
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    s.sendall(ok(extra=b"Connection: keep-alive\r\n"))
+    return LINGER
+
+
+def m_echo(s, req):  # a well-behaved inference API: one output per input, the input itself
+    try:
+        inputs = json.loads(req[1])["inputs"]
+    except (ValueError, KeyError, TypeError):
+        s.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        return True
+    s.sendall(ok(json.dumps({"outputs": inputs}).encode()))
+    return True
+
+
 def m_drop_second(s, i):  # keep-alive, then drops the 2nd request it received
     if i % 2 == 1:
         return None
@@ -206,9 +235,11 @@ def m_drop_second(s, i):  # keep-alive, then drops the 2nd request it received
 class Server:
     def __init__(self, mode):
         fn = globals()["m_" + mode]
-        takes_index = fn.__code__.co_argcount == 2
+        second = fn.__code__.co_varnames[1] if fn.__code__.co_argcount == 2 else None
         server = self
         self.received = 0  # requests read, over all connections
+        self.lingered = 0  # of those, read after the server had half-closed
+        self.requests = []  # every request read before a FIN: (head, body) bytes, in order
         self.lock = threading.Lock()
 
         class Handler(socketserver.StreamRequestHandler):
@@ -216,13 +247,23 @@ class Server:
                 try:
                     i = 0
                     while True:
-                        if read_request(self.rfile) is None:
+                        req = read_request(self.rfile)
+                        if req is None:
                             return
                         with server.lock:
                             server.received += 1
-                        keep = fn(self.connection, i) if takes_index else fn(self.connection)
+                            server.requests.append(req)
+                        arg = {"i": i, "req": req}.get(second)
+                        keep = fn(self.connection) if second is None else fn(self.connection, arg)
                         i += 1
                         if keep is None:
+                            return
+                        if keep == LINGER:
+                            self.connection.shutdown(socket.SHUT_WR)
+                            while read_request(self.rfile) is not None:
+                                with server.lock:
+                                    server.received += 1
+                                    server.lingered += 1
                             return
                         if not keep:
                             self.connection.shutdown(socket.SHUT_WR)

@@ -128,3 +128,45 @@ def test_stale_keep_alive_connection_is_retried_and_counted(ctx):
     assert req["ok"] == 6 and len(rows) == 6, req
     assert res["connections"]["retried"] == 5, res["connections"]
     assert received == 11, received
+
+
+def run_halfclose(ctx, mode, concurrency, n=20):
+    srv = misbehave.Server(mode)
+    try:
+        out = ctx.path(f"{mode}-{concurrency}.json")
+        body = ctx.write("body.json", '{"inputs":["a"]}')
+        r = ctx.run("run", srv.url, "--body", body, "--requests", str(n), "--concurrency",
+                    str(concurrency), "--timeout", "2s", "--validate", "status", "--out", out,
+                    timeout=60)
+        assert r.rc == 0, (mode, concurrency, r)
+        return r, tg.read_json(out), srv.received, srv.lingered
+    finally:
+        srv.close()
+
+
+def test_half_closed_connection_is_never_reused(ctx):
+    """A server answers "Connection: keep-alive", then half-closes (its FIN in
+    the same segment) and reads on, as nginx's lingering close does. The event
+    that brought the answer also brought the hang-up: the connection must not
+    get another request (which would wait its whole --timeout)."""
+    for c in (1, 2, 8):
+        r, res, received, lingered = run_halfclose(ctx, "halfclose", c)
+        req = res["requests"]
+        assert req["ok"] == 20 and req["by_error"] == {}, (c, req)
+        assert res["connections"]["opened"] == 20, (c, res["connections"])
+        assert received == 20 and lingered == 0, (c, received, lingered)
+        assert r.seconds < 10, (c, r.seconds)
+
+
+def test_fin_racing_a_request_is_seen_at_once(ctx):
+    """The FIN comes in a segment of its own right after the answer: a request
+    may already be on its way when it lands. That request ends at once (as
+    `reset`: the server may have read it, conn.h's retry rule), never after
+    --timeout."""
+    for c in (1, 2, 8):
+        r, res, received, lingered = run_halfclose(ctx, "halfclose_after", c)
+        req = res["requests"]
+        assert req["total"] == 20, (c, req)
+        assert req["ok"] + req["by_error"].get("reset", 0) == 20, (c, req)
+        assert req["ok"] >= 10, (c, req)
+        assert r.seconds < 10, (c, r.seconds)
