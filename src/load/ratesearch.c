@@ -1,0 +1,81 @@
+#include "load/ratesearch.h"
+
+static double clamp(const ratesearch_t *s, double r)
+{
+    if (s->max_rate > 0 && r > s->max_rate)
+        r = s->max_rate;
+    return r < s->min_rate ? s->min_rate : r;
+}
+
+void ratesearch_init(ratesearch_t *s, double start, double min_rate, double max_rate,
+                     double precision)
+{
+    *s = (ratesearch_t){.min_rate = min_rate > 0 ? min_rate : 0,
+                        .max_rate = max_rate > 0 ? max_rate : 0,
+                        .precision = precision > 0 ? precision : 0.05,
+                        .phase = RATESEARCH_UP};
+    s->next = clamp(s, start);
+    if (s->next <= 0)
+        s->phase = RATESEARCH_DONE;
+}
+
+double ratesearch_next(const ratesearch_t *s)
+{
+    return s->phase == RATESEARCH_DONE ? 0 : s->next;
+}
+
+/* Narrow enough, or nothing representable left between the two. */
+static bool close_enough(const ratesearch_t *s)
+{
+    double mid = s->pass_rate + (s->fail_rate - s->pass_rate) / 2;
+    return s->fail_rate <= s->pass_rate * (1 + s->precision) || mid <= s->pass_rate ||
+           mid >= s->fail_rate;
+}
+
+void ratesearch_report(ratesearch_t *s, double rate, bool passed)
+{
+    if (s->phase == RATESEARCH_DONE)
+        return;
+    s->steps++;
+    if (passed) {
+        if (rate > s->pass_rate)
+            s->pass_rate = rate;
+    } else if (s->fail_rate == 0 || rate < s->fail_rate) {
+        s->fail_rate = rate;
+    }
+    switch (s->phase) {
+    case RATESEARCH_UP:
+        if (!passed) {
+            s->phase = s->pass_rate > 0 ? RATESEARCH_BISECT : RATESEARCH_DOWN;
+            break;
+        }
+        if (s->max_rate > 0 && rate >= s->max_rate) {
+            s->phase = RATESEARCH_DONE; /* passes at the ceiling: capacity >= max */
+            return;
+        }
+        s->next = clamp(s, rate * 2);
+        return;
+    case RATESEARCH_DOWN:
+        if (passed) {
+            s->phase = RATESEARCH_BISECT;
+            break;
+        }
+        if (rate <= s->min_rate || rate / 2 <= 0) {
+            s->phase = RATESEARCH_DONE; /* fails even at the floor */
+            return;
+        }
+        s->next = clamp(s, rate / 2);
+        return;
+    case RATESEARCH_BISECT:
+        break;
+    case RATESEARCH_DONE:
+    default:
+        return;
+    }
+    /* Bisecting (or just started to). */
+    if (close_enough(s)) {
+        s->phase = RATESEARCH_DONE;
+        return;
+    }
+    s->next = s->pass_rate + (s->fail_rate - s->pass_rate) / 2;
+}

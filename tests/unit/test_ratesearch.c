@@ -1,0 +1,110 @@
+/* ratesearch: double, then bisect, on a fake server whose capacity is known. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <cmocka.h>
+
+#include "load/ratesearch.h"
+
+/* Runs the search against "passes iff rate <= cap"; returns steps run. */
+static unsigned search(ratesearch_t *s, double cap, double *tried, unsigned max)
+{
+    unsigned n = 0;
+    for (double r; (r = ratesearch_next(s)) > 0;) {
+        assert_true(n < max);
+        tried[n++] = r;
+        ratesearch_report(s, r, r <= cap);
+    }
+    return n;
+}
+
+static void test_doubles_then_bisects_to_precision(void **state)
+{
+    (void)state;
+    ratesearch_t s;
+    double tried[64];
+    ratesearch_init(&s, 100, 1, 0, 0.05);
+    unsigned n = search(&s, 730, tried, 64);
+    /* 100, 200, 400 pass; 800 fails; then bisection inside (400, 800) */
+    assert_true(tried[0] == 100 && tried[1] == 200 && tried[2] == 400 && tried[3] == 800);
+    assert_true(tried[4] == 600);
+    assert_true(s.pass_rate <= 730 && s.fail_rate > 730);
+    assert_true(s.fail_rate <= s.pass_rate * 1.05);
+    assert_int_equal(s.steps, n);
+    for (unsigned i = 4; i < n; i++) /* every bisection step lies inside the bracket */
+        assert_true(tried[i] > 400 && tried[i] < 800);
+}
+
+static void test_first_step_fails_halves_to_a_floor(void **state)
+{
+    (void)state;
+    ratesearch_t s;
+    double tried[64];
+    ratesearch_init(&s, 1000, 1, 0, 0.05);
+    search(&s, 90, tried, 64);
+    assert_true(tried[0] == 1000 && tried[1] == 500 && tried[2] == 250 && tried[3] == 125);
+    assert_true(tried[4] == 62.5);
+    assert_true(s.pass_rate <= 90 && s.fail_rate > 90 && s.fail_rate <= s.pass_rate * 1.05);
+}
+
+static void test_never_passes_stops_at_min_rate(void **state)
+{
+    (void)state;
+    ratesearch_t s;
+    double tried[64];
+    ratesearch_init(&s, 64, 4, 0, 0.05);
+    unsigned n = search(&s, 1, tried, 64);
+    assert_int_equal(n, 5); /* 64 32 16 8 4 */
+    assert_true(tried[n - 1] == 4);
+    assert_true(s.pass_rate == 0 && s.fail_rate == 4);
+}
+
+static void test_passes_at_ceiling_stops(void **state)
+{
+    (void)state;
+    ratesearch_t s;
+    double tried[64];
+    ratesearch_init(&s, 300, 1, 1000, 0.05);
+    unsigned n = search(&s, 1e9, tried, 64);
+    assert_int_equal(n, 3); /* 300 600 1000 */
+    assert_true(tried[2] == 1000);
+    assert_true(s.pass_rate == 1000 && s.fail_rate == 0);
+}
+
+static void test_start_clamped(void **state)
+{
+    (void)state;
+    ratesearch_t s;
+    ratesearch_init(&s, 5000, 10, 1000, 0.05);
+    assert_true(ratesearch_next(&s) == 1000);
+    ratesearch_init(&s, 1, 10, 1000, 0.05);
+    assert_true(ratesearch_next(&s) == 10);
+    ratesearch_init(&s, 0, 0, 0, 0.05);
+    assert_true(ratesearch_next(&s) == 0);
+}
+
+static void test_steps_are_logarithmic(void **state)
+{
+    (void)state;
+    ratesearch_t s;
+    double tried[64];
+    ratesearch_init(&s, 1, 1, 0, 0.01);
+    unsigned n = search(&s, 123456, tried, 64);
+    assert_true(n < 40);
+    assert_true(fabs(s.pass_rate - 123456) / 123456 < 0.01);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_doubles_then_bisects_to_precision),
+        cmocka_unit_test(test_first_step_fails_halves_to_a_floor),
+        cmocka_unit_test(test_never_passes_stops_at_min_rate),
+        cmocka_unit_test(test_passes_at_ceiling_stops),
+        cmocka_unit_test(test_start_clamped),
+        cmocka_unit_test(test_steps_are_logarithmic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
