@@ -90,9 +90,10 @@ void sse_reset(sse_parser_t *p);
  *                  were dispatched */
 ssize_t sse_feed(sse_parser_t *p, const char *buf, size_t len, sse_event_fn on_event, void *ctx);
 
-/* The stream has ended. True when an event had data but never got its empty
- * line: the spec discards it, and so does this parser (a server that ends
- * "data: [DONE]\n" without the blank line loses that event: count it). */
+/* The stream has ended. True when it ended inside an event that has data
+ * (a "data:" line, finished or not, since the last empty line): the spec
+ * discards that event, and so does this parser. A server that ends with
+ * "data: [DONE]\n" and no blank line loses that event: count it. */
 bool sse_finish(const sse_parser_t *p);
 
 #endif
