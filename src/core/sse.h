@@ -41,8 +41,9 @@
 #define SSE_TOO_LARGE (-3) /* same value as HTTP_TOO_LARGE */
 #define SSE_NAME_MAX 64
 /* A sensible buffer size: OpenAI-style chunks are a few hundred bytes, a
- * chunk with top-20 logprobs a few KiB. Pages of the buffer are only touched
- * by events that need gathering. */
+ * chunk with top-20 logprobs a few KiB. Only events that need gathering
+ * touch the buffer, so with 10,000 streams most of its pages are never
+ * written; a client that must bound memory harder passes a smaller cap. */
 #define SSE_DEFAULT_CAP (64 * 1024)
 
 /* One dispatched event. name and data are valid only during the callback
@@ -54,7 +55,8 @@ typedef struct {
     size_t data_len;
 } sse_event_t;
 
-/* Returns 0 to go on, anything else to stop sse_feed right after this event. */
+/* Returns 0 to go on, anything else to stop sse_feed right after this event.
+ * It must not feed the same parser. */
 typedef int (*sse_event_fn)(void *ctx, const sse_event_t *ev);
 
 typedef struct {
@@ -65,7 +67,6 @@ typedef struct {
     char field_name[6]; /* the start of the field name, to recognize it */
     unsigned field_len; /* bytes of the field name read so far */
     bool has_data;      /* a data line was read for the pending event */
-    bool value_split;   /* part of the current value came in an earlier feed */
     const char *ref;    /* the data lies in the fed piece: ref[0..data_len) */
     size_t data_len;    /* logical length of the pending data */
     char *buf;          /* the caller's buffer: gathered data */
