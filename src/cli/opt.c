@@ -189,8 +189,8 @@ static int set_size(const opt_t *o, const char *v, const char *shown, void *fiel
                     o->name, shown);
     uint64_t lo = to_u64(o->min), hi = to_u64(o->max);
     if (u < lo)
-        return fail(err, errlen, "--%s %s: too small; give at least %llu bytes", o->name, shown,
-                    (unsigned long long)lo);
+        return fail(err, errlen, "--%s %s: too small; give at least %llu byte%s", o->name, shown,
+                    (unsigned long long)lo, lo == 1 ? "" : "s");
     if (o->max > 0 && u > hi)
         return fail(err, errlen, "--%s %s: too large; give at most %llu bytes", o->name, shown,
                     (unsigned long long)hi);
@@ -545,7 +545,9 @@ void opt_help(FILE *f, const opt_t *opts, size_t n, unsigned view, bool with_hel
         }
         for (bool first = true; first || *h; first = false) {
             size_t len = strcspn(h, "\n");
-            fprintf(f, "%*s%.*s\n", (first ? HELP_COLUMN - k : HELP_COLUMN), "", (int)len, h);
+            if (len)
+                fprintf(f, "%*s%.*s", (first ? HELP_COLUMN - k : HELP_COLUMN), "", (int)len, h);
+            fputc('\n', f);
             h += len;
             if (*h == '\n')
                 h++;
