@@ -563,6 +563,22 @@ void opt_help(FILE *f, const opt_t *opts, size_t n, unsigned view, bool with_hel
 
 /* ---- the config JSON ---- */
 
+json_t *opt_json_text(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j || !s)
+        return j;
+    char *copy = strdup(s); /* not UTF-8: keep the ASCII, mark the rest */
+    if (!copy)
+        return NULL;
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
 static json_t *config_value(const opt_t *o, const void *src, bool show_secrets)
 {
     const void *field = (const char *)src + o->offset;
@@ -601,7 +617,7 @@ static json_t *config_value(const opt_t *o, const void *src, bool show_secrets)
         char buf[1024];
         if (s && o->redact && !show_secrets)
             s = o->redact(s, buf, sizeof buf);
-        return s ? json_string(s) : json_null();
+        return s ? opt_json_text(s) : json_null();
     }
     case OPT_LIST: {
         const opt_list_t *l = field;
@@ -610,7 +626,7 @@ static json_t *config_value(const opt_t *o, const void *src, bool show_secrets)
             char buf[1024];
             const char *s =
                 o->redact && !show_secrets ? o->redact(l->v[i], buf, sizeof buf) : l->v[i];
-            if (json_array_append_new(a, json_string(s))) {
+            if (json_array_append_new(a, opt_json_text(s))) {
                 json_decref(a);
                 return NULL;
             }

@@ -116,6 +116,10 @@ void opt_help(FILE *f, const opt_t *opts, size_t n, unsigned view, bool with_hel
  * in src (redact applied unless show_secrets). Returns 0 or ENOMEM. */
 int opt_config_json(const opt_t *opts, size_t n, const void *src, json_t *obj, bool show_secrets);
 
+/* A JSON string of s; bytes that are not UTF-8 become '?' (an argument may
+ * hold any bytes, a JSON document may not). NULL on ENOMEM. */
+json_t *opt_json_text(const char *s);
+
 /* Splits "--batch 10 --linger 50ms" into words (single and double quotes
  * group). Returns a malloc'd NULL-terminated array whose strings live in the
  * same allocation (one free), or NULL on ENOMEM. */

@@ -306,10 +306,10 @@ json_t *runopts_config_json(const runopts_t *o)
                          : o->body_mode   ? "none"
                          : o->inputs_path ? o->inputs_path
                                           : "generated";
-    if (json_object_set_new(c, "url", json_string(o->url_text ? o->url_text : "")) ||
+    if (json_object_set_new(c, "url", opt_json_text(o->url_text ? o->url_text : "")) ||
         json_object_set_new(c, "load", json_string(o->concurrency ? "closed" : "open")) ||
         opt_config_json(runopts_table, runopts_table_len, o, c, o->show_secrets) ||
-        json_object_set_new(c, "inputs", json_string(inputs))) {
+        json_object_set_new(c, "inputs", opt_json_text(inputs))) {
         json_decref(c);
         return NULL;
     }
