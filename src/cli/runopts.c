@@ -41,24 +41,64 @@ static int check_header(const char *v, char *why, size_t len)
     return 0;
 }
 
+/* A name containing key, token or secret, in any case. */
+static bool name_looks_secret(const char *name, size_t n)
+{
+    static const char *const parts[] = {"key", "token", "secret"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        size_t pl = strlen(parts[i]);
+        for (size_t k = 0; k + pl <= n; k++)
+            if (!strncasecmp(name + k, parts[i], pl))
+                return true;
+    }
+    return false;
+}
+
 bool runopts_header_is_secret(const char *h)
 {
     static const char *const exact[] = {"authorization", "proxy-authorization", "cookie",
                                         "set-cookie"};
-    static const char *const parts[] = {"key", "token", "secret"};
     size_t n = strcspn(h, ":");
     while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
         n--;
     for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
         if (strlen(exact[i]) == n && !strncasecmp(h, exact[i], n))
             return true;
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        size_t pl = strlen(parts[i]);
-        for (size_t k = 0; k + pl <= n; k++)
-            if (!strncasecmp(h + k, parts[i], pl))
-                return true;
+    return name_looks_secret(h, n);
+}
+
+char *runopts_redact_url(const char *url)
+{
+    static const char mark[] = "<redacted>";
+    size_t len = strlen(url);
+    char *out = malloc(len * (sizeof mark) + 1); /* each byte could start a redacted value */
+    if (!out)
+        return NULL;
+    const char *q = strchr(url, '?');
+    size_t k = q ? (size_t)(q - url) + 1 : len;
+    memcpy(out, url, k);
+    for (const char *p = q ? q + 1 : url + len; *p && *p != '#';) {
+        size_t plen = strcspn(p, "&#"), nlen = strcspn(p, "=&#");
+        if (nlen < plen && name_looks_secret(p, nlen)) {
+            memcpy(out + k, p, nlen + 1);
+            k += nlen + 1;
+            memcpy(out + k, mark, sizeof mark - 1);
+            k += sizeof mark - 1;
+        } else {
+            memcpy(out + k, p, plen);
+            k += plen;
+        }
+        p += plen;
+        if (*p == '&')
+            out[k++] = *p++;
     }
-    return false;
+    const char *frag = q ? strchr(q, '#') : NULL;
+    if (frag) {
+        memcpy(out + k, frag, strlen(frag));
+        k += strlen(frag);
+    }
+    out[k] = '\0';
+    return out;
 }
 
 /* "Authorization: Bearer x" -> "Authorization: <redacted>". */
@@ -177,8 +217,9 @@ const opt_t runopts_table[] = {
      .help = "no colours or Unicode in the summary"},
     {"show-secrets", 0, OPT_FLAG, OPT_SCOPE_OUTPUT, F(show_secrets),
      .help = "write the values of Authorization, Proxy-Authorization,\n"
-             "Cookie, Set-Cookie and headers named like *key*, *token*,\n"
-             "*secret* as given (default: <redacted>)"},
+             "Cookie, Set-Cookie, and of headers and URL query parameters\n"
+             "named like *key*, *token*, *secret* as given (default:\n"
+             "<redacted> in every output)"},
 };
 const size_t runopts_table_len = sizeof runopts_table / sizeof runopts_table[0];
 _Static_assert(sizeof runopts_table / sizeof runopts_table[0] <= 64, "given is a 64-bit mask");
@@ -306,7 +347,10 @@ json_t *runopts_config_json(const runopts_t *o)
                          : o->body_mode   ? "none"
                          : o->inputs_path ? o->inputs_path
                                           : "generated";
-    if (json_object_set_new(c, "url", opt_json_text(o->url_text ? o->url_text : "")) ||
+    char *url = o->show_secrets ? NULL : runopts_redact_url(o->url_text ? o->url_text : "");
+    json_t *url_json = opt_json_text(url ? url : o->url_text ? o->url_text : "");
+    free(url);
+    if (json_object_set_new(c, "url", url_json) ||
         json_object_set_new(c, "load", json_string(o->concurrency ? "closed" : "open")) ||
         opt_config_json(runopts_table, runopts_table_len, o, c, o->show_secrets) ||
         json_object_set_new(c, "inputs", opt_json_text(inputs))) {

@@ -95,5 +95,8 @@ void runopts_warn_slas(const sla_t *slas, size_t n, FILE *f, const char *who);
  * Proxy-Authorization, Cookie, Set-Cookie, or a name containing key, token or
  * secret (case-insensitive). */
 bool runopts_header_is_secret(const char *header);
+/* A malloc'd copy of url whose query parameters named like key, token or
+ * secret have the value <redacted> (?api_key=<redacted>&n=1); NULL on ENOMEM. */
+char *runopts_redact_url(const char *url);
 
 #endif

@@ -56,7 +56,7 @@ def test_ab_shared_client_options_apply_to_both_sides(ctx):
     assert opt["connections"] == 0 or opt["load"] == "open", opt
 
 
-SECRETS = ("sk-SECRET-ONE", "SECRET-TWO", "SECRET-THREE", "SECRET-FOUR")
+SECRETS = ("sk-SECRET-ONE", "SECRET-TWO", "SECRET-THREE", "SECRET-FOUR", "SECRET-FIVE")
 
 
 def secret_headers():
@@ -76,8 +76,8 @@ def test_secrets_are_redacted_in_every_output(ctx):
     d = ctx.path("run")
     os.mkdir(d)
     out, log, html = (os.path.join(d, n) for n in ("o.json", "l.csv", "r.html"))
-    r = ctx.run("run", stub.url, "--requests", "20", "--out", out, "--log", log,
-                *secret_headers())
+    r = ctx.run("run", stub.url + "?api_key=SECRET-FIVE&n=1", "--requests", "20", "--out", out,
+                "--log", log, *secret_headers())
     assert r.rc == 0, r
     rep = ctx.run("report", out, "-o", html)
     assert rep.rc == 0, rep
@@ -94,15 +94,17 @@ def test_secrets_are_redacted_in_every_output(ctx):
     for text in (r.out, r.err, rep.out, rep.err, a.out, a.err):
         for s in SECRETS:
             assert s not in text, s
+    assert tg.read_json(out)["requests"]["ok"] == 20, r
     headers = tg.read_json(out)["config"]["headers"]
     assert headers == ["Authorization: <redacted>", "X-Api-Key: <redacted>",
                        "Cookie: <redacted>", "X-Auth-Token: <redacted>",
                        "X-Trace: visible-value"], headers
+    assert tg.read_json(out)["config"]["url"].endswith("?api_key=<redacted>&n=1")
     assert "&lt;redacted&gt;" in open(html).read()
     # --show-secrets writes them as given
     out2 = ctx.path("shown.json")
-    r = ctx.run("run", stub.url, "--requests", "5", "--out", out2, "--show-secrets",
-                *secret_headers())
+    r = ctx.run("run", stub.url + "?api_key=SECRET-FIVE", "--requests", "5", "--out", out2,
+                "--show-secrets", *secret_headers())
     assert r.rc == 0, r
     text = open(out2).read()
     assert all(s in text for s in SECRETS), text

@@ -408,6 +408,37 @@ static void test_secrets_redacted(void **state)
     json_decref(c);
 }
 
+static void test_url_secrets_redacted(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"http://h/p", "http://h/p"},
+        {"http://h/p?n=1", "http://h/p?n=1"},
+        {"http://h/p?api_key=abc&n=1", "http://h/p?api_key=<redacted>&n=1"},
+        {"http://h/p?n=1&TOKEN=x#frag", "http://h/p?n=1&TOKEN=<redacted>#frag"},
+        {"http://h/p?secret&key=&x=key", "http://h/p?secret&key=<redacted>&x=key"},
+        {"http://h/p?", "http://h/p?"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *r = runopts_redact_url(cases[i].in);
+        assert_string_equal(r, cases[i].out);
+        free(r);
+    }
+    runopts_t o;
+    runopts_defaults(&o);
+    o.url_text = "http://h/p?key=sk-1";
+    json_t *c = runopts_config_json(&o);
+    assert_string_equal(json_string_value(json_object_get(c, "url")), "http://h/p?key=<redacted>");
+    json_decref(c);
+    o.show_secrets = true;
+    c = runopts_config_json(&o);
+    assert_string_equal(json_string_value(json_object_get(c, "url")), "http://h/p?key=sk-1");
+    json_decref(c);
+}
+
 static int finish_words(runopts_t *r, int argc, char **w)
 {
     runopts_defaults(r);
@@ -505,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_help_from_table),
         cmocka_unit_test(test_config_from_table),
         cmocka_unit_test(test_secrets_redacted),
+        cmocka_unit_test(test_url_secrets_redacted),
         cmocka_unit_test(test_run_cross_checks),
         cmocka_unit_test(test_error_rate_warning),
         cmocka_unit_test(test_split_and_format),
