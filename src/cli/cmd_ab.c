@@ -49,7 +49,7 @@ static const opt_t ab_table[] = {
      .help = "client options of the baseline run\n(default \"" AB_DEFAULT_BASELINE "\")"},
     {"optimized", 0, OPT_STRING, OPT_SCOPE_CLIENT, A(optimized), .arg = "\"OPTS\"",
      .help = "client options of the optimized run\n(default \"" AB_DEFAULT_OPTIMIZED "\";\n"
-             "with a plain body \"" AB_DEFAULT_OPTIMIZED_BODY "\")"},
+             "with --body or -m GET \"" AB_DEFAULT_OPTIMIZED_BODY "\")"},
     {"out-dir", 0, OPT_STRING, OPT_SCOPE_OUTPUT, A(out_dir), .arg = "DIR",
      .help = "where the files go (default tailgate-out/):\n"
              "latency_baseline.csv latency_optimized.csv baseline.json\n"
@@ -249,13 +249,13 @@ int cmd_ab(int argc, char **argv)
 
     char **bw = NULL, **ow = NULL;
     json_t *bres = NULL, *ores = NULL, *cmp = NULL;
-    bool base_given = opt_given(ab_table, AB_TABLE_LEN, ab.given, A(baseline));
-    bool opt_given_ = opt_given(ab_table, AB_TABLE_LEN, ab.given, A(optimized));
-    if (shared.body_path && !opt_given_)
+    bool baseline_given = opt_given(ab_table, AB_TABLE_LEN, ab.given, A(baseline));
+    bool optimized_given = opt_given(ab_table, AB_TABLE_LEN, ab.given, A(optimized));
+    if (runopts_body_mode(&shared) && !optimized_given)
         ab.optimized = AB_DEFAULT_OPTIMIZED_BODY;
-    rc = ab_side(&shared, "baseline", ab.baseline, base_given, &base, &bw);
+    rc = ab_side(&shared, "baseline", ab.baseline, baseline_given, &base, &bw);
     if (rc == EXIT_OK)
-        rc = ab_side(&shared, "optimized", ab.optimized, opt_given_, &opt, &ow);
+        rc = ab_side(&shared, "optimized", ab.optimized, optimized_given, &opt, &ow);
     if (rc != EXIT_OK)
         goto done;
     runopts_warn_slas(opt.slas, opt.num_slas, stderr, "tailgate ab");

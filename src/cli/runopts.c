@@ -245,10 +245,9 @@ opt_group_t runopts_group(runopts_t *o)
     return (opt_group_t){runopts_table, runopts_table_len, o, &o->given};
 }
 
-/* GET, HEAD, DELETE...: no items, a fixed (by default empty) body. */
-static bool method_sends_items(const char *m)
+bool runopts_body_mode(const runopts_t *o)
 {
-    return !strcmp(m, "POST") || !strcmp(m, "PUT");
+    return o->body_path || (strcmp(o->method, "POST") && strcmp(o->method, "PUT"));
 }
 
 int runopts_finish(runopts_t *o, char *err, size_t errlen)
@@ -263,7 +262,7 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
         o->concurrency = 0;
     if (RUNOPTS_GIVEN(o, requests) && !RUNOPTS_GIVEN(o, duration_ns))
         o->duration_ns = 0;
-    o->body_mode = o->body_path || !method_sends_items(o->method);
+    o->body_mode = runopts_body_mode(o);
     if (o->body_mode) {
         const char *why = o->body_path ? "--body" : "--method";
         char what[64];

@@ -77,6 +77,10 @@ opt_group_t runopts_group(runopts_t *o);
  * Returns 0, or -1 with err naming the options and what to do. */
 int runopts_finish(runopts_t *o, char *err, size_t errlen);
 
+/* Whether the options send a fixed body rather than items: --body, or a
+ * method other than POST and PUT (GET, HEAD, DELETE... alone send none). */
+bool runopts_body_mode(const runopts_t *o);
+
 /* The configuration as recorded in the result JSON (url, load, then every
  * table row with a config key; secret header values redacted unless
  * --show-secrets). NULL on ENOMEM. */

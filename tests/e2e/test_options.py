@@ -155,6 +155,14 @@ def test_get_alone_against_a_plain_server(ctx):
         assert res["config"]["inputs"] == "none", res["config"]
         assert len(PlainHandler.seen) >= 30, len(PlainHandler.seen)
         assert all(m == "GET" and cl is None for m, cl in PlainHandler.seen), PlainHandler.seen
+        # ab too: a plain GET has nothing to batch, so the optimized side pools connections
+        d = ctx.path("ab")
+        r = ctx.run("ab", url, "-m", "GET", "--rate", "100", "--requests", "50", "--out-dir", d,
+                    "-q")
+        assert r.rc == 0, r
+        for side in ("baseline", "optimized"):
+            res = tg.read_json(os.path.join(d, f"{side}.json"))
+            assert res["requests"]["ok"] == 50 and res["config"]["batch"] == 1, res
         r = ctx.run("run", url, "-m", "GET", "--inputs", ctx.write("i.jsonl", "1\n"))
         assert r.rc == 2 and "--inputs" in r.err and "GET" in r.err, r
     finally:
