@@ -437,7 +437,7 @@ int opt_parse(const opt_group_t *groups, size_t ngroups, int argc, char *const *
 
 /* ---- the table as data ---- */
 
-const opt_t *opt_find(const opt_t *opts, size_t n, size_t offset)
+static const opt_t *opt_find(const opt_t *opts, size_t n, size_t offset)
 {
     for (size_t i = 0; i < n; i++)
         if (opts[i].name && opts[i].offset == offset)

@@ -93,9 +93,8 @@ typedef struct {
 int opt_parse(const opt_group_t *groups, size_t ngroups, int argc, char *const *argv,
               const char **pos, size_t max_pos, size_t *npos, char *err, size_t errlen);
 
-/* The row whose value lives at offset, or NULL. */
-const opt_t *opt_find(const opt_t *opts, size_t n, size_t offset);
-/* Whether the row at offset is in the given mask; set it there. */
+/* Whether the row whose value lives at offset (unique in a table) is in the
+ * given mask; mark it there. */
 bool opt_given(const opt_t *opts, size_t n, uint64_t given, size_t offset);
 void opt_set_given(const opt_t *opts, size_t n, uint64_t *given, size_t offset);
 /* Rows in mask whose scope is not `scope`: the first one, or NULL. */
