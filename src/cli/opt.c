@@ -337,6 +337,46 @@ static void list_prefix_matches(const opt_group_t *groups, size_t ng, const char
         snprintf(buf + k, blen - k, "%s--%s", k ? ", " : "", builtin_help);
 }
 
+/* Edit distance, for "did you mean"; names are short. */
+static size_t distance(const char *a, size_t la, const char *b)
+{
+    size_t lb = strlen(b), row[64];
+    if (la >= 63 || lb >= 63)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The known long name nearest to an unknown one, if it is near (a typo). */
+static const char *nearest_long(const opt_group_t *groups, size_t ng, const char *name, size_t len)
+{
+    const char *best = NULL;
+    size_t best_d = len < 5 ? 1 : 2; /* farther is a different word */
+    for (size_t k = 0; k < ng; k++)
+        for (size_t i = 0; i < groups[k].n; i++) {
+            const char *n = groups[k].opts[i].name;
+            size_t d = n ? distance(name, len, n) : SIZE_MAX;
+            if (d <= best_d && (!best || d < distance(name, len, best)))
+                best = n;
+        }
+    return best;
+}
+
 static bool find_short(const opt_group_t *groups, size_t ng, char c, found_t *out)
 {
     for (size_t k = 0; k < ng; k++)
@@ -352,7 +392,7 @@ static int apply(found_t f, const char *v, char *err, size_t errlen)
 {
     if (set_value(&f.g->opts[f.i], f.g->dst, v, err, errlen))
         return -1;
-    if (f.g->given)
+    if (f.g->given && f.i < 64)
         *f.g->given |= 1ull << f.i;
     return 0;
 }
@@ -370,7 +410,7 @@ int opt_parse(const opt_group_t *groups, size_t ngroups, int argc, char *const *
         }
         if (options_done || a[0] != '-' || a[1] == '\0') {
             if (*npos >= max_pos)
-                return fail(err, errlen, "unexpected argument '%s'", a);
+                return fail(err, errlen, "unexpected argument '%.80s'", a);
             pos[(*npos)++] = a;
             continue;
         }
@@ -385,8 +425,12 @@ int opt_parse(const opt_group_t *groups, size_t ngroups, int argc, char *const *
                     return fail(err, errlen, "option '--help' takes no value");
                 return 1;
             }
-            if (r == 0)
-                return fail(err, errlen, "unknown option '--%.*s'", (int)len, name);
+            if (r == 0) {
+                const char *near = nearest_long(groups, ngroups, name, len);
+                return fail(err, errlen, "unknown option '--%.*s'%s%s%s",
+                            (int)(len < 64 ? len : 64), name, near ? "; did you mean --" : "",
+                            near ? near : "", near ? "?" : "");
+            }
             if (r < 0 || (r == 1 && help)) {
                 char list[256];
                 list_prefix_matches(groups, ngroups, name, len, list, sizeof list);

@@ -217,6 +217,9 @@ static void test_unknown_and_missing(void **state)
     (void)state;
     ERR("unknown option '--bogus'", "--bogus");
     ERR("unknown option '--bogus'", "--bogus=1");
+    ERR("unknown option '--tmeout'; did you mean --timeout?", "--tmeout", "1s");
+    ERR("unknown option '--colr'; did you mean --color?", "--colr");
+    ERR("unknown option '--counts'; did you mean --count?", "--counts=2");
     ERR("unknown option '-z'", "-z");
     ERR("unknown option '-z'", "-fz");
     ERR("option '--count' needs a value", "--count");
