@@ -1,6 +1,5 @@
 /* tailgate ab [URL] — baseline vs optimized on identical inputs. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,44 +34,32 @@
 #define AB_DEFAULT_RATE 100.0
 #define AB_DEFAULT_REQUESTS 1500
 
-enum { OPT_BASELINE = 2000, OPT_OPTIMIZED, OPT_OUT_DIR, OPT_NO_VERIFY };
-
-static const struct option ab_long[] = {
-    {"baseline", required_argument, NULL, OPT_BASELINE},
-    {"optimized", required_argument, NULL, OPT_OPTIMIZED},
-    {"out-dir", required_argument, NULL, OPT_OUT_DIR},
-    {"no-verify", no_argument, NULL, OPT_NO_VERIFY},
-};
-
 typedef struct {
     const char *baseline;
     const char *optimized;
     const char *out_dir;
     bool no_verify;
-    bool optimized_set;
+    uint64_t given;
 } ab_opts_t;
 
-static int ab_extra(void *ctx, int val, const char *arg, char *err, size_t errlen)
-{
-    ab_opts_t *a = ctx;
-    switch (val) {
-    case OPT_BASELINE:
-        a->baseline = arg;
-        return 0;
-    case OPT_OPTIMIZED:
-        a->optimized = arg;
-        a->optimized_set = true;
-        return 0;
-    case OPT_OUT_DIR:
-        a->out_dir = arg;
-        return 0;
-    case OPT_NO_VERIFY:
-        a->no_verify = true;
-        return 0;
-    }
-    snprintf(err, errlen, "unknown option");
-    return -1;
-}
+#define A(field) offsetof(ab_opts_t, field)
+static const opt_t ab_table[] = {
+    {.kind = OPT_HEADING, .help = "ab options:"},
+    {"baseline", 0, OPT_STRING, OPT_SCOPE_CLIENT, A(baseline), .arg = "\"OPTS\"",
+     .help = "client options of the baseline run\n(default \"" AB_DEFAULT_BASELINE "\")"},
+    {"optimized", 0, OPT_STRING, OPT_SCOPE_CLIENT, A(optimized), .arg = "\"OPTS\"",
+     .help = "client options of the optimized run\n(default \"" AB_DEFAULT_OPTIMIZED "\";\n"
+             "with --body or -m GET \"" AB_DEFAULT_OPTIMIZED_BODY "\")"},
+    {"out-dir", 0, OPT_STRING, OPT_SCOPE_OUTPUT, A(out_dir), .arg = "DIR",
+     .help = "where the files go (default tailgate-out/):\n"
+             "latency_baseline.csv latency_optimized.csv baseline.json\n"
+             "optimized.json comparison.json report.html"},
+    {"no-verify", 0, OPT_FLAG, OPT_SCOPE_GATE, A(no_verify),
+     .help = "skip the checks made before measuring (a sample request\n"
+             "answers 2xx with one output per input; a few inputs get the\n"
+             "same outputs alone and as one batch)"},
+};
+#define AB_TABLE_LEN (sizeof ab_table / sizeof ab_table[0])
 
 static void ab_usage(FILE *f)
 {
@@ -84,110 +71,62 @@ static void ab_usage(FILE *f)
             "With no URL it starts the stub in-process as a batching inference server\n"
             "(%d workers, %d ms per request + %d ms per item) and offers it %.0f items/s,\n"
             "more than it serves one input at a time: `make demo` runs exactly this.\n"
-            "\n"
-            "ab options:\n"
-            "      --baseline \"OPTS\"   client options of the baseline run\n"
-            "                          (default \"" AB_DEFAULT_BASELINE "\")\n"
-            "      --optimized \"OPTS\"  client options of the optimized run\n"
-            "                          (default \"" AB_DEFAULT_OPTIMIZED "\";\n"
-            "                          with --body \"" AB_DEFAULT_OPTIMIZED_BODY "\")\n"
-            "      --out-dir DIR       where the files go (default tailgate-out/):\n"
-            "                          latency_baseline.csv latency_optimized.csv baseline.json\n"
-            "                          optimized.json comparison.json report.html\n"
-            "      --no-verify         skip the checks made before measuring (a sample request\n"
-            "                          answers 2xx with one output per input; %d inputs get the\n"
-            "                          same outputs alone and as one batch)\n"
+            "\n",
+            AB_STUB_WORKERS, AB_STUB_DELAY_MS, AB_STUB_PER_ITEM_MS, AB_DEFAULT_RATE);
+    opt_help(f, ab_table, AB_TABLE_LEN, 0, false);
+    fprintf(f,
             "\n"
             "Shared options (both runs; default --rate %.0f --requests %d --sla '%s'; the\n"
             "SLA is judged on the optimized run; --quiet prints only the comparison).\n"
             "Load, bounds, inputs, --validate and --sla go here, once, never in --baseline or\n"
-            "--optimized, so that both runs offer the same load with the same inputs:\n%s%s\n"
-            "Exit codes: 0 the optimized run meets every SLA, 1 it does not, 2 bad usage,\n"
-            "3 could not run, 4 the target failed verification, 130/143 interrupted.\n",
-            AB_STUB_WORKERS, AB_STUB_DELAY_MS, AB_STUB_PER_ITEM_MS, AB_DEFAULT_RATE,
-            AB_VERIFY_SAMPLES, AB_DEFAULT_RATE, AB_DEFAULT_REQUESTS, AB_DEFAULT_SLA, runopts_help,
-            runopts_help_gate);
+            "--optimized, so that both runs offer the same load with the same inputs.\n"
+            "A client option given here applies to both runs: a value in --baseline or\n"
+            "--optimized wins over it, and it wins over the sides' defaults\n"
+            "(ab URL --batch 4 runs batch 4 on both; -H adds to a side's headers).\n",
+            AB_DEFAULT_RATE, AB_DEFAULT_REQUESTS, AB_DEFAULT_SLA);
+    opt_help(f, runopts_table, runopts_table_len, RUNOPTS_VIEW_AB, true);
+    fputs("\nExit codes: 0 the optimized run meets every SLA, 1 it does not, 2 bad usage,\n"
+          "3 could not run, 4 the target failed verification, 130/143 interrupted.\n",
+          f);
 }
 
-static bool str_differs(const char *a, const char *b)
+/* One side's options: the shared ones, then the side's client options on
+ * top. A side's string that the user gave wins over the shared options; a
+ * default side string gives way to them, so "ab URL --batch 4" runs batch 4
+ * on both sides (lists, i.e. --header, add up). Only client options may be
+ * given in a side: the rest is the same for both runs by construction. */
+static int ab_side(const runopts_t *shared, const char *label, const char *text, bool user_given,
+                   runopts_t *out, char ***words_out)
 {
-    return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
-}
-
-/* The option a side changed that must be the same in both runs (load, bounds,
- * inputs, validation, gate, output), or NULL. Judged on the parsed result, so
- * every spelling getopt accepts (--req, -n5, --rate=5) is caught. */
-static const char *side_changed_shared(const runopts_t *sh, const runopts_t *o)
-{
-    const engine_config_t *a = &sh->eng, *b = &o->eng;
-    if (a->concurrency != b->concurrency || sh->concurrency_set != o->concurrency_set)
-        return "--concurrency";
-    if (a->rate != b->rate || sh->rate_set != o->rate_set)
-        return "--rate";
-    if (a->arrival != b->arrival)
-        return "--arrival";
-    if (a->seed != b->seed)
-        return "--seed";
-    if (a->requests != b->requests || sh->requests_set != o->requests_set)
-        return "--requests";
-    if (a->duration_ns != b->duration_ns || sh->duration_set != o->duration_set)
-        return "--duration";
-    if (a->warmup_ns != b->warmup_ns)
-        return "--warmup";
-    if (str_differs(sh->inputs_path, o->inputs_path))
-        return "--inputs";
-    if (str_differs(a->model, b->model))
-        return "--model";
-    if (str_differs(sh->body_path, o->body_path))
-        return "--body";
-    if (str_differs(a->method, b->method))
-        return "--method";
-    if (a->validate != b->validate || sh->validate_set != o->validate_set)
-        return "--validate";
-    if (sh->num_slas != o->num_slas)
-        return "--sla";
-    if (sh->quiet != o->quiet)
-        return "--quiet";
-    if (o->out_path || o->log_path)
-        return o->out_path ? "--out" : "--log";
-    return NULL;
-}
-
-/* Parses one side's option string on top of the shared options. */
-static int ab_side(const runopts_t *shared, const char *label, const char *text, runopts_t *out,
-                   char ***words_out)
-{
-    char err[512];
-    *out = *shared;
-    out->eng.headers = out->headers;
+    char err[1024];
     int wc = 0;
-    char **words = runopts_split(text, &wc);
+    char **words = opt_split(text, &wc);
     if (!words)
         return EXIT_CANNOT_RUN;
-    /* getopt skips argv[0]: give it one. */
-    char **argv = calloc((size_t)wc + 2, sizeof *argv);
-    if (!argv) {
-        free(words);
-        return EXIT_CANNOT_RUN;
-    }
-    argv[0] = (char *)label;
-    memcpy(argv + 1, words, (size_t)wc * sizeof *argv);
-    const char *pos[1];
+    runopts_t side;
+    runopts_defaults(&side);
+    opt_group_t g = runopts_group(&side);
     size_t npos = 0;
-    int rc = runopts_parse(out, wc + 1, argv, NULL, 0, NULL, NULL, pos, 0, &npos, err, sizeof err);
-    free(argv);
-    const char *bad = rc == 0 ? side_changed_shared(shared, out) : NULL;
+    int rc = opt_parse(&g, 1, wc, words, NULL, 0, &npos, err, sizeof err);
+    const opt_t *bad =
+        rc == 0 ? opt_outside_scope(runopts_table, runopts_table_len, side.given, OPT_SCOPE_CLIENT)
+                : NULL;
     if (bad) {
         snprintf(err, sizeof err,
-                 "%s is not a client option: give it once, before --baseline/--optimized, so "
+                 "--%s is not a client option: give it once, before --baseline/--optimized, so "
                  "both runs offer the same load with the same inputs%s",
-                 bad,
-                 !strcmp(bad, "--out") || !strcmp(bad, "--log")
+                 bad->name,
+                 bad->offset == offsetof(runopts_t, out_path) ||
+                         bad->offset == offsetof(runopts_t, log_path)
                      ? " (ab names its files itself, see --out-dir)"
                      : "");
-        fprintf(stderr, "tailgate ab: --%s \"%s\": %s\n", label, text, err);
-        free(words);
-        return EXIT_USAGE;
+        rc = -1;
+    }
+    if (rc == 0) {
+        *out = *shared;
+        uint64_t mask = user_given ? side.given : side.given & ~shared->given;
+        rc = opt_merge(runopts_table, runopts_table_len, out, &out->given, &side, mask, err,
+                       sizeof err);
     }
     if (rc == 0)
         rc = runopts_finish(out, err, sizeof err);
@@ -217,7 +156,7 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
-static int ab_run_side(const char *label, runopts_t *o, const char *dir, json_t **result)
+static int ab_run_side(const char *label, const runopts_t *o, const char *dir, json_t **result)
 {
     char csv_name[64], json_name[64], err[512];
     snprintf(csv_name, sizeof csv_name, "latency_%s.csv", label);
@@ -251,13 +190,13 @@ static int ab_run_side(const char *label, runopts_t *o, const char *dir, json_t 
 int cmd_ab(int argc, char **argv)
 {
     runopts_t shared, base, opt;
-    ab_opts_t ab = {AB_DEFAULT_BASELINE, AB_DEFAULT_OPTIMIZED, "tailgate-out", false, false};
-    char err[512];
+    ab_opts_t ab = {AB_DEFAULT_BASELINE, AB_DEFAULT_OPTIMIZED, "tailgate-out", false, 0};
+    char err[1024];
     const char *pos[1];
     size_t npos = 0;
     runopts_defaults(&shared);
-    int rc = runopts_parse(&shared, argc, argv, ab_long, sizeof ab_long / sizeof ab_long[0],
-                           ab_extra, &ab, pos, 1, &npos, err, sizeof err);
+    opt_group_t groups[2] = {runopts_group(&shared), {ab_table, AB_TABLE_LEN, &ab, &ab.given}};
+    int rc = opt_parse(groups, 2, argc - 1, argv + 1, pos, 1, &npos, err, sizeof err);
     if (rc == 1) {
         ab_usage(stdout);
         return EXIT_OK;
@@ -271,18 +210,16 @@ int cmd_ab(int argc, char **argv)
                         "--out-dir (default tailgate-out/)\n");
         return EXIT_USAGE;
     }
-    if (!shared.concurrency_set && !shared.rate_set) {
-        shared.eng.rate = AB_DEFAULT_RATE;
-        shared.rate_set = true;
+    if (!RUNOPTS_GIVEN(&shared, concurrency) && !RUNOPTS_GIVEN(&shared, rate)) {
+        shared.rate = AB_DEFAULT_RATE;
+        RUNOPTS_SET_GIVEN(&shared, rate);
     }
-    if (!shared.requests_set && !shared.duration_set) {
-        shared.eng.requests = AB_DEFAULT_REQUESTS;
-        shared.requests_set = true;
+    if (!RUNOPTS_GIVEN(&shared, requests) && !RUNOPTS_GIVEN(&shared, duration_ns)) {
+        shared.requests = AB_DEFAULT_REQUESTS;
+        RUNOPTS_SET_GIVEN(&shared, requests);
     }
-    if (shared.num_slas == 0) {
-        sla_parse(AB_DEFAULT_SLA, &shared.slas[0], err, sizeof err);
-        shared.num_slas = 1;
-    }
+    if (shared.sla_texts.n == 0)
+        shared.sla_texts.v[shared.sla_texts.n++] = AB_DEFAULT_SLA;
 
     /* The embedded target, started before the options are finished so the
      * URL can point at it. */
@@ -312,13 +249,16 @@ int cmd_ab(int argc, char **argv)
 
     char **bw = NULL, **ow = NULL;
     json_t *bres = NULL, *ores = NULL, *cmp = NULL;
-    if (shared.body_path && !ab.optimized_set)
+    bool baseline_given = opt_given(ab_table, AB_TABLE_LEN, ab.given, A(baseline));
+    bool optimized_given = opt_given(ab_table, AB_TABLE_LEN, ab.given, A(optimized));
+    if (runopts_body_mode(&shared) && !optimized_given)
         ab.optimized = AB_DEFAULT_OPTIMIZED_BODY;
-    rc = ab_side(&shared, "baseline", ab.baseline, &base, &bw);
+    rc = ab_side(&shared, "baseline", ab.baseline, baseline_given, &base, &bw);
     if (rc == EXIT_OK)
-        rc = ab_side(&shared, "optimized", ab.optimized, &opt, &ow);
+        rc = ab_side(&shared, "optimized", ab.optimized, optimized_given, &opt, &ow);
     if (rc != EXIT_OK)
         goto done;
+    runopts_warn_slas(opt.slas, opt.num_slas, stderr, "tailgate ab");
     int e = ab_mkdir(ab.out_dir);
     if (e) {
         fprintf(stderr, "tailgate ab: --out-dir: cannot create '%s': %s\n", ab.out_dir,
@@ -331,7 +271,7 @@ int cmd_ab(int argc, char **argv)
         runjob_t probe;
         rc = runjob_prepare(&probe, &base, NULL, NULL, "tailgate ab", err, sizeof err);
         if (rc == EXIT_OK) {
-            rc = verify_target(&base.eng, AB_VERIFY_SAMPLES, stderr);
+            rc = verify_target(&probe.eng, AB_VERIFY_SAMPLES, stderr);
             if (rc == EXIT_OK && !runcommon_signal_seen() && !shared.quiet)
                 printf("verified: %u inputs give the same outputs alone and in one batch\n",
                        AB_VERIFY_SAMPLES);
@@ -350,8 +290,8 @@ int cmd_ab(int argc, char **argv)
     if (rc != EXIT_OK || !bres || !ores)
         goto done;
 
-    rc = compare_build(bres, "baseline.json", ores, "optimized.json", shared.slas, shared.num_slas,
-                       &cmp, err, sizeof err);
+    rc = compare_build(bres, "baseline.json", ores, "optimized.json", opt.slas, opt.num_slas, &cmp,
+                       err, sizeof err);
     if (rc) {
         fprintf(stderr, "tailgate ab: %s\n", err);
         rc = EXIT_CANNOT_RUN;

@@ -1,10 +1,10 @@
 /* tailgate diff BASE.json OPT.json — compare two result files. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/runopts.h"
 #include <unistd.h>
 
 #include "output/console.h"
@@ -14,87 +14,76 @@
 
 #define DIFF_MAX_SLAS 32
 
+typedef struct {
+    const char *out_path;
+    opt_list_t sla_texts;
+    bool no_color;
+} diff_opts_t;
+
+static const opt_t diff_table[] = {
+    {.kind = OPT_HEADING, .help = "options:"},
+    {"out", 'o', OPT_STRING, OPT_SCOPE_OUTPUT, offsetof(diff_opts_t, out_path), .arg = "FILE",
+     .help = "also write the comparison JSON to FILE (default: print only);\n"
+             "- = stdout, and the table goes to stderr"},
+    {"sla", 0, OPT_LIST, OPT_SCOPE_GATE, offsetof(diff_opts_t, sla_texts), 0, DIFF_MAX_SLAS,
+     .check = runopts_check_sla, .arg = "EXPR",
+     .help = "SLA to judge, repeatable (default: " COMPARE_DEFAULT_SLA "); METRIC OP\n"
+             "VALUE with METRIC p50 p90 p95 p99 p99.9 max mean,\n"
+             "request.<same>, error_rate, rps, ips; OP <= < >= >; latency\n"
+             "in us, ms or s (bare number = ms), e.g. \"p95<=800ms\",\n"
+             "\"error_rate<1%\""},
+    {"no-color", 0, OPT_FLAG, OPT_SCOPE_OUTPUT, offsetof(diff_opts_t, no_color),
+     .help = "no colours or Unicode block characters"},
+};
+
 static void diff_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: tailgate diff BASE.json OPT.json [-o comparison.json] [--sla EXPR ...]\n"
-            "\n"
-            "Compares two result files written by 'tailgate run --out': prints the headline\n"
-            "metrics side by side (metric | baseline | optimized | delta | delta %%) and judges\n"
-            "the SLAs on the second (optimized) run, re-evaluated from its histograms.\n"
-            "Warns on stderr when the two runs did not send identical inputs.\n"
-            "\n"
-            "options:\n"
-            "  -o, --out FILE   also write the comparison JSON to FILE (default: print only);\n"
-            "                   - = stdout, and the table goes to stderr\n"
-            "  --sla EXPR       SLA to judge, repeatable (default: %s); METRIC OP VALUE with\n"
-            "                   METRIC p50 p90 p95 p99 p99.9 max mean, request.<same>,\n"
-            "                   error_rate, rps, ips; OP <= < >= >; latency in us, ms or s\n"
-            "                   (bare number = ms), e.g. \"p95<=800ms\", \"error_rate<1%%\"\n"
-            "  --no-color       no colours or Unicode block characters\n"
-            "  -h, --help       this help\n"
-            "\n"
-            "Exit codes: 0 every SLA passed, 1 an SLA failed, 2 bad usage,\n"
-            "3 a file is unreadable or not a valid result.\n",
-            COMPARE_DEFAULT_SLA);
+    fputs("usage: tailgate diff BASE.json OPT.json [-o comparison.json] [--sla EXPR ...]\n"
+          "\n"
+          "Compares two result files written by 'tailgate run --out': prints the headline\n"
+          "metrics side by side (metric | baseline | optimized | delta | delta %) and judges\n"
+          "the SLAs on the second (optimized) run, re-evaluated from its histograms.\n"
+          "Warns on stderr when the two runs did not send identical inputs.\n"
+          "\n",
+          f);
+    opt_help(f, diff_table, sizeof diff_table / sizeof diff_table[0], 0, true);
+    fputs("\n"
+          "Exit codes: 0 every SLA passed, 1 an SLA failed, 2 bad usage,\n"
+          "3 a file is unreadable or not a valid result.\n",
+          f);
 }
 
 int cmd_diff(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"out", required_argument, NULL, 'o'},
-                                             {"sla", required_argument, NULL, 's'},
-                                             {"no-color", no_argument, NULL, 'C'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    diff_opts_t d = {0};
     sla_t slas[DIFF_MAX_SLAS];
-    size_t nslas = 0;
-    const char *out_path = NULL;
-    bool no_color = false;
     char err[1024];
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            out_path = optarg;
-            break;
-        case 's':
-            if (nslas == DIFF_MAX_SLAS) {
-                fprintf(stderr, "tailgate diff: --sla: at most %d expressions\n", DIFF_MAX_SLAS);
-                return EXIT_USAGE;
-            }
-            if (sla_parse(optarg, &slas[nslas], err, sizeof err)) {
-                fprintf(stderr, "tailgate diff: --sla: %s\n", err);
-                return EXIT_USAGE;
-            }
-            nslas++;
-            break;
-        case 'C':
-            no_color = true;
-            break;
-        case 'h':
-            diff_usage(stdout);
-            return EXIT_OK;
-        case ':':
-            fprintf(stderr, "tailgate diff: option '%s' needs a value\n", argv[optind - 1]);
-            return EXIT_USAGE;
-        default:
-            fprintf(stderr, "tailgate diff: unknown option '%s' (see 'tailgate diff --help')\n",
-                    argv[optind - 1]);
-            return EXIT_USAGE;
-        }
+    const char *pos[3];
+    size_t npos = 0;
+    opt_group_t g = {diff_table, sizeof diff_table / sizeof diff_table[0], &d, NULL};
+    int prc = opt_parse(&g, 1, argc - 1, argv + 1, pos, 3, &npos, err, sizeof err);
+    if (prc == 1) {
+        diff_usage(stdout);
+        return EXIT_OK;
     }
-    if (argc - optind != 2) {
+    if (prc < 0) {
+        fprintf(stderr, "tailgate diff: %s\n(see 'tailgate diff --help')\n", err);
+        return EXIT_USAGE;
+    }
+    if (npos != 2) {
         fprintf(stderr, "tailgate diff: expected two result files, BASE.json and OPT.json "
                         "(see 'tailgate diff --help')\n");
         return EXIT_USAGE;
     }
+    const char *out_path = d.out_path;
+    bool no_color = d.no_color;
+    size_t nslas = runopts_parse_slas(&d.sla_texts, slas, DIFF_MAX_SLAS);
+    runopts_warn_slas(slas, nslas, stderr, "tailgate diff");
     if (!nslas && sla_parse(COMPARE_DEFAULT_SLA, &slas[nslas++], err, sizeof err)) {
         fprintf(stderr, "tailgate diff: %s\n", err); /* not reached: the default parses */
         return EXIT_USAGE;
     }
-    const char *base_path = argv[optind], *opt_path = argv[optind + 1];
+    const char *base_path = pos[0], *opt_path = pos[1];
     json_t *base = NULL, *opt = NULL, *cmp = NULL;
     int rc = EXIT_CANNOT_RUN;
     if (compare_load_file(base_path, &base, err, sizeof err) ||

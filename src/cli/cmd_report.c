@@ -1,6 +1,5 @@
 /* tailgate report RESULT.json... -o report.html — the self-contained HTML report. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,34 +7,56 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/runopts.h"
 #include "output/report.h"
 #include "output/resdoc.h"
 #include "stats/sla.h"
 
 #define REPORT_MAX_SLAS 16
 
-static const char report_help[] =
-    "usage: tailgate report RESULT.json [RESULT2.json ...] -o report.html [options]\n"
-    "\n"
-    "Writes one self-contained HTML file (inline SVG charts and CSS, no scripts, no\n"
-    "external resources) from result files written by 'tailgate run --out':\n"
-    "latency by percentile (every run overlaid), p50/p95/p99 and throughput over\n"
-    "time, a summary table, errors by kind, SLA results and each run's configuration.\n"
-    "\n"
-    "options:\n"
-    "  -o, --out FILE          where to write the report (required; '-' = stdout)\n"
-    "  -c, --comparison FILE   a comparison from 'tailgate diff' or 'tailgate ab':\n"
-    "                          adds baseline vs optimized bars, deltas and the verdict\n"
-    "      --sla EXPR          judge every run against EXPR too and draw it (repeatable);\n"
-    "                          e.g. p95<=800ms, request.p99<2s, error_rate<1%, ips>=500\n"
-    "                          (a bare latency number is milliseconds)\n"
-    "  -t, --title TEXT        the report's title (default \"tailgate report\")\n"
-    "  -h, --help              this help\n"
-    "\n"
-    "Runs are named after their files (baseline.json -> baseline).\n"
-    "Exit codes: 0 report written (SLA verdicts are in the report, not the exit code),\n"
-    "2 bad usage, 3 a file could not be read or is not a tailgate result, or the\n"
-    "report could not be written.\n";
+typedef struct {
+    const char *out;
+    const char *comparison;
+    opt_list_t sla_texts;
+    const char *title;
+} report_cli_t;
+
+#define F(field) offsetof(report_cli_t, field)
+static const opt_t report_table[] = {
+    {.kind = OPT_HEADING, .help = "options:"},
+    {"out", 'o', OPT_STRING, OPT_SCOPE_OUTPUT, F(out), .arg = "FILE",
+     .help = "where to write the report (required; '-' = stdout)"},
+    {"comparison", 'c', OPT_STRING, OPT_SCOPE_LOAD, F(comparison), .arg = "FILE",
+     .help = "a comparison from 'tailgate diff' or 'tailgate ab':\n"
+             "adds baseline vs optimized bars, deltas and the verdict"},
+    {"sla", 0, OPT_LIST, OPT_SCOPE_GATE, F(sla_texts), 0, REPORT_MAX_SLAS,
+     .check = runopts_check_sla, .arg = "EXPR",
+     .help = "judge every run against EXPR too and draw it (repeatable);\n"
+             "e.g. p95<=800ms, request.p99<2s, error_rate<1%, ips>=500\n"
+             "(a bare latency number is milliseconds)"},
+    {"title", 't', OPT_STRING, OPT_SCOPE_OUTPUT, F(title), .arg = "TEXT",
+     .help = "the report's title (default \"tailgate report\")"},
+};
+#define REPORT_TABLE_LEN (sizeof report_table / sizeof report_table[0])
+
+static void report_usage(FILE *f)
+{
+    fputs("usage: tailgate report RESULT.json [RESULT2.json ...] -o report.html [options]\n"
+          "\n"
+          "Writes one self-contained HTML file (inline SVG charts and CSS, no scripts, no\n"
+          "external resources) from result files written by 'tailgate run --out':\n"
+          "latency by percentile (every run overlaid), p50/p95/p99 and throughput over\n"
+          "time, a summary table, errors by kind, SLA results and each run's configuration.\n"
+          "\n",
+          f);
+    opt_help(f, report_table, REPORT_TABLE_LEN, 0, true);
+    fputs("\n"
+          "Runs are named after their files (baseline.json -> baseline).\n"
+          "Exit codes: 0 report written (SLA verdicts are in the report, not the exit code),\n"
+          "2 bad usage, 3 a file could not be read or is not a tailgate result, or the\n"
+          "report could not be written.\n",
+          f);
+}
 
 /* Reads a JSON file; on failure says which file and what is wrong. */
 static json_t *load_json(const char *path, char *err, size_t errlen)
@@ -67,67 +88,41 @@ static void label_of(const char *path, char *buf, size_t len)
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"out", required_argument, NULL, 'o'}, {"comparison", required_argument, NULL, 'c'},
-        {"sla", required_argument, NULL, 's'}, {"title", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
-    };
-    const char *out = NULL, *comparison_path = NULL;
+    report_cli_t r = {0};
     sla_t slas[REPORT_MAX_SLAS];
     report_opts_t opts = {.slas = slas};
     char err[1024];
-    int c;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":o:c:t:h", longs, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'c':
-            comparison_path = optarg;
-            break;
-        case 't':
-            opts.title = optarg;
-            break;
-        case 's':
-            if (opts.nslas == REPORT_MAX_SLAS) {
-                fprintf(stderr, "tailgate report: --sla: at most %d expressions\n",
-                        REPORT_MAX_SLAS);
-                return EXIT_USAGE;
-            }
-            if (sla_parse(optarg, &slas[opts.nslas], err, sizeof err)) {
-                fprintf(stderr, "tailgate report: --sla: %s\n", err);
-                return EXIT_USAGE;
-            }
-            opts.nslas++;
-            break;
-        case 'h':
-            fputs(report_help, stdout);
-            return EXIT_OK;
-        case ':':
-            fprintf(stderr,
-                    "tailgate report: option %s needs a value\n(see 'tailgate report "
-                    "--help')\n",
-                    argv[optind - 1]);
-            return EXIT_USAGE;
-        default:
-            fprintf(stderr,
-                    "tailgate report: unknown option '%s'\n(see 'tailgate report "
-                    "--help')\n",
-                    argv[optind - 1]);
-            return EXIT_USAGE;
-        }
+    size_t n = 0;
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    if (!files) {
+        fprintf(stderr, "tailgate report: out of memory\n");
+        return EXIT_CANNOT_RUN;
     }
-    size_t n = (size_t)(argc - optind);
+    opt_group_t g = {report_table, REPORT_TABLE_LEN, &r, NULL};
+    int prc = opt_parse(&g, 1, argc - 1, argv + 1, files, (size_t)argc, &n, err, sizeof err);
+    if (prc != 0) {
+        free(files);
+        if (prc == 1) {
+            report_usage(stdout);
+            return EXIT_OK;
+        }
+        fprintf(stderr, "tailgate report: %s\n(see 'tailgate report --help')\n", err);
+        return EXIT_USAGE;
+    }
+    const char *out = r.out, *comparison_path = r.comparison;
+    opts.title = r.title;
+    opts.nslas = runopts_parse_slas(&r.sla_texts, slas, REPORT_MAX_SLAS);
+    runopts_warn_slas(slas, opts.nslas, stderr, "tailgate report");
     if (!out) {
         fprintf(stderr, "tailgate report: missing -o FILE (where to write the report, e.g. "
                         "-o report.html)\n");
+        free(files);
         return EXIT_USAGE;
     }
     if (n == 0 && !comparison_path) {
         fprintf(stderr, "tailgate report: no result files given (usage: tailgate report "
                         "RESULT.json... -o report.html)\n");
+        free(files);
         return EXIT_USAGE;
     }
 
@@ -141,7 +136,7 @@ int cmd_report(int argc, char **argv)
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        const char *path = argv[optind + (int)i];
+        const char *path = files[i];
         results[i] = load_json(path, err, sizeof err);
         if (!results[i]) {
             fprintf(stderr, "tailgate report: %s\n", err);
@@ -189,5 +184,6 @@ done:
     free(results);
     free(labels);
     free(label_ptrs);
+    free(files);
     return rc;
 }

@@ -14,27 +14,29 @@
 
 static void run_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: tailgate run URL [options]\n"
-            "\n"
-            "One load test against URL (http://HOST:PORT/PATH, https://..., [::1] for IPv6).\n"
-            "Each item's latency runs from its intended send time to the end of the response\n"
-            "that carried it (coordinated-omission correct); request and service time are\n"
-            "reported beside it.\n"
-            "\n%s%s%s\n"
-            "Exit codes: 0 ran and every SLA passed, 1 an SLA failed, 2 bad usage,\n"
-            "3 could not run (unreachable target, unreadable file), 130/143 interrupted.\n",
-            runopts_help, runopts_help_files, runopts_help_gate);
+    fputs("usage: tailgate run URL [options]\n"
+          "\n"
+          "One load test against URL (http://HOST:PORT/PATH, https://..., [::1] for IPv6).\n"
+          "Each item's latency runs from its intended send time to the end of the response\n"
+          "that carried it (coordinated-omission correct); request and service time are\n"
+          "reported beside it.\n"
+          "\n",
+          f);
+    opt_help(f, runopts_table, runopts_table_len, RUNOPTS_VIEW_RUN, true);
+    fputs("\nExit codes: 0 ran and every SLA passed, 1 an SLA failed, 2 bad usage,\n"
+          "3 could not run (unreachable target, unreadable file), 130/143 interrupted.\n",
+          f);
 }
 
 int cmd_run(int argc, char **argv)
 {
     runopts_t o;
-    char err[512];
+    char err[1024];
     const char *pos[1];
     size_t npos = 0;
     runopts_defaults(&o);
-    int rc = runopts_parse(&o, argc, argv, NULL, 0, NULL, NULL, pos, 1, &npos, err, sizeof err);
+    opt_group_t g = runopts_group(&o);
+    int rc = opt_parse(&g, 1, argc - 1, argv + 1, pos, 1, &npos, err, sizeof err);
     if (rc == 1) {
         run_usage(stdout);
         return EXIT_OK;
@@ -53,6 +55,7 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "tailgate run: %s\n", err);
         return EXIT_USAGE;
     }
+    runopts_warn_slas(o.slas, o.num_slas, stderr, "tailgate run");
     runjob_t job;
     rc = runjob_prepare(&job, &o, o.log_path, o.out_path, "tailgate run", err, sizeof err);
     if (rc != EXIT_OK) {

@@ -1,6 +1,5 @@
 /* tailgate stub — run the stub inference server until SIGINT/SIGTERM. */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,108 +7,20 @@
 #include <sys/resource.h>
 
 #include "cli/cli.h"
+#include "cli/opt.h"
 #include "core/clock.h"
 #include "core/parse.h"
 #include "stub/stub.h"
 
-static const char stub_help[] =
-    "usage: tailgate stub [options]\n"
-    "\n"
-    "The stub inference server. POST PATH {\"model\": M, \"inputs\": [...]} answers\n"
-    "{\"model\": M, \"outputs\": [...]}, one output per input, each a deterministic\n"
-    "function of its input alone (the same alone or in any batch).\n"
-    "GET /healthz answers {\"status\":\"ok\"}; GET /stats answers JSON counters.\n"
-    "The first line on stdout is 'tailgate stub listening on http://HOST:PORT/PATH'\n"
-    "(https:// with --tls-cert).\n"
-    "\n"
-    "Listening:\n"
-    "  --listen HOST:PORT     address (default 127.0.0.1:8000; port 0 = any free port;\n"
-    "                         IPv6 as [::1]:8000)\n"
-    "  --path PATH            inference path (default /v1/infer)\n"
-    "  --threads T            server threads, each with its own SO_REUSEPORT listener and\n"
-    "                         event loop (default 1)\n"
-    "  --tls-cert FILE        serve HTTPS (TLS 1.2 and 1.3) with this PEM certificate\n"
-    "                         chain ...\n"
-    "  --tls-key FILE         ... and its PEM private key\n"
-    "\n"
-    "Latency model (durations: 800ms, 1.5s, 1m, 250us; a bare number is milliseconds):\n"
-    "  --delay D              service time per request (default 0)\n"
-    "  --per-item D           added service time per input (default 0)\n"
-    "  --jitter KIND          none|uniform|exp|lognormal added to each service time\n"
-    "                         (uniform in [0,scale), exponential with mean scale,\n"
-    "                         lognormal with median scale and sigma 1; default none)\n"
-    "  --jitter-scale D       scale of the jitter\n"
-    "  --seed S               seed of the jitter and error PRNG (default 1)\n"
-    "  --workers W            requests served at once (0 = unlimited, the default);\n"
-    "                         the rest wait first-in first-out in the queue\n"
-    "  --queue Q              requests that may wait for a worker; beyond it: 503\n"
-    "                         (default 65536). With --threads T > 1, workers and queue\n"
-    "                         are split evenly between the threads (W must be >= T).\n"
-    "  --error-rate F         fraction of requests answered 500, after their service time\n"
-    "                         (0..1, default 0)\n"
-    "  --stall-every D        every D the whole server pauses ...\n"
-    "  --stall-for D          ... for D: responses due in a stall are held until it ends\n"
-    "\n"
-    "Limits:\n"
-    "  --max-body SIZE        largest request body (default 8MiB; larger: 413)\n"
-    "  --header-timeout D     a request must arrive whole within D of its first byte\n"
-    "                         (default 10s; slower: 408). Header section limit: 16 KiB\n"
-    "                         and 100 headers (431).\n"
-    "\n"
-    "Testing:\n"
-    "  --shuffle-outputs      TEST-ONLY, for testing tailgate's verification: reorders the\n"
-    "                         outputs of a batch of more than one, so batched answers differ\n"
-    "                         from single ones\n"
-    "\n"
-    "  -h, --help             this help\n"
-    "\n"
-    "SIGINT/SIGTERM: stop accepting, let in-flight requests finish (at most delay + 1s,\n"
-    "capped at 5s), exit 0. Exit codes: 0 stopped cleanly, 2 bad option, 3 cannot listen\n"
-    "(port taken).\n";
-
-enum {
-    OPT_LISTEN = 256,
-    OPT_PATH,
-    OPT_THREADS,
-    OPT_DELAY,
-    OPT_PER_ITEM,
-    OPT_JITTER,
-    OPT_JITTER_SCALE,
-    OPT_SEED,
-    OPT_WORKERS,
-    OPT_QUEUE,
-    OPT_ERROR_RATE,
-    OPT_STALL_EVERY,
-    OPT_STALL_FOR,
-    OPT_MAX_BODY,
-    OPT_HEADER_TIMEOUT,
-    OPT_SHUFFLE,
-    OPT_TLS_CERT,
-    OPT_TLS_KEY,
-};
-
-static const struct option stub_options[] = {
-    {"listen", required_argument, NULL, OPT_LISTEN},
-    {"path", required_argument, NULL, OPT_PATH},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"delay", required_argument, NULL, OPT_DELAY},
-    {"per-item", required_argument, NULL, OPT_PER_ITEM},
-    {"jitter", required_argument, NULL, OPT_JITTER},
-    {"jitter-scale", required_argument, NULL, OPT_JITTER_SCALE},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"workers", required_argument, NULL, OPT_WORKERS},
-    {"queue", required_argument, NULL, OPT_QUEUE},
-    {"error-rate", required_argument, NULL, OPT_ERROR_RATE},
-    {"stall-every", required_argument, NULL, OPT_STALL_EVERY},
-    {"stall-for", required_argument, NULL, OPT_STALL_FOR},
-    {"max-body", required_argument, NULL, OPT_MAX_BODY},
-    {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
-    {"shuffle-outputs", no_argument, NULL, OPT_SHUFFLE},
-    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
-    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
+/* The stub's options: most values land in the server's configuration as
+ * they are; the rest are turned into it by stub_options_apply. */
+typedef struct {
+    stub_config_t cfg;
+    const char *listen; /* HOST:PORT -> cfg.host, cfg.port */
+    const char *path;   /* -> cfg.path */
+    uint64_t threads;   /* -> cfg.threads */
+    int jitter;         /* stub_jitter_t */
+} stub_opts_t;
 
 /* "HOST:PORT", "[V6]:PORT", ":PORT" (all interfaces). Returns 0 or -1. */
 static int parse_listen(const char *text, stub_config_t *cfg, char *err, size_t errlen)
@@ -120,7 +31,7 @@ static int parse_listen(const char *text, stub_config_t *cfg, char *err, size_t 
     if (text[0] == '[') {
         const char *close = strchr(text, ']');
         if (!close || close[1] != ':') {
-            snprintf(err, errlen, "'%s' is not [IPV6]:PORT", text);
+            snprintf(err, errlen, "not [IPV6]:PORT; write e.g. [::1]:8000");
             return -1;
         }
         host = text + 1;
@@ -129,19 +40,18 @@ static int parse_listen(const char *text, stub_config_t *cfg, char *err, size_t 
     } else {
         colon = strrchr(text, ':');
         if (!colon) {
-            snprintf(err, errlen, "'%s' is not HOST:PORT (e.g. 127.0.0.1:8000)", text);
+            snprintf(err, errlen, "not HOST:PORT; write e.g. 127.0.0.1:8000");
             return -1;
         }
         host_len = (size_t)(colon - text);
     }
     if (host_len >= sizeof cfg->host) {
-        snprintf(err, errlen, "host in '%s' is too long", text);
+        snprintf(err, errlen, "the host is too long");
         return -1;
     }
     uint64_t port;
-    char perr[200];
-    if (parse_u64(colon + 1, 0, 65535, &port, perr, sizeof perr)) {
-        snprintf(err, errlen, "bad port in '%s': %s", text, perr);
+    if (parse_u64(colon + 1, 0, 65535, &port, NULL, 0)) {
+        snprintf(err, errlen, "bad port; give 0..65535 (0 = any free port)");
         return -1;
     }
     memcpy(cfg->host, host, host_len);
@@ -152,103 +62,101 @@ static int parse_listen(const char *text, stub_config_t *cfg, char *err, size_t 
     return 0;
 }
 
-static int parse_jitter(const char *text, stub_jitter_t *out)
+static int check_listen(const char *v, char *why, size_t len)
 {
-    static const char *names[] = {"none", "uniform", "exp", "lognormal"};
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(text, names[i])) {
-            *out = (stub_jitter_t)i;
-            return 0;
-        }
-    return -1;
+    stub_config_t scratch;
+    return parse_listen(v, &scratch, why, len);
 }
 
-/* Returns 0, or -1 with the option and problem in err. */
-static int parse_option(int opt, const char *arg, stub_config_t *cfg, char *err, size_t errlen)
+static int check_path(const char *v, char *why, size_t len)
 {
-    char why[300] = "";
-    uint64_t u = 0;
-    int bad = 0;
-    switch (opt) {
-    case OPT_LISTEN:
-        bad = parse_listen(arg, cfg, why, sizeof why);
-        break;
-    case OPT_PATH:
-        if (arg[0] != '/' || strlen(arg) >= sizeof cfg->path || strpbrk(arg, " ?#")) {
-            snprintf(why, sizeof why, "'%s' must start with '/', hold no space, '?' or '#'", arg);
-            bad = -1;
-        } else {
-            snprintf(cfg->path, sizeof cfg->path, "%s", arg);
-        }
-        break;
-    case OPT_THREADS:
-        bad = parse_u64(arg, 1, 1024, &u, why, sizeof why);
-        cfg->threads = (unsigned)u;
-        break;
-    case OPT_DELAY:
-        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->delay_ns, why, sizeof why);
-        break;
-    case OPT_PER_ITEM:
-        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->per_item_ns, why, sizeof why);
-        break;
-    case OPT_JITTER:
-        bad = parse_jitter(arg, &cfg->jitter);
-        if (bad)
-            snprintf(why, sizeof why, "'%s' is not one of none, uniform, exp, lognormal", arg);
-        break;
-    case OPT_JITTER_SCALE:
-        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->jitter_scale_ns, why, sizeof why);
-        break;
-    case OPT_SEED:
-        bad = parse_u64(arg, 0, UINT64_MAX, &cfg->seed, why, sizeof why);
-        break;
-    case OPT_WORKERS:
-        bad = parse_u64(arg, 0, 1000000000, &cfg->workers, why, sizeof why);
-        break;
-    case OPT_QUEUE:
-        bad = parse_u64(arg, 0, 1000000000, &cfg->queue, why, sizeof why);
-        break;
-    case OPT_ERROR_RATE:
-        bad = parse_double(arg, 0, 1, &cfg->error_rate, why, sizeof why);
-        break;
-    case OPT_STALL_EVERY:
-        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->stall_every_ns, why, sizeof why);
-        break;
-    case OPT_STALL_FOR:
-        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->stall_for_ns, why, sizeof why);
-        break;
-    case OPT_MAX_BODY:
-        bad = parse_size(arg, &cfg->max_body, why, sizeof why);
-        if (!bad && cfg->max_body == 0) {
-            bad = 1;
-            snprintf(why, sizeof why,
-                     "must be at least 1 byte (every inference request has a body)");
-        }
-        break;
-    case OPT_HEADER_TIMEOUT:
-        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->header_timeout_ns, why, sizeof why);
-        break;
-    case OPT_SHUFFLE:
-        cfg->shuffle_outputs = true;
-        break;
-    case OPT_TLS_CERT:
-        cfg->tls_cert = arg;
-        break;
-    case OPT_TLS_KEY:
-        cfg->tls_key = arg;
-        break;
-    default:
-        return 0;
-    }
-    if (bad) {
-        const char *name = "?";
-        for (const struct option *o = stub_options; o->name; o++)
-            if (o->val == opt)
-                name = o->name;
-        snprintf(err, errlen, "--%s: %s", name, why);
+    if (v[0] != '/' || strlen(v) >= sizeof(((stub_config_t *)0)->path) || strpbrk(v, " ?#")) {
+        snprintf(why, len, "start it with '/', with no space, '?' or '#'; e.g. /v1/infer");
         return -1;
     }
     return 0;
+}
+
+static const char *const jitter_names[] = {[STUB_JITTER_NONE] = "none",
+                                           [STUB_JITTER_UNIFORM] = "uniform",
+                                           [STUB_JITTER_EXP] = "exp",
+                                           [STUB_JITTER_LOGNORMAL] = "lognormal",
+                                           [STUB_JITTER_LOGNORMAL + 1] = NULL};
+
+#define F(field) offsetof(stub_opts_t, field)
+static const opt_t stub_table[] = {
+    {.kind = OPT_HEADING, .help = "Listening:"},
+    {"listen", 0, OPT_STRING, OPT_SCOPE_LOAD, F(listen), .check = check_listen, .arg = "HOST:PORT",
+     .help = "address (default 127.0.0.1:8000; port 0 = any free port;\n"
+             "IPv6 as [::1]:8000)"},
+    {"path", 0, OPT_STRING, OPT_SCOPE_LOAD, F(path), .check = check_path, .arg = "PATH",
+     .help = "inference path (default /v1/infer)"},
+    {"threads", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(threads), 1, 1024, .arg = "T",
+     .help = "server threads, each with its own SO_REUSEPORT listener and\n"
+             "event loop (default 1)"},
+    {"tls-cert", 0, OPT_STRING, OPT_SCOPE_LOAD, F(cfg.tls_cert), .arg = "FILE",
+     .help = "serve HTTPS (TLS 1.2 and 1.3) with this PEM certificate\nchain ..."},
+    {"tls-key", 0, OPT_STRING, OPT_SCOPE_LOAD, F(cfg.tls_key), .arg = "FILE",
+     .help = "... and its PEM private key"},
+    {.kind = OPT_HEADING, .help = "Latency model:"},
+    {"delay", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.delay_ns), .arg = "D",
+     .help = "service time per request (default 0)"},
+    {"per-item", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.per_item_ns), .arg = "D",
+     .help = "added service time per input (default 0)"},
+    {"jitter", 0, OPT_ENUM, OPT_SCOPE_LOAD, F(jitter), .choices = jitter_names, .arg = "KIND",
+     .help = "none|uniform|exp|lognormal added to each service time\n"
+             "(uniform in [0,scale), exponential with mean scale,\n"
+             "lognormal with median scale and sigma 1; default none)"},
+    {"jitter-scale", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.jitter_scale_ns), .arg = "D",
+     .help = "scale of the jitter"},
+    {"seed", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(cfg.seed), 0, 18446744073709551615.0, .arg = "S",
+     .help = "seed of the jitter and error PRNG (default 1)"},
+    {"workers", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(cfg.workers), 0, 1e9, .arg = "W",
+     .help = "requests served at once (0 = unlimited, the default);\n"
+             "the rest wait first-in first-out in the queue"},
+    {"queue", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(cfg.queue), 0, 1e9, .arg = "Q",
+     .help = "requests that may wait for a worker; beyond it: 503\n"
+             "(default 65536). With --threads T > 1, workers and queue\n"
+             "are split evenly between the threads (W must be >= T)."},
+    {"error-rate", 0, OPT_PERCENT, OPT_SCOPE_LOAD, F(cfg.error_rate), 0, 1, .arg = "F",
+     .help = "fraction of requests answered 500, after their service time\n"
+             "(0..1 or 0%..100%, default 0)"},
+    {"stall-every", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.stall_every_ns), .arg = "D",
+     .help = "every D the whole server pauses ..."},
+    {"stall-for", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.stall_for_ns), .arg = "D",
+     .help = "... for D: responses due in a stall are held until it ends"},
+    {.kind = OPT_HEADING, .help = "Limits:"},
+    {"max-body", 0, OPT_SIZE, OPT_SCOPE_LOAD, F(cfg.max_body), 1, 0, .arg = "SIZE",
+     .help = "largest request body (default 8MiB; larger: 413)"},
+    {"header-timeout", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.header_timeout_ns), 1, 0, .arg = "D",
+     .help = "a request must arrive whole within D of its first byte\n"
+             "(default 10s; slower: 408). Header section limit: 16 KiB\n"
+             "and 100 headers (431)."},
+    {.kind = OPT_HEADING, .help = "Testing:"},
+    {"shuffle-outputs", 0, OPT_FLAG, OPT_SCOPE_LOAD, F(cfg.shuffle_outputs),
+     .help = "TEST-ONLY, for testing tailgate's verification: reorders the\n"
+             "outputs of a batch of more than one, so batched answers differ\n"
+             "from single ones"},
+};
+#define STUB_TABLE_LEN (sizeof stub_table / sizeof stub_table[0])
+
+static void stub_usage(FILE *f)
+{
+    fputs("usage: tailgate stub [options]\n"
+          "\n"
+          "The stub inference server. POST PATH {\"model\": M, \"inputs\": [...]} answers\n"
+          "{\"model\": M, \"outputs\": [...]}, one output per input, each a deterministic\n"
+          "function of its input alone (the same alone or in any batch).\n"
+          "GET /healthz answers {\"status\":\"ok\"}; GET /stats answers JSON counters.\n"
+          "The first line on stdout is 'tailgate stub listening on http://HOST:PORT/PATH'\n"
+          "(https:// with --tls-cert).\n"
+          "\n",
+          f);
+    opt_help(f, stub_table, STUB_TABLE_LEN, 0, true);
+    fputs("\nSIGINT/SIGTERM: stop accepting, let in-flight requests finish (at most delay + 1s,\n"
+          "capped at 5s), exit 0. Exit codes: 0 stopped cleanly, 2 bad option, 3 cannot listen\n"
+          "(port taken).\n",
+          f);
 }
 
 /* More descriptors let more connections wait; say so when few are allowed. */
@@ -271,33 +179,35 @@ static void raise_nofile(void)
 
 int cmd_stub(int argc, char **argv)
 {
-    stub_config_t cfg;
-    stub_config_defaults(&cfg);
-    char err[512];
-    optind = 1;
-    opterr = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":h", stub_options, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(stub_help, stdout);
-            return EXIT_OK;
-        }
-        if (opt == '?' || opt == ':') {
-            const char *what = argv[optind - 1];
-            fprintf(stderr, "tailgate stub: %s '%s'\n(see 'tailgate stub --help')\n",
-                    opt == ':' ? "missing value for option" : "unknown option", what);
-            return EXIT_USAGE;
-        }
-        if (parse_option(opt, optarg, &cfg, err, sizeof err)) {
-            fprintf(stderr, "tailgate stub: %s\n", err);
-            return EXIT_USAGE;
-        }
+    stub_opts_t o = {0};
+    stub_config_defaults(&o.cfg);
+    o.threads = o.cfg.threads;
+    o.jitter = (int)o.cfg.jitter;
+    char err[1024];
+    size_t npos = 0;
+    const char *pos[1];
+    opt_group_t g = {stub_table, STUB_TABLE_LEN, &o, NULL};
+    int rc = opt_parse(&g, 1, argc - 1, argv + 1, pos, 1, &npos, err, sizeof err);
+    if (rc == 1) {
+        stub_usage(stdout);
+        return EXIT_OK;
     }
-    if (optind < argc) {
-        fprintf(stderr, "tailgate stub: unexpected argument '%s' (the stub takes only options)\n",
-                argv[optind]);
+    if (rc < 0) {
+        fprintf(stderr, "tailgate stub: %s\n(see 'tailgate stub --help')\n", err);
         return EXIT_USAGE;
     }
+    if (npos) {
+        fprintf(stderr, "tailgate stub: unexpected argument '%s' (the stub takes only options)\n",
+                pos[0]);
+        return EXIT_USAGE;
+    }
+    stub_config_t cfg = o.cfg;
+    if (o.listen)
+        parse_listen(o.listen, &cfg, err, sizeof err); /* checked while parsing */
+    if (o.path)
+        snprintf(cfg.path, sizeof cfg.path, "%s", o.path);
+    cfg.threads = (unsigned)o.threads;
+    cfg.jitter = (stub_jitter_t)o.jitter;
     if (stub_config_check(&cfg, err, sizeof err)) {
         fprintf(stderr, "tailgate stub: %s\n", err);
         return EXIT_USAGE;
@@ -314,7 +224,7 @@ int cmd_stub(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN); /* a client gone mid-write is an error code, not a death */
 
     stub_t *stub;
-    int rc = stub_start(&cfg, &stub, err, sizeof err);
+    rc = stub_start(&cfg, &stub, err, sizeof err);
     if (rc) {
         fprintf(stderr, "tailgate stub: %s\n", err);
         return rc == EINVAL ? EXIT_USAGE : EXIT_CANNOT_RUN;

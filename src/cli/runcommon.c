@@ -125,31 +125,62 @@ static int exit_for_errno(int e)
     return (e == EINVAL) ? EXIT_USAGE : EXIT_CANNOT_RUN;
 }
 
-int runjob_prepare(runjob_t *job, runopts_t *o, const char *log_path, const char *out_path,
+/* The engine's view of the options: plain values copied, job-owned buffers
+ * (inputs, body, log) and callbacks added. */
+static void build_engine_config(runjob_t *job, const runopts_t *o)
+{
+    engine_config_t *e = &job->eng;
+    e->concurrency = o->concurrency;
+    e->rate = o->rate;
+    e->arrival = (arrival_t)o->arrival;
+    e->seed = o->seed;
+    e->requests = o->requests;
+    e->duration_ns = o->duration_ns;
+    e->warmup_ns = o->warmup_ns;
+    e->connections = o->connections;
+    e->threads = (unsigned)o->threads;
+    e->timeout_ns = o->timeout_ns;
+    e->batch = (unsigned)o->batch;
+    e->linger_ns = o->linger_ns;
+    e->method = o->method;
+    e->model = o->model;
+    e->headers = o->headers.v;
+    e->num_headers = o->headers.n;
+    e->validate = (validate_t)o->validate;
+    e->grace_ns = 2 * CLOCK_NS_PER_S;
+    e->tls.cacert = o->cacert;
+    e->tls.insecure = o->insecure;
+    e->tls.no_resume = o->no_tls_resume;
+}
+
+int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, const char *out_path,
                    const char *who, char *err, size_t errlen)
 {
     memset(job, 0, sizeof *job);
     job->opts = o;
     job->log_path = log_path;
     job->out_path = out_path;
+    build_engine_config(job, o);
     char why[300];
-    if (url_parse(o->url_text, &o->eng.url, why, sizeof why) < 0) {
+    if (url_parse(o->url_text, &job->eng.url, why, sizeof why) < 0) {
         snprintf(err, errlen, "URL '%s': %s", o->url_text, why);
         return EXIT_USAGE;
     }
-    if (!o->eng.url.tls && (o->eng.tls.cacert || o->eng.tls.insecure || o->eng.tls.no_resume))
+    if (!job->eng.url.tls && (o->cacert || o->insecure || o->no_tls_resume))
         fprintf(stderr, "%s: note: %s has no effect on an http:// URL\n", who,
-                o->eng.tls.cacert     ? "--cacert"
-                : o->eng.tls.insecure ? "--insecure"
-                                      : "--no-tls-resume");
+                o->cacert     ? "--cacert"
+                : o->insecure ? "--insecure"
+                              : "--no-tls-resume");
     if (o->body_path) {
-        int e = runcommon_read_file(o->body_path, &job->body, &o->eng.raw_body_len);
+        int e = runcommon_read_file(o->body_path, &job->body, &job->eng.raw_body_len);
         if (e) {
             snprintf(err, errlen, "--body: cannot read '%s': %s", o->body_path, strerror(e));
             return EXIT_CANNOT_RUN;
         }
-        o->eng.raw_body = job->body;
-        o->eng.inputs = NULL;
+        job->eng.raw_body = job->body;
+    } else if (o->body_mode) {
+        job->eng.raw_body = ""; /* --method GET alone: a plain request, no body */
+        job->eng.raw_body_len = 0;
     } else {
         int e = o->inputs_path ? inputs_load_file(o->inputs_path, &job->inputs, why, sizeof why)
                                : inputs_generated(&job->inputs);
@@ -157,7 +188,7 @@ int runjob_prepare(runjob_t *job, runopts_t *o, const char *log_path, const char
             snprintf(err, errlen, "--inputs: %s", o->inputs_path ? why : strerror(e));
             return exit_for_errno(e);
         }
-        o->eng.inputs = job->inputs;
+        job->eng.inputs = job->inputs;
     }
     /* Output files are opened (or probed) before the run: a path we cannot
      * write must not cost a whole run. */
@@ -172,10 +203,10 @@ int runjob_prepare(runjob_t *job, runopts_t *o, const char *log_path, const char
             return EXIT_CANNOT_RUN;
         }
     }
-    o->eng.log = job->log;
+    job->eng.log = job->log;
     if (!o->no_progress && isatty(STDERR_FILENO)) {
-        o->eng.on_progress = show_progress;
-        o->eng.progress_arg = job;
+        job->eng.on_progress = show_progress;
+        job->eng.progress_arg = job;
     }
     return EXIT_OK;
 }
@@ -189,8 +220,8 @@ static void hex_digest(const engine_result_t *r, char *out, size_t len)
 
 int runjob_execute(runjob_t *job, const char *who)
 {
-    runopts_t *o = job->opts;
-    int e = engine_run(&o->eng, &job->result);
+    const runopts_t *o = job->opts;
+    int e = engine_run(&job->eng, &job->result);
     job->ran = true;
     if (job->progress_shown)
         fputs("\r\033[K", stderr);
@@ -212,8 +243,8 @@ int runjob_execute(runjob_t *job, const char *who)
         struct rlimit rl = {0, 0};
         getrlimit(RLIMIT_NOFILE, &rl);
         char wanted[32] = "unlimited (--connections 0)";
-        if (o->eng.connections)
-            snprintf(wanted, sizeof wanted, "%llu", (unsigned long long)o->eng.connections);
+        if (job->eng.connections)
+            snprintf(wanted, sizeof wanted, "%llu", (unsigned long long)job->eng.connections);
         fprintf(stderr,
                 "%s: warning: out of file descriptors (ulimit -n is %llu): the run went on "
                 "with %llu connections instead of %s; raise 'ulimit -n' for more\n",

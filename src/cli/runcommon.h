@@ -12,7 +12,8 @@
 #include "load/engine.h"
 
 typedef struct {
-    runopts_t *opts;
+    const runopts_t *opts;
+    engine_config_t eng; /* derived from opts by runjob_prepare; points into the job */
     inputs_t *inputs;
     char *body;
     csvlog_t *log;
@@ -25,9 +26,12 @@ typedef struct {
     bool log_failed; /* the CSV log is incomplete (disk full...) */
 } runjob_t;
 
-/* Parses the URL, reads --inputs/--body, opens the CSV log. Returns EXIT_OK,
- * or EXIT_USAGE / EXIT_CANNOT_RUN with err filled. */
-int runjob_prepare(runjob_t *job, runopts_t *o, const char *log_path, const char *out_path,
+/* Builds job->eng from the finished options o (which must outlive the job;
+ * they are not changed): parses the URL, reads --inputs/--body, opens the CSV
+ * log. The job must not move afterwards (eng points into it). Returns
+ * EXIT_OK, or EXIT_USAGE / EXIT_CANNOT_RUN with err filled; runjob_close is
+ * needed either way. */
+int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, const char *out_path,
                    const char *who, char *err, size_t errlen);
 /* Runs the engine, writes the CSV and --out JSON. Returns EXIT_OK or
  * EXIT_SLA_FAILED (by the SLAs), or EXIT_CANNOT_RUN after printing why: the

@@ -1,62 +1,106 @@
-/* runopts — the options of a load run, shared by `run` and `ab` (whose
- * --baseline/--optimized strings are parsed by the same code on top of the
- * shared options). Checks every value before anything runs. */
+/* runopts — the options of a load run, shared by `run` and `ab`: one option
+ * table (cli/opt.h) and plain parsed values. The engine's configuration is
+ * derived from them by runjob_prepare (cli/runcommon.h); nothing here points
+ * at anything a job owns, so a runopts_t may be copied freely. */
 #ifndef TAILGATE_CLI_RUNOPTS_H
 #define TAILGATE_CLI_RUNOPTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <jansson.h>
 
-#include "load/engine.h"
+#include "cli/opt.h"
 #include "stats/sla.h"
 
-#define RUNOPTS_MAX_HEADERS 64
+#define RUNOPTS_MAX_HEADERS OPT_LIST_MAX
 #define RUNOPTS_MAX_SLAS 32
 
+/* opt_help views: ab's --help leaves out --out and --log (ab names its files). */
+#define RUNOPTS_VIEW_RUN 1u
+#define RUNOPTS_VIEW_AB 2u
+
 typedef struct {
-    engine_config_t eng;
-    bool concurrency_set, rate_set, requests_set, duration_set, validate_set, linger_set;
-    const char *url_text;
-    const char *inputs_path;
+    /* load */
+    uint64_t concurrency; /* closed loop; 0 after runopts_finish in an open loop */
+    double rate;          /* open loop, items per second */
+    int arrival;          /* arrival_t */
+    uint64_t seed;
+    uint64_t requests; /* items; 0 = no bound */
+    uint64_t duration_ns;
+    uint64_t warmup_ns;
+    const char *inputs_path; /* NULL = generated items */
+    const char *model;
     const char *body_path;
+    const char *method;
+    /* client */
+    uint64_t connections; /* 0 = unlimited */
+    uint64_t threads;
+    uint64_t timeout_ns;
+    const char *cacert;
+    bool insecure, no_tls_resume;
+    uint64_t batch;
+    uint64_t linger_ns;
+    opt_list_t headers; /* "Name: value" */
+    /* gate */
+    int validate; /* validate_t */
+    opt_list_t sla_texts;
+    /* output */
     const char *log_path;
     const char *out_path;
-    const char *headers[RUNOPTS_MAX_HEADERS];
+    bool quiet, no_progress, no_color, show_secrets;
+
+    const char *url_text; /* the positional URL */
+    uint64_t given;       /* bit i: runopts_table[i] was given */
+    /* set by runopts_finish */
+    bool body_mode; /* a fixed raw body: --body, or a method that sends none (GET...) */
     sla_t slas[RUNOPTS_MAX_SLAS];
     size_t num_slas;
-    bool quiet, no_color, no_progress;
 } runopts_t;
 
+extern const opt_t runopts_table[];
+extern const size_t runopts_table_len;
+
+/* Whether the option whose value is `field` was given. */
+#define RUNOPTS_GIVEN(o, field)                                                                    \
+    opt_given(runopts_table, runopts_table_len, (o)->given, offsetof(runopts_t, field))
+#define RUNOPTS_SET_GIVEN(o, field)                                                                \
+    opt_set_given(runopts_table, runopts_table_len, &(o)->given, offsetof(runopts_t, field))
+
 void runopts_defaults(runopts_t *o);
+/* The group that parses into o (for opt_parse beside a command's own table). */
+opt_group_t runopts_group(runopts_t *o);
 
-/* The help text of the shared options (printed by run and ab). */
-extern const char runopts_help[];
-/* --log and --out (run only: ab names its files itself), then the rest of
- * the "Outputs and gate" section that runopts_help ends by opening. */
-extern const char runopts_help_files[];
-extern const char runopts_help_gate[];
-
-/* Parses argv[first..argc) as load options into o (later options override).
- * extra_long / extra_handler let a command add its own options: the handler
- * gets the option's val and optarg and returns 0, or -1 after filling err.
- * Positional arguments are returned in positional[] (up to max_pos).
- * Returns 0, 1 for --help, or -1 with err naming the option and the problem. */
-typedef int (*runopts_extra_fn)(void *ctx, int val, const char *arg, char *err, size_t errlen);
-int runopts_parse(runopts_t *o, int argc, char **argv, const void *extra_long, size_t num_extra,
-                  runopts_extra_fn extra, void *ctx, const char **positional, size_t max_pos,
-                  size_t *num_pos, char *err, size_t errlen);
-
-/* After parsing: the cross-option checks and defaults that depend on the
- * whole set (closed vs open loop, bounds, --body vs --validate). */
+/* After parsing: the cross-option checks and the values that depend on the
+ * whole set (closed vs open loop, bounds, body mode, --validate, the SLAs).
+ * Returns 0, or -1 with err naming the options and what to do. */
 int runopts_finish(runopts_t *o, char *err, size_t errlen);
 
-/* The configuration as recorded in the result JSON. */
+/* Whether the options send a fixed body rather than items: --body, or a
+ * method other than POST and PUT (GET, HEAD, DELETE... alone send none). */
+bool runopts_body_mode(const runopts_t *o);
+
+/* The configuration as recorded in the result JSON (url, load, then every
+ * table row with a config key; secret header values redacted unless
+ * --show-secrets). NULL on ENOMEM. */
 json_t *runopts_config_json(const runopts_t *o);
 
-/* Splits a string of options ("--batch 10 --linger 50ms") into argv words
- * (single and double quotes group). Returns a malloc'd NULL-terminated array
- * whose strings live in the same allocation, or NULL on ENOMEM. */
-char **runopts_split(const char *text, int *argc_out);
+/* The --sla row's check, for any command's table: the expression parses. */
+int runopts_check_sla(const char *value, char *why, size_t whylen);
+/* Parses --sla texts that passed runopts_check_sla into out (at most max). */
+size_t runopts_parse_slas(const opt_list_t *texts, sla_t *out, size_t max);
+/* Warns on f, prefixed by who, about each error_rate value below 1 written
+ * without '%': sla.c reads it as a percentage (error_rate<0.01 is 0.01%, one
+ * error in 10,000 requests) where k6 reads a fraction (1%). */
+void runopts_warn_slas(const sla_t *slas, size_t n, FILE *f, const char *who);
+
+/* Whether a "Name: value" header holds a secret: Authorization,
+ * Proxy-Authorization, Cookie, Set-Cookie, or a name containing key, token or
+ * secret (case-insensitive). */
+bool runopts_header_is_secret(const char *header);
+/* A malloc'd copy of url whose query parameters named like key, token or
+ * secret have the value <redacted> (?api_key=<redacted>&n=1); NULL on ENOMEM. */
+char *runopts_redact_url(const char *url);
 
 #endif

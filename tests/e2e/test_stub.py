@@ -95,7 +95,7 @@ def test_delay_200ms(ctx):
 
 
 def test_per_item_delay(ctx):
-    s = ctx.stub("--delay", "50", "--per-item", "20ms")
+    s = ctx.stub("--delay", "50ms", "--per-item", "20ms")
     t0 = time.monotonic()
     assert_ok(s.port, list(range(10)))
     ms = (time.monotonic() - t0) * 1000
