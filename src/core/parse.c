@@ -107,30 +107,51 @@ int parse_duration_ns(const char *text, uint64_t bare_unit_ns, uint64_t *out, ch
         return fail(err, errlen, "empty duration %s", hint);
     if (*text == '-')
         return fail(err, errlen, SHOW " is negative: a duration must be 0 or more %s", text, hint);
-    struct number n;
-    bool overflow;
-    const char *p = scan_number(text, &n, &overflow);
-    if (overflow)
-        return fail(err, errlen, SHOW " is too large for a duration (max about 584 years)", text);
-    if (!p)
-        return fail(err, errlen, SHOW " is not a duration %s", text, hint);
-    uint64_t unit = 0;
-    if (*p == '\0') {
-        if (bare_unit_ns == 0 && (n.whole != 0 || n.frac != 0))
-            return fail(err, errlen, SHOW " needs a unit %s", text, hint);
-        unit = bare_unit_ns ? bare_unit_ns : 1;
-    } else {
-        for (size_t i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++)
-            if (strcmp(p, duration_units[i].suffix) == 0)
-                unit = duration_units[i].mult;
-        if (unit == 0)
-            return fail(err, errlen, SHOW " is not a duration %s; units: ns, us, ms, s, m, h", text,
-                        hint);
+    /* NUMBER UNIT, repeated: "1h30m", "1m30.5s" (each part its own unit, the
+     * largest first, as Go's time.ParseDuration reads them). */
+    uint64_t total = 0, last_unit = UINT64_MAX;
+    for (const char *p = text; *p;) {
+        struct number n;
+        bool overflow;
+        const char *q = scan_number(p, &n, &overflow);
+        if (overflow)
+            return fail(err, errlen, SHOW " is too large for a duration (max about 584 years)",
+                        text);
+        if (!q)
+            return fail(err, errlen, SHOW " is not a duration %s", text, hint);
+        uint64_t unit = 0;
+        const char *u = q;
+        while ((*u >= 'a' && *u <= 'z') || (*u >= 'A' && *u <= 'Z'))
+            u++;
+        if (u == q) {
+            if (p != text || *q != '\0')
+                return fail(err, errlen, SHOW " is not a duration %s; units: ns, us, ms, s, m, h",
+                            text, hint);
+            if (bare_unit_ns == 0 && (n.whole != 0 || n.frac != 0))
+                return fail(err, errlen, SHOW " needs a unit %s", text, hint);
+            unit = bare_unit_ns ? bare_unit_ns : 1;
+        } else {
+            for (size_t i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++)
+                if (strlen(duration_units[i].suffix) == (size_t)(u - q) &&
+                    !memcmp(q, duration_units[i].suffix, (size_t)(u - q)))
+                    unit = duration_units[i].mult;
+            if (unit == 0)
+                return fail(err, errlen, SHOW " is not a duration %s; units: ns, us, ms, s, m, h",
+                            text, hint);
+            if (unit >= last_unit)
+                return fail(err, errlen,
+                            SHOW " is not a duration: give each unit once, largest first (1h30m)",
+                            text);
+            last_unit = unit;
+        }
+        uint64_t v;
+        if (!scale(&n, unit, &v) || v > UINT64_MAX - total)
+            return fail(err, errlen, SHOW " is too large for a duration (max about 584 years)",
+                        text);
+        total += v;
+        p = u;
     }
-    uint64_t v;
-    if (!scale(&n, unit, &v))
-        return fail(err, errlen, SHOW " is too large for a duration (max about 584 years)", text);
-    *out = v;
+    *out = total;
     return 0;
 }
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "800ms", "5s", "1m", "250us", "1.5s", "0". A bare number takes bare_unit_ns
+/* "800ms", "5s", "1m", "250us", "1.5s", "1h30m", "0" (parts largest unit first). A bare number takes bare_unit_ns
  * (CLOCK_NS_PER_MS for latencies, CLOCK_NS_PER_S for run lengths). Negative,
  * empty, trailing garbage, overflow -> -1. */
 int parse_duration_ns(const char *text, uint64_t bare_unit_ns, uint64_t *out, char *err,
