@@ -46,7 +46,7 @@ struct inputs {
 
 static int strtab_add(strtab_t *t, const char *s, size_t n)
 {
-    if (t->len + n > t->cap) {
+    if (!t->text || t->len + n > t->cap) {
         size_t ncap = t->cap ? t->cap : 4096;
         while (ncap < t->len + n)
             ncap *= 2;
@@ -596,7 +596,7 @@ static int extract(inputs_t *in, column_t *col, const json_t *dflt, size_t k, ch
         char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
         if (!text) {
             rc = ENOMEM;
-        } else if (!json_is_null(dflt) && !same_type(v, dflt)) {
+        } else if (dflt && !json_is_null(dflt) && !same_type(v, dflt)) {
             snprintf(err, errlen,
                      "%s:%lu: field \"%s\" is %.40s%s (%s), but its default %.40s is %s", in->name,
                      in->line[k], col->path, text, strlen(text) > 40 ? "..." : "",

@@ -329,8 +329,8 @@ static bool placeholder(comp_t *c, int depth)
         return fail(c, open,
                     "a placeholder name must follow '{{' (one of item, items, "
                     "item.FIELD, items.FIELD, model, request_id, seq, batch)");
-    bool item_field = n > 5 && memcmp(name, "item.", 5) == 0;
-    bool items_field = n > 6 && memcmp(name, "items.", 6) == 0;
+    bool item_field = n >= 5 && memcmp(name, "item.", 5) == 0;
+    bool items_field = n >= 6 && memcmp(name, "items.", 6) == 0;
     slot_kind_t kind = SLOT_BATCH;
     bool is_model = name_is(name, n, "model"); /* folded into the text, not a slot */
     if (name_is(name, n, "item"))
