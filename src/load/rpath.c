@@ -457,7 +457,7 @@ static bool target(scan_t *s, int depth)
         return true;
     }
     if (s->b[s->pos] != '[') {
-        path_error(s, RPATH_NOT_ARRAY, p->nsteps ? p->nsteps - 1 : 0, s->b[s->pos]);
+        path_error(s, RPATH_NOT_ARRAY, p->nsteps, s->b[s->pos]);
         return skip(s, depth);
     }
     bool empty, more = true;
@@ -672,6 +672,18 @@ static void shown(const rpath_t *p, const rpath_result_t *r, unsigned upto, char
     }
 }
 
+/* shown() in quotes, or "the answer" for no steps at all. */
+static void quoted(const rpath_t *p, const rpath_result_t *r, unsigned upto, char *buf, size_t len)
+{
+    char inner[240];
+    if (upto == 0) {
+        snprintf(buf, len, "the answer");
+        return;
+    }
+    shown(p, r, upto, inner, sizeof inner);
+    snprintf(buf, len, "\"%s\"", inner);
+}
+
 int rpath_explain(const rpath_t *p, const rpath_result_t *r, char *buf, size_t len)
 {
     char where[256];
@@ -684,22 +696,20 @@ int rpath_explain(const rpath_t *p, const rpath_result_t *r, char *buf, size_t l
     case RPATH_MISSING: {
         const step_t *st = &p->steps[r->step];
         const char *what = array_here && r->step + 1 == p->nsteps ? " array" : "";
-        if (r->step == 0 && r->found != '{' && r->found != '[')
-            return snprintf(buf, len, "the answer is %s, so it has no \"%s\"", type_name(r->found),
+        bool holds = r->found == '{' || (r->found == '[' && st->index >= 0);
+        quoted(p, r, r->step, where, sizeof where);
+        if (!holds)
+            return snprintf(buf, len, "%s is %s, so it has no \"%s\"", where, type_name(r->found),
                             st->name);
+        if (r->found == '[')
+            return snprintf(buf, len, "%s has no element %ld", where, st->index);
         if (r->step == 0)
             return snprintf(buf, len, "no \"%s\"%s", st->name, what);
-        shown(p, r, r->step, where, sizeof where);
-        if (r->found != '{' && r->found != '[')
-            return snprintf(buf, len, "\"%s\" is %s, so it has no \"%s\"", where,
-                            type_name(r->found), st->name);
-        return snprintf(buf, len, "\"%s\" has no \"%s\"%s", where, st->name, what);
+        return snprintf(buf, len, "%s has no \"%s\"%s", where, st->name, what);
     }
     case RPATH_NOT_ARRAY:
-        if (p->nsteps == 0)
-            return snprintf(buf, len, "the answer is %s, not an array", type_name(r->found));
-        shown(p, r, r->step + 1, where, sizeof where);
-        return snprintf(buf, len, "\"%s\" is %s, not an array", where, type_name(r->found));
+        quoted(p, r, r->step, where, sizeof where);
+        return snprintf(buf, len, "%s is %s, not an array", where, type_name(r->found));
     case RPATH_STRIDE:
         shown(p, r, p->nsteps, where, sizeof where);
         return snprintf(buf, len, "\"%s\" has %zu elements, not a multiple of %zu", where,
@@ -742,13 +752,11 @@ json_t *rpath_outputs(const rpath_t *p, const char *body, size_t len, size_t ite
             text = wrap;
             n += 2;
         }
-        json_error_t je;
-        je.position = 0;
-        json_t *v = json_loadb(text, n, JSON_DECODE_ANY, &je);
+        json_t *v = json_loadb(text, n, JSON_DECODE_ANY, NULL);
         if (!v || json_array_append_new(out, v) != 0) {
             memset(res, 0, sizeof(*res));
             res->status = RPATH_NOT_JSON;
-            res->at = spans[i].off + (je.position > 0 ? (size_t)je.position - 1 : 0);
+            res->at = spans[i].off; /* the output jansson refused */
             goto fail;
         }
     }

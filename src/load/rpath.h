@@ -67,7 +67,8 @@ typedef struct {
     size_t stride;   /* elements per output: >1 only for flat "@" forms */
     size_t items;    /* rpath_check: items sent */
     size_t at;       /* NOT_JSON: the byte where it went wrong */
-    unsigned step;   /* MISSING, NOT_ARRAY: the step (0-based) that failed */
+    unsigned step;   /* MISSING: the step (0-based) that failed; NOT_ARRAY: how many
+                      * steps led to the value that is not an array */
     size_t element;  /* ... under "*": the element being walked */
     char found;      /* NOT_ARRAY: the first byte of what stood there */
     const char *why; /* SHAPE: static text */
