@@ -39,8 +39,7 @@ typedef struct {
     size_t column;
 } field_t;
 
-struct template
-{
+struct tmpl {
     template_mode_t mode;
     char *lit;
     size_t lit_len, tail_off; /* the text after the last slot: lit[tail_off .. lit_len) */
@@ -216,8 +215,10 @@ static bool number(comp_t *c)
     if (n < 0)
         return fail(c, start + je.offset, "%s", je.what);
     c->pos += (size_t)n;
-    if (c->pos < c->len && name_char((unsigned char)c->s[c->pos]) && c->s[c->pos] != '-')
-        return fail(c, start, "a number runs into '%c'", c->s[c->pos]);
+    if (c->pos < c->len && name_char((unsigned char)c->s[c->pos]) && c->s[c->pos] != '-') {
+        char tmp[16];
+        return fail(c, start, "a number runs into %s", found(c, tmp, sizeof tmp));
+    }
     /* jansson refuses integers past int64 and reals past a double: so do we. */
     json_t *j = json_loadb(c->s + start, (size_t)n, JSON_DECODE_ANY, NULL);
     json_decref(j);

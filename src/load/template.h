@@ -42,7 +42,7 @@
 
 typedef enum { TEMPLATE_JSON, TEMPLATE_PATH, TEMPLATE_HEADER } template_mode_t;
 
-typedef struct template template_t;
+typedef struct tmpl template_t;
 
 /* What one request puts into the slots. */
 typedef struct {
