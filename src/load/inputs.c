@@ -1,28 +1,159 @@
-/* inputs — items kept as compact JSON text in one contiguous buffer. */
+/* inputs — items (and the field columns templates read) kept as compact JSON
+ * text, back to back in one buffer per table, found by offset. */
 #include "load/inputs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "load/csv.h"
+
 /* "input-" + up to 20 digits, quoted. */
 #define GENERATED_MAX_LEN (2 + 6 + 20)
 
+/* Texts back to back: entry i is text[offset[i] .. offset[i + 1]). */
+typedef struct {
+    char *text;
+    size_t len, cap;
+    size_t *offset; /* n + 1 entries once n > 0 */
+    size_t n, ocap;
+    size_t max_len;
+} strtab_t;
+
+typedef struct {
+    char *path, *dflt;
+    unsigned flags;
+    strtab_t values;
+} column_t;
+
 struct inputs {
     bool generated;
-    size_t count;   /* items in the file */
-    size_t max_len; /* longest item text */
-    char *text;     /* all items back to back, no separators */
-    size_t *offset; /* count + 1 offsets into text */
+    char *name;
+    strtab_t items;
+    unsigned long *line; /* the line each item starts on */
+    column_t *cols;
+    size_t ncols;
 };
 
-static bool line_blank(const char *s, size_t n)
+static int strtab_add(strtab_t *t, const char *s, size_t n)
+{
+    if (!t->text || t->len + n > t->cap) {
+        size_t ncap = t->cap ? t->cap : 4096;
+        while (ncap < t->len + n)
+            ncap *= 2;
+        char *nt = realloc(t->text, ncap);
+        if (!nt)
+            return ENOMEM;
+        t->text = nt;
+        t->cap = ncap;
+    }
+    if (t->n + 2 > t->ocap) {
+        size_t nocap = t->ocap ? t->ocap * 2 : 256;
+        size_t *no = realloc(t->offset, nocap * sizeof(*no));
+        if (!no)
+            return ENOMEM;
+        t->offset = no;
+        t->ocap = nocap;
+    }
+    if (t->n == 0)
+        t->offset[0] = 0;
+    memcpy(t->text + t->len, s, n);
+    t->len += n;
+    t->offset[++t->n] = t->len;
+    if (n > t->max_len)
+        t->max_len = n;
+    return 0;
+}
+
+static void strtab_free(strtab_t *t)
+{
+    free(t->text);
+    free(t->offset);
+}
+
+static size_t strtab_copy(const strtab_t *t, size_t k, char *buf)
+{
+    size_t len = t->offset[k + 1] - t->offset[k];
+    memcpy(buf, t->text + t->offset[k], len);
+    return len;
+}
+
+/* Appends item text (already compact JSON) found on `line`. */
+static int add_item(inputs_t *in, const char *s, size_t n, unsigned long line)
+{
+    if ((in->items.n & (in->items.n - 1)) == 0) { /* 0, 1, 2, 4, ...: grow */
+        unsigned long *nl = realloc(in->line, (in->items.n ? in->items.n * 2 : 1) * sizeof(*nl));
+        if (!nl)
+            return ENOMEM;
+        in->line = nl;
+    }
+    in->line[in->items.n] = line;
+    return strtab_add(&in->items, s, n);
+}
+
+static int add_json(inputs_t *in, json_t *j, unsigned long line)
+{
+    char *compact = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!compact)
+        return ENOMEM;
+    int rc = add_item(in, compact, strlen(compact), line);
+    free(compact);
+    return rc;
+}
+
+/* The whole file (or standard input) in one allocation. */
+static int read_all(const char *path, char **out, size_t *outlen)
+{
+    bool std = strcmp(path, "-") == 0;
+    int fd = std ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    size_t len = 0, cap = 0;
+    char *buf = NULL;
+    int rc = 0;
+    for (;;) {
+        if (len + 4096 > cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                rc = ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = errno;
+            break;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (!std)
+        close(fd);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *outlen = len;
+    return 0;
+}
+
+static bool blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
@@ -30,100 +161,227 @@ static bool line_blank(const char *s, size_t n)
     return true;
 }
 
-int inputs_load_file(const char *path, inputs_t **out, char *err, size_t errlen)
+static int load_jsonl(inputs_t *in, const char *buf, size_t len, char *err, size_t errlen)
 {
-    int rc = 0;
-    char *line = NULL;
-    size_t linecap = 0;
-    size_t text_cap = 0, off_cap = 0;
     unsigned long lineno = 0;
-    inputs_t *in = calloc(1, sizeof(*in));
-    FILE *f = fopen(path, "r");
-
-    if (!in) {
-        rc = ENOMEM;
-        snprintf(err, errlen, "%s: out of memory", path);
-        goto fail;
-    }
-    if (!f) {
-        rc = errno;
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(rc));
-        goto fail;
-    }
-    for (;;) {
-        errno = 0;
-        ssize_t n = getline(&line, &linecap, f);
-        if (n < 0) {
-            if (errno) {
-                rc = errno;
-                snprintf(err, errlen, "cannot read %s: %s", path, strerror(rc));
-                goto fail;
-            }
-            break;
-        }
+    for (size_t pos = 0; pos < len;) {
+        const char *nl = memchr(buf + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+        const char *s = buf + pos;
+        pos += n + (nl != NULL);
         lineno++;
-        if (line_blank(line, (size_t)n))
+        if (blank(s, n))
             continue;
         json_error_t jerr;
-        json_t *j = json_loadb(line, (size_t)n, JSON_DECODE_ANY, &jerr);
+        json_t *j = json_loadb(s, n, JSON_DECODE_ANY, &jerr);
         if (!j) {
-            rc = EINVAL;
-            snprintf(err, errlen, "%s:%lu: not a JSON value: %s", path, lineno, jerr.text);
-            goto fail;
+            snprintf(err, errlen, "%s:%lu: not a JSON value: %s", in->name, lineno, jerr.text);
+            return EINVAL;
         }
-        char *compact = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+        int rc = add_json(in, j, lineno);
         json_decref(j);
-        if (!compact) {
-            rc = ENOMEM;
-            snprintf(err, errlen, "%s:%lu: out of memory", path, lineno);
-            goto fail;
+        if (rc) {
+            snprintf(err, errlen, "%s:%lu: out of memory", in->name, lineno);
+            return rc;
         }
-        size_t len = strlen(compact);
-        size_t used = in->count ? in->offset[in->count] : 0;
-        if (used + len > text_cap || in->count + 2 > off_cap) {
-            size_t ncap = text_cap ? text_cap : 4096;
-            while (ncap < used + len)
-                ncap *= 2;
-            size_t nocap = off_cap ? off_cap * 2 : 256;
-            char *nt = realloc(in->text, ncap);
-            if (nt)
-                in->text = nt;
-            size_t *no = realloc(in->offset, nocap * sizeof(*no));
-            if (no)
-                in->offset = no;
-            if (!nt || !no) {
-                free(compact);
-                rc = ENOMEM;
-                snprintf(err, errlen, "%s: out of memory", path);
-                goto fail;
-            }
-            text_cap = ncap;
-            off_cap = nocap;
-        }
-        if (in->count == 0)
-            in->offset[0] = 0;
-        memcpy(in->text + used, compact, len);
-        free(compact);
-        in->offset[in->count + 1] = used + len;
-        in->count++;
-        if (len > in->max_len)
-            in->max_len = len;
     }
-    if (in->count == 0) {
+    return 0;
+}
+
+static unsigned long count_lines(const char *s, size_t n)
+{
+    unsigned long k = 0;
+    for (const char *p = s; (p = memchr(p, '\n', n - (size_t)(p - s))) != NULL; p++)
+        k++;
+    return k;
+}
+
+/* One record: *nf fields into *fields (grown to fit). Returns bytes consumed,
+ * 0 at the end, or -1 with err set. */
+static ssize_t csv_next(inputs_t *in, const char *buf, size_t len, unsigned long line,
+                        csv_field_t **fields, size_t *cap, size_t *nf, char *err, size_t errlen)
+{
+    if (len == 0)
+        return 0;
+    csv_error_t ce;
+    for (;;) {
+        ssize_t n = csv_record(buf, len, true, *fields, *cap, nf, &ce);
+        if (n < 0) {
+            snprintf(err, errlen, "%s:%lu: %s", in->name, line + count_lines(buf, ce.offset),
+                     ce.what);
+            return -1;
+        }
+        if (*nf <= *cap)
+            return n;
+        csv_field_t *nfl = realloc(*fields, *nf * sizeof(**fields));
+        if (!nfl) {
+            snprintf(err, errlen, "%s:%lu: out of memory", in->name, line);
+            return -1;
+        }
+        *fields = nfl;
+        *cap = *nf;
+    }
+}
+
+static bool field_blank_record(const csv_field_t *f, size_t nf)
+{
+    return nf == 1 && f[0].len == 0 && !f[0].quoted;
+}
+
+static int load_csv(inputs_t *in, const char *buf, size_t len, char *err, size_t errlen)
+{
+    int rc = EINVAL;
+    size_t cap = 16, nf = 0, ncols = 0;
+    csv_field_t *f = malloc(cap * sizeof(*f));
+    char **names = NULL;
+    char *value = NULL;
+    unsigned long line = 1;
+    size_t pos = 0;
+    if (!f)
+        goto nomem;
+    ssize_t n = csv_next(in, buf, len, line, &f, &cap, &nf, err, errlen);
+    if (n < 0)
+        goto out;
+    if (n == 0) {
+        snprintf(err, errlen, "%s: no header row (the file is empty)", in->name);
+        goto out;
+    }
+    ncols = nf;
+    names = calloc(ncols, sizeof(*names));
+    if (!names)
+        goto nomem;
+    for (size_t i = 0; i < ncols; i++) {
+        names[i] = malloc(f[i].len + 1);
+        if (!names[i])
+            goto nomem;
+        size_t nl = csv_unquote(&f[i], names[i]);
+        names[i][nl] = '\0';
+        json_t *valid = strlen(names[i]) == nl ? json_stringn(names[i], nl) : NULL;
+        json_decref(valid);
+        if (nl == 0 || !valid) {
+            snprintf(err, errlen, "%s:1: column %zu of the header %s", in->name, i + 1,
+                     nl == 0 ? "has no name" : "is not valid UTF-8 text");
+            goto out;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(names[k], names[i]) == 0) {
+                snprintf(err, errlen, "%s:1: two columns are named \"%.60s\"", in->name, names[i]);
+                goto out;
+            }
+    }
+    pos = (size_t)n;
+    line += count_lines(buf, (size_t)n);
+    for (;;) {
+        n = csv_next(in, buf + pos, len - pos, line, &f, &cap, &nf, err, errlen);
+        if (n < 0)
+            goto out;
+        if (n == 0)
+            break;
+        unsigned long row_line = line;
+        line += count_lines(buf + pos, (size_t)n);
+        pos += (size_t)n;
+        if (field_blank_record(f, nf))
+            continue;
+        if (nf != ncols) {
+            snprintf(err, errlen, "%s:%lu: %zu field%s, but the header names %zu", in->name,
+                     row_line, nf, nf == 1 ? "" : "s", ncols);
+            goto out;
+        }
+        json_t *obj = json_object();
+        if (!obj)
+            goto nomem;
+        for (size_t i = 0; i < ncols; i++) {
+            char *nv = realloc(value, f[i].len + 1);
+            if (!nv) {
+                json_decref(obj);
+                goto nomem;
+            }
+            value = nv;
+            size_t vlen = csv_unquote(&f[i], value);
+            json_t *s = memchr(value, '\0', vlen) ? NULL : json_stringn(value, vlen);
+            if (!s) {
+                json_decref(obj);
+                snprintf(err, errlen, "%s:%lu: column \"%.60s\" is not valid UTF-8 text", in->name,
+                         row_line, names[i]);
+                goto out;
+            }
+            if (json_object_set_new(obj, names[i], s) != 0) {
+                json_decref(obj);
+                goto nomem;
+            }
+        }
+        rc = add_json(in, obj, row_line);
+        json_decref(obj);
+        if (rc)
+            goto nomem;
         rc = EINVAL;
-        snprintf(err, errlen, "%s: no inputs (the file is empty)", path);
+    }
+    rc = 0;
+    goto out;
+nomem:
+    rc = ENOMEM;
+    snprintf(err, errlen, "%s: out of memory", in->name);
+out:
+    if (names)
+        for (size_t i = 0; i < ncols; i++)
+            free(names[i]);
+    free(names);
+    free(value);
+    free(f);
+    return rc;
+}
+
+static bool ends_with_csv(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 4 && strcasecmp(path + n - 4, ".csv") == 0;
+}
+
+int inputs_load(const char *path, inputs_format_t format, inputs_t **out, char *err, size_t errlen)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc;
+    inputs_t *in = calloc(1, sizeof(*in));
+    if (!in || !(in->name = strdup(strcmp(path, "-") == 0 ? "stdin" : path))) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        inputs_free(in);
+        return ENOMEM;
+    }
+    rc = read_all(path, &buf, &len);
+    if (rc) {
+        snprintf(err, errlen, "cannot read %s: %s", in->name, strerror(rc));
         goto fail;
     }
-    free(line);
-    fclose(f);
+    const char *text = buf;
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
+    if (format == INPUTS_AUTO)
+        format = ends_with_csv(path) ? INPUTS_CSV : INPUTS_JSONL;
+    rc = format == INPUTS_CSV ? load_csv(in, text, len, err, errlen)
+                              : load_jsonl(in, text, len, err, errlen);
+    if (rc)
+        goto fail;
+    if (in->items.n == 0) {
+        rc = EINVAL;
+        snprintf(err, errlen, "%s: no inputs (the file %s)", in->name,
+                 format == INPUTS_CSV ? "has a header but no rows" : "is empty");
+        goto fail;
+    }
+    free(buf);
     *out = in;
     return 0;
 fail:
-    free(line);
-    if (f)
-        fclose(f);
+    free(buf);
     inputs_free(in);
     return rc;
+}
+
+int inputs_load_file(const char *path, inputs_t **out, char *err, size_t errlen)
+{
+    return inputs_load(path, INPUTS_AUTO, out, err, errlen);
 }
 
 int inputs_generated(inputs_t **out)
@@ -132,7 +390,7 @@ int inputs_generated(inputs_t **out)
     if (!in)
         return ENOMEM;
     in->generated = true;
-    in->max_len = GENERATED_MAX_LEN;
+    in->items.max_len = GENERATED_MAX_LEN;
     *out = in;
     return 0;
 }
@@ -141,19 +399,31 @@ void inputs_free(inputs_t *in)
 {
     if (!in)
         return;
-    free(in->text);
-    free(in->offset);
+    for (size_t c = 0; c < in->ncols; c++) {
+        free(in->cols[c].path);
+        free(in->cols[c].dflt);
+        strtab_free(&in->cols[c].values);
+    }
+    free(in->cols);
+    strtab_free(&in->items);
+    free(in->line);
+    free(in->name);
     free(in);
 }
 
 size_t inputs_count(const inputs_t *in)
 {
-    return in->generated ? 0 : in->count;
+    return in->generated ? 0 : in->items.n;
 }
 
 size_t inputs_max_len(const inputs_t *in)
 {
-    return in->max_len;
+    return in->items.max_len;
+}
+
+const char *inputs_name(const inputs_t *in)
+{
+    return in->generated ? "generated" : in->name;
 }
 
 size_t inputs_item(const inputs_t *in, uint64_t index, char *buf)
@@ -172,10 +442,232 @@ size_t inputs_item(const inputs_t *in, uint64_t index, char *buf)
         buf[7 + nd] = '"';
         return 8 + nd;
     }
-    size_t k = (size_t)(index % in->count);
-    size_t len = in->offset[k + 1] - in->offset[k];
-    memcpy(buf, in->text + in->offset[k], len);
-    return len;
+    return strtab_copy(&in->items, (size_t)(index % in->items.n), buf);
+}
+
+static unsigned kind_of(char c)
+{
+    switch (c) {
+    case '"':
+        return INPUTS_STRING;
+    case '{':
+        return INPUTS_OBJECT;
+    case '[':
+        return INPUTS_ARRAY;
+    case 't':
+    case 'f':
+    case 'n':
+        return INPUTS_LITERAL;
+    default:
+        return INPUTS_NUMBER;
+    }
+}
+
+unsigned inputs_item_kind(const inputs_t *in, uint64_t index)
+{
+    if (in->generated)
+        return INPUTS_STRING;
+    return kind_of(in->items.text[in->items.offset[index % in->items.n]]);
+}
+
+static const char *kind_name(unsigned kind)
+{
+    switch (kind) {
+    case INPUTS_STRING:
+        return "a string";
+    case INPUTS_NUMBER:
+        return "a number";
+    case INPUTS_OBJECT:
+        return "an object";
+    case INPUTS_ARRAY:
+        return "an array";
+    default:
+        return "true, false or null";
+    }
+}
+
+static const char *kind_plural(unsigned kind)
+{
+    switch (kind) {
+    case INPUTS_STRING:
+        return "strings";
+    case INPUTS_NUMBER:
+        return "numbers";
+    case INPUTS_OBJECT:
+        return "objects";
+    case INPUTS_ARRAY:
+        return "arrays";
+    default:
+        return "true/false/null";
+    }
+}
+
+int inputs_check_kinds(const inputs_t *in, unsigned kinds, const char *who, char *err,
+                       size_t errlen)
+{
+    size_t n = in->generated ? 1 : in->items.n;
+    for (size_t k = 0; k < n; k++) {
+        unsigned kind = inputs_item_kind(in, k);
+        if (kind & kinds)
+            continue;
+        char list[128] = "";
+        size_t len = 0, shown = 0, total = (size_t)__builtin_popcount(kinds & INPUTS_ANY);
+        for (unsigned b = 1; b <= INPUTS_LITERAL; b <<= 1) {
+            if (!(kinds & b))
+                continue;
+            shown++;
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+                                    shown == 1 ? "" : (shown == total ? " or " : ", "),
+                                    kind_plural(b));
+        }
+        if (in->generated)
+            snprintf(err, errlen, "generated items are strings; %s takes %s", who, list);
+        else
+            snprintf(err, errlen, "%s:%lu: the item is %s; %s takes %s", in->name, in->line[k],
+                     kind_name(kind), who, list);
+        return EINVAL;
+    }
+    return 0;
+}
+
+/* Follows a dotted path; NULL when some step is absent. */
+static json_t *walk(json_t *v, const char *path)
+{
+    const char *p = path;
+    while (v) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (json_is_object(v)) {
+            char key[256];
+            if (n >= sizeof key)
+                return NULL;
+            memcpy(key, p, n);
+            key[n] = '\0';
+            v = json_object_get(v, key);
+        } else if (json_is_array(v) && n > 0 && n < 10 && strspn(p, "0123456789") >= n) {
+            v = json_array_get(v, (size_t)strtoul(p, NULL, 10));
+        } else {
+            return NULL;
+        }
+        if (!dot)
+            break;
+        p = dot + 1;
+    }
+    return v;
+}
+
+static bool same_type(const json_t *a, const json_t *b)
+{
+    return json_typeof(a) == json_typeof(b) || (json_is_number(a) && json_is_number(b)) ||
+           (json_is_boolean(a) && json_is_boolean(b));
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Extracts the column of item k. Returns 0, or EINVAL/ENOMEM with err set. */
+static int extract(inputs_t *in, column_t *col, const json_t *dflt, size_t k, char *err,
+                   size_t errlen)
+{
+    const char *s = in->items.text + in->items.offset[k];
+    size_t n = in->items.offset[k + 1] - in->items.offset[k];
+    unsigned kind = kind_of(s[0]);
+    if (kind != INPUTS_OBJECT) {
+        if (col->flags & INPUTS_OBJECTS_ONLY)
+            return strtab_add(&col->values, "", 0) ? ENOMEM : 0;
+        snprintf(err, errlen, "%s:%lu: the item is %s, not an object with a field \"%s\"", in->name,
+                 in->line[k], kind_name(kind), col->path);
+        return EINVAL;
+    }
+    json_t *item = json_loadb(s, n, 0, NULL);
+    if (!item)
+        return ENOMEM; /* it parsed at load: only memory can fail */
+    json_t *v = walk(item, col->path);
+    int rc = 0;
+    if (!v && !col->dflt) {
+        snprintf(err, errlen, "%s:%lu: the item has no field \"%s\"", in->name, in->line[k],
+                 col->path);
+        rc = EINVAL;
+    } else if (!v) {
+        rc = strtab_add(&col->values, col->dflt, strlen(col->dflt));
+    } else {
+        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!text) {
+            rc = ENOMEM;
+        } else if (dflt && !json_is_null(dflt) && !same_type(v, dflt)) {
+            snprintf(err, errlen,
+                     "%s:%lu: field \"%s\" is %.40s%s (%s), but its default %.40s is %s", in->name,
+                     in->line[k], col->path, text, strlen(text) > 40 ? "..." : "",
+                     kind_name(kind_of(text[0])), col->dflt, kind_name(kind_of(col->dflt[0])));
+            rc = EINVAL;
+        } else {
+            rc = strtab_add(&col->values, text, strlen(text));
+        }
+        free(text);
+    }
+    json_decref(item);
+    return rc;
+}
+
+int inputs_add_field(inputs_t *in, const char *path, const char *dflt, unsigned flags,
+                     size_t *column, char *err, size_t errlen)
+{
+    if (in->generated) {
+        snprintf(err, errlen,
+                 "generated items are strings and have no field \"%s\"; give a data file of "
+                 "JSON objects",
+                 path);
+        return EINVAL;
+    }
+    for (size_t c = 0; c < in->ncols; c++)
+        if (strcmp(in->cols[c].path, path) == 0 && str_eq(in->cols[c].dflt, dflt) &&
+            in->cols[c].flags == flags) {
+            *column = c;
+            return 0;
+        }
+    json_t *dj = NULL;
+    if (dflt && !(dj = json_loadb(dflt, strlen(dflt), JSON_DECODE_ANY, NULL))) {
+        snprintf(err, errlen, "the default of field \"%s\" is not JSON: %.60s", path, dflt);
+        return EINVAL;
+    }
+    column_t *nc = realloc(in->cols, (in->ncols + 1) * sizeof(*nc));
+    if (!nc) {
+        json_decref(dj);
+        snprintf(err, errlen, "%s: out of memory", in->name);
+        return ENOMEM;
+    }
+    in->cols = nc;
+    column_t *col = &in->cols[in->ncols];
+    memset(col, 0, sizeof(*col));
+    col->flags = flags;
+    col->path = strdup(path);
+    col->dflt = dflt ? strdup(dflt) : NULL;
+    int rc = (!col->path || (dflt && !col->dflt)) ? ENOMEM : 0;
+    for (size_t k = 0; k < in->items.n && rc == 0; k++)
+        rc = extract(in, col, dj, k, err, errlen);
+    json_decref(dj);
+    if (rc) {
+        if (rc == ENOMEM)
+            snprintf(err, errlen, "%s: out of memory", in->name);
+        free(col->path);
+        free(col->dflt);
+        strtab_free(&col->values);
+        return rc;
+    }
+    *column = in->ncols++;
+    return 0;
+}
+
+size_t inputs_field_max_len(const inputs_t *in, size_t column)
+{
+    return in->cols[column].values.max_len;
+}
+
+size_t inputs_field(const inputs_t *in, size_t column, uint64_t index, char *buf)
+{
+    return strtab_copy(&in->cols[column].values, (size_t)(index % in->items.n), buf);
 }
 
 int inputs_digest(const inputs_t *in, const uint64_t *sent, unsigned nthreads, uint8_t digest[32])

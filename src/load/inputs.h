@@ -1,6 +1,16 @@
-/* inputs — the items a run sends: lines of a JSON Lines file (used in order,
+/* inputs — the items a run sends: the rows of a data file (used in order,
  * cycling), or generated distinct items when no file is given. Each item is
- * kept as compact JSON text, ready to be copied into a request body. */
+ * kept as compact JSON text, ready to be copied into a request body; the
+ * fields a template reads are extracted once, at load, the same way.
+ *
+ * Data files (FILE "-" is standard input, named "stdin" in messages):
+ *   JSON Lines  one JSON value per line (blank lines skipped); any value.
+ *   CSV         RFC 4180 with a header row naming the columns (unique, not
+ *               empty); each row becomes an object of string fields in
+ *               column order: {"prompt":"hi","max_tokens":"16"}. CSV has no
+ *               numbers: a template that needs one reads JSON Lines.
+ * A leading UTF-8 byte order mark is skipped. Every error names FILE:LINE
+ * (the line a row starts on) and what was wrong. */
 #ifndef TAILGATE_LOAD_INPUTS_H
 #define TAILGATE_LOAD_INPUTS_H
 
@@ -9,21 +19,70 @@
 
 typedef struct inputs inputs_t;
 
-/* Reads and validates FILE (every non-empty line one JSON value). Returns 0,
- * or an errno value with a reason naming the file and line in err. An empty
- * file is EINVAL. */
+typedef enum {
+    INPUTS_AUTO,  /* CSV when the name ends in ".csv" (any case), else JSON Lines */
+    INPUTS_JSONL, /* JSON Lines */
+    INPUTS_CSV,   /* CSV with a header row */
+} inputs_format_t;
+
+/* Item kinds, by JSON type: masks for inputs_check_kinds. */
+#define INPUTS_STRING 1u
+#define INPUTS_NUMBER 2u
+#define INPUTS_OBJECT 4u
+#define INPUTS_ARRAY 8u
+#define INPUTS_LITERAL 16u /* true, false, null */
+#define INPUTS_ANY 31u
+
+/* Reads and checks a data file. Returns 0, or an errno value with a reason
+ * naming the file (and line) in err: ENOENT & co. when it cannot be read,
+ * EINVAL for bad data or a file with no items, ENOMEM. */
+int inputs_load(const char *path, inputs_format_t format, inputs_t **out, char *err, size_t errlen);
+/* inputs_load(path, INPUTS_AUTO, ...): the wave-1 call, kept for its callers. */
 int inputs_load_file(const char *path, inputs_t **out, char *err, size_t errlen);
 /* Generated items: item i is the JSON string "input-<i>" (distinct for every i). */
 int inputs_generated(inputs_t **out);
 void inputs_free(inputs_t *in);
 
-/* Number of distinct lines in the file; 0 for generated inputs. */
+/* Number of distinct items in the file; 0 for generated inputs. */
 size_t inputs_count(const inputs_t *in);
 /* Longest item text in bytes (generated: the longest an index can produce). */
 size_t inputs_max_len(const inputs_t *in);
 /* Writes the text of item `index` (cycling over the file) into buf, which has
  * room for inputs_max_len bytes. Returns its length. No allocation. */
 size_t inputs_item(const inputs_t *in, uint64_t index, char *buf);
+/* The kind (INPUTS_STRING, ...) of item `index`. No allocation. */
+unsigned inputs_item_kind(const inputs_t *in, uint64_t index);
+/* The file's name as messages show it ("stdin" for -); "generated" for
+ * generated items. */
+const char *inputs_name(const inputs_t *in);
+
+/* Checks that every item's kind is in `kinds`. On failure returns EINVAL and
+ * err says "FILE:LINE: the item is a number; WHO takes strings or objects". */
+int inputs_check_kinds(const inputs_t *in, unsigned kinds, const char *who, char *err,
+                       size_t errlen);
+
+/* Field columns: the value of one field of every item, extracted now as
+ * compact JSON text so a request costs a copy, not a parse.
+ *   path   "prompt", "a.b" (nested): on an object a step is a member name,
+ *          on an array a step of digits is an index.
+ *   dflt   compact JSON text used for an item without the field; NULL when
+ *          the field is required. When dflt is not null, the value of every
+ *          item that has the field must be of the default's JSON type (a
+ *          CSV "16" where 16 is expected is an error, not a 400 later).
+ *   flags  INPUTS_OBJECTS_ONLY: items that are not objects get no value (and
+ *          no error); the caller must not read them. Otherwise such an item
+ *          is an error.
+ * On success *column is the column's number (the same column again for the
+ * same path, default and flags). Errors (EINVAL) name FILE:LINE and the field;
+ * generated items have no fields (EINVAL). */
+#define INPUTS_OBJECTS_ONLY 1u
+int inputs_add_field(inputs_t *in, const char *path, const char *dflt, unsigned flags,
+                     size_t *column, char *err, size_t errlen);
+/* Longest value text of a column. */
+size_t inputs_field_max_len(const inputs_t *in, size_t column);
+/* Writes the column's value for item `index` (cycling) into buf, which has
+ * room for inputs_field_max_len bytes. Returns its length. No allocation. */
+size_t inputs_field(const inputs_t *in, size_t column, uint64_t index, char *buf);
 
 /* SHA-256 over the items sent, in item-index order, each followed by '\n'.
  * Thread t of nthreads sent items t, t + nthreads, ... : sent[t] of them.

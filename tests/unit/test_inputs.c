@@ -1,9 +1,11 @@
-/* inputs: JSON Lines loading, compact text, cycling, generated items. */
+/* inputs: JSON Lines and CSV loading, stdin, compact text, cycling, generated
+ * items, item kinds and field columns with FILE:LINE errors. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,14 +14,20 @@
 
 #include "load/inputs.h"
 
-static char *write_tmp(const char *text)
+static char *write_tmp_as(const char *text, const char *suffix)
 {
-    char *path = strdup("/tmp/tg_inputs_XXXXXX");
-    int fd = mkstemp(path);
+    char *path = malloc(64);
+    snprintf(path, 64, "/tmp/tg_inputs_XXXXXX%s", suffix);
+    int fd = mkstemps(path, (int)strlen(suffix));
     assert_true(fd >= 0);
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
     return path;
+}
+
+static char *write_tmp(const char *text)
+{
+    return write_tmp_as(text, "");
 }
 
 static void item_is(const inputs_t *in, uint64_t i, const char *want)
@@ -156,6 +164,182 @@ static void test_digest_independent_of_threads(void **state)
     inputs_free(in);
 }
 
+static inputs_t *load_ok(const char *text, const char *suffix, inputs_format_t format)
+{
+    char *path = write_tmp_as(text, suffix);
+    inputs_t *in = NULL;
+    char err[256] = "";
+    if (inputs_load(path, format, &in, err, sizeof err))
+        fail_msg("%s", err);
+    unlink(path);
+    free(path);
+    return in;
+}
+
+/* Loading fails with EINVAL and "FILE<want>" (want starts after the name). */
+static void load_fails(const char *text, const char *suffix, const char *want)
+{
+    char *path = write_tmp_as(text, suffix);
+    inputs_t *in = NULL;
+    char err[256] = "";
+    assert_int_equal(inputs_load(path, INPUTS_AUTO, &in, err, sizeof err), EINVAL);
+    assert_null(in);
+    char expect[320];
+    snprintf(expect, sizeof expect, "%s%s", path, want);
+    if (strncmp(err, expect, strlen(expect)) != 0)
+        fail_msg("error  %s\n    wanted %s", err, expect);
+    unlink(path);
+    free(path);
+}
+
+static void test_csv_file(void **state)
+{
+    (void)state;
+    inputs_t *in = load_ok("\xEF\xBB\xBFprompt,max_tokens,note\r\n"
+                           "hello,16,\r\n"
+                           "\r\n"
+                           "\"a, b\",\"8\",\"say \"\"hi\"\"\"\r\n"
+                           "\"two\nlines\",1,é\n",
+                           ".CSV", INPUTS_AUTO);
+    assert_int_equal(inputs_count(in), 3);
+    item_is(in, 0, "{\"prompt\":\"hello\",\"max_tokens\":\"16\",\"note\":\"\"}");
+    item_is(in, 1, "{\"prompt\":\"a, b\",\"max_tokens\":\"8\",\"note\":\"say \\\"hi\\\"\"}");
+    item_is(in, 2, "{\"prompt\":\"two\\nlines\",\"max_tokens\":\"1\",\"note\":\"é\"}");
+    assert_int_equal(inputs_item_kind(in, 1), INPUTS_OBJECT);
+    inputs_free(in);
+    /* The format can be forced whatever the name. */
+    in = load_ok("a\nx\n", ".txt", INPUTS_CSV);
+    item_is(in, 0, "{\"a\":\"x\"}");
+    inputs_free(in);
+    in = load_ok("\"x\"\n", ".csv", INPUTS_JSONL);
+    item_is(in, 0, "\"x\"");
+    inputs_free(in);
+}
+
+static void test_csv_errors_name_the_line(void **state)
+{
+    (void)state;
+    load_fails("a,b\n1,2\n\"multi\nline\",2\n1,2,3\n", ".csv",
+               ":5: 3 fields, but the header "
+               "names 2");
+    load_fails("a,b\n1,2\n1\n", ".csv", ":3: 1 field, but the header names 2");
+    load_fails("a,b\n1,2\n\n\n3,\"open\n4,5\n", ".csv", ":5: a quoted field is not closed");
+    load_fails("a,b\n1,x\"y\n", ".csv", ":2: a quote inside an unquoted field");
+    load_fails("a,a\n1,2\n", ".csv", ":1: two columns are named \"a\"");
+    load_fails("a,,c\n1,2,3\n", ".csv", ":1: column 2 of the header has no name");
+    load_fails("a,b\n", ".csv", ": no inputs (the file has a header but no rows)");
+    load_fails("", ".csv", ": no header row (the file is empty)");
+    load_fails("a\n\xff\n", ".csv", ":2: column \"a\" is not valid UTF-8 text");
+}
+
+static void test_stdin(void **state)
+{
+    (void)state;
+    char *path = write_tmp("\"from stdin\"\n{\"a\":1}\n");
+    int saved = dup(0);
+    int fd = open(path, O_RDONLY);
+    assert_true(saved >= 0 && fd >= 0);
+    assert_int_equal(dup2(fd, 0), 0);
+    close(fd);
+    inputs_t *in = NULL;
+    char err[256] = "";
+    assert_int_equal(inputs_load("-", INPUTS_AUTO, &in, err, sizeof err), 0);
+    assert_string_equal(inputs_name(in), "stdin");
+    item_is(in, 1, "{\"a\":1}");
+    inputs_free(in);
+    unlink(path);
+    free(path);
+
+    path = write_tmp("1\nnope\n");
+    fd = open(path, O_RDONLY);
+    assert_int_equal(dup2(fd, 0), 0);
+    close(fd);
+    assert_int_equal(inputs_load("-", INPUTS_AUTO, &in, err, sizeof err), EINVAL);
+    assert_memory_equal(err, "stdin:2: not a JSON value", 25);
+    assert_int_equal(dup2(saved, 0), 0);
+    close(saved);
+    unlink(path);
+    free(path);
+}
+
+static void test_kinds(void **state)
+{
+    (void)state;
+    inputs_t *in = load_ok("\"s\"\n1.5\n{}\n[]\nnull\ntrue\n", ".jsonl", INPUTS_AUTO);
+    const unsigned kinds[] = {INPUTS_STRING, INPUTS_NUMBER,  INPUTS_OBJECT,
+                              INPUTS_ARRAY,  INPUTS_LITERAL, INPUTS_LITERAL};
+    for (unsigned i = 0; i < 6; i++)
+        assert_int_equal(inputs_item_kind(in, i + 6), kinds[i]);
+    char err[256] = "";
+    assert_int_equal(inputs_check_kinds(in, INPUTS_ANY, "x", err, sizeof err), 0);
+    assert_int_equal(inputs_check_kinds(in, INPUTS_STRING | INPUTS_NUMBER | INPUTS_OBJECT, "chat",
+                                        err, sizeof err),
+                     EINVAL);
+    assert_non_null(strstr(err, ".jsonl:4: the item is an array; chat takes strings, numbers or "
+                                "objects"));
+    inputs_free(in);
+    assert_int_equal(inputs_generated(&in), 0);
+    assert_int_equal(inputs_item_kind(in, 5), INPUTS_STRING);
+    assert_string_equal(inputs_name(in), "generated");
+    assert_int_equal(inputs_check_kinds(in, INPUTS_OBJECT, "kserve", err, sizeof err), EINVAL);
+    assert_string_equal(err, "generated items are strings; kserve takes objects");
+    inputs_free(in);
+}
+
+static void field_is(const inputs_t *in, size_t col, uint64_t i, const char *want)
+{
+    char buf[256];
+    assert_true(inputs_field_max_len(in, col) < sizeof buf);
+    size_t n = inputs_field(in, col, i, buf);
+    if (n != strlen(want) || memcmp(buf, want, n) != 0)
+        fail_msg("item %lu: %.*s, wanted %s", (unsigned long)i, (int)n, buf, want);
+}
+
+static void test_fields(void **state)
+{
+    (void)state;
+    inputs_t *in = load_ok("{\"p\": \"x\", \"a\": {\"b\": [1, {\"c\": true}]}, \"n\": 3}\n"
+                           "\n"
+                           "{\"p\": \"y\", \"a\": {\"b\": [2, {\"c\": false}]}}\n"
+                           "\"plain\"\n",
+                           ".jsonl", INPUTS_AUTO);
+    char err[256] = "";
+    size_t c1, c2, c3, again;
+    assert_int_equal(inputs_add_field(in, "p", NULL, INPUTS_OBJECTS_ONLY, &c1, err, sizeof err), 0);
+    assert_int_equal(
+        inputs_add_field(in, "a.b.1.c", NULL, INPUTS_OBJECTS_ONLY, &c2, err, sizeof err), 0);
+    assert_int_equal(inputs_add_field(in, "n", "16", INPUTS_OBJECTS_ONLY, &c3, err, sizeof err), 0);
+    assert_int_equal(inputs_add_field(in, "p", NULL, INPUTS_OBJECTS_ONLY, &again, err, sizeof err),
+                     0);
+    assert_int_equal(again, c1);
+    field_is(in, c1, 0, "\"x\"");
+    field_is(in, c1, 1, "\"y\"");
+    field_is(in, c1, 2, ""); /* not an object: no value */
+    field_is(in, c1, 3, "\"x\"");
+    field_is(in, c2, 1, "false");
+    field_is(in, c3, 0, "3");
+    field_is(in, c3, 1, "16");
+    assert_int_equal(inputs_field_max_len(in, c2), 5);
+
+    /* Without INPUTS_OBJECTS_ONLY every item must be an object. */
+    assert_int_equal(inputs_add_field(in, "p", NULL, 0, &again, err, sizeof err), EINVAL);
+    assert_non_null(
+        strstr(err, ".jsonl:4: the item is a string, not an object with a field \"p\""));
+    assert_int_equal(inputs_add_field(in, "q", NULL, INPUTS_OBJECTS_ONLY, &again, err, sizeof err),
+                     EINVAL);
+    assert_non_null(strstr(err, ".jsonl:1: the item has no field \"q\""));
+    assert_int_equal(
+        inputs_add_field(in, "a.b.1.c", "\"s\"", INPUTS_OBJECTS_ONLY, &again, err, sizeof err),
+        EINVAL);
+    assert_non_null(strstr(err, ".jsonl:1: field \"a.b.1.c\" is true (true, false or null), but "
+                                "its default \"s\" is a string"));
+    /* A null default takes any type. */
+    assert_int_equal(
+        inputs_add_field(in, "a", "null", INPUTS_OBJECTS_ONLY, &again, err, sizeof err), 0);
+    field_is(in, again, 1, "{\"b\":[2,{\"c\":false}]}");
+    inputs_free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +351,11 @@ int main(void)
         cmocka_unit_test(test_file_missing),
         cmocka_unit_test(test_many_lines),
         cmocka_unit_test(test_digest_independent_of_threads),
+        cmocka_unit_test(test_csv_file),
+        cmocka_unit_test(test_csv_errors_name_the_line),
+        cmocka_unit_test(test_stdin),
+        cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,215 @@
+/* preset — the table, and the plan that compiles it.
+ *
+ * Shapes copied from the public API references:
+ *   OpenAI     https://platform.openai.com/docs/api-reference/completions/create
+ *              https://platform.openai.com/docs/api-reference/chat/create
+ *              https://platform.openai.com/docs/api-reference/embeddings/create
+ *              (answers: choices[].text, choices[].message.content,
+ *              data[].embedding); vLLM, SGLang, llama.cpp and TGI's Messages
+ *              API serve the same shapes:
+ *              https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html
+ *   KServe v2  the Open Inference Protocol, HTTP/REST: POST
+ *              /v2/models/<name>/infer, {"id","inputs":[{"name","shape",
+ *              "datatype","data"}]} -> {"model_name","id","outputs":[{"name",
+ *              "shape","datatype","data"}]}, data row-major (flat) or nested:
+ *              https://kserve.github.io/website/docs/concepts/architecture/data-plane/v2-protocol
+ *              https://github.com/kserve/open-inference-protocol/blob/main/specification/protocol/inference_rest.md
+ *   TGI        POST /generate {"inputs","parameters":{"max_new_tokens"}} ->
+ *              {"generated_text"}:
+ *              https://huggingface.github.io/text-generation-inference/
+ *              (docs/source/basic_tutorials/request_parameters.md)
+ * The kserve-v2 input is named "input": a real model names its own (see its
+ * metadata, GET /v2/models/<name>); write a --template for it. */
+#include "load/preset.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const preset_t presets[] = {
+    {
+        .name = "tailgate",
+        .method = "POST",
+        .path = "/v1/infer",
+        .body = "{\"model\":{{model}},\"inputs\":{{items}}}",
+        .outputs = "/outputs",
+        .batch = true,
+        .items = INPUTS_ANY,
+        .items_help = "any JSON value",
+    },
+    {
+        .name = "openai-completions",
+        .method = "POST",
+        .path = "/v1/completions",
+        .body = "{\"model\":{{model}},\"prompt\":{{item}},\"max_tokens\":16,\"stream\":false}",
+        .body_object = "{\"model\":{{model}},\"prompt\":{{item.prompt}},"
+                       "\"max_tokens\":{{item.max_tokens ?? 16}},\"stream\":false}",
+        .outputs = "/choices/*/text",
+        .items = INPUTS_STRING | INPUTS_OBJECT,
+        .items_help = "a prompt (string), or an object with \"prompt\" and optional "
+                      "\"max_tokens\"",
+    },
+    {
+        .name = "openai-chat",
+        .method = "POST",
+        .path = "/v1/chat/completions",
+        .body = "{\"model\":{{model}},\"messages\":[{\"role\":\"user\",\"content\":{{item}}}],"
+                "\"max_tokens\":16,\"stream\":false}",
+        .body_object = "{\"model\":{{model}},\"messages\":{{item.messages}},"
+                       "\"max_tokens\":{{item.max_tokens ?? 16}},\"stream\":false}",
+        .outputs = "/choices/*/message/content",
+        .items = INPUTS_STRING | INPUTS_OBJECT,
+        .items_help = "a user message (string), or an object with \"messages\" and optional "
+                      "\"max_tokens\"",
+    },
+    {
+        .name = "openai-embeddings",
+        .method = "POST",
+        .path = "/v1/embeddings",
+        .body = "{\"model\":{{model}},\"input\":{{items}}}",
+        .outputs = "/data/*/embedding",
+        .batch = true,
+        .items = INPUTS_STRING | INPUTS_ARRAY,
+        .items_help = "a text (string), or an array of token ids",
+    },
+    {
+        .name = "kserve-v2",
+        .method = "POST",
+        .path = "/v2/models/{{model}}/infer",
+        .body = "{\"id\":{{request_id}},\"inputs\":[{\"name\":\"input\",\"shape\":[{{batch}}],"
+                "\"datatype\":\"BYTES\",\"data\":{{items}}}]}",
+        .outputs = "/outputs/0/data@shape",
+        .batch = true,
+        .items = INPUTS_STRING,
+        .items_help = "a string (one element of a BYTES tensor)",
+    },
+    {
+        .name = "tgi",
+        .method = "POST",
+        .path = "/generate",
+        .body = "{\"inputs\":{{item}},\"parameters\":{\"max_new_tokens\":16}}",
+        .body_object = "{\"inputs\":{{item.prompt}},"
+                       "\"parameters\":{\"max_new_tokens\":{{item.max_tokens ?? 16}}}}",
+        .outputs = "=/generated_text",
+        .items = INPUTS_STRING | INPUTS_OBJECT,
+        .items_help = "a prompt (string), or an object with \"prompt\" and optional "
+                      "\"max_tokens\"",
+    },
+};
+
+#define NUM_PRESETS (sizeof presets / sizeof presets[0])
+
+const preset_t *preset_find(const char *name)
+{
+    for (size_t i = 0; i < NUM_PRESETS; i++)
+        if (strcmp(presets[i].name, name) == 0)
+            return &presets[i];
+    return NULL;
+}
+
+const preset_t *preset_at(size_t i)
+{
+    return i < NUM_PRESETS ? &presets[i] : NULL;
+}
+
+/* Why a plan carries one item per request. */
+typedef enum { MANY, ONE_PRESET, ONE_TEMPLATE, ONE_OUTPUTS } one_t;
+
+static int one_item(one_t why, const preset_plan_t *pl, char *err, size_t errlen)
+{
+    switch (why) {
+    case ONE_PRESET:
+        return snprintf(err, errlen, "%s sends one input per request: give --batch 1",
+                        pl->preset->name);
+    case ONE_TEMPLATE:
+        return snprintf(err, errlen,
+                        "the template reads {{item}}, one item per request: give --batch 1, or "
+                        "read {{items}}");
+    case ONE_OUTPUTS:
+        return snprintf(err, errlen, "--outputs %s reads one output per request: give --batch 1",
+                        rpath_text(pl->outputs));
+    case MANY:
+        break;
+    }
+    return 0;
+}
+
+int preset_plan(const preset_t *p, const preset_args_t *a, preset_plan_t *pl, preset_part_t *part,
+                char *err, size_t errlen)
+{
+    memset(pl, 0, sizeof(*pl));
+    pl->preset = p;
+    pl->inputs = a->inputs;
+    const char *path = a->path ? a->path : p->path;
+    const char *text = a->template_text ? a->template_text : p->body;
+    size_t len = a->template_text ? a->template_len : strlen(p->body);
+    bool ours = !a->template_text; /* the preset's bodies */
+    int rc;
+
+    *part = PRESET_PART_PATH;
+    rc = template_compile(path, strlen(path), TEMPLATE_PATH, a->model, &pl->path, err, errlen);
+    if (rc)
+        goto fail;
+    *part = PRESET_PART_OUTPUTS;
+    rc = rpath_compile(a->outputs ? a->outputs : p->outputs, &pl->outputs, err, errlen);
+    if (rc)
+        goto fail;
+    *part = PRESET_PART_TEMPLATE;
+    rc = template_compile(text, len, TEMPLATE_JSON, a->model, &pl->body, err, errlen);
+    /* Generated items are strings: an object body would never be used. */
+    if (!rc && ours && p->body_object && a->inputs && inputs_count(a->inputs))
+        rc = template_compile(p->body_object, strlen(p->body_object), TEMPLATE_JSON, a->model,
+                              &pl->body_object, err, errlen);
+    if (rc)
+        goto fail;
+
+    one_t one = ours && !p->batch                                ? ONE_PRESET
+                : template_flags(pl->body) & TEMPLATE_READS_ITEM ? ONE_TEMPLATE
+                : rpath_single(pl->outputs)                      ? ONE_OUTPUTS
+                                                                 : MANY;
+    *part = PRESET_PART_BATCH;
+    if (one != MANY && a->batch > 1) {
+        one_item(one, pl, err, errlen);
+        rc = EINVAL;
+        goto fail;
+    }
+    *part = PRESET_PART_INPUTS;
+    if (ours && a->inputs && (rc = inputs_check_kinds(a->inputs, p->items, p->name, err, errlen)))
+        goto fail;
+    rc = template_bind(pl->body, a->inputs, 0, err, errlen);
+    if (!rc && pl->body_object)
+        rc = template_bind(pl->body_object, a->inputs, INPUTS_OBJECTS_ONLY, err, errlen);
+    if (rc)
+        goto fail;
+    return 0;
+fail:
+    preset_plan_close(pl);
+    return rc;
+}
+
+void preset_plan_close(preset_plan_t *pl)
+{
+    template_free(pl->path);
+    template_free(pl->body);
+    template_free(pl->body_object);
+    rpath_free(pl->outputs);
+    memset(pl, 0, sizeof(*pl));
+}
+
+const template_t *preset_plan_body(const preset_plan_t *pl, uint64_t first)
+{
+    if (pl->body_object && inputs_item_kind(pl->inputs, first) == INPUTS_OBJECT)
+        return pl->body_object;
+    return pl->body;
+}
+
+size_t preset_plan_max_body(const preset_plan_t *pl, unsigned batch)
+{
+    size_t n = template_max_len(pl->body, batch);
+    if (pl->body_object) {
+        size_t m = template_max_len(pl->body_object, batch);
+        if (m > n)
+            n = m;
+    }
+    return n;
+}
