@@ -1,6 +1,7 @@
 /* tailgate stub — run the stub inference server until SIGINT/SIGTERM. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,16 @@ enum {
     OPT_SHUFFLE,
     OPT_TLS_CERT,
     OPT_TLS_KEY,
+    /* ---- APIs and the LLM engine (issues 13 and 14) ---- */
+    OPT_API,
+    OPT_MAX_SEQS,
+    OPT_STEP_TIME,
+    OPT_STEP_PER_SEQ,
+    OPT_PREFILL_PER_TOKEN,
+    OPT_OUTPUT_TOKENS,
+    OPT_TOKENS_PER_CHUNK,
+    OPT_SCRIPT,
+    /* ---- end of the API and engine options ---- */
 };
 
 static const struct option stub_options[] = {
@@ -107,6 +118,16 @@ static const struct option stub_options[] = {
     {"shuffle-outputs", no_argument, NULL, OPT_SHUFFLE},
     {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    /* ---- APIs and the LLM engine (issues 13 and 14) ---- */
+    {"api", required_argument, NULL, OPT_API},
+    {"max-seqs", required_argument, NULL, OPT_MAX_SEQS},
+    {"step-time", required_argument, NULL, OPT_STEP_TIME},
+    {"step-per-seq", required_argument, NULL, OPT_STEP_PER_SEQ},
+    {"prefill-per-token", required_argument, NULL, OPT_PREFILL_PER_TOKEN},
+    {"output-tokens", required_argument, NULL, OPT_OUTPUT_TOKENS},
+    {"tokens-per-chunk", required_argument, NULL, OPT_TOKENS_PER_CHUNK},
+    {"script", required_argument, NULL, OPT_SCRIPT},
+    /* ---- end of the API and engine options ---- */
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -237,6 +258,42 @@ static int parse_option(int opt, const char *arg, stub_config_t *cfg, char *err,
     case OPT_TLS_KEY:
         cfg->tls_key = arg;
         break;
+    /* ---- APIs and the LLM engine (issues 13 and 14) ---- */
+    case OPT_API:
+        bad = stub_api_parse(arg, &cfg->api);
+        if (bad)
+            snprintf(why, sizeof why,
+                     "'%s' is not one of all, tailgate, openai-completions, openai-chat, "
+                     "openai-embeddings, kserve-v2, tgi",
+                     arg);
+        break;
+    case OPT_MAX_SEQS:
+        bad = parse_u64(arg, 1, 1000000, &cfg->max_seqs, why, sizeof why);
+        break;
+    case OPT_STEP_TIME:
+        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->step_ns, why, sizeof why);
+        break;
+    case OPT_STEP_PER_SEQ:
+        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->step_per_seq_ns, why, sizeof why);
+        break;
+    case OPT_PREFILL_PER_TOKEN:
+        bad = parse_duration_ns(arg, CLOCK_NS_PER_MS, &cfg->prefill_per_token_ns, why, sizeof why);
+        break;
+    case OPT_OUTPUT_TOKENS:
+        bad = parse_u64(arg, 0, 100000, &cfg->output_tokens, why, sizeof why);
+        break;
+    case OPT_TOKENS_PER_CHUNK:
+        bad = parse_u64(arg, 1, 100000, &cfg->tokens_per_chunk, why, sizeof why);
+        break;
+    case OPT_SCRIPT:
+        if (cfg->nscripts == STUB_MAX_SCRIPTS) {
+            snprintf(why, sizeof why, "at most %d scripts", STUB_MAX_SCRIPTS);
+            bad = -1;
+        } else {
+            cfg->scripts[cfg->nscripts++] = arg;
+        }
+        break;
+    /* ---- end of the API and engine options ---- */
     default:
         return 0;
     }
@@ -273,6 +330,7 @@ int cmd_stub(int argc, char **argv)
 {
     stub_config_t cfg;
     stub_config_defaults(&cfg);
+    bool path_set = false;
     char err[512];
     optind = 1;
     opterr = 0;
@@ -292,7 +350,11 @@ int cmd_stub(int argc, char **argv)
             fprintf(stderr, "tailgate stub: %s\n", err);
             return EXIT_USAGE;
         }
+        path_set |= opt == OPT_PATH;
     }
+    /* One preset: it is served at its own path unless --path moves it. */
+    if (!path_set && cfg.api != STUB_API_ALL)
+        snprintf(cfg.path, sizeof cfg.path, "%s", stub_api_path(cfg.api));
     if (optind < argc) {
         fprintf(stderr, "tailgate stub: unexpected argument '%s' (the stub takes only options)\n",
                 argv[optind]);
