@@ -153,8 +153,17 @@ int embed_answer(const char *body, size_t len, const char *id, uint64_t created,
         size_t p = 1 + jscan_skip_ws(in + 1, input.len - 1);
         if (in[p] == ']')
             return bad(why, whylen, "\"input\" must not be empty");
-        if (in[p] == '-' || (in[p] >= '0' && in[p] <= '9'))
+        if (in[p] == '-' || (in[p] >= '0' && in[p] <= '9')) {
             single = 1; /* [1, 2, 3]: one input given as token ids */
+            size_t pos = 0;
+            jscan_span_t e;
+            uint64_t h, tok;
+            while (jscan_element(in, input.len, &pos, &e, &h) == 1)
+                if (jscan_u64(in, e, UINT32_MAX, &tok))
+                    return bad(why, whylen,
+                               "\"input\" given as token ids must hold only "
+                               "non-negative integers");
+        }
     } else {
         return bad(why, whylen, "\"input\" must be a string or an array");
     }

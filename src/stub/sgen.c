@@ -435,7 +435,10 @@ int sgen_start(sconn_t *c)
         }
         return 0; /* sconn_drive writes it */
     }
-    if (srv->engine.nwaiting >= srv->queue_cap) {
+    /* Waiting for a slot: what would not fit the free slots; --queue of
+     * those may wait. */
+    engine_t *e = &srv->engine;
+    if (e->nrunning + e->nwaiting >= e->p.max_seqs + srv->queue_cap) {
         g->active = false;
         sconn_set_error(c, 503, "server busy: every sequence slot is taken and the queue is full");
         return sconn_send_at(c, now);
