@@ -507,8 +507,10 @@ def test_tpot_grows_with_active_sequences(ctx):
 
     alone = gaps_of(1)
     four = gaps_of(4)
-    assert 20 - 3 <= alone <= 20 + slack(ctx, 8), alone  # 10 + 10 x 1
-    assert four >= alone + 15, (alone, four)             # 10 + 10 x 4 = 50 when all overlap
+    assert 20 - 3 <= alone <= 20 + slack(ctx, 10), alone  # 10 + 10 x 1
+    # 10 + 10 x 4 = 50 while all four decode together (a little less at the
+    # ends, where one may start or finish a step apart from the others).
+    assert four >= alone + 12, (alone, four)
     assert four <= 50 + slack(ctx, 15), four
 
 
