@@ -124,6 +124,26 @@ static int put_head(sconn_t *c)
     return 0;
 }
 
+/* Drops the bytes already sent from the front of out, so a long stream
+ * reuses the same memory instead of keeping its whole history: at once when
+ * everything went out, else when the sent part is large enough to be worth
+ * a move (a client reading slowly). */
+static void compact(sconn_t *c)
+{
+    sgen_t *g = &c->gen;
+    size_t off = c->out_off;
+    if (off == 0 || (off < c->out.len && off < 65536))
+        return;
+    memmove(c->out.data, c->out.data + off, c->out.len - off);
+    c->out.len -= off;
+    c->out_off = 0;
+    if (g->pace_end) {
+        g->pace_end -= off;
+        if (g->send_limit != SIZE_MAX)
+            g->send_limit -= off;
+    }
+}
+
 #define CHUNK_ROOM 10 /* "ffffffff\r\n" */
 
 /* Opens an HTTP chunk: room for its size line, filled by chunk_close. */
@@ -189,6 +209,7 @@ static int stream_tokens(sconn_t *c, uint32_t generated, bool last)
     const gen_req_t *rq = &g->req;
     const char *eol = eols[0];
     size_t at;
+    compact(c);
     if (put_head(c) || chunk_open(c, &at))
         return ENOMEM;
     if (g->sent_tokens == 0 && gen_event_role(&c->out, rq, &g->pre, eol))
@@ -328,6 +349,7 @@ static int script_run(sconn_t *c)
     const script_t *s = g->script;
     uint64_t now = loop_now(c->srv->loop);
     size_t at = SIZE_MAX; /* the open chunk */
+    compact(c);
     while (g->pc < s->nsteps) {
         const script_step_t *st = &s->steps[g->pc];
         switch (st->op) {

@@ -57,7 +57,7 @@ class Stream:
         self.w0 = time.time()
         self.sock.sendall(req)
         self.status, self.headers = 0, {}
-        self.body = b""          # decoded body
+        self.body = bytearray()  # decoded body
         self.marks = []          # (decoded length, ms after send) per recv
         self.reads = 0           # recv calls that completed body bytes
         self.recvs = 0           # recv calls that returned bytes
@@ -102,7 +102,7 @@ class Stream:
                     n = int(self.headers["content-length"])
                     while len(raw) < n:
                         raw += self.sock.recv(65536)
-                    self.body, self.rest = raw[:n], raw[n:]
+                    self.body, self.rest = bytearray(raw[:n]), raw[n:]
                     self.marks.append((n, (time.monotonic() - self.t0) * 1000))
                     self.complete = True
                     return
@@ -119,7 +119,7 @@ class Stream:
                     if size == 0:
                         if raw.find(b"\r\n", nl + 2) == nl + 2:
                             self.complete = True
-                            self.rest = raw[nl + 4:]
+                            self.rest = bytes(raw[nl + 4:])
                             self.marks.append((len(self.body), t))
                             return
                         break
@@ -129,30 +129,28 @@ class Stream:
                     self.body += raw[nl + 2:nl + 2 + size]
                     self.chunks.append(size)
                     pos = nl + 4 + size
+                raw = raw[pos:]  # what is decoded goes (no quadratic copying)
+                pos = 0
             if len(self.body) > before:
                 self.reads += 1
                 self.marks.append((len(self.body), t))
 
-    def _time_of(self, end):
-        for n, t in self.marks:
-            if n >= end:
-                return t
-        return None
-
     def _events(self):
-        text = self.body.decode()
-        out, start = [], 0
-        for m in re.finditer(r"(\r\n|\r(?!\n)|\n)(\r\n|\r(?!\n)|\n)", text):
-            raw = text[start:m.end()]
-            lines = re.split(r"\r\n|\r|\n", text[start:m.start()])
+        body = bytes(self.body)
+        out, start, mi = [], 0, 0
+        for m in re.finditer(rb"(\r\n|\r(?!\n)|\n)(\r\n|\r(?!\n)|\n)", body):
+            raw = body[start:m.end()].decode()
+            lines = re.split(r"\r\n|\r|\n", body[start:m.start()].decode())
             data = [ln[5:][1:] if ln[5:6] == " " else ln[5:] for ln in lines
                     if ln.startswith("data:")]
             comments = [ln[1:].strip() for ln in lines if ln.startswith(":")]
+            while mi < len(self.marks) and self.marks[mi][0] < m.end():
+                mi += 1  # events come in order: the marks are walked once
+            t = self.marks[mi][1] if mi < len(self.marks) else None
             out.append({"data": "\n".join(data) if data else None, "comments": comments,
-                        "raw": raw, "t": self._time_of(len(raw.encode()) + len(
-                            text[:start].encode()))})
+                        "raw": raw, "t": t})
             start = m.end()
-        self.tail = text[start:]
+        self.tail = body[start:].decode()
         return out
 
     def json_events(self):
@@ -437,6 +435,21 @@ def test_stream_keep_alive_then_http10(ctx):
     assert h.status == 200 and "transfer-encoding" not in h.headers
     assert h.headers["connection"] == "close" and h.closed and h.complete
     assert len(h.json_events()) == 3 and h.events[-1]["data"] == "[DONE]"
+
+
+def test_long_stream_at_zero_step_time(ctx):
+    # 20,000 tokens, one event each, as fast as the loop goes: all arrive, in
+    # order, and the stub's memory is reused (out is compacted as it goes).
+    s = ctx.stub()
+    st = Stream(s.port, "/v1/completions",
+                {"prompt": "long", "max_tokens": 20000, "stream": True,
+                 "stream_options": {"include_usage": True}}, timeout=60)
+    assert st.complete
+    chunks = st.json_events()
+    assert len(chunks) == 20001 and chunks[-1]["usage"]["completion_tokens"] == 20000
+    whole = post_json(s.port, "/v1/completions", {"prompt": "long", "max_tokens": 20000},
+                      timeout=60)[2]
+    assert "".join(c["choices"][0]["text"] for c in chunks[:-1]) == whole["choices"][0]["text"]
 
 
 # ---- the engine's timing ----
