@@ -454,6 +454,18 @@ int cmd_stub(int argc, char **argv)
     }
     printf("tailgate stub listening on %s://%s:%d%s\n", cfg.tls_cert ? "https" : "http",
            stub_host(stub), stub_port(stub), cfg.path);
+    if (cfg.api == STUB_API_ALL) {
+        printf("serving every preset: tailgate POST %s", cfg.path);
+        for (stub_api_t a = STUB_API_OPENAI_COMPLETIONS; a <= STUB_API_TGI; a++)
+            printf(", %s POST %s%s", stub_api_name(a), stub_api_path(a),
+                   a == STUB_API_TGI ? " and /generate_stream" : "");
+        printf("\n");
+    } else {
+        printf("serving %s POST %s", stub_api_name(cfg.api), cfg.path);
+        if (cfg.api == STUB_API_TGI)
+            printf(" and %s_stream", cfg.path);
+        printf("\n");
+    }
     fflush(stdout);
     int sig = 0;
     while (sigwait(&sigs, &sig) != 0) {
