@@ -79,9 +79,9 @@ typedef struct {
  * EINVAL with "line N: what" in err, or ENOMEM. */
 int script_parse(const char *text, size_t len, script_t **out, char *err, size_t errlen);
 
-/* Reads and parses "FILE" or "MODEL=FILE". Returns 0, EINVAL (a bad line:
- * "--script FILE:N: what" in err) or the errno of reading the file (ENOENT,
- * EACCES ... with the file named in err). */
+/* Reads and parses "FILE" or "MODEL=FILE" (MODEL holds no '/'). Returns 0,
+ * EINVAL (a bad line: "--script FILE: line N: what" in err) or the errno of
+ * reading the file (ENOENT, EACCES ... with the file named in err). */
 int script_load(const char *spec, script_t **out, char *err, size_t errlen);
 
 void script_free(script_t *s);
