@@ -20,6 +20,8 @@ typedef struct {
     const char *path;   /* -> cfg.path */
     uint64_t threads;   /* -> cfg.threads */
     int jitter;         /* stub_jitter_t */
+    int api;            /* stub_api_t */
+    opt_list_t scripts; /* -> cfg.scripts */
 } stub_opts_t;
 
 /* "HOST:PORT", "[V6]:PORT", ":PORT" (all interfaces). Returns 0 or -1. */
@@ -83,14 +85,27 @@ static const char *const jitter_names[] = {[STUB_JITTER_NONE] = "none",
                                            [STUB_JITTER_LOGNORMAL] = "lognormal",
                                            [STUB_JITTER_LOGNORMAL + 1] = NULL};
 
+static const char *const api_names[] = {[STUB_API_ALL] = "all",
+                                        [STUB_API_TAILGATE] = "tailgate",
+                                        [STUB_API_OPENAI_COMPLETIONS] = "openai-completions",
+                                        [STUB_API_OPENAI_CHAT] = "openai-chat",
+                                        [STUB_API_OPENAI_EMBEDDINGS] = "openai-embeddings",
+                                        [STUB_API_KSERVE_V2] = "kserve-v2",
+                                        [STUB_API_TGI] = "tgi",
+                                        [STUB_API_TGI + 1] = NULL};
+
 #define F(field) offsetof(stub_opts_t, field)
 static const opt_t stub_table[] = {
     {.kind = OPT_HEADING, .help = "Listening:"},
     {"listen", 0, OPT_STRING, OPT_SCOPE_LOAD, F(listen), .check = check_listen, .arg = "HOST:PORT",
      .help = "address (default 127.0.0.1:8000; port 0 = any free port;\n"
              "IPv6 as [::1]:8000)"},
+    {"api", 0, OPT_ENUM, OPT_SCOPE_LOAD, F(api), .choices = api_names, .arg = "NAME",
+     .help = "serve only this preset: tailgate, openai-completions,\n"
+             "openai-chat, openai-embeddings, kserve-v2, tgi (default all)"},
     {"path", 0, OPT_STRING, OPT_SCOPE_LOAD, F(path), .check = check_path, .arg = "PATH",
-     .help = "inference path (default /v1/infer)"},
+     .help = "the served preset's path (with --api; else the tailgate\n"
+             "preset's, default /v1/infer). {model} matches one segment"},
     {"threads", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(threads), 1, 1024, .arg = "T",
      .help = "server threads, each with its own SO_REUSEPORT listener and\n"
              "event loop (default 1)"},
@@ -98,11 +113,12 @@ static const opt_t stub_table[] = {
      .help = "serve HTTPS (TLS 1.2 and 1.3) with this PEM certificate\nchain ..."},
     {"tls-key", 0, OPT_STRING, OPT_SCOPE_LOAD, F(cfg.tls_key), .arg = "FILE",
      .help = "... and its PEM private key"},
-    {.kind = OPT_HEADING, .help = "Latency model:"},
+    {.kind = OPT_HEADING, .help = "Latency model of tailgate, openai-embeddings and kserve-v2:"},
     {"delay", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.delay_ns), .arg = "D",
      .help = "service time per request (default 0)"},
     {"per-item", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.per_item_ns), .arg = "D",
-     .help = "added service time per input (default 0)"},
+     .help = "added service time per input (embeddings: per input;\n"
+             "kserve-v2: per batch row) (default 0)"},
     {"jitter", 0, OPT_ENUM, OPT_SCOPE_LOAD, F(jitter), .choices = jitter_names, .arg = "KIND",
      .help = "none|uniform|exp|lognormal added to each service time\n"
              "(uniform in [0,scale), exponential with mean scale,\n"
@@ -115,16 +131,42 @@ static const opt_t stub_table[] = {
      .help = "requests served at once (0 = unlimited, the default);\n"
              "the rest wait first-in first-out in the queue"},
     {"queue", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(cfg.queue), 0, 1e9, .arg = "Q",
-     .help = "requests that may wait for a worker; beyond it: 503\n"
-             "(default 65536). With --threads T > 1, workers and queue\n"
-             "are split evenly between the threads (W must be >= T)."},
+     .help = "requests that may wait for a worker (or, for the LLM\n"
+             "engine, for a sequence slot); beyond it: 503 (default\n"
+             "65536). With --threads T > 1, workers, sequence slots and\n"
+             "queue are split evenly between the threads (W >= T)."},
     {"error-rate", 0, OPT_PERCENT, OPT_SCOPE_LOAD, F(cfg.error_rate), 0, 1, .arg = "F",
      .help = "fraction of requests answered 500, after their service time\n"
-             "(0..1 or 0%..100%, default 0)"},
+             "(LLM: when the first token would have come) (0..1 or\n"
+             "0%..100%, default 0)"},
     {"stall-every", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.stall_every_ns), .arg = "D",
      .help = "every D the whole server pauses ..."},
     {"stall-for", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.stall_for_ns), .arg = "D",
-     .help = "... for D: responses due in a stall are held until it ends"},
+     .help = "... for D: responses (and engine steps) due in a stall are\n"
+             "held until it ends"},
+    {.kind = OPT_HEADING,
+     .help = "LLM engine of openai-completions, openai-chat and tgi (see above):"},
+    {"max-seqs", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(cfg.max_seqs), 1, 1000000, .arg = "N",
+     .help = "sequences decoding at once (default 256)"},
+    {"step-time", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.step_ns), .arg = "D",
+     .help = "fixed cost of a step (default 0)"},
+    {"step-per-seq", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.step_per_seq_ns), .arg = "D",
+     .help = "added per running sequence (default 0)"},
+    {"prefill-per-token", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.prefill_per_token_ns), .arg = "D",
+     .help = "added per prompt token admitted in the step (default 0)"},
+    {"output-tokens", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(cfg.output_tokens), 0, 100000, .arg = "N",
+     .help = "tokens per answer, overriding the request's max_tokens /\n"
+             "max_new_tokens (default 0: the request's, or when it has\n"
+             "none 16, TGI 100)"},
+    {"tokens-per-chunk", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(cfg.tokens_per_chunk), 1, 100000,
+     .arg = "K",
+     .help = "tokens per streamed event (default 1; the last may have\n"
+             "fewer)"},
+    {.kind = OPT_HEADING, .help = "Scripted streams (for testing streaming clients):"},
+    {"script", 0, OPT_LIST, OPT_SCOPE_LOAD, F(scripts), 0, STUB_MAX_SCRIPTS, .arg = "[MODEL=]FILE",
+     .help = "play FILE as the answer to every streaming request (with\n"
+             "MODEL=, to requests for that model only; repeatable, the\n"
+             "first match wins); directives below"},
     {.kind = OPT_HEADING, .help = "Limits:"},
     {"max-body", 0, OPT_SIZE, OPT_SCOPE_LOAD, F(cfg.max_body), 1, 0, .arg = "SIZE",
      .help = "largest request body (default 8MiB; larger: 413)"},
@@ -140,22 +182,88 @@ static const opt_t stub_table[] = {
 };
 #define STUB_TABLE_LEN (sizeof stub_table / sizeof stub_table[0])
 
+static const char stub_intro[] =
+    "usage: tailgate stub [options]\n"
+    "\n"
+    "The stub inference server. By default it speaks every API preset at once:\n"
+    "  tailgate            POST /v1/infer {\"model\": M, \"inputs\": [...]} -> {\"model\": M,\n"
+    "                      \"outputs\": [...]}, one output per input\n"
+    "  openai-completions  POST /v1/completions {\"model\", \"prompt\", \"max_tokens\"}\n"
+    "  openai-chat         POST /v1/chat/completions {\"model\", \"messages\", \"max_tokens\"}\n"
+    "  openai-embeddings   POST /v1/embeddings {\"model\", \"input\": str or [...]}\n"
+    "                      -> data[i].embedding (\"dimensions\", default 16;\n"
+    "                      \"encoding_format\": \"float\" or \"base64\")\n"
+    "  kserve-v2           POST /v2/models/{model}[/versions/{v}]/infer (Open Inference\n"
+    "                      Protocol: input tensors {name, shape, datatype, data}, the\n"
+    "                      first dimension the batch) -> outputs[0], shape [batch, 2]\n"
+    "  tgi                 POST /generate {\"inputs\", \"parameters\": {\"max_new_tokens\"}}\n"
+    "                      -> {\"generated_text\"}; POST /generate_stream streams SSE\n"
+    "Answers are shaped like the real servers' (OpenAI/vLLM, KServe v2, TGI) and are\n"
+    "a deterministic function of each input alone (the same alone or in any batch).\n"
+    "Bad requests get 400 with a JSON error, in the API's error shape, naming what\n"
+    "was wrong. GET /healthz answers {\"status\":\"ok\"}; GET /stats answers JSON counters.\n"
+    "The first line on stdout is 'tailgate stub listening on http://HOST:PORT/PATH'\n"
+    "(https:// with --tls-cert), PATH the tailgate preset's (or --api's) path; the\n"
+    "second names every preset and path served.\n"
+    "\n";
+
+static const char stub_engine_help[] =
+    "\n"
+    "LLM engine of openai-completions, openai-chat and tgi (a continuous-batching\n"
+    "server, like vLLM's): at most --max-seqs sequences decode together. Work goes in\n"
+    "steps; a step admits waiting requests into free slots (first come, first\n"
+    "served), lasts step-time + step-per-seq x running sequences + prefill-per-token\n"
+    "x prompt tokens admitted in it, and gives every running sequence one token: a\n"
+    "request's first token ends the step that prefilled it, each later token one step\n"
+    "after. Prompt tokens = prompt bytes / 4. So TTFT grows with the wait for a slot and\n"
+    "with other prompts' prefill, and TPOT with the number of sequences decoding.\n"
+    "  --max-seqs N           sequences decoding at once (default 256)\n"
+    "  --step-time D          fixed cost of a step (default 0)\n"
+    "  --step-per-seq D       added per running sequence (default 0)\n"
+    "  --prefill-per-token D  added per prompt token admitted in the step (default 0)\n"
+    "  --output-tokens N      tokens per answer, overriding the request's max_tokens /\n"
+    "                         max_new_tokens (default 0: the request's, or when it has\n"
+    "                         none 16, TGI 100)\n"
+    "  --tokens-per-chunk K   tokens per streamed event (default 1; the last may have\n"
+    "                         fewer)\n"
+    "With \"stream\": true (and always on /generate_stream) the answer is SSE, chunked,\n"
+    "in vLLM's wire format: chat sends a first chunk with the role and empty content,\n"
+    "content chunks, the last with finish_reason \"length\", a usage chunk (\"choices\":\n"
+    "[], usage.completion_tokens) when \"stream_options\": {\"include_usage\": true}, then\n"
+    "data: [DONE]; completions the same with choices[0].text; TGI sends\n"
+    "data:{\"token\":{\"text\":...}} events, the last with generated_text and details.\n"
+    "Otherwise the whole answer comes after the same modelled time.\n"
+    "\n"
+    "Script directives (--script), one per line, # comments:\n"
+    "  wait D            pause D (from the request's arrival)\n"
+    "  role              chat's role chunk\n"
+    "  token [N] [\"TEXT\"] an event with N tokens (default 1)\n"
+    "  empty             an event with empty content\n"
+    "  finish [REASON]   the finish_reason event (default length)\n"
+    "  usage [N]         the usage chunk (default N: tokens sent)\n"
+    "  done              data: [DONE]\n"
+    "  comment [TEXT]    a ': TEXT' comment line\n"
+    "  error [MESSAGE]   data: {\"error\": {...}} mid-stream\n"
+    "  raw \"TEXT\"        bytes as they are (C escapes)\n"
+    "  eol lf|crlf|cr    line endings from here on\n"
+    "  split N [GAP]     each event N bytes per write, GAP apart\n"
+    "                    (default 1ms); split 0 = whole writes\n"
+    "  drop | reset      close the connection here (FIN | RST)\n"
+    "  stall             send nothing more, keep it open\n"
+    "Events with no wait between them go out in one write; the\n"
+    "status line goes out with the first event; after the last\n"
+    "directive the body ends and the connection stays open. A\n"
+    "script plays as written: no engine, error rate or stalls;\n"
+    "requests that do not stream get the engine's answer.\n";
+
 static void stub_usage(FILE *f)
 {
-    fputs("usage: tailgate stub [options]\n"
-          "\n"
-          "The stub inference server. POST PATH {\"model\": M, \"inputs\": [...]} answers\n"
-          "{\"model\": M, \"outputs\": [...]}, one output per input, each a deterministic\n"
-          "function of its input alone (the same alone or in any batch).\n"
-          "GET /healthz answers {\"status\":\"ok\"}; GET /stats answers JSON counters.\n"
-          "The first line on stdout is 'tailgate stub listening on http://HOST:PORT/PATH'\n"
-          "(https:// with --tls-cert).\n"
-          "\n",
-          f);
+    fputs(stub_intro, f);
     opt_help(f, stub_table, STUB_TABLE_LEN, 0, true);
+    fputs(stub_engine_help, f);
     fputs("\nSIGINT/SIGTERM: stop accepting, let in-flight requests finish (at most delay + 1s,\n"
-          "capped at 5s), exit 0. Exit codes: 0 stopped cleanly, 2 bad option, 3 cannot listen\n"
-          "(port taken).\n",
+          "capped at 5s), exit 0. Exit codes: 0 stopped cleanly, 2 bad option or script,\n"
+          "3 cannot listen (port taken) or cannot read a script.\n",
           f);
 }
 
@@ -183,6 +291,7 @@ int cmd_stub(int argc, char **argv)
     stub_config_defaults(&o.cfg);
     o.threads = o.cfg.threads;
     o.jitter = (int)o.cfg.jitter;
+    o.api = (int)o.cfg.api;
     char err[1024];
     size_t npos = 0;
     const char *pos[1];
@@ -208,6 +317,13 @@ int cmd_stub(int argc, char **argv)
         snprintf(cfg.path, sizeof cfg.path, "%s", o.path);
     cfg.threads = (unsigned)o.threads;
     cfg.jitter = (stub_jitter_t)o.jitter;
+    cfg.api = (stub_api_t)o.api;
+    /* One preset: it is served at its own path unless --path moves it. */
+    if (!o.path && cfg.api != STUB_API_ALL)
+        snprintf(cfg.path, sizeof cfg.path, "%s", stub_api_path(cfg.api));
+    for (size_t i = 0; i < o.scripts.n; i++)
+        cfg.scripts[i] = o.scripts.v[i];
+    cfg.nscripts = (unsigned)o.scripts.n;
     if (stub_config_check(&cfg, err, sizeof err)) {
         fprintf(stderr, "tailgate stub: %s\n", err);
         return EXIT_USAGE;
@@ -231,6 +347,18 @@ int cmd_stub(int argc, char **argv)
     }
     printf("tailgate stub listening on %s://%s:%d%s\n", cfg.tls_cert ? "https" : "http",
            stub_host(stub), stub_port(stub), cfg.path);
+    if (cfg.api == STUB_API_ALL) {
+        printf("serving every preset: tailgate POST %s", cfg.path);
+        for (stub_api_t a = STUB_API_OPENAI_COMPLETIONS; a <= STUB_API_TGI; a++)
+            printf(", %s POST %s%s", stub_api_name(a), stub_api_path(a),
+                   a == STUB_API_TGI ? " and /generate_stream" : "");
+        printf("\n");
+    } else {
+        printf("serving %s POST %s", stub_api_name(cfg.api), cfg.path);
+        if (cfg.api == STUB_API_TGI)
+            printf(" and %s_stream", cfg.path);
+        printf("\n");
+    }
     fflush(stdout);
     int sig = 0;
     while (sigwait(&sigs, &sig) != 0) {

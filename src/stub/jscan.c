@@ -623,6 +623,12 @@ ssize_t jscan_value(const char *buf, size_t len, uint64_t *hash, jscan_error_t *
 
 int jscan_next_element(const char *array, size_t len, size_t *pos, uint64_t *hash)
 {
+    jscan_span_t span;
+    return jscan_element(array, len, pos, &span, hash);
+}
+
+int jscan_element(const char *array, size_t len, size_t *pos, jscan_span_t *span, uint64_t *hash)
+{
     size_t i = *pos;
     if (i == 0) {
         if (len == 0 || array[0] != '[')
@@ -643,7 +649,53 @@ int jscan_next_element(const char *array, size_t len, size_t *pos, uint64_t *has
     if (n < 0)
         return JSCAN_INVALID;
     *pos = i + (size_t)n;
+    *span = (jscan_span_t){i, (size_t)n};
     return 1;
+}
+
+int jscan_members(const char *buf, jscan_span_t obj, const char *const keys[], jscan_span_t spans[],
+                  size_t nkeys)
+{
+    for (size_t i = 0; i < nkeys; i++)
+        spans[i] = (jscan_span_t){0, 0};
+    if (obj.len == 0 || buf[obj.off] != '{')
+        return -1;
+    if (jscan_document(buf + obj.off, obj.len, keys, spans, nkeys, NULL) < 0)
+        return -1;
+    for (size_t i = 0; i < nkeys; i++)
+        if (spans[i].len)
+            spans[i].off += obj.off;
+    return 0;
+}
+
+int jscan_u64(const char *buf, jscan_span_t v, uint64_t max, uint64_t *out)
+{
+    if (v.len == 0 || v.len > 20)
+        return -1;
+    uint64_t x = 0;
+    for (size_t i = 0; i < v.len; i++) {
+        char c = buf[v.off + i];
+        if (c < '0' || c > '9')
+            return -1; /* negative, fraction or exponent: not a count */
+        if (x > (UINT64_MAX - (uint64_t)(c - '0')) / 10)
+            return -1;
+        x = x * 10 + (uint64_t)(c - '0');
+    }
+    if (x > max)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+int jscan_bool(const char *buf, jscan_span_t v, bool *out)
+{
+    if (v.len == 4 && !memcmp(buf + v.off, "true", 4))
+        *out = true;
+    else if (v.len == 5 && !memcmp(buf + v.off, "false", 5))
+        *out = false;
+    else
+        return -1;
+    return 0;
 }
 
 size_t jscan_skip_ws(const char *buf, size_t len)

@@ -17,6 +17,7 @@
 #ifndef TAILGATE_STUB_JSCAN_H
 #define TAILGATE_STUB_JSCAN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -54,6 +55,23 @@ ssize_t jscan_value(const char *buf, size_t len, uint64_t *hash, jscan_error_t *
  * the element's canonical hash, 0 after the last element, or JSCAN_INVALID
  * when the array is not valid after all. */
 int jscan_next_element(const char *array, size_t len, size_t *pos, uint64_t *hash);
+
+/* jscan_next_element that also gives the element's span, relative to
+ * array. */
+int jscan_element(const char *array, size_t len, size_t *pos, jscan_span_t *span, uint64_t *hash);
+
+/* Members of an object inside a document that jscan_document accepted:
+ * spans[i] is the value of the last member named keys[i] (relative to buf,
+ * like obj) or len 0. Returns 0, or -1 when obj is not an object. */
+int jscan_members(const char *buf, jscan_span_t obj, const char *const keys[], jscan_span_t spans[],
+                  size_t nkeys);
+
+/* The value buf[v] as a count: a JSON integer in [0, max]. Returns 0, or -1
+ * (absent, negative, a fraction, an exponent, a string, over max). */
+int jscan_u64(const char *buf, jscan_span_t v, uint64_t max, uint64_t *out);
+
+/* The value buf[v] as true or false. Returns 0, or -1 for any other value. */
+int jscan_bool(const char *buf, jscan_span_t v, bool *out);
 
 /* Bytes of JSON whitespace at the start of buf[0..len). */
 size_t jscan_skip_ws(const char *buf, size_t len);

@@ -10,8 +10,10 @@
 static void request_reset(request_t *rq)
 {
     rq->route = ROUTE_NOT_FOUND;
+    rq->captured = (api_capture_t){0};
     rq->keep_alive = true;
     rq->http10 = false;
+    rq->version10 = false;
     rq->chunked = false;
     rq->head_only = false;
     rq->wants_continue = false;
@@ -62,30 +64,9 @@ static request_result_t refuse(request_t *rq, int status, const char *why)
     return REQUEST_REFUSE;
 }
 
-static bool target_is(const char *t, size_t n, const char *path)
-{
-    const char *q = memchr(t, '?', n); /* a query string does not change the route */
-    if (q)
-        n = (size_t)(q - t);
-    return strlen(path) == n && !memcmp(t, path, n);
-}
-
 static bool method_is(const http_request_t *r, const char *m)
 {
     return strlen(m) == r->method_len && !memcmp(r->method, m, r->method_len);
-}
-
-static route_t route_of(const stub_config_t *cfg, const http_request_t *r)
-{
-    if (target_is(r->target, r->target_len, cfg->path))
-        return method_is(r, "POST") ? ROUTE_INFER : ROUTE_POST_ONLY;
-    /* HEAD wherever GET works (RFC 9110 §9.3.2): the same head, no body. */
-    bool get = method_is(r, "GET") || method_is(r, "HEAD");
-    if (target_is(r->target, r->target_len, "/healthz"))
-        return get ? ROUTE_HEALTHZ : ROUTE_GET_ONLY;
-    if (target_is(r->target, r->target_len, "/stats"))
-        return get ? ROUTE_STATS : ROUTE_GET_ONLY;
-    return ROUTE_NOT_FOUND;
 }
 
 request_result_t request_parse_head(request_t *rq, const stub_config_t *cfg)
@@ -101,10 +82,18 @@ request_result_t request_parse_head(request_t *rq, const stub_config_t *cfg)
     if (n == HTTP_TOO_LARGE)
         return refuse(rq, 431, "request header section too large (over 16 KiB or 100 headers)");
     rq->hlen = (size_t)n;
-    rq->route = route_of(cfg, &req);
+    bool get = method_is(&req, "GET") || method_is(&req, "HEAD");
+    rq->route =
+        api_route(cfg, req.target, req.target_len, method_is(&req, "POST"), get, &rq->captured);
+    size_t toff = (size_t)(req.target - rq->buf); /* captures: offsets into buf */
+    if (rq->captured.model_len)
+        rq->captured.model_off += toff;
+    if (rq->captured.version_len)
+        rq->captured.version_off += toff;
     rq->head_only = method_is(&req, "HEAD");
     rq->keep_alive = req.keep_alive;
     rq->http10 = req.minor_version == 0 && req.keep_alive;
+    rq->version10 = req.minor_version == 0;
     switch (req.body) {
     case HTTP_BODY_LENGTH:
         if (req.content_length > cfg->max_body)

@@ -14,17 +14,9 @@
 #include <stddef.h>
 
 #include "core/http.h"
+#include "stub/api.h"
 #include "stub/server.h"
 #include "stub/stub.h"
-
-typedef enum {
-    ROUTE_INFER,
-    ROUTE_HEALTHZ,
-    ROUTE_STATS,
-    ROUTE_NOT_FOUND,
-    ROUTE_POST_ONLY, /* 405, Allow: POST */
-    ROUTE_GET_ONLY,  /* 405, Allow: GET */
-} route_t;
 
 typedef enum {
     REQUEST_MORE,   /* needs more bytes in buf */
@@ -42,8 +34,10 @@ typedef struct {
     size_t dlen; /* chunked: decoded body bytes, stored at buf + hlen */
     http_chunked_t dec;
     route_t route;
-    bool keep_alive; /* the request allows another after it */
-    bool http10;     /* HTTP/1.0 keep-alive: say so in the response */
+    api_capture_t captured; /* {model} and {version} in the target, offsets into buf */
+    bool keep_alive;        /* the request allows another after it */
+    bool http10;            /* HTTP/1.0 keep-alive: say so in the response */
+    bool version10;         /* an HTTP/1.0 request (no chunked responses) */
     bool chunked;
     bool head_only;                    /* HEAD request: headers without the body */
     bool wants_continue;               /* Expect: 100-continue and the body is still to come */

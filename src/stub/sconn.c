@@ -1,9 +1,12 @@
-/* conn — one stub connection as an explicit state machine.
+/* sconn — one stub connection as an explicit state machine.
  *
  *   TLS   -> (https) the handshake (header timer running)
  *   HEAD  -> reading a request's header section (header timer running)
  *   BODY  -> reading its body (Content-Length or chunked)
  *   WAIT  -> request complete; queued for a worker or its service timer runs
+ *   GEN   -> a generating request (completions, chat, TGI): waiting for or
+ *            decoding in the engine, or playing a script; a streamed answer
+ *            goes out as it is made (sgen.c)
  *   WRITE -> the response did not fit in the socket buffer; waiting for OUT
  *   LINGER-> a closing response was sent; discard input until EOF, then close
  *
@@ -26,52 +29,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "stub/infer.h"
+#include "core/clock.h"
 #include "core/container.h"
+#include "stub/embed.h"
+#include "stub/infer.h"
+#include "stub/kserve.h"
 #include "stub/reply.h"
-#include "stub/request.h"
-#include "stub/server.h"
+#include "stub/sconn.h"
 
 #define OUT_KEEP_MAX 16384 /* a larger response buffer is freed after use */
 #define LINGER_READS 16    /* discarding reads per wakeup while lingering */
 
-typedef enum {
-    SCONN_TLS,
-    SCONN_HEAD,
-    SCONN_BODY,
-    SCONN_WAIT,
-    SCONN_WRITE,
-    SCONN_LINGER
-} sconn_state_t;
-
-struct sconn {
-    loop_io_t io;
-    tls_conn_t *tls;    /* https: the session on io.fd */
-    loop_timer_t timer; /* header/idle timeout, service time, write timeout, linger */
-    server_t *srv;
-    sconn_t *prev, *next; /* srv->conns */
-    sconn_t *qnext;       /* srv queue */
-    sconn_state_t state;
-    bool in_queue;
-    bool has_worker;
-    bool request_started; /* a byte of the current request arrived */
-    bool close_after;     /* close once this response is written */
-    bool peer_closed;     /* read returned 0 */
-    bool served;          /* at least one response on this connection */
-    bool can_read;        /* plain TCP: a recv may find bytes (see sconn_fill) */
-    bool hup;             /* the peer's FIN was signalled: read on until end of stream */
-    const char *allow;    /* the response's Allow header, or NULL */
-    int status;
-    uint64_t service_ns;
-    uint64_t deadline_ns; /* when the timer must act; 0 = nothing due (sconn_deadline) */
-    sbuf_t out;
-    size_t out_off; /* next byte of out to send */
-    request_t rq;   /* last: its inline buffer is not cleared on reuse */
-};
-
 static void sconn_on_io(loop_t *loop, loop_io_t *io, unsigned events);
 static void sconn_on_timer(loop_t *loop, loop_timer_t *timer);
-static void sconn_drive(sconn_t *c);
 
 /* Timers are lazy: c->deadline_ns is when the current state's timeout (or
  * service time) is due, and c->timer only has to fire no later than that.
@@ -79,7 +49,7 @@ static void sconn_drive(sconn_t *c);
  * common case, as every request pushes its connection's timeout forward; a
  * timer that fires early re-arms itself for the deadline. Returns 0 or
  * ENOMEM. */
-static int sconn_deadline(sconn_t *c, uint64_t when_ns)
+int sconn_deadline(sconn_t *c, uint64_t when_ns)
 {
     c->deadline_ns = when_ns;
     if (loop_timer_pending(&c->timer) && c->timer.when_ns <= when_ns)
@@ -111,10 +81,12 @@ int sconn_accept(server_t *srv, int fd)
             return ENOMEM;
         }
         c->out = (sbuf_t){0};
+        c->gen.pre = (sbuf_t){0};
     }
-    sbuf_t keep = c->out;
+    sbuf_t keep = c->out, keep_pre = c->gen.pre;
     memset(c, 0, offsetof(sconn_t, rq.inline_buf));
     c->out = keep;
+    c->gen.pre = keep_pre;
     c->srv = srv;
     c->io.fd = fd;
     c->io.fn = sconn_on_io;
@@ -181,10 +153,12 @@ static void queue_remove(server_t *srv, sconn_t *c)
 static void worker_release(server_t *srv);
 
 /* Frees the connection (to the free list). Callers return right after. */
-static void sconn_close(sconn_t *c)
+void sconn_close(sconn_t *c)
 {
     server_t *srv = c->srv;
     loop_timer_cancel(srv->loop, &c->timer);
+    if (c->gen.active)
+        sgen_abort(c);
     if (c->in_queue)
         queue_remove(srv, c); /* O(queue): only when a queued client vanishes */
     loop_del(srv->loop, &c->io);
@@ -202,6 +176,8 @@ static void sconn_close(sconn_t *c)
     request_free(&c->rq);
     if (c->out.cap > OUT_KEEP_MAX)
         sbuf_free(&c->out);
+    if (c->gen.pre.cap > OUT_KEEP_MAX)
+        sbuf_free(&c->gen.pre);
     bool had_worker = c->has_worker;
     c->has_worker = false;
     c->next = srv->free_conns;
@@ -226,6 +202,7 @@ void sconn_free_all(server_t *srv)
         sconn_t *c = srv->free_conns;
         srv->free_conns = c->next;
         sbuf_free(&c->out);
+        sbuf_free(&c->gen.pre);
         free(c);
     }
     srv->nfree = 0;
@@ -233,15 +210,21 @@ void sconn_free_all(server_t *srv)
 
 /* ---- responses ---- */
 
-static void set_error(sconn_t *c, int status, const char *msg)
+void sconn_set_error(sconn_t *c, int status, const char *msg)
 {
     c->status = status;
-    reply_error(&c->out, msg);
+    stub_api_t api = api_of_route(c->rq.route);
+    if (api == STUB_API_ALL || api == STUB_API_TAILGATE) {
+        reply_error(&c->out, msg);
+        return;
+    }
+    if (reply_begin(&c->out) || api_error_body(&c->out, api, status, msg))
+        c->out.len = REPLY_HEAD_ROOM; /* out of memory: the status with an empty body */
 }
 
 /* The response is ready (status + body in out): queue it for writing. The
  * driver sends it. Returns 0, or -1 when c was freed. */
-static int sconn_send(sconn_t *c)
+int sconn_send(sconn_t *c)
 {
     server_t *srv = c->srv;
     if (srv->draining || c->peer_closed || !c->rq.keep_alive)
@@ -262,7 +245,7 @@ static int sconn_send(sconn_t *c)
 }
 
 /* Holds a ready response until due_ns (pushed past any stall window). */
-static int sconn_send_at(sconn_t *c, uint64_t due_ns)
+int sconn_send_at(sconn_t *c, uint64_t due_ns)
 {
     server_t *srv = c->srv;
     uint64_t release = model_release_ns(srv->cfg, srv->stub->origin_ns, due_ns);
@@ -279,7 +262,7 @@ static int sconn_send_at(sconn_t *c, uint64_t due_ns)
 /* An error that ends the connection (framing is lost or the client is bad). */
 static int sconn_fail(sconn_t *c, int status, const char *msg)
 {
-    set_error(c, status, msg);
+    sconn_set_error(c, status, msg);
     c->close_after = true;
     c->rq.keep_alive = false;
     return sconn_send_at(c, loop_now(c->srv->loop));
@@ -301,7 +284,7 @@ static void service_start(sconn_t *c)
         c->has_worker = false;
         srv->busy_workers--;
         STAT_SUB(srv, in_flight, 1);
-        set_error(c, 500, "out of memory");
+        sconn_set_error(c, 500, "out of memory");
         if (sconn_send(c) == 0)
             sconn_drive(c);
     }
@@ -325,15 +308,48 @@ static void worker_release(server_t *srv)
     service_start(next);
 }
 
+/* The answer of an inference route (tailgate, embeddings, kserve) into
+ * out. Returns its status (400: an error body naming what is wrong) or -1
+ * when out of memory. */
+static int sconn_answer(sconn_t *c, const char *body, size_t len, size_t *items)
+{
+    server_t *srv = c->srv;
+    request_t *rq = &c->rq;
+    char why[300], id[48];
+    int status;
+    if (reply_begin(&c->out))
+        return -1;
+    switch (rq->route) {
+    case ROUTE_EMBEDDINGS:
+        sgen_id(srv, "embd-", id, sizeof id);
+        status = embed_answer(body, len, id, clock_wall_ns() / CLOCK_NS_PER_S, &c->out, items, why,
+                              sizeof why);
+        break;
+    case ROUTE_KSERVE:
+        sgen_id(srv, "", id, sizeof id);
+        status = kserve_answer(body, len, rq->buf + rq->captured.model_off, rq->captured.model_len,
+                               rq->buf + rq->captured.version_off, rq->captured.version_len, id,
+                               &c->out, items, why, sizeof why);
+        break;
+    default:
+        return infer_answer(body, len, srv->cfg->shuffle_outputs, &c->out, items);
+    }
+    if (status == 400) {
+        c->out.len = REPLY_HEAD_ROOM;
+        if (api_error_body(&c->out, api_of_route(rq->route), 400, why))
+            return -1;
+    }
+    return status;
+}
+
 static int sconn_infer(sconn_t *c, const char *body, size_t len)
 {
     server_t *srv = c->srv;
     const stub_config_t *cfg = srv->cfg;
     size_t items = 0;
-    int status =
-        reply_begin(&c->out) ? -1 : infer_answer(body, len, cfg->shuffle_outputs, &c->out, &items);
+    int status = sconn_answer(c, body, len, &items);
     if (status < 0) {
-        set_error(c, 500, "out of memory");
+        sconn_set_error(c, 500, "out of memory");
         return sconn_send_at(c, loop_now(srv->loop));
     }
     c->status = status;
@@ -341,7 +357,7 @@ static int sconn_infer(sconn_t *c, const char *body, size_t len)
         return sconn_send_at(c, loop_now(srv->loop));
     STAT_ADD(srv, items, items);
     if (model_inject_error(cfg, &srv->rng))
-        set_error(c, 500, "injected error (--error-rate)");
+        sconn_set_error(c, 500, "injected error (--error-rate)");
     c->service_ns = model_service_ns(cfg, &srv->rng, items);
     if (srv->workers == 0 || srv->busy_workers < srv->workers) {
         /* No service time and no stall (--delay 0): answer now, without a
@@ -367,7 +383,7 @@ static int sconn_infer(sconn_t *c, const char *body, size_t len)
             __atomic_store_n(&srv->stats.max_queued, q, __ATOMIC_RELAXED);
         return 0;
     }
-    set_error(c, 503, "server busy: all workers busy and the queue is full");
+    sconn_set_error(c, 503, "server busy: all workers busy and the queue is full");
     return sconn_send_at(c, loop_now(srv->loop));
 }
 
@@ -380,26 +396,33 @@ static int sconn_dispatch(sconn_t *c)
     STAT_ADD(srv, requests, 1);
     switch (c->rq.route) {
     case ROUTE_INFER:
+    case ROUTE_EMBEDDINGS:
+    case ROUTE_KSERVE:
         return sconn_infer(c, c->rq.buf + c->rq.hlen, c->rq.end - c->rq.hlen);
+    case ROUTE_COMPLETIONS:
+    case ROUTE_CHAT:
+    case ROUTE_TGI:
+    case ROUTE_TGI_STREAM:
+        return sgen_start(c);
     case ROUTE_HEALTHZ:
         c->status = 200;
         if (reply_begin(&c->out) || sbuf_puts(&c->out, "{\"status\":\"ok\"}"))
-            set_error(c, 500, "out of memory");
+            sconn_set_error(c, 500, "out of memory");
         break;
     case ROUTE_STATS:
         c->status = 200;
         if (reply_begin(&c->out) || stub_stats_json(srv->stub, &c->out))
-            set_error(c, 500, "out of memory");
+            sconn_set_error(c, 500, "out of memory");
         break;
     case ROUTE_NOT_FOUND:
-        set_error(c, 404, "not found");
+        sconn_set_error(c, 404, "not found");
         break;
     case ROUTE_POST_ONLY:
-        set_error(c, 405, "method not allowed: use POST");
+        sconn_set_error(c, 405, "method not allowed: use POST");
         c->allow = "POST";
         break;
     case ROUTE_GET_ONLY:
-        set_error(c, 405, "method not allowed: use GET");
+        sconn_set_error(c, 405, "method not allowed: use GET");
         c->allow = "GET, HEAD";
         break;
     }
@@ -496,16 +519,15 @@ static int sconn_response_done(sconn_t *c)
     return 0;
 }
 
-/* Sends what remains of the response. Returns 1 would block, 0 all sent,
- * -1 freed. */
-static int sconn_flush(sconn_t *c)
+/* Sends what remains of the response, up to limit. Returns 1 would block,
+ * 0 all sent, -1 freed. */
+int sconn_flush(sconn_t *c, size_t limit)
 {
-    size_t start = c->out_off;
-    while (c->out_off < c->out.len) {
-        ssize_t w = c->tls
-                        ? tls_send_like(c->tls, c->out.data + c->out_off, c->out.len - c->out_off)
-                        : send(c->io.fd, c->out.data + c->out_off, c->out.len - c->out_off,
-                               MSG_NOSIGNAL | MSG_DONTWAIT);
+    size_t start = c->out_off, end = limit < c->out.len ? limit : c->out.len;
+    while (c->out_off < end) {
+        ssize_t w = c->tls ? tls_send_like(c->tls, c->out.data + c->out_off, end - c->out_off)
+                           : send(c->io.fd, c->out.data + c->out_off, end - c->out_off,
+                                  MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w > 0) {
             c->out_off += (size_t)w;
             continue;
@@ -513,8 +535,9 @@ static int sconn_flush(sconn_t *c)
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            /* The write timeout measures a stall, not the whole transfer. */
-            if (c->out_off > start)
+            /* The write timeout measures a stall, not the whole transfer
+             * (sgen.c keeps its own beside a stream's other timers). */
+            if (c->out_off > start && c->state == SCONN_WRITE)
                 sconn_deadline(c, loop_now(c->srv->loop) + c->srv->cfg->header_timeout_ns);
             return 1;
         }
@@ -563,7 +586,7 @@ static fill_t sconn_fill(sconn_t *c)
 /* Runs the state machine until it has to wait for the socket or a timer.
  * A loop, not recursion: a client pipelining thousands of requests costs no
  * stack. Every path that frees c returns at once. */
-static void sconn_drive(sconn_t *c)
+void sconn_drive(sconn_t *c)
 {
     unsigned discards = 0;
     for (;;) {
@@ -599,12 +622,23 @@ static void sconn_drive(sconn_t *c)
             sconn_close(c);
             return;
         case SCONN_WRITE:
-            r = sconn_flush(c);
+            r = sconn_flush(c, SIZE_MAX);
             if (r != 0)
                 return;
             if (sconn_response_done(c) < 0)
                 return;
             continue;
+        case SCONN_GEN:
+            r = sgen_drive(c);
+            if (r < 0)
+                return;
+            if (r == 0) {
+                if (sconn_response_done(c) < 0)
+                    return;
+                continue;
+            }
+            /* Waiting for the engine, a timer or the socket: as WAIT. */
+            /* fallthrough */
         case SCONN_WAIT:
             /* Busy: read on only to notice a client that went away, and only
              * while the buffer has room (the rest waits in the socket). */
@@ -685,6 +719,9 @@ static void sconn_on_timer(loop_t *loop, loop_timer_t *timer)
         }
         if (sconn_send(c) == 0)
             sconn_drive(c);
+        return;
+    case SCONN_GEN:
+        sgen_on_timer(c);
         return;
     case SCONN_WRITE:
     case SCONN_LINGER:

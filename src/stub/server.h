@@ -1,6 +1,6 @@
-/* server — internals shared by stub.c (threads, listeners, stats), conn.c
- * (the connection state machine) and request.c (the request limits). Not for
- * use outside src/stub/. */
+/* server — internals shared by stub.c (threads, listeners, stats), sconn.c
+ * (the connection state machine), sgen.c (the LLM engine's thread share)
+ * and request.c (the request limits). Not for use outside src/stub/. */
 #ifndef TAILGATE_STUB_SERVER_H
 #define TAILGATE_STUB_SERVER_H
 
@@ -12,7 +12,9 @@
 #include "core/http.h"
 #include "core/loop.h"
 #include "core/tls.h"
+#include "stub/engine.h"
 #include "stub/model.h"
+#include "stub/script.h"
 #include "stub/sbuf.h"
 #include "stub/stub.h"
 
@@ -35,6 +37,10 @@ typedef struct {
     uint64_t queued;            /* waiting for a worker */
     uint64_t max_queued;
     uint64_t client_disconnects; /* closed by the client mid-request */
+    uint64_t seqs_running;       /* engine: sequences holding a slot */
+    uint64_t seqs_waiting;       /* engine: sequences waiting for a slot */
+    uint64_t tokens;             /* engine and scripts: tokens generated */
+    uint64_t streams;            /* streamed answers begun */
     uint64_t by_status[STUB_STATUS_MAX];
 } stub_stats_t;
 
@@ -68,6 +74,10 @@ struct server {
     size_t nconns;
     sconn_t *free_conns; /* closed connections kept for reuse */
     size_t nfree;
+    engine_t engine;         /* this thread's share of the LLM engine (sgen.c) */
+    loop_timer_t step_timer; /* ends the engine's current step */
+    uint64_t step_end_ns;    /* when the current step ends */
+    uint64_t next_id;        /* request ids */
     stub_stats_t stats;
 };
 
@@ -78,10 +88,12 @@ struct stub {
     char host[80];
     unsigned nservers;
     server_t *servers;
-    tls_ctx_t *tls; /* NULL = plain HTTP */
+    tls_ctx_t *tls;                      /* NULL = plain HTTP */
+    script_t *scripts[STUB_MAX_SCRIPTS]; /* --script, in the order given */
+    unsigned nscripts;
 };
 
-/* conn.c */
+/* sconn.c */
 /* Takes a freshly accepted socket. Returns 0 or an errno value (fd closed). */
 int sconn_accept(server_t *srv, int fd);
 /* Drain: close connections that have nothing in flight; the rest close after

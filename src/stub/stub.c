@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "stub/sconn.h"
 #include "stub/server.h"
 
 #define GRACE_MAX_NS (5 * CLOCK_NS_PER_S)
@@ -39,6 +40,9 @@ void stub_config_defaults(stub_config_t *cfg)
     cfg->error_rate = 0;
     cfg->max_body = 8u << 20;
     cfg->header_timeout_ns = 10 * CLOCK_NS_PER_S;
+    cfg->api = STUB_API_ALL;
+    cfg->max_seqs = 256;
+    cfg->tokens_per_chunk = 1;
 }
 
 int stub_config_check(const stub_config_t *cfg, char *err, size_t errlen)
@@ -81,6 +85,24 @@ int stub_config_check(const stub_config_t *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "--jitter needs --jitter-scale greater than 0");
         return EINVAL;
     }
+    if (cfg->max_seqs < cfg->threads) {
+        snprintf(err, errlen,
+                 "--threads (%u) must not exceed --max-seqs (%llu): sequences are split per thread",
+                 cfg->threads, (unsigned long long)cfg->max_seqs);
+        return EINVAL;
+    }
+    if (cfg->tokens_per_chunk < 1) {
+        snprintf(err, errlen, "--tokens-per-chunk must be at least 1");
+        return EINVAL;
+    }
+    if (cfg->nscripts > STUB_MAX_SCRIPTS) {
+        snprintf(err, errlen, "--script: at most %d scripts", STUB_MAX_SCRIPTS);
+        return EINVAL;
+    }
+    if ((unsigned)cfg->api > STUB_API_TGI) {
+        snprintf(err, errlen, "--api: unknown preset");
+        return EINVAL;
+    }
     return 0;
 }
 
@@ -100,6 +122,10 @@ int stub_stats_json(const struct stub *stub, sbuf_t *out)
         SUM(queued);
         SUM(max_queued);
         SUM(client_disconnects);
+        SUM(seqs_running);
+        SUM(seqs_waiting);
+        SUM(tokens);
+        SUM(streams);
         for (int k = 0; k < STUB_STATUS_MAX; k++)
             SUM(by_status[k]);
 #undef SUM
@@ -118,13 +144,16 @@ int stub_stats_json(const struct stub *stub, sbuf_t *out)
         json_object_set_new(by, key, json_integer((json_int_t)sum.by_status[k]));
     }
     json_t *root = json_pack(
-        "{s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:i}", "requests",
-        (json_int_t)sum.requests, "items", (json_int_t)sum.items, "ok", (json_int_t)ok, "errors",
-        (json_int_t)errors, "by_status", by, "in_flight", (json_int_t)sum.in_flight, "queued",
-        (json_int_t)sum.queued, "max_queued", (json_int_t)sum.max_queued, "connections",
+        "{s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:i, s:{s:I, s:I, s:I, "
+        "s:I}}",
+        "requests", (json_int_t)sum.requests, "items", (json_int_t)sum.items, "ok", (json_int_t)ok,
+        "errors", (json_int_t)errors, "by_status", by, "in_flight", (json_int_t)sum.in_flight,
+        "queued", (json_int_t)sum.queued, "max_queued", (json_int_t)sum.max_queued, "connections",
         (json_int_t)sum.connections, "connections_total", (json_int_t)sum.connections_total,
         "client_disconnects", (json_int_t)sum.client_disconnects, "uptime_s",
-        (double)(clock_now_ns() - stub->origin_ns) / 1e9, "threads", (int)stub->nservers);
+        (double)(clock_now_ns() - stub->origin_ns) / 1e9, "threads", (int)stub->nservers, "engine",
+        "running", (json_int_t)sum.seqs_running, "waiting", (json_int_t)sum.seqs_waiting, "tokens",
+        (json_int_t)sum.tokens, "streams", (json_int_t)sum.streams);
     if (!root)
         return ENOMEM;
     size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(6);
@@ -308,7 +337,7 @@ static int server_init(struct stub *stub, unsigned i, int listen_fd)
     srv->workers = cfg->workers / t + (i < cfg->workers % t);
     srv->queue_cap = cfg->queue / t + (i < cfg->queue % t);
     int err = loop_new(&srv->loop);
-    if (err)
+    if (err || (err = sgen_server_init(srv)))
         return err;
     srv->drain_io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (srv->drain_io.fd < 0)
@@ -333,6 +362,8 @@ static void stub_free(struct stub *stub)
     }
     free(stub->servers);
     tls_ctx_free(stub->tls);
+    for (unsigned i = 0; i < stub->nscripts; i++)
+        script_free(stub->scripts[i]);
     free(stub);
 }
 
@@ -372,6 +403,13 @@ int stub_start(const stub_config_t *cfg, stub_t **out, char *err, size_t errlen)
         (rc = tls_server_ctx_new(cfg->tls_cert, cfg->tls_key, &stub->tls, err, errlen))) {
         stub_free(stub);
         return rc;
+    }
+    for (unsigned i = 0; i < cfg->nscripts; i++) {
+        if ((rc = script_load(cfg->scripts[i], &stub->scripts[i], err, errlen))) {
+            stub_free(stub);
+            return rc;
+        }
+        stub->nscripts++;
     }
     for (unsigned i = 0; i < cfg->threads; i++) {
         int fd;

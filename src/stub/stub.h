@@ -2,9 +2,13 @@
  *
  * POST <path> {"model": M, "inputs": [...]} answers {"model": M, "outputs":
  * [...]}, one output per input, each a deterministic function of its input
- * alone. GET /healthz and GET /stats are always served. A latency model
- * (delay, per-item cost, jitter, workers + FIFO queue, error rate, stalls)
- * decides when each answer is sent; delays are loop timers, never sleeps.
+ * alone; the other presets (OpenAI completions, chat and embeddings, KServe
+ * v2, TGI) answer in their servers' shapes, equally deterministic. GET
+ * /healthz and GET /stats are always served. A latency model (delay,
+ * per-item cost, jitter, workers + FIFO queue, error rate, stalls) decides
+ * when each answer is sent; completions, chat and TGI are timed by a model
+ * of a continuous-batching engine instead and stream SSE on request, or
+ * play a scripted stream. Delays are loop timers, never sleeps.
  *
  * stub_start binds and runs the server on its own thread(s) (one SO_REUSEPORT
  * listener and event loop per thread); the caller's thread is free. The
@@ -23,6 +27,20 @@ typedef enum {
     STUB_JITTER_EXP,       /* exponential with mean scale */
     STUB_JITTER_LOGNORMAL, /* lognormal with median scale, sigma 1 */
 } stub_jitter_t;
+
+/* The APIs the stub speaks (DESIGN.md "Any API"): each a request shape, a
+ * default path and an answer shape (stub/api.h has the routes). */
+typedef enum {
+    STUB_API_ALL,                /* every preset at once, each at its default path */
+    STUB_API_TAILGATE,           /* POST /v1/infer {"model","inputs"} -> {"outputs"} */
+    STUB_API_OPENAI_COMPLETIONS, /* POST /v1/completions */
+    STUB_API_OPENAI_CHAT,        /* POST /v1/chat/completions */
+    STUB_API_OPENAI_EMBEDDINGS,  /* POST /v1/embeddings */
+    STUB_API_KSERVE_V2,          /* POST /v2/models/{model}/infer */
+    STUB_API_TGI,                /* POST /generate and /generate_stream */
+} stub_api_t;
+
+#define STUB_MAX_SCRIPTS 16
 
 typedef struct {
     char host[256];       /* numeric address or name; "" = 0.0.0.0 */
@@ -44,14 +62,35 @@ typedef struct {
     bool shuffle_outputs;       /* TEST-ONLY: reorder outputs of batches > 1 */
     const char *tls_cert;       /* PEM certificate chain: serve HTTPS (with tls_key) */
     const char *tls_key;        /* its private key; both NULL = plain HTTP */
+    stub_api_t api;             /* STUB_API_ALL: path is the tailgate preset's */
+    /* The LLM engine behind completions, chat and TGI (stub/engine.h). */
+    uint64_t max_seqs;             /* sequences decoding at once; split per thread */
+    uint64_t step_ns;              /* fixed cost of a decode step */
+    uint64_t step_per_seq_ns;      /* added per sequence in the step */
+    uint64_t prefill_per_token_ns; /* added per prompt token admitted in the step */
+    uint64_t output_tokens;        /* 0 = the request's max_tokens (or the API's default) */
+    uint64_t tokens_per_chunk;     /* tokens per streamed event, >= 1 */
+    /* Scripted streams (stub/script.h): "FILE" (every streaming request) or
+     * "MODEL=FILE" (requests for that model). Read by stub_start. */
+    const char *scripts[STUB_MAX_SCRIPTS];
+    unsigned nscripts;
 } stub_config_t;
 
 typedef struct stub stub_t;
 
 /* Fills the defaults: 127.0.0.1:8000, /v1/infer, 1 thread, no delay, no
  * jitter, seed 1, unlimited workers, queue 65536, max_body 8 MiB,
- * header_timeout 10 s. */
+ * header_timeout 10 s, every API, 256 sequences, no step cost, one token per
+ * event, no scripts. */
 void stub_config_defaults(stub_config_t *cfg);
+
+/* The preset's name ("openai-chat"; "all" for STUB_API_ALL). */
+const char *stub_api_name(stub_api_t api);
+/* Name -> preset. Returns 0, or -1 for an unknown name. */
+int stub_api_parse(const char *name, stub_api_t *out);
+/* The preset's default path ("/v2/models/{model}/infer": {model} matches one
+ * path segment). STUB_API_ALL: the tailgate preset's. */
+const char *stub_api_path(stub_api_t api);
 
 /* Checks a configuration. Returns 0, or EINVAL with the option at fault named
  * in err (e.g. "--threads (4) must not exceed --workers (2)"). */
