@@ -74,7 +74,7 @@ typedef struct {
     validate_t validate;
     /* outputs */
     engine_observer_t observer; /* on_request NULL = none */
-    /* Called from engine_run's thread (never a worker) once per second while
+    /* Called from engine_collect's thread (never a worker) once per second while
      * the run lasts; NULL = no progress. */
     engine_progress_fn on_progress;
     void *progress_arg;

@@ -91,7 +91,7 @@ uint64_t csvlog_rows(const csvlog_t *log)
     return log ? atomic_load_explicit(&log->rows, memory_order_relaxed) : 0;
 }
 
-void csvlog_buf_init(csvlog_buf_t *b, csvlog_t *log)
+static void csvlog_buf_init(csvlog_buf_t *b, csvlog_t *log)
 {
     b->log = log;
     b->len = 0;

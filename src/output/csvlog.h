@@ -39,7 +39,6 @@ uint64_t csvlog_rows(const csvlog_t *log);
 int csvlog_buf_new(csvlog_t *log, csvlog_buf_t **out);
 /* Writes out what the buffer holds and frees it; NULL is fine. */
 void csvlog_buf_free(csvlog_buf_t *b);
-void csvlog_buf_init(csvlog_buf_t *b, csvlog_t *log);
 /* Appends the row of one finished request (columns above). */
 void csvlog_row(csvlog_buf_t *b, const req_record_t *r);
 /* Writes out what the buffer holds (end of thread). */
