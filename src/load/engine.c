@@ -45,6 +45,7 @@ struct worker {
     unsigned batch;
     sched_t sched;
     loop_timer_t timer; /* sched_wake */
+    uint64_t timer_at;  /* when it is armed for; SCHED_NEVER = not armed */
     runstats_t stats;
     /* the observer, with this thread's context */
     void (*on_request)(void *ctx, const req_record_t *r);
@@ -151,10 +152,13 @@ static void unsent(void *arg, const sched_req_t *r, uint64_t now)
 static void settle(worker_t *w)
 {
     uint64_t wake = sched_wake(&w->sched);
-    if (wake == SCHED_NEVER)
-        loop_timer_cancel(w->loop, &w->timer);
-    else if (!loop_timer_pending(&w->timer) || w->timer.when_ns != wake)
-        loop_timer_set(w->loop, &w->timer, wake);
+    if (wake != w->timer_at) {
+        if (wake == SCHED_NEVER)
+            loop_timer_cancel(w->loop, &w->timer);
+        else if (loop_timer_set(w->loop, &w->timer, wake) != 0)
+            wake = SCHED_NEVER; /* no memory for the heap: tried again next time */
+        w->timer_at = wake;
+    }
     if (!w->finished && sched_finished(&w->sched)) {
         w->finished = true;
         loop_stop(w->loop);
@@ -164,6 +168,7 @@ static void settle(worker_t *w)
 static void on_timer(loop_t *loop, loop_timer_t *timer)
 {
     worker_t *w = container_of(timer, worker_t, timer);
+    w->timer_at = SCHED_NEVER; /* the loop disarmed it */
     if (sched_advance(&w->sched, loop_now(loop)) == SCHED_ABORT)
         pool_abort(&w->pool, ERR_TIMEOUT); /* time is up: in flight is a timeout */
     settle(w);
@@ -326,6 +331,7 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
     if ((rc = loop_add(w->loop, &w->stop_io, LOOP_IN)) != 0)
         return rc;
     loop_timer_init(&w->timer, on_timer);
+    w->timer_at = SCHED_NEVER;
 
     size_t seconds = (size_t)((cfg->duration_ns + cfg->warmup_ns) / CLOCK_NS_PER_S) + 2;
     if ((rc = runstats_init(&w->stats, seconds)) != 0)

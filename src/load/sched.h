@@ -117,7 +117,8 @@ void sched_done(sched_t *s, uint64_t now, bool refused);
 void sched_connected(sched_t *s);
 /* A submitted request never left (no socket could be opened): it goes back
  * to the head of the FIFO, to leave on the connections that remain. Returns
- * 0, or ECANCELED (stopping) / ENOMEM: the caller records it instead. */
+ * 0, or ECANCELED (stopping) / ENOMEM: then it ended, as far as sched knows;
+ * the caller records it and calls sched_done. */
 int sched_requeue(sched_t *s, const sched_req_t *r, uint64_t now);
 /* Stop issuing (SIGINT): see the rules above. Idempotent. */
 void sched_stop(sched_t *s, uint64_t now, uint64_t grace_ns);
