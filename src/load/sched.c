@@ -126,6 +126,24 @@ static uint64_t items_left(const sched_t *s)
     return s->items_limit == NEVER ? NEVER : s->items_limit - s->items_taken;
 }
 
+/* sched_wake's answer, kept current by every change that moves it: the
+ * arrivals and batch deadlines (open_advance), the start, a rest, a drain. */
+static void update_wake(sched_t *s)
+{
+    uint64_t w = s->killed ? NEVER : s->drain_at;
+    if (!s->gen_done) {
+        if (!s->closed) {
+            w = min_u64(w, s->open_wake);
+        } else {
+            if (!s->started)
+                w = min_u64(w, s->start_ns);
+            w = min_u64(w, s->rest_until);
+            w = min_u64(w, s->end_ns);
+        }
+    }
+    s->wake = w;
+}
+
 /* Nothing will be issued any more; what is in flight gets until `deadline`
  * (NEVER: each request has its own timeout). The earliest deadline wins. */
 static void begin_drain(sched_t *s, uint64_t deadline)
@@ -133,6 +151,7 @@ static void begin_drain(sched_t *s, uint64_t deadline)
     s->gen_done = true;
     if (deadline < s->drain_at)
         s->drain_at = deadline;
+    update_wake(s);
 }
 
 static uint64_t natural_drain(const sched_t *s, uint64_t now)
@@ -180,6 +199,7 @@ static void closed_rest(sched_t *s, uint64_t now)
         return;
     s->rest_ns = s->rest_ns ? min_u64(s->rest_ns * 2, REST_MAX_NS) : REST_MIN_NS;
     s->rest_until = now + s->rest_ns;
+    update_wake(s);
 }
 
 static void release_batch(sched_t *s, uint64_t at)
@@ -234,22 +254,6 @@ static void open_advance(sched_t *s, uint64_t now)
         s->open_wake = min_u64(next, dl);
         return;
     }
-}
-
-static void update_wake(sched_t *s)
-{
-    uint64_t w = s->killed ? NEVER : s->drain_at;
-    if (!s->gen_done) {
-        if (!s->closed) {
-            w = min_u64(w, s->open_wake);
-        } else {
-            if (!s->started)
-                w = min_u64(w, s->start_ns);
-            w = min_u64(w, s->rest_until);
-            w = min_u64(w, s->end_ns);
-        }
-    }
-    s->wake = w;
 }
 
 /* ---- the interface ---- */
@@ -348,7 +352,6 @@ void sched_done(sched_t *s, uint64_t now, bool refused)
             closed_rest(s, now);
         else
             closed_issue(s, now);
-        update_wake(s);
     }
 }
 
