@@ -531,6 +531,11 @@ int engine_collect(engine_t *e, engine_result_t *res)
     unsigned nthreads = e->nthreads;
 
     memset(res, 0, sizeof(*res));
+    if (e->started != nthreads) { /* not started, or collected already */
+        snprintf(res->fatal_msg, sizeof(res->fatal_msg), "the engine is not running");
+        res->fatal_errno = EINVAL;
+        return EINVAL;
+    }
     watch(cfg, ws, nthreads, e->start_ns);
     for (unsigned t = 0; t < e->started; t++)
         pthread_join(ws[t].th, NULL);

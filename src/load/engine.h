@@ -109,10 +109,11 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
  * Returns 0, or an errno value with err set (threads already started are
  * stopped and joined). */
 int engine_start(engine_t *e, char *err, size_t errlen);
-/* Waits for the run's end (calling cfg->on_progress), joins the threads and
- * merges their figures into result. Returns 0 when it ran (errors are counted
- * in the result), or an errno value with result->fatal_msg set: EPROTO when
- * every request failed its TLS handshake, the event loop's errno, ENOMEM. */
+/* After engine_start succeeded, once: waits for the run's end (calling
+ * cfg->on_progress), joins the threads and merges their figures into result.
+ * Returns 0 when it ran (errors are counted in the result), or an errno value
+ * with result->fatal_msg set: EPROTO when every request failed its TLS
+ * handshake, the event loop's errno, ENOMEM; EINVAL when not running. */
 int engine_collect(engine_t *e, engine_result_t *result);
 /* Frees e (NULL is fine); after engine_collect, or instead of it when
  * engine_start failed. */
