@@ -16,11 +16,13 @@
 #include "output/termchart.h"
 
 static volatile sig_atomic_t signal_seen;
+/* The run in progress, for on_signal: a signal handler gets no context. */
+static engine_t *volatile running;
 
 static void on_signal(int sig)
 {
     signal_seen = sig;
-    engine_stop();
+    engine_stop(running);
 }
 
 void runcommon_install_signals(void)
@@ -203,7 +205,6 @@ int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, cons
             return EXIT_CANNOT_RUN;
         }
     }
-    job->eng.log = job->log;
     if (!o->no_progress && isatty(STDERR_FILENO)) {
         job->eng.on_progress = show_progress;
         job->eng.progress_arg = job;
@@ -218,10 +219,56 @@ static void hex_digest(const engine_result_t *r, char *out, size_t len)
         n += (size_t)snprintf(out + n, len - n, "%02x", r->inputs_digest[i]);
 }
 
+/* The CSV log observes the engine: one block buffer per worker thread. */
+static int csv_thread_open(void *log, unsigned thread, void **ctx)
+{
+    (void)thread;
+    csvlog_buf_t *b;
+    int e = csvlog_buf_new(log, &b);
+    if (!e)
+        *ctx = b;
+    return e;
+}
+
+static void csv_on_request(void *buf, const req_record_t *r)
+{
+    csvlog_row(buf, r);
+}
+
+static void csv_thread_close(void *buf)
+{
+    csvlog_buf_free(buf);
+}
+
+/* Prepare, start, collect; a signal stops the run in between. */
+static int run_engine(runjob_t *job)
+{
+    engine_config_t cfg = job->eng;
+    if (job->log)
+        cfg.observer =
+            (engine_observer_t){csv_thread_open, csv_on_request, csv_thread_close, job->log};
+    engine_result_t *res = &job->result;
+    engine_t *eng;
+    memset(res, 0, sizeof *res);
+    int e = engine_prepare(&cfg, &eng, res->fatal_msg, sizeof res->fatal_msg);
+    if (!e) {
+        running = eng;
+        if (signal_seen)
+            engine_stop(eng); /* it came before this run (during ab's verification, say) */
+        e = engine_start(eng, res->fatal_msg, sizeof res->fatal_msg);
+        if (!e)
+            e = engine_collect(eng, res);
+        running = NULL;
+        engine_free(eng);
+    }
+    res->fatal_errno = e;
+    return e;
+}
+
 int runjob_execute(runjob_t *job, const char *who)
 {
     const runopts_t *o = job->opts;
-    int e = engine_run(&job->eng, &job->result);
+    int e = run_engine(job);
     job->ran = true;
     if (job->progress_shown)
         fputs("\r\033[K", stderr);

@@ -10,6 +10,7 @@
 
 #include "cli/runopts.h"
 #include "load/engine.h"
+#include "output/csvlog.h"
 
 typedef struct {
     const runopts_t *opts;

@@ -1,16 +1,18 @@
-/* engine — threads, schedules and the bookkeeping of every request.
+/* engine — threads, and the bookkeeping of every request.
  *
- * Each worker thread owns a loop, a connection pool with its FIFO of requests
- * waiting for a connection (pool.c), a pacer, a batcher, runstats and a CSV
- * block buffer; nothing mutable is shared while running. Latency counts from
- * the intended time (wrk2), so a request waiting in the FIFO still ages.
- * Before the clock, target_preflight (target.c) proves the server answers. */
+ * Each worker thread owns a loop, a connection pool (pool.c), a schedule
+ * (sched.c: what is sent when, and the FIFO of requests waiting for a
+ * connection), runstats and its observer's context; nothing mutable is shared
+ * while running. Latency counts from the intended time (wrk2), so a request
+ * waiting in the FIFO still ages. Before the clock, target_preflight
+ * (target.c) proves the server answers. */
 #include "load/engine.h"
 #include "core/container.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,53 +22,43 @@
 
 #include "core/clock.h"
 #include "core/loop.h"
-#include "load/batcher.h"
 #include "load/conn.h"
 #include "load/outcome.h"
 #include "load/pacer.h"
 #include "load/pool.h"
 #include "load/reqfmt.h"
+#include "load/sched.h"
 #include "load/target.h"
 #include "load/validate.h"
 
-#define NEVER UINT64_MAX
 #define DRAIN_DEFAULT_NS (10 * CLOCK_NS_PER_S)
 #define START_DELAY_NS (20 * CLOCK_NS_PER_MS)
-#define REST_MIN_NS (10 * CLOCK_NS_PER_MS)
-#define REST_MAX_NS CLOCK_NS_PER_S
 
 typedef struct worker worker_t;
 
 struct worker {
+    engine_t *e;
     const engine_config_t *cfg;
     unsigned t, nthreads;
     loop_t *loop;
     conn_env_t env;
-    const reqfmt_t *fmt;
     bool items_mode; /* requests carry items (else: fixed body, 1 "item" each) */
     unsigned batch;
-    pacer_t pacer;
-    batcher_t batcher;
+    sched_t sched;
+    loop_timer_t timer; /* sched_wake */
+    uint64_t timer_at;  /* when it is armed for; SCHED_NEVER = not armed */
     runstats_t stats;
-    csvlog_buf_t *csv;
+    /* the observer, with this thread's context */
+    void (*on_request)(void *ctx, const req_record_t *r);
+    void *obs_ctx;
+    bool obs_open;           /* obs_ctx came from thread_open: thread_close it */
     tls_resume_t tls_resume; /* the thread's session for resumption */
     char tls_error[160];     /* the first handshake failure's reason */
     bool tls_verify_failed;
-    uint64_t started_wall_ns; /* wall clock at measure_ns */
-    pool_t pool;              /* connections, and requests waiting for one */
-    /* schedule */
-    bool closed;
-    uint64_t users; /* closed loop: requests kept in flight by this worker */
-    uint64_t start_ns, measure_ns, end_ns;
-    uint64_t items_limit, items_taken, items_sent, req_seq;
-    uint64_t *release_ns;   /* batch entries: item times of a released batch */
-    loop_timer_t tick;      /* open loop: next arrival or batch deadline; start */
-    loop_timer_t end_timer; /* end of the duration */
-    loop_timer_t drain_timer;
-    loop_timer_t rest_timer; /* closed loop: users resting after a refused connection */
-    uint64_t resting, rest_ns;
-    loop_io_t stop_io; /* eventfd written by engine_stop */
-    bool gen_done, draining, killing, finished, stop_seen;
+    uint64_t started_wall_ns; /* wall clock at the measurement start */
+    pool_t pool;              /* connections */
+    loop_io_t stop_io;        /* eventfd written by engine_stop */
+    bool finished;
     uint64_t last_done_ns;
     /* progress, read by the main thread (relaxed atomics) */
     uint64_t done_count, err_count;
@@ -75,38 +67,52 @@ struct worker {
     int rc;
 };
 
-/* The one global: how engine_stop (a signal handler) finds the running engine. */
-static struct {
-    volatile sig_atomic_t stop;
-    worker_t *volatile workers;
-    volatile unsigned nworkers;
-} g_run;
-
-static void worker_check_finished(worker_t *w);
+struct engine {
+    const engine_config_t *cfg;
+    reqfmt_t fmt;
+    conn_env_t env;
+    worker_t *ws;
+    unsigned nthreads, started;
+    uint64_t start_ns, started_wall_ns;
+    volatile sig_atomic_t stop; /* engine_stop ran (a signal handler may call it) */
+};
 
 /* ---- recording ---- */
 
-static void record(worker_t *w, uint64_t req_seq, uint64_t intended, unsigned n,
-                   const uint64_t *item_ns, err_kind_t err, int status, uint64_t service_ns,
-                   uint64_t bytes_in, uint64_t done, uint64_t connect_ns)
+/* Every request issued ends here once: answered, failed, or never sent. */
+static void record(worker_t *w, const sched_req_t *r, err_kind_t err, int status,
+                   uint64_t service_ns, uint64_t bytes_in, uint64_t done, uint64_t connect_ns)
 {
     __atomic_store_n(&w->done_count, w->done_count + 1, __ATOMIC_RELAXED);
     if (err != ERR_NONE)
         __atomic_store_n(&w->err_count, w->err_count + 1, __ATOMIC_RELAXED);
     if (done > w->last_done_ns)
         w->last_done_ns = done;
-    if (intended < w->measure_ns)
+    if (sched_is_warmup(&w->sched, r->intended_ns))
         return; /* warmup: sent, not recorded */
-    size_t second = (size_t)((intended - w->measure_ns) / CLOCK_NS_PER_S);
-    uint64_t latency = done > intended ? done - intended : 0;
-    runstats_record_request(&w->stats, second, err, status, n, latency, service_ns, bytes_in);
+    uint64_t measure_ns = sched_measure_ns(&w->sched);
+    size_t second = (size_t)((r->intended_ns - measure_ns) / CLOCK_NS_PER_S);
+    uint64_t latency = done > r->intended_ns ? done - r->intended_ns : 0;
+    runstats_record_request(&w->stats, second, err, status, r->n, latency, service_ns, bytes_in);
     if (err == ERR_NONE)
-        for (unsigned i = 0; i < n; i++)
-            runstats_record_item(&w->stats, second, done > item_ns[i] ? done - item_ns[i] : 0);
-    if (w->csv)
-        csvlog_row(w->csv, req_seq * w->nthreads + w->t + 1,
-                   w->started_wall_ns + (intended - w->measure_ns), latency, status, service_ns, n,
-                   bytes_in, err, connect_ns);
+        for (unsigned i = 0; i < r->n; i++)
+            runstats_record_item(&w->stats, second,
+                                 done > r->item_ns[i] ? done - r->item_ns[i] : 0);
+    if (w->on_request) {
+        req_record_t rec = {
+            .id = r->seq * w->nthreads + w->t + 1,
+            .intended_wall_ns = w->started_wall_ns + (r->intended_ns - measure_ns),
+            .intended_ns = r->intended_ns,
+            .latency_ns = latency,
+            .service_ns = service_ns,
+            .connect_ns = connect_ns,
+            .bytes_in = bytes_in,
+            .status = status,
+            .batch = r->n,
+            .err = err,
+        };
+        w->on_request(w->obs_ctx, &rec);
+    }
 }
 
 static err_kind_t judge(const worker_t *w, const conn_result_t *res, unsigned n)
@@ -128,212 +134,45 @@ static err_kind_t judge(const worker_t *w, const conn_result_t *res, unsigned n)
     return ERR_NONE;
 }
 
-/* ---- schedule ---- */
+/* ---- the schedule's side ---- */
 
-/* A request is ready to go: numbered, then on a connection or in the FIFO.
- * Inline, like pool_submit: the common case reaches pool_start in one call. */
-static inline void submit(worker_t *w, uint64_t first_seq, uint64_t intended, unsigned n,
-                          const uint64_t *item_ns)
+static bool submit(void *arg, const sched_req_t *r)
 {
-    uint64_t req_seq = w->req_seq++;
-    w->items_sent += n;
-    if (pool_submit(&w->pool, req_seq, first_seq, intended, n, item_ns) != 0)
-        /* Out of memory: count it rather than lose it. */
-        record(w, req_seq, intended, n, item_ns, ERR_TIMEOUT, 0, 0, 0, loop_now(w->loop),
-               CSVLOG_NO_CONNECT);
+    worker_t *w = arg;
+    return pool_send(&w->pool, r->seq, r->first_item, r->intended_ns, r->n, r->item_ns);
 }
 
-static uint64_t items_left(const worker_t *w)
+/* Stopped, aborted or out of memory while waiting: no answer, a timeout. */
+static void unsent(void *arg, const sched_req_t *r, uint64_t now)
 {
-    return w->items_limit == NEVER ? NEVER : w->items_limit - w->items_taken;
+    record(arg, r, ERR_TIMEOUT, 0, 0, 0, now, REQ_NO_CONNECT);
 }
 
-/* No request will be issued any more; what is in flight gets until `deadline`. */
-static void begin_drain(worker_t *w, uint64_t deadline)
+/* After every call into the schedule: its timer follows sched_wake, and the
+ * loop ends once the schedule has nothing left. */
+static void settle(worker_t *w)
 {
-    w->gen_done = true;
-    if (!w->draining) {
-        w->draining = true;
-        loop_timer_cancel(w->loop, &w->tick);
-        loop_timer_cancel(w->loop, &w->end_timer);
-        loop_timer_cancel(w->loop, &w->rest_timer); /* resting users send nothing more */
+    uint64_t wake = sched_wake(&w->sched);
+    if (wake != w->timer_at) {
+        if (wake == SCHED_NEVER)
+            loop_timer_cancel(w->loop, &w->timer);
+        else if (loop_timer_set(w->loop, &w->timer, wake) != 0)
+            wake = SCHED_NEVER; /* no memory for the heap: tried again next time */
+        w->timer_at = wake;
     }
-    if (deadline != NEVER &&
-        (!loop_timer_pending(&w->drain_timer) || deadline < w->drain_timer.when_ns))
-        loop_timer_set(w->loop, &w->drain_timer, deadline);
-    worker_check_finished(w);
-}
-
-static uint64_t natural_drain_deadline(const worker_t *w, uint64_t now)
-{
-    return now + (w->cfg->timeout_ns ? w->cfg->timeout_ns : DRAIN_DEFAULT_NS);
-}
-
-/* Closed loop: one of the `users` is ready to send again at `ready`. */
-static void closed_issue(worker_t *w, uint64_t ready)
-{
-    if (w->gen_done)
-        return;
-    if (ready >= w->end_ns) {
-        begin_drain(w, natural_drain_deadline(w, ready));
-        return;
-    }
-    /* Warmup items are sent but do not count against --requests. */
-    bool warm = ready < w->measure_ns;
-    uint64_t left = warm ? NEVER : items_left(w);
-    unsigned n = left < w->batch ? (unsigned)left : w->batch;
-    if (n == 0) {
-        begin_drain(w, NEVER); /* requests bound: each in-flight request has its timeout */
-        return;
-    }
-    uint64_t first = w->items_taken;
-    w->items_taken += n;
-    if (warm && w->items_limit != NEVER)
-        w->items_limit += n;
-    for (unsigned i = 0; i < n; i++)
-        w->release_ns[i] = ready;
-    submit(w, first, ready, n, w->release_ns);
-    if (items_left(w) == 0)
-        begin_drain(w, NEVER);
-}
-
-/* Closed loop, the target refused the connection: the user rests before its
- * next request instead of retrying at once, so a dead target is probed rather
- * than flooded with refusals (and the log with rows). The rest doubles each
- * round the target keeps refusing, from REST_MIN_NS to REST_MAX_NS, and ends
- * with the first connection that succeeds. The next request's intended time is
- * the end of the rest: resting is the user's think time, not latency. */
-static void closed_rest(worker_t *w, uint64_t now)
-{
-    w->resting++;
-    if (loop_timer_pending(&w->rest_timer))
-        return;
-    w->rest_ns = w->rest_ns ? w->rest_ns * 2 : REST_MIN_NS;
-    if (w->rest_ns > REST_MAX_NS)
-        w->rest_ns = REST_MAX_NS;
-    loop_timer_set(w->loop, &w->rest_timer, now + w->rest_ns);
-}
-
-static void on_rest_over(loop_t *loop, loop_timer_t *timer)
-{
-    worker_t *w = container_of(timer, worker_t, rest_timer);
-    uint64_t now = loop_now(loop);
-    for (; w->resting && !w->gen_done; w->resting--)
-        closed_issue(w, now);
-    worker_check_finished(w);
-}
-
-static void release_batch(worker_t *w, uint64_t at)
-{
-    uint64_t first;
-    unsigned n = batcher_take(&w->batcher, &first, w->release_ns);
-    /* A batch of warmup items stays warmup even when it leaves after the
-     * measurement began: it is timed from its last item, so it is not recorded. */
-    if (n && w->release_ns[n - 1] < w->measure_ns && at >= w->measure_ns)
-        at = w->release_ns[n - 1];
-    if (n)
-        submit(w, first, at, n, w->release_ns);
-}
-
-/* Open loop: hand out every arrival and batch deadline due by `now`, in time
- * order, then sleep until the next one. */
-static void open_advance(worker_t *w, uint64_t now)
-{
-    bool more = !w->gen_done;
-    for (;;) {
-        uint64_t next = NEVER;
-        if (more) {
-            next = pacer_peek(&w->pacer, now);
-            if ((next >= w->measure_ns && items_left(w) == 0) || next >= w->end_ns) {
-                more = false;
-                next = NEVER;
-            }
-        }
-        uint64_t dl = batcher_deadline(&w->batcher);
-        if (dl != BATCHER_NEVER && dl <= next && dl <= now) {
-            release_batch(w, dl);
-            continue;
-        }
-        if (next <= now) {
-            uint64_t t = pacer_next(&w->pacer, now);
-            /* Warmup items never share a request with measured ones, and do
-             * not count against --requests. */
-            if (t >= w->measure_ns && batcher_size(&w->batcher) &&
-                batcher_deadline(&w->batcher) - w->cfg->linger_ns < w->measure_ns)
-                release_batch(w, t);
-            if (t < w->measure_ns && w->items_limit != NEVER)
-                w->items_limit++;
-            if (batcher_add(&w->batcher, w->items_taken++, t))
-                release_batch(w, t);
-            continue;
-        }
-        if (!more && batcher_size(&w->batcher) == 0) {
-            bool by_duration = w->items_limit == NEVER || items_left(w) > 0;
-            begin_drain(w, by_duration ? natural_drain_deadline(w, now) : NEVER);
-            return;
-        }
-        uint64_t wake = next < dl ? next : dl;
-        loop_timer_set(w->loop, &w->tick, wake);
-        return;
+    if (!w->finished && sched_finished(&w->sched)) {
+        w->finished = true;
+        loop_stop(w->loop);
     }
 }
 
-static void on_tick(loop_t *loop, loop_timer_t *timer)
+static void on_timer(loop_t *loop, loop_timer_t *timer)
 {
-    worker_t *w = container_of(timer, worker_t, tick);
-    uint64_t now = loop_now(loop);
-    if (w->closed) {
-        /* The start: every user sends its first request. */
-        for (uint64_t u = 0; u < w->users && !w->gen_done; u++)
-            closed_issue(w, w->start_ns);
-        return;
-    }
-    open_advance(w, now);
-}
-
-static void on_end(loop_t *loop, loop_timer_t *timer)
-{
-    worker_t *w = container_of(timer, worker_t, end_timer);
-    uint64_t now = loop_now(loop);
-    if (!w->closed && !w->gen_done)
-        open_advance(w, now); /* hands out what was due before the end */
-    if (w->closed)
-        begin_drain(w, natural_drain_deadline(w, now));
-}
-
-/* Requests still waiting for a connection get no answer: each is a timeout,
- * recorded now (they are never sent). */
-static void fail_waiting(worker_t *w, uint64_t now)
-{
-    qreq_t r;
-    const uint64_t *item_ns;
-    while (pool_pop_waiting(&w->pool, &r, &item_ns))
-        record(w, r.req_seq, r.intended_ns, r.n, item_ns, ERR_TIMEOUT, 0, 0, 0, now,
-               CSVLOG_NO_CONNECT);
-}
-
-/* Time is up: whatever has not finished is a timeout. */
-static void on_drain(loop_t *loop, loop_timer_t *timer)
-{
-    worker_t *w = container_of(timer, worker_t, drain_timer);
-    uint64_t now = loop_now(loop);
-    w->killing = true;
-    pool_abort(&w->pool, CONN_ERR_TIMEOUT);
-    fail_waiting(w, now);
-    /* Unsent items of a pending batch were never issued: not recorded, not digested. */
-    uint64_t first;
-    batcher_take(&w->batcher, &first, w->release_ns);
-    w->gen_done = true;
-    worker_check_finished(w);
-}
-
-static void worker_check_finished(worker_t *w)
-{
-    if (w->finished || !w->gen_done || w->pool.inflight || w->pool.q_len ||
-        batcher_size(&w->batcher))
-        return;
-    w->finished = true;
-    loop_stop(w->loop);
+    worker_t *w = container_of(timer, worker_t, timer);
+    w->timer_at = SCHED_NEVER; /* the loop disarmed it */
+    if (sched_advance(&w->sched, loop_now(loop)) == SCHED_ABORT)
+        pool_abort(&w->pool, CONN_ERR_TIMEOUT); /* time is up: in flight is a timeout */
+    settle(w);
 }
 
 /* ---- connection callbacks ---- */
@@ -342,29 +181,27 @@ static void on_done(conn_t *c, const conn_result_t *res)
 {
     slot_t *s = c->user;
     worker_t *w = container_of(s->pool, worker_t, pool);
-    w->pool.inflight--;
+    sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n};
     /* No socket: the request never left, and goes out again on the
-     * connections that remain (pool_out_of_fds); counted only when none do. */
-    if (res->no_fd && !w->stop_seen && pool_out_of_fds(&w->pool, s))
+     * connections that remain; counted only when none do. */
+    if (res->no_fd && !sched_stopping(&w->sched) && pool_retire(&w->pool, s) &&
+        sched_requeue(&w->sched, &r, res->done_ns) == 0) {
+        settle(w);
         return;
+    }
     err_kind_t err = judge(w, res, s->n);
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
     if (res->err == CONN_ERR_TLS && !w->tls_error[0]) {
         snprintf(w->tls_error, sizeof w->tls_error, "%s", res->tls_error);
         w->tls_verify_failed = res->tls_verify_failed;
     }
-    if (res->retried && s->intended_ns >= w->measure_ns)
+    if (res->retried && !sched_is_warmup(&w->sched, s->intended_ns))
         w->stats.retried++;
-    record(w, s->req_seq, s->intended_ns, s->n, s->item_ns, err, res->status, service,
-           res->bytes_in, res->done_ns, s->connect_ns);
-    pool_freed(&w->pool, s);
-    if (w->closed && !w->killing) {
-        if (err == ERR_CONNECT_REFUSED)
-            closed_rest(w, res->done_ns);
-        else
-            closed_issue(w, res->done_ns);
-    }
-    worker_check_finished(w);
+    record(w, &r, err, res->status, service, res->bytes_in, res->done_ns, s->connect_ns);
+    if (!s->retired)
+        pool_freed(&w->pool, s);
+    sched_done(&w->sched, res->done_ns, err == ERR_CONNECT_REFUSED);
+    settle(w);
 }
 
 static void on_connect(conn_t *c, uint64_t connect_ns)
@@ -372,7 +209,7 @@ static void on_connect(conn_t *c, uint64_t connect_ns)
     slot_t *s = c->user;
     worker_t *w = container_of(s->pool, worker_t, pool);
     s->connect_ns = connect_ns;
-    w->rest_ns = 0; /* the target accepts again */
+    sched_connected(&w->sched); /* the target accepts again */
     w->stats.connections_opened++;
     if (w->stats.connect)
         hist_record(w->stats.connect, connect_ns);
@@ -396,43 +233,40 @@ static void on_stop(loop_t *loop, loop_io_t *io, unsigned events)
     uint64_t v;
     while (read(io->fd, &v, sizeof v) == (ssize_t)sizeof v) {
     }
-    if (w->stop_seen)
-        return;
-    w->stop_seen = true;
-    uint64_t now = loop_now(loop);
-    uint64_t first;
-    batcher_take(&w->batcher, &first, w->release_ns); /* never sent */
-    fail_waiting(w, now); /* stop issuing: the grace is for requests in flight */
-    begin_drain(w, now + w->cfg->grace_ns);
+    sched_stop(&w->sched, loop_now(loop), w->cfg->grace_ns);
+    settle(w);
 }
 
 /* ---- threads ---- */
+
+static void observer_close(worker_t *w)
+{
+    if (w->obs_open && w->e->cfg->observer.thread_close)
+        w->e->cfg->observer.thread_close(w->obs_ctx);
+    w->obs_open = false;
+}
 
 static void *worker_main(void *arg)
 {
     worker_t *w = arg;
     loop_update_now(w->loop);
-    loop_timer_set(w->loop, &w->tick, w->start_ns);
-    if (w->end_ns != NEVER)
-        loop_timer_set(w->loop, &w->end_timer, w->end_ns);
-    if (g_run.stop)
+    settle(w); /* the first wake: the start */
+    if (w->e->stop)
         on_stop(w->loop, &w->stop_io, LOOP_IN);
     w->rc = loop_run(w->loop);
-    if (w->csv)
-        csvlog_buf_flush(w->csv);
+    observer_close(w);
     __atomic_store_n(&w->exited, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
 static void worker_close(worker_t *w)
 {
+    observer_close(w);
     pool_close(&w->pool);
-    free(w->release_ns);
-    free(w->csv);
     tls_resume_clear(&w->tls_resume);
-    batcher_close(&w->batcher);
+    sched_close(&w->sched);
     runstats_close(&w->stats);
-    if (w->stop_io.fd > 0)
+    if (w->stop_io.fd >= 0)
         close(w->stop_io.fd);
     loop_free(w->loop);
 }
@@ -442,77 +276,86 @@ static uint64_t split(uint64_t total, unsigned parts, unsigned i)
     return total / parts + (i < total % parts ? 1 : 0);
 }
 
-static int worker_setup(worker_t *w, const engine_config_t *cfg, const reqfmt_t *fmt,
-                        const conn_env_t *env, unsigned t, unsigned nthreads, uint64_t start_ns)
+/* The schedule of thread t of n. Times are relative to the start. */
+static void sched_config(const engine_config_t *cfg, unsigned batch, unsigned t, unsigned n,
+                         sched_config_t *sc)
 {
+    memset(sc, 0, sizeof(*sc));
+    if (cfg->concurrency > 0) {
+        sc->users = split(cfg->concurrency, n, t);
+        pacer_init(&sc->pacer, PACER_CLOSED, 0, 0, 0);
+    } else {
+        /* Thread t takes arrivals t, t+T, ...: constant arrivals interleave
+         * exactly; Poisson streams of rate R/T add up to one of rate R. */
+        double rate = cfg->rate / n;
+        uint64_t phase = (uint64_t)((double)t * 1e9 / cfg->rate);
+        uint64_t seed = cfg->seed;
+        for (unsigned i = 0; i <= t; i++)
+            pacer_splitmix64(&seed);
+        bool poisson = cfg->arrival == ARRIVAL_POISSON;
+        pacer_init(&sc->pacer, poisson ? PACER_POISSON : PACER_CONSTANT, poisson ? 0 : phase, rate,
+                   seed);
+    }
+    sc->batch = batch;
+    sc->linger_ns = cfg->linger_ns;
+    sc->warmup_ns = cfg->warmup_ns;
+    sc->duration_ns = cfg->duration_ns;
+    sc->items = SCHED_NEVER;
+    if (cfg->requests)
+        sc->items = cfg->requests > t ? (cfg->requests - t - 1) / n + 1 : 0;
+    sc->drain_ns = cfg->timeout_ns ? cfg->timeout_ns : DRAIN_DEFAULT_NS;
+}
+
+static int worker_setup(worker_t *w, engine_t *e, unsigned t)
+{
+    const engine_config_t *cfg = e->cfg;
     int rc;
+    w->e = e;
     w->cfg = cfg;
     w->t = t;
-    w->nthreads = nthreads;
-    w->fmt = fmt;
-    w->items_mode = cfg->inputs && !reqfmt_is_fixed(fmt);
+    w->nthreads = e->nthreads;
+    w->items_mode = cfg->inputs && !reqfmt_is_fixed(&e->fmt);
     w->batch = w->items_mode ? cfg->batch : 1;
-    w->stop_io.fd = -1;
     if ((rc = loop_new(&w->loop)) != 0)
         return rc;
-    w->env = *env;
+    w->env = e->env;
     w->env.loop = w->loop;
     w->env.keep_body = cfg->validate == VALIDATE_OUTPUTS && w->items_mode;
     w->env.on_done = on_done;
     w->env.on_connect = on_connect;
     w->env.on_tls = on_tls;
-    w->env.tls_resume = env->tls && !cfg->tls.no_resume ? &w->tls_resume : NULL;
+    w->env.tls_resume = e->env.tls && !cfg->tls.no_resume ? &w->tls_resume : NULL;
     w->stop_io.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (w->stop_io.fd < 0)
         return errno;
     w->stop_io.fn = on_stop;
     if ((rc = loop_add(w->loop, &w->stop_io, LOOP_IN)) != 0)
         return rc;
-    loop_timer_init(&w->tick, on_tick);
-    loop_timer_init(&w->end_timer, on_end);
-    loop_timer_init(&w->drain_timer, on_drain);
-    loop_timer_init(&w->rest_timer, on_rest_over);
+    loop_timer_init(&w->timer, on_timer);
+    w->timer_at = SCHED_NEVER;
 
     size_t seconds = (size_t)((cfg->duration_ns + cfg->warmup_ns) / CLOCK_NS_PER_S) + 2;
     if ((rc = runstats_init(&w->stats, seconds)) != 0)
         return rc;
-    if ((rc = batcher_init(&w->batcher, w->batch, cfg->linger_ns)) != 0)
+    sched_config_t sc;
+    sched_config(cfg, w->batch, t, e->nthreads, &sc);
+    sched_ops_t ops = {submit, unsent, w};
+    if ((rc = sched_init(&w->sched, &sc, &ops)) != 0)
         return rc;
-    w->release_ns = calloc(w->batch, sizeof(uint64_t));
-    if (!w->release_ns)
-        return ENOMEM;
-    if (cfg->log) {
-        w->csv = malloc(sizeof(*w->csv));
-        if (!w->csv)
-            return ENOMEM;
-        csvlog_buf_init(w->csv, cfg->log);
+    const engine_observer_t *obs = &cfg->observer;
+    if (obs->on_request) {
+        w->obs_ctx = obs->arg;
+        if (obs->thread_open) {
+            if ((rc = obs->thread_open(obs->arg, t, &w->obs_ctx)) != 0)
+                return rc;
+            w->obs_open = true;
+        }
+        w->on_request = obs->on_request;
     }
-
-    w->closed = cfg->concurrency > 0;
-    w->start_ns = start_ns;
-    w->measure_ns = start_ns + cfg->warmup_ns;
-    w->end_ns = cfg->duration_ns ? w->measure_ns + cfg->duration_ns : NEVER;
-    w->items_limit = NEVER;
-    if (cfg->requests)
-        w->items_limit = cfg->requests > t ? (cfg->requests - t - 1) / nthreads + 1 : 0;
-    if (w->closed) {
-        w->users = split(cfg->concurrency, nthreads, t);
-        pacer_init(&w->pacer, PACER_CLOSED, start_ns, 0, 0);
-    } else {
-        /* Thread t takes arrivals t, t+T, ...: constant arrivals interleave
-         * exactly; Poisson streams of rate R/T add up to one of rate R. */
-        double rate = cfg->rate / nthreads;
-        uint64_t phase = (uint64_t)((double)t * 1e9 / cfg->rate);
-        uint64_t seed = cfg->seed;
-        for (unsigned i = 0; i <= t; i++)
-            pacer_splitmix64(&seed);
-        pacer_init(&w->pacer, cfg->arrival == ARRIVAL_POISSON ? PACER_POISSON : PACER_CONSTANT,
-                   start_ns + (cfg->arrival == ARRIVAL_POISSON ? 0 : phase), rate, seed);
-    }
-    size_t max_slots = cfg->connections ? split(cfg->connections, nthreads, t) : 0;
+    size_t max_slots = cfg->connections ? split(cfg->connections, e->nthreads, t) : 0;
     /* Connections (buffers, not sockets) are allocated before the clock starts. */
-    size_t prealloc = max_slots ? max_slots : (w->closed ? w->users : 0);
-    return pool_init(&w->pool, &w->env, fmt, t, nthreads, w->batch, max_slots, prealloc);
+    size_t prealloc = max_slots ? max_slots : (cfg->concurrency ? sc.users : 0);
+    return pool_init(&w->pool, &w->env, &e->fmt, t, e->nthreads, w->batch, max_slots, prealloc);
 }
 
 /* ---- after the run ---- */
@@ -535,7 +378,7 @@ static void digest_items(const engine_config_t *cfg, const worker_t *ws, unsigne
     if (!sent)
         return;
     for (unsigned t = 0; t < nthreads; t++)
-        sent[t] = ws[t].items_sent;
+        sent[t] = sched_items_issued(&ws[t].sched);
     res->inputs_digest_valid = inputs_digest(cfg->inputs, sent, nthreads, res->inputs_digest) == 0;
     free(sent);
 }
@@ -585,94 +428,122 @@ static unsigned effective_threads(const engine_config_t *cfg)
     return t ? t : 1;
 }
 
-int engine_run(const engine_config_t *cfg, engine_result_t *res)
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t errlen)
 {
     int rc = 0;
-    reqfmt_t fmt;
-    worker_t *ws = NULL;
-    unsigned nthreads = effective_threads(cfg), started = 0;
-    conn_env_t env = {0};
-
-    memset(res, 0, sizeof(*res));
-    memset(&fmt, 0, sizeof(fmt));
-    /* g_run.stop is not reset: a signal that came before this run (during ab's
-     * verification, say) stops it at once. */
+    *out = NULL;
+    if (errlen)
+        err[0] = '\0';
+    engine_t *e = calloc(1, sizeof(*e));
+    if (!e)
+        return ENOMEM;
+    e->cfg = cfg;
+    e->nthreads = effective_threads(cfg);
     if ((cfg->concurrency == 0) == !(cfg->rate > 0)) {
-        snprintf(res->fatal_msg, sizeof(res->fatal_msg),
-                 "exactly one of --concurrency and --rate is needed");
+        set_err(err, errlen, "exactly one of --concurrency and --rate is needed");
         rc = EINVAL;
         goto fail;
     }
     if (cfg->url.tls) {
-        rc = tls_client_ctx_new(&cfg->tls, &env.tls, res->fatal_msg, sizeof(res->fatal_msg));
+        rc = tls_client_ctx_new(&cfg->tls, &e->env.tls, err, errlen);
         if (rc)
             goto fail;
-        env.tls_host = cfg->url.host;
+        e->env.tls_host = cfg->url.host;
     }
     if (!cfg->inputs && !cfg->raw_body && cfg->method && strcmp(cfg->method, "GET") != 0 &&
         strcmp(cfg->method, "HEAD") != 0) {
-        snprintf(res->fatal_msg, sizeof(res->fatal_msg), "no inputs and no body to send");
+        set_err(err, errlen, "no inputs and no body to send");
         rc = EINVAL;
         goto fail;
     }
-    rc = reqfmt_init(&fmt, &cfg->url, cfg->method, cfg->model, cfg->raw_body ? NULL : cfg->inputs,
-                     cfg->batch ? cfg->batch : 1, cfg->raw_body, cfg->raw_body_len, cfg->headers,
-                     cfg->num_headers);
+    rc = reqfmt_init(&e->fmt, &cfg->url, cfg->method, cfg->model,
+                     cfg->raw_body ? NULL : cfg->inputs, cfg->batch ? cfg->batch : 1, cfg->raw_body,
+                     cfg->raw_body_len, cfg->headers, cfg->num_headers);
     if (rc) {
-        snprintf(res->fatal_msg, sizeof(res->fatal_msg), "cannot prepare the request: %s",
-                 strerror(rc));
+        set_err(err, errlen, "cannot prepare the request: %s", strerror(rc));
         goto fail;
     }
-    if ((rc = target_preflight(&cfg->url, cfg->timeout_ns, env.tls, &env.addr, &env.addrlen,
-                               res->fatal_msg, sizeof(res->fatal_msg))) != 0)
+    if ((rc = target_preflight(&cfg->url, cfg->timeout_ns, e->env.tls, &e->env.addr,
+                               &e->env.addrlen, err, errlen)) != 0)
         goto fail;
-    res->fatal_errno = 0;
-    env.timeout_ns = cfg->timeout_ns;
-    env.head_request = fmt.head_request;
+    e->env.timeout_ns = cfg->timeout_ns;
+    e->env.head_request = e->fmt.head_request;
 
-    ws = calloc(nthreads, sizeof(*ws));
-    if (!ws) {
+    e->ws = calloc(e->nthreads, sizeof(*e->ws));
+    if (!e->ws) {
         rc = ENOMEM;
         goto fail;
     }
-    for (unsigned t = 0; t < nthreads; t++)
-        ws[t].stop_io.fd = -1;
-    uint64_t start_ns = clock_now_ns() + START_DELAY_NS;
-    for (unsigned t = 0; t < nthreads; t++) {
-        if ((rc = worker_setup(&ws[t], cfg, &fmt, &env, t, nthreads, start_ns)) != 0) {
-            snprintf(res->fatal_msg, sizeof(res->fatal_msg), "cannot set up thread %u: %s", t,
-                     strerror(rc));
+    for (unsigned t = 0; t < e->nthreads; t++)
+        e->ws[t].stop_io.fd = -1;
+    for (unsigned t = 0; t < e->nthreads; t++) {
+        if ((rc = worker_setup(&e->ws[t], e, t)) != 0) {
+            set_err(err, errlen, "cannot set up thread %u: %s", t, strerror(rc));
             goto fail;
         }
     }
+    *out = e;
+    return 0;
+fail:
+    engine_free(e);
+    return rc;
+}
+
+int engine_start(engine_t *e, char *err, size_t errlen)
+{
+    int rc = 0;
+    e->start_ns = clock_now_ns() + START_DELAY_NS;
+    for (unsigned t = 0; t < e->nthreads; t++)
+        sched_start(&e->ws[t].sched, e->start_ns);
     /* The wall clock of the measurement start, for timestamps a person reads. */
     uint64_t wall = clock_wall_ns(), mono = clock_now_ns();
-    res->started_wall_ns = wall + (start_ns + cfg->warmup_ns) - mono;
-    for (unsigned t = 0; t < nthreads; t++)
-        ws[t].started_wall_ns = res->started_wall_ns;
-
-    /* Published before the threads start: a stop that arrives meanwhile is
-     * queued in the workers' eventfds. */
-    g_run.workers = ws;
-    g_run.nworkers = nthreads;
-    for (; started < nthreads; started++) {
-        if ((rc = pthread_create(&ws[started].th, NULL, worker_main, &ws[started])) != 0) {
-            snprintf(res->fatal_msg, sizeof(res->fatal_msg), "cannot start a thread: %s",
-                     strerror(rc));
-            engine_stop();
-            break;
+    e->started_wall_ns = wall + (e->start_ns + e->cfg->warmup_ns) - mono;
+    for (unsigned t = 0; t < e->nthreads; t++)
+        e->ws[t].started_wall_ns = e->started_wall_ns;
+    for (; e->started < e->nthreads; e->started++) {
+        if ((rc = pthread_create(&e->ws[e->started].th, NULL, worker_main, &e->ws[e->started])) !=
+            0) {
+            set_err(err, errlen, "cannot start a thread: %s", strerror(rc));
+            engine_stop(e);
+            for (unsigned t = 0; t < e->started; t++)
+                pthread_join(e->ws[t].th, NULL);
+            e->started = 0;
+            return rc;
         }
     }
-    if (started == nthreads)
-        watch(cfg, ws, nthreads, start_ns);
-    for (unsigned t = 0; t < started; t++)
-        pthread_join(ws[t].th, NULL);
-    g_run.nworkers = 0;
-    g_run.workers = NULL;
-    if (rc)
-        goto fail;
+    return 0;
+}
 
-    res->interrupted = g_run.stop != 0;
+int engine_collect(engine_t *e, engine_result_t *res)
+{
+    int rc = 0;
+    const engine_config_t *cfg = e->cfg;
+    worker_t *ws = e->ws;
+    unsigned nthreads = e->nthreads;
+
+    memset(res, 0, sizeof(*res));
+    if (e->started != nthreads) { /* not started, or collected already */
+        snprintf(res->fatal_msg, sizeof(res->fatal_msg), "the engine is not running");
+        res->fatal_errno = EINVAL;
+        return EINVAL;
+    }
+    watch(cfg, ws, nthreads, e->start_ns);
+    for (unsigned t = 0; t < e->started; t++)
+        pthread_join(ws[t].th, NULL);
+    e->started = 0;
+
+    res->started_wall_ns = e->started_wall_ns;
+    res->interrupted = e->stop != 0;
     for (unsigned t = 0; t < nthreads; t++)
         res->fd_limited_connections += ws[t].pool.fd_limited_at;
     if ((rc = runstats_init(&res->stats, ws[0].stats.cap_seconds)) != 0)
@@ -690,7 +561,7 @@ int engine_run(const engine_config_t *cfg, engine_result_t *res)
         snprintf(res->fatal_msg, sizeof(res->fatal_msg), "event loop failed: %s", strerror(rc));
         goto fail;
     }
-    uint64_t measure_ns = start_ns + cfg->warmup_ns;
+    uint64_t measure_ns = e->start_ns + cfg->warmup_ns;
     /* The measured span runs to the last completion: a target that fell
      * behind the schedule takes longer than --duration to serve what was
      * offered, and its throughput must show that, not the offered rate. */
@@ -721,35 +592,41 @@ int engine_run(const engine_config_t *cfg, engine_result_t *res)
         goto fail;
     }
     digest_items(cfg, ws, nthreads, res);
-    for (unsigned t = 0; t < nthreads; t++)
-        worker_close(&ws[t]);
-    free(ws);
-    reqfmt_close(&fmt);
-    tls_ctx_free(env.tls);
     return 0;
 fail:
-    if (ws) {
-        for (unsigned t = 0; t < nthreads; t++)
-            worker_close(&ws[t]);
-        free(ws);
-    }
-    reqfmt_close(&fmt);
-    tls_ctx_free(env.tls);
     runstats_close(&res->stats);
     res->fatal_errno = rc;
     return rc;
 }
 
-void engine_stop(void)
+void engine_free(engine_t *e)
 {
-    g_run.stop = 1;
-    worker_t *ws = g_run.workers;
-    unsigned n = g_run.nworkers;
+    if (!e)
+        return;
+    if (e->ws) {
+        for (unsigned t = 0; t < e->nthreads; t++)
+            worker_close(&e->ws[t]);
+        free(e->ws);
+    }
+    reqfmt_close(&e->fmt);
+    tls_ctx_free(e->env.tls);
+    free(e);
+}
+
+/* No global: a signal handler that wants to stop a run keeps the engine's
+ * address itself (cli/runcommon.c). Only async-signal-safe calls here. */
+void engine_stop(engine_t *e)
+{
+    if (!e)
+        return;
+    e->stop = 1;
     int saved = errno;
-    for (unsigned t = 0; ws && t < n; t++) {
+    for (unsigned t = 0; e->ws && t < e->nthreads; t++) {
         uint64_t one = 1;
-        ssize_t r = write(ws[t].stop_io.fd, &one, sizeof one);
-        (void)r;
+        if (e->ws[t].stop_io.fd >= 0) {
+            ssize_t r = write(e->ws[t].stop_io.fd, &one, sizeof one);
+            (void)r;
+        }
     }
     errno = saved;
 }

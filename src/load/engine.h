@@ -1,8 +1,11 @@
 /* engine — runs one load test: T threads, each with its own loop, connection
- * pool, pacer, batcher and runstats; merged after the join.
+ * pool, schedule (sched.h) and runstats; merged after the join.
  *
- * Everything a request needs (bodies, header block) is prepared before the
- * clock starts; the hot path allocates nothing. */
+ * Three steps: engine_prepare (everything before the clock: requests, the
+ * pre-flight, threads' state), engine_start (the clock and the threads),
+ * engine_collect (the join and the merged result). Everything a request needs
+ * (bodies, header block) is prepared before the clock starts; the hot path
+ * allocates nothing. */
 #ifndef TAILGATE_LOAD_ENGINE_H
 #define TAILGATE_LOAD_ENGINE_H
 
@@ -13,7 +16,7 @@
 #include "core/tls.h"
 #include "core/url.h"
 #include "load/inputs.h"
-#include "output/csvlog.h"
+#include "load/record.h"
 #include "stats/runstats.h"
 
 typedef enum { ARRIVAL_CONSTANT, ARRIVAL_POISSON } arrival_t;
@@ -28,6 +31,21 @@ typedef struct {
 } engine_progress_t;
 
 typedef void (*engine_progress_fn)(const engine_progress_t *p, void *arg);
+
+/* Sees every finished measured request (a CSV log, say). Each worker thread
+ * gets its own context, so an observer needs no lock per request. */
+typedef struct {
+    /* engine_prepare, on its thread: thread `thread`'s context into *ctx.
+     * Returns 0 or an errno value (the run does not start). NULL: every
+     * thread's context is arg. */
+    int (*thread_open)(void *arg, unsigned thread, void **ctx);
+    /* On that worker thread, once per finished request, warmup excluded. */
+    void (*on_request)(void *ctx, const req_record_t *r);
+    /* Once per context thread_open gave (NULL: none): on its worker thread
+     * after its last request, or from engine_free when the thread never ran. */
+    void (*thread_close)(void *ctx);
+    void *arg;
+} engine_observer_t;
 
 typedef struct {
     url_t url;
@@ -55,8 +73,8 @@ typedef struct {
     size_t num_headers;
     validate_t validate;
     /* outputs */
-    csvlog_t *log; /* NULL = no CSV; thread-safe block writes */
-    /* Called from engine_run's thread (never a worker) once per second while
+    engine_observer_t observer; /* on_request NULL = none */
+    /* Called from engine_collect's thread (never a worker) once per second while
      * the run lasts; NULL = no progress. */
     engine_progress_fn on_progress;
     void *progress_arg;
@@ -78,18 +96,33 @@ typedef struct {
     char fatal_msg[384]; /* why, for a person */
 } engine_result_t;
 
-/* Runs the test to its bound. Returns 0 when it ran (errors are counted in the
- * result), or an errno value with result->fatal_msg set when it could not run
- * at all (nothing listening: ECONNREFUSED after the first connect attempt of
- * every thread failed and no request succeeded; name not resolvable: ENOENT;
- * https: EPROTO when the pre-flight TLS handshake failed -- "TLS verification
- * failed for HOST:PORT: <reason> ..." -- or every request of the run failed
- * its handshake; an unusable --cacert: its errno). */
-int engine_run(const engine_config_t *cfg, engine_result_t *result);
+typedef struct engine engine_t;
 
-/* Async-signal-safe: asks a running engine_run to stop issuing, give in-flight
- * requests cfg->grace_ns, and return. */
-void engine_stop(void);
+/* Checks cfg, prepares the requests, proves the target answers and sets up
+ * every thread (nothing runs yet). cfg is borrowed until engine_free. Returns
+ * 0, or an errno value with a reason in err: EINVAL (no load model, nothing to
+ * send), ECONNREFUSED (nothing listening), ENOENT (name not resolvable), EPROTO
+ * (the pre-flight TLS handshake failed: "TLS verification failed for
+ * HOST:PORT: <reason> ..."), an unusable --cacert's errno, ENOMEM. */
+int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t errlen);
+/* Starts the clock (the schedule begins shortly after) and the threads.
+ * Returns 0, or an errno value with err set (threads already started are
+ * stopped and joined). */
+int engine_start(engine_t *e, char *err, size_t errlen);
+/* After engine_start succeeded, once: waits for the run's end (calling
+ * cfg->on_progress), joins the threads and merges their figures into result.
+ * Returns 0 when it ran (errors are counted in the result), or an errno value
+ * with result->fatal_msg set: EPROTO when every request failed its TLS
+ * handshake, the event loop's errno, ENOMEM; EINVAL when not running. */
+int engine_collect(engine_t *e, engine_result_t *result);
+/* Frees e (NULL is fine); after engine_collect, or instead of it when
+ * engine_start failed. */
+void engine_free(engine_t *e);
+
+/* Async-signal-safe, any time between prepare and free: stop issuing, give
+ * in-flight requests cfg->grace_ns, end the run. A stop before engine_start
+ * ends the run as soon as it starts. */
+void engine_stop(engine_t *e);
 
 void engine_result_close(engine_result_t *result);
 

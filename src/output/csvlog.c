@@ -91,11 +91,29 @@ uint64_t csvlog_rows(const csvlog_t *log)
     return log ? atomic_load_explicit(&log->rows, memory_order_relaxed) : 0;
 }
 
-void csvlog_buf_init(csvlog_buf_t *b, csvlog_t *log)
+static void csvlog_buf_init(csvlog_buf_t *b, csvlog_t *log)
 {
     b->log = log;
     b->len = 0;
     b->rows = 0;
+}
+
+int csvlog_buf_new(csvlog_t *log, csvlog_buf_t **out)
+{
+    csvlog_buf_t *b = malloc(sizeof *b);
+    if (!b)
+        return ENOMEM;
+    csvlog_buf_init(b, log);
+    *out = b;
+    return 0;
+}
+
+void csvlog_buf_free(csvlog_buf_t *b)
+{
+    if (!b)
+        return;
+    csvlog_buf_flush(b);
+    free(b);
 }
 
 void csvlog_buf_flush(csvlog_buf_t *b)
@@ -136,36 +154,34 @@ static char *put_ms(char *p, uint64_t ns)
     return p;
 }
 
-void csvlog_row(csvlog_buf_t *b, uint64_t request_id, uint64_t timestamp_wall_ns,
-                uint64_t latency_ns, int status, uint64_t service_ns, unsigned batch_size,
-                uint64_t bytes_in, err_kind_t err, uint64_t connect_ns)
+void csvlog_row(csvlog_buf_t *b, const req_record_t *r)
 {
     if (!b->log)
         return;
     if (b->len + CSV_ROW_MAX > sizeof b->buf)
         csvlog_buf_flush(b);
     char *p = b->buf + b->len;
-    p = put_u64(p, request_id);
+    p = put_u64(p, r->id);
     *p++ = ',';
-    p = put_ms(p, timestamp_wall_ns);
+    p = put_ms(p, r->intended_wall_ns);
     *p++ = ',';
-    p = put_ms(p, latency_ns);
+    p = put_ms(p, r->latency_ns);
     *p++ = ',';
-    p = put_u64(p, status > 0 ? (uint64_t)status : 0);
+    p = put_u64(p, r->status > 0 ? (uint64_t)r->status : 0);
     *p++ = ',';
-    p = put_ms(p, service_ns);
+    p = put_ms(p, r->service_ns);
     *p++ = ',';
-    p = put_u64(p, batch_size);
+    p = put_u64(p, r->batch);
     *p++ = ',';
-    p = put_u64(p, bytes_in);
+    p = put_u64(p, r->bytes_in);
     *p++ = ',';
-    const char *name = err_kind_name(err);
+    const char *name = err_kind_name(r->err);
     size_t n = strlen(name);
     memcpy(p, name, n);
     p += n;
     *p++ = ',';
-    if (connect_ns != CSVLOG_NO_CONNECT)
-        p = put_ms(p, connect_ns);
+    if (r->connect_ns != REQ_NO_CONNECT)
+        p = put_ms(p, r->connect_ns);
     *p++ = '\n';
     b->len = (size_t)(p - b->buf);
     b->rows++;

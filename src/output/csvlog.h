@@ -12,12 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stats/runstats.h"
+#include "load/record.h"
 
 typedef struct csvlog csvlog_t;
 
 #define CSVLOG_BLOCK 65536
-#define CSVLOG_NO_CONNECT UINT64_MAX /* connect_ns of a request that opened no connection */
 
 typedef struct {
     csvlog_t *log;
@@ -35,12 +34,13 @@ int csvlog_close(csvlog_t *log, char *err, size_t errlen);
 /* Rows appended to the file so far (whole blocks flushed by every thread). */
 uint64_t csvlog_rows(const csvlog_t *log);
 
-void csvlog_buf_init(csvlog_buf_t *b, csvlog_t *log);
-/* Appends one row. timestamp_wall_ns: wall-clock of the intended send.
- * status 0 = no response. connect_ns: CSVLOG_NO_CONNECT or the connect time. */
-void csvlog_row(csvlog_buf_t *b, uint64_t request_id, uint64_t timestamp_wall_ns,
-                uint64_t latency_ns, int status, uint64_t service_ns, unsigned batch_size,
-                uint64_t bytes_in, err_kind_t err, uint64_t connect_ns);
+/* One thread's block buffer for log (allocate it before the clock starts).
+ * Returns 0 or ENOMEM. */
+int csvlog_buf_new(csvlog_t *log, csvlog_buf_t **out);
+/* Writes out what the buffer holds and frees it; NULL is fine. */
+void csvlog_buf_free(csvlog_buf_t *b);
+/* Appends the row of one finished request (columns above). */
+void csvlog_row(csvlog_buf_t *b, const req_record_t *r);
 /* Writes out what the buffer holds (end of thread). */
 void csvlog_buf_flush(csvlog_buf_t *b);
 

@@ -1,0 +1,27 @@
+/* record — one finished request, as the engine hands it to its observer.
+ *
+ * Everything a per-request log row needs; the streaming work extends it with
+ * token timings. Warmup requests are not observed. */
+#ifndef TAILGATE_LOAD_RECORD_H
+#define TAILGATE_LOAD_RECORD_H
+
+#include <stdint.h>
+
+#include "stats/runstats.h"
+
+#define REQ_NO_CONNECT UINT64_MAX /* connect_ns of a request sent on an open connection */
+
+typedef struct {
+    uint64_t id;               /* unique within the run, from 1 */
+    uint64_t intended_wall_ns; /* wall clock of the intended send (epoch ns) */
+    uint64_t intended_ns;      /* the same on the monotonic clock */
+    uint64_t latency_ns;       /* intended time -> response complete (or the error) */
+    uint64_t service_ns;       /* first byte written -> complete; 0 when nothing was written */
+    uint64_t connect_ns;       /* TCP connect time when it opened a connection, or REQ_NO_CONNECT */
+    uint64_t bytes_in;         /* response bytes read */
+    int status;                /* HTTP status; 0 when no response */
+    unsigned batch;            /* items carried */
+    err_kind_t err;            /* ERR_NONE or the one kind of failure */
+} req_record_t;
+
+#endif
