@@ -227,6 +227,14 @@ int result_merge(result_t *dst, const result_t *src, char *err, size_t errlen)
             return EINVAL;
         }
     }
+    uint64_t apart = dst->started_wall_ns > src->started_wall_ns
+                         ? dst->started_wall_ns - src->started_wall_ns
+                         : src->started_wall_ns - dst->started_wall_ns;
+    if (apart > RESULT_MERGE_MAX_APART_S * CLOCK_NS_PER_S) {
+        snprintf(err, errlen, "the two runs started %.0f s apart: not parts of one run",
+                 (double)apart / 1e9);
+        return EINVAL;
+    }
     runstats_t sum;
     int rc = runstats_init(&sum, 0);
     if (rc) {

@@ -105,13 +105,15 @@ const char *result_config_str(const result_t *r, const char *key);
 void result_started_at(const result_t *r, char *buf, size_t len);
 
 /* dst += src, exactly: histograms summed bucket-wise, counts added, the
- * timelines aligned on the wall clock (src's seconds shifted by the whole
- * seconds, rounded, between the two starts), the span the union of both,
+ * timelines aligned on the wall clock (each shifted by the whole seconds,
+ * rounded, from the earlier start to its own), the span the union of both,
  * interrupted if either was, the digest kept when both agree (else NULL);
  * dst's meta and SLAs otherwise, judged again on the sum. Returns 0, ENOMEM,
  * or EINVAL with the reason in err (a version 0.1 result, histograms of
- * different parameters, a metric only one of them recorded). dst is
- * unchanged unless 0 is returned. */
+ * different parameters, a metric only one of them recorded, starts more than
+ * RESULT_MERGE_MAX_APART_S apart). dst is unchanged unless 0 is returned
+ * (but for its verdicts, on ENOMEM while judging the sum). */
+#define RESULT_MERGE_MAX_APART_S 86400ull
 int result_merge(result_t *dst, const result_t *src, char *err, size_t errlen);
 
 /* The result JSON of r; NULL on ENOMEM. */

@@ -19,8 +19,7 @@ static void valid_list(char *buf, size_t len)
     for (int m = 0, k = 0; m < METRIC_COUNT && n < len; m++) {
         if (!metric_table[m].gateable || m == METRIC_ITEM)
             continue;
-        n += (size_t)snprintf(buf + n, len - n, "%s \"%s.\" (%s)", k++ ? "," : "",
-                              metric_table[m].key, metric_table[m].label);
+        n += (size_t)snprintf(buf + n, len - n, "%s \"%s.\"", k++ ? "," : "", metric_table[m].key);
     }
     if (n < len)
         snprintf(buf + n, len - n,
