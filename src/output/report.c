@@ -94,19 +94,25 @@ static int build_series(report_run_t *run, int xmax)
                 c->pct_request_ms = nr ? pr : NULL;
         }
     }
-    double *sec = t, *p50 = t + nt, *p95 = p50 + nt, *p99 = p95 + nt, *rps = p99 + nt,
-           *eps = rps + nt, *ips = eps + nt;
+    double *sec = t, *lines = t + nt, *rps = lines + 3 * nt, *eps = rps + nt, *ips = eps + nt;
+    /* The brief percentiles of item latency per second: the lines of the
+     * latency-over-time chart. */
+    double p[3];
+    size_t np = 0;
+    for (size_t k = 0; k < METRIC_NUM_PCTS && np < 3; k++)
+        if (metric_pcts[k].shown & METRIC_PCT_BRIEF) {
+            p[np] = metric_pcts[k].p;
+            c->t_pct[k] = lines + np * nt;
+            np++;
+        }
     bool items_differ = false;
-    /* The three lines of the latency-over-time chart (chart_run_t's t_p50..). */
-    static const double pcts[3] = {50, 95, 99};
     for (size_t i = 0; i < nt; i++) {
         const runstats_second_t *e = &r->stats.seconds[i];
         double v[3] = {NAN, NAN, NAN};
-        result_second_ms(r, i, METRIC_ITEM, pcts, v, 3);
+        result_second_ms(r, i, METRIC_ITEM, p, v, np);
         sec[i] = (double)i;
-        p50[i] = v[0];
-        p95[i] = v[1];
-        p99[i] = v[2];
+        for (size_t l = 0; l < np; l++)
+            lines[l * nt + i] = v[l];
         rps[i] = (double)e->requests;
         eps[i] = (double)e->errors;
         ips[i] = (double)e->items;
@@ -114,9 +120,6 @@ static int build_series(report_run_t *run, int xmax)
             items_differ = true;
     }
     c->t_sec = sec;
-    c->t_p50 = p50;
-    c->t_p95 = p95;
-    c->t_p99 = p99;
     c->t_rps = rps;
     c->t_eps = eps;
     c->t_ips = items_differ ? ips : NULL;
