@@ -33,7 +33,8 @@ void cmpview_head(FILE *f, const compare_t *c, const chart_sla_t *lines, size_t 
     int p95 = metric_pct_index(95);
     double d95 = c->delta.item_pct[p95], dips = c->delta.items_per_s_pct;
     fputs("<div class=\"verdict none\">", f);
-    svg_escapef(f, "p95 %s%s%% \xc2\xb7 items/s %s%s%%", isfinite(d95) && d95 > 0 ? "+" : "",
+    svg_escapef(f, "%s %s%s%% \xc2\xb7 items/s %s%s%%", metric_pcts[p95].label,
+                isfinite(d95) && d95 > 0 ? "+" : "",
                 isfinite(d95) ? svg_fmt_fixed(buf, sizeof buf, d95, 1) : "-",
                 isfinite(dips) && dips > 0 ? "+" : "",
                 isfinite(dips) ? svg_fmt_fixed(buf2, sizeof buf2, dips, 1) : "-");

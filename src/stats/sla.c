@@ -13,9 +13,13 @@
  * metrics come from the metric table. */
 static void valid_list(char *buf, size_t len)
 {
-    size_t n = (size_t)snprintf(buf, len,
-                                "valid metrics: p50 p90 p95 p99 p99.9 max mean (item latency; any "
-                                "pN, e.g. p75, works), the same prefixed with");
+    size_t n = (size_t)snprintf(buf, len, "valid metrics:");
+    for (int k = 0; k < METRIC_NUM_PCTS && n < len; k++)
+        n += (size_t)snprintf(buf + n, len - n, " %s", metric_pcts[k].label);
+    if (n < len)
+        n += (size_t)snprintf(buf + n, len - n,
+                              " max mean (item latency; any pN works), the same "
+                              "prefixed with");
     for (int m = 0, k = 0; m < METRIC_COUNT && n < len; m++) {
         if (!metric_table[m].gateable || m == METRIC_ITEM)
             continue;
