@@ -1,5 +1,5 @@
 /* compare — two results side by side: the comparison of `tailgate diff` and
- * `tailgate ab` (DESIGN.md "Files": comparison JSON).
+ * `tailgate ab` (README.md "Files": comparison JSON).
  *
  *   {"tool","version","baseline":HEADLINE,"optimized":HEADLINE,
  *    "delta":{"p50_ms","p95_ms","p99_ms","max_ms","p50_pct","p95_pct","p99_pct",

@@ -3,7 +3,7 @@
  * A result_t owns the meta of a run (configuration, target, start, duration,
  * segment, whether it was interrupted, inputs digest), its statistics (a
  * runstats_t: counts and one histogram per metric, per-second timeline) and
- * its SLA verdicts. The result JSON (DESIGN.md "Files") is its serialization:
+ * its SLA verdicts. The result JSON (README.md "Files") is its serialization:
  * result_to_json writes it, result_from_json reads it back, and
  * to_json -> from_json -> to_json is byte-identical when dumped with
  * result_dumps. Every figure the file shows beside the histograms

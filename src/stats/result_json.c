@@ -1,4 +1,4 @@
-/* result_json — the result JSON (DESIGN.md "Files") written from and read
+/* result_json — the result JSON (README.md "Files") written from and read
  * into a result_t, and the file I/O around it.
  *
  * What makes the round trip exact: the model keeps only what was measured

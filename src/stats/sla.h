@@ -1,4 +1,4 @@
-/* sla — `--sla EXPR` expressions (DESIGN.md "--sla EXPR"): METRIC OP VALUE.
+/* sla — `--sla EXPR` expressions (README.md "Commands"): METRIC OP VALUE.
  *
  *   METRIC  p50 p90 p95 p99 p99.9 max mean   item latency (any pN with 0<N<=100 too)
  *           request.p95 ...                  the same over another gateable metric
