@@ -224,7 +224,8 @@ int runjob_execute(runjob_t *job, const char *who)
     json_t *config = runopts_config_json(o);
     result_meta_t meta = {
         .config = config,
-        .target = o->url_text,
+        /* as the configuration shows it: secrets in the URL redacted */
+        .target = json_string_value(json_object_get(config, "url")),
         .started_wall_ns = job->result.started_wall_ns,
         .duration_ns = job->result.duration_ns,
         .inputs_digest = job->result.inputs_digest_valid ? digest : NULL,
