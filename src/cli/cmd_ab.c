@@ -12,9 +12,10 @@
 #include "cli/runopts.h"
 #include "cli/verify.h"
 #include "core/clock.h"
+#include "output/cmptext.h"
 #include "output/report.h"
-#include "output/result.h"
 #include "stats/compare.h"
+#include "stats/result.h"
 #include "stub/stub.h"
 
 #define AB_DEFAULT_BASELINE "--batch 1 --connections 100"
@@ -156,7 +157,8 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
-static int ab_run_side(const char *label, const runopts_t *o, const char *dir, json_t **result)
+/* Runs one side; its result is moved into *result (which the caller closes). */
+static int ab_run_side(const char *label, const runopts_t *o, const char *dir, result_t *result)
 {
     char csv_name[64], json_name[64], err[512];
     snprintf(csv_name, sizeof csv_name, "latency_%s.csv", label);
@@ -172,12 +174,14 @@ static int ab_run_side(const char *label, const runopts_t *o, const char *dir, j
             fflush(stdout);
         }
         rc = runjob_execute(&job, "tailgate ab");
-        if (job.json && !o->quiet) {
+        if (job.have_res && !o->quiet) {
             printf("== %s\n", label);
             runjob_print_summary(&job, stdout);
         }
         if (rc == EXIT_OK || rc == EXIT_SLA_FAILED) {
-            *result = json_incref(job.json);
+            *result = job.res;
+            memset(&job.res, 0, sizeof job.res);
+            job.have_res = false;
             rc = EXIT_OK;
         }
     }
@@ -248,7 +252,9 @@ int cmd_ab(int argc, char **argv)
     }
 
     char **bw = NULL, **ow = NULL;
-    json_t *bres = NULL, *ores = NULL, *cmp = NULL;
+    result_t bres = {0}, ores = {0};
+    compare_t cmp = {0};
+    json_t *cmp_json = NULL;
     bool baseline_given = opt_given(ab_table, AB_TABLE_LEN, ab.given, A(baseline));
     bool optimized_given = opt_given(ab_table, AB_TABLE_LEN, ab.given, A(optimized));
     if (runopts_body_mode(&shared) && !optimized_given)
@@ -285,40 +291,45 @@ int cmd_ab(int argc, char **argv)
     if (runcommon_signal_seen())
         goto done; /* interrupted before measuring: nothing to write */
     rc = ab_run_side("baseline", &base, ab.out_dir, &bres);
-    if (rc == EXIT_OK && !runcommon_signal_seen())
+    bool both = false; /* interrupted after the baseline: no comparison */
+    if (rc == EXIT_OK && !runcommon_signal_seen()) {
         rc = ab_run_side("optimized", &opt, ab.out_dir, &ores);
-    if (rc != EXIT_OK || !bres || !ores)
+        both = rc == EXIT_OK;
+    }
+    if (!both)
         goto done;
 
-    rc = compare_build(bres, "baseline.json", ores, "optimized.json", opt.slas, opt.num_slas, &cmp,
-                       err, sizeof err);
-    if (rc) {
-        fprintf(stderr, "tailgate ab: %s\n", err);
+    /* The verdict: the shared SLAs judged on the optimized run. */
+    if (compare_build(&bres, "baseline.json", &ores, "optimized.json", opt.slas, opt.num_slas,
+                      &cmp) ||
+        !(cmp_json = compare_to_json(&cmp))) {
+        fprintf(stderr, "tailgate ab: out of memory\n");
         rc = EXIT_CANNOT_RUN;
         goto done;
     }
     char *path = join(ab.out_dir, "comparison.json");
-    if (result_write_file(cmp, path, err, sizeof err))
+    if (result_write_file(cmp_json, path, err, sizeof err))
         fprintf(stderr, "tailgate ab: %s\n", err);
     free(path);
     printf("\n");
     fflush(stdout);
-    compare_warn_inputs(stderr, cmp);
-    compare_print_table(stdout, cmp);
-    const json_t *runs[2] = {bres, ores};
+    cmptext_warn_inputs(stderr, &cmp);
+    cmptext_print(stdout, &cmp);
+    const result_t *runs[2] = {&bres, &ores};
     const char *labels[2] = {"baseline", "optimized"};
     path = join(ab.out_dir, "report.html");
-    if (report_write(path, runs, labels, 2, cmp, NULL, err, sizeof err))
+    if (report_write(path, runs, labels, 2, &cmp, NULL, err, sizeof err))
         fprintf(stderr, "tailgate ab: report: %s\n", err);
     free(path);
     printf("files: %s/{latency_baseline.csv,latency_optimized.csv,baseline.json,optimized.json,"
            "comparison.json,report.html}\n",
            ab.out_dir);
-    rc = json_is_true(json_object_get(cmp, "sla_pass")) ? EXIT_OK : EXIT_SLA_FAILED;
+    rc = cmp.sla_pass ? EXIT_OK : EXIT_SLA_FAILED;
 done:
-    json_decref(bres);
-    json_decref(ores);
-    json_decref(cmp);
+    result_close(&bres);
+    result_close(&ores);
+    compare_close(&cmp);
+    json_decref(cmp_json);
     free(bw);
     free(ow);
     stub_stop(stub);

@@ -1,4 +1,5 @@
-/* tailgate diff BASE.json OPT.json — compare two result files. */
+/* tailgate diff BASE.json OPT.json — compare two result files, judging the
+ * SLAs given, else those the optimized run records. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,10 +8,11 @@
 #include "cli/runopts.h"
 #include <unistd.h>
 
+#include "output/cmptext.h"
 #include "output/console.h"
-#include "output/result.h"
 #include "output/termchart.h"
 #include "stats/compare.h"
+#include "stats/result.h"
 
 #define DIFF_MAX_SLAS 32
 
@@ -42,7 +44,9 @@ static void diff_usage(FILE *f)
           "\n"
           "Compares two result files written by 'tailgate run --out': prints the headline\n"
           "metrics side by side (metric | baseline | optimized | delta | delta %) and judges\n"
-          "the SLAs on the second (optimized) run, re-evaluated from its histograms.\n"
+          "SLAs on the second (optimized) run, re-evaluated from its histograms: the --sla\n"
+          "given, else the SLAs recorded in OPT.json, else " COMPARE_DEFAULT_SLA ". The table\n"
+          "says which.\n"
           "Warns on stderr when the two runs did not send identical inputs.\n"
           "\n",
           f);
@@ -79,36 +83,39 @@ int cmd_diff(int argc, char **argv)
     bool no_color = d.no_color;
     size_t nslas = runopts_parse_slas(&d.sla_texts, slas, DIFF_MAX_SLAS);
     runopts_warn_slas(slas, nslas, stderr, "tailgate diff");
-    if (!nslas && sla_parse(COMPARE_DEFAULT_SLA, &slas[nslas++], err, sizeof err)) {
-        fprintf(stderr, "tailgate diff: %s\n", err); /* not reached: the default parses */
-        return EXIT_USAGE;
-    }
     const char *base_path = pos[0], *opt_path = pos[1];
-    json_t *base = NULL, *opt = NULL, *cmp = NULL;
+    result_t base = {0}, opt = {0};
+    compare_t cmp = {0};
+    json_t *json = NULL;
     int rc = EXIT_CANNOT_RUN;
-    if (compare_load_file(base_path, &base, err, sizeof err) ||
-        compare_load_file(opt_path, &opt, err, sizeof err) ||
-        compare_build(base, base_path, opt, opt_path, slas, nslas, &cmp, err, sizeof err)) {
+    if (result_read_file(base_path, &base, err, sizeof err) ||
+        result_read_file(opt_path, &opt, err, sizeof err)) {
         fprintf(stderr, "tailgate diff: %s\n", err);
         goto done;
     }
-    compare_warn_inputs(stderr, cmp);
+    if (compare_build(&base, base_path, &opt, opt_path, slas, nslas, &cmp) ||
+        !(json = compare_to_json(&cmp))) {
+        fprintf(stderr, "tailgate diff: out of memory\n");
+        goto done;
+    }
+    cmptext_warn_inputs(stderr, &cmp);
     /* with -o -, stdout carries the JSON: the table goes to stderr */
     FILE *tf = out_path && !strcmp(out_path, "-") ? stderr : stdout;
     bool color = termchart_want_color(isatty(fileno(tf)), no_color);
     bool utf8 = !no_color && termchart_locale_utf8();
-    console_print_item_chart(tf, base, "baseline: item latency", color, utf8);
-    console_print_item_chart(tf, opt, "optimized: item latency", color, utf8);
-    compare_print_table(tf, cmp);
+    console_print_item_chart(tf, &base, "baseline: item latency", color, utf8);
+    console_print_item_chart(tf, &opt, "optimized: item latency", color, utf8);
+    cmptext_print(tf, &cmp);
     fflush(tf);
-    if (out_path && result_write_file(cmp, out_path, err, sizeof err)) {
+    if (out_path && result_write_file(json, out_path, err, sizeof err)) {
         fprintf(stderr, "tailgate diff: %s\n", err);
         goto done;
     }
-    rc = json_is_true(json_object_get(cmp, "sla_pass")) ? EXIT_OK : EXIT_SLA_FAILED;
+    rc = cmp.sla_pass ? EXIT_OK : EXIT_SLA_FAILED;
 done:
-    json_decref(base);
-    json_decref(opt);
-    json_decref(cmp);
+    json_decref(json);
+    compare_close(&cmp);
+    result_close(&base);
+    result_close(&opt);
     return rc;
 }

@@ -9,7 +9,8 @@
 #include "cli/cli.h"
 #include "cli/runopts.h"
 #include "output/report.h"
-#include "output/resdoc.h"
+#include "stats/compare.h"
+#include "stats/result.h"
 #include "stats/sla.h"
 
 #define REPORT_MAX_SLAS 16
@@ -31,9 +32,10 @@ static const opt_t report_table[] = {
              "adds baseline vs optimized bars, deltas and the verdict"},
     {"sla", 0, OPT_LIST, OPT_SCOPE_GATE, F(sla_texts), 0, REPORT_MAX_SLAS,
      .check = runopts_check_sla, .arg = "EXPR",
-     .help = "judge every run against EXPR too and draw it (repeatable);\n"
-             "e.g. p95<=800ms, request.p99<2s, error_rate<1%, ips>=500\n"
-             "(a bare latency number is milliseconds)"},
+     .help = "judge every run against EXPR instead of the SLAs it\n"
+             "records, and draw it (repeatable); e.g. p95<=800ms,\n"
+             "request.p99<2s, error_rate<1%, ips>=500 (a bare latency\n"
+             "number is milliseconds)"},
     {"title", 't', OPT_STRING, OPT_SCOPE_OUTPUT, F(title), .arg = "TEXT",
      .help = "the report's title (default \"tailgate report\")"},
 };
@@ -51,28 +53,12 @@ static void report_usage(FILE *f)
           f);
     opt_help(f, report_table, REPORT_TABLE_LEN, 0, true);
     fputs("\n"
-          "Runs are named after their files (baseline.json -> baseline).\n"
+          "Runs are named after their files (baseline.json -> baseline). Each run is judged\n"
+          "against the SLAs it records unless --sla is given; the report says which.\n"
           "Exit codes: 0 report written (SLA verdicts are in the report, not the exit code),\n"
           "2 bad usage, 3 a file could not be read or is not a tailgate result, or the\n"
           "report could not be written.\n",
           f);
-}
-
-/* Reads a JSON file; on failure says which file and what is wrong. */
-static json_t *load_json(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    json_error_t je;
-    json_t *j = json_loadf(f, 0, &je);
-    fclose(f);
-    if (!j)
-        snprintf(err, errlen, "%s is not valid JSON: line %d, column %d: %s", path, je.line,
-                 je.column, je.text);
-    return j;
 }
 
 /* "runs/baseline.json" -> "baseline". */
@@ -127,25 +113,32 @@ int cmd_report(int argc, char **argv)
     }
 
     int rc = EXIT_CANNOT_RUN;
-    json_t **results = calloc(n ? n : 1, sizeof *results);
+    result_t *results = calloc(n ? n : 1, sizeof *results);
+    const result_t **result_ptrs = calloc(n ? n : 1, sizeof *result_ptrs);
     char(*labels)[128] = calloc(n ? n : 1, sizeof *labels);
     const char **label_ptrs = calloc(n ? n : 1, sizeof *label_ptrs);
-    json_t *comparison = NULL;
-    if (!results || !labels || !label_ptrs) {
+    json_t *cj = NULL;
+    compare_t comparison = {0};
+    bool have_comparison = false;
+    if (!results || !result_ptrs || !labels || !label_ptrs) {
         fprintf(stderr, "tailgate report: out of memory\n");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
         const char *path = files[i];
-        results[i] = load_json(path, err, sizeof err);
-        if (!results[i]) {
+        char why[1024];
+        if (result_load_json(path, &cj, err, sizeof err)) {
             fprintf(stderr, "tailgate report: %s\n", err);
             goto done;
         }
-        if (resdoc_check_result(results[i], err, sizeof err)) {
-            fprintf(stderr, "tailgate report: %s is not a tailgate result: %s\n", path, err);
+        int e = result_from_json(cj, &results[i], why, sizeof why);
+        json_decref(cj);
+        cj = NULL;
+        if (e) {
+            fprintf(stderr, "tailgate report: %s is not a tailgate result: %s\n", path, why);
             goto done;
         }
+        result_ptrs[i] = &results[i];
         label_of(path, labels[i], sizeof labels[i]);
         /* Two files with the same name from different folders stay apart. */
         for (size_t k = 0; k < i; k++)
@@ -158,30 +151,36 @@ int cmd_report(int argc, char **argv)
         label_ptrs[i] = labels[i];
     }
     if (comparison_path) {
-        comparison = load_json(comparison_path, err, sizeof err);
-        if (!comparison) {
+        char why[1024];
+        if (result_load_json(comparison_path, &cj, err, sizeof err)) {
             fprintf(stderr, "tailgate report: %s\n", err);
             goto done;
         }
-        if (resdoc_check_comparison(comparison, err, sizeof err)) {
+        if (compare_from_json(cj, &comparison, why, sizeof why)) {
             fprintf(stderr, "tailgate report: %s is not a tailgate comparison: %s\n",
-                    comparison_path, err);
+                    comparison_path, why);
             goto done;
         }
+        have_comparison = true;
     }
-    if (report_write(out, (const json_t *const *)results, label_ptrs, n, comparison, &opts, err,
-                     sizeof err)) {
+    if (report_write(out, result_ptrs, label_ptrs, n, have_comparison ? &comparison : NULL, &opts,
+                     err, sizeof err)) {
         fprintf(stderr, "tailgate report: %s\n", err);
         goto done;
     }
     if (strcmp(out, "-"))
         fprintf(stderr, "tailgate report: wrote %s\n", out);
+    if (n)
+        fprintf(stderr, "tailgate report: SLAs judged: %s\n",
+                opts.nslas ? "the --sla given, on every run" : "those each run records");
     rc = EXIT_OK;
 done:
+    json_decref(cj);
     for (size_t i = 0; results && i < n; i++)
-        json_decref(results[i]);
-    json_decref(comparison);
+        result_close(&results[i]);
+    compare_close(&comparison);
     free(results);
+    free(result_ptrs);
     free(labels);
     free(label_ptrs);
     free(files);

@@ -65,7 +65,7 @@ int cmd_run(int argc, char **argv)
     }
     runcommon_install_signals();
     rc = runjob_execute(&job, "tailgate run");
-    if (job.json) {
+    if (job.have_res) {
         if (!o.quiet) /* with --out -, stdout carries the JSON: the summary goes beside it */
             runjob_print_summary(&job, o.out_path && !strcmp(o.out_path, "-") ? stderr : stdout);
     }

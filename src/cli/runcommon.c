@@ -12,7 +12,6 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "output/console.h"
-#include "output/result.h"
 #include "output/termchart.h"
 
 static volatile sig_atomic_t signal_seen;
@@ -301,38 +300,41 @@ int runjob_execute(runjob_t *job, const char *who)
     char digest[80];
     hex_digest(&job->result, digest, sizeof digest);
     json_t *config = runopts_config_json(o);
-    result_input_t in = {
+    result_meta_t meta = {
         .config = config,
-        .stats = &job->result.stats,
+        /* as the configuration shows it: secrets in the URL redacted */
+        .target = json_string_value(json_object_get(config, "url")),
         .started_wall_ns = job->result.started_wall_ns,
         .duration_ns = job->result.duration_ns,
         .inputs_digest = job->result.inputs_digest_valid ? digest : NULL,
-        .slas = o->slas,
-        .num_slas = o->num_slas,
         .interrupted = job->result.interrupted,
     };
-    job->json = result_build(&in);
+    e = result_from_run(&job->res, &meta, &job->result.stats, o->slas, o->num_slas);
     json_decref(config);
-    if (!job->json) {
+    json_t *json = e ? NULL : result_to_json(&job->res);
+    job->have_res = !e;
+    if (!json) {
         fprintf(stderr, "%s: out of memory building the result\n", who);
         return EXIT_CANNOT_RUN;
     }
-    if (job->out_path && result_write_file(job->json, job->out_path, err, sizeof err)) {
+    e = job->out_path ? result_write_file(json, job->out_path, err, sizeof err) : 0;
+    json_decref(json);
+    if (e) {
         fprintf(stderr, "%s: --out: %s\n", who, err);
         return EXIT_CANNOT_RUN;
     }
     if (job->log_failed)
         return EXIT_CANNOT_RUN;
-    return json_is_true(json_object_get(job->json, "sla_pass")) ? EXIT_OK : EXIT_SLA_FAILED;
+    return job->res.sla_pass ? EXIT_OK : EXIT_SLA_FAILED;
 }
 
 void runjob_print_summary(const runjob_t *job, FILE *f)
 {
-    if (!job->json)
+    if (!job->have_res)
         return;
     bool color = termchart_want_color(isatty(fileno(f)), job->opts->no_color);
     bool utf8 = !job->opts->no_color && termchart_locale_utf8();
-    console_print_summary(f, job->json, color, utf8);
+    console_print_summary(f, &job->res, color, utf8);
 }
 
 void runjob_close(runjob_t *job)
@@ -342,7 +344,7 @@ void runjob_close(runjob_t *job)
         csvlog_close(job->log, err, sizeof err);
     if (job->ran)
         engine_result_close(&job->result);
-    json_decref(job->json);
+    result_close(&job->res);
     inputs_free(job->inputs);
     free(job->body);
     memset(job, 0, sizeof *job);

@@ -11,6 +11,7 @@
 #include "cli/runopts.h"
 #include "load/engine.h"
 #include "output/csvlog.h"
+#include "stats/result.h"
 
 typedef struct {
     const runopts_t *opts;
@@ -21,7 +22,8 @@ typedef struct {
     const char *log_path;
     const char *out_path;
     engine_result_t result;
-    json_t *json; /* the result JSON after execute */
+    result_t res;  /* the run's result after execute (its statistics moved out of .result) */
+    bool have_res; /* res is set */
     bool ran;
     bool progress_shown;
     bool log_failed; /* the CSV log is incomplete (disk full...) */
@@ -34,10 +36,11 @@ typedef struct {
  * needed either way. */
 int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, const char *out_path,
                    const char *who, char *err, size_t errlen);
-/* Runs the engine, writes the CSV and --out JSON. Returns EXIT_OK or
- * EXIT_SLA_FAILED (by the SLAs), or EXIT_CANNOT_RUN after printing why: the
- * run could not start, or an output could not be written in full (the result
- * JSON is still written and the summary can still be printed). */
+/* Runs the engine, builds the result (judging the SLAs), writes the CSV and
+ * --out JSON. Returns EXIT_OK or EXIT_SLA_FAILED (by the result's verdict), or
+ * EXIT_CANNOT_RUN after printing why: the run could not start, or an output
+ * could not be written in full (the result JSON is still written and the
+ * summary can still be printed). */
 int runjob_execute(runjob_t *job, const char *who);
 void runjob_print_summary(const runjob_t *job, FILE *f);
 void runjob_close(runjob_t *job);

@@ -210,19 +210,14 @@ static void on_connect(conn_t *c, uint64_t connect_ns)
     worker_t *w = container_of(s->pool, worker_t, pool);
     s->connect_ns = connect_ns;
     sched_connected(&w->sched); /* the target accepts again */
-    w->stats.connections_opened++;
-    if (w->stats.connect)
-        hist_record(w->stats.connect, connect_ns);
+    runstats_record_connect(&w->stats, connect_ns);
 }
 
 static void on_tls(conn_t *c, uint64_t handshake_ns, bool resumed)
 {
     slot_t *s = c->user;
     worker_t *w = container_of(s->pool, worker_t, pool);
-    if (resumed)
-        w->stats.tls_resumed++;
-    if (w->stats.tls)
-        hist_record(w->stats.tls, handshake_ns);
+    runstats_record_tls(&w->stats, handshake_ns, resumed);
 }
 
 /* engine_stop wrote the eventfd: stop issuing, give in-flight requests grace. */

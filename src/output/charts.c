@@ -132,13 +132,25 @@ void chart_latency_time(FILE *f, const chart_run_t *runs, size_t n, const chart_
     svg_axes_t a = {.left = 80, .top = 90, .width = 880, .height = 300};
     double top = 0, tmax = 1, yt[MAX_TICKS], xt[MAX_TICKS], nice_hi;
     bool any = false;
+    /* One line style per brief percentile, in order: low dotted, middle solid
+     * and thick, high dashed. */
+    static const char *const dashes[] = {DASH_P50, NULL, DASH_P99};
+    static const double widths[] = {1.5, 2.5, 1.5};
+    size_t line_of[METRIC_NUM_PCTS], nlines = 0;
+    svg_legend_entry_t styles[3];
+    for (size_t k = 0; k < METRIC_NUM_PCTS && nlines < 3; k++)
+        if (metric_pcts[k].shown & METRIC_PCT_BRIEF) {
+            styles[nlines] = (svg_legend_entry_t){metric_pcts[k].label, STYLE_GREY, dashes[nlines]};
+            line_of[nlines++] = k;
+        }
     for (size_t i = 0; i < n; i++) {
-        range_of(runs[i].t_p50, runs[i].nt, &top);
-        range_of(runs[i].t_p95, runs[i].nt, &top);
-        range_of(runs[i].t_p99, runs[i].nt, &top);
+        for (size_t l = 0; l < nlines; l++) {
+            const double *v = runs[i].t_pct[line_of[l]];
+            range_of(v, runs[i].nt, &top);
+            for (size_t k = 0; v && k < runs[i].nt; k++)
+                any |= isfinite(v[k]);
+        }
         range_of(runs[i].t_sec, runs[i].nt, &tmax);
-        for (size_t k = 0; k < runs[i].nt; k++)
-            any |= isfinite(runs[i].t_p50[k]);
     }
     size_t ny = y_axis(&a, sla_top(slas, nsla, top), yt);
     size_t nx = svg_nice_ticks(0, tmax, 10, xt, MAX_TICKS, &nice_hi);
@@ -146,15 +158,17 @@ void chart_latency_time(FILE *f, const chart_run_t *runs, size_t n, const chart_
     a.xmax = nice_hi;
     svg_axes_draw(f, &a, xt, NULL, nx, yt, ny, "time since start of measurement (s)",
                   "latency (ms)");
-    svg_legend_entry_t styles[] = {
-        {"p50", STYLE_GREY, DASH_P50}, {"p95", STYLE_GREY, NULL}, {"p99", STYLE_GREY, DASH_P99}};
-    legend(f, runs, n, styles, 3, slas, nsla, 52);
+    legend(f, runs, n, styles, nlines, slas, nsla, 52);
     draw_slas(f, &a, slas, nsla);
     for (size_t i = 0; i < n; i++) {
         const chart_run_t *r = &runs[i];
-        svg_polyline(f, &a, r->t_sec, r->t_p50, r->nt, r->color, 1.5, DASH_P50);
-        svg_polyline(f, &a, r->t_sec, r->t_p99, r->nt, r->color, 1.5, DASH_P99);
-        svg_polyline(f, &a, r->t_sec, r->t_p95, r->nt, r->color, 2.5, NULL);
+        for (size_t l = nlines; l-- > 0;) /* the thick middle one last, on top */
+            if (l != 1)
+                svg_polyline(f, &a, r->t_sec, r->t_pct[line_of[l]], r->nt, r->color, widths[l],
+                             dashes[l]);
+        if (nlines > 1)
+            svg_polyline(f, &a, r->t_sec, r->t_pct[line_of[1]], r->nt, r->color, widths[1],
+                         dashes[1]);
     }
     if (!any)
         svg_note(f, &a, empty_note ? empty_note : "no successful requests: nothing to plot");

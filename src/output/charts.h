@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "stats/metric.h"
+
 /* One run's series. Arrays are borrowed for the call. */
 typedef struct {
     const char *label;
@@ -19,8 +21,10 @@ typedef struct {
     const double *pct_item_ms;
     const double *pct_request_ms; /* NULL = not drawn (batch 1: same as item) */
     size_t npct;
-    /* Timeline, one entry per second. */
-    const double *t_sec, *t_p50, *t_p95, *t_p99;
+    /* Timeline, one entry per second: t_pct[k] the item latency of
+     * metric_pcts[k] (stats/metric.h) for the METRIC_PCT_BRIEF ones, drawn as
+     * lines; NULL for the others. */
+    const double *t_sec, *t_pct[METRIC_NUM_PCTS];
     const double *t_rps, *t_eps; /* requests/s, errors/s */
     const double *t_ips;         /* items/s; NULL = not drawn */
     size_t nt;

@@ -1,7 +1,7 @@
 /* report — the self-contained HTML report. The document is XHTML so that it
  * can be checked as XML; the charts are drawn by charts.c from series this
- * file extracts from the JSON documents; the summary and configuration tables
- * are runtable.c's, the comparison's parts cmpview.c's. */
+ * file extracts from the results; the summary and configuration tables are
+ * runtable.c's, the comparison's parts cmpview.c's. */
 #include "output/report.h"
 
 #include <errno.h>
@@ -16,47 +16,34 @@
 #include "output/charts.h"
 #include "output/cmpview.h"
 #include "output/reportrun.h"
-#include "output/resdoc.h"
-#include "output/result.h"
 #include "output/runtable.h"
 #include "output/svg.h"
 #include "stats/hist.h"
 
 #define MAX_SLA_LINES 8
-#define MAX_SLA_ROWS 32
 #define PCT_STEP 0.02 /* percentile curve sampling, in log10(1/(1-p)) */
 #define PCT_MAX_POINTS (6 * 50 + 16)
 
 static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd",
                                       "#8c564b", "#e377c2", "#17becf", "#7f7f7f"};
 
-typedef struct {
-    char expr[112];
-    double value, threshold;
-    char unit[8];
-    char note[160]; /* why there is no value, or how it was measured */
-    bool pass;
-    bool extra; /* from report --sla, judged here */
-} sla_row_t;
-
 /* ---- series --------------------------------------------------------------- */
 
-/* The stored percentile fields, for files without a histogram. */
-static size_t pct_from_fields(const json_t *lat, int xmax, double *xs, double *ys)
+/* A summary's stored percentiles, for a version 0.1 result without its
+ * histogram: min, then the reported percentiles. */
+static size_t pct_from_summary(const result_summary_t *s, int xmax, double *xs, double *ys)
 {
-    static const struct {
-        const char *key;
-        double p;
-    } pts[] = {{"min", 0},  {"p50", 50},     {"p75", 75},       {"p90", 90},        {"p95", 95},
-               {"p99", 99}, {"p99_9", 99.9}, {"p99_99", 99.99}, {"p99_999", 99.999}};
     size_t n = 0;
-    for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) {
-        double v = resdoc_num(lat, pts[i].key);
-        double x = pts[i].p > 0 ? log10(1 / (1 - pts[i].p / 100)) : 0;
-        if (!isfinite(v) || x > xmax + 1e-9)
+    if (isfinite(s->min_ms)) {
+        xs[n] = 0;
+        ys[n++] = s->min_ms;
+    }
+    for (int k = 0; k < METRIC_NUM_PCTS; k++) {
+        double x = log10(1 / (1 - metric_pcts[k].p / 100));
+        if (!isfinite(s->pct_ms[k]) || x > xmax + 1e-9)
             continue;
         xs[n] = x;
-        ys[n++] = v;
+        ys[n++] = s->pct_ms[k];
     }
     return n;
 }
@@ -74,58 +61,65 @@ static size_t pct_from_hist(const hist_t *h, int xmax, double *xs, double *ys)
     return n;
 }
 
-static bool any_batching(const run_t *r)
+static size_t pct_curve(const result_t *r, metric_id_t m, int xmax, double *xs, double *ys)
 {
-    double b = resdoc_num(r->j, "config.batch");
-    return isfinite(b) && b > 1;
+    if (r->stats.hist[m])
+        return pct_from_hist(r->stats.hist[m], xmax, xs, ys);
+    result_summary_t s;
+    result_summary(r, m, &s);
+    return s.present ? pct_from_summary(&s, xmax, xs, ys) : 0;
 }
 
-static int build_series(run_t *r, int xmax)
+static int build_series(report_run_t *run, int xmax)
 {
-    const json_t *tl = resdoc_get(r->j, "timeline");
-    size_t nt = json_array_size(tl);
-    r->buf = malloc(sizeof(double) * (4 * PCT_MAX_POINTS + 7 * (nt + 1)));
-    if (!r->buf)
+    const result_t *r = run->r;
+    size_t nt = r->stats.nseconds;
+    run->buf = malloc(sizeof(double) * (4 * PCT_MAX_POINTS + 7 * (nt + 1)));
+    if (!run->buf)
         return ENOMEM;
-    double *px = r->buf, *pi = px + PCT_MAX_POINTS, *pr = pi + PCT_MAX_POINTS,
+    double *px = run->buf, *pi = px + PCT_MAX_POINTS, *pr = pi + PCT_MAX_POINTS,
            *tmp = pr + PCT_MAX_POINTS, *t = tmp + PCT_MAX_POINTS;
-    chart_run_t *c = &r->chart;
-    c->label = r->label;
-    c->color = r->color;
+    chart_run_t *c = &run->chart;
+    int64_t batch = 1;
+    c->label = run->label;
+    c->color = run->color;
     c->pct_x = px;
     c->pct_item_ms = pi;
-    if (r->ok > 0) {
-        c->npct = r->item ? pct_from_hist(r->item, xmax, px, pi)
-                          : pct_from_fields(resdoc_get(r->j, "latency_ms.item"), xmax, px, pi);
-        if (any_batching(r)) {
-            size_t nr =
-                r->request ? pct_from_hist(r->request, xmax, tmp, pr)
-                           : pct_from_fields(resdoc_get(r->j, "latency_ms.request"), xmax, tmp, pr);
+    if (r->stats.requests_ok > 0) {
+        c->npct = pct_curve(r, METRIC_ITEM, xmax, px, pi);
+        if (result_config_int(r, "batch", &batch) && batch > 1) {
+            size_t nr = pct_curve(r, METRIC_REQUEST, xmax, tmp, pr);
             /* Both curves share x; with stored fields they do when both have them. */
             if (nr == c->npct && (nr == 0 || !memcmp(tmp, px, sizeof(double) * nr)))
                 c->pct_request_ms = nr ? pr : NULL;
         }
     }
-    double *sec = t, *p50 = t + nt, *p95 = p50 + nt, *p99 = p95 + nt, *rps = p99 + nt,
-           *eps = rps + nt, *ips = eps + nt;
+    double *sec = t, *lines = t + nt, *rps = lines + 3 * nt, *eps = rps + nt, *ips = eps + nt;
+    /* The brief percentiles of item latency per second: the lines of the
+     * latency-over-time chart. */
+    double p[3];
+    size_t np = 0;
+    for (size_t k = 0; k < METRIC_NUM_PCTS && np < 3; k++)
+        if (metric_pcts[k].shown & METRIC_PCT_BRIEF) {
+            p[np] = metric_pcts[k].p;
+            c->t_pct[k] = lines + np * nt;
+            np++;
+        }
     bool items_differ = false;
     for (size_t i = 0; i < nt; i++) {
-        const json_t *e = json_array_get(tl, i);
-        double s = resdoc_num(e, "second");
-        sec[i] = isfinite(s) ? s : (double)i;
-        p50[i] = resdoc_num(e, "p50");
-        p95[i] = resdoc_num(e, "p95");
-        p99[i] = resdoc_num(e, "p99");
-        rps[i] = resdoc_num(e, "requests");
-        eps[i] = resdoc_num(e, "errors");
-        ips[i] = resdoc_num(e, "items");
-        if (isfinite(ips[i]) && ips[i] != rps[i])
+        const runstats_second_t *e = &r->stats.seconds[i];
+        double v[3] = {NAN, NAN, NAN};
+        result_second_ms(r, i, METRIC_ITEM, p, v, np);
+        sec[i] = (double)i;
+        for (size_t l = 0; l < np; l++)
+            lines[l * nt + i] = v[l];
+        rps[i] = (double)e->requests;
+        eps[i] = (double)e->errors;
+        ips[i] = (double)e->items;
+        if (e->items != e->requests)
             items_differ = true;
     }
     c->t_sec = sec;
-    c->t_p50 = p50;
-    c->t_p95 = p95;
-    c->t_p99 = p99;
     c->t_rps = rps;
     c->t_eps = eps;
     c->t_ips = items_differ ? ips : NULL;
@@ -134,25 +128,6 @@ static int build_series(run_t *r, int xmax)
 }
 
 /* ---- SLAs ----------------------------------------------------------------- */
-
-/* The percentile an SLA metric name refers to: "p95" 95, "request.p99.9" 99.9,
- * "max" 100; NaN for anything else (mean, error_rate...). */
-static double metric_pct(const char *metric)
-{
-    if (!metric)
-        return NAN;
-    if (!strncmp(metric, "request.", 8))
-        metric += 8;
-    if (!strcmp(metric, "max"))
-        return 100;
-    if (metric[0] == 'p') {
-        char *end;
-        double p = strtod(metric + 1, &end);
-        if (*end == '\0' && p > 0 && p <= 100)
-            return p;
-    }
-    return NAN;
-}
 
 static void add_sla_line(chart_sla_t *lines, size_t *n, const char *label, double ms, double pct)
 {
@@ -171,95 +146,31 @@ static void add_sla_line(chart_sla_t *lines, size_t *n, const char *label, doubl
     l->pct = pct;
 }
 
-/* SLA entries of a result/comparison's "sla" array that bound a latency. */
-static void sla_lines_from_json(const json_t *arr, chart_sla_t *lines, size_t *n)
+/* The verdicts that bound a latency, as dashed lines. */
+static void sla_lines_from(const sla_verdict_t *v, size_t nv, chart_sla_t *lines, size_t *n)
 {
-    for (size_t i = 0; i < json_array_size(arr); i++) {
-        const json_t *s = json_array_get(arr, i);
-        const char *unit = resdoc_str(s, "unit"), *expr = resdoc_str(s, "expr");
-        if (!unit || strcmp(unit, "ms") || !expr)
-            continue;
-        add_sla_line(lines, n, expr, resdoc_num(s, "threshold"),
-                     metric_pct(resdoc_str(s, "metric")));
+    for (size_t i = 0; i < nv; i++) {
+        const sla_t *s = &v[i].sla;
+        if (s->metric == SLA_LATENCY_PCT || s->metric == SLA_LATENCY_MEAN)
+            add_sla_line(lines, n, s->text, s->threshold,
+                         s->metric == SLA_LATENCY_PCT ? s->percentile : NAN);
     }
 }
 
-/* A file without histograms (they are optional): its stored summary fields,
- * which hold answered items only -- exact when nothing failed, and no basis
- * for ranking failures when something did. */
-static json_t *sla_judge_stored(const sla_t *s, const run_t *r, double failed)
+/* Which verdicts a run shows: report --sla judged here, else its own. */
+static int run_verdicts(report_run_t *run, const report_opts_t *o)
 {
-    const char *scope = s->request_scope ? "request" : "item";
-    const char *key = s->metric == SLA_LATENCY_MEAN ? "mean" : s->percentile >= 100 ? "max" : NULL;
-    for (size_t i = 0; !key && i < RESULT_NUM_PCTS; i++)
-        if (fabs(result_pcts[i].p - s->percentile) < 1e-9)
-            key = result_pcts[i].key;
-    char path[64], note[160];
-    snprintf(path, sizeof path, "latency_ms.%s.%s", scope, key ? key : "");
-    double v = key ? resdoc_num(r->j, path) : NAN;
-    if (s->metric == SLA_LATENCY_PCT && failed > 0) {
-        snprintf(note, sizeof note, "the file has no histogram to rank its %.0f failed %ss against",
-                 failed, scope);
-        v = NAN;
-    } else {
-        snprintf(note, sizeof note, "%s",
-                 key ? "from the file's summary (no histogram)"
-                     : "the file stores no such percentile");
+    if (o && o->nslas) {
+        run->from_option = true;
+        run->nverdicts = o->nslas;
+        int rc = result_verdicts(run->r, o->slas, o->nslas, &run->owned, &run->sla_pass);
+        run->verdicts = run->owned;
+        return rc;
     }
-    bool pass;
-    return sla_result_json(s, v, note, &pass);
-}
-
-/* A report --sla expression judged on a result document: the same judgement
- * as run's (sla_judge_json), on a runstats view of the file. */
-static json_t *sla_judge_file(const sla_t *s, const run_t *r)
-{
-    const json_t *j = r->j;
-    double items = resdoc_num(j, "items.total"), items_ok = resdoc_num(j, "items.ok");
-    const hist_t *h = s->request_scope ? r->request : r->item;
-    if ((s->metric == SLA_LATENCY_PCT || s->metric == SLA_LATENCY_MEAN) && !h) {
-        double failed = s->request_scope ? r->total - r->ok : items - items_ok;
-        return sla_judge_stored(s, r, failed > 0 ? failed : 0);
-    }
-    runstats_t view = {
-        .requests = r->total > 0 ? (uint64_t)r->total : 0,
-        .requests_ok = r->ok > 0 ? (uint64_t)r->ok : 0,
-        .items = items > 0 ? (uint64_t)items : 0,
-        .items_ok = items_ok > 0 ? (uint64_t)items_ok : 0,
-        .item = r->item,
-        .request = r->request,
-    };
-    bool pass;
-    return sla_judge_json(s, &view, resdoc_num(j, "duration_s"), &pass);
-}
-
-static void row_from_json(sla_row_t *row, const json_t *s, bool extra)
-{
-    snprintf(row->expr, sizeof row->expr, "%s",
-             resdoc_str(s, "expr") ? resdoc_str(s, "expr") : "?");
-    row->value = resdoc_num(s, "value");
-    row->threshold = resdoc_num(s, "threshold");
-    snprintf(row->unit, sizeof row->unit, "%s", resdoc_str(s, "unit") ? resdoc_str(s, "unit") : "");
-    snprintf(row->note, sizeof row->note, "%s",
-             resdoc_str(s, "note") ? resdoc_str(s, "note") : "not measured");
-    row->pass = json_is_true(resdoc_get(s, "pass"));
-    row->extra = extra;
-}
-
-static size_t run_slas(const run_t *r, const report_opts_t *o, sla_row_t *rows)
-{
-    size_t n = 0;
-    const json_t *arr = resdoc_get(r->j, "sla");
-    for (size_t i = 0; i < json_array_size(arr) && n < MAX_SLA_ROWS; i++)
-        row_from_json(&rows[n++], json_array_get(arr, i), false);
-    for (size_t i = 0; o && i < o->nslas && n < MAX_SLA_ROWS; i++) {
-        json_t *judged = sla_judge_file(&o->slas[i], r);
-        if (!judged)
-            continue;
-        row_from_json(&rows[n++], judged, true);
-        json_decref(judged);
-    }
-    return n;
+    run->verdicts = run->r->verdicts;
+    run->nverdicts = run->r->nverdicts;
+    run->sla_pass = run->r->sla_pass;
+    return 0;
 }
 
 /* ---- document ------------------------------------------------------------- */
@@ -291,113 +202,125 @@ static const char css[] =
     "border:1px solid #e5e5e5}\n"
     "footer{color:#888;font-size:12px;margin:36px 0 12px}\n";
 
-static void sla_table(FILE *f, const run_t *runs, size_t n, const report_opts_t *o)
+static void verdict_value(FILE *f, const sla_verdict_t *v)
+{
+    char buf[64];
+    if (isfinite(v->value))
+        svg_escapef(f, "%s %s", svg_fmt_num(buf, sizeof buf, v->value), sla_unit(&v->sla));
+    else
+        svg_escapef(f, "not measured%s%s%s", v->note[0] ? " (" : "", v->note,
+                    v->note[0] ? ")" : "");
+}
+
+static void sla_table(FILE *f, const report_run_t *runs, size_t n, const report_opts_t *o)
 {
     char buf[64];
     bool any = false;
-    sla_row_t rows[MAX_SLA_ROWS];
     for (size_t i = 0; i < n; i++) {
-        size_t k = run_slas(&runs[i], o, rows);
-        if (!k)
+        const report_run_t *run = &runs[i];
+        if (!run->nverdicts)
             continue;
         if (!any)
             fputs("<table id=\"sla\"><thead><tr><th>run</th><th>SLA</th><th>measured</th>"
                   "<th>threshold</th><th>verdict</th></tr></thead><tbody>\n",
                   f);
         any = true;
-        for (size_t s = 0; s < k; s++) {
+        for (size_t s = 0; s < run->nverdicts; s++) {
+            const sla_verdict_t *v = &run->verdicts[s];
             fputs("<tr><td>", f);
-            svg_escape(f, runs[i].label);
+            svg_escape(f, run->label);
             fputs("</td><td>", f);
-            svg_escape(f, rows[s].expr);
-            if (rows[s].extra)
+            svg_escape(f, v->sla.text);
+            if (run->from_option)
                 fputs(" (report --sla)", f);
             fputs("</td><td>", f);
-            if (isfinite(rows[s].value))
-                svg_escapef(f, "%s %s", svg_fmt_num(buf, sizeof buf, rows[s].value), rows[s].unit);
-            else
-                svg_escape(f, rows[s].note);
+            verdict_value(f, v);
             fputs("</td><td>", f);
-            svg_escapef(f, "%s %s", svg_fmt_num(buf, sizeof buf, rows[s].threshold), rows[s].unit);
-            fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", rows[s].pass ? "pass" : "fail",
-                    rows[s].pass ? "PASS" : "FAIL");
+            svg_escapef(f, "%s %s", svg_fmt_num(buf, sizeof buf, v->sla.threshold),
+                        sla_unit(&v->sla));
+            fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", v->pass ? "pass" : "fail",
+                    v->pass ? "PASS" : "FAIL");
         }
     }
-    if (any)
-        fputs("</tbody></table>\n", f);
-    else
+    if (any) {
+        fputs("</tbody></table>\n<p>", f);
+        svg_escape(f, o && o->nslas ? "Judged with report --sla, instead of the SLAs the runs "
+                                      "record."
+                                    : "Judged with the SLAs each run records (report --sla "
+                                      "judges others instead).");
+        fputs("</p>\n", f);
+    } else {
         fputs("<p>No SLA was given for these runs (<code>--sla EXPR</code>).</p>\n", f);
+    }
 }
 
 /* What a reader must know before trusting a chart: degenerate runs. */
-static void notices(FILE *f, const run_t *runs, size_t n)
+static void notices(FILE *f, const report_run_t *runs, size_t n)
 {
     char why[512];
     for (size_t i = 0; i < n; i++) {
-        const run_t *r = &runs[i];
-        size_t nt = json_array_size(resdoc_get(r->j, "timeline"));
-        resdoc_describe_errors(r->j, why, sizeof why);
-        if (r->total == 0) {
+        const report_run_t *run = &runs[i];
+        const runstats_t *rs = &run->r->stats;
+        uint64_t total = rs->requests, ok = rs->requests_ok, errors = total - ok;
+        size_t nt = rs->nseconds;
+        runtable_describe_errors(run->r, why, sizeof why);
+        if (total == 0) {
             fputs("<p class=\"note bad\">", f);
-            svg_escapef(f, "%s: no requests were made.", r->label);
+            svg_escapef(f, "%s: no requests were made.", run->label);
             fputs("</p>\n", f);
-        } else if (r->ok == 0) {
+        } else if (ok == 0) {
             fputs("<p class=\"note bad\">", f);
-            svg_escapef(f, "%s: no successful requests: %.0f error%s%s%s%s", r->label, r->errors,
-                        r->errors == 1 ? "" : "s", *why ? " (" : "", why, *why ? ")" : "");
+            svg_escapef(f, "%s: no successful requests: %llu error%s%s%s%s", run->label,
+                        (unsigned long long)errors, errors == 1 ? "" : "s", *why ? " (" : "", why,
+                        *why ? ")" : "");
             fputs("</p>\n", f);
-        } else if (r->errors > 0) {
+        } else if (errors > 0) {
             fputs("<p class=\"note\">", f);
-            svg_escapef(f, "%s: %.0f of %.0f requests failed%s%s%s.", r->label, r->errors, r->total,
-                        *why ? " (" : "", why, *why ? ")" : "");
+            svg_escapef(f, "%s: %llu of %llu requests failed%s%s%s.", run->label,
+                        (unsigned long long)errors, (unsigned long long)total, *why ? " (" : "",
+                        why, *why ? ")" : "");
             fputs("</p>\n", f);
         }
-        if (r->ok == 1) {
+        if (ok == 1) {
             fputs("<p class=\"note\">", f);
             svg_escapef(f, "%s: a single successful request: every percentile is that one value.",
-                        r->label);
+                        run->label);
             fputs("</p>\n", f);
         }
-        if (r->total > 0 && nt <= 1) {
+        if (total > 0 && nt <= 1) {
             fputs("<p class=\"note\">", f);
             svg_escapef(f,
                         "%s: the timeline has %s point%s (a run of about a second or less): "
                         "the charts over time show %s.",
-                        r->label, nt ? "one" : "no", nt ? "" : "s", nt ? "it as dots" : "nothing");
+                        run->label, nt ? "one" : "no", nt ? "" : "s",
+                        nt ? "it as dots" : "nothing");
             fputs("</p>\n", f);
         }
-        if (json_is_true(resdoc_get(r->j, "interrupted"))) {
+        if (run->r->interrupted) {
             fputs("<p class=\"note\">", f);
             svg_escapef(f,
                         "%s: the run was interrupted: the numbers cover what was done before "
                         "it stopped.",
-                        r->label);
+                        run->label);
             fputs("</p>\n", f);
         }
     }
 }
 
-static void verdicts(FILE *f, const run_t *runs, size_t n, const report_opts_t *o)
+static void verdicts(FILE *f, const report_run_t *runs, size_t n)
 {
-    sla_row_t rows[MAX_SLA_ROWS];
-    char buf[64];
     for (size_t i = 0; i < n; i++) {
-        size_t k = run_slas(&runs[i], o, rows);
-        if (!k)
+        const report_run_t *run = &runs[i];
+        if (!run->nverdicts)
             continue;
-        bool pass = true;
-        for (size_t s = 0; s < k; s++)
-            pass &= rows[s].pass;
-        fprintf(f, "<div class=\"verdict %s\">", pass ? "pass" : "fail");
-        svg_escapef(f, "%s: SLA %s", runs[i].label, pass ? "PASS" : "FAIL");
+        fprintf(f, "<div class=\"verdict %s\">", run->sla_pass ? "pass" : "fail");
+        svg_escapef(f, "%s: SLA %s", run->label, run->sla_pass ? "PASS" : "FAIL");
         fputs("<small>", f);
-        for (size_t s = 0; s < k; s++) {
-            svg_escapef(f, "%s%s: ", s ? " \xc2\xb7 " : "", rows[s].expr);
-            if (isfinite(rows[s].value))
-                svg_escapef(f, "%s %s ", svg_fmt_num(buf, sizeof buf, rows[s].value), rows[s].unit);
-            else
-                svg_escapef(f, "%s ", rows[s].note);
-            svg_escape(f, rows[s].pass ? "(pass)" : "(fail)");
+        for (size_t s = 0; s < run->nverdicts; s++) {
+            const sla_verdict_t *v = &run->verdicts[s];
+            svg_escapef(f, "%s%s: ", s ? " \xc2\xb7 " : "", v->sla.text);
+            verdict_value(f, v);
+            svg_escape(f, v->pass ? " (pass)" : " (fail)");
         }
         fputs("</small></div>\n", f);
     }
@@ -405,73 +328,85 @@ static void verdicts(FILE *f, const run_t *runs, size_t n, const report_opts_t *
 
 /* The percentile axis reaches the highest decade any run can fill: a run of
  * 10^5 values has a meaningful 99.999th percentile. At least 99.99%. */
-static int percentile_xmax(const run_t *runs, size_t n)
+static int percentile_xmax(const report_run_t *runs, size_t n)
 {
     double maxcount = 0;
     for (size_t i = 0; i < n; i++) {
-        double c = runs[i].item ? (double)hist_count(runs[i].item)
-                                : resdoc_num(runs[i].j, "latency_ms.item.count");
-        if (isfinite(c) && c > maxcount)
-            maxcount = c;
+        result_summary_t s;
+        result_summary(runs[i].r, METRIC_ITEM, &s);
+        if (isfinite(s.count) && s.count > maxcount)
+            maxcount = s.count;
     }
     int x = maxcount > 1 ? (int)ceil(log10(maxcount) - 1e-9) : 4;
     return x < 4 ? 4 : x > 6 ? 6 : x;
 }
 
-static void empty_note(const run_t *runs, size_t n, char *buf, size_t len)
+static void empty_note(const report_run_t *runs, size_t n, char *buf, size_t len)
 {
     char why[256];
-    if (n == 1 && runs[0].total > 0) {
-        resdoc_describe_errors(runs[0].j, why, sizeof why);
-        snprintf(buf, len, "no successful requests: %.0f error%s%s%s%s", runs[0].errors,
-                 runs[0].errors == 1 ? "" : "s", *why ? " (" : "", why, *why ? ")" : "");
+    const runstats_t *rs = n ? &runs[0].r->stats : NULL;
+    if (n == 1 && rs->requests > 0) {
+        uint64_t errors = rs->requests - rs->requests_ok;
+        runtable_describe_errors(runs[0].r, why, sizeof why);
+        snprintf(buf, len, "no successful requests: %llu error%s%s%s%s", (unsigned long long)errors,
+                 errors == 1 ? "" : "s", *why ? " (" : "", why, *why ? ")" : "");
     } else {
         snprintf(buf, len, "no successful requests: nothing to plot");
     }
 }
 
-int report_render(FILE *f, const json_t *const *results, const char *const *labels, size_t n,
-                  const json_t *comparison, const report_opts_t *opts, char *err, size_t errlen)
+static void subtitle(FILE *f, const report_run_t *runs, size_t n)
+{
+    fputs("<p class=\"sub\">", f);
+    if (n) {
+        svg_escapef(f, "%zu run%s: ", n, n == 1 ? "" : "s");
+        for (size_t i = 0; i < n; i++) {
+            const result_t *r = runs[i].r;
+            char at[40];
+            result_started_at(r, at, sizeof at);
+            svg_escapef(f, "%s%s", i ? "; " : "", runs[i].label);
+            if (r->target)
+                svg_escapef(f, " against %s", r->target);
+            if (r->started_wall_ns)
+                svg_escapef(f, " at %s", at);
+        }
+    } else {
+        svg_escape(f, "comparison only (no result files given)");
+    }
+    fputs("</p>\n", f);
+}
+
+static void free_runs(report_run_t *runs, size_t n)
+{
+    for (size_t i = 0; runs && i < n; i++) {
+        free(runs[i].buf);
+        free(runs[i].owned);
+    }
+    free(runs);
+}
+
+int report_render(FILE *f, const result_t *const *results, const char *const *labels, size_t n,
+                  const compare_t *comparison, const report_opts_t *opts, char *err, size_t errlen)
 {
     int rc = 0;
-    run_t *runs = NULL;
     if (!f || (n && !results) || (!n && !comparison)) {
         snprintf(err, errlen, "nothing to report: no result and no comparison");
         return EINVAL;
     }
-    char why[256];
-    for (size_t i = 0; i < n; i++)
-        if (resdoc_check_result(results[i], why, sizeof why)) {
-            snprintf(err, errlen, "%s: %s", labels ? labels[i] : "result", why);
-            return EINVAL;
-        }
-    if (comparison && resdoc_check_comparison(comparison, why, sizeof why)) {
-        snprintf(err, errlen, "comparison: %s", why);
-        return EINVAL;
-    }
-    runs = calloc(n ? n : 1, sizeof *runs);
+    report_run_t *runs = calloc(n ? n : 1, sizeof *runs);
     if (!runs) {
         snprintf(err, errlen, "out of memory");
         return ENOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
-        run_t *r = &runs[i];
-        r->j = results[i];
+    for (size_t i = 0; i < n && !rc; i++) {
+        report_run_t *run = &runs[i];
+        run->r = results[i];
         if (labels && labels[i])
-            snprintf(r->label, sizeof r->label, "%s", labels[i]);
+            snprintf(run->label, sizeof run->label, "%s", labels[i]);
         else
-            snprintf(r->label, sizeof r->label, "run %zu", i + 1);
-        r->color = palette[i % (sizeof palette / sizeof palette[0])];
-        r->total = resdoc_num(r->j, "requests.total");
-        r->ok = resdoc_num(r->j, "requests.ok");
-        r->errors = resdoc_num(r->j, "requests.errors");
-        if (!isfinite(r->errors))
-            r->errors = r->total - r->ok;
-        /* Checked above, so these decode. */
-        if (resdoc_get(r->j, "histogram.item"))
-            hist_from_json(resdoc_get(r->j, "histogram.item"), &r->item, why, sizeof why);
-        if (resdoc_get(r->j, "histogram.request"))
-            hist_from_json(resdoc_get(r->j, "histogram.request"), &r->request, why, sizeof why);
+            snprintf(run->label, sizeof run->label, "run %zu", i + 1);
+        run->color = palette[i % (sizeof palette / sizeof palette[0])];
+        rc = run_verdicts(run, opts);
     }
     int xmax = percentile_xmax(runs, n);
     for (size_t i = 0; i < n && !rc; i++)
@@ -484,15 +419,9 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
     chart_sla_t lines[MAX_SLA_LINES];
     size_t nlines = 0;
     for (size_t i = 0; i < n; i++)
-        sla_lines_from_json(resdoc_get(runs[i].j, "sla"), lines, &nlines);
-    for (size_t i = 0; opts && i < opts->nslas; i++) {
-        const sla_t *s = &opts->slas[i];
-        if (s->metric == SLA_LATENCY_PCT || s->metric == SLA_LATENCY_MEAN)
-            add_sla_line(lines, &nlines, s->text, s->threshold,
-                         s->metric == SLA_LATENCY_PCT ? s->percentile : NAN);
-    }
+        sla_lines_from(runs[i].verdicts, runs[i].nverdicts, lines, &nlines);
     if (comparison)
-        sla_lines_from_json(resdoc_get(comparison, "sla"), lines, &nlines);
+        sla_lines_from(comparison->verdicts, comparison->nverdicts, lines, &nlines);
 
     const char *title = opts && opts->title ? opts->title : "tailgate report";
     fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\" "
@@ -502,24 +431,9 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
     svg_escape(f, title);
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", css);
     svg_escape(f, title);
-    fputs("</h1>\n<p class=\"sub\">", f);
-    if (n) {
-        svg_escapef(f, "%zu run%s: ", n, n == 1 ? "" : "s");
-        for (size_t i = 0; i < n; i++) {
-            const char *url = resdoc_str(runs[i].j, "config.url"),
-                       *at = resdoc_str(runs[i].j, "started_at");
-            svg_escapef(f, "%s%s", i ? "; " : "", runs[i].label);
-            if (url)
-                svg_escapef(f, " against %s", url);
-            if (at)
-                svg_escapef(f, " at %s", at);
-        }
-    } else {
-        svg_escape(f, "comparison only (no result files given)");
-    }
-    fputs("</p>\n", f);
-
-    verdicts(f, runs, n, opts);
+    fputs("</h1>\n", f);
+    subtitle(f, runs, n);
+    verdicts(f, runs, n);
     notices(f, runs, n);
     if (comparison)
         cmpview_head(f, comparison, lines, nlines);
@@ -562,17 +476,12 @@ int report_render(FILE *f, const json_t *const *results, const char *const *labe
         snprintf(err, errlen, "write failed: %s", strerror(rc));
     }
 done:
-    for (size_t i = 0; i < n; i++) {
-        hist_free(runs[i].item);
-        hist_free(runs[i].request);
-        free(runs[i].buf);
-    }
-    free(runs);
+    free_runs(runs, n);
     return rc;
 }
 
-int report_write(const char *out_path, const json_t *const *results, const char *const *labels,
-                 size_t n, const json_t *comparison, const report_opts_t *opts, char *err,
+int report_write(const char *out_path, const result_t *const *results, const char *const *labels,
+                 size_t n, const compare_t *comparison, const report_opts_t *opts, char *err,
                  size_t errlen)
 {
     if (!out_path || !*out_path) {

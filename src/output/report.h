@@ -10,36 +10,38 @@
  * (svg#chart-throughput); a summary table, errors by kind, SLA results and
  * each run's configuration. Latency SLAs are drawn as dashed lines.
  *
- * Inputs are the JSON documents of DESIGN.md "Files": result JSON (`run --out`)
- * and comparison JSON (`diff`, `ab`). Missing optional fields are shown as
- * "-"; runs without successful requests render and say what happened.
- * Documents are checked with resdoc_check_result/_comparison (out/resdoc.h). */
+ * Inputs are results (stats/result.h) and a comparison (stats/compare.h),
+ * read by their from_json functions. What a result lacks is shown as "-";
+ * runs without successful requests render and say what happened. */
 #ifndef TAILGATE_OUTPUT_REPORT_H
 #define TAILGATE_OUTPUT_REPORT_H
 
 #include <stddef.h>
 #include <stdio.h>
-#include <jansson.h>
 
+#include "stats/compare.h"
+#include "stats/result.h"
 #include "stats/sla.h"
 
 typedef struct {
     const char *title; /* NULL = "tailgate report" */
-    const sla_t *slas; /* extra SLAs (report --sla) judged on every run; may be NULL */
+    /* report --sla: judged on every run instead of the SLAs each records;
+     * may be NULL */
+    const sla_t *slas;
     size_t nslas;
 } report_opts_t;
 
 /* Writes the report for n >= 1 results (borrowed; labels[i] names results[i]
  * in legends and tables, e.g. "baseline"; labels may be NULL = "run 1"...).
- * comparison may be NULL. opts may be NULL (defaults).
+ * comparison may be NULL (then n >= 1). opts may be NULL (defaults).
  * report_render writes to f; report_write creates out_path ("-" = stdout)
  * through a temporary file renamed into place, so a reader never sees half
- * a report. Both return 0, EINVAL (a document fails the resdoc checks), or an
- * errno value from the file system, with a reason in err. */
-int report_render(FILE *f, const json_t *const *results, const char *const *labels, size_t n,
-                  const json_t *comparison, const report_opts_t *opts, char *err, size_t errlen);
-int report_write(const char *out_path, const json_t *const *results, const char *const *labels,
-                 size_t n, const json_t *comparison, const report_opts_t *opts, char *err,
+ * a report. Both return 0, EINVAL (nothing to report), ENOMEM, or an errno
+ * value from the file system, with a reason in err. */
+int report_render(FILE *f, const result_t *const *results, const char *const *labels, size_t n,
+                  const compare_t *comparison, const report_opts_t *opts, char *err, size_t errlen);
+int report_write(const char *out_path, const result_t *const *results, const char *const *labels,
+                 size_t n, const compare_t *comparison, const report_opts_t *opts, char *err,
                  size_t errlen);
 
 #endif

@@ -2,10 +2,10 @@
 #include "output/runtable.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/resdoc.h"
 #include "output/svg.h"
 
 static char *fmt_count(char *buf, size_t len, double v)
@@ -17,7 +17,7 @@ static char *fmt_count(char *buf, size_t len, double v)
     return buf;
 }
 
-static void run_header_cells(FILE *f, const run_t *runs, size_t n)
+static void run_header_cells(FILE *f, const report_run_t *runs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "<th><span class=\"swatch\" style=\"background:%s\"></span>", runs[i].color);
@@ -35,19 +35,17 @@ static void group_row(FILE *f, const char *name, size_t ncols)
 
 enum { V_COUNT, V_MS, V_RATE, V_SECONDS };
 
-static void value_row(FILE *f, const char *name, const run_t *runs, size_t n, const char *path,
-                      int kind)
+static void value_row(FILE *f, const char *name, const double *v, size_t n, int kind)
 {
     char buf[64];
     fputs("<tr><td>", f);
     svg_escape(f, name);
     fputs("</td>", f);
     for (size_t i = 0; i < n; i++) {
-        double v = resdoc_num(runs[i].j, path);
-        const char *s = kind == V_COUNT     ? fmt_count(buf, sizeof buf, v)
-                        : kind == V_RATE    ? svg_fmt_fixed(buf, sizeof buf, v, 1)
-                        : kind == V_SECONDS ? svg_fmt_fixed(buf, sizeof buf, v, 2)
-                        : isfinite(v)       ? svg_fmt_num(buf, sizeof buf, v)
+        const char *s = kind == V_COUNT     ? fmt_count(buf, sizeof buf, v[i])
+                        : kind == V_RATE    ? svg_fmt_fixed(buf, sizeof buf, v[i], 1)
+                        : kind == V_SECONDS ? svg_fmt_fixed(buf, sizeof buf, v[i], 2)
+                        : isfinite(v[i])    ? svg_fmt_num(buf, sizeof buf, v[i])
                                             : "-";
         fputs("<td>", f);
         svg_escape(f, s);
@@ -69,86 +67,158 @@ static void text_row(FILE *f, const char *name, const char *const *cells, size_t
     fputs("</tr>\n", f);
 }
 
-void runtable_summary(FILE *f, const run_t *runs, size_t n)
+void runtable_describe_errors(const result_t *r, char *buf, size_t len)
 {
-    static const struct {
-        const char *group; /* starts a group when set */
-        const char *name, *path;
-        int kind;
-    } rows[] = {
-        {"Requests", "total", "requests.total", V_COUNT},
-        {NULL, "ok", "requests.ok", V_COUNT},
-        {NULL, "errors", "requests.errors", V_COUNT},
-        {NULL, "items total", "items.total", V_COUNT},
-        {NULL, "items ok", "items.ok", V_COUNT},
-        {NULL, "measured for (s)", "duration_s", V_SECONDS},
-        {"Throughput", "requests/s", "throughput.requests_per_s", V_RATE},
-        {NULL, "items/s", "throughput.items_per_s", V_RATE},
-        {"Item latency (ms)", "p50", "latency_ms.item.p50", V_MS},
-        {NULL, "p90", "latency_ms.item.p90", V_MS},
-        {NULL, "p95", "latency_ms.item.p95", V_MS},
-        {NULL, "p99", "latency_ms.item.p99", V_MS},
-        {NULL, "p99.9", "latency_ms.item.p99_9", V_MS},
-        {NULL, "max", "latency_ms.item.max", V_MS},
-        {NULL, "mean", "latency_ms.item.mean", V_MS},
-        {NULL, "stdev", "latency_ms.item.stdev", V_MS},
-        {"Request latency (ms)", "p50", "latency_ms.request.p50", V_MS},
-        {NULL, "p95", "latency_ms.request.p95", V_MS},
-        {NULL, "p99", "latency_ms.request.p99", V_MS},
-        {NULL, "max", "latency_ms.request.max", V_MS},
-        {"Service time (ms, first byte written to response complete)", "p50",
-         "latency_ms.service.p50", V_MS},
-        {NULL, "p95", "latency_ms.service.p95", V_MS},
-        {NULL, "p99", "latency_ms.service.p99", V_MS},
-    };
+    const runstats_t *rs = &r->stats;
+    uint64_t errors = rs->requests - rs->requests_ok;
+    size_t kinds = 0, off = 0;
+    buf[0] = '\0';
+    for (int k = 1; k < ERR_KIND_COUNT; k++)
+        kinds += rs->by_error[k] > 0;
+    for (int k = 1; k < ERR_KIND_COUNT && off < len; k++) {
+        uint64_t c = rs->by_error[k];
+        const char *name = err_kind_name((err_kind_t)k);
+        if (!c)
+            continue;
+        if (kinds == 1 && c == errors)
+            off += (size_t)snprintf(buf + off, len - off, "%s", name);
+        else
+            off += (size_t)snprintf(buf + off, len - off, "%s%s %llu", off ? ", " : "", name,
+                                    (unsigned long long)c);
+    }
+}
+
+/* "200: 990, 503: 10"; "-" when there are none. */
+static void describe_status(const result_t *r, char *buf, size_t len)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (int c = 0; c < RUNSTATS_STATUS_MAX && off < len; c++)
+        if (r->stats.by_status[c])
+            off += (size_t)snprintf(buf + off, len - off, "%s%d: %llu", off ? ", " : "", c,
+                                    (unsigned long long)r->stats.by_status[c]);
+    if (!off)
+        snprintf(buf, len, "-");
+}
+
+#define MAX_RUNS 16 /* columns beyond this are not drawn */
+
+static void count_rows(FILE *f, const report_run_t *runs, size_t n)
+{
+    static const char *const names[] = {"total", "ok", "errors", "items total", "items ok"};
+    double v[5][MAX_RUNS];
+    for (size_t i = 0; i < n; i++) {
+        const runstats_t *rs = &runs[i].r->stats;
+        v[0][i] = (double)rs->requests;
+        v[1][i] = (double)rs->requests_ok;
+        v[2][i] = (double)(rs->requests - rs->requests_ok);
+        v[3][i] = (double)rs->items;
+        v[4][i] = (double)rs->items_ok;
+    }
+    group_row(f, "Requests", n);
+    for (size_t k = 0; k < 5; k++)
+        value_row(f, names[k], v[k], n, V_COUNT);
+    double d[MAX_RUNS], rps[MAX_RUNS], ips[MAX_RUNS];
+    for (size_t i = 0; i < n; i++) {
+        const result_t *r = runs[i].r;
+        d[i] = result_duration_s(r);
+        rps[i] = d[i] > 0 ? (double)r->stats.requests_ok / d[i] : 0;
+        ips[i] = d[i] > 0 ? (double)r->stats.items_ok / d[i] : 0;
+    }
+    value_row(f, "measured for (s)", d, n, V_SECONDS);
+    group_row(f, "Throughput", n);
+    value_row(f, "requests/s", rps, n, V_RATE);
+    value_row(f, "items/s", ips, n, V_RATE);
+}
+
+/* Every latency metric any run measured (per-connection ones aside): its
+ * percentiles, max, mean and stdev. */
+static void latency_rows(FILE *f, const report_run_t *runs, size_t n)
+{
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        if (metric_table[m].per == METRIC_PER_CONNECTION)
+            continue;
+        result_summary_t s[MAX_RUNS];
+        bool any = false;
+        for (size_t i = 0; i < n; i++) {
+            result_summary(runs[i].r, (metric_id_t)m, &s[i]);
+            any = any || s[i].present;
+        }
+        if (!any)
+            continue;
+        char title[200];
+        snprintf(title, sizeof title, "%s (%s)", metric_table[m].help, metric_table[m].unit);
+        group_row(f, title, n);
+        double v[MAX_RUNS];
+        for (int k = 0; k < METRIC_NUM_PCTS; k++) {
+            for (size_t i = 0; i < n; i++)
+                v[i] = s[i].present ? s[i].pct_ms[k] : NAN;
+            value_row(f, metric_pcts[k].label, v, n, V_MS);
+        }
+        static const char *const more[] = {"max", "mean", "stdev"};
+        for (size_t k = 0; k < 3; k++) {
+            for (size_t i = 0; i < n; i++)
+                v[i] = !s[i].present ? NAN
+                       : k == 0      ? s[i].max_ms
+                       : k == 1      ? s[i].mean_ms
+                                     : s[i].stdev_ms;
+            value_row(f, more[k], v, n, V_MS);
+        }
+    }
+}
+
+void runtable_summary(FILE *f, const report_run_t *runs, size_t n)
+{
+    if (n > MAX_RUNS)
+        n = MAX_RUNS;
     fputs("<table id=\"summary\"><thead><tr><th></th>", f);
     run_header_cells(f, runs, n);
     fputs("</tr></thead><tbody>\n", f);
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        if (rows[i].group)
-            group_row(f, rows[i].group, n);
-        value_row(f, rows[i].name, runs, n, rows[i].path, rows[i].kind);
-    }
+    count_rows(f, runs, n);
+    latency_rows(f, runs, n);
     group_row(f, "Outcomes", n);
-    const char *cells[16] = {0}; /* all set before use; gcc cannot tell */
-    char bufs[16][512];
-    size_t m = n < 16 ? n : 16;
-    for (size_t i = 0; i < m; i++) {
-        char rate[32] = "";
-        if (runs[i].total > 0)
-            snprintf(rate, sizeof rate, "%.2f%%", runs[i].errors / runs[i].total * 100);
-        snprintf(bufs[i], sizeof bufs[i], "%s", runs[i].total > 0 ? rate : "-");
+    const char *cells[MAX_RUNS] = {0}; /* all set before use; gcc cannot tell */
+    char bufs[MAX_RUNS][512];
+    for (size_t i = 0; i < n; i++) {
+        const runstats_t *rs = &runs[i].r->stats;
+        if (rs->requests > 0)
+            snprintf(bufs[i], sizeof bufs[i], "%.2f%%",
+                     (double)(rs->requests - rs->requests_ok) / (double)rs->requests * 100);
+        else
+            snprintf(bufs[i], sizeof bufs[i], "-");
         cells[i] = bufs[i];
     }
-    text_row(f, "error rate", cells, m);
-    for (size_t i = 0; i < m; i++)
-        resdoc_describe_errors(runs[i].j, bufs[i], sizeof bufs[i]), cells[i] = bufs[i];
-    text_row(f, "errors by kind", cells, m);
-    for (size_t i = 0; i < m; i++)
-        resdoc_describe_counts(resdoc_get(runs[i].j, "requests.by_status"), bufs[i],
-                               sizeof bufs[i]),
-            cells[i] = bufs[i];
-    text_row(f, "HTTP status", cells, m);
-    for (size_t i = 0; i < m; i++)
-        cells[i] = resdoc_str(runs[i].j, "started_at");
-    text_row(f, "started at", cells, m);
-    for (size_t i = 0; i < m; i++)
-        cells[i] = json_is_true(resdoc_get(runs[i].j, "interrupted")) ? "yes" : "no";
-    text_row(f, "interrupted", cells, m);
-    for (size_t i = 0; i < m; i++)
-        cells[i] = resdoc_str(runs[i].j, "inputs_digest");
-    text_row(f, "inputs digest", cells, m);
+    text_row(f, "error rate", cells, n);
+    for (size_t i = 0; i < n; i++)
+        runtable_describe_errors(runs[i].r, bufs[i], sizeof bufs[i]), cells[i] = bufs[i];
+    text_row(f, "errors by kind", cells, n);
+    for (size_t i = 0; i < n; i++)
+        describe_status(runs[i].r, bufs[i], sizeof bufs[i]), cells[i] = bufs[i];
+    text_row(f, "HTTP status", cells, n);
+    for (size_t i = 0; i < n; i++) {
+        bufs[i][0] = '\0';
+        if (runs[i].r->started_wall_ns)
+            result_started_at(runs[i].r, bufs[i], sizeof bufs[i]);
+        cells[i] = bufs[i];
+    }
+    text_row(f, "started at", cells, n);
+    for (size_t i = 0; i < n; i++)
+        cells[i] = runs[i].r->interrupted ? "yes" : "no";
+    text_row(f, "interrupted", cells, n);
+    for (size_t i = 0; i < n; i++)
+        cells[i] = runs[i].r->inputs_digest;
+    text_row(f, "inputs digest", cells, n);
     fputs("</tbody></table>\n", f);
 }
 
-void runtable_config(FILE *f, const run_t *runs, size_t n)
+void runtable_config(FILE *f, const report_run_t *runs, size_t n)
 {
     const char *keys[64];
     size_t nk = 0;
     for (size_t i = 0; i < n; i++) {
         const char *key;
         json_t *v;
-        json_object_foreach((json_t *)resdoc_get(runs[i].j, "config"), key, v)
+        json_object_foreach(runs[i].r->config, key, v)
         {
             size_t k = 0;
             while (k < nk && strcmp(keys[k], key))
@@ -169,7 +239,7 @@ void runtable_config(FILE *f, const run_t *runs, size_t n)
         svg_escape(f, keys[k]);
         fputs("</td>", f);
         for (size_t i = 0; i < n; i++) {
-            const json_t *v = json_object_get(resdoc_get(runs[i].j, "config"), keys[k]);
+            const json_t *v = json_object_get(runs[i].r->config, keys[k]);
             fputs("<td class=\"text\">", f);
             if (!v || json_is_null(v)) {
                 fputs("-", f);

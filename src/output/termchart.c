@@ -210,15 +210,12 @@ int termchart_bins(FILE *f, const termchart_bin_t *bins, size_t n, const termcha
             snprintf(pcts, sizeof pcts, "%.1f%%", pct);
         fprintf(f, " %*llu %6s", wcount, (unsigned long long)bin->count, pcts);
         if (marks) {
-            const struct {
-                const char *name;
-                uint64_t v;
-            } m[] = {{"p50", marks->p50_ns}, {"p95", marks->p95_ns}, {"p99", marks->p99_ns}};
             bool any = false;
-            for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
-                if (!m[k].v || !in_bin(bin, last, m[k].v))
+            for (size_t k = 0; k < METRIC_NUM_PCTS; k++) {
+                if (!marks->ns[k] || !in_bin(bin, last, marks->ns[k]))
                     continue;
-                fprintf(f, "%s%s%s", any ? " " : "  ", color && !any ? ANSI_MARK : "", m[k].name);
+                fprintf(f, "%s%s%s", any ? " " : "  ", color && !any ? ANSI_MARK : "",
+                        metric_pcts[k].label);
                 any = true;
             }
             if (any && color)
@@ -270,7 +267,9 @@ int termchart_hist(FILE *f, const hist_t *h, const termchart_opts_t *opts)
         bins[i].count = below_next - prev;
         prev = below_next;
     }
-    termchart_marks_t marks = {hist_percentile(h, 50), hist_percentile(h, 95),
-                               hist_percentile(h, 99)};
+    termchart_marks_t marks = {{0}};
+    for (size_t k = 0; k < METRIC_NUM_PCTS; k++)
+        if (metric_pcts[k].shown & METRIC_PCT_BRIEF)
+            marks.ns[k] = hist_percentile(h, metric_pcts[k].p);
     return termchart_bins(f, bins, n, &marks, opts);
 }

@@ -7,7 +7,8 @@
  * One row per latency range (log-spaced when the values span more than 20x,
  * linear otherwise), a bar scaled to the fullest row in eighths of a column
  * (Unicode blocks ▏▎▍▌▋▊▉█) or in whole '#' columns when the terminal is not
- * UTF-8, the count and its share, and which rows hold p50/p95/p99.
+ * UTF-8, the count and its share, and which rows hold p50/p95/p99 (the
+ * METRIC_PCT_BRIEF percentiles).
  * ANSI colour only when the caller asks for it. Nothing here reads the
  * environment except termchart_locale_utf8/termchart_want_color. */
 #ifndef TAILGATE_OUTPUT_TERMCHART_H
@@ -18,6 +19,7 @@
 #include <stdio.h>
 
 #include "stats/hist.h"
+#include "stats/metric.h"
 
 typedef struct {
     bool utf8;         /* block characters and box lines; false: ASCII only */
@@ -35,9 +37,10 @@ typedef struct {
     uint64_t count;
 } termchart_bin_t;
 
-/* Percentile marks shown beside the rows holding them; value 0 = not shown. */
+/* Percentile marks shown beside the rows holding them: ns[k] is the value of
+ * metric_pcts[k] (stats/metric.h), 0 = not shown. */
 typedef struct {
-    uint64_t p50_ns, p95_ns, p99_ns;
+    uint64_t ns[METRIC_NUM_PCTS];
 } termchart_marks_t;
 
 /* True when LC_ALL, else LC_CTYPE, else LANG (the first one set and non-empty)

@@ -1,224 +1,86 @@
-/* compare — headline metrics of two result files, their deltas, and the SLA
- * verdict on the optimized run. Result files come from users' disks: every
- * field read is checked and a problem is reported as "FILE: field X: why". */
+/* compare — headline metrics of two results, their deltas, and the SLA
+ * verdict on the optimized run. */
 #include "stats/compare.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/version.h"
 
-enum { LAT_P50, LAT_P90, LAT_P95, LAT_P99, LAT_MAX, LAT_MEAN, LAT_COUNT };
-static const char *const lat_src[LAT_COUNT] = {"p50", "p90", "p95", "p99", "max", "mean"};
-static const char *const lat_key[LAT_COUNT] = {"p50_ms", "p90_ms", "p95_ms",
-                                               "p99_ms", "max_ms", "mean_ms"};
+static const char *const source_names[] = {
+    [COMPARE_SLA_OPTION] = "option",
+    [COMPARE_SLA_RECORDED] = "recorded",
+    [COMPARE_SLA_DEFAULT] = "default",
+    [COMPARE_SLA_UNKNOWN] = NULL,
+};
 
-typedef struct {
-    const char *file;
-    uint64_t requests, ok, errors, items, items_ok;
-    double duration_s, requests_per_s, items_per_s;
-    double lat[LAT_COUNT]; /* ms; NaN = null (no items measured) */
-    double request_p95;
-    const char *digest; /* NULL = null */
-    json_int_t batch, connections;
-    hist_t *item, *request;
-} headline_t;
-
-typedef struct {
-    const char *file;
-    char *err;
-    size_t errlen;
-} reader_t;
-
-static int bad(reader_t *r, const char *path, const char *fmt, ...)
+const char *compare_sla_source_name(compare_sla_source_t s)
 {
-    char why[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
-    va_end(ap);
-    snprintf(r->err, r->errlen, "%s: field \"%s\" %s", r->file, path, why);
-    return EINVAL;
+    return (unsigned)s < sizeof source_names / sizeof source_names[0] ? source_names[s] : NULL;
 }
 
-/* Member at a dotted path ("latency_ms.item.p95"), NULL when absent. */
-static json_t *field(const json_t *root, const char *path)
+static int dup_or_null(char **dst, const char *src)
 {
-    char key[64];
-    json_t *j = (json_t *)root;
-    while (j && *path) {
-        size_t n = strcspn(path, ".");
-        if (n >= sizeof key)
-            return NULL;
-        memcpy(key, path, n);
-        key[n] = '\0';
-        j = json_is_object(j) ? json_object_get(j, key) : NULL;
-        path += n + (path[n] == '.');
-    }
-    return j;
+    *dst = src ? strdup(src) : NULL;
+    return src && !*dst ? ENOMEM : 0;
 }
 
-static int get_uint(reader_t *r, const json_t *root, const char *path, uint64_t *v)
+static double per_s(uint64_t n, double dur_s)
 {
-    json_t *j = field(root, path);
-    if (!j)
-        return bad(r, path, "is missing");
-    if (!json_is_integer(j) || json_integer_value(j) < 0)
-        return bad(r, path, "must be a non-negative integer");
-    *v = (uint64_t)json_integer_value(j);
-    return 0;
+    return dur_s > 0 ? (double)n / dur_s : 0.0;
 }
 
-static int get_int(reader_t *r, const json_t *root, const char *path, json_int_t *v)
+static double config_num(const result_t *r, const char *key)
 {
-    json_t *j = field(root, path);
-    if (!j)
-        return bad(r, path, "is missing");
-    if (!json_is_integer(j))
-        return bad(r, path, "must be an integer");
-    *v = json_integer_value(j);
-    return 0;
+    int64_t v;
+    return result_config_int(r, key, &v) ? (double)v : NAN;
 }
 
-/* A finite non-negative number; null gives NaN when allow_null. */
-static int get_num(reader_t *r, const json_t *root, const char *path, bool allow_null, double *v)
+static int side_from(const result_t *r, const char *file, compare_side_t *s)
 {
-    json_t *j = field(root, path);
-    if (!j)
-        return bad(r, path, "is missing");
-    if (allow_null && json_is_null(j)) {
-        *v = NAN;
-        return 0;
-    }
-    if (!json_is_number(j) || !(json_number_value(j) >= 0) || isinf(json_number_value(j)))
-        return bad(r, path, "must be a non-negative number%s", allow_null ? " or null" : "");
-    *v = json_number_value(j);
-    return 0;
-}
-
-static int get_hist(reader_t *r, const json_t *root, const char *path, hist_t **h)
-{
-    json_t *j = field(root, path);
-    if (!j)
-        return bad(r, path, "is missing");
-    char why[200];
-    if (hist_from_json(j, h, why, sizeof why))
-        return bad(r, path, "is not a valid histogram: %s", why);
-    return 0;
-}
-
-static void headline_free(headline_t *h)
-{
-    hist_free(h->item);
-    hist_free(h->request);
-    h->item = h->request = NULL;
-}
-
-static int headline_read(const json_t *root, const char *file, headline_t *h, char *err,
-                         size_t errlen)
-{
-    reader_t r = {file ? file : "result", err, errlen};
-    memset(h, 0, sizeof *h);
-    h->file = file;
-    if (!json_is_object(root)) {
-        snprintf(err, errlen, "%s: not a JSON object (expected a tailgate result file)", r.file);
-        return EINVAL;
-    }
-    json_t *tool = json_object_get(root, "tool");
-    if (!json_is_string(tool) || strcmp(json_string_value(tool), "tailgate"))
-        return bad(&r, "tool", "must be \"tailgate\" (is this a `tailgate run --out` file?)");
-    int rc;
-    char path[64];
-    if ((rc = get_uint(&r, root, "requests.total", &h->requests)) ||
-        (rc = get_uint(&r, root, "requests.ok", &h->ok)) ||
-        (rc = get_uint(&r, root, "requests.errors", &h->errors)) ||
-        (rc = get_uint(&r, root, "items.total", &h->items)) ||
-        (rc = get_uint(&r, root, "items.ok", &h->items_ok)) ||
-        (rc = get_num(&r, root, "duration_s", false, &h->duration_s)) ||
-        (rc = get_num(&r, root, "throughput.requests_per_s", false, &h->requests_per_s)) ||
-        (rc = get_num(&r, root, "throughput.items_per_s", false, &h->items_per_s)) ||
-        (rc = get_num(&r, root, "latency_ms.request.p95", true, &h->request_p95)) ||
-        (rc = get_int(&r, root, "config.batch", &h->batch)) ||
-        (rc = get_int(&r, root, "config.connections", &h->connections)))
-        goto fail;
-    for (int k = 0; k < LAT_COUNT; k++) {
-        snprintf(path, sizeof path, "latency_ms.item.%s", lat_src[k]);
-        if ((rc = get_num(&r, root, path, true, &h->lat[k])))
-            goto fail;
-    }
-    if (h->ok > h->requests || h->errors != h->requests - h->ok) {
-        rc = bad(&r, "requests", "is inconsistent: ok + errors != total");
-        goto fail;
-    }
-    if (h->items_ok > h->items) {
-        rc = bad(&r, "items", "is inconsistent: ok > total");
-        goto fail;
-    }
-    json_t *digest = json_object_get(root, "inputs_digest");
-    if (!digest || !(json_is_null(digest) || json_is_string(digest))) {
-        rc = bad(&r, "inputs_digest", digest ? "must be a string or null" : "is missing");
-        goto fail;
-    }
-    h->digest = json_is_string(digest) ? json_string_value(digest) : NULL;
-    if ((rc = get_hist(&r, root, "histogram.item", &h->item)) ||
-        (rc = get_hist(&r, root, "histogram.request", &h->request)))
-        goto fail;
-    return 0;
-fail:
-    headline_free(h);
+    const runstats_t *rs = &r->stats;
+    double dur = result_duration_s(r);
+    result_summary_t item, req;
+    result_summary(r, METRIC_ITEM, &item);
+    result_summary(r, METRIC_REQUEST, &req);
+    int p95 = metric_pct_index(95);
+    *s = (compare_side_t){
+        .requests = (double)rs->requests,
+        .ok = (double)rs->requests_ok,
+        .errors = (double)(rs->requests - rs->requests_ok),
+        .items = (double)rs->items,
+        .error_rate_pct =
+            rs->requests ? (double)(rs->requests - rs->requests_ok) * 100.0 / (double)rs->requests
+                         : NAN,
+        .items_per_s = per_s(rs->items_ok, dur),
+        .requests_per_s = per_s(rs->requests_ok, dur),
+        .max_ms = item.max_ms,
+        .mean_ms = item.mean_ms,
+        .request_p95_ms = req.present ? req.pct_ms[p95] : NAN,
+        .batch = config_num(r, "batch"),
+        .connections = config_num(r, "connections"),
+    };
+    for (int k = 0; k < METRIC_NUM_PCTS; k++)
+        s->item_ms[k] = item.present ? item.pct_ms[k] : NAN;
+    if (!item.present)
+        s->max_ms = s->mean_ms = NAN;
+    int rc = dup_or_null(&s->file, file);
+    if (!rc)
+        rc = dup_or_null(&s->inputs_digest, r->inputs_digest);
     return rc;
 }
 
-static json_t *num_or_null(double v)
+static void side_close(compare_side_t *s)
 {
-    return isfinite(v) ? json_real(v) : json_null();
-}
-
-static double error_rate(const headline_t *h)
-{
-    return h->requests ? (double)h->errors * 100.0 / (double)h->requests : NAN;
-}
-
-static json_t *headline_json(const headline_t *h)
-{
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    const struct {
-        const char *key;
-        json_t *v;
-    } kv[] = {
-        {"file", h->file ? json_string(h->file) : json_null()},
-        {"requests", json_integer((json_int_t)h->requests)},
-        {"ok", json_integer((json_int_t)h->ok)},
-        {"errors", json_integer((json_int_t)h->errors)},
-        {"error_rate_pct", num_or_null(error_rate(h))},
-        {"items", json_integer((json_int_t)h->items)},
-        {"items_per_s", json_real(h->items_per_s)},
-        {"requests_per_s", json_real(h->requests_per_s)},
-        {lat_key[LAT_P50], num_or_null(h->lat[LAT_P50])},
-        {lat_key[LAT_P90], num_or_null(h->lat[LAT_P90])},
-        {lat_key[LAT_P95], num_or_null(h->lat[LAT_P95])},
-        {lat_key[LAT_P99], num_or_null(h->lat[LAT_P99])},
-        {lat_key[LAT_MAX], num_or_null(h->lat[LAT_MAX])},
-        {lat_key[LAT_MEAN], num_or_null(h->lat[LAT_MEAN])},
-        {"request_p95_ms", num_or_null(h->request_p95)},
-        {"inputs_digest", h->digest ? json_string(h->digest) : json_null()},
-        {"batch", json_integer(h->batch)},
-        {"connections", json_integer(h->connections)},
-    };
-    bool ok = true;
-    for (size_t k = 0; k < sizeof kv / sizeof kv[0]; k++) /* set_new frees v on failure */
-        ok = !json_object_set_new(o, kv[k].key, kv[k].v) && ok;
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    free(s->file);
+    free(s->inputs_digest);
+    memset(s, 0, sizeof *s);
 }
 
 static double pct(double base, double opt)
@@ -226,195 +88,325 @@ static double pct(double base, double opt)
     return base != 0 ? (opt - base) / base * 100.0 : NAN; /* NaN in -> NaN out */
 }
 
-static json_t *delta_json(const headline_t *b, const headline_t *o)
+static void deltas(compare_t *c)
 {
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "p50_ms",
-                     num_or_null(o->lat[LAT_P50] - b->lat[LAT_P50]), "p95_ms",
-                     num_or_null(o->lat[LAT_P95] - b->lat[LAT_P95]), "p99_ms",
-                     num_or_null(o->lat[LAT_P99] - b->lat[LAT_P99]), "max_ms",
-                     num_or_null(o->lat[LAT_MAX] - b->lat[LAT_MAX]), "p50_pct",
-                     num_or_null(pct(b->lat[LAT_P50], o->lat[LAT_P50])), "p95_pct",
-                     num_or_null(pct(b->lat[LAT_P95], o->lat[LAT_P95])), "p99_pct",
-                     num_or_null(pct(b->lat[LAT_P99], o->lat[LAT_P99])), "items_per_s",
-                     num_or_null(o->items_per_s - b->items_per_s), "items_per_s_pct",
-                     num_or_null(pct(b->items_per_s, o->items_per_s)), "requests_per_s_pct",
-                     num_or_null(pct(b->requests_per_s, o->requests_per_s)),
-                     "error_rate_pct_points", num_or_null(error_rate(o) - error_rate(b)));
+    const compare_side_t *b = &c->base, *o = &c->opt;
+    compare_delta_t *d = &c->delta;
+    for (int k = 0; k < METRIC_NUM_PCTS; k++) {
+        d->item_ms[k] = o->item_ms[k] - b->item_ms[k];
+        d->item_pct[k] = pct(b->item_ms[k], o->item_ms[k]);
+    }
+    d->max_ms = o->max_ms - b->max_ms;
+    d->items_per_s = o->items_per_s - b->items_per_s;
+    d->items_per_s_pct = pct(b->items_per_s, o->items_per_s);
+    d->requests_per_s_pct = pct(b->requests_per_s, o->requests_per_s);
+    d->error_rate_pct_points = o->error_rate_pct - b->error_rate_pct;
 }
 
-static json_t *sla_json(const headline_t *h, const sla_t *slas, size_t n, bool *all_pass)
+int compare_build(const result_t *base, const char *base_file, const result_t *opt,
+                  const char *opt_file, const sla_t *slas, size_t n, compare_t *out)
 {
-    /* A runstats view of the file: the fields sla_measure reads. */
-    runstats_t view = {.requests = h->requests,
-                       .requests_ok = h->ok,
-                       .items = h->items,
-                       .items_ok = h->items_ok,
-                       .item = h->item,
-                       .request = h->request};
-    json_t *arr = json_array();
-    *all_pass = true;
-    for (size_t i = 0; arr && i < n; i++) {
-        bool pass;
-        json_t *one = sla_judge_json(&slas[i], &view, h->duration_s, &pass);
-        *all_pass = *all_pass && pass;
-        if (!one || json_array_append_new(arr, one)) {
-            json_decref(arr);
-            return NULL;
+    memset(out, 0, sizeof *out);
+    int rc = side_from(base, base_file, &out->base);
+    if (!rc)
+        rc = side_from(opt, opt_file, &out->opt);
+    if (rc)
+        goto fail;
+    deltas(out);
+    out->inputs_identical = base->inputs_digest && opt->inputs_digest &&
+                            !strcmp(base->inputs_digest, opt->inputs_digest);
+    sla_t dflt, *recorded = NULL;
+    const sla_t *use = slas;
+    out->sla_source = COMPARE_SLA_OPTION;
+    if (!n && opt->nverdicts) {
+        if (!(recorded = calloc(opt->nverdicts, sizeof *recorded))) {
+            rc = ENOMEM;
+            goto fail;
+        }
+        for (size_t i = 0; i < opt->nverdicts; i++)
+            recorded[i] = opt->verdicts[i].sla;
+        use = recorded;
+        n = opt->nverdicts;
+        out->sla_source = COMPARE_SLA_RECORDED;
+    } else if (!n) {
+        char err[256];
+        sla_parse(COMPARE_DEFAULT_SLA, &dflt, err, sizeof err); /* parses: it is ours */
+        use = &dflt;
+        n = 1;
+        out->sla_source = COMPARE_SLA_DEFAULT;
+    }
+    rc = result_verdicts(opt, use, n, &out->verdicts, &out->sla_pass);
+    free(recorded);
+    if (rc)
+        goto fail;
+    out->nverdicts = n;
+    return 0;
+fail:
+    compare_close(out);
+    return rc;
+}
+
+void compare_close(compare_t *c)
+{
+    side_close(&c->base);
+    side_close(&c->opt);
+    free(c->verdicts);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- JSON ----------------------------------------------------------------- */
+
+static json_t *num_or_null(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *int_or_null(double v)
+{
+    return isfinite(v) ? json_integer((json_int_t)v) : json_null();
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* One headline or delta member: its key, and where it lives in the struct. */
+typedef struct {
+    char key[32];
+    size_t offset; /* of a double */
+    bool integer;
+} field_t;
+
+/* The headline's members in the order the JSON has them (file and
+ * inputs_digest are strings, written around these). */
+static size_t side_fields(field_t *f)
+{
+    size_t n = 0;
+#define F(k, member, isint)                                                                        \
+    do {                                                                                           \
+        snprintf(f[n].key, sizeof f[n].key, "%s", k);                                              \
+        f[n].offset = offsetof(compare_side_t, member);                                            \
+        f[n++].integer = isint;                                                                    \
+    } while (0)
+    F("requests", requests, true);
+    F("ok", ok, true);
+    F("errors", errors, true);
+    F("error_rate_pct", error_rate_pct, false);
+    F("items", items, true);
+    F("items_per_s", items_per_s, false);
+    F("requests_per_s", requests_per_s, false);
+    for (int k = 0; k < METRIC_NUM_PCTS; k++) {
+        if (!(metric_pcts[k].shown & METRIC_PCT_HEADLINE))
+            continue;
+        snprintf(f[n].key, sizeof f[n].key, "%s_ms", metric_pcts[k].key);
+        f[n].offset = offsetof(compare_side_t, item_ms) + (size_t)k * sizeof(double);
+        f[n++].integer = false;
+    }
+    F("max_ms", max_ms, false);
+    F("mean_ms", mean_ms, false);
+    snprintf(f[n].key, sizeof f[n].key, "%s_%s_ms", metric_table[METRIC_REQUEST].key,
+             metric_pcts[metric_pct_index(95)].key);
+    f[n].offset = offsetof(compare_side_t, request_p95_ms);
+    f[n++].integer = false;
+    F("batch", batch, true);
+    F("connections", connections, true);
+#undef F
+    return n;
+}
+
+static size_t delta_fields(field_t *f)
+{
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int k = 0; k < METRIC_NUM_PCTS; k++) {
+            if (!(metric_pcts[k].shown & METRIC_PCT_BRIEF))
+                continue;
+            snprintf(f[n].key, sizeof f[n].key, "%s_%s", metric_pcts[k].key, pass ? "pct" : "ms");
+            f[n].offset =
+                (pass ? offsetof(compare_delta_t, item_pct) : offsetof(compare_delta_t, item_ms)) +
+                (size_t)k * sizeof(double);
+            f[n++].integer = false;
+        }
+        if (!pass) {
+            snprintf(f[n].key, sizeof f[n].key, "max_ms");
+            f[n].offset = offsetof(compare_delta_t, max_ms);
+            f[n++].integer = false;
         }
     }
-    return arr;
-}
-
-int compare_build(const json_t *base, const char *base_file, const json_t *opt,
-                  const char *opt_file, const sla_t *slas, size_t n, json_t **out, char *err,
-                  size_t errlen)
-{
-    headline_t b, o;
-    int rc = headline_read(base, base_file, &b, err, errlen);
-    if (rc)
-        return rc;
-    if ((rc = headline_read(opt, opt_file, &o, err, errlen))) {
-        headline_free(&b);
-        return rc;
-    }
-    bool pass;
-    bool same = b.digest && o.digest && !strcmp(b.digest, o.digest);
-    json_t *c = json_pack("{s:s,s:s,s:o,s:o,s:o,s:b,s:o}", "tool", "tailgate", "version",
-                          TAILGATE_VERSION, "baseline", headline_json(&b), "optimized",
-                          headline_json(&o), "delta", delta_json(&b, &o), "inputs_identical", same,
-                          "sla", sla_json(&o, slas, n, &pass));
-    if (c && json_object_set_new(c, "sla_pass", json_boolean(pass))) {
-        json_decref(c);
-        c = NULL;
-    }
-    headline_free(&b);
-    headline_free(&o);
-    if (!c) {
-        snprintf(err, errlen, "out of memory building the comparison");
-        return ENOMEM;
-    }
-    *out = c;
-    return 0;
-}
-
-int compare_load_file(const char *path, json_t **out, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        int e = errno;
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(e));
-        return e;
-    }
-    json_error_t jerr;
-    json_t *j = json_loadf(f, 0, &jerr);
-    int e = ferror(f) ? (errno ? errno : EIO) : 0;
-    fclose(f);
-    if (!j) {
-        if (e)
-            snprintf(err, errlen, "%s: cannot read: %s", path, strerror(e));
-        else
-            snprintf(err, errlen, "%s: not valid JSON (line %d, column %d): %s", path, jerr.line,
-                     jerr.column, jerr.text);
-        return e ? e : EINVAL;
-    }
-    *out = j;
-    return 0;
-}
-
-/* --- the table ------------------------------------------------------------ */
-
-static double num(const json_t *o, const char *key)
-{
-    json_t *j = json_object_get(o, key);
-    return json_is_number(j) ? json_number_value(j) : NAN;
-}
-
-static void cell(char *buf, size_t len, double v, int decimals, bool sign)
-{
-    if (isnan(v))
-        snprintf(buf, len, "-");
-    else if (fabs(v) >= 1e12) /* a damaged or hand-edited file: keep the column readable */
-        snprintf(buf, len, sign ? "%+.3g" : "%.3g", v);
-    else
-        snprintf(buf, len, sign ? "%+.*f" : "%.*f", decimals, v);
-}
-
-void compare_warn_inputs(FILE *f, const json_t *c)
-{
-    if (json_is_true(json_object_get(c, "inputs_identical")))
-        return;
-    const char *db =
-        json_string_value(json_object_get(json_object_get(c, "baseline"), "inputs_digest"));
-    const char *dopt =
-        json_string_value(json_object_get(json_object_get(c, "optimized"), "inputs_digest"));
-    fprintf(f,
-            "\n"
-            "!!! WARNING: the two runs did NOT send identical inputs !!!\n"
-            "!!!   baseline  inputs_digest: %s\n"
-            "!!!   optimized inputs_digest: %s\n"
-            "!!! Latency and throughput differences may come from the inputs,\n"
-            "!!! not from the client change. Compare runs made with the same --inputs.\n\n",
-            db ? db : "(none recorded)", dopt ? dopt : "(none recorded)");
-}
-
-void compare_print_table(FILE *f, const json_t *c)
-{
     static const struct {
-        const char *label, *key;
-        int decimals;
-        bool pct; /* show delta % (else the delta is in the metric's own unit only) */
-    } rows[] = {
-        {"requests", "requests", 0, true},
-        {"errors", "errors", 0, false},
-        {"error rate (%)", "error_rate_pct", 2, false},
-        {"items", "items", 0, true},
-        {"items/s", "items_per_s", 1, true},
-        {"requests/s", "requests_per_s", 1, true},
-        {"item p50 (ms)", "p50_ms", 2, true},
-        {"item p90 (ms)", "p90_ms", 2, true},
-        {"item p95 (ms)", "p95_ms", 2, true},
-        {"item p99 (ms)", "p99_ms", 2, true},
-        {"item max (ms)", "max_ms", 2, true},
-        {"item mean (ms)", "mean_ms", 2, true},
-        {"request p95 (ms)", "request_p95_ms", 2, true},
-        {"batch", "batch", 0, false},
-        {"connections", "connections", 0, false},
-    };
-    const json_t *b = json_object_get(c, "baseline"), *o = json_object_get(c, "optimized");
-    const char *bf = json_string_value(json_object_get(b, "file"));
-    const char *of = json_string_value(json_object_get(o, "file"));
-    fprintf(f, "baseline:  %s\noptimized: %s\n\n", bf ? bf : "-", of ? of : "-");
-    fprintf(f, "%-18s %14s %14s %14s %9s\n", "metric", "baseline", "optimized", "delta", "delta %");
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        double vb = num(b, rows[i].key), vo = num(o, rows[i].key);
-        char cb[32], co[32], cd[32], cp[32];
-        cell(cb, sizeof cb, vb, rows[i].decimals, false);
-        cell(co, sizeof co, vo, rows[i].decimals, false);
-        cell(cd, sizeof cd, vo - vb, rows[i].decimals, true);
-        cell(cp, sizeof cp, rows[i].pct ? pct(vb, vo) : NAN, 1, true);
-        size_t used = strlen(cp);
-        if (strcmp(cp, "-") && used + 1 < sizeof cp)
-            snprintf(cp + used, sizeof cp - used, "%%");
-        fprintf(f, "%-18s %14s %14s %14s %9s\n", rows[i].label, cb, co, cd, cp);
+        const char *key;
+        size_t offset;
+    } rest[] = {{"items_per_s", offsetof(compare_delta_t, items_per_s)},
+                {"items_per_s_pct", offsetof(compare_delta_t, items_per_s_pct)},
+                {"requests_per_s_pct", offsetof(compare_delta_t, requests_per_s_pct)},
+                {"error_rate_pct_points", offsetof(compare_delta_t, error_rate_pct_points)}};
+    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++) {
+        snprintf(f[n].key, sizeof f[n].key, "%s", rest[i].key);
+        f[n].offset = rest[i].offset;
+        f[n++].integer = false;
     }
-    bool same = json_is_true(json_object_get(c, "inputs_identical"));
-    fprintf(f, "\ninputs: %s\n", same ? "identical" : "NOT identical (see warning)");
-    json_t *slas = json_object_get(c, "sla");
-    size_t i;
-    json_t *s;
-    if (json_array_size(slas))
-        fprintf(f, "SLA (judged on the optimized run):\n");
-    json_array_foreach(slas, i, s)
-    {
-        double v = num(s, "value");
-        const char *note = json_string_value(json_object_get(s, "note"));
-        char cv[32];
-        cell(cv, sizeof cv, v, 3, false);
-        fprintf(f, "  %s  %-24s measured %s %s%s%s%s\n",
-                json_is_true(json_object_get(s, "pass")) ? "PASS" : "FAIL",
-                json_string_value(json_object_get(s, "expr")), cv,
-                isnan(v) ? "" : json_string_value(json_object_get(s, "unit")), note ? " (" : "",
-                note ? note : "", note ? ")" : "");
+    return n;
+}
+
+#define MAX_FIELDS (METRIC_NUM_PCTS * 2 + 16)
+
+static double *at(const void *base, size_t offset)
+{
+    return (double *)((char *)base + offset);
+}
+
+static json_t *fields_json(const void *base, const field_t *f, size_t n, json_t *o)
+{
+    bool ok = o != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        double v = *at(base, f[i].offset);
+        ok = !json_object_set_new(o, f[i].key, f[i].integer ? int_or_null(v) : num_or_null(v));
     }
-    fprintf(f, "verdict: %s\n", json_is_true(json_object_get(c, "sla_pass")) ? "PASS" : "FAIL");
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *side_json(const compare_side_t *s)
+{
+    field_t f[MAX_FIELDS];
+    size_t n = side_fields(f);
+    json_t *o = json_object();
+    if (o && json_object_set_new(o, "file", str_or_null(s->file))) {
+        json_decref(o);
+        return NULL;
+    }
+    /* inputs_digest goes between request_p95_ms and batch, as it always has. */
+    o = fields_json(s, f, n - 2, o);
+    if (o && json_object_set_new(o, "inputs_digest", str_or_null(s->inputs_digest))) {
+        json_decref(o);
+        return NULL;
+    }
+    return fields_json(s, f + n - 2, 2, o);
+}
+
+json_t *compare_to_json(const compare_t *c)
+{
+    field_t f[MAX_FIELDS];
+    size_t n = delta_fields(f);
+    json_t *sla = json_array();
+    for (size_t i = 0; sla && i < c->nverdicts; i++) {
+        json_t *v = sla_verdict_to_json(&c->verdicts[i]);
+        if (!v || json_array_append_new(sla, v)) {
+            json_decref(sla);
+            sla = NULL;
+        }
+    }
+    const char *source = compare_sla_source_name(c->sla_source);
+    json_t *o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:b}", "tool", "tailgate", "version",
+                          TAILGATE_VERSION, "baseline", side_json(&c->base), "optimized",
+                          side_json(&c->opt), "delta", fields_json(&c->delta, f, n, json_object()),
+                          "inputs_identical", c->inputs_identical);
+    if (o && ((source && json_object_set_new(o, "sla_source", json_string(source))) || !sla ||
+              json_object_set_new(o, "sla", sla) ||
+              json_object_set_new(o, "sla_pass", json_boolean(c->sla_pass)))) {
+        json_decref(o);
+        return NULL;
+    }
+    if (!o)
+        json_decref(sla);
+    return o;
+}
+
+/* ---- reading back --------------------------------------------------------- */
+
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return EINVAL;
+}
+
+static int read_fields(const json_t *o, const char *name, const field_t *f, size_t n, void *base,
+                       char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_object_get(o, f[i].key);
+        if (v && !json_is_null(v) && !json_is_number(v))
+            return bad(err, errlen, "\"%s.%s\" must be a number or null", name, f[i].key);
+        *at(base, f[i].offset) = json_is_number(v) ? json_number_value(v) : NAN;
+    }
+    return 0;
+}
+
+static int read_str(const json_t *o, const char *name, const char *key, char **out, char *err,
+                    size_t errlen)
+{
+    const json_t *v = json_object_get(o, key);
+    if (v && !json_is_null(v) && !json_is_string(v))
+        return bad(err, errlen, "\"%s.%s\" must be a string or null", name, key);
+    return dup_or_null(out, json_string_value(v));
+}
+
+static int read_side(const json_t *j, const char *name, compare_side_t *s, char *err, size_t errlen)
+{
+    const json_t *o = json_object_get(j, name);
+    if (!json_is_object(o))
+        return bad(err, errlen, "\"%s\" %s", name, o ? "must be an object" : "is missing");
+    field_t f[MAX_FIELDS];
+    size_t n = side_fields(f);
+    int rc = read_fields(o, name, f, n, s, err, errlen);
+    if (!rc)
+        rc = read_str(o, name, "file", &s->file, err, errlen);
+    if (!rc)
+        rc = read_str(o, name, "inputs_digest", &s->inputs_digest, err, errlen);
+    return rc;
+}
+
+int compare_from_json(const json_t *j, compare_t *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(j))
+        return bad(err, errlen, "not a JSON object (a comparison, from 'diff' or 'ab')");
+    if (json_object_get(j, "requests") && !json_object_get(j, "baseline"))
+        return bad(err, errlen, "this is a run result, not a comparison: pass it as RESULT.json");
+    int rc = read_side(j, "baseline", &out->base, err, errlen);
+    if (!rc)
+        rc = read_side(j, "optimized", &out->opt, err, errlen);
+    const json_t *d = json_object_get(j, "delta"), *sla = json_object_get(j, "sla"),
+                 *same = json_object_get(j, "inputs_identical"),
+                 *source = json_object_get(j, "sla_source");
+    field_t f[MAX_FIELDS];
+    size_t n = delta_fields(f);
+    if (!rc && d && !json_is_object(d))
+        rc = bad(err, errlen, "\"delta\" must be an object");
+    if (!rc)
+        rc = read_fields(d, "delta", f, n, &out->delta, err, errlen);
+    if (!rc && same && !json_is_boolean(same))
+        rc = bad(err, errlen, "\"inputs_identical\" must be true or false");
+    out->inputs_identical = json_is_true(same);
+    out->sla_source = COMPARE_SLA_UNKNOWN;
+    for (int s = 0; !rc && source && s < COMPARE_SLA_UNKNOWN; s++)
+        if (json_is_string(source) && !strcmp(json_string_value(source), source_names[s]))
+            out->sla_source = (compare_sla_source_t)s;
+    if (!rc && sla && !json_is_array(sla))
+        rc = bad(err, errlen, "\"sla\" must be an array");
+    size_t ns = json_array_size(sla);
+    if (!rc && ns && !(out->verdicts = calloc(ns, sizeof *out->verdicts)))
+        rc = ENOMEM;
+    out->sla_pass = true;
+    for (size_t i = 0; !rc && i < ns; i++) {
+        char why[800];
+        if (sla_verdict_from_json(json_array_get(sla, i), &out->verdicts[i], why, sizeof why))
+            rc = bad(err, errlen, "\"sla[%zu]\": %s", i, why);
+        out->sla_pass = out->sla_pass && out->verdicts[i].pass;
+        out->nverdicts = i + 1;
+    }
+    if (rc == ENOMEM)
+        snprintf(err, errlen, "out of memory");
+    if (rc)
+        compare_close(out);
+    return rc;
 }

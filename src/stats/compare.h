@@ -1,53 +1,87 @@
-/* compare — two result files (DESIGN.md "Files": result JSON of `run --out`)
- * side by side: the comparison JSON of `tailgate diff` and `tailgate ab`.
+/* compare — two results side by side: the comparison of `tailgate diff` and
+ * `tailgate ab` (README.md "Files": comparison JSON).
  *
- * Comparison JSON:
  *   {"tool","version","baseline":HEADLINE,"optimized":HEADLINE,
  *    "delta":{"p50_ms","p95_ms","p99_ms","max_ms","p50_pct","p95_pct","p99_pct",
  *             "items_per_s","items_per_s_pct","requests_per_s_pct","error_rate_pct_points"},
- *    "inputs_identical":bool,"sla":[{"expr","metric","value","threshold","unit","pass"}],
- *    "sla_pass":bool}
+ *    "inputs_identical":bool,"sla_source":"option"|"recorded"|"default",
+ *    "sla":[{"expr","metric","value","threshold","unit","pass"[,"note"]}],"sla_pass":bool}
  *   HEADLINE = {"file","requests","ok","errors","error_rate_pct","items","items_per_s",
  *               "requests_per_s","p50_ms","p90_ms","p95_ms","p99_ms","max_ms","mean_ms",
  *               "request_p95_ms","inputs_digest","batch","connections"}
- * delta = optimized - baseline; *_pct relative to the baseline, null when the
- * baseline is 0 or either side is null (an empty histogram has null latencies).
- * inputs_identical: both digests non-null and equal. SLAs are judged on the
- * optimized run, re-evaluated from its serialized histograms so any percentile
- * works; a value that cannot be measured is null and fails. */
+ * The latency keys are item latency (pN_ms for the METRIC_PCT_HEADLINE
+ * percentiles, deltas for the METRIC_PCT_BRIEF ones). delta = optimized -
+ * baseline; *_pct relative to the baseline, null when the baseline is 0 or
+ * either side is null (an empty histogram has null latencies).
+ * inputs_identical: both digests known and equal. The SLAs are judged on the
+ * optimized run by result_judge. Nothing here prints (output/cmptext.h and
+ * output/cmpview.h show a comparison). */
 #ifndef TAILGATE_STATS_COMPARE_H
 #define TAILGATE_STATS_COMPARE_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <jansson.h>
 
+#include "stats/metric.h"
+#include "stats/result.h"
 #include "stats/sla.h"
 
-/* The SLA used when none is given: p95<=800ms. */
+/* The SLA judged when none is given and the optimized run records none. */
 #define COMPARE_DEFAULT_SLA "p95<=800ms"
 
-/* Reads and parses a JSON file. Returns 0, an errno value when the file cannot
- * be read, or EINVAL when it is not JSON; err names the file and the problem.
- * *out is a new reference on 0. */
-int compare_load_file(const char *path, json_t **out, char *err, size_t errlen);
+/* Which SLAs a comparison judged. */
+typedef enum {
+    COMPARE_SLA_OPTION,   /* given on the command line */
+    COMPARE_SLA_RECORDED, /* those recorded in the optimized run */
+    COMPARE_SLA_DEFAULT,  /* COMPARE_DEFAULT_SLA: none given, none recorded */
+    COMPARE_SLA_UNKNOWN,  /* a comparison of version 0.1, which did not say */
+} compare_sla_source_t;
 
-/* Builds the comparison of two parsed result objects (borrowed). base_file and
- * opt_file are the names recorded as "file" (NULL gives null). slas/n: the SLAs
- * to judge on the optimized run (n = 0 means none: "sla" is [] and "sla_pass"
- * true; callers wanting the default parse COMPARE_DEFAULT_SLA).
- * Returns 0 with *out a new reference, EINVAL when a result is malformed (err
- * names the file and the field), or ENOMEM. */
-int compare_build(const json_t *base, const char *base_file, const json_t *opt,
-                  const char *opt_file, const sla_t *slas, size_t n, json_t **out, char *err,
-                  size_t errlen);
+/* One run's headline. Numbers are NaN where null or (in a comparison read
+ * back) absent. */
+typedef struct {
+    char *file; /* NULL = null */
+    double requests, ok, errors, items;
+    double error_rate_pct, items_per_s, requests_per_s;
+    double item_ms[METRIC_NUM_PCTS]; /* by metric_pcts; only the headline ones are written */
+    double max_ms, mean_ms, request_p95_ms;
+    char *inputs_digest;       /* NULL = null */
+    double batch, connections; /* from the run's configuration */
+} compare_side_t;
 
-/* A loud warning on f when the comparison's inputs were not identical;
- * nothing otherwise. */
-void compare_warn_inputs(FILE *f, const json_t *c);
-/* Prints the comparison as a table (metric | baseline | optimized | delta |
- * delta %) followed by the SLA verdicts, to f. */
-void compare_print_table(FILE *f, const json_t *comparison);
+typedef struct {
+    double item_ms[METRIC_NUM_PCTS], item_pct[METRIC_NUM_PCTS]; /* brief ones written */
+    double max_ms, items_per_s, items_per_s_pct, requests_per_s_pct, error_rate_pct_points;
+} compare_delta_t;
+
+typedef struct {
+    compare_side_t base, opt;
+    compare_delta_t delta;
+    bool inputs_identical;
+    compare_sla_source_t sla_source;
+    sla_verdict_t *verdicts;
+    size_t nverdicts;
+    bool sla_pass; /* every verdict passed (true when there are none) */
+} compare_t;
+
+/* The comparison of base and opt (borrowed; files are the names recorded as
+ * "file", NULL = null). SLAs judged on opt: slas[0..n) with source
+ * COMPARE_SLA_OPTION, else the ones opt records, else COMPARE_DEFAULT_SLA.
+ * Returns 0 or ENOMEM. */
+int compare_build(const result_t *base, const char *base_file, const result_t *opt,
+                  const char *opt_file, const sla_t *slas, size_t n, compare_t *out);
+void compare_close(compare_t *c); /* zeroed is fine */
+
+/* "option", "recorded", "default" (NULL for unknown): as the JSON writes
+ * sla_source. */
+const char *compare_sla_source_name(compare_sla_source_t s);
+
+/* The comparison JSON; NULL on ENOMEM. */
+json_t *compare_to_json(const compare_t *c);
+/* Reads a comparison JSON (report --comparison): shape checked, missing
+ * numbers NaN, SLA verdicts as recorded. Returns 0, or EINVAL with err
+ * naming the member, or ENOMEM. On error *out is zeroed. */
+int compare_from_json(const json_t *j, compare_t *out, char *err, size_t errlen);
 
 #endif

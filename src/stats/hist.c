@@ -113,6 +113,11 @@ int hist_new_latency(hist_t **out)
     return hist_new(out, HIST_LOWEST_NS, HIST_HIGHEST_NS, HIST_SIG_DIGITS);
 }
 
+int hist_new_like(hist_t **out, const hist_t *h)
+{
+    return hist_new(out, h->lowest, h->highest, h->sig_digits);
+}
+
 void hist_free(hist_t *h)
 {
     free(h);
@@ -311,10 +316,21 @@ uint64_t hist_at_rank(const hist_t *h, uint64_t rank)
     return h->max; /* rank beyond count */
 }
 
-/* u128 -> JSON: an exact integer when it fits, else a real. */
+/* u128 -> JSON, exactly: an integer when it fits in JSON's int64, else its
+ * decimal digits as a string (a real would keep 10 significant digits of a
+ * sum of squares, and a round trip through the file would change stdev). */
 static json_t *u128_json(u128 v)
 {
-    return v <= (u128)INT64_MAX ? json_integer((json_int_t)v) : json_real((double)v);
+    if (v <= (u128)INT64_MAX)
+        return json_integer((json_int_t)v);
+    char buf[48];
+    size_t n = sizeof buf;
+    buf[--n] = '\0';
+    do {
+        buf[--n] = (char)('0' + (int)(v % 10));
+        v /= 10;
+    } while (v);
+    return json_string(buf + n);
 }
 
 json_t *hist_to_json(const hist_t *h)
@@ -350,13 +366,31 @@ static bool get_uint(const json_t *j, const char *key, uint64_t *v, char *err, s
     return true;
 }
 
-/* Reads sum/sum_sq: a non-negative integer, or a finite non-negative real. */
+/* Reads sum/sum_sq: a non-negative integer, a string of decimal digits above
+ * int64 (what hist_to_json writes there), or a finite non-negative real
+ * (what version 0.1 wrote there). */
 static bool get_u128(const json_t *j, const char *key, u128 *v, char *err, size_t errlen)
 {
     json_t *m = json_object_get(j, key);
     if (json_is_integer(m) && json_integer_value(m) >= 0) {
         *v = (u128)json_integer_value(m);
         return true;
+    }
+    if (json_is_string(m)) {
+        const char *p = json_string_value(m);
+        u128 acc = 0;
+        size_t n = 0;
+        for (; p[n] >= '0' && p[n] <= '9'; n++) {
+            u128 next = acc * 10 + (u128)(p[n] - '0');
+            if (next / 10 != acc) /* overflow: more than 2^128 */
+                break;
+            acc = next;
+        }
+        /* Canonical only: a string holds a value an integer cannot. */
+        if (n && !p[n] && acc > (u128)INT64_MAX) {
+            *v = acc;
+            return true;
+        }
     }
     if (json_is_real(m)) {
         double d = json_real_value(m);
@@ -365,7 +399,7 @@ static bool get_u128(const json_t *j, const char *key, u128 *v, char *err, size_
             return true;
         }
     }
-    snprintf(err, errlen, "histogram: \"%s\" must be a non-negative number", key);
+    snprintf(err, errlen, "histogram: \"%s\" must be a non-negative integer", key);
     return false;
 }
 

@@ -25,6 +25,8 @@ typedef struct hist hist_t;
 int hist_new(hist_t **out, uint64_t lowest, uint64_t highest, int sig_digits);
 /* Same parameters as the default latency histogram. */
 int hist_new_latency(hist_t **out);
+/* An empty histogram with h's parameters. Returns 0 or ENOMEM. */
+int hist_new_like(hist_t **out, const hist_t *h);
 void hist_free(hist_t *h); /* NULL is fine */
 void hist_reset(hist_t *h);
 
@@ -65,6 +67,8 @@ int hist_sig_digits(const hist_t *h);
 /* Serialization into the result JSON:
  * {"lowest":L,"highest":H,"sig_digits":S,"unit":"ns","count":N,"min":..,"max":..,
  *  "sum":..,"sum_sq":..,"buckets":[[index,count],...]} (only non-empty buckets).
+ * sum and sum_sq are exact: integers, or strings of decimal digits when they
+ * exceed JSON's int64 (a real is read too, as files of version 0.1 wrote).
  * hist_to_json returns a new reference or NULL on ENOMEM. hist_from_json
  * returns 0 or EINVAL (with a reason in err) for any malformed input. */
 json_t *hist_to_json(const hist_t *h);

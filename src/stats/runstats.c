@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Per-second item histograms: 2 significant digits keep each one ~33 KiB. */
-#define SECOND_SIG_DIGITS 2
 /* A second settles once a record arrives this many seconds after it. Records
  * that come later still count: they reopen it and it settles again. */
 #define SETTLE_AFTER_S 3
@@ -37,10 +35,10 @@ const char *err_kind_name(err_kind_t kind)
 int runstats_init(runstats_t *rs, size_t expected_seconds)
 {
     memset(rs, 0, sizeof *rs);
-    int rc;
-    if ((rc = hist_new_latency(&rs->item)) || (rc = hist_new_latency(&rs->request)) ||
-        (rc = hist_new_latency(&rs->service)) || (rc = hist_new_latency(&rs->connect)) ||
-        (rc = hist_new_latency(&rs->tls)))
+    int rc = 0;
+    for (int m = 0; m < METRIC_COUNT && !rc; m++)
+        rc = hist_new_latency(&rs->hist[m]);
+    if (rc)
         goto fail;
     if (expected_seconds) {
         rs->seconds = calloc(expected_seconds, sizeof *rs->seconds);
@@ -58,14 +56,13 @@ fail:
 
 void runstats_close(runstats_t *rs)
 {
-    hist_free(rs->item);
-    hist_free(rs->request);
-    hist_free(rs->service);
-    hist_free(rs->connect);
-    hist_free(rs->tls);
+    for (int m = 0; m < METRIC_COUNT; m++)
+        hist_free(rs->hist[m]);
     for (size_t i = 0; i < rs->nseconds; i++) {
-        hist_free(rs->seconds[i].item);
-        hist_frozen_free(rs->seconds[i].settled);
+        for (int m = 0; m < METRIC_COUNT; m++) {
+            hist_free(rs->seconds[i].hist[m]);
+            hist_frozen_free(rs->seconds[i].settled[m]);
+        }
     }
     free(rs->seconds);
     memset(rs, 0, sizeof *rs);
@@ -73,7 +70,7 @@ void runstats_close(runstats_t *rs)
 
 /* Makes seconds[second] addressable. Growth doubles, so it happens a handful of
  * times per run at most. Returns the entry or NULL on ENOMEM. */
-static runstats_second_t *second_at(runstats_t *rs, size_t second)
+runstats_second_t *runstats_second(runstats_t *rs, size_t second)
 {
     if (second >= rs->cap_seconds) {
         size_t cap = rs->cap_seconds ? rs->cap_seconds * 2 : 64;
@@ -91,25 +88,32 @@ static runstats_second_t *second_at(runstats_t *rs, size_t second)
     return &rs->seconds[second];
 }
 
-static int second_hist(runstats_second_t *s)
+static int new_second_hist(hist_t **h)
 {
-    return s->item ? 0 : hist_new(&s->item, HIST_LOWEST_NS, HIST_HIGHEST_NS, SECOND_SIG_DIGITS);
+    return hist_new(h, HIST_LOWEST_NS, HIST_HIGHEST_NS, RUNSTATS_SECOND_SIG_DIGITS);
 }
 
-/* Folds a second's dense histogram (and what settled before) into one frozen
- * copy. Out of memory: it stays dense, nothing is lost. */
+static int second_hist(runstats_second_t *s, metric_id_t m)
+{
+    return s->hist[m] ? 0 : new_second_hist(&s->hist[m]);
+}
+
+/* Folds each of a second's dense histograms (and what settled before) into
+ * one frozen copy. Out of memory: it stays dense, nothing is lost. */
 static void settle(runstats_second_t *s)
 {
-    if (!s->item)
-        return;
-    if (s->settled) {
-        hist_thaw_into(s->item, s->settled); /* same parameters by construction */
-        hist_frozen_free(s->settled);
-        s->settled = NULL;
-    }
-    if (hist_freeze(s->item, &s->settled) == 0) {
-        hist_free(s->item);
-        s->item = NULL;
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        if (!s->hist[m])
+            continue;
+        if (s->settled[m]) {
+            hist_thaw_into(s->hist[m], s->settled[m]); /* same parameters by construction */
+            hist_frozen_free(s->settled[m]);
+            s->settled[m] = NULL;
+        }
+        if (hist_freeze(s->hist[m], &s->settled[m]) == 0) {
+            hist_free(s->hist[m]);
+            s->hist[m] = NULL;
+        }
     }
 }
 
@@ -124,15 +128,15 @@ void runstats_record_request(runstats_t *rs, size_t second, err_kind_t err, int 
     if (ok) {
         rs->requests_ok++;
         rs->items_ok += items;
-        hist_record(rs->request, request_latency_ns);
+        runstats_record_value(rs, METRIC_REQUEST, second, request_latency_ns);
         if (service_ns)
-            hist_record(rs->service, service_ns);
+            runstats_record_value(rs, METRIC_SERVICE, second, service_ns);
     } else if ((unsigned)err < ERR_KIND_COUNT) {
         rs->by_error[err]++;
     }
     rs->by_status[status >= 0 && status < RUNSTATS_STATUS_MAX ? status : 0]++;
     /* On ENOMEM the timeline loses this entry; the totals above still count it. */
-    runstats_second_t *s = second_at(rs, second);
+    runstats_second_t *s = runstats_second(rs, second);
     if (s) {
         s->requests++;
         s->errors += !ok;
@@ -142,11 +146,19 @@ void runstats_record_request(runstats_t *rs, size_t second, err_kind_t err, int 
 
 void runstats_record_item(runstats_t *rs, size_t second, uint64_t item_latency_ns)
 {
-    hist_record(rs->item, item_latency_ns);
-    runstats_second_t *s = second_at(rs, second);
-    if (!s || second_hist(s))
+    runstats_record_value(rs, METRIC_ITEM, second, item_latency_ns);
+}
+
+void runstats_record_value(runstats_t *rs, metric_id_t m, size_t second, uint64_t ns)
+{
+    if (rs->hist[m])
+        hist_record(rs->hist[m], ns);
+    if (!metric_table[m].per_second)
         return;
-    hist_record(s->item, item_latency_ns);
+    runstats_second_t *s = runstats_second(rs, second);
+    if (!s || second_hist(s, m))
+        return;
+    hist_record(s->hist[m], ns);
     if (second < rs->dense_from)
         rs->dense_from = second; /* a late record reopened a settled second */
     if (second > rs->newest_second) {
@@ -159,33 +171,79 @@ void runstats_record_item(runstats_t *rs, size_t second, uint64_t item_latency_n
     }
 }
 
-bool runstats_second_percentiles(const runstats_t *rs, size_t i, const double *p, uint64_t *v,
-                                 size_t n)
+void runstats_record_connect(runstats_t *rs, uint64_t connect_ns)
 {
+    rs->connections_opened++;
+    runstats_record_value(rs, METRIC_CONNECT, 0, connect_ns);
+}
+
+void runstats_record_tls(runstats_t *rs, uint64_t handshake_ns, bool resumed)
+{
+    rs->tls_resumed += resumed;
+    runstats_record_value(rs, METRIC_TLS, 0, handshake_ns);
+}
+
+int runstats_second_hist(const runstats_t *rs, size_t i, metric_id_t m, hist_t **out)
+{
+    *out = NULL;
+    if (i >= rs->nseconds)
+        return 0;
     const runstats_second_t *s = &rs->seconds[i];
-    hist_t *scratch = NULL;
-    const hist_t *h = s->item;
-    if (s->settled) {
-        if (hist_new(&scratch, HIST_LOWEST_NS, HIST_HIGHEST_NS, SECOND_SIG_DIGITS) ||
-            hist_thaw_into(scratch, s->settled) || (s->item && hist_merge(scratch, s->item))) {
-            hist_free(scratch);
-            return false;
-        }
-        h = scratch;
+    if (!s->hist[m] && !s->settled[m])
+        return 0;
+    hist_t *h = NULL;
+    int rc = new_second_hist(&h);
+    if (!rc && s->settled[m])
+        rc = hist_thaw_into(h, s->settled[m]);
+    if (!rc && s->hist[m])
+        rc = hist_merge(h, s->hist[m]);
+    if (rc) {
+        hist_free(h);
+        return rc;
     }
-    bool have = h && hist_count(h);
+    *out = h;
+    return 0;
+}
+
+bool runstats_second_percentiles(const runstats_t *rs, size_t i, metric_id_t m, const double *p,
+                                 uint64_t *v, size_t n)
+{
+    hist_t *h = NULL;
+    if (runstats_second_hist(rs, i, m, &h) || !h)
+        return false;
+    bool have = hist_count(h) > 0;
     for (size_t k = 0; have && k < n; k++)
         v[k] = hist_percentile(h, p[k]);
-    hist_free(scratch);
+    hist_free(h);
     return have;
 }
 
-static int merge_hist(hist_t *dst, const hist_t *src)
+/* Adds one second's metric (dense and settled parts) into d, then settles d. */
+static int add_second(runstats_second_t *d, metric_id_t m, const hist_t *dense,
+                      const hist_frozen_t *frozen)
 {
-    return src && dst ? hist_merge(dst, src) : 0;
+    int rc;
+    if ((rc = second_hist(d, m)) || (dense && (rc = hist_merge(d->hist[m], dense))) ||
+        (frozen && (rc = hist_thaw_into(d->hist[m], frozen))))
+        return rc;
+    settle(d);
+    return 0;
+}
+
+int runstats_second_add(runstats_t *rs, size_t i, metric_id_t m, const hist_t *h)
+{
+    if (!metric_table[m].per_second)
+        return EINVAL;
+    runstats_second_t *d = runstats_second(rs, i);
+    return d ? add_second(d, m, h, NULL) : ENOMEM;
 }
 
 int runstats_merge(runstats_t *dst, const runstats_t *src)
+{
+    return runstats_merge_shifted(dst, src, 0);
+}
+
+int runstats_merge_shifted(runstats_t *dst, const runstats_t *src, size_t shift)
 {
     int rc;
     dst->requests += src->requests;
@@ -200,28 +258,26 @@ int runstats_merge(runstats_t *dst, const runstats_t *src)
     dst->connections_opened += src->connections_opened;
     dst->tls_resumed += src->tls_resumed;
     dst->retried += src->retried;
-    if (src->first_ns && (!dst->first_ns || src->first_ns < dst->first_ns))
-        dst->first_ns = src->first_ns;
-    if (src->last_ns > dst->last_ns)
-        dst->last_ns = src->last_ns;
-    if ((rc = merge_hist(dst->item, src->item)) || (rc = merge_hist(dst->request, src->request)) ||
-        (rc = merge_hist(dst->service, src->service)) ||
-        (rc = merge_hist(dst->connect, src->connect)) || (rc = merge_hist(dst->tls, src->tls)))
-        return rc;
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        if (!src->hist[m])
+            continue;
+        if (!dst->hist[m])
+            return EINVAL; /* src measured what dst did not: no whole to add it to */
+        if ((rc = hist_merge(dst->hist[m], src->hist[m])))
+            return rc;
+    }
     for (size_t i = src->nseconds; i-- > 0;) { /* last first: one growth */
         const runstats_second_t *s = &src->seconds[i];
-        runstats_second_t *d = second_at(dst, i);
+        runstats_second_t *d = runstats_second(dst, i + shift);
         if (!d)
             return ENOMEM;
         d->requests += s->requests;
         d->errors += s->errors;
         d->items += s->items;
-        if (s->item || s->settled) {
-            if ((rc = second_hist(d)) || (s->item && (rc = hist_merge(d->item, s->item))) ||
-                (s->settled && (rc = hist_thaw_into(d->item, s->settled))))
+        for (int m = 0; m < METRIC_COUNT; m++)
+            if ((s->hist[m] || s->settled[m]) &&
+                (rc = add_second(d, (metric_id_t)m, s->hist[m], s->settled[m])))
                 return rc;
-            settle(d);
-        }
     }
     return 0;
 }

@@ -1,12 +1,13 @@
 /* runstats — everything one run measured, kept per thread while running and
- * merged after the join: counts, the three latency histograms, a per-second
- * timeline, connection figures. The output modules read only this. */
+ * merged after the join: counts, one histogram per metric (stats/metric.h), a
+ * per-second timeline, connection figures. A result (stats/result.h) owns one. */
 #ifndef TAILGATE_STATS_RUNSTATS_H
 #define TAILGATE_STATS_RUNSTATS_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include "stats/hist.h"
+#include "stats/metric.h"
 
 /* One outcome per request issued: ok or exactly one of these. */
 typedef enum {
@@ -30,16 +31,22 @@ const char *err_kind_name(err_kind_t kind);
  * them, and they count as themselves (judged as 5xx). */
 #define RUNSTATS_STATUS_MAX 1000
 
-/* A timeline second keeps its item latency dense (hist_t, ~33 KiB) only while
- * it can still receive records; a few seconds later it settles into a frozen
- * copy of its non-empty buckets, so a long run does not grow by 33 KiB/s. */
+/* A timeline second keeps the histograms of the per-second metrics (item
+ * latency; metric_table's per_second rows) dense (hist_t, ~33 KiB each) only
+ * while it can still receive records; a few seconds later it settles into a
+ * frozen copy of its non-empty buckets, so a long run does not grow by
+ * 33 KiB/s. Both are indexed by metric id; rows that are not per-second stay
+ * NULL. */
 typedef struct {
     uint64_t requests; /* second's requests (by intended time) */
     uint64_t errors;
     uint64_t items;
-    hist_t *item;           /* item latency of that second, 2 significant digits */
-    hist_frozen_t *settled; /* what it had when it settled; item holds later arrivals */
+    hist_t *hist[METRIC_COUNT];           /* 2 significant digits */
+    hist_frozen_t *settled[METRIC_COUNT]; /* what it had when it settled; hist holds later ones */
 } runstats_second_t;
+
+/* Per-second histograms: 2 significant digits keep each one ~33 KiB. */
+#define RUNSTATS_SECOND_SIG_DIGITS 2
 
 typedef struct {
     uint64_t requests, requests_ok;
@@ -47,17 +54,15 @@ typedef struct {
     uint64_t bytes_in;
     uint64_t by_error[ERR_KIND_COUNT];
     uint64_t by_status[RUNSTATS_STATUS_MAX]; /* index = status code; 0 = no response */
-    hist_t *item;    /* item latency: intended time of the item -> response complete */
-    hist_t *request; /* request latency: intended time of the request -> response complete */
-    hist_t *service; /* first byte written -> response complete */
-    hist_t *connect; /* TCP connect time per new connection */
-    hist_t *tls;     /* TLS handshake time per new connection */
+    /* One histogram per metric_table row (stats/metric.h). runstats_init
+     * creates them all; a result read from a file may lack some (NULL: the
+     * file holds no histogram for that metric). */
+    hist_t *hist[METRIC_COUNT];
     uint64_t connections_opened, tls_resumed;
     uint64_t retried;           /* requests sent again after a stale keep-alive connection closed */
     runstats_second_t *seconds; /* timeline, index = second since measurement start */
     size_t nseconds, cap_seconds;
-    size_t newest_second, dense_from; /* settling: seconds < dense_from hold no item hist */
-    uint64_t first_ns, last_ns;       /* monotonic span of recorded requests (intended .. done) */
+    size_t newest_second, dense_from; /* settling: seconds < dense_from hold no dense hist */
 } runstats_t;
 
 /* expected_seconds preallocates the timeline (it still grows if needed).
@@ -73,13 +78,34 @@ void runstats_record_request(runstats_t *rs, size_t second, err_kind_t err, int 
                              uint64_t bytes_in);
 /* Records one item's latency (only for items of successful requests). */
 void runstats_record_item(runstats_t *rs, size_t second, uint64_t item_latency_ns);
+/* Records a value (ns) of metric m: into the run's histogram and, for a
+ * per-second metric, into timeline second `second` (ignored otherwise). */
+void runstats_record_value(runstats_t *rs, metric_id_t m, size_t second, uint64_t ns);
+/* A new connection: counted, and its connect time recorded. */
+void runstats_record_connect(runstats_t *rs, uint64_t connect_ns);
+/* A TLS handshake, resumed or full. */
+void runstats_record_tls(runstats_t *rs, uint64_t handshake_ns, bool resumed);
 
-/* Item latency percentiles of timeline second i: v[k] (ns) for p[k]. Returns
- * false when that second has no item latency (or memory ran out). */
-bool runstats_second_percentiles(const runstats_t *rs, size_t i, const double *p, uint64_t *v,
-                                 size_t n);
+/* Percentiles of metric m in timeline second i: v[k] (ns) for p[k]. Returns
+ * false when that second has no value of m (or memory ran out). */
+bool runstats_second_percentiles(const runstats_t *rs, size_t i, metric_id_t m, const double *p,
+                                 uint64_t *v, size_t n);
+/* Metric m of timeline second i as one dense histogram: *out is a new
+ * histogram (the caller frees it), or NULL when the second holds none.
+ * Returns 0 or ENOMEM. */
+int runstats_second_hist(const runstats_t *rs, size_t i, metric_id_t m, hist_t **out);
+/* Adds h into metric m of timeline second i (created when missing; m must be
+ * a per-second metric). The second settles. Returns 0, ENOMEM, or EINVAL when
+ * h's parameters are not the per-second ones (HIST_LOWEST_NS, HIST_HIGHEST_NS,
+ * RUNSTATS_SECOND_SIG_DIGITS). */
+int runstats_second_add(runstats_t *rs, size_t i, metric_id_t m, const hist_t *h);
+/* Makes timeline second i exist (zero counts). Returns it, or NULL on ENOMEM. */
+runstats_second_t *runstats_second(runstats_t *rs, size_t i);
 
-/* dst += src. dst's timeline comes out settled. Returns 0 or ENOMEM/EINVAL. */
+/* dst += src. dst's timeline comes out settled. Returns 0 or ENOMEM/EINVAL
+ * (histograms with different parameters). */
 int runstats_merge(runstats_t *dst, const runstats_t *src);
+/* The same with src's second i added into dst's second i + shift. */
+int runstats_merge_shifted(runstats_t *dst, const runstats_t *src, size_t shift);
 
 #endif

@@ -9,19 +9,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char valid_list[] =
-    "valid metrics: p50 p90 p95 p99 p99.9 max mean (item latency; any pN, e.g. p75, works), "
-    "the same prefixed with \"request.\" (request latency), error_rate (%), rps, ips; "
-    "ops: <= < >= >; e.g. \"p95<=800ms\", \"error_rate<1%\", \"ips>=500\"";
+/* What the valid expressions are, for every error message: the gateable
+ * metrics come from the metric table. */
+static void valid_list(char *buf, size_t len)
+{
+    size_t n = (size_t)snprintf(buf, len, "valid metrics:");
+    for (int k = 0; k < METRIC_NUM_PCTS && n < len; k++)
+        n += (size_t)snprintf(buf + n, len - n, " %s", metric_pcts[k].label);
+    if (n < len)
+        n += (size_t)snprintf(buf + n, len - n,
+                              " max mean (item latency; any pN works), the same "
+                              "prefixed with");
+    for (int m = 0, k = 0; m < METRIC_COUNT && n < len; m++) {
+        if (!metric_table[m].gateable || m == METRIC_ITEM)
+            continue;
+        n += (size_t)snprintf(buf + n, len - n, "%s \"%s.\"", k++ ? "," : "", metric_table[m].key);
+    }
+    if (n < len)
+        snprintf(buf + n, len - n,
+                 ", error_rate (%%), rps, ips; ops: <= < >= >; e.g. \"p95<=800ms\", "
+                 "\"error_rate<1%%\", \"ips>=500\"");
+}
 
 static void fail(char *err, size_t errlen, const char *expr, const char *fmt, ...)
 {
-    char what[160];
+    char what[160], valid[400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    snprintf(err, errlen, "SLA \"%s\": %s (%s)", expr, what, valid_list);
+    valid_list(valid, sizeof valid);
+    snprintf(err, errlen, "SLA \"%s\": %s (%s)", expr, what, valid);
 }
 
 static const char *skip_ws(const char *p)
@@ -116,23 +134,28 @@ int sla_parse(const char *text, sla_t *out, char *err, size_t errlen)
     while (*p && (isalnum((unsigned char)*p) || *p == '_' || *p == '.'))
         name[n++] = *p++;
     name[n] = '\0';
-    const char *base = name;
-    if (!strncmp(name, "request.", 8)) {
-        s.request_scope = true;
-        base = name + 8;
+    /* "request.p95": a gateable metric's key, then the statistic. */
+    const char *base = name, *dot = strchr(name, '.');
+    const metric_t *prefix = dot ? metric_by_key(name, (size_t)(dot - name)) : NULL;
+    s.latency = METRIC_ITEM;
+    if (prefix && prefix->gateable) {
+        s.latency = prefix->id;
+        base = dot + 1;
     }
+    char scope[40] = "";
+    if (s.latency != METRIC_ITEM)
+        snprintf(scope, sizeof scope, "%s.", metric_table[s.latency].key);
     if (parse_latency_metric(base, &s)) {
         if (s.metric == SLA_LATENCY_MEAN || s.percentile == 100)
-            snprintf(s.name, sizeof s.name, "%s%s", s.request_scope ? "request." : "",
+            snprintf(s.name, sizeof s.name, "%s%s", scope,
                      s.metric == SLA_LATENCY_MEAN ? "mean" : "max");
         else
-            snprintf(s.name, sizeof s.name, "%sp%.10g", s.request_scope ? "request." : "",
-                     s.percentile);
-    } else if (!s.request_scope && !strcmp(name, "error_rate")) {
+            snprintf(s.name, sizeof s.name, "%sp%.10g", scope, s.percentile);
+    } else if (base == name && !strcmp(name, "error_rate")) {
         s.metric = SLA_ERROR_RATE;
-    } else if (!s.request_scope && !strcmp(name, "rps")) {
+    } else if (base == name && !strcmp(name, "rps")) {
         s.metric = SLA_RPS;
-    } else if (!s.request_scope && !strcmp(name, "ips")) {
+    } else if (base == name && !strcmp(name, "ips")) {
         s.metric = SLA_IPS;
     } else {
         if (n)
@@ -261,12 +284,19 @@ const char *sla_op_name(const sla_t *s)
     return (unsigned)s->op < 4 ? names[s->op] : "?";
 }
 
-/* Issued items (or requests) in the SLA's scope that got no good answer. */
+/* What the SLA's metric counts that got no good answer: items or requests
+ * (metric_t.per); nothing for per-connection metrics. */
 static uint64_t failed_in_scope(const sla_t *s, const runstats_t *rs)
 {
-    uint64_t total = s->request_scope ? rs->requests : rs->items;
-    uint64_t ok = s->request_scope ? rs->requests_ok : rs->items_ok;
-    return total > ok ? total - ok : 0;
+    switch (metric_table[s->latency].per) {
+    case METRIC_PER_ITEM:
+        return rs->items > rs->items_ok ? rs->items - rs->items_ok : 0;
+    case METRIC_PER_REQUEST:
+        return rs->requests > rs->requests_ok ? rs->requests - rs->requests_ok : 0;
+    case METRIC_PER_CONNECTION:
+        return 0;
+    }
+    return 0;
 }
 
 /* A latency percentile over everything issued, failures ranked slowest: the
@@ -289,7 +319,7 @@ static double pct_over_all(const sla_t *s, const hist_t *h, uint64_t failed)
 
 double sla_measure(const sla_t *s, const runstats_t *rs, double duration_s)
 {
-    const hist_t *h = s->request_scope ? rs->request : rs->item;
+    const hist_t *h = rs->hist[s->latency];
     switch (s->metric) {
     case SLA_LATENCY_PCT:
         return pct_over_all(s, h, failed_in_scope(s, rs));
@@ -341,30 +371,70 @@ bool sla_holds(const sla_t *s, double measured)
     return compare(s->op, measured, s->threshold);
 }
 
-json_t *sla_judge_json(const sla_t *s, const runstats_t *rs, double duration_s, bool *pass)
+void sla_judge(const sla_t *s, const runstats_t *rs, double duration_s, sla_verdict_t *v)
 {
-    double v = sla_measure(s, rs, duration_s);
-    char note[160] = "";
+    v->sla = *s;
+    v->value = sla_measure(s, rs, duration_s);
+    v->pass = sla_holds(s, v->value);
+    v->note[0] = '\0';
     uint64_t failed = s->metric == SLA_LATENCY_PCT ? failed_in_scope(s, rs) : 0;
-    const char *what = s->request_scope ? "requests" : "items";
-    if (isnan(v))
-        snprintf(note, sizeof note, "nothing measured");
-    else if (isinf(v))
-        snprintf(note, sizeof note, "%s falls among the %llu failed %s", sla_metric_name(s),
+    const char *what = metric_table[s->latency].per == METRIC_PER_ITEM ? "items" : "requests";
+    if (isnan(v->value))
+        snprintf(v->note, sizeof v->note, "no values recorded");
+    else if (isinf(v->value))
+        snprintf(v->note, sizeof v->note, "%s falls among the %llu failed %s", sla_metric_name(s),
                  (unsigned long long)failed, what);
     else if (failed)
-        snprintf(note, sizeof note, "over all %s, the %llu failed counted as slowest", what,
+        snprintf(v->note, sizeof v->note, "over all %s, the %llu failed counted as slowest", what,
                  (unsigned long long)failed);
-    return sla_result_json(s, v, note[0] ? note : NULL, pass);
 }
 
-json_t *sla_result_json(const sla_t *s, double v, const char *note, bool *pass)
+json_t *sla_verdict_to_json(const sla_verdict_t *v)
 {
-    *pass = sla_holds(s, v);
-    json_t *o = json_pack("{s:s,s:s,s:o,s:f,s:s,s:b}", "expr", s->text, "metric",
-                          sla_metric_name(s), "value", isfinite(v) ? json_real(v) : json_null(),
-                          "threshold", s->threshold, "unit", sla_unit(s), "pass", *pass);
-    if (o && note)
-        json_object_set_new(o, "note", json_string(note));
+    const sla_t *s = &v->sla;
+    json_t *o =
+        json_pack("{s:s,s:s,s:o,s:f,s:s,s:b}", "expr", s->text, "metric", sla_metric_name(s),
+                  "value", isfinite(v->value) ? json_real(v->value) : json_null(), "threshold",
+                  s->threshold, "unit", sla_unit(s), "pass", v->pass);
+    if (o && v->note[0] && json_object_set_new(o, "note", json_string(v->note))) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
+}
+
+int sla_verdict_from_json(const json_t *j, sla_verdict_t *v, char *err, size_t errlen)
+{
+    memset(v, 0, sizeof *v);
+    const json_t *expr = json_object_get(j, "expr"), *value = json_object_get(j, "value"),
+                 *pass = json_object_get(j, "pass"), *note = json_object_get(j, "note");
+    char why[600];
+    if (!json_is_object(j)) {
+        snprintf(err, errlen, "not an object");
+        return EINVAL;
+    }
+    if (!json_is_string(expr)) {
+        snprintf(err, errlen, "\"expr\" must be a string");
+        return EINVAL;
+    }
+    if (sla_parse(json_string_value(expr), &v->sla, why, sizeof why)) {
+        snprintf(err, errlen, "\"expr\": %s", why);
+        return EINVAL;
+    }
+    if (!(json_is_number(value) || json_is_null(value))) {
+        snprintf(err, errlen, "\"value\" must be a number or null");
+        return EINVAL;
+    }
+    if (!json_is_boolean(pass)) {
+        snprintf(err, errlen, "\"pass\" must be true or false");
+        return EINVAL;
+    }
+    if (note && !json_is_string(note)) {
+        snprintf(err, errlen, "\"note\" must be a string");
+        return EINVAL;
+    }
+    v->value = json_is_number(value) ? json_number_value(value) : NAN;
+    v->pass = json_is_true(pass);
+    snprintf(v->note, sizeof v->note, "%s", note ? json_string_value(note) : "");
+    return 0;
 }

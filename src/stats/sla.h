@@ -1,7 +1,8 @@
-/* sla — `--sla EXPR` expressions (DESIGN.md "--sla EXPR"): METRIC OP VALUE.
+/* sla — `--sla EXPR` expressions (README.md "Commands"): METRIC OP VALUE.
  *
  *   METRIC  p50 p90 p95 p99 p99.9 max mean   item latency (any pN with 0<N<=100 too)
- *           request.p95 ...                  the same over request latency
+ *           request.p95 ...                  the same over another gateable metric
+ *                                            (stats/metric.h: request)
  *           error_rate                       errors / requests, in %
  *           rps  ips                         successful requests / s, items / s
  *   OP      <= < >= >
@@ -18,10 +19,11 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "stats/metric.h"
 #include "stats/runstats.h"
 
 typedef enum {
-    SLA_LATENCY_PCT, /* percentile of item or request latency (max = p100) */
+    SLA_LATENCY_PCT, /* percentile of a latency metric (max = p100) */
     SLA_LATENCY_MEAN,
     SLA_ERROR_RATE,
     SLA_RPS,
@@ -34,8 +36,8 @@ typedef struct {
     char text[96]; /* the expression as given, surrounding whitespace trimmed */
     char name[32]; /* canonical metric name: "p95", "request.p99", "error_rate" */
     sla_metric_t metric;
-    double percentile;  /* SLA_LATENCY_PCT only: 0 < p <= 100 */
-    bool request_scope; /* latency of requests rather than items */
+    double percentile;   /* SLA_LATENCY_PCT only: 0 < p <= 100 */
+    metric_id_t latency; /* SLA_LATENCY_*: which metric (METRIC_ITEM when unprefixed) */
     sla_op_t op;
     double threshold;      /* ms for latencies, % for error_rate, per second for rps/ips */
     uint64_t threshold_ns; /* latencies: the threshold exactly, in ns */
@@ -53,24 +55,39 @@ const char *sla_unit(const sla_t *s);
 const char *sla_op_name(const sla_t *s);
 
 /* The measured value in the SLA's unit. Latency percentiles are taken over
- * every item (request) issued, failed ones ranked slowest: from rs->item (or
- * rs->request) when the rank falls among the answered ones, +INFINITY when it
- * falls among the failed (items - items_ok, requests - requests_ok). mean is
- * over the answered ones. error_rate = (requests - requests_ok) / requests * 100,
+ * everything the metric's population issued (metric_t.per: items or
+ * requests), failed ones ranked slowest: from rs->hist[latency] when the rank
+ * falls among the answered ones, +INFINITY when it falls among the failed
+ * (items - items_ok, requests - requests_ok). mean is over the answered ones.
+ * error_rate = (requests - requests_ok) / requests * 100,
  * rps = requests_ok / duration_s, ips = items_ok / duration_s.
- * NaN when nothing was measured (empty histogram, no requests, duration <= 0):
- * such an SLA does not hold. Write NaN as JSON null. */
+ * NaN when nothing was measured (no histogram, an empty one, no requests,
+ * duration <= 0): such an SLA does not hold. */
 double sla_measure(const sla_t *s, const runstats_t *rs, double duration_s);
 /* Whether the measured value meets the SLA. false for NaN. */
 bool sla_holds(const sla_t *s, double measured);
 
-/* One SLA judged on rs, as the result and comparison files hold it:
- * {"expr","metric","value","threshold","unit","pass"[,"note"]}, value null
- * when it is not a finite number and note saying why (nothing measured; the
- * percentile falls among failed items) or how (failures counted as slowest).
- * Sets *pass. NULL on ENOMEM. */
-json_t *sla_judge_json(const sla_t *s, const runstats_t *rs, double duration_s, bool *pass);
-/* The same entry for a value measured elsewhere (note may be NULL). */
-json_t *sla_result_json(const sla_t *s, double measured, const char *note, bool *pass);
+/* One SLA judged. */
+typedef struct {
+    sla_t sla;
+    double value;   /* measured, in the SLA's unit; NaN nothing measured, +inf among the failed */
+    char note[160]; /* "" or why there is no value / how failures were counted */
+    bool pass;
+} sla_verdict_t;
+
+/* Judges s on rs (sla_measure, sla_holds) into *v, with the note saying why
+ * there is no value (no values recorded; the percentile falls among N failed
+ * items) or how it was measured (failures counted as slowest). The one
+ * judgement every command's verdict comes from (through result_judge). */
+void sla_judge(const sla_t *s, const runstats_t *rs, double duration_s, sla_verdict_t *v);
+
+/* {"expr","metric","value","threshold","unit","pass"[,"note"]}: value null
+ * when it is not a finite number. NULL on ENOMEM. */
+json_t *sla_verdict_to_json(const sla_verdict_t *v);
+/* Reads such an entry as recorded: expr must parse (sla_parse); value a
+ * number or null; pass a boolean; note, when present, a string. metric,
+ * threshold and unit follow from expr and are not read. Returns 0, or EINVAL
+ * with the member and the problem in err ("\"expr\": ..."). */
+int sla_verdict_from_json(const json_t *j, sla_verdict_t *v, char *err, size_t errlen);
 
 #endif

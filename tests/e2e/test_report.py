@@ -94,6 +94,23 @@ def test_report_sla_option(ctx):
     assert r.rc == 2 and "--sla" in r.err, r
 
 
+def test_report_judges_recorded_slas_unless_sla_given(ctx):
+    path, html = render(ctx, data("optimized.json"), out="rec.html")
+    table = re.search(r'<table id="sla">.*?</table>\s*<p>(.*?)</p>', html, re.S)
+    assert "p95&lt;=800ms" in table.group(0) and "error_rate&lt;2%" in table.group(0)
+    assert "each run records" in table.group(1)
+    r = ctx.run("report", data("optimized.json"), "-o", ctx.path("rec2.html"))
+    assert r.rc == 0 and "SLAs judged: those each run records" in r.err, r
+    _, html = render(ctx, data("optimized.json"), "--sla", "p99<=100ms", out="opt.html")
+    table = re.search(r'<table id="sla">.*?</table>\s*<p>(.*?)</p>', html, re.S)
+    assert "p99&lt;=100ms (report --sla)" in table.group(0)
+    assert "p95&lt;=800ms" not in table.group(0), "--sla replaces the recorded SLAs"
+    assert "instead of the SLAs the runs record" in table.group(1)
+    r = ctx.run("report", data("optimized.json"), "--sla", "p99<=100ms", "-o",
+                ctx.path("opt2.html"))
+    assert r.rc == 0 and "SLAs judged: the --sla given" in r.err, r
+
+
 def test_report_usage_and_file_errors(ctx):
     r = ctx.run("report", "--help")
     assert r.rc == 0 and "-o" in r.out, r

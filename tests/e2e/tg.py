@@ -67,6 +67,7 @@ class Context:
         self.sanitized = "asan" in variant
         self.tmp = tempfile.mkdtemp(prefix=f"tg-{name}-")
         self.procs = []
+        self.written = set()  # files the test wrote itself (ctx.write)
 
     def path(self, name):
         return os.path.join(self.tmp, name)
@@ -75,6 +76,7 @@ class Context:
         p = self.path(name)
         with open(p, "w") as f:
             f.write(text)
+        self.written.add(p)
         return p
 
     def stub(self, *args, path="/v1/infer"):
@@ -104,8 +106,41 @@ class Context:
             text = s.stderr()
             if "Sanitizer" in text or "runtime error:" in text:
                 problems += f"sanitizer report from stub:\n{text[-4000:]}\n"
+        problems += self.check_round_trip()
         shutil.rmtree(self.tmp, ignore_errors=True)
         return problems
+
+    def check_round_trip(self):
+        """Every result file the test left behind goes result_from_json ->
+        result_to_json unchanged: exactly the bytes tailgate wrote, or (files
+        the test wrote itself) the same bytes on a second writing. The check
+        is the unit test binary test_result in file mode."""
+        exact, stable = [], []
+        for root, _, files in os.walk(self.tmp):
+            for name in files:
+                p = os.path.join(root, name)
+                if not name.endswith(".json"):
+                    continue
+                try:
+                    with open(p) as f:
+                        doc = json.load(f)
+                except (ValueError, OSError, UnicodeDecodeError):
+                    continue
+                if isinstance(doc, dict) and doc.get("tool") == "tailgate" and "requests" in doc:
+                    (stable if p in self.written else exact).append(p)
+        if not exact and not stable:
+            return ""
+        checker = os.path.join(os.path.dirname(self.binary), "tests", "test_result")
+        if not os.path.exists(checker):
+            return f"{checker} is missing: build the unit tests to check result round trips\n"
+        out = ""
+        for mode, paths in (("--exact", exact), ("--stable", stable)):
+            if paths:
+                p = subprocess.run([checker, mode, *paths], capture_output=True, text=True,
+                                   timeout=300)
+                if p.returncode != 0:
+                    out += f"result round trip ({mode}) failed:\n{p.stdout}{p.stderr}\n"
+        return out
 
 
 def read_json(path):

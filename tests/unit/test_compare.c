@@ -1,5 +1,7 @@
-/* test_compare — the comparison of two hand-made result objects: every field,
- * null handling, digests, SLAs from histograms, strict validation, the table. */
+/* test_compare — the comparison of two results read from hand-made result
+ * objects: every field, null handling, digests, SLAs from histograms and
+ * which SLAs are judged, the JSON read back, the table. (Validation of the
+ * files is result_from_json's: test_result.) */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -13,7 +15,9 @@
 
 #include <cmocka.h>
 
+#include "output/cmptext.h"
 #include "stats/compare.h"
+#include "stats/result.h"
 
 /* A result object shaped like `tailgate run --out`: n_items item latencies
  * spread evenly over [lo_ms, hi_ms]. */
@@ -51,7 +55,7 @@ static json_t *make_result(uint64_t requests, uint64_t ok, uint64_t items, doubl
         "2026-01-01T00:00:00.000Z", "duration_s", duration_s, "requests", "total",
         (json_int_t)requests, "ok", (json_int_t)ok, "errors", (json_int_t)(requests - ok),
         "by_status", "by_error", "items", "total", (json_int_t)items, "ok", (json_int_t)items,
-        "throughput", "requests_per_s", (double)requests / duration_s, "items_per_s",
+        "throughput", "requests_per_s", (double)ok / duration_s, "items_per_s",
         (double)items / duration_s, "latency_ms", "item", lat, "request", "p95",
         n_items ? json_real((double)hist_percentile(req, 95) / 1e6) : json_null(), "service",
         "inputs_digest", digest ? json_string(digest) : json_null(), "timeline", "histogram",
@@ -69,6 +73,28 @@ static sla_t sla(const char *text)
     char err[512];
     assert_int_equal(sla_parse(text, &s, err, sizeof err), 0);
     return s;
+}
+
+/* What `tailgate diff` does with two files: read them, compare them. */
+static int compare_json(const json_t *b, const char *bf, const json_t *o, const char *of,
+                        const sla_t *slas, size_t n, json_t **out)
+{
+    result_t rb, ro;
+    compare_t c;
+    char err[512];
+    if (result_from_json(b, &rb, err, sizeof err))
+        fail_msg("baseline refused: %s", err);
+    if (result_from_json(o, &ro, err, sizeof err))
+        fail_msg("optimized refused: %s", err);
+    int rc = compare_build(&rb, bf, &ro, of, slas, n, &c);
+    if (!rc) {
+        *out = compare_to_json(&c);
+        assert_non_null(*out);
+        compare_close(&c);
+    }
+    result_close(&rb);
+    result_close(&ro);
+    return rc;
 }
 
 static double num(const json_t *o, const char *key)
@@ -95,8 +121,7 @@ static void test_every_field(void **state)
     sla_t slas[] = {sla("p95<=800ms"), sla("p99.99 <= 0.5s"), sla("error_rate<1%"), sla("ips>=200"),
                     sla("request.p50<10ms")};
     json_t *c = NULL;
-    char err[512] = "";
-    assert_int_equal(compare_build(b, "base.json", o, "opt.json", slas, 5, &c, err, sizeof err), 0);
+    assert_int_equal(compare_json(b, "base.json", o, "opt.json", slas, 5, &c), 0);
     assert_string_equal(json_string_value(json_object_get(c, "tool")), "tailgate");
     assert_non_null(json_string_value(json_object_get(c, "version")));
 
@@ -125,7 +150,7 @@ static void test_every_field(void **state)
     assert_int_equal(json_integer_value(json_object_get(hb, "items")), 1000);
     assert_near(num(hb, "items_per_s"), 100);
     assert_near(num(ho, "items_per_s"), 200);
-    assert_near(num(hb, "requests_per_s"), 10);
+    assert_near(num(hb, "requests_per_s"), 9); /* what was served: 90 ok over 10 s */
     assert_near(num(ho, "requests_per_s"), 4);
     static const char *const src[] = {"p50", "p90", "p95", "p99", "max", "mean"};
     static const char *const dst[] = {"p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms"};
@@ -154,7 +179,7 @@ static void test_every_field(void **state)
     assert_near(num(d, "max_ms"), num(lo, "max") - num(lb, "max"));
     assert_near(num(d, "items_per_s"), 100);
     assert_near(num(d, "items_per_s_pct"), 100);
-    assert_near(num(d, "requests_per_s_pct"), -60);
+    assert_near(num(d, "requests_per_s_pct"), (4.0 - 9.0) / 9.0 * 100);
     assert_near(num(d, "error_rate_pct_points"), -10);
     assert_true(json_is_true(json_object_get(c, "inputs_identical")));
 
@@ -186,11 +211,16 @@ static void test_every_field(void **state)
     json_decref(c);
 
     /* Only passing SLAs: sla_pass true. None: [] and true. */
-    assert_int_equal(compare_build(b, "b", o, "o", slas, 4, &c, err, sizeof err), 0);
+    assert_int_equal(compare_json(b, "b", o, "o", slas, 4, &c), 0);
     assert_true(json_is_true(json_object_get(c, "sla_pass")));
     json_decref(c);
-    assert_int_equal(compare_build(b, NULL, o, NULL, NULL, 0, &c, err, sizeof err), 0);
-    assert_int_equal(json_array_size(json_object_get(c, "sla")), 0);
+    /* None given and none recorded: the default, p95<=800ms (~477.5 ms here). */
+    assert_int_equal(compare_json(b, NULL, o, NULL, NULL, 0, &c), 0);
+    assert_int_equal(json_array_size(json_object_get(c, "sla")), 1);
+    assert_string_equal(json_string_value(json_object_get(c, "sla_source")), "default");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(c, "sla"), 0), "expr")),
+        COMPARE_DEFAULT_SLA);
     assert_true(json_is_true(json_object_get(c, "sla_pass")));
     assert_true(json_is_null(json_object_get(json_object_get(c, "baseline"), "file")));
     json_decref(c);
@@ -207,8 +237,7 @@ static void test_nulls_and_zero_baseline(void **state)
     json_t *o = make_result(10, 10, 10, 1, 900, 1000, 10, "sha256:cd", 1);
     sla_t s = sla("p95<=800ms");
     json_t *c = NULL;
-    char err[512];
-    assert_int_equal(compare_build(b, "b", o, "o", &s, 1, &c, err, sizeof err), 0);
+    assert_int_equal(compare_json(b, "b", o, "o", &s, 1, &c), 0);
     const json_t *d = json_object_get(c, "delta");
     assert_true(json_is_null(json_object_get(json_object_get(c, "baseline"), "p95_ms")));
     assert_true(json_is_null(json_object_get(d, "p50_ms")));
@@ -216,14 +245,15 @@ static void test_nulls_and_zero_baseline(void **state)
     assert_true(json_is_null(json_object_get(d, "max_ms")));
     assert_true(json_is_null(json_object_get(d, "items_per_s_pct"))); /* baseline 0 */
     assert_near(num(d, "items_per_s"), 10);
-    assert_near(num(d, "requests_per_s_pct"), 0);
+    /* nothing served by the baseline: no relative change */
+    assert_true(json_is_null(json_object_get(d, "requests_per_s_pct")));
     assert_near(num(d, "error_rate_pct_points"), -100);
     assert_false(json_is_true(json_object_get(c, "inputs_identical"))); /* one null */
     assert_false(json_is_true(json_object_get(c, "sla_pass")));         /* p95 ~ 995 ms */
     json_decref(c);
 
     /* The SLA on an empty optimized run cannot hold: value null, pass false. */
-    assert_int_equal(compare_build(o, "o", b, "b", &s, 1, &c, err, sizeof err), 0);
+    assert_int_equal(compare_json(o, "o", b, "b", &s, 1, &c), 0);
     const json_t *e = json_array_get(json_object_get(c, "sla"), 0);
     assert_true(json_is_null(json_object_get(e, "value")));
     assert_false(json_is_true(json_object_get(e, "pass")));
@@ -247,8 +277,7 @@ static void test_digests(void **state)
         json_t *b = make_result(1, 1, 1, 1, 1, 1, 1, cases[i].a, 1);
         json_t *o = make_result(1, 1, 1, 1, 1, 1, 1, cases[i].b, 1);
         json_t *c = NULL;
-        char err[512];
-        assert_int_equal(compare_build(b, "b", o, "o", NULL, 0, &c, err, sizeof err), 0);
+        assert_int_equal(compare_json(b, "b", o, "o", NULL, 0, &c), 0);
         assert_int_equal(json_is_true(json_object_get(c, "inputs_identical")), cases[i].same);
         json_decref(c);
         json_decref(b);
@@ -256,92 +285,12 @@ static void test_digests(void **state)
     }
 }
 
-/* Removes or replaces the member at a dotted path of a copy of r. */
-static json_t *mutate(const json_t *r, const char *path, json_t *value)
-{
-    json_t *copy = json_deep_copy(r), *parent = copy;
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *key = buf, *dot;
-    while ((dot = strchr(key, '.'))) {
-        *dot = '\0';
-        parent = json_object_get(parent, key);
-        key = dot + 1;
-    }
-    if (value)
-        json_object_set_new(parent, key, value);
-    else
-        json_object_del(parent, key);
-    return copy;
-}
-
-static void test_malformed(void **state)
-{
-    (void)state;
-    json_t *good = make_result(10, 10, 10, 1, 1, 2, 10, "sha256:ab", 1);
-    static const struct {
-        const char *path;
-        const char *value; /* JSON text; NULL = remove */
-        const char *needle;
-    } cases[] = {
-        {"tool", NULL, "\"tool\""},
-        {"tool", "\"wrk\"", "\"tool\""},
-        {"requests.total", NULL, "\"requests.total\" is missing"},
-        {"requests.total", "\"10\"", "\"requests.total\" must be"},
-        {"requests.ok", "-1", "\"requests.ok\""},
-        {"requests.errors", "3", "\"requests\" is inconsistent"},
-        {"requests", "[]", "\"requests.total\""},
-        {"items.ok", "11", "\"items\" is inconsistent"},
-        {"items", NULL, "\"items.total\""},
-        {"duration_s", "null", "\"duration_s\""},
-        {"throughput.items_per_s", "\"fast\"", "\"throughput.items_per_s\""},
-        {"throughput", NULL, "\"throughput.requests_per_s\""},
-        {"latency_ms.item.p95", "\"1\"", "\"latency_ms.item.p95\""},
-        {"latency_ms.item.p99", NULL, "\"latency_ms.item.p99\" is missing"},
-        {"latency_ms.item.mean", "-3", "\"latency_ms.item.mean\""},
-        {"latency_ms.request", NULL, "\"latency_ms.request.p95\""},
-        {"config.batch", "2.5", "\"config.batch\""},
-        {"config", NULL, "\"config.batch\""},
-        {"config.connections", NULL, "\"config.connections\""},
-        {"inputs_digest", NULL, "\"inputs_digest\" is missing"},
-        {"inputs_digest", "42", "\"inputs_digest\" must be"},
-        {"histogram.item", NULL, "\"histogram.item\" is missing"},
-        {"histogram.item.buckets", "[[999999999,1]]", "\"histogram.item\" is not a valid"},
-        {"histogram.request.count", "\"x\"", "\"histogram.request\" is not a valid"},
-        {"histogram", "[]", "\"histogram.item\""},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        json_t *v = cases[i].value ? json_loads(cases[i].value, JSON_DECODE_ANY, NULL) : NULL;
-        json_t *bad = mutate(good, cases[i].path, v);
-        for (int side = 0; side < 2; side++) {
-            json_t *c = NULL;
-            char err[512] = "";
-            int rc = side ? compare_build(good, "good.json", bad, "bad.json", NULL, 0, &c, err,
-                                          sizeof err)
-                          : compare_build(bad, "bad.json", good, "good.json", NULL, 0, &c, err,
-                                          sizeof err);
-            if (rc != EINVAL)
-                fail_msg("case %zu (%s) accepted", i, cases[i].path);
-            assert_null(c);
-            if (!strstr(err, "bad.json: ") || !strstr(err, cases[i].needle))
-                fail_msg("case %zu: message \"%s\" lacks \"%s\"", i, err, cases[i].needle);
-        }
-        json_decref(bad);
-    }
-    json_t *arr = json_array(), *c = NULL;
-    char err[512];
-    assert_int_equal(compare_build(arr, "x.json", good, "g", NULL, 0, &c, err, sizeof err), EINVAL);
-    assert_non_null(strstr(err, "x.json: not a JSON object"));
-    json_decref(arr);
-    json_decref(good);
-}
-
 static void test_load_file_and_table(void **state)
 {
     (void)state;
     char err[512];
     json_t *j = NULL;
-    assert_int_equal(compare_load_file("/nonexistent/x.json", &j, err, sizeof err), ENOENT);
+    assert_int_equal(result_load_json("/nonexistent/x.json", &j, err, sizeof err), ENOENT);
     assert_non_null(strstr(err, "/nonexistent/x.json: cannot read"));
     char path[] = "/tmp/tg-compare-XXXXXX";
     int fd = mkstemp(path);
@@ -349,42 +298,99 @@ static void test_load_file_and_table(void **state)
     FILE *f = fdopen(fd, "w");
     fputs("{\"tool\": \"tailgate\",\n  oops}", f);
     fclose(f);
-    assert_int_equal(compare_load_file(path, &j, err, sizeof err), EINVAL);
+    assert_int_equal(result_load_json(path, &j, err, sizeof err), EINVAL);
     assert_non_null(strstr(err, "not valid JSON (line 2"));
     json_t *b = make_result(100, 100, 100, 1, 900, 1000, 100, "sha256:ab", 1);
     json_t *o = make_result(10, 10, 100, 1, 100, 300, 100, "sha256:ab", 10);
     json_dump_file(b, path, 0);
-    assert_int_equal(compare_load_file(path, &j, err, sizeof err), 0);
+    assert_int_equal(result_load_json(path, &j, err, sizeof err), 0);
     assert_true(json_equal(j, b));
     json_decref(j);
     unlink(path);
 
     sla_t s = sla("p95<=800ms");
-    json_t *c = NULL;
-    assert_int_equal(compare_build(b, "b.json", o, "o.json", &s, 1, &c, err, sizeof err), 0);
+    result_t rb, ro;
+    compare_t c;
+    assert_int_equal(result_from_json(b, &rb, err, sizeof err), 0);
+    assert_int_equal(result_from_json(o, &ro, err, sizeof err), 0);
+    assert_int_equal(compare_build(&rb, "b.json", &ro, "o.json", &s, 1, &c), 0);
     char *text = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&text, &len);
-    compare_print_table(m, c);
+    cmptext_print(m, &c);
     fclose(m);
-    static const char *const needles[] = {"metric",
-                                          "baseline",
-                                          "optimized",
-                                          "delta %",
-                                          "item p95 (ms)",
-                                          "items/s",
-                                          "request p95 (ms)",
-                                          "-90.0%",
-                                          "PASS  p95<=800ms",
-                                          "verdict: PASS",
-                                          "inputs: identical",
-                                          "b.json",
-                                          "o.json"};
+    static const char *const needles[] = {
+        "metric",           "baseline",      "optimized",         "delta %",
+        "item p95 (ms)",    "items/s",       "request p95 (ms)",  "-90.0%",
+        "PASS  p95<=800ms", "verdict: PASS", "inputs: identical", "with the --sla given",
+        "b.json",           "o.json"};
     for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
         if (!strstr(text, needles[i]))
             fail_msg("table lacks \"%s\":\n%s", needles[i], text);
     free(text);
-    json_decref(c);
+    compare_close(&c);
+    result_close(&rb);
+    result_close(&ro);
+    json_decref(b);
+    json_decref(o);
+}
+
+/* The SLAs judged: --sla given, else those the optimized run records (the
+ * CI trap: a run recorded with p95<=60ms must not be judged at 800 ms), else
+ * the default. */
+static void test_sla_source(void **state)
+{
+    (void)state;
+    json_t *b = make_result(100, 100, 100, 1, 10, 50, 100, "sha256:ab", 1);
+    json_t *o = make_result(100, 100, 100, 1, 50, 100, 100, "sha256:ab", 1);
+    json_object_set_new(o, "sla",
+                        json_pack("[{s:s,s:n,s:f,s:s,s:b}]", "expr", "p95<=60ms", "value",
+                                  "threshold", 60.0, "unit", "ms", "pass", 1));
+    result_t rb, ro;
+    char err[512];
+    assert_int_equal(result_from_json(b, &rb, err, sizeof err), 0);
+    assert_int_equal(result_from_json(o, &ro, err, sizeof err), 0);
+    /* the recorded verdict is judged again on what the file measured: ~97.5 ms */
+    assert_int_equal(ro.nverdicts, 1);
+    assert_false(ro.sla_pass);
+    compare_t c;
+    assert_int_equal(compare_build(&rb, "b", &ro, "o", NULL, 0, &c), 0);
+    assert_int_equal(c.sla_source, COMPARE_SLA_RECORDED);
+    assert_int_equal(c.nverdicts, 1);
+    assert_string_equal(c.verdicts[0].sla.text, "p95<=60ms");
+    assert_false(c.sla_pass);
+    compare_close(&c);
+    sla_t s = sla("p95<=800ms");
+    assert_int_equal(compare_build(&rb, "b", &ro, "o", &s, 1, &c), 0);
+    assert_int_equal(c.sla_source, COMPARE_SLA_OPTION);
+    assert_true(c.sla_pass);
+    /* Written and read back (report --comparison): the same numbers and verdicts. */
+    json_t *j = compare_to_json(&c);
+    compare_t back;
+    assert_int_equal(compare_from_json(j, &back, err, sizeof err), 0);
+    json_t *again = compare_to_json(&back);
+    assert_true(json_equal(j, again));
+    assert_string_equal(back.base.file, "b");
+    assert_int_equal(back.sla_source, COMPARE_SLA_OPTION);
+    assert_true(back.sla_pass);
+    json_decref(again);
+    compare_close(&back);
+    /* Shape is checked, absent numbers are NaN. */
+    json_object_set_new(json_object_get(j, "baseline"), "p95_ms", json_string("fast"));
+    assert_int_equal(compare_from_json(j, &back, err, sizeof err), EINVAL);
+    assert_non_null(strstr(err, "\"baseline.p95_ms\""));
+    json_decref(j);
+    j = json_pack("{s:{},s:{}}", "baseline", "optimized");
+    assert_int_equal(compare_from_json(j, &back, err, sizeof err), 0);
+    assert_true(isnan(back.opt.item_ms[metric_pct_index(95)]));
+    assert_int_equal(back.sla_source, COMPARE_SLA_UNKNOWN);
+    compare_close(&back);
+    json_decref(j);
+    assert_int_equal(compare_from_json(b, &back, err, sizeof err), EINVAL);
+    assert_non_null(strstr(err, "run result, not a comparison"));
+    compare_close(&c);
+    result_close(&rb);
+    result_close(&ro);
     json_decref(b);
     json_decref(o);
 }
@@ -392,11 +398,9 @@ static void test_load_file_and_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_field),
-        cmocka_unit_test(test_nulls_and_zero_baseline),
-        cmocka_unit_test(test_digests),
-        cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_load_file_and_table),
+        cmocka_unit_test(test_every_field), cmocka_unit_test(test_nulls_and_zero_baseline),
+        cmocka_unit_test(test_digests),     cmocka_unit_test(test_load_file_and_table),
+        cmocka_unit_test(test_sla_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

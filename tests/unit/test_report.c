@@ -1,4 +1,4 @@
-/* report + svg: document checks, escaping, ticks, degenerate documents. */
+/* report + svg: reading documents, escaping, ticks, degenerate documents. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,8 @@
 #include <cmocka.h>
 
 #include "output/report.h"
-#include "output/resdoc.h"
+#include "stats/compare.h"
+#include "stats/result.h"
 #include "output/svg.h"
 
 static char *escaped(const char *s)
@@ -76,16 +77,35 @@ static json_t *minimal_result(int ok)
     return r;
 }
 
-static char *render(json_t *r, const report_opts_t *o, int *rc)
+static char *render(json_t *j, const report_opts_t *o, int *rc)
 {
     char *buf = NULL, err[256] = "";
     size_t len = 0;
+    result_t r;
+    assert_int_equal(result_from_json(j, &r, err, sizeof err), 0);
     FILE *f = open_memstream(&buf, &len);
-    const json_t *rs[] = {r};
+    const result_t *rs[] = {&r};
     const char *labels[] = {"run<1>"};
     *rc = report_render(f, rs, labels, 1, NULL, o, err, sizeof err);
     fclose(f);
+    result_close(&r);
     return buf;
+}
+
+static int check_result(const json_t *j, char *err, size_t errlen)
+{
+    result_t r;
+    int rc = result_from_json(j, &r, err, errlen);
+    result_close(&r);
+    return rc;
+}
+
+static int check_comparison(const json_t *j, char *err, size_t errlen)
+{
+    compare_t c;
+    int rc = compare_from_json(j, &c, err, errlen);
+    compare_close(&c);
+    return rc;
 }
 
 static void test_check_result(void **state)
@@ -93,30 +113,30 @@ static void test_check_result(void **state)
     (void)state;
     char err[256];
     json_t *r = minimal_result(50);
-    assert_int_equal(resdoc_check_result(r, err, sizeof err), 0);
+    assert_int_equal(check_result(r, err, sizeof err), 0);
     json_object_del(json_object_get(r, "requests"), "total");
-    assert_int_equal(resdoc_check_result(r, err, sizeof err), EINVAL);
+    assert_int_equal(check_result(r, err, sizeof err), EINVAL);
     assert_non_null(strstr(err, "requests.total"));
     json_decref(r);
 
     r = json_pack("{s:{}, s:{}}", "baseline", "optimized");
-    assert_int_equal(resdoc_check_result(r, err, sizeof err), EINVAL);
+    assert_int_equal(check_result(r, err, sizeof err), EINVAL);
     assert_non_null(strstr(err, "--comparison"));
-    assert_int_equal(resdoc_check_comparison(r, err, sizeof err), 0);
+    assert_int_equal(check_comparison(r, err, sizeof err), 0);
     json_decref(r);
 
     r = json_array();
-    assert_int_equal(resdoc_check_result(r, err, sizeof err), EINVAL);
-    assert_int_equal(resdoc_check_comparison(r, err, sizeof err), EINVAL);
+    assert_int_equal(check_result(r, err, sizeof err), EINVAL);
+    assert_int_equal(check_comparison(r, err, sizeof err), EINVAL);
     json_decref(r);
 
     r = minimal_result(50);
     json_object_set_new(r, "timeline", json_string("no"));
-    assert_int_equal(resdoc_check_result(r, err, sizeof err), EINVAL);
+    assert_int_equal(check_result(r, err, sizeof err), EINVAL);
     assert_non_null(strstr(err, "timeline"));
     json_object_set_new(r, "timeline", json_array());
     json_object_set_new(r, "histogram", json_pack("{s:{s:i}}", "item", "lowest", 1));
-    assert_int_equal(resdoc_check_result(r, err, sizeof err), EINVAL);
+    assert_int_equal(check_result(r, err, sizeof err), EINVAL);
     assert_non_null(strstr(err, "histogram.item"));
     json_decref(r);
 }
@@ -182,9 +202,12 @@ static void test_render_comparison_only(void **state)
     assert_non_null(c);
     char *buf = NULL, err[256];
     size_t len = 0;
+    compare_t cmp;
+    assert_int_equal(compare_from_json(c, &cmp, err, sizeof err), 0);
     FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(report_render(f, NULL, NULL, 0, c, NULL, err, sizeof err), 0);
+    assert_int_equal(report_render(f, NULL, NULL, 0, &cmp, NULL, err, sizeof err), 0);
     fclose(f);
+    compare_close(&cmp);
     assert_non_null(strstr(buf, "id=\"chart-comparison\""));
     assert_non_null(strstr(buf, "p95&lt;=800ms: PASS"));
     assert_non_null(strstr(buf, "-57.1%"));
@@ -203,8 +226,10 @@ static void test_write_file(void **state)
     char dir[] = "/tmp/tg-report-XXXXXX", path[64], err[256];
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/r.html", dir);
-    json_t *r = minimal_result(50);
-    const json_t *rs[] = {r};
+    json_t *j = minimal_result(50);
+    result_t r;
+    assert_int_equal(result_from_json(j, &r, err, sizeof err), 0);
+    const result_t *rs[] = {&r};
     assert_int_equal(report_write(path, rs, NULL, 1, NULL, NULL, err, sizeof err), 0);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
@@ -214,7 +239,8 @@ static void test_write_file(void **state)
     assert_int_equal(report_write(path, rs, NULL, 1, NULL, NULL, err, sizeof err), ENOENT);
     assert_non_null(strstr(err, "missing/r.html"));
     rmdir(dir);
-    json_decref(r);
+    result_close(&r);
+    json_decref(j);
 }
 
 int main(void)

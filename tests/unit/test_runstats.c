@@ -27,11 +27,8 @@ static void test_init_close(void **state)
     (void)state;
     runstats_t rs;
     assert_int_equal(runstats_init(&rs, 0), 0);
-    assert_non_null(rs.item);
-    assert_non_null(rs.request);
-    assert_non_null(rs.service);
-    assert_non_null(rs.connect);
-    assert_non_null(rs.tls);
+    for (int m = 0; m < METRIC_COUNT; m++)
+        assert_non_null(rs.hist[m]);
     assert_int_equal(rs.nseconds, 0);
     runstats_close(&rs);
     runstats_close(&rs); /* closed twice */
@@ -67,12 +64,12 @@ static void test_record(void **state)
     assert_int_equal(rs.by_status[503], 1);
     assert_int_equal(rs.by_status[0], 1);
     /* Latency histograms hold successful requests; service only when sent. */
-    assert_int_equal(hist_count(rs.request), 2);
-    assert_int_equal(hist_max(rs.request), 5000000);
-    assert_int_equal(hist_count(rs.service), 1);
-    assert_int_equal(hist_count(rs.item), 11);
-    assert_int_equal(hist_min(rs.item), 2000000);
-    assert_int_equal(hist_max(rs.item), 14000000);
+    assert_int_equal(hist_count(rs.hist[METRIC_REQUEST]), 2);
+    assert_int_equal(hist_max(rs.hist[METRIC_REQUEST]), 5000000);
+    assert_int_equal(hist_count(rs.hist[METRIC_SERVICE]), 1);
+    assert_int_equal(hist_count(rs.hist[METRIC_ITEM]), 11);
+    assert_int_equal(hist_min(rs.hist[METRIC_ITEM]), 2000000);
+    assert_int_equal(hist_max(rs.hist[METRIC_ITEM]), 14000000);
 
     assert_int_equal(rs.nseconds, 2);
     assert_int_equal(rs.seconds[0].requests, 1);
@@ -81,9 +78,9 @@ static void test_record(void **state)
     assert_int_equal(rs.seconds[1].requests, 3);
     assert_int_equal(rs.seconds[1].errors, 2);
     assert_int_equal(rs.seconds[1].items, 21);
-    assert_int_equal(hist_count(rs.seconds[0].item), 10);
-    assert_int_equal(hist_sig_digits(rs.seconds[0].item), 2);
-    assert_int_equal(hist_count(rs.seconds[1].item), 1);
+    assert_int_equal(hist_count(rs.seconds[0].hist[METRIC_ITEM]), 10);
+    assert_int_equal(hist_sig_digits(rs.seconds[0].hist[METRIC_ITEM]), 2);
+    assert_int_equal(hist_count(rs.seconds[1].hist[METRIC_ITEM]), 1);
 
     /* Out-of-range status codes count as "no status" rather than overflow. */
     runstats_record_request(&rs, 1, ERR_PROTOCOL, 1000, 1, 1000, 0, 0);
@@ -101,15 +98,15 @@ static void test_timeline_growth(void **state)
     assert_int_equal(runstats_init(&rs, 0), 0);
     runstats_record_item(&rs, 5, 1000000); /* item before its request: lazily created */
     assert_int_equal(rs.nseconds, 6);
-    assert_null(rs.seconds[4].item);
-    assert_int_equal(hist_count(rs.seconds[5].item), 1);
+    assert_null(rs.seconds[4].hist[METRIC_ITEM]);
+    assert_int_equal(hist_count(rs.seconds[5].hist[METRIC_ITEM]), 1);
     for (size_t s = 0; s < 5000; s += 7)
         runstats_record_request(&rs, s, ERR_NONE, 200, 1, 1000000, 500000, 1);
     assert_int_equal(rs.nseconds, 4999);
     assert_true(rs.cap_seconds >= 4999);
     assert_int_equal(rs.seconds[4998].requests, 1);
     assert_int_equal(rs.seconds[4997].requests, 0);
-    assert_null(rs.seconds[4998].item);
+    assert_null(rs.seconds[4998].hist[METRIC_ITEM]);
     runstats_close(&rs);
 }
 
@@ -118,8 +115,8 @@ static void assert_same_second(const runstats_t *x, const runstats_t *y, size_t 
 {
     static const double p[] = {0, 50, 95, 99, 100};
     uint64_t vx[5] = {0}, vy[5] = {0};
-    bool hx = runstats_second_percentiles(x, s, p, vx, 5);
-    bool hy = runstats_second_percentiles(y, s, p, vy, 5);
+    bool hx = runstats_second_percentiles(x, s, METRIC_ITEM, p, vx, 5);
+    bool hy = runstats_second_percentiles(y, s, METRIC_ITEM, p, vy, 5);
     assert_int_equal(hx, hy);
     assert_memory_equal(vx, vy, sizeof vx);
 }
@@ -141,23 +138,23 @@ static void test_timeline_settles(void **state)
     }
     for (size_t sec = 0; sec <= 20; sec++) {
         bool old = sec < 20 - 3;
-        assert_int_equal(rs.seconds[sec].item == NULL, old);
-        assert_int_equal(rs.seconds[sec].settled != NULL, old);
+        assert_int_equal(rs.seconds[sec].hist[METRIC_ITEM] == NULL, old);
+        assert_int_equal(rs.seconds[sec].settled[METRIC_ITEM] != NULL, old);
     }
     runstats_t *both[] = {&rs, &ref};
     for (size_t k = 0; k < 2; k++) /* a late, slow one for second 2 */
         runstats_record_item(both[k], 2, 900000000);
-    assert_non_null(rs.seconds[2].item);
-    assert_non_null(rs.seconds[2].settled);
+    assert_non_null(rs.seconds[2].hist[METRIC_ITEM]);
+    assert_non_null(rs.seconds[2].settled[METRIC_ITEM]);
     for (size_t k = 0; k < 2; k++) /* the next new second settles it again */
         runstats_record_item(both[k], 21, 1000000);
-    assert_null(rs.seconds[2].item);
-    assert_null(rs.seconds[17].item);
-    assert_non_null(rs.seconds[18].item);
+    assert_null(rs.seconds[2].hist[METRIC_ITEM]);
+    assert_null(rs.seconds[17].hist[METRIC_ITEM]);
+    assert_non_null(rs.seconds[18].hist[METRIC_ITEM]);
     for (size_t sec = 0; sec <= 21; sec++)
         assert_same_second(&rs, &ref, sec);
     uint64_t mx;
-    assert_true(runstats_second_percentiles(&rs, 2, (double[]){100}, &mx, 1));
+    assert_true(runstats_second_percentiles(&rs, 2, METRIC_ITEM, (double[]){100}, &mx, 1));
     assert_int_equal(mx, 900000000);
     runstats_close(&rs);
     runstats_close(&ref);
@@ -184,10 +181,6 @@ static void test_merge(void **state)
             runstats_record_item(&all, sec, lat + 5);
         }
     }
-    a.first_ns = 100;
-    a.last_ns = 900;
-    b.first_ns = 50;
-    b.last_ns = 800;
     a.connections_opened = 3;
     b.connections_opened = 4;
     assert_int_equal(runstats_merge(&a, &b), 0);
@@ -198,11 +191,10 @@ static void test_merge(void **state)
     assert_int_equal(a.bytes_in, all.bytes_in);
     assert_memory_equal(a.by_error, all.by_error, sizeof a.by_error);
     assert_memory_equal(a.by_status, all.by_status, sizeof a.by_status);
-    assert_int_equal(a.first_ns, 50);
-    assert_int_equal(a.last_ns, 900);
     assert_int_equal(a.connections_opened, 7);
-    const hist_t *pairs[][2] = {
-        {a.item, all.item}, {a.request, all.request}, {a.service, all.service}};
+    const hist_t *pairs[][2] = {{a.hist[METRIC_ITEM], all.hist[METRIC_ITEM]},
+                                {a.hist[METRIC_REQUEST], all.hist[METRIC_REQUEST]},
+                                {a.hist[METRIC_SERVICE], all.hist[METRIC_SERVICE]}};
     for (size_t k = 0; k < 3; k++) {
         json_t *x = hist_to_json(pairs[k][0]), *y = hist_to_json(pairs[k][1]);
         assert_true(json_equal(x, y));
@@ -215,15 +207,95 @@ static void test_merge(void **state)
         assert_int_equal(a.seconds[s].errors, all.seconds[s].errors);
         assert_int_equal(a.seconds[s].items, all.seconds[s].items);
         assert_same_second(&a, &all, s);
-        assert_null(a.seconds[s].item); /* a merged timeline is settled */
+        assert_null(a.seconds[s].hist[METRIC_ITEM]); /* a merged timeline is settled */
     }
     /* Merging an empty one changes nothing. */
     runstats_t empty;
     assert_int_equal(runstats_init(&empty, 0), 0);
     assert_int_equal(runstats_merge(&a, &empty), 0);
     assert_int_equal(a.requests, all.requests);
-    assert_int_equal(a.first_ns, 50);
     runstats_close(&empty);
+    runstats_close(&a);
+    runstats_close(&b);
+    runstats_close(&all);
+}
+
+/* Connections: counted, timed, resumptions counted. */
+static void test_connect_tls(void **state)
+{
+    (void)state;
+    runstats_t rs;
+    assert_int_equal(runstats_init(&rs, 0), 0);
+    runstats_record_connect(&rs, 150000);
+    runstats_record_connect(&rs, 250000);
+    runstats_record_tls(&rs, 2000000, false);
+    runstats_record_tls(&rs, 500000, true);
+    assert_int_equal(rs.connections_opened, 2);
+    assert_int_equal(rs.tls_resumed, 1);
+    assert_int_equal(hist_count(rs.hist[METRIC_CONNECT]), 2);
+    assert_int_equal(hist_max(rs.hist[METRIC_CONNECT]), 250000);
+    assert_int_equal(hist_count(rs.hist[METRIC_TLS]), 2);
+    assert_int_equal(rs.nseconds, 0); /* not per-second metrics */
+    runstats_close(&rs);
+}
+
+/* A timeline added at an offset lands at that offset; a second's histogram
+ * comes out whole and goes back in through runstats_second_add. */
+static void test_merge_shifted_and_second_hist(void **state)
+{
+    (void)state;
+    runstats_t a, b, all;
+    assert_int_equal(runstats_init(&a, 0), 0);
+    assert_int_equal(runstats_init(&b, 0), 0);
+    assert_int_equal(runstats_init(&all, 0), 0);
+    for (size_t sec = 0; sec < 10; sec++) {
+        runstats_t *half = sec < 4 ? &a : &b;
+        size_t local = sec < 4 ? sec : sec - 4;
+        for (uint64_t k = 1; k <= 20; k++) {
+            uint64_t lat = (sec + 1) * 1000000 + k * 7777;
+            runstats_record_request(half, local, ERR_NONE, 200, 1, lat, lat / 2, 10);
+            runstats_record_item(half, local, lat);
+            runstats_record_request(&all, sec, ERR_NONE, 200, 1, lat, lat / 2, 10);
+            runstats_record_item(&all, sec, lat);
+        }
+    }
+    runstats_t sum;
+    assert_int_equal(runstats_init(&sum, 0), 0);
+    assert_int_equal(runstats_merge_shifted(&sum, &a, 0), 0);
+    assert_int_equal(runstats_merge_shifted(&sum, &b, 4), 0);
+    assert_int_equal(sum.nseconds, all.nseconds);
+    for (size_t s = 0; s < all.nseconds; s++) {
+        assert_int_equal(sum.seconds[s].requests, all.seconds[s].requests);
+        assert_same_second(&sum, &all, s);
+        hist_t *hs = NULL, *ha = NULL;
+        assert_int_equal(runstats_second_hist(&sum, s, METRIC_ITEM, &hs), 0);
+        assert_int_equal(runstats_second_hist(&all, s, METRIC_ITEM, &ha), 0);
+        json_t *x = hist_to_json(hs), *y = hist_to_json(ha);
+        assert_true(json_equal(x, y));
+        json_decref(x);
+        json_decref(y);
+        /* ... and it goes back into an empty timeline unchanged. */
+        runstats_t copy;
+        assert_int_equal(runstats_init(&copy, 0), 0);
+        assert_int_equal(runstats_second_add(&copy, s, METRIC_ITEM, hs), 0);
+        assert_same_second(&copy, &all, s);
+        assert_int_equal(runstats_second_add(&copy, s, METRIC_REQUEST, hs), EINVAL);
+        runstats_close(&copy);
+        hist_free(hs);
+        hist_free(ha);
+    }
+    hist_t *none = NULL;
+    assert_int_equal(runstats_second_hist(&sum, 99, METRIC_ITEM, &none), 0);
+    assert_null(none);
+    /* Wrong parameters for a second, and a metric dst does not have. */
+    hist_t *dense;
+    assert_int_equal(hist_new_latency(&dense), 0);
+    assert_int_equal(runstats_second_add(&sum, 0, METRIC_ITEM, dense), EINVAL);
+    hist_free(dense);
+    hist_free(sum.hist[METRIC_TLS]);
+    sum.hist[METRIC_TLS] = NULL;
+    assert_int_equal(runstats_merge(&sum, &a), EINVAL);
+    runstats_close(&sum);
     runstats_close(&a);
     runstats_close(&b);
     runstats_close(&all);
@@ -232,9 +304,14 @@ static void test_merge(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_err_kind_names),   cmocka_unit_test(test_init_close),
-        cmocka_unit_test(test_record),           cmocka_unit_test(test_timeline_growth),
-        cmocka_unit_test(test_timeline_settles), cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_err_kind_names),
+        cmocka_unit_test(test_init_close),
+        cmocka_unit_test(test_record),
+        cmocka_unit_test(test_timeline_growth),
+        cmocka_unit_test(test_timeline_settles),
+        cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_connect_tls),
+        cmocka_unit_test(test_merge_shifted_and_second_hist),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

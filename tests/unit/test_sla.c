@@ -75,7 +75,7 @@ static void test_valid(void **state)
         if (s.threshold != cases[i].threshold)
             fail_msg("\"%s\": threshold %.17g", cases[i].text, s.threshold);
         assert_int_equal(s.threshold_ns, cases[i].ns);
-        assert_int_equal(s.request_scope, cases[i].request);
+        assert_int_equal(s.latency, cases[i].request ? METRIC_REQUEST : METRIC_ITEM);
     }
     sla_t s = parse_ok("p99.9<=1");
     assert_int_equal(s.metric, SLA_LATENCY_PCT);
@@ -290,18 +290,58 @@ static void test_failures_rank_slowest(void **state)
     assert_true(p20 >= 20.0 && p20 <= 20.0 * 1.001);
     /* mean stays over answered items */
     assert_true(fabs(measure("mean<=100ms", &rs, 1) - 20.5) < 0.05);
-    /* the JSON form says why there is no value */
-    bool pass = true;
-    json_t *j = sla_judge_json(&p95, &rs, 1, &pass);
-    assert_false(pass);
+    /* the verdict says why there is no value */
+    sla_verdict_t vd;
+    sla_judge(&p95, &rs, 1, &vd);
+    assert_false(vd.pass);
+    assert_true(isinf(vd.value));
+    assert_non_null(strstr(vd.note, "60 failed items"));
+    json_t *j = sla_verdict_to_json(&vd);
     assert_true(json_is_null(json_object_get(j, "value")));
     assert_non_null(strstr(json_string_value(json_object_get(j, "note")), "60 failed items"));
     json_decref(j);
     sla_t p20s = parse_ok("p20<=100ms");
-    j = sla_judge_json(&p20s, &rs, 1, &pass);
-    assert_true(pass);
-    assert_non_null(strstr(json_string_value(json_object_get(j, "note")), "counted as slowest"));
+    sla_judge(&p20s, &rs, 1, &vd);
+    assert_true(vd.pass);
+    assert_non_null(strstr(vd.note, "counted as slowest"));
+    runstats_close(&rs);
+}
+
+/* A verdict written and read back is the same verdict; a malformed entry is
+ * refused with the member named. */
+static void test_verdict_json(void **state)
+{
+    (void)state;
+    runstats_t rs;
+    assert_int_equal(runstats_init(&rs, 0), 0);
+    for (int i = 1; i <= 10; i++) {
+        runstats_record_request(&rs, 0, ERR_NONE, 200, 1, (uint64_t)i * 1000000, 1000, 0);
+        runstats_record_item(&rs, 0, (uint64_t)i * 1000000);
+    }
+    sla_t s = parse_ok("request.p90 <= 10ms");
+    sla_verdict_t v, back;
+    sla_judge(&s, &rs, 1, &v);
+    assert_true(v.pass);
+    json_t *j = sla_verdict_to_json(&v);
+    char err[512];
+    assert_int_equal(sla_verdict_from_json(j, &back, err, sizeof err), 0);
+    assert_string_equal(back.sla.text, "request.p90 <= 10ms");
+    assert_int_equal(back.sla.latency, METRIC_REQUEST);
+    assert_true(back.value == v.value && back.pass == v.pass);
+    assert_string_equal(back.note, v.note);
+    json_object_set_new(j, "expr", json_string("p95<=fast"));
+    assert_int_equal(sla_verdict_from_json(j, &back, err, sizeof err), EINVAL);
+    assert_non_null(strstr(err, "\"expr\""));
+    json_object_set_new(j, "expr", json_string("p95<=1s"));
+    json_object_set_new(j, "pass", json_string("yes"));
+    assert_int_equal(sla_verdict_from_json(j, &back, err, sizeof err), EINVAL);
+    assert_non_null(strstr(err, "\"pass\""));
     json_decref(j);
+    /* Gateable metrics come from the metric table; the others are refused. */
+    assert_int_equal(parse_ok("item.p95<=1s").latency, METRIC_ITEM);
+    assert_string_equal(parse_ok("item.p95<=1s").name, "p95");
+    assert_int_equal(sla_parse("service.p95<=1s", &s, err, sizeof err), EINVAL);
+    assert_non_null(strstr(err, "\"request.\""));
     runstats_close(&rs);
 }
 
@@ -313,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_boundary_exact),
         cmocka_unit_test(test_measure),
         cmocka_unit_test(test_failures_rank_slowest),
+        cmocka_unit_test(test_verdict_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -172,7 +172,10 @@ static void test_marks(void **state)
 {
     (void)state;
     termchart_bin_t bins[] = {{1 * MS, 2 * MS, 90}, {2 * MS, 3 * MS, 10}};
-    termchart_marks_t m = {.p50_ns = 1500000, .p95_ns = 2500000, .p99_ns = 3 * MS};
+    termchart_marks_t m = {{0}};
+    m.ns[metric_pct_index(50)] = 1500000;
+    m.ns[metric_pct_index(95)] = 2500000;
+    m.ns[metric_pct_index(99)] = 3 * MS;
     termchart_opts_t o = {.width = 10};
     char *out = draw_bins(bins, 2, &m, &o);
     char line[256];

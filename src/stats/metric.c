@@ -1,0 +1,47 @@
+/* metric — the metric table and the one list of reported percentiles. */
+#include "stats/metric.h"
+
+#include <math.h>
+#include <string.h>
+
+const metric_t metric_table[METRIC_COUNT] = {
+    [METRIC_ITEM] = {METRIC_ITEM, "item", "item", "ms", METRIC_PER_ITEM, true, true,
+                     "item latency: from the moment an item should have been sent to the end "
+                     "of the response that carried it"},
+    [METRIC_REQUEST] = {METRIC_REQUEST, "request", "request", "ms", METRIC_PER_REQUEST, false, true,
+                        "request latency: from the moment a request should have been sent to the "
+                        "end of its response"},
+    [METRIC_SERVICE] = {METRIC_SERVICE, "service", "service", "ms", METRIC_PER_REQUEST, false,
+                        false,
+                        "service time: from the first byte written to the end of the response"},
+    [METRIC_CONNECT] = {METRIC_CONNECT, "connect", "connect", "ms", METRIC_PER_CONNECTION, false,
+                        false, "TCP connect time of each new connection"},
+    [METRIC_TLS] = {METRIC_TLS, "tls", "TLS handshake", "ms", METRIC_PER_CONNECTION, false, false,
+                    "TLS handshake time of each new connection"},
+};
+
+const metric_pct_t metric_pcts[METRIC_NUM_PCTS] = {
+    {"p50", "p50", 50, METRIC_PCT_BRIEF | METRIC_PCT_HEADLINE},
+    {"p75", "p75", 75, 0},
+    {"p90", "p90", 90, METRIC_PCT_HEADLINE},
+    {"p95", "p95", 95, METRIC_PCT_BRIEF | METRIC_PCT_HEADLINE},
+    {"p99", "p99", 99, METRIC_PCT_BRIEF | METRIC_PCT_HEADLINE},
+    {"p99_9", "p99.9", 99.9, 0},
+    {"p99_99", "p99.99", 99.99, 0},
+};
+
+const metric_t *metric_by_key(const char *key, size_t len)
+{
+    for (int m = 0; m < METRIC_COUNT; m++)
+        if (strlen(metric_table[m].key) == len && !memcmp(metric_table[m].key, key, len))
+            return &metric_table[m];
+    return NULL;
+}
+
+int metric_pct_index(double p)
+{
+    for (int i = 0; i < METRIC_NUM_PCTS; i++)
+        if (fabs(metric_pcts[i].p - p) < 1e-9)
+            return i;
+    return -1;
+}

@@ -1,0 +1,749 @@
+/* result_json — the result JSON (README.md "Files") written from and read
+ * into a result_t, and the file I/O around it.
+ *
+ * What makes the round trip exact: the model keeps only what was measured
+ * (integer counts, integer nanoseconds, histograms whose sums are written as
+ * exact integers); every real in the file is computed from those when
+ * written, by the same code on both sides of a round trip, so it prints the
+ * same digits. duration_ns is written beside duration_s for that reason, and
+ * every histogram is written, per-second ones included. */
+#include "stats/result.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/clock.h"
+#include "stats/result_legacy.h"
+
+/* The connection summaries version 0.1 wrote under "connections", still
+ * written there (beside latency_ms) for its readers. */
+static const struct {
+    metric_id_t m;
+    const char *key;
+} conn_alias[] = {{METRIC_CONNECT, "connect_ms"}, {METRIC_TLS, "tls_handshake_ms"}};
+
+/* ---- writing ------------------------------------------------------------- */
+
+static json_t *num_or_null(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* Sets key to v (a new reference, NULL = out of memory); false on failure. */
+static bool put(json_t *o, const char *key, json_t *v)
+{
+    return v && !json_object_set_new(o, key, v);
+}
+
+/* {p50..p99_99,min,max,mean,stdev,count} in ms; nulls when empty. */
+static json_t *summary_json(const result_t *r, metric_id_t m)
+{
+    const json_t *stored = r->stats.hist[m] ? NULL : result_legacy_summary(r->legacy, m);
+    if (stored)
+        return json_deep_copy(stored);
+    result_summary_t s;
+    result_summary(r, m, &s);
+    json_t *o = json_object();
+    bool ok = o != NULL;
+    for (int k = 0; ok && k < METRIC_NUM_PCTS; k++)
+        ok = put(o, metric_pcts[k].key, num_or_null(s.pct_ms[k]));
+    ok = ok && put(o, "min", num_or_null(s.min_ms)) && put(o, "max", num_or_null(s.max_ms)) &&
+         put(o, "mean", num_or_null(s.mean_ms)) && put(o, "stdev", num_or_null(s.stdev_ms)) &&
+         put(o, "count", json_integer((json_int_t)s.count));
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *by_status_json(const runstats_t *rs)
+{
+    json_t *o = json_object();
+    char key[8];
+    for (int s = 0; o && s < RUNSTATS_STATUS_MAX; s++) {
+        if (!rs->by_status[s])
+            continue;
+        snprintf(key, sizeof key, "%d", s);
+        if (!put(o, key, json_integer((json_int_t)rs->by_status[s]))) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+static json_t *by_error_json(const runstats_t *rs)
+{
+    json_t *o = json_object();
+    for (int k = 1; o && k < ERR_KIND_COUNT; k++) {
+        if (rs->by_error[k] &&
+            !put(o, err_kind_name((err_kind_t)k), json_integer((json_int_t)rs->by_error[k]))) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+static json_t *second_json(const result_t *r, size_t i)
+{
+    const runstats_second_t *s = &r->stats.seconds[i];
+    json_t *o =
+        json_pack("{s:I,s:I,s:I,s:I}", "second", (json_int_t)i, "requests", (json_int_t)s->requests,
+                  "errors", (json_int_t)s->errors, "items", (json_int_t)s->items);
+    double p[METRIC_NUM_PCTS], v[METRIC_NUM_PCTS];
+    size_t n = 0;
+    for (int k = 0; k < METRIC_NUM_PCTS; k++)
+        if (metric_pcts[k].shown & METRIC_PCT_BRIEF)
+            p[n++] = metric_pcts[k].p;
+    bool have = result_second_ms(r, i, METRIC_ITEM, p, v, n);
+    bool ok = o != NULL;
+    for (size_t k = 0, j = 0; ok && k < METRIC_NUM_PCTS; k++)
+        if (metric_pcts[k].shown & METRIC_PCT_BRIEF)
+            ok = put(o, metric_pcts[k].key, have ? num_or_null(v[j++]) : json_null());
+    json_t *hists = NULL;
+    for (int m = 0; ok && m < METRIC_COUNT; m++) {
+        hist_t *h = NULL;
+        if (!metric_table[m].per_second)
+            continue;
+        ok = runstats_second_hist(&r->stats, i, (metric_id_t)m, &h) == 0;
+        if (ok && h) {
+            ok = (hists || (hists = json_object())) &&
+                 put(hists, metric_table[m].key, hist_to_json(h));
+            hist_free(h);
+        }
+    }
+    if (ok && hists) {
+        ok = put(o, "histogram", hists);
+        hists = NULL;
+    }
+    json_decref(hists);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *timeline_json(const result_t *r)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < r->stats.nseconds; i++) {
+        json_t *o = second_json(r, i);
+        if (!o || json_array_append_new(arr, o)) {
+            json_decref(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+static json_t *connections_json(const result_t *r)
+{
+    const runstats_t *rs = &r->stats;
+    json_t *o = json_object();
+    bool ok = o && put(o, "opened", json_integer((json_int_t)rs->connections_opened));
+    for (size_t i = 0; ok && i < sizeof conn_alias / sizeof conn_alias[0]; i++) {
+        result_summary_t s;
+        result_summary(r, conn_alias[i].m, &s);
+        if (s.present)
+            ok = put(o, conn_alias[i].key, summary_json(r, conn_alias[i].m));
+    }
+    ok = ok && put(o, "tls_resumed", json_integer((json_int_t)rs->tls_resumed)) &&
+         put(o, "retried", json_integer((json_int_t)rs->retried));
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static double per_s(uint64_t n, double dur_s)
+{
+    return dur_s > 0 ? (double)n / dur_s : 0.0;
+}
+
+json_t *result_to_json(const result_t *r)
+{
+    const runstats_t *rs = &r->stats;
+    double dur_s = result_duration_s(r);
+    json_t *o = json_object(), *latency = json_object(), *hists = json_object(),
+           *sla = json_array();
+    bool ok = o && latency && hists && sla;
+    for (int m = 0; ok && m < METRIC_COUNT; m++) {
+        result_summary_t s;
+        result_summary(r, (metric_id_t)m, &s);
+        if (s.present)
+            ok = put(latency, metric_table[m].key, summary_json(r, (metric_id_t)m));
+        if (ok && rs->hist[m])
+            ok = put(hists, metric_table[m].key, hist_to_json(rs->hist[m]));
+    }
+    for (size_t i = 0; ok && i < r->nverdicts; i++) {
+        json_t *v = sla_verdict_to_json(&r->verdicts[i]);
+        ok = v && !json_array_append_new(sla, v);
+    }
+    char started[40];
+    result_started_at(r, started, sizeof started);
+    ok =
+        ok && put(o, "tool", json_string("tailgate")) &&
+        (!r->version || put(o, "version", json_string(r->version))) &&
+        (!r->config || put(o, "config", json_deep_copy(r->config))) &&
+        (!r->target || put(o, "target", json_string(r->target))) &&
+        put(o, "segment",
+            json_pack("{s:I,s:I}", "index", (json_int_t)r->segment_index, "count",
+                      (json_int_t)r->segment_count)) &&
+        (!r->started_wall_ns || put(o, "started_at", json_string(started))) &&
+        put(o, "duration_s", json_real(dur_s)) &&
+        put(o, "duration_ns", json_integer((json_int_t)r->duration_ns)) &&
+        put(o, "requests",
+            json_pack("{s:I,s:I,s:I,s:o,s:o,s:I}", "total", (json_int_t)rs->requests, "ok",
+                      (json_int_t)rs->requests_ok, "errors",
+                      (json_int_t)(rs->requests - rs->requests_ok), "by_status", by_status_json(rs),
+                      "by_error", by_error_json(rs), "bytes_in", (json_int_t)rs->bytes_in)) &&
+        put(o, "items",
+            json_pack("{s:I,s:I}", "total", (json_int_t)rs->items, "ok",
+                      (json_int_t)rs->items_ok)) &&
+        /* What was served (as the rps/ips SLAs judge it), and what was issued. */
+        put(o, "throughput",
+            json_pack("{s:f,s:f,s:f,s:f}", "requests_per_s", per_s(rs->requests_ok, dur_s),
+                      "items_per_s", per_s(rs->items_ok, dur_s), "issued_requests_per_s",
+                      per_s(rs->requests, dur_s), "issued_items_per_s", per_s(rs->items, dur_s))) &&
+        put(o, "latency_ms", json_incref(latency)) && put(o, "connections", connections_json(r)) &&
+        put(o, "inputs_digest", r->inputs_digest ? json_string(r->inputs_digest) : json_null()) &&
+        put(o, "timeline", timeline_json(r)) && put(o, "histogram", json_incref(hists)) &&
+        put(o, "sla", json_incref(sla)) && put(o, "sla_pass", json_boolean(r->sla_pass)) &&
+        put(o, "interrupted", json_boolean(r->interrupted));
+    json_decref(latency);
+    json_decref(hists);
+    json_decref(sla);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+/* One reading: the document's root and where the first problem goes. */
+typedef struct {
+    const json_t *root;
+    char *err;
+    size_t errlen;
+} reader_t;
+
+static int bad(reader_t *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int bad(reader_t *rd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rd->err, rd->errlen, fmt, ap);
+    va_end(ap);
+    return EINVAL;
+}
+
+/* A non-negative integer member (path names it in messages). */
+static int get_count(reader_t *rd, const json_t *o, const char *key, const char *path,
+                     bool required, uint64_t *v)
+{
+    const json_t *j = json_object_get(o, key);
+    if (!j) {
+        if (required)
+            return bad(rd, "\"%s\" is missing", path);
+        return 0;
+    }
+    if (!json_is_integer(j) || json_integer_value(j) < 0)
+        return bad(rd, "\"%s\" must be a non-negative integer", path);
+    *v = (uint64_t)json_integer_value(j);
+    return 0;
+}
+
+/* A member the model derives: when present, a finite non-negative number, or
+ * null where null_ok. Not read. */
+static int check_derived(reader_t *rd, const json_t *o, const char *key, const char *path,
+                         bool null_ok)
+{
+    const json_t *j = json_object_get(o, key);
+    if (!j || (null_ok && json_is_null(j)))
+        return 0;
+    if (!json_is_number(j) || !(json_number_value(j) >= 0) || isinf(json_number_value(j)))
+        return bad(rd, "\"%s\" must be a non-negative number%s", path, null_ok ? " or null" : "");
+    return 0;
+}
+
+/* A member that must be an object (or array) when present; *out NULL when absent. */
+static int get_typed(reader_t *rd, const json_t *o, const char *key, const char *path,
+                     json_type type, const json_t **out)
+{
+    const json_t *j = json_object_get(o, key);
+    *out = j;
+    if (j && json_typeof(j) != type)
+        return bad(rd, "\"%s\" must be %s", path, type == JSON_OBJECT ? "an object" : "an array");
+    return 0;
+}
+
+static int read_requests(reader_t *rd, runstats_t *rs)
+{
+    const json_t *req;
+    uint64_t errors = 0;
+    int rc;
+    if ((rc = get_typed(rd, rd->root, "requests", "requests", JSON_OBJECT, &req)))
+        return rc;
+    if ((rc = get_count(rd, req, "total", "requests.total", true, &rs->requests)) ||
+        (rc = get_count(rd, req, "ok", "requests.ok", true, &rs->requests_ok)) ||
+        (rc = get_count(rd, req, "errors", "requests.errors", false, &errors)) ||
+        (rc = get_count(rd, req, "bytes_in", "requests.bytes_in", false, &rs->bytes_in)))
+        return rc;
+    if (rs->requests_ok > rs->requests ||
+        (json_object_get(req, "errors") && errors != rs->requests - rs->requests_ok))
+        return bad(rd, "\"requests\" is inconsistent: ok + errors != total");
+    const json_t *by;
+    const char *key;
+    json_t *v;
+    if ((rc = get_typed(rd, req, "by_status", "requests.by_status", JSON_OBJECT, &by)))
+        return rc;
+    json_object_foreach((json_t *)by, key, v)
+    {
+        char *end;
+        long code = strtol(key, &end, 10);
+        if (!*key || *end || code < 0 || code >= RUNSTATS_STATUS_MAX)
+            return bad(rd, "\"requests.by_status\": \"%.20s\" is not a status code 0..999", key);
+        char path[48];
+        snprintf(path, sizeof path, "requests.by_status.%ld", code);
+        if ((rc = get_count(rd, by, key, path, true, &rs->by_status[code])))
+            return rc;
+    }
+    if ((rc = get_typed(rd, req, "by_error", "requests.by_error", JSON_OBJECT, &by)))
+        return rc;
+    json_object_foreach((json_t *)by, key, v)
+    {
+        int k = 1;
+        while (k < ERR_KIND_COUNT && strcmp(err_kind_name((err_kind_t)k), key))
+            k++;
+        if (k == ERR_KIND_COUNT)
+            return bad(rd, "\"requests.by_error\": unknown kind \"%.40s\"", key);
+        char path[64];
+        snprintf(path, sizeof path, "requests.by_error.%s", key);
+        if ((rc = get_count(rd, by, key, path, true, &rs->by_error[k])))
+            return rc;
+    }
+    return 0;
+}
+
+static int read_items(reader_t *rd, runstats_t *rs)
+{
+    const json_t *items;
+    int rc;
+    if ((rc = get_typed(rd, rd->root, "items", "items", JSON_OBJECT, &items)) ||
+        (rc = get_count(rd, items, "total", "items.total", true, &rs->items)) ||
+        (rc = get_count(rd, items, "ok", "items.ok", true, &rs->items_ok)))
+        return rc;
+    if (rs->items_ok > rs->items)
+        return bad(rd, "\"items\" is inconsistent: ok > total");
+    return 0;
+}
+
+/* "2026-01-01T00:00:00.000Z" (any number of fraction digits, up to ns). */
+static bool parse_time(const char *s, uint64_t *ns)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int n = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+        n != 19)
+        return false;
+    uint64_t frac = 0, scale = CLOCK_NS_PER_S;
+    const char *p = s + n;
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9' && scale > 1; p++) {
+            scale /= 10;
+            frac += (uint64_t)(*p - '0') * scale;
+        }
+    }
+    if (strcmp(p, "Z") || tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12)
+        return false;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    if (t < 0)
+        return false;
+    *ns = (uint64_t)t * CLOCK_NS_PER_S + frac;
+    return true;
+}
+
+static int dup_str(reader_t *rd, const json_t *j, const char *path, bool null_ok, char **out)
+{
+    if (!j || (null_ok && json_is_null(j)))
+        return 0;
+    if (!json_is_string(j))
+        return bad(rd, "\"%s\" must be a string%s", path, null_ok ? " or null" : "");
+    *out = strdup(json_string_value(j));
+    return *out ? 0 : ENOMEM;
+}
+
+static int read_meta(reader_t *rd, result_t *r)
+{
+    const json_t *root = rd->root, *j;
+    int rc;
+    if ((rc = dup_str(rd, json_object_get(root, "version"), "version", false, &r->version)) ||
+        (rc = get_typed(rd, root, "config", "config", JSON_OBJECT, &j)))
+        return rc;
+    if (j && !(r->config = json_deep_copy(j)))
+        return ENOMEM;
+    j = json_object_get(root, "target");
+    if (!j) /* version 0.1 kept it in the configuration only */
+        j = json_object_get(r->config, "url");
+    if ((rc = dup_str(rd, j, "target", false, &r->target)))
+        return rc;
+    r->segment_count = 1;
+    if ((rc = get_typed(rd, root, "segment", "segment", JSON_OBJECT, &j)))
+        return rc;
+    if (j) {
+        uint64_t index, count;
+        if ((rc = get_count(rd, j, "index", "segment.index", true, &index)) ||
+            (rc = get_count(rd, j, "count", "segment.count", true, &count)))
+            return rc;
+        if (count < 1 || index >= count || count > 1000000)
+            return bad(rd, "\"segment\": index %llu of %llu is not a segment",
+                       (unsigned long long)index, (unsigned long long)count);
+        r->segment_index = (unsigned)index;
+        r->segment_count = (unsigned)count;
+    }
+    j = json_object_get(root, "started_at");
+    if (j && (!json_is_string(j) || !parse_time(json_string_value(j), &r->started_wall_ns)))
+        return bad(rd, "\"started_at\" must be a UTC time such as \"2026-01-01T00:00:00.000Z\"");
+    if ((rc = check_derived(rd, root, "duration_s", "duration_s", false)))
+        return rc;
+    j = json_object_get(root, "duration_ns");
+    if (j) {
+        if ((rc = get_count(rd, root, "duration_ns", "duration_ns", true, &r->duration_ns)))
+            return rc;
+    } else if ((j = json_object_get(root, "duration_s"))) {
+        double d = json_number_value(j) * 1e9;
+        r->duration_ns = d < 1.8e19 ? (uint64_t)llround(d) : 0;
+    }
+    j = json_object_get(root, "interrupted");
+    if (j && !json_is_boolean(j))
+        return bad(rd, "\"interrupted\" must be true or false");
+    r->interrupted = json_is_true(j);
+    j = json_object_get(root, "sla_pass");
+    if (j && !json_is_boolean(j))
+        return bad(rd, "\"sla_pass\" must be true or false");
+    if ((rc = dup_str(rd, json_object_get(root, "inputs_digest"), "inputs_digest", true,
+                      &r->inputs_digest)))
+        return rc;
+    const json_t *tp;
+    if ((rc = get_typed(rd, root, "throughput", "throughput", JSON_OBJECT, &tp)))
+        return rc;
+    static const char *const tkeys[] = {"requests_per_s", "items_per_s", "issued_requests_per_s",
+                                        "issued_items_per_s"};
+    for (size_t i = 0; i < sizeof tkeys / sizeof tkeys[0]; i++) {
+        char path[48];
+        snprintf(path, sizeof path, "throughput.%s", tkeys[i]);
+        if ((rc = check_derived(rd, tp, tkeys[i], path, false)))
+            return rc;
+    }
+    return 0;
+}
+
+/* A latency summary as written: an object of non-negative numbers or nulls. */
+static int check_summary(reader_t *rd, const json_t *s, const char *path)
+{
+    if (!json_is_object(s))
+        return bad(rd, "\"%s\" must be an object", path);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)s, key, v)
+    {
+        char p[96];
+        snprintf(p, sizeof p, "%s.%s", path, key);
+        int rc = check_derived(rd, s, key, p, true);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The histogram of each metric, or else its summary as written (version
+ * 0.1), or neither. */
+static int read_metrics(reader_t *rd, result_t *r)
+{
+    const json_t *lat, *hists, *conns;
+    int rc;
+    if ((rc = get_typed(rd, rd->root, "latency_ms", "latency_ms", JSON_OBJECT, &lat)) ||
+        (rc = get_typed(rd, rd->root, "histogram", "histogram", JSON_OBJECT, &hists)) ||
+        (rc = get_typed(rd, rd->root, "connections", "connections", JSON_OBJECT, &conns)))
+        return rc;
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        const char *key = metric_table[m].key;
+        char path[64];
+        json_t *summary = json_object_get(lat, key);
+        snprintf(path, sizeof path, "latency_ms.%s", key);
+        if (summary && (rc = check_summary(rd, summary, path)))
+            return rc;
+        for (size_t i = 0; i < sizeof conn_alias / sizeof conn_alias[0]; i++) {
+            if (conn_alias[i].m != (metric_id_t)m)
+                continue;
+            json_t *alias = json_object_get(conns, conn_alias[i].key);
+            snprintf(path, sizeof path, "connections.%s", conn_alias[i].key);
+            if (alias && (rc = check_summary(rd, alias, path)))
+                return rc;
+            if (!summary)
+                summary = alias;
+        }
+        hist_free(r->stats.hist[m]);
+        r->stats.hist[m] = NULL;
+        const json_t *hj = json_object_get(hists, key);
+        if (hj) {
+            char why[256];
+            if (hist_from_json(hj, &r->stats.hist[m], why, sizeof why))
+                return bad(rd, "\"histogram.%s\" is not a valid histogram: %s", key, why);
+        } else if (summary &&
+                   (rc = result_legacy_set_summary(&r->legacy, (metric_id_t)m, summary))) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int read_connections(reader_t *rd, runstats_t *rs)
+{
+    const json_t *c = json_object_get(rd->root, "connections");
+    int rc;
+    if ((rc = get_count(rd, c, "opened", "connections.opened", false, &rs->connections_opened)) ||
+        (rc =
+             get_count(rd, c, "tls_resumed", "connections.tls_resumed", false, &rs->tls_resumed)) ||
+        (rc = get_count(rd, c, "retried", "connections.retried", false, &rs->retried)))
+        return rc;
+    return 0;
+}
+
+static int read_second(reader_t *rd, result_t *r, size_t i, const json_t *e)
+{
+    char path[96];
+    int rc;
+    if (!json_is_object(e))
+        return bad(rd, "\"timeline[%zu]\" is not an object", i);
+    uint64_t second = i;
+    snprintf(path, sizeof path, "timeline[%zu].second", i);
+    if ((rc = get_count(rd, e, "second", path, false, &second)))
+        return rc;
+    if (second != i)
+        return bad(rd, "\"%s\" is %llu, not its place in the timeline", path,
+                   (unsigned long long)second);
+    runstats_second_t *s = runstats_second(&r->stats, i);
+    if (!s)
+        return ENOMEM;
+    static const char *const counts[] = {"requests", "errors", "items"};
+    uint64_t *dst[] = {&s->requests, &s->errors, &s->items};
+    for (size_t k = 0; k < 3; k++) {
+        snprintf(path, sizeof path, "timeline[%zu].%s", i, counts[k]);
+        if ((rc = get_count(rd, e, counts[k], path, true, dst[k])))
+            return rc;
+    }
+    double ms[METRIC_NUM_PCTS];
+    bool any = false;
+    for (int k = 0; k < METRIC_NUM_PCTS; k++) {
+        snprintf(path, sizeof path, "timeline[%zu].%s", i, metric_pcts[k].key);
+        if ((rc = check_derived(rd, e, metric_pcts[k].key, path, true)))
+            return rc;
+        const json_t *v = json_object_get(e, metric_pcts[k].key);
+        ms[k] = json_is_number(v) && (metric_pcts[k].shown & METRIC_PCT_BRIEF)
+                    ? json_number_value(v)
+                    : NAN;
+        any = any || !isnan(ms[k]);
+    }
+    const json_t *hists;
+    snprintf(path, sizeof path, "timeline[%zu].histogram", i);
+    if ((rc = get_typed(rd, e, "histogram", path, JSON_OBJECT, &hists)))
+        return rc;
+    for (int m = 0; hists && m < METRIC_COUNT; m++) {
+        const json_t *hj = json_object_get(hists, metric_table[m].key);
+        if (!hj || !metric_table[m].per_second)
+            continue;
+        hist_t *h = NULL;
+        char why[256];
+        if (hist_from_json(hj, &h, why, sizeof why))
+            return bad(rd, "\"%s.%s\" is not a valid histogram: %s", path, metric_table[m].key,
+                       why);
+        rc = runstats_second_add(&r->stats, i, (metric_id_t)m, h);
+        hist_free(h);
+        if (rc == EINVAL)
+            return bad(rd,
+                       "\"%s.%s\" does not have the per-second parameters (1 us .. 1 h, %d "
+                       "significant digits)",
+                       path, metric_table[m].key, RUNSTATS_SECOND_SIG_DIGITS);
+        if (rc)
+            return rc;
+    }
+    /* Version 0.1: the percentiles without the histogram they came from. */
+    if (!json_object_get(hists, metric_table[METRIC_ITEM].key) && any)
+        return result_legacy_set_second(&r->legacy, i, ms);
+    return 0;
+}
+
+static int read_timeline(reader_t *rd, result_t *r)
+{
+    const json_t *tl;
+    int rc = get_typed(rd, rd->root, "timeline", "timeline", JSON_ARRAY, &tl);
+    for (size_t i = 0; !rc && i < json_array_size(tl); i++)
+        rc = read_second(rd, r, i, json_array_get(tl, i));
+    return rc;
+}
+
+/* The recorded SLAs, judged again on what was read. */
+static int read_slas(reader_t *rd, result_t *r)
+{
+    const json_t *arr;
+    int rc = get_typed(rd, rd->root, "sla", "sla", JSON_ARRAY, &arr);
+    size_t n = json_array_size(arr);
+    sla_t *slas = n ? calloc(n, sizeof *slas) : NULL;
+    if (rc || (n && !slas)) {
+        free(slas);
+        return rc ? rc : ENOMEM;
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        sla_verdict_t v;
+        char why[800];
+        if (sla_verdict_from_json(json_array_get(arr, i), &v, why, sizeof why))
+            rc = bad(rd, "\"sla[%zu]\": %s", i, why);
+        slas[i] = v.sla;
+    }
+    if (!rc)
+        rc = result_judge(r, slas, n);
+    free(slas);
+    return rc;
+}
+
+int result_from_json(const json_t *j, result_t *out, char *err, size_t errlen)
+{
+    reader_t rd = {j, err, errlen};
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(j))
+        return bad(&rd, "not a JSON object (a tailgate result, from 'run --out')");
+    if (json_object_get(j, "baseline") && json_object_get(j, "optimized") &&
+        !json_object_get(j, "requests"))
+        return bad(&rd, "this is a comparison (from 'diff' or 'ab'), not a run result (report "
+                        "takes it with --comparison)");
+    const json_t *tool = json_object_get(j, "tool");
+    if (!tool)
+        return bad(&rd, "\"tool\" is missing: not a tailgate result (from 'run --out')");
+    if (!json_is_string(tool) || strcmp(json_string_value(tool), "tailgate"))
+        return bad(&rd, "\"tool\" is not \"tailgate\": not a tailgate result (from 'run --out')");
+    const json_t *tl = json_object_get(j, "timeline");
+    int rc = runstats_init(&out->stats, json_array_size(tl));
+    if (!rc)
+        rc = read_requests(&rd, &out->stats);
+    if (!rc)
+        rc = read_items(&rd, &out->stats);
+    if (!rc)
+        rc = read_meta(&rd, out);
+    if (!rc)
+        rc = read_metrics(&rd, out);
+    if (!rc)
+        rc = read_connections(&rd, &out->stats);
+    if (!rc)
+        rc = read_timeline(&rd, out);
+    if (!rc)
+        rc = read_slas(&rd, out);
+    if (rc == ENOMEM)
+        snprintf(err, errlen, "out of memory");
+    if (rc)
+        result_close(out);
+    return rc;
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+char *result_dumps(const json_t *j)
+{
+    char *text = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    if (!text)
+        return NULL;
+    size_t n = strlen(text);
+    char *withnl = realloc(text, n + 2);
+    if (!withnl) {
+        free(text);
+        return NULL;
+    }
+    withnl[n] = '\n';
+    withnl[n + 1] = '\0';
+    return withnl;
+}
+
+int result_write_file(const json_t *j, const char *path, char *err, size_t errlen)
+{
+    char *text = result_dumps(j);
+    if (!text) {
+        snprintf(err, errlen, "out of memory");
+        return ENOMEM;
+    }
+    size_t len = strlen(text);
+    bool to_stdout = !strcmp(path, "-");
+    FILE *f = to_stdout ? stdout : fopen(path, "w");
+    if (!f) {
+        int e = errno;
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(e));
+        free(text);
+        return e;
+    }
+    errno = 0;
+    bool ok = fwrite(text, 1, len, f) == len;
+    ok = (to_stdout ? fflush(f) == 0 : fclose(f) == 0) && ok;
+    free(text);
+    if (!ok) {
+        int e = errno ? errno : EIO;
+        if (to_stdout)
+            snprintf(err, errlen, "writing to standard output failed: %s", strerror(e));
+        else
+            snprintf(err, errlen, "writing '%s' failed: %s", path, strerror(e));
+        return e;
+    }
+    return 0;
+}
+
+int result_load_json(const char *path, json_t **out, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        int e = errno;
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(e));
+        return e;
+    }
+    json_error_t jerr;
+    json_t *j = json_loadf(f, 0, &jerr);
+    int e = ferror(f) ? (errno ? errno : EIO) : 0;
+    fclose(f);
+    if (!j) {
+        if (e)
+            snprintf(err, errlen, "%s: cannot read: %s", path, strerror(e));
+        else
+            snprintf(err, errlen, "%s: not valid JSON (line %d, column %d): %s", path, jerr.line,
+                     jerr.column, jerr.text);
+        return e ? e : EINVAL;
+    }
+    *out = j;
+    return 0;
+}
+
+int result_read_file(const char *path, result_t *out, char *err, size_t errlen)
+{
+    json_t *j = NULL;
+    memset(out, 0, sizeof *out);
+    int rc = result_load_json(path, &j, err, errlen);
+    if (rc)
+        return rc;
+    char why[1024];
+    rc = result_from_json(j, out, why, sizeof why);
+    if (rc)
+        snprintf(err, errlen, "%s: %s", path, why);
+    json_decref(j);
+    return rc;
+}

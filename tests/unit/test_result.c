@@ -1,0 +1,573 @@
+/* test_result — the result model: to_json -> from_json -> to_json is
+ * byte-identical (synthetic runs, the sample files of tests/e2e/data), merge
+ * of a run split in two by time equals the whole run exactly, the SLA judge,
+ * and strict reading.
+ *
+ * Run with arguments it checks files instead (the end-to-end tests call it on
+ * every result file a test produced, tests/e2e/tg.py):
+ *   test_result --exact FILE...   each file is exactly what writing its own
+ *                                 reading gives (files tailgate wrote)
+ *   test_result --stable FILE...  each file that reads as a result writes the
+ *                                 same bytes twice over (hand-made files)
+ * Exit 0 when all hold, 1 otherwise, with the reason on stderr. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+
+#include <cmocka.h>
+
+#include "stats/result.h"
+
+static sla_t sla(const char *text)
+{
+    sla_t s;
+    char err[512];
+    if (sla_parse(text, &s, err, sizeof err))
+        fail_msg("%s", err);
+    return s;
+}
+
+/* A run of `seconds` seconds starting at second `from` of a longer run:
+ * what a process measuring that part would record, with the whole run's
+ * second numbers shifted to its own. Deterministic, with failures, several
+ * statuses, connections and TLS handshakes, a batch of 3. */
+static void record_part(runstats_t *rs, size_t from, size_t seconds)
+{
+    for (size_t sec = from; sec < from + seconds; sec++) {
+        for (uint64_t k = 0; k < 40; k++) {
+            uint64_t x = sec * 40 + k;
+            uint64_t lat = 2000000 + (x * 7919 % 300) * 1000000 + x * 13;
+            err_kind_t e = x % 23 == 0 ? ERR_TIMEOUT : x % 31 == 0 ? ERR_HTTP_5XX : ERR_NONE;
+            int status = e == ERR_TIMEOUT ? 0 : e ? 503 : 200;
+            runstats_record_request(rs, sec - from, e, status, 3, lat, lat - 500000, 120 + x % 7);
+            if (!e)
+                for (uint64_t i = 0; i < 3; i++)
+                    runstats_record_item(rs, sec - from, lat + i * 100000);
+            if (x % 17 == 0) {
+                runstats_record_connect(rs, 90000 + x);
+                runstats_record_tls(rs, 1500000 + x * 11, x % 2 == 0);
+            }
+            if (x % 97 == 0)
+                rs->retried++;
+        }
+    }
+}
+
+static const sla_t *some_slas(size_t *n)
+{
+    static sla_t s[5];
+    s[0] = sla("p95<=200ms");
+    s[1] = sla("request.p99 < 1s");
+    s[2] = sla("error_rate<5%");
+    s[3] = sla("ips>=100");
+    s[4] = sla("mean<=150ms");
+    *n = 5;
+    return s;
+}
+
+/* A result of `seconds` seconds starting `from` seconds into a run that
+ * started at wall time t0. */
+static void make_part(result_t *r, size_t from, size_t seconds, uint64_t t0)
+{
+    runstats_t rs;
+    assert_int_equal(runstats_init(&rs, 0), 0);
+    record_part(&rs, from, seconds);
+    json_t *config = json_pack("{s:s,s:i,s:i,s:f}", "url", "http://127.0.0.1:8000/v1/infer",
+                               "batch", 3, "connections", 8, "rate", 123.456789012345);
+    result_meta_t meta = {
+        .config = config,
+        .target = "http://127.0.0.1:8000/v1/infer",
+        .started_wall_ns = t0 + from * 1000000000ull,
+        /* not representable in 10 significant digits of seconds */
+        .duration_ns = seconds * 1000000000ull,
+        .inputs_digest = "sha256:00ff",
+    };
+    size_t n;
+    const sla_t *slas = some_slas(&n);
+    assert_int_equal(result_from_run(r, &meta, &rs, slas, n), 0);
+    json_decref(config);
+}
+
+static char *dump(const result_t *r)
+{
+    json_t *j = result_to_json(r);
+    assert_non_null(j);
+    char *text = result_dumps(j);
+    json_decref(j);
+    assert_non_null(text);
+    return text;
+}
+
+/* text -> from_json -> to_json -> dumps. */
+static char *reread(const char *text, char *err, size_t errlen, int *rc)
+{
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    if (!j) {
+        snprintf(err, errlen, "not JSON: %s", je.text);
+        *rc = EINVAL;
+        return NULL;
+    }
+    result_t r;
+    *rc = result_from_json(j, &r, err, errlen);
+    json_decref(j);
+    if (*rc)
+        return NULL;
+    char *out = dump(&r);
+    result_close(&r);
+    return out;
+}
+
+static void assert_round_trip(const result_t *r)
+{
+    char *a = dump(r), err[512];
+    int rc;
+    char *b = reread(a, err, sizeof err, &rc);
+    if (rc)
+        fail_msg("re-read failed: %s", err);
+    if (strcmp(a, b)) {
+        size_t i = 0, line = 1;
+        for (; a[i] == b[i]; i++)
+            line += a[i] == '\n';
+        size_t from = i > 300 ? i - 300 : 0;
+        fail_msg("round trip differs at line %zu:\n%.400s\n---\n%.400s", line, a + from, b + from);
+    }
+    free(a);
+    free(b);
+}
+
+/* The verdicts follow the statistics through the judge: after changing a
+ * result by hand, judge it again. */
+static void rejudge(result_t *r)
+{
+    sla_t s[8];
+    size_t n = r->nverdicts;
+    assert_true(n <= 8);
+    for (size_t i = 0; i < n; i++)
+        s[i] = r->verdicts[i].sla;
+    assert_int_equal(result_judge(r, s, n), 0);
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    result_t r;
+    make_part(&r, 0, 7, 1767225600123456789ull);
+    r.duration_ns += 123456789; /* 7.123456789 s: more digits than duration_s keeps */
+    r.interrupted = true;
+    rejudge(&r);
+    assert_round_trip(&r);
+    /* Sums beyond int64: a one-hour outlier squared. */
+    runstats_record_request(&r.stats, 2, ERR_NONE, 200, 1, 3599000000000ull, 3599000000000ull, 1);
+    runstats_record_item(&r.stats, 2, 3599000000000ull);
+    rejudge(&r);
+    assert_round_trip(&r);
+    /* Every per-second histogram, every metric's histogram is in the file. */
+    json_t *j = result_to_json(&r);
+    const json_t *tl = json_object_get(j, "timeline");
+    assert_int_equal(json_array_size(tl), 7);
+    for (size_t i = 0; i < 7; i++)
+        assert_non_null(
+            json_object_get(json_object_get(json_array_get(tl, i), "histogram"), "item"));
+    for (int m = 0; m < METRIC_COUNT; m++)
+        assert_non_null(json_object_get(json_object_get(j, "histogram"), metric_table[m].key));
+    assert_int_equal(json_integer_value(json_object_get(j, "duration_ns")), 7123456789);
+    json_decref(j);
+    result_close(&r);
+
+    /* Nothing at all. */
+    runstats_t rs;
+    assert_int_equal(runstats_init(&rs, 0), 0);
+    result_meta_t meta = {0};
+    assert_int_equal(result_from_run(&r, &meta, &rs, NULL, 0), 0);
+    assert_true(r.sla_pass);
+    assert_round_trip(&r);
+    result_close(&r);
+}
+
+/* A run split into two halves by time, each measured as its own run, merges
+ * into exactly the whole run: every histogram bucket, every count, every
+ * second of the timeline; so its JSON is the whole run's. */
+static void test_merge_halves(void **state)
+{
+    (void)state;
+    uint64_t t0 = 1767225600000000000ull;
+    result_t whole, first, second;
+    make_part(&whole, 0, 10, t0);
+    make_part(&first, 0, 4, t0);
+    make_part(&second, 4, 6, t0);
+    char err[256];
+    /* the later half into the earlier, and the other way round */
+    result_t other;
+    make_part(&other, 4, 6, t0);
+    assert_int_equal(result_merge(&first, &second, err, sizeof err), 0);
+    result_t first2;
+    make_part(&first2, 0, 4, t0);
+    assert_int_equal(result_merge(&other, &first2, err, sizeof err), 0);
+    result_close(&first2);
+    char *w = dump(&whole), *m = dump(&first), *o = dump(&other);
+    assert_string_equal(w, m);
+    assert_string_equal(w, o);
+    for (int k = 0; k < METRIC_COUNT; k++)
+        assert_int_equal(hist_count(first.stats.hist[k]), hist_count(whole.stats.hist[k]));
+    assert_int_equal(first.stats.requests, whole.stats.requests);
+    assert_int_equal(first.stats.by_status[503], whole.stats.by_status[503]);
+    assert_int_equal(first.stats.by_error[ERR_TIMEOUT], whole.stats.by_error[ERR_TIMEOUT]);
+    assert_int_equal(first.stats.retried, whole.stats.retried);
+    assert_int_equal(first.duration_ns, whole.duration_ns);
+    assert_int_equal(first.sla_pass, whole.sla_pass);
+    free(w);
+    free(m);
+    free(o);
+
+    /* What cannot be merged says why and leaves dst alone. */
+    hist_free(second.stats.hist[METRIC_TLS]);
+    second.stats.hist[METRIC_TLS] = NULL;
+    uint64_t before = first.stats.requests;
+    assert_int_equal(result_merge(&first, &second, err, sizeof err), EINVAL);
+    assert_non_null(strstr(err, "tls"));
+    assert_int_equal(first.stats.requests, before);
+    result_close(&whole);
+    result_close(&first);
+    result_close(&second);
+    result_close(&other);
+}
+
+/* The one judge: the verdicts and the pass every exit code comes from. */
+static void test_judge(void **state)
+{
+    (void)state;
+    result_t r;
+    make_part(&r, 0, 5, 1767225600000000000ull);
+    assert_int_equal(r.nverdicts, 5);
+    /* p95 of item latency over everything issued: more than 5% of the items
+     * failed, they rank slowest, so p95 falls among them */
+    uint64_t failed = r.stats.items - r.stats.items_ok;
+    assert_true(failed * 20 > r.stats.items);
+    char want[64];
+    snprintf(want, sizeof want, "falls among the %llu failed items", (unsigned long long)failed);
+    assert_true(isinf(r.verdicts[0].value) && !r.verdicts[0].pass);
+    assert_non_null(strstr(r.verdicts[0].note, want));
+    assert_false(r.sla_pass);
+    double er = (double)(r.stats.requests - r.stats.requests_ok) * 100 / (double)r.stats.requests;
+    assert_true(r.verdicts[2].value == er && (er < 5) == r.verdicts[2].pass);
+    assert_true(fabs(r.verdicts[3].value - (double)r.stats.items_ok / 5.0) < 1e-9);
+    sla_t pass[] = {sla("p50<=3600s"), sla("error_rate<=100")};
+    assert_int_equal(result_judge(&r, pass, 2), 0);
+    assert_true(r.sla_pass && r.nverdicts == 2);
+    /* from_json judges the recorded SLAs again: a file's own "pass" is not believed */
+    json_t *j = result_to_json(&r);
+    json_t *entry = json_array_get(json_object_get(j, "sla"), 0);
+    json_object_set_new(entry, "expr", json_string("p50<=1ms"));
+    json_object_set_new(entry, "pass", json_true());
+    result_t back;
+    char err[256];
+    assert_int_equal(result_from_json(j, &back, err, sizeof err), 0);
+    assert_false(back.verdicts[0].pass);
+    assert_false(back.sla_pass);
+    json_decref(j);
+    result_close(&back);
+    result_close(&r);
+}
+
+/* A version 0.1 file without histograms: its summary is kept as written, the
+ * judge falls back to it and says so, and it is not merged. */
+static void test_legacy_summary(void **state)
+{
+    (void)state;
+    json_t *j = json_pack("{s:s,s:{s:i,s:i,s:i},s:{s:i,s:i},s:{s:{s:f,s:f,s:n}},s:[{s:i,s:i,s:i,"
+                          "s:i,s:f,s:f,s:f}]}",
+                          "tool", "tailgate", "requests", "total", 10, "ok", 8, "errors", 2,
+                          "items", "total", 10, "ok", 8, "latency_ms", "item", "p50", 12.5, "p95",
+                          40.0, "p99", "timeline", "second", 0, "requests", 10, "errors", 2,
+                          "items", 10, "p50", 12.0, "p95", 41.0, "p99", 44.5);
+    result_t r;
+    char err[256];
+    assert_int_equal(result_from_json(j, &r, err, sizeof err), 0);
+    result_summary_t s;
+    result_summary(&r, METRIC_ITEM, &s);
+    assert_true(s.present && s.pct_ms[metric_pct_index(95)] == 40.0);
+    assert_true(isnan(s.pct_ms[metric_pct_index(99)]) && isnan(s.max_ms));
+    result_summary(&r, METRIC_REQUEST, &s);
+    assert_false(s.present);
+    double ms[3];
+    assert_true(result_second_ms(&r, 0, METRIC_ITEM, (double[]){50, 95, 99}, ms, 3));
+    assert_true(ms[0] == 12.0 && ms[2] == 44.5);
+    sla_t p95 = sla("p95<=800ms"), mean = sla("mean<=1s"), p75 = sla("p75<=1s");
+    sla_t all[] = {p95, mean, p75};
+    assert_int_equal(result_judge(&r, all, 3), 0);
+    assert_true(isnan(r.verdicts[0].value) && !r.verdicts[0].pass);
+    assert_non_null(strstr(r.verdicts[0].note, "no histogram to rank its 2 failed items"));
+    assert_non_null(strstr(r.verdicts[1].note, "no such percentile")); /* no mean stored */
+    result_t other;
+    assert_int_equal(result_from_json(j, &other, err, sizeof err), 0);
+    assert_int_equal(result_merge(&r, &other, err, sizeof err), EINVAL);
+    assert_non_null(strstr(err, "version 0.1"));
+    /* written back as it was read, and stable from there */
+    json_t *out = result_to_json(&r);
+    assert_true(json_equal(json_object_get(out, "latency_ms"), json_object_get(j, "latency_ms")));
+    const json_t *e = json_array_get(json_object_get(out, "timeline"), 0);
+    assert_true(json_real_value(json_object_get(e, "p99")) == 44.5);
+    json_decref(out);
+    assert_round_trip(&r);
+    result_close(&r);
+    result_close(&other);
+    json_decref(j);
+}
+
+/* Removes or replaces the member at a dotted path of a copy of r. */
+static json_t *mutate(const json_t *r, const char *path, json_t *value)
+{
+    json_t *copy = json_deep_copy(r), *parent = copy;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *key = buf, *dot;
+    while ((dot = strchr(key, '.'))) {
+        *dot = '\0';
+        parent = json_object_get(parent, key);
+        key = dot + 1;
+    }
+    if (value)
+        json_object_set_new(parent, key, value);
+    else
+        json_object_del(parent, key);
+    return copy;
+}
+
+/* Strict about shape: each problem refused, the member named. */
+static void test_malformed(void **state)
+{
+    (void)state;
+    result_t r;
+    make_part(&r, 0, 2, 1767225600000000000ull);
+    json_t *good = result_to_json(&r);
+    result_close(&r);
+    static const struct {
+        const char *path;
+        const char *value; /* JSON text; NULL = remove */
+        const char *needle;
+    } cases[] = {
+        {"tool", NULL, "\"tool\""},
+        {"tool", "\"wrk\"", "\"tool\""},
+        {"requests.total", NULL, "\"requests.total\" is missing"},
+        {"requests.total", "\"10\"", "\"requests.total\" must be"},
+        {"requests.ok", "-1", "\"requests.ok\""},
+        {"requests.errors", "3", "\"requests\" is inconsistent"},
+        {"requests", "[]", "\"requests\""},
+        {"requests.by_status.200", "1.5", "\"requests.by_status.200\""},
+        {"requests.by_status.1000", "1", "\"requests.by_status\""},
+        {"requests.by_error.bogus", "1", "unknown kind \"bogus\""},
+        {"items.ok", "1000000", "\"items\" is inconsistent"},
+        {"items", NULL, "\"items.total\""},
+        {"duration_s", "null", "\"duration_s\""},
+        {"duration_ns", "-1", "\"duration_ns\""},
+        {"started_at", "\"yesterday\"", "\"started_at\""},
+        {"segment.count", "0", "\"segment\""},
+        {"throughput.items_per_s", "\"fast\"", "\"throughput.items_per_s\""},
+        {"latency_ms.item.p95", "\"1\"", "\"latency_ms.item.p95\""},
+        {"latency_ms.item.mean", "-3", "\"latency_ms.item.mean\""},
+        {"latency_ms.request", "[]", "\"latency_ms.request\""},
+        {"config", "[]", "\"config\""},
+        {"inputs_digest", "42", "\"inputs_digest\" must be"},
+        {"histogram.item.buckets", "[[999999999,1]]", "\"histogram.item\" is not a valid"},
+        {"histogram.request.count", "\"x\"", "\"histogram.request\" is not a valid"},
+        {"histogram", "[]", "\"histogram\""},
+        {"connections.opened", "-2", "\"connections.opened\""},
+        {"timeline", "{}", "\"timeline\""},
+        {"timeline", "[1]", "\"timeline[0]\""},
+        {"timeline", "[{\"second\": 3, \"requests\": 1, \"errors\": 0, \"items\": 1}]",
+         "\"timeline[0].second\""},
+        {"timeline", "[{\"requests\": 1, \"errors\": 0}]", "\"timeline[0].items\""},
+        {"timeline",
+         "[{\"requests\": 1, \"errors\": 0, \"items\": 1, \"histogram\": {\"item\": {\"lowest\":"
+         "1000,\"highest\":3600000000000,\"sig_digits\":3,\"unit\":\"ns\",\"count\":0,\"min\":0,"
+         "\"max\":0,\"sum\":0,\"sum_sq\":0,\"buckets\":[]}}}]",
+         "per-second parameters"},
+        {"sla", "[{\"expr\": \"p95<=fast\", \"value\": 1, \"pass\": true}]", "\"sla[0]\""},
+        {"sla", "{}", "\"sla\""},
+        {"interrupted", "1", "\"interrupted\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *v = cases[i].value ? json_loads(cases[i].value, JSON_DECODE_ANY, NULL) : NULL;
+        if (cases[i].value && !v)
+            fail_msg("case %zu: bad test JSON", i);
+        json_t *bad = mutate(good, cases[i].path, v);
+        char err[512] = "";
+        int rc = result_from_json(bad, &r, err, sizeof err);
+        if (rc != EINVAL)
+            fail_msg("case %zu (%s) accepted", i, cases[i].path);
+        if (!strstr(err, cases[i].needle))
+            fail_msg("case %zu: message \"%s\" lacks \"%s\"", i, err, cases[i].needle);
+        assert_null(r.verdicts); /* zeroed */
+        json_decref(bad);
+    }
+    char err[512];
+    json_t *arr = json_array();
+    assert_int_equal(result_from_json(arr, &r, err, sizeof err), EINVAL);
+    assert_non_null(strstr(err, "not a JSON object"));
+    json_decref(arr);
+    json_t *cmp = json_pack("{s:{},s:{}}", "baseline", "optimized");
+    assert_int_equal(result_from_json(cmp, &r, err, sizeof err), EINVAL);
+    assert_non_null(strstr(err, "comparison"));
+    json_decref(cmp);
+    json_decref(good);
+}
+
+/* Every sample result in tests/e2e/data reads, keeps what it holds, and
+ * writes the same bytes again after a second reading. Most are version 0.1
+ * files (no connect, TLS or per-second histograms; nohist.json none at all). */
+static void test_data_files(void **state)
+{
+    (void)state;
+    char dir[512];
+    const char *slash = strrchr(__FILE__, '/');
+    snprintf(dir, sizeof dir, "%.*s/../e2e/data", slash ? (int)(slash - __FILE__) : 1,
+             slash ? __FILE__ : ".");
+    DIR *d = opendir(dir);
+    if (!d)
+        fail_msg("cannot open %s (run from the repository root)", dir);
+    struct dirent *e;
+    size_t seen = 0;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 6 || strcmp(e->d_name + n - 5, ".json"))
+            continue;
+        char path[1024], err[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        json_t *j = NULL;
+        assert_int_equal(result_load_json(path, &j, err, sizeof err), 0);
+        if (json_object_get(j, "baseline")) { /* a comparison */
+            json_decref(j);
+            continue;
+        }
+        result_t r;
+        if (result_from_json(j, &r, err, sizeof err))
+            fail_msg("%s: %s", path, err);
+        json_t *out = result_to_json(&r);
+        /* what the file measured is all still there */
+        static const char *const kept[] = {"requests", "items",      "inputs_digest",
+                                           "config",   "started_at", "histogram"};
+        /* version 0.1 wrote a sum of squares beyond int64 as a real: now its digits */
+        const char *key;
+        json_t *h;
+        json_object_foreach(json_object_get(j, "histogram"), key, h)
+        {
+            json_t *sq = json_object_get(h, "sum_sq");
+            if (json_is_real(sq)) {
+                char digits[64];
+                snprintf(digits, sizeof digits, "%.0f", json_real_value(sq));
+                json_object_set_new(h, "sum_sq", json_string(digits));
+            }
+        }
+        for (size_t k = 0; k < sizeof kept / sizeof kept[0]; k++) {
+            const json_t *a = json_object_get(j, kept[k]), *b = json_object_get(out, kept[k]);
+            json_t *bc = json_deep_copy(b);
+            if (json_is_object(bc) && !strcmp(kept[k], "requests"))
+                json_object_del(bc, "bytes_in"); /* new: 0 when not recorded */
+            if (a && !json_equal(a, bc))
+                fail_msg("%s: \"%s\" changed", path, kept[k]);
+            json_decref(bc);
+        }
+        size_t nt = json_array_size(json_object_get(j, "timeline"));
+        for (size_t i = 0; i < nt; i++) {
+            const json_t *a = json_array_get(json_object_get(j, "timeline"), i),
+                         *b = json_array_get(json_object_get(out, "timeline"), i);
+            static const char *const keys[] = {"requests", "errors", "items", "p50", "p95", "p99"};
+            for (size_t k = 0; k < 6; k++)
+                if (!json_equal(json_object_get(a, keys[k]), json_object_get(b, keys[k])))
+                    fail_msg("%s: timeline[%zu].%s changed", path, i, keys[k]);
+        }
+        assert_int_equal(json_array_size(json_object_get(out, "sla")),
+                         json_array_size(json_object_get(j, "sla")));
+        char *a = result_dumps(out);
+        int rc;
+        char *b = reread(a, err, sizeof err, &rc);
+        if (rc || strcmp(a, b))
+            fail_msg("%s: not stable: %s", path, rc ? err : "second writing differs");
+        free(a);
+        free(b);
+        json_decref(out);
+        json_decref(j);
+        result_close(&r);
+        seen++;
+    }
+    closedir(d);
+    assert_true(seen >= 6);
+}
+
+/* ---- file mode, for the end-to-end tests ---------------------------------- */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *nb = realloc(buf, (cap *= 2) + 1);
+            if (!nb)
+                free(buf);
+            buf = nb;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+static int check_files(bool exact, int argc, char **argv)
+{
+    int bad = 0;
+    for (int i = 0; i < argc; i++) {
+        char err[1024];
+        int rc;
+        char *text = slurp(argv[i]);
+        char *once = text ? reread(text, err, sizeof err, &rc) : NULL;
+        if (!text) {
+            fprintf(stderr, "%s: cannot read\n", argv[i]);
+            bad = 1;
+        } else if (!once) {
+            if (exact) {
+                fprintf(stderr, "%s: does not read back: %s\n", argv[i], err);
+                bad = 1;
+            }
+        } else if (exact && strcmp(text, once)) {
+            fprintf(stderr, "%s: writing what was read gives different bytes\n", argv[i]);
+            bad = 1;
+        } else if (!exact) {
+            char *twice = reread(once, err, sizeof err, &rc);
+            if (!twice || strcmp(once, twice)) {
+                fprintf(stderr, "%s: the second writing differs from the first\n", argv[i]);
+                bad = 1;
+            }
+            free(twice);
+        }
+        free(once);
+        free(text);
+    }
+    return bad;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "--exact") || !strcmp(argv[1], "--stable")))
+        return check_files(!strcmp(argv[1], "--exact"), argc - 2, argv + 2);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip), cmocka_unit_test(test_merge_halves),
+        cmocka_unit_test(test_judge),      cmocka_unit_test(test_legacy_summary),
+        cmocka_unit_test(test_malformed),  cmocka_unit_test(test_data_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
