@@ -1,5 +1,5 @@
 /* cli — one entry point per command; each parses its own options, runs, and
- * returns the process exit code (DESIGN.md "Exit codes"). Only cli/ talks to
+ * returns the process exit code (README "Commands"). Only cli/ talks to
  * the user. */
 #ifndef TAILGATE_CLI_CLI_H
 #define TAILGATE_CLI_CLI_H

@@ -1,5 +1,5 @@
-/* llmevent — what one streamed event of an LLM API says, for token timing
- * (issue 14's definitions). Pure: no I/O, no allocation, nothing kept.
+/* llmevent — what one streamed event of an LLM API says, for token timing.
+ * Pure: no I/O, no allocation, nothing kept.
  *
  * An event is token-bearing when, in its JSON data, one of
  *     choices[0].text           (OpenAI / vLLM completions)

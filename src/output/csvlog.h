@@ -2,7 +2,7 @@
  *
  * Each thread formats rows into its own block buffer and appends a whole block
  * under a lock only when it is full, so logging costs no system call and no
- * lock per request. Columns (DESIGN.md):
+ * lock per request. Columns (README "Files"):
  * request_id,timestamp_ms,latency_ms,status_code,service_ms,batch_size,bytes_in,error
  * and last connect_ms: the TCP connect time when the request opened a
  * connection, empty when it was sent on one already open. */

@@ -1,5 +1,5 @@
 /* goodput — `--goodput ttft<=500ms,tpot<=50ms,e2el<=10s`: the bounds a
- * streamed request must meet to count as good (issue 14).
+ * streamed request must meet to count as good.
  *
  *   SPEC    BOUND [, BOUND]...        each metric at most once
  *   BOUND   METRIC OP DURATION        whitespace allowed around each token

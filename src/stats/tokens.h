@@ -1,4 +1,4 @@
-/* tokens — the token timing of one streamed request (issue 14's metrics):
+/* tokens — the token timing of one streamed request:
  * integer nanoseconds on CLOCK_MONOTONIC, no allocation, no I/O.
  *
  * Words: t_int the intended send time; t_send the first byte written; t_k

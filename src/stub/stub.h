@@ -1,4 +1,4 @@
-/* stub — the stub inference server (DESIGN.md "tailgate stub").
+/* stub — the stub inference server.
  *
  * POST <path> {"model": M, "inputs": [...]} answers {"model": M, "outputs":
  * [...]}, one output per input, each a deterministic function of its input
@@ -28,7 +28,7 @@ typedef enum {
     STUB_JITTER_LOGNORMAL, /* lognormal with median scale, sigma 1 */
 } stub_jitter_t;
 
-/* The APIs the stub speaks (DESIGN.md "Any API"): each a request shape, a
+/* The APIs the stub speaks: each a request shape, a
  * default path and an answer shape (stub/api.h has the routes). */
 typedef enum {
     STUB_API_ALL,                /* every preset at once, each at its default path */

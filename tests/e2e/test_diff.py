@@ -249,7 +249,7 @@ def test_diff_survives_absurd_numbers(ctx):
 
 
 def test_diff_judges_the_slas_recorded_in_the_candidate(ctx):
-    """The CI trap (issue 12): two runs gated at p95<=60ms, the second failing,
+    """The CI trap: two runs gated at p95<=60ms, the second failing,
     must not pass `diff` against the default p95<=800ms."""
     fast, slow = ctx.stub("--delay", "5ms"), ctx.stub("--delay", "100ms")
     a, b, out = ctx.path("a.json"), ctx.path("b.json"), ctx.path("c.json")

@@ -1,8 +1,8 @@
-"""A misbehaving-client harness for `tailgate stub` (GitHub issue 6): slow
+"""A misbehaving-client harness for `tailgate stub`: slow
 senders, thousands of idle connections, pipelined floods, truncated requests,
 invalid framing, huge and deeply nested JSON, clients that vanish mid-response
 or never read. For each the stub must not crash, must answer the status
-DESIGN.md names (or close cleanly), and must keep answering a valid client
+the README names (or close cleanly), and must keep answering a valid client
 promptly while the abuse goes on. Raw sockets and selectors only; every test
 is bounded (well under 20 s, also under ASan)."""
 import json

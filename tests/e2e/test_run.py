@@ -7,7 +7,7 @@ import time
 
 import tg
 
-# DESIGN.md's columns first, in its order; connect_ms (issue 7) last.
+# The README's columns first, in its order; connect_ms last.
 CSV_COLUMNS = ["request_id", "timestamp_ms", "latency_ms", "status_code", "service_ms",
                "batch_size", "bytes_in", "error", "connect_ms"]
 

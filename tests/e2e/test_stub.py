@@ -1,4 +1,4 @@
-"""End-to-end tests of `tailgate stub` (GitHub issue 2): drive the binary over
+"""End-to-end tests of `tailgate stub`: drive the binary over
 real sockets on 127.0.0.1 as a client would."""
 import json
 import resource

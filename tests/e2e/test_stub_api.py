@@ -1,5 +1,5 @@
-"""End-to-end tests of the stub's API presets (issue 13 item 5), its LLM engine
-and streams (issue 14 item 7) and scripted streams: real sockets on 127.0.0.1,
+"""End-to-end tests of the stub's API presets, its LLM engine
+and streams and scripted streams: real sockets on 127.0.0.1,
 answers parsed field by field, streams read event by event with the time each
 event arrived."""
 import base64

@@ -1,4 +1,4 @@
-"""HTTPS end to end (GitHub issue 7): a throw-away CA and server certificates
+"""HTTPS end to end: a throw-away CA and server certificates
 made with the `openssl` command, the stub serving TLS with them, tailgate run
 verifying (or not) against them, and nginx with TLS as an independent server."""
 import os

@@ -1,4 +1,4 @@
-/* csvlog: a req_record_t becomes one row, in DESIGN.md's column order. */
+/* csvlog: a req_record_t becomes one row, in the README's column order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
