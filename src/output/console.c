@@ -45,7 +45,12 @@ static void status_line(FILE *f, const runstats_t *rs)
     for (int c = 0; c < RUNSTATS_STATUS_MAX; c++) {
         if (!rs->by_status[c])
             continue;
-        fprintf(f, "%s%d %llu", any ? ", " : "  status: ", c, (unsigned long long)rs->by_status[c]);
+        fprintf(f, "%s", any ? ", " : "  status: ");
+        /* 0 is where requests that got no answer are counted (refused, timed out) */
+        if (c == 0)
+            fprintf(f, "no response %llu", (unsigned long long)rs->by_status[c]);
+        else
+            fprintf(f, "%d %llu", c, (unsigned long long)rs->by_status[c]);
         any = true;
     }
     if (any)

@@ -88,13 +88,16 @@ void runtable_describe_errors(const result_t *r, char *buf, size_t len)
     }
 }
 
-/* "200: 990, 503: 10"; "-" when there are none. */
+/* "200: 990, 503: 10", "no response: 5"; "-" when there are none. */
 static void describe_status(const result_t *r, char *buf, size_t len)
 {
     size_t off = 0;
     buf[0] = '\0';
     for (int c = 0; c < RUNSTATS_STATUS_MAX && off < len; c++)
-        if (r->stats.by_status[c])
+        if (r->stats.by_status[c] && c == 0) /* requests that got no answer */
+            off += (size_t)snprintf(buf + off, len - off, "%sno response: %llu", off ? ", " : "",
+                                    (unsigned long long)r->stats.by_status[c]);
+        else if (r->stats.by_status[c])
             off += (size_t)snprintf(buf + off, len - off, "%s%d: %llu", off ? ", " : "", c,
                                     (unsigned long long)r->stats.by_status[c]);
     if (!off)

@@ -70,6 +70,7 @@ def test_report_two_runs_and_comparison(ctx):
 def test_report_degenerate_runs(ctx):
     _, html = render(ctx, data("connrefused.json"), out="refused.html")
     assert "no successful requests: 50 errors (connect_refused)" in html
+    assert "no response: 50" in html and "0: 50" not in html  # status 0 is no answer
     assert "not measured" in html  # its SLA had no value to judge
     _, html = render(ctx, data("all500.json"), out="all500.html")
     assert "no successful requests: 40 errors (http_5xx)" in html

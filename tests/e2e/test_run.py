@@ -130,6 +130,8 @@ def test_closed_loop_rests_while_target_refuses(ctx):
     # so at most ~8 refusals per user; retrying at once gives tens of thousands.
     assert 8 <= refused <= 8 * 9, req
     assert req["ok"] + req["errors"] == req["total"]
+    # The summary counts requests without an answer as such, not as "status 0".
+    assert f"no response {req['by_status']['0']}" in o and "status: 0 " not in o, o
     rows = tg.read_csv(log)
     assert len(rows) == req["total"]
     restart_ms = max(float(r["timestamp_ms"]) for r in rows if r["error"] == "connect_refused")
@@ -211,8 +213,11 @@ def test_same_inputs_same_digest(ctx):
 
 def test_ipv6_target(ctx):
     stub = ctx.stub("--listen", "[::1]:0")
-    r = ctx.run("run", stub.url, "--requests", "50", "--concurrency", "2")
+    out = ctx.path("out.json")
+    r = ctx.run("run", stub.url, "--requests", "50", "--concurrency", "2", "--out", out)
     assert r.rc == 0, r
+    req = tg.read_json(out)["requests"]
+    assert req["total"] == 50 and req["ok"] == 50 and req["by_status"] == {"200": 50}, req
 
 
 def test_bad_options_exit_2_naming_the_option(ctx):
