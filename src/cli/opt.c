@@ -16,8 +16,6 @@
 #include "core/clock.h"
 #include "core/parse.h"
 
-#define WHY_MAX 1024 /* long enough for any check's words (the SLA list is ~300) */
-
 __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
                                                       ...)
 {
@@ -268,9 +266,12 @@ static int set_value(const opt_t *o, void *dst, const char *v, char *err, size_t
     }
     case OPT_STRING:
     case OPT_LIST: {
-        char why[WHY_MAX];
-        if (o->check && o->check(v, why, sizeof why))
-            return fail(err, errlen, "--%s %s: %s", o->name, shown, why);
+        /* The check's words go right after "--name VALUE: " in err: no
+         * buffer of ours between them to cut a long one (the SLA list). */
+        int n = snprintf(err, errlen, "--%s %s: ", o->name, shown);
+        size_t off = n > 0 && (size_t)n < errlen ? (size_t)n : 0;
+        if (o->check && o->check(v, err + off, errlen - off))
+            return -1;
         if (o->kind == OPT_STRING) {
             memcpy(field, &v, sizeof v);
             return 0;

@@ -398,7 +398,7 @@ int compare_from_json(const json_t *j, compare_t *out, char *err, size_t errlen)
         rc = ENOMEM;
     out->sla_pass = true;
     for (size_t i = 0; !rc && i < ns; i++) {
-        char why[800];
+        char why[SLA_ERR_MAX];
         if (sla_verdict_from_json(json_array_get(sla, i), &out->verdicts[i], why, sizeof why))
             rc = bad(err, errlen, "\"sla[%zu]\": %s", i, why);
         out->sla_pass = out->sla_pass && out->verdicts[i].pass;

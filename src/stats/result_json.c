@@ -611,7 +611,7 @@ static int read_slas(reader_t *rd, result_t *r)
     }
     for (size_t i = 0; i < n && !rc; i++) {
         sla_verdict_t v;
-        char why[800];
+        char why[SLA_ERR_MAX];
         if (sla_verdict_from_json(json_array_get(arr, i), &v, why, sizeof why))
             rc = bad(rd, "\"sla[%zu]\": %s", i, why);
         slas[i] = v.sla;
@@ -740,10 +740,11 @@ int result_read_file(const char *path, result_t *out, char *err, size_t errlen)
     int rc = result_load_json(path, &j, err, errlen);
     if (rc)
         return rc;
-    char why[1024];
-    rc = result_from_json(j, out, why, sizeof why);
-    if (rc)
-        snprintf(err, errlen, "%s: %s", path, why);
+    /* The reason goes right after "PATH: " in err: no buffer between them to
+     * cut it short. */
+    int n = snprintf(err, errlen, "%s: ", path);
+    size_t off = n > 0 && (size_t)n < errlen ? (size_t)n : 0;
+    rc = result_from_json(j, out, err + off, errlen - off);
     json_decref(j);
     return rc;
 }

@@ -9,37 +9,67 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What the valid expressions are, for every error message: the gateable
- * metrics come from the metric table. */
-static void valid_list(char *buf, size_t len)
+/* An error message composed in the caller's buffer, piece by piece: no
+ * intermediate buffer of our own that could cut it short. */
+typedef struct {
+    char *buf;
+    size_t len, off;
+} msg_t;
+
+static void vadd(msg_t *m, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void vadd(msg_t *m, const char *fmt, va_list ap)
 {
-    size_t n = (size_t)snprintf(buf, len, "valid metrics:");
-    for (int k = 0; k < METRIC_NUM_PCTS && n < len; k++)
-        n += (size_t)snprintf(buf + n, len - n, " %s", metric_pcts[k].label);
-    if (n < len)
-        n += (size_t)snprintf(buf + n, len - n,
-                              " max mean (item latency; any pN works), the same "
-                              "prefixed with");
-    for (int m = 0, k = 0; m < METRIC_COUNT && n < len; m++) {
-        if (!metric_table[m].gateable || m == METRIC_ITEM)
-            continue;
-        n += (size_t)snprintf(buf + n, len - n, "%s \"%s.\"", k++ ? "," : "", metric_table[m].key);
-    }
-    if (n < len)
-        snprintf(buf + n, len - n,
-                 ", error_rate (%%), rps, ips; ops: <= < >= >; e.g. \"p95<=800ms\", "
-                 "\"error_rate<1%%\", \"ips>=500\"");
+    if (m->off >= m->len)
+        return;
+    int n = vsnprintf(m->buf + m->off, m->len - m->off, fmt, ap);
+    m->off = n < 0 ? m->len : m->off + (size_t)n;
 }
 
-static void fail(char *err, size_t errlen, const char *expr, const char *fmt, ...)
+static void add(msg_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(msg_t *m, const char *fmt, ...)
 {
-    char what[160], valid[400];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    vadd(m, fmt, ap);
     va_end(ap);
-    valid_list(valid, sizeof valid);
-    snprintf(err, errlen, "SLA \"%s\": %s (%s)", expr, what, valid);
+}
+
+/* What the valid expressions are, for every error message: the gateable
+ * metrics come from the metric table. */
+static void valid_list(msg_t *m)
+{
+    add(m, "valid metrics:");
+    for (int k = 0; k < METRIC_NUM_PCTS; k++)
+        add(m, " %s", metric_pcts[k].label);
+    add(m, " max mean (item latency; any pN works), the same prefixed with");
+    for (int i = 0, k = 0; i < METRIC_COUNT; i++) {
+        if (!metric_table[i].gateable || i == METRIC_ITEM)
+            continue;
+        add(m, "%s \"%s.\"", k++ ? "," : "", metric_table[i].key);
+    }
+    add(m, ", error_rate (%%), rps, ips; ops: <= < >= >; e.g. \"p95<=800ms\", "
+           "\"error_rate<1%%\", \"ips>=500\"");
+}
+
+/* An expression longer than this is shown cut, with "...": the message
+ * stays within SLA_ERR_MAX whatever was typed. */
+#define SHOW_MAX 160
+
+static void fail(char *err, size_t errlen, const char *expr, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void fail(char *err, size_t errlen, const char *expr, const char *fmt, ...)
+{
+    msg_t m = {err, errlen, 0};
+    if (errlen)
+        err[0] = '\0';
+    add(&m, "SLA \"%.*s%s\": ", SHOW_MAX, expr, strlen(expr) > SHOW_MAX ? "..." : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vadd(&m, fmt, ap);
+    va_end(ap);
+    add(&m, " (");
+    valid_list(&m);
+    add(&m, ")");
 }
 
 static const char *skip_ws(const char *p)
@@ -116,8 +146,8 @@ int sla_parse(const char *text, sla_t *out, char *err, size_t errlen)
     while (len && isspace((unsigned char)start[len - 1]))
         len--;
     if (len >= sizeof s.text) {
-        snprintf(err, errlen, "SLA \"%.40s...\": longer than %zu characters", start,
-                 sizeof s.text - 1);
+        fail(err, errlen, start, "longer than %zu characters; write METRIC OP VALUE",
+             sizeof s.text - 1);
         return EINVAL;
     }
     memcpy(s.text, start, len);
@@ -408,7 +438,7 @@ int sla_verdict_from_json(const json_t *j, sla_verdict_t *v, char *err, size_t e
     memset(v, 0, sizeof *v);
     const json_t *expr = json_object_get(j, "expr"), *value = json_object_get(j, "value"),
                  *pass = json_object_get(j, "pass"), *note = json_object_get(j, "note");
-    char why[600];
+    char why[SLA_ERR_MAX];
     if (!json_is_object(j)) {
         snprintf(err, errlen, "not an object");
         return EINVAL;

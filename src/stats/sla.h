@@ -44,7 +44,10 @@ typedef struct {
 } sla_t;
 
 /* Parses one expression. Returns 0, or EINVAL with a message in err naming the
- * expression, what is wrong, and the valid metrics. out is untouched on error. */
+ * expression, what is wrong, and the valid metrics. out is untouched on error.
+ * Every message fits in SLA_ERR_MAX bytes (an expression past 160 characters
+ * is shown cut, with "..."). */
+#define SLA_ERR_MAX 1024
 int sla_parse(const char *text, sla_t *out, char *err, size_t errlen);
 
 /* "p95", "request.p99", "max", "error_rate", "rps", ... */

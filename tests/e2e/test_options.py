@@ -183,3 +183,24 @@ def test_error_rate_without_percent_warns(ctx):
     assert ctx.run("run", stub.url, "--requests", "10", "--out", d).rc == 0
     r = ctx.run("diff", d, d, "--sla", "error_rate<0.5")
     assert "warning" in r.err and "0.5%" in r.err, r
+
+
+def test_long_bad_sla_message_is_whole(ctx):
+    """A long bad --sla expression: run, diff and report print the whole
+    message -- the expression as typed, the problem, and the list of valid
+    metrics to its end -- never a message cut mid-word by a buffer."""
+    expr = ("p95 <= 800ms and also keep the error rate under one percent and the "
+            "throughput over 500 items per second")
+    stub = ctx.stub()
+    res = ctx.path("r.json")
+    assert ctx.run("run", stub.url, "--requests", "5", "--out", res).rc == 0
+    for args in (("run", stub.url), ("diff", res, res), ("report", res, "-o", ctx.path("r.html"))):
+        for bad in (expr, "request.p99.9 < 800 milliseconds please, or at most one second"):
+            r = ctx.run(*args, "--sla", bad)
+            assert r.rc == 2, (args, r)
+            assert f'SLA "{bad}": ' in r.err, (args, r.err)
+            line = r.err.splitlines()[0]
+            assert line.endswith('e.g. "p95<=800ms", "error_rate<1%", "ips>=500")'), line
+            assert 'the same prefixed with "request."' in line, line
+    r = ctx.run("run", stub.url, "--sla", expr)
+    assert "longer than 95 characters" in r.err, r.err

@@ -159,6 +159,42 @@ static void test_invalid(void **state)
     assert_int_equal(strlen(tiny), sizeof tiny - 1);
 }
 
+/* Every message is whole: the expression as typed (cut with "..." only past
+ * 160 characters), the problem, and the list of valid metrics to its closing
+ * parenthesis, within SLA_ERR_MAX. */
+static void test_message_whole(void **state)
+{
+    (void)state;
+    char name[96], unit[120], longest[400], err[SLA_ERR_MAX * 2];
+    memset(name, 'q', 93);
+    snprintf(name + 93, sizeof name - 93, "<1"); /* 95 characters: the longest accepted */
+    snprintf(unit, sizeof unit, "p95<=1%.*s", 89,
+             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+    memset(longest, 'p', sizeof longest - 1);
+    longest[sizeof longest - 1] = '\0';
+    const char *cases[] = {name, unit, longest,
+                           "p95 <= 800ms and also keep the error rate under one percent and "
+                           "the throughput over 500 items per second"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sla_t s;
+        assert_int_equal(sla_parse(cases[i], &s, err, sizeof err), EINVAL);
+        size_t n = strlen(err);
+        assert_true(n < SLA_ERR_MAX);
+        const char *tail = "\"ips>=500\")";
+        assert_true(n > strlen(tail));
+        assert_string_equal(err + n - strlen(tail), tail);
+        if (strlen(cases[i]) <= 160) {
+            assert_non_null(strstr(err, cases[i]));
+        } else {
+            char cut[200];
+            snprintf(cut, sizeof cut, "\"%.160s...\"", cases[i]);
+            assert_non_null(strstr(err, cut));
+        }
+    }
+    assert_non_null(strstr(err, "longer than 95 characters"));
+}
+
 static void test_boundary_exact(void **state)
 {
     (void)state;
@@ -350,6 +386,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_message_whole),
         cmocka_unit_test(test_boundary_exact),
         cmocka_unit_test(test_measure),
         cmocka_unit_test(test_failures_rank_slowest),
