@@ -183,10 +183,16 @@ int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, cons
         job->eng.raw_body = ""; /* --method GET alone: a plain request, no body */
         job->eng.raw_body_len = 0;
     } else {
-        int e = o->inputs_path ? inputs_load_file(o->inputs_path, &job->inputs, why, sizeof why)
-                               : inputs_generated(&job->inputs);
+        /* The reason goes right after "--inputs: " (it names the file, whose
+         * path may be long): no buffer between them to cut it. */
+        int n = snprintf(err, errlen, "--inputs: ");
+        size_t off = n > 0 && (size_t)n < errlen ? (size_t)n : 0;
+        int e = o->inputs_path
+                    ? inputs_load_file(o->inputs_path, &job->inputs, err + off, errlen - off)
+                    : inputs_generated(&job->inputs);
         if (e) {
-            snprintf(err, errlen, "--inputs: %s", o->inputs_path ? why : strerror(e));
+            if (!o->inputs_path)
+                snprintf(err + off, errlen - off, "%s", strerror(e));
             return exit_for_errno(e);
         }
         job->eng.inputs = job->inputs;
@@ -198,11 +204,11 @@ int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, cons
         return EXIT_CANNOT_RUN;
     }
     if (log_path) {
-        int e = csvlog_open(log_path, &job->log, why, sizeof why);
-        if (e) {
-            snprintf(err, errlen, "--log: %s", why);
+        int n = snprintf(err, errlen, "--log: ");
+        size_t off = n > 0 && (size_t)n < errlen ? (size_t)n : 0;
+        int e = csvlog_open(log_path, &job->log, err + off, errlen - off);
+        if (e)
             return EXIT_CANNOT_RUN;
-        }
     }
     if (!o->no_progress && isatty(STDERR_FILENO)) {
         job->eng.on_progress = show_progress;
