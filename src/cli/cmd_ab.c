@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/gates.h"
 #include "cli/runcommon.h"
 #include "cli/runopts.h"
 #include "cli/verify.h"
@@ -41,6 +42,7 @@ typedef struct {
     const char *out_dir;
     bool no_verify;
     uint64_t given;
+    opt_list_t regress_texts; /* --max-regression */
 } ab_opts_t;
 
 #define A(field) offsetof(ab_opts_t, field)
@@ -55,6 +57,13 @@ static const opt_t ab_table[] = {
      .help = "where the files go (default tailgate-out/):\n"
              "latency_baseline.csv latency_optimized.csv baseline.json\n"
              "optimized.json comparison.json report.html"},
+    {"max-regression", 0, OPT_LIST, OPT_SCOPE_GATE, A(regress_texts), 0, GATES_MAX_REGRESS,
+     .check = gates_check_regress, .arg = "M=+P%",
+     .help = "fail (exit 1) when the optimized run is worse than the\n"
+             "baseline by more than P% on metric M, repeatable: p95=+5%\n"
+             "(at most 5% slower), request.p99=+10%, ips=-5% (at most 5%\n"
+             "fewer items/s), p99=-10% (at least 10% faster). Without it\n"
+             "a slower optimized run is reported in the verdict, not failed"},
     {"no-verify", 0, OPT_FLAG, OPT_SCOPE_GATE, A(no_verify),
      .help = "skip the checks made before measuring (a sample request\n"
              "answers 2xx with one output per input; a few inputs get the\n"
@@ -86,8 +95,15 @@ static void ab_usage(FILE *f)
             "(ab URL --batch 4 runs batch 4 on both; -H adds to a side's headers).\n",
             AB_DEFAULT_RATE, AB_DEFAULT_REQUESTS, AB_DEFAULT_SLA);
     opt_help(f, runopts_table, runopts_table_len, RUNOPTS_VIEW_AB, true);
-    fputs("\nExit codes: 0 the optimized run meets every SLA, 1 it does not, 2 bad usage,\n"
-          "3 could not run, 4 the target failed verification, 130/143 interrupted.\n",
+    fputs("\nThe verdict is the optimized run's: its SLAs, and each --max-regression gate on\n"
+          "baseline vs optimized. Being slower than the baseline is not a gate by default (a\n"
+          "build fails on the thresholds its command names, as in k6): the verdict line says\n"
+          "it plainly (\"PASS (SLA met), but optimized p95 is 94.3% slower than baseline\")\n"
+          "and the report shows it in red; add --max-regression p95=+5% to fail on it.\n"
+          "\nExit codes: 0 the optimized run meets every SLA and --max-regression gate, 1 it\n"
+          "does not (or none of its requests succeeded), 2 bad usage, 3 could not run,\n"
+          "4 the target failed verification, 130/143 interrupted. With --quiet, each failed\n"
+          "gate is still printed, one line each, on stderr.\n",
           f);
 }
 
@@ -194,7 +210,7 @@ static int ab_run_side(const char *label, const runopts_t *o, const char *dir, r
 int cmd_ab(int argc, char **argv)
 {
     runopts_t shared, base, opt;
-    ab_opts_t ab = {AB_DEFAULT_BASELINE, AB_DEFAULT_OPTIMIZED, "tailgate-out", false, 0};
+    ab_opts_t ab = {AB_DEFAULT_BASELINE, AB_DEFAULT_OPTIMIZED, "tailgate-out", false, 0, {{0}, 0}};
     char err[1024];
     const char *pos[1];
     size_t npos = 0;
@@ -299,10 +315,13 @@ int cmd_ab(int argc, char **argv)
     if (!both)
         goto done;
 
-    /* The verdict: the shared SLAs judged on the optimized run. */
+    /* The verdict: the shared SLAs judged on the optimized run, the
+     * regression gates on both. */
+    regress_t gates[GATES_MAX_REGRESS];
+    size_t ngates = gates_parse_regress(&ab.regress_texts, gates, GATES_MAX_REGRESS);
     if (compare_build(&bres, "baseline.json", &ores, "optimized.json", opt.slas, opt.num_slas,
                       &cmp) ||
-        !(cmp_json = compare_to_json(&cmp))) {
+        compare_gate(&cmp, &bres, &ores, gates, ngates) || !(cmp_json = compare_to_json(&cmp))) {
         fprintf(stderr, "tailgate ab: out of memory\n");
         rc = EXIT_CANNOT_RUN;
         goto done;
@@ -324,7 +343,9 @@ int cmd_ab(int argc, char **argv)
     printf("files: %s/{latency_baseline.csv,latency_optimized.csv,baseline.json,optimized.json,"
            "comparison.json,report.html}\n",
            ab.out_dir);
-    rc = cmp.sla_pass ? EXIT_OK : EXIT_SLA_FAILED;
+    if (shared.quiet) /* the failed gates, one line each, whatever else is left out */
+        gates_print_failed_compare(stderr, "tailgate ab", &cmp);
+    rc = cmp.pass ? EXIT_OK : EXIT_SLA_FAILED;
 done:
     result_close(&bres);
     result_close(&ores);

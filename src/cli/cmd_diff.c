@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/gates.h"
 #include "cli/runopts.h"
 #include <unistd.h>
 
@@ -20,6 +21,7 @@ typedef struct {
     const char *out_path;
     opt_list_t sla_texts;
     bool no_color;
+    opt_list_t regress_texts; /* --max-regression */
 } diff_opts_t;
 
 static const opt_t diff_table[] = {
@@ -34,6 +36,12 @@ static const opt_t diff_table[] = {
              "request.<same>, error_rate, rps, ips; OP <= < >= >; latency\n"
              "in us, ms or s (bare number = ms), e.g. \"p95<=800ms\",\n"
              "\"error_rate<1%\""},
+    {"max-regression", 0, OPT_LIST, OPT_SCOPE_GATE, offsetof(diff_opts_t, regress_texts), 0,
+     GATES_MAX_REGRESS, .check = gates_check_regress, .arg = "M=+P%",
+     .help = "fail (exit 1) when OPT is worse than BASE by more than P%\n"
+             "on metric M, repeatable: p95=+5% (at most 5% slower),\n"
+             "request.p99=+10%, ips=-5% (at most 5% fewer items/s).\n"
+             "Without it a slower OPT is reported, not failed"},
     {"no-color", 0, OPT_FLAG, OPT_SCOPE_OUTPUT, offsetof(diff_opts_t, no_color),
      .help = "no colours or Unicode block characters"},
 };
@@ -52,8 +60,12 @@ static void diff_usage(FILE *f)
           f);
     opt_help(f, diff_table, sizeof diff_table / sizeof diff_table[0], 0, true);
     fputs("\n"
-          "Exit codes: 0 every SLA passed, 1 an SLA failed, 2 bad usage,\n"
-          "3 a file is unreadable or not a valid result.\n",
+          "Being slower than BASE is not a gate by default: the verdict line says it\n"
+          "plainly; --max-regression p95=+5% fails on it.\n"
+          "\n"
+          "Exit codes: 0 every SLA and --max-regression gate passed, 1 one failed (or no\n"
+          "request of OPT succeeded), 2 bad usage, 3 a file is unreadable or not a valid\n"
+          "result.\n",
           f);
 }
 
@@ -93,8 +105,10 @@ int cmd_diff(int argc, char **argv)
         fprintf(stderr, "tailgate diff: %s\n", err);
         goto done;
     }
+    regress_t gates[GATES_MAX_REGRESS];
+    size_t ngates = gates_parse_regress(&d.regress_texts, gates, GATES_MAX_REGRESS);
     if (compare_build(&base, base_path, &opt, opt_path, slas, nslas, &cmp) ||
-        !(json = compare_to_json(&cmp))) {
+        compare_gate(&cmp, &base, &opt, gates, ngates) || !(json = compare_to_json(&cmp))) {
         fprintf(stderr, "tailgate diff: out of memory\n");
         goto done;
     }
@@ -111,7 +125,7 @@ int cmd_diff(int argc, char **argv)
         fprintf(stderr, "tailgate diff: %s\n", err);
         goto done;
     }
-    rc = cmp.sla_pass ? EXIT_OK : EXIT_SLA_FAILED;
+    rc = cmp.pass ? EXIT_OK : EXIT_SLA_FAILED;
 done:
     json_decref(json);
     compare_close(&cmp);

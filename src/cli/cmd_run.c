@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/gates.h"
 #include "cli/runcommon.h"
 #include "cli/runopts.h"
 
@@ -23,8 +24,11 @@ static void run_usage(FILE *f)
           "\n",
           f);
     opt_help(f, runopts_table, runopts_table_len, RUNOPTS_VIEW_RUN, true);
-    fputs("\nExit codes: 0 ran and every SLA passed, 1 an SLA failed, 2 bad usage,\n"
-          "3 could not run (unreachable target, unreadable file), 130/143 interrupted.\n",
+    fputs("\nExit codes: 0 ran and every SLA passed, 1 an SLA failed or every request\n"
+          "failed (that fails a run without --sla too; some errors alone do not: gate them\n"
+          "with --sla 'error_rate<1%'), 2 bad usage, 3 could not run (unreachable target,\n"
+          "unreadable file), 130/143 interrupted. With --quiet, each failed gate is still\n"
+          "printed, one line each, on stderr.\n",
           f);
 }
 
@@ -68,6 +72,9 @@ int cmd_run(int argc, char **argv)
     if (job.have_res) {
         if (!o.quiet) /* with --out -, stdout carries the JSON: the summary goes beside it */
             runjob_print_summary(&job, o.out_path && !strcmp(o.out_path, "-") ? stderr : stdout);
+        else /* quiet: the summary's SLA lines are not printed; a failure still says why */
+            gates_print_failed_slas(stderr, "tailgate run", job.res.verdicts, job.res.nverdicts);
+        gates_print_all_failed(stderr, "tailgate run", NULL, &job.res);
     }
     int sig = runcommon_signal_seen();
     runjob_close(&job);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/gates.h"
 #include "core/clock.h"
 #include "output/console.h"
 #include "output/termchart.h"
@@ -331,7 +332,7 @@ int runjob_execute(runjob_t *job, const char *who)
     }
     if (job->log_failed)
         return EXIT_CANNOT_RUN;
-    return job->res.sla_pass ? EXIT_OK : EXIT_SLA_FAILED;
+    return job->res.sla_pass && !gates_all_failed(&job->res) ? EXIT_OK : EXIT_SLA_FAILED;
 }
 
 void runjob_print_summary(const runjob_t *job, FILE *f)

@@ -37,7 +37,8 @@ typedef struct {
 int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, const char *out_path,
                    const char *who, char *err, size_t errlen);
 /* Runs the engine, builds the result (judging the SLAs), writes the CSV and
- * --out JSON. Returns EXIT_OK or EXIT_SLA_FAILED (by the result's verdict), or
+ * --out JSON. Returns EXIT_OK or EXIT_SLA_FAILED (by the result's verdict, or
+ * when every request failed: cli/gates.h), or
  * EXIT_CANNOT_RUN after printing why: the run could not start, or an output
  * could not be written in full (the result JSON is still written and the
  * summary can still be printed). */

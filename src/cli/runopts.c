@@ -210,7 +210,8 @@ const opt_t runopts_table[] = {
              "request.p95 etc. for request latency), error_rate (%),\n"
              "rps, ips (successful requests/items per second); OP: <= <\n"
              ">= >; e.g. 'p95<=800ms', 'error_rate<1%', 'ips>=500'"},
-    {"quiet", 'q', OPT_FLAG, OPT_SCOPE_OUTPUT, F(quiet), .help = "no summary on stdout"},
+    {"quiet", 'q', OPT_FLAG, OPT_SCOPE_OUTPUT, F(quiet),
+     .help = "no summary on stdout; each failed gate is still one line\non stderr"},
     {"no-progress", 0, OPT_FLAG, OPT_SCOPE_OUTPUT, F(no_progress),
      .help = "no live progress line on stderr"},
     {"no-color", 0, OPT_FLAG, OPT_SCOPE_OUTPUT, F(no_color),

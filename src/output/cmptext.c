@@ -64,6 +64,110 @@ static const char *source_words(compare_sla_source_t s)
     return "as recorded in the comparison";
 }
 
+static void value(FILE *f, double v, const char *unit)
+{
+    char cv[32];
+    cell(cv, sizeof cv, v, 2, false);
+    fprintf(f, "%s%s%s", cv, isfinite(v) ? " " : "", isfinite(v) ? unit : "");
+}
+
+/* "p95", "p99" ... the metric of a watch; the verdict's words for worse. */
+static const char *worse_word(const regress_t *g)
+{
+    if (g->metric.metric == SLA_ERROR_RATE)
+        return "higher";
+    return regress_lower_is_better(&g->metric) ? "slower" : "lower";
+}
+
+/* The gates given (each), and the watches that found the optimized run worse. */
+static void regress_lines(FILE *f, const compare_t *c)
+{
+    bool any = false;
+    for (size_t i = 0; i < c->nregress; i++) {
+        const regress_verdict_t *v = &c->regress[i];
+        if (!v->gating && v->pass)
+            continue;
+        if (!any)
+            fprintf(f, "regression (optimized vs baseline):\n");
+        any = true;
+        const char *unit = sla_unit(&v->gate.metric);
+        char label[64];
+        snprintf(label, sizeof label, "%s (no gate)", sla_metric_name(&v->gate.metric));
+        fprintf(f, "  %s  %-24s baseline ", v->gating ? (v->pass ? "PASS" : "FAIL") : "NOTE",
+                v->gating ? v->gate.text : label);
+        value(f, v->base, unit);
+        fputs(", optimized ", f);
+        value(f, v->opt, unit);
+        if (isfinite(v->change_pct))
+            fprintf(f, ": %+.1f%%", v->change_pct);
+        if (v->gating)
+            fprintf(f, " (limit %+g%%)", v->gate.limit_pct);
+        else
+            fprintf(f, " %s; --max-regression %s=%s5%% would fail on it", worse_word(&v->gate),
+                    sla_metric_name(&v->gate.metric),
+                    regress_lower_is_better(&v->gate.metric) ? "+" : "-");
+        if (v->note[0])
+            fprintf(f, " (%s)", v->note);
+        fputc('\n', f);
+    }
+}
+
+/* "optimized p95 is 94.3% slower than baseline" for a watch that failed. */
+static void worse(FILE *f, const regress_verdict_t *v)
+{
+    const char *name = sla_metric_name(&v->gate.metric);
+    if (isfinite(v->change_pct))
+        fprintf(f, "optimized %s is %.1f%% %s than baseline", name, fabs(v->change_pct),
+                worse_word(&v->gate));
+    else if (v->note[0])
+        fprintf(f, "%s", v->note);
+    else
+        fprintf(f, "optimized %s is %s than baseline", name, worse_word(&v->gate));
+}
+
+void cmptext_verdict(FILE *f, const compare_t *c)
+{
+    fprintf(f, "%s (", c->pass ? "PASS" : "FAIL");
+    const char *sep = "";
+    if (c->nverdicts) {
+        fprintf(f, "SLA %s", c->sla_pass ? "met" : "failed:");
+        for (size_t i = 0, k = 0; !c->sla_pass && i < c->nverdicts; i++)
+            if (!c->verdicts[i].pass)
+                fprintf(f, "%s %s", k++ ? "," : "", c->verdicts[i].sla.text);
+        sep = "; ";
+    }
+    size_t gates = 0, failed = 0;
+    for (size_t i = 0; i < c->nregress; i++) {
+        gates += c->regress[i].gating;
+        failed += c->regress[i].gating && !c->regress[i].pass;
+    }
+    if (gates && !failed)
+        fprintf(f, "%sno regression beyond --max-regression", sep);
+    else if (failed)
+        fprintf(f, "%sregression:", sep);
+    for (size_t i = 0, k = 0; failed && i < c->nregress; i++) {
+        const regress_verdict_t *v = &c->regress[i];
+        if (!v->gating || v->pass)
+            continue;
+        fprintf(f, "%s %s", k++ ? "," : "", v->gate.text);
+        if (isfinite(v->change_pct))
+            fprintf(f, " measured %+.1f%%", v->change_pct);
+    }
+    if (gates)
+        sep = "; ";
+    if (compare_opt_all_failed(c))
+        fprintf(f, "%severy request of the optimized run failed", sep);
+    fputc(')', f);
+    /* Slower without a gate: said plainly, whatever the verdict. */
+    for (size_t i = 0, k = 0; i < c->nregress; i++) {
+        const regress_verdict_t *v = &c->regress[i];
+        if (v->gating || v->pass)
+            continue;
+        fputs(k++ ? "; " : c->pass ? ", but " : ", and ", f);
+        worse(f, v);
+    }
+}
+
 void cmptext_print(FILE *f, const compare_t *c)
 {
     const compare_side_t *b = &c->base, *o = &c->opt;
@@ -99,5 +203,8 @@ void cmptext_print(FILE *f, const compare_t *c)
                 !isfinite(v->value) ? "" : sla_unit(&v->sla), v->note[0] ? " (" : "", v->note,
                 v->note[0] ? ")" : "");
     }
-    fprintf(f, "verdict: %s\n", c->sla_pass ? "PASS" : "FAIL");
+    regress_lines(f, c);
+    fputs("verdict: ", f);
+    cmptext_verdict(f, c);
+    fputc('\n', f);
 }

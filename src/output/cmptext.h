@@ -11,7 +11,12 @@
 /* A loud warning when the inputs were not identical; nothing otherwise. */
 void cmptext_warn_inputs(FILE *f, const compare_t *c);
 /* metric | baseline | optimized | delta | delta %, then which SLAs were
- * judged, each verdict, and the overall one. */
+ * judged, each verdict, the --max-regression gates and the watches that found
+ * the optimized run worse, and the overall verdict. */
 void cmptext_print(FILE *f, const compare_t *c);
+/* The verdict in words, without "verdict: " or a newline: "PASS (SLA met),
+ * but optimized p95 is 94.3% slower than baseline", "FAIL (SLA met;
+ * regression: p95=+5% measured +94.3%)". */
+void cmptext_verdict(FILE *f, const compare_t *c);
 
 #endif

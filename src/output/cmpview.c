@@ -3,9 +3,56 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "output/cmptext.h"
 #include "output/svg.h"
+
+/* The regression verdict: red when a --max-regression gate failed or the
+ * optimized run is worse than the baseline without a gate (an SLA that
+ * passes says nothing about that), green when every gate given passed,
+ * nothing when there is neither. Returns whether it is red. */
+static bool regression_banner(FILE *f, const compare_t *c)
+{
+    size_t gates = 0;
+    bool red = false;
+    for (size_t i = 0; i < c->nregress; i++) {
+        gates += c->regress[i].gating;
+        red = red || !c->regress[i].pass;
+    }
+    if (!gates && !red)
+        return false;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (m) {
+        cmptext_verdict(m, c);
+        fclose(m);
+    }
+    fprintf(f, "<div class=\"verdict %s\" id=\"regression\">", red ? "fail" : "pass");
+    svg_escapef(f, "%s", text ? text : (red ? "regression" : "no regression"));
+    free(text);
+    fputs("<small>", f);
+    char b[64], o[64], p[64];
+    for (size_t i = 0, k = 0; i < c->nregress; i++) {
+        const regress_verdict_t *v = &c->regress[i];
+        if (!v->gating && v->pass)
+            continue;
+        const char *unit = sla_unit(&v->gate.metric);
+        svg_escapef(f, "%s%s: baseline %s %s, optimized %s %s, %s%s%% (%s)",
+                    k++ ? " \xc2\xb7 " : "",
+                    v->gating ? v->gate.text : sla_metric_name(&v->gate.metric),
+                    isfinite(v->base) ? svg_fmt_num(b, sizeof b, v->base) : "-", unit,
+                    isfinite(v->opt) ? svg_fmt_num(o, sizeof o, v->opt) : "-", unit,
+                    isfinite(v->change_pct) && v->change_pct > 0 ? "+" : "",
+                    isfinite(v->change_pct) ? svg_fmt_fixed(p, sizeof p, v->change_pct, 1) : "-",
+                    v->gating ? (v->pass ? "pass" : "fail") : "no gate");
+    }
+    fputs("</small></div>\n", f);
+    return red;
+}
 
 void cmpview_head(FILE *f, const compare_t *c, const chart_sla_t *lines, size_t nlines)
 {
@@ -30,9 +77,10 @@ void cmpview_head(FILE *f, const compare_t *c, const chart_sla_t *lines, size_t 
         }
         fputs("</small></div>\n", f);
     }
+    bool worse = regression_banner(f, c);
     int p95 = metric_pct_index(95);
     double d95 = c->delta.item_pct[p95], dips = c->delta.items_per_s_pct;
-    fputs("<div class=\"verdict none\">", f);
+    fprintf(f, "<div class=\"verdict %s\">", isfinite(d95) && d95 > 0 ? "fail" : "none");
     svg_escapef(f, "%s %s%s%% \xc2\xb7 items/s %s%s%%", metric_pcts[p95].label,
                 isfinite(d95) && d95 > 0 ? "+" : "",
                 isfinite(d95) ? svg_fmt_fixed(buf, sizeof buf, d95, 1) : "-",
@@ -49,7 +97,12 @@ void cmpview_head(FILE *f, const compare_t *c, const chart_sla_t *lines, size_t 
         if (metric_pcts[k].shown & METRIC_PCT_BRIEF)
             g[ng++] = (chart_bar_group_t){metric_pcts[k].label, c->base.item_ms[k],
                                           c->opt.item_ms[k], c->delta.item_pct[k]};
-    chart_comparison(f, "baseline", "optimized", g, ng, lines, nlines, ns ? verdict : NULL, pass);
+    /* The chart's verdict is the whole one: green only when nothing is worse. */
+    if (ns && worse && pass)
+        snprintf(verdict, sizeof verdict, "%s",
+                 c->pass ? "SLA met, but slower" : "FAIL: regression");
+    chart_comparison(f, "baseline", "optimized", g, ng, lines, nlines, ns ? verdict : NULL,
+                     pass && !worse);
     fputs("</section>\n", f);
 }
 

@@ -103,6 +103,86 @@ static void deltas(compare_t *c)
     d->error_rate_pct_points = o->error_rate_pct - b->error_rate_pct;
 }
 
+/* m measured on r as the SLA judge measures it; NaN on ENOMEM. */
+static double measure(const result_t *r, const sla_t *m)
+{
+    sla_verdict_t *v;
+    bool pass;
+    if (result_verdicts(r, m, 1, &v, &pass))
+        return NAN;
+    double value = v[0].value;
+    free(v);
+    return value;
+}
+
+bool compare_opt_all_failed(const compare_t *c)
+{
+    return c->opt.requests > 0 && c->opt.ok == 0;
+}
+
+static void settle_pass(compare_t *c)
+{
+    c->regress_pass = true;
+    for (size_t i = 0; i < c->nregress; i++)
+        if (c->regress[i].gating && !c->regress[i].pass)
+            c->regress_pass = false;
+    c->pass = c->sla_pass && c->regress_pass && !compare_opt_all_failed(c);
+}
+
+/* A watch on each latency metric the SLAs judge (once each), item p95 when
+ * they judge none: the verdict says when the optimized run is slower there. */
+static int add_watches(compare_t *c, const result_t *base, const result_t *opt)
+{
+    sla_t p95;
+    char err[SLA_ERR_MAX];
+    sla_parse("p95<=0", &p95, err, sizeof err); /* parses: it is ours */
+    size_t n = 0;
+    const sla_t *m[32];
+    for (size_t i = 0; i < c->nverdicts && n < 32; i++) {
+        const sla_t *s = &c->verdicts[i].sla;
+        bool seen = false;
+        for (size_t k = 0; k < n; k++)
+            seen = seen || !strcmp(sla_metric_name(m[k]), sla_metric_name(s));
+        if (!seen && (s->metric == SLA_LATENCY_PCT || s->metric == SLA_LATENCY_MEAN))
+            m[n++] = s;
+    }
+    if (!n)
+        m[n++] = &p95;
+    if (!(c->regress = calloc(n, sizeof *c->regress)))
+        return ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        regress_t w;
+        regress_watch(m[i], &w);
+        regress_judge(&w, false, measure(base, m[i]), measure(opt, m[i]), &c->regress[i]);
+    }
+    c->nregress = n;
+    return 0;
+}
+
+int compare_gate(compare_t *c, const result_t *base, const result_t *opt, const regress_t *g,
+                 size_t n)
+{
+    regress_verdict_t *v = calloc(n + c->nregress + 1, sizeof *v);
+    if (!v)
+        return ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++, k++)
+        regress_judge(&g[i], true, measure(base, &g[i].metric), measure(opt, &g[i].metric), &v[k]);
+    for (size_t i = 0; i < c->nregress; i++) {
+        bool gated = false;
+        for (size_t j = 0; j < n; j++)
+            gated = gated || !strcmp(sla_metric_name(&g[j].metric),
+                                     sla_metric_name(&c->regress[i].gate.metric));
+        if (c->regress[i].gating || !gated)
+            v[k++] = c->regress[i];
+    }
+    free(c->regress);
+    c->regress = v;
+    c->nregress = k;
+    settle_pass(c);
+    return 0;
+}
+
 int compare_build(const result_t *base, const char *base_file, const result_t *opt,
                   const char *opt_file, const sla_t *slas, size_t n, compare_t *out)
 {
@@ -140,6 +220,9 @@ int compare_build(const result_t *base, const char *base_file, const result_t *o
     if (rc)
         goto fail;
     out->nverdicts = n;
+    if ((rc = add_watches(out, base, opt)))
+        goto fail;
+    settle_pass(out);
     return 0;
 fail:
     compare_close(out);
@@ -151,6 +234,7 @@ void compare_close(compare_t *c)
     side_close(&c->base);
     side_close(&c->opt);
     free(c->verdicts);
+    free(c->regress);
     memset(c, 0, sizeof *c);
 }
 
@@ -300,6 +384,14 @@ json_t *compare_to_json(const compare_t *c)
             sla = NULL;
         }
     }
+    json_t *regress = json_array();
+    for (size_t i = 0; regress && i < c->nregress; i++) {
+        json_t *v = regress_verdict_to_json(&c->regress[i]);
+        if (!v || json_array_append_new(regress, v)) {
+            json_decref(regress);
+            regress = NULL;
+        }
+    }
     const char *source = compare_sla_source_name(c->sla_source);
     json_t *o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:b}", "tool", "tailgate", "version",
                           TAILGATE_VERSION, "baseline", side_json(&c->base), "optimized",
@@ -307,12 +399,17 @@ json_t *compare_to_json(const compare_t *c)
                           "inputs_identical", c->inputs_identical);
     if (o && ((source && json_object_set_new(o, "sla_source", json_string(source))) || !sla ||
               json_object_set_new(o, "sla", sla) ||
-              json_object_set_new(o, "sla_pass", json_boolean(c->sla_pass)))) {
+              json_object_set_new(o, "sla_pass", json_boolean(c->sla_pass)) || !regress ||
+              json_object_set_new(o, "regression", regress) ||
+              json_object_set_new(o, "regression_pass", json_boolean(c->regress_pass)) ||
+              json_object_set_new(o, "pass", json_boolean(c->pass)))) {
         json_decref(o);
         return NULL;
     }
-    if (!o)
+    if (!o) {
         json_decref(sla);
+        json_decref(regress);
+    }
     return o;
 }
 
@@ -365,6 +462,36 @@ static int read_side(const json_t *j, const char *name, compare_side_t *s, char 
     return rc;
 }
 
+/* The regression verdicts as recorded, and the verdict (a comparison of
+ * version 0.1 has neither: no gates, the verdict the SLAs'). */
+static int read_regress(const json_t *j, compare_t *out, char *err, size_t errlen)
+{
+    const json_t *arr = json_object_get(j, "regression"),
+                 *rp = json_object_get(j, "regression_pass"), *pass = json_object_get(j, "pass");
+    if (arr && !json_is_array(arr))
+        return bad(err, errlen, "\"regression\" must be an array");
+    if ((rp && !json_is_boolean(rp)) || (pass && !json_is_boolean(pass)))
+        return bad(err, errlen, "\"%s\" must be true or false",
+                   rp && !json_is_boolean(rp) ? "regression_pass" : "pass");
+    size_t n = json_array_size(arr);
+    if (n && !(out->regress = calloc(n, sizeof *out->regress)))
+        return ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        int k = snprintf(err, errlen, "\"regression[%zu]\": ", i);
+        size_t off = k > 0 && (size_t)k < errlen ? (size_t)k : 0;
+        if (regress_verdict_from_json(json_array_get(arr, i), &out->regress[i], err + off,
+                                      errlen - off))
+            return EINVAL;
+        out->nregress = i + 1;
+    }
+    settle_pass(out);
+    if (rp)
+        out->regress_pass = json_is_true(rp);
+    if (pass)
+        out->pass = json_is_true(pass);
+    return 0;
+}
+
 int compare_from_json(const json_t *j, compare_t *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -404,6 +531,8 @@ int compare_from_json(const json_t *j, compare_t *out, char *err, size_t errlen)
         out->sla_pass = out->sla_pass && out->verdicts[i].pass;
         out->nverdicts = i + 1;
     }
+    if (!rc)
+        rc = read_regress(j, out, err, errlen);
     if (rc == ENOMEM)
         snprintf(err, errlen, "out of memory");
     if (rc)

@@ -5,7 +5,9 @@
  *    "delta":{"p50_ms","p95_ms","p99_ms","max_ms","p50_pct","p95_pct","p99_pct",
  *             "items_per_s","items_per_s_pct","requests_per_s_pct","error_rate_pct_points"},
  *    "inputs_identical":bool,"sla_source":"option"|"recorded"|"default",
- *    "sla":[{"expr","metric","value","threshold","unit","pass"[,"note"]}],"sla_pass":bool}
+ *    "sla":[{"expr","metric","value","threshold","unit","pass"[,"note"]}],"sla_pass":bool,
+ *    "regression":[{"expr","metric","unit","baseline","optimized","change_pct","limit_pct",
+ *                   "gating","pass"[,"note"]}],"regression_pass":bool,"pass":bool}
  *   HEADLINE = {"file","requests","ok","errors","error_rate_pct","items","items_per_s",
  *               "requests_per_s","p50_ms","p90_ms","p95_ms","p99_ms","max_ms","mean_ms",
  *               "request_p95_ms","inputs_digest","batch","connections"}
@@ -14,7 +16,13 @@
  * baseline; *_pct relative to the baseline, null when the baseline is 0 or
  * either side is null (an empty histogram has null latencies).
  * inputs_identical: both digests known and equal. The SLAs are judged on the
- * optimized run by result_judge. Nothing here prints (output/cmptext.h and
+ * optimized run by result_judge. regression: the --max-regression gates
+ * (stats/regress.h) judged on both runs, then a watch ("not worse than the
+ * baseline", never failing) on each latency metric the SLAs judge that no
+ * gate names (item p95 when they judge none), so the verdict can say when
+ * the optimized run is slower even though its SLA passed. pass: the
+ * verdict -- the SLAs and the gates passed and the optimized run answered
+ * at least one request. Nothing here prints (output/cmptext.h and
  * output/cmpview.h show a comparison). */
 #ifndef TAILGATE_STATS_COMPARE_H
 #define TAILGATE_STATS_COMPARE_H
@@ -24,6 +32,7 @@
 #include <jansson.h>
 
 #include "stats/metric.h"
+#include "stats/regress.h"
 #include "stats/result.h"
 #include "stats/sla.h"
 
@@ -62,7 +71,11 @@ typedef struct {
     compare_sla_source_t sla_source;
     sla_verdict_t *verdicts;
     size_t nverdicts;
-    bool sla_pass; /* every verdict passed (true when there are none) */
+    bool sla_pass;              /* every verdict passed (true when there are none) */
+    regress_verdict_t *regress; /* gates (gating), then watches */
+    size_t nregress;
+    bool regress_pass; /* every gating one passed (true when there are none) */
+    bool pass;         /* the verdict (see above) */
 } compare_t;
 
 /* The comparison of base and opt (borrowed; files are the names recorded as
@@ -72,6 +85,15 @@ typedef struct {
 int compare_build(const result_t *base, const char *base_file, const result_t *opt,
                   const char *opt_file, const sla_t *slas, size_t n, compare_t *out);
 void compare_close(compare_t *c); /* zeroed is fine */
+
+/* Judges the gates g[0..n) on base and opt (those compare_build compared)
+ * and puts them first in c->regress, in place of the watches on the same
+ * metrics; updates regress_pass and pass. Returns 0 or ENOMEM (c unchanged). */
+int compare_gate(compare_t *c, const result_t *base, const result_t *opt, const regress_t *g,
+                 size_t n);
+
+/* Whether the optimized run issued requests and none succeeded. */
+bool compare_opt_all_failed(const compare_t *c);
 
 /* "option", "recorded", "default" (NULL for unknown): as the JSON writes
  * sla_source. */
