@@ -395,12 +395,163 @@ static void test_sla_source(void **state)
     json_decref(o);
 }
 
+static regress_t gate(const char *text)
+{
+    regress_t g;
+    char err[SLA_ERR_MAX];
+    assert_int_equal(regress_parse(text, &g, err, sizeof err), 0);
+    return g;
+}
+
+static char *verdict_text(const compare_t *c, bool table)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (table)
+        cmptext_print(m, c);
+    else
+        cmptext_verdict(m, c);
+    fclose(m);
+    return text;
+}
+
+/* A client change that makes things worse: the SLA passes, the verdict says
+ * so plainly; a --max-regression gate fails the comparison; the JSON carries
+ * every gate and reads back. */
+static void test_regression(void **state)
+{
+    (void)state;
+    /* baseline items 40..60 ms, optimized 80..120 ms: p95 about +100% */
+    json_t *b = make_result(100, 100, 100, 1, 40, 60, 100, "sha256:ab", 1);
+    json_t *o = make_result(10, 10, 100, 1, 80, 120, 100, "sha256:ab", 10);
+    result_t rb, ro;
+    char err[SLA_ERR_MAX];
+    assert_int_equal(result_from_json(b, &rb, err, sizeof err), 0);
+    assert_int_equal(result_from_json(o, &ro, err, sizeof err), 0);
+    sla_t slas[] = {sla("p95<=800ms"), sla("request.p99<1s"), sla("p95<900ms"), sla("ips>=1")};
+    compare_t c;
+    assert_int_equal(compare_build(&rb, "b", &ro, "o", slas, 4, &c), 0);
+    assert_true(c.sla_pass);
+    /* a watch per latency metric judged, once each; none on ips */
+    assert_int_equal(c.nregress, 2);
+    assert_string_equal(c.regress[0].gate.text, "p95=+0%");
+    assert_string_equal(c.regress[1].gate.text, "request.p99=+0%");
+    assert_false(c.regress[0].gating);
+    assert_false(c.regress[0].pass);
+    assert_true(c.regress_pass); /* watches never fail the verdict */
+    assert_true(c.pass);
+    double p95 = c.regress[0].change_pct;
+    assert_true(p95 > 90 && p95 < 110);
+    char *text = verdict_text(&c, false), want[200];
+    snprintf(want, sizeof want,
+             "PASS (SLA met), but optimized p95 is %.1f%% slower than baseline; optimized "
+             "request.p99 is ",
+             p95);
+    if (strncmp(text, want, strlen(want)))
+        fail_msg("verdict \"%s\", want \"%s...\"", text, want);
+    free(text);
+
+    /* Gates: p95 fails, ips passes; the gated metric's watch is replaced. */
+    regress_t g[] = {gate("p95=+5%"), gate("ips=-5%")};
+    assert_int_equal(compare_gate(&c, &rb, &ro, g, 2), 0);
+    assert_int_equal(c.nregress, 3);
+    assert_string_equal(c.regress[0].gate.text, "p95=+5%");
+    assert_true(c.regress[0].gating && !c.regress[0].pass);
+    assert_string_equal(c.regress[1].gate.text, "ips=-5%");
+    assert_true(c.regress[1].gating && c.regress[1].pass);
+    assert_string_equal(c.regress[2].gate.text, "request.p99=+0%");
+    assert_false(c.regress_pass);
+    assert_false(c.pass);
+    assert_true(c.sla_pass);
+    text = verdict_text(&c, true);
+    snprintf(want, sizeof want, "verdict: FAIL (SLA met; regression: p95=+5%% measured +%.1f%%)",
+             p95);
+    const char *const needles[] = {"regression (optimized vs baseline):\n  FAIL  p95=+5%",
+                                   "  PASS  ips=-5%", "(limit +5%)",
+                                   "  NOTE  request.p99 (no gate)", want};
+    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
+        if (!strstr(text, needles[i]))
+            fail_msg("table lacks \"%s\":\n%s", needles[i], text);
+    free(text);
+
+    /* Written and read back: the same gates and verdict. */
+    json_t *j = compare_to_json(&c);
+    assert_int_equal(json_array_size(json_object_get(j, "regression")), 3);
+    assert_true(json_is_false(json_object_get(j, "regression_pass")));
+    assert_true(json_is_false(json_object_get(j, "pass")));
+    assert_true(json_is_true(json_object_get(j, "sla_pass")));
+    compare_t back;
+    assert_int_equal(compare_from_json(j, &back, err, sizeof err), 0);
+    assert_false(back.pass);
+    assert_int_equal(back.nregress, 3);
+    json_t *again = compare_to_json(&back);
+    assert_true(json_equal(j, again));
+    json_decref(again);
+    compare_close(&back);
+    /* A comparison without them (version 0.1): no gates, the SLAs' verdict. */
+    json_object_del(j, "regression");
+    json_object_del(j, "regression_pass");
+    json_object_del(j, "pass");
+    assert_int_equal(compare_from_json(j, &back, err, sizeof err), 0);
+    assert_int_equal(back.nregress, 0);
+    assert_true(back.pass);
+    compare_close(&back);
+    json_object_set_new(j, "regression", json_pack("[{s:s}]", "expr", "p95=5%"));
+    assert_int_equal(compare_from_json(j, &back, err, sizeof err), EINVAL);
+    assert_non_null(strstr(err, "\"regression[0]\": \"expr\": give a sign"));
+    json_decref(j);
+    compare_close(&c);
+
+    /* Faster: no watch fails, nothing said; a gate that passes is said. */
+    assert_int_equal(compare_build(&ro, "o", &rb, "b", slas, 1, &c), 0);
+    text = verdict_text(&c, false);
+    assert_string_equal(text, "PASS (SLA met)");
+    free(text);
+    assert_int_equal(compare_gate(&c, &ro, &rb, g, 1), 0);
+    text = verdict_text(&c, false);
+    assert_string_equal(text, "PASS (SLA met; no regression beyond --max-regression)");
+    free(text);
+    compare_close(&c);
+    result_close(&rb);
+    result_close(&ro);
+    json_decref(b);
+    json_decref(o);
+}
+
+/* The optimized run answered nothing: the verdict fails, whatever the SLAs. */
+static void test_all_failed(void **state)
+{
+    (void)state;
+    json_t *b = make_result(10, 10, 10, 1, 40, 60, 10, "sha256:ab", 1);
+    json_t *o = make_result(10, 0, 10, 1, 0, 0, 0, "sha256:ab", 1);
+    result_t rb, ro;
+    char err[SLA_ERR_MAX];
+    assert_int_equal(result_from_json(b, &rb, err, sizeof err), 0);
+    assert_int_equal(result_from_json(o, &ro, err, sizeof err), 0);
+    sla_t s = sla("error_rate<=100");
+    compare_t c;
+    assert_int_equal(compare_build(&rb, "b", &ro, "o", &s, 1, &c), 0);
+    assert_true(c.sla_pass);
+    assert_true(compare_opt_all_failed(&c));
+    assert_false(c.pass);
+    char *text = verdict_text(&c, false);
+    assert_non_null(strstr(text, "FAIL (SLA met; every request of the optimized run failed)"));
+    free(text);
+    compare_close(&c);
+    result_close(&rb);
+    result_close(&ro);
+    json_decref(b);
+    json_decref(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_field), cmocka_unit_test(test_nulls_and_zero_baseline),
         cmocka_unit_test(test_digests),     cmocka_unit_test(test_load_file_and_table),
-        cmocka_unit_test(test_sla_source),
+        cmocka_unit_test(test_sla_source),  cmocka_unit_test(test_regression),
+        cmocka_unit_test(test_all_failed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
