@@ -143,3 +143,83 @@ def test_ab_interrupted_writes_what_was_done(ctx):
     rows = tg.read_csv(os.path.join(d, "latency_baseline.csv"))
     assert len(rows) == base["requests"]["total"]
     assert not os.path.exists(os.path.join(d, "optimized.json"))
+
+
+# A server that gains nothing from batching: one worker, 10 ms per request
+# plus 5 ms per item. One item at a time at 40 items/s it is 60% busy and
+# answers in ~15 ms; batched, items wait for their batch (up to --linger) and
+# ride longer requests, so the "optimized" client is slower.
+NO_GAIN = ("--delay", "10ms", "--per-item", "5ms", "--workers", "1")
+NO_GAIN_LOAD = ("--rate", "40", "--requests", "80")
+
+
+def test_ab_says_when_optimized_is_slower(ctx):
+    """The SLA passes, so the exit code is 0 (no gate was named), but the
+    verdict line says plainly that the optimized run is slower, and the
+    report shows it in red."""
+    stub = ctx.stub(*NO_GAIN)
+    d = ctx.path("out")
+    r = ctx.run("ab", stub.url, *NO_GAIN_LOAD, "--out-dir", d)
+    assert r.rc == 0, r
+    cmp = tg.read_json(os.path.join(d, "comparison.json"))
+    assert cmp["sla_pass"] is True and cmp["pass"] is True, cmp
+    watch = cmp["regression"][0]
+    assert watch["metric"] == "p95" and watch["gating"] is False and watch["pass"] is False, watch
+    change = watch["change_pct"]
+    assert change > 50, watch  # ~15 ms -> ~70 ms
+    assert abs(change - cmp["delta"]["p95_pct"]) < 0.1, (watch, cmp["delta"])
+    verdict = [ln for ln in r.out.splitlines() if ln.startswith("verdict:")]
+    assert verdict == [f"verdict: PASS (SLA met), but optimized p95 is {change:.1f}% slower "
+                       "than baseline"], r.out
+    assert "--max-regression p95=+5% would fail on it" in r.out, r.out
+    with open(os.path.join(d, "report.html")) as f:
+        html = f.read()
+    assert f'<div class="verdict fail" id="regression">PASS (SLA met), but optimized p95 is ' \
+           f'{change:.1f}% slower than baseline' in html, html[:3000]
+    assert "SLA met, but slower</text>" in html  # the chart's verdict, in red
+    assert 'fill="#d62728">SLA met, but slower' in html
+
+
+def test_ab_and_diff_max_regression_gate(ctx):
+    """--max-regression p95=+5% fails ab (exit 1) on the same server, is
+    recorded in comparison.json and printed per gate; diff applies the same
+    gates to the two result files; -q still prints each failed gate."""
+    stub = ctx.stub(*NO_GAIN)
+    d = ctx.path("out")
+    r = ctx.run("ab", stub.url, *NO_GAIN_LOAD, "--out-dir", d, "--max-regression", "p95=+5%",
+                "--max-regression", "ips=-50%", "-q")
+    assert r.rc == 1, r
+    cmp = tg.read_json(os.path.join(d, "comparison.json"))
+    assert cmp["sla_pass"] is True and cmp["regression_pass"] is False and cmp["pass"] is False
+    p95, ips = cmp["regression"][0], cmp["regression"][1]
+    assert (p95["expr"], p95["gating"], p95["pass"], p95["limit_pct"]) == ("p95=+5%", True,
+                                                                          False, 5), p95
+    assert (ips["expr"], ips["gating"], ips["pass"]) == ("ips=-50%", True, True), ips
+    assert "FAIL  p95=+5%" in r.out and "PASS  ips=-50%" in r.out, r.out
+    assert f"verdict: FAIL (SLA met; regression: p95=+5% measured +{p95['change_pct']:.1f}%)" \
+        in r.out, r.out
+    # quiet: each failed gate, one line, on stderr
+    failed = [ln for ln in r.err.splitlines() if "FAIL" in ln]
+    assert len(failed) == 1, r.err
+    assert failed[0].startswith("tailgate ab: FAIL --max-regression p95=+5%: baseline "), r.err
+
+    base, opt = os.path.join(d, "baseline.json"), os.path.join(d, "optimized.json")
+    r = ctx.run("diff", base, opt)
+    assert r.rc == 0 and "but optimized p95 is" in r.out, r
+    out = ctx.path("cmp.json")
+    r = ctx.run("diff", base, opt, "--max-regression", "p95=+5%", "-o", out)
+    assert r.rc == 1 and "FAIL  p95=+5%" in r.out and "verdict: FAIL" in r.out, r
+    again = tg.read_json(out)
+    assert again["regression"][0]["pass"] is False and again["pass"] is False, again
+    assert again["regression"][0]["change_pct"] == p95["change_pct"]
+    # A generous gate passes; the other way round, the baseline is the faster.
+    assert ctx.run("diff", base, opt, "--max-regression", "p95=+10000%").rc == 0
+    r = ctx.run("diff", opt, base, "--max-regression", "p95=-20%", "--max-regression", "p99=+0%")
+    assert r.rc == 0 and "no regression beyond --max-regression" in r.out, r
+    # bad gates exit 2 naming the option and how to write one
+    for bad, why in (("p95=5%", "give a sign"), ("p9x=+5%", "unknown metric"),
+                     ("p95=+5ms", "in percent")):
+        r = ctx.run("diff", base, opt, "--max-regression", bad)
+        assert r.rc == 2 and f"--max-regression {bad}: " in r.err and why in r.err, r
+        r = ctx.run("ab", stub.url, "--max-regression", bad)
+        assert r.rc == 2 and why in r.err, r
