@@ -27,6 +27,7 @@
 #include "load/pacer.h"
 #include "load/pool.h"
 #include "load/reqfmt.h"
+#include "load/rpath.h"
 #include "load/sched.h"
 #include "load/target.h"
 #include "load/validate.h"
@@ -70,6 +71,7 @@ struct worker {
 struct engine {
     const engine_config_t *cfg;
     reqfmt_t fmt;
+    rpath_t *outputs; /* --validate outputs: where they are, to say why an answer failed */
     conn_env_t env;
     worker_t *ws;
     unsigned nthreads, started;
@@ -132,6 +134,26 @@ static err_kind_t judge(const worker_t *w, const conn_result_t *res, unsigned n)
         validate_outputs_count(res->body, res->body_len) != (long)n)
         return ERR_INVALID_RESPONSE;
     return ERR_NONE;
+}
+
+/* The first failure of a kind with an answer (runstats_sample_kind), kept
+ * once per kind per thread with why it failed: off the hot path, which pays
+ * one test of a flag. */
+__attribute__((noinline, cold)) static void keep_sample(worker_t *w, const sched_req_t *r,
+                                                        err_kind_t err, const conn_result_t *res)
+{
+    char why[160] = "";
+    if (err == ERR_INVALID_RESPONSE && (res->status < 200 || res->status > 299)) {
+        snprintf(why, sizeof why, "status %d is not 2xx", res->status);
+    } else if (err == ERR_INVALID_RESPONSE && w->e->outputs) {
+        rpath_result_t rr;
+        if (rpath_check(w->e->outputs, res->body, res->body_len, r->n, &rr) != RPATH_OK)
+            rpath_explain(w->e->outputs, &rr, why, sizeof why);
+        else
+            snprintf(why, sizeof why, "not one output per input");
+    }
+    runstats_keep_sample(&w->stats, err, r->seq * w->nthreads + w->t + 1, res->status, res->body,
+                         res->body_len, why);
 }
 
 /* ---- the schedule's side ---- */
@@ -197,6 +219,9 @@ static void on_done(conn_t *c, const conn_result_t *res)
     }
     if (res->retried && !sched_is_warmup(&w->sched, s->intended_ns))
         w->stats.retried++;
+    if (runstats_sample_kind(err) && !w->stats.sample[err].set &&
+        !sched_is_warmup(&w->sched, s->intended_ns))
+        keep_sample(w, &r, err, res);
     record(w, &r, err, res->status, service, res->bytes_in, res->done_ns, s->connect_ns);
     if (!s->retired)
         pool_freed(&w->pool, s);
@@ -468,6 +493,9 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
         set_err(err, errlen, "cannot prepare the request: %s", strerror(rc));
         goto fail;
     }
+    if (cfg->validate == VALIDATE_OUTPUTS &&
+        (rc = rpath_compile("/outputs", &e->outputs, err, errlen)) != 0)
+        goto fail;
     if ((rc = target_preflight(&cfg->url, cfg->timeout_ns, e->env.tls, &e->env.addr,
                                &e->env.addrlen, err, errlen)) != 0)
         goto fail;
@@ -604,6 +632,7 @@ void engine_free(engine_t *e)
         free(e->ws);
     }
     reqfmt_close(&e->fmt);
+    rpath_free(e->outputs);
     tls_ctx_free(e->env.tls);
     free(e);
 }

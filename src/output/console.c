@@ -71,6 +71,28 @@ static void errors_line(FILE *f, const runstats_t *rs)
         fputc('\n', f);
 }
 
+/* For each kind of failed answer, the first one: what the server sent and
+ * why it did not count, and what to do when the shape was the problem. */
+static void samples_lines(FILE *f, const runstats_t *rs)
+{
+    bool shape = false;
+    for (int k = 1; k < ERR_KIND_COUNT; k++) {
+        const runstats_sample_t *s = &rs->sample[k];
+        if (!s->set)
+            continue;
+        fprintf(f, "  first %s: request %llu, status %d%s%s\n", err_kind_name((err_kind_t)k),
+                (unsigned long long)s->request_id, s->status, s->reason[0] ? ": " : "", s->reason);
+        if (s->body_kept)
+            fprintf(f, "    body (%llu bytes): %s%s\n", (unsigned long long)s->body_bytes, s->body,
+                    s->body_bytes > RUNSTATS_SAMPLE_BODY ? "..." : "");
+        shape = shape || (k == ERR_INVALID_RESPONSE && s->status >= 200 && s->status <= 299);
+    }
+    if (shape)
+        fputs("  hint: --validate outputs (the default) wants a JSON object with an \"outputs\"\n"
+              "  array, one output per input; --validate status counts every 2xx answer as ok\n",
+              f);
+}
+
 /* Connection figures: how many were opened and what opening them cost. */
 static void connections_line(FILE *f, const result_t *r)
 {
@@ -142,6 +164,7 @@ void console_print_summary(FILE *f, const result_t *r, bool color, bool utf8)
     console_print_item_chart(f, r, "  item latency", color, utf8);
     status_line(f, rs);
     errors_line(f, rs);
+    samples_lines(f, rs);
     connections_line(f, r);
     sla_lines(f, r, color);
 }

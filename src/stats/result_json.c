@@ -91,6 +91,44 @@ static json_t *by_error_json(const runstats_t *rs)
     return o;
 }
 
+/* {"invalid_response": {"request_id","status","body_bytes","body","reason"}, ...}:
+ * the kinds that kept a sample; NULL (and no error) when none did. */
+static int samples_json(const runstats_t *rs, json_t **out)
+{
+    *out = NULL;
+    for (int k = 1; k < ERR_KIND_COUNT; k++) {
+        const runstats_sample_t *s = &rs->sample[k];
+        if (!s->set)
+            continue;
+        json_t *e =
+            json_pack("{s:I,s:i,s:I,s:o,s:s}", "request_id", (json_int_t)s->request_id, "status",
+                      s->status, "body_bytes", (json_int_t)s->body_bytes, "body",
+                      s->body_kept ? json_string(s->body) : json_null(), "reason", s->reason);
+        if (!e || (!*out && !(*out = json_object())) ||
+            json_object_set_new(*out, err_kind_name((err_kind_t)k), e)) {
+            json_decref(*out);
+            *out = NULL;
+            return ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static json_t *requests_json(const runstats_t *rs)
+{
+    json_t *samples, *o = json_pack("{s:I,s:I,s:I,s:o,s:o,s:I}", "total", (json_int_t)rs->requests,
+                                    "ok", (json_int_t)rs->requests_ok, "errors",
+                                    (json_int_t)(rs->requests - rs->requests_ok), "by_status",
+                                    by_status_json(rs), "by_error", by_error_json(rs), "bytes_in",
+                                    (json_int_t)rs->bytes_in);
+    if (!o || samples_json(rs, &samples) ||
+        (samples && json_object_set_new(o, "first_errors", samples))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static json_t *second_json(const result_t *r, size_t i)
 {
     const runstats_second_t *s = &r->stats.seconds[i];
@@ -201,11 +239,7 @@ json_t *result_to_json(const result_t *r)
         (!r->started_wall_ns || put(o, "started_at", json_string(started))) &&
         put(o, "duration_s", json_real(dur_s)) &&
         put(o, "duration_ns", json_integer((json_int_t)r->duration_ns)) &&
-        put(o, "requests",
-            json_pack("{s:I,s:I,s:I,s:o,s:o,s:I}", "total", (json_int_t)rs->requests, "ok",
-                      (json_int_t)rs->requests_ok, "errors",
-                      (json_int_t)(rs->requests - rs->requests_ok), "by_status", by_status_json(rs),
-                      "by_error", by_error_json(rs), "bytes_in", (json_int_t)rs->bytes_in)) &&
+        put(o, "requests", requests_json(rs)) &&
         put(o, "items",
             json_pack("{s:I,s:I}", "total", (json_int_t)rs->items, "ok",
                       (json_int_t)rs->items_ok)) &&
@@ -288,6 +322,55 @@ static int get_typed(reader_t *rd, const json_t *o, const char *key, const char 
     return 0;
 }
 
+/* requests.first_errors: a sample per kind, as runstats keeps them. */
+static int read_samples(reader_t *rd, const json_t *req, runstats_t *rs)
+{
+    const json_t *all, *e;
+    const char *key;
+    int rc;
+    if ((rc = get_typed(rd, req, "first_errors", "requests.first_errors", JSON_OBJECT, &all)))
+        return rc;
+    json_object_foreach((json_t *)all, key, e)
+    {
+        int k = 1;
+        while (k < ERR_KIND_COUNT && strcmp(err_kind_name((err_kind_t)k), key))
+            k++;
+        if (k == ERR_KIND_COUNT || !runstats_sample_kind((err_kind_t)k))
+            return bad(rd,
+                       "\"requests.first_errors\": \"%.40s\" is not a kind with an answer "
+                       "(http_4xx, http_5xx, invalid_response)",
+                       key);
+        runstats_sample_t *s = &rs->sample[k];
+        char path[96];
+        uint64_t status = 0;
+        snprintf(path, sizeof path, "requests.first_errors.%s", key);
+        if (!json_is_object(e))
+            return bad(rd, "\"%s\" must be an object", path);
+        const json_t *body = json_object_get(e, "body"), *reason = json_object_get(e, "reason");
+#define MEMBER(m) (snprintf(path, sizeof path, "requests.first_errors.%s.%s", key, m), path)
+        if ((rc = get_count(rd, e, "request_id", MEMBER("request_id"), true, &s->request_id)) ||
+            (rc = get_count(rd, e, "status", MEMBER("status"), true, &status)) ||
+            (rc = get_count(rd, e, "body_bytes", MEMBER("body_bytes"), true, &s->body_bytes)))
+            return rc;
+        if (status >= RUNSTATS_STATUS_MAX)
+            return bad(rd, "\"%s\" is not a status code 0..999", MEMBER("status"));
+        if (!(json_is_null(body) ||
+              (json_is_string(body) && json_string_length(body) < sizeof s->body)))
+            return bad(rd, "\"%s\" must be null or a string of at most %zu characters",
+                       MEMBER("body"), sizeof s->body - 1);
+        if (!json_is_string(reason) || json_string_length(reason) >= sizeof s->reason)
+            return bad(rd, "\"%s\" must be a string of at most %zu characters", MEMBER("reason"),
+                       sizeof s->reason - 1);
+#undef MEMBER
+        s->set = true;
+        s->status = (int)status;
+        s->body_kept = json_is_string(body);
+        snprintf(s->body, sizeof s->body, "%s", s->body_kept ? json_string_value(body) : "");
+        snprintf(s->reason, sizeof s->reason, "%s", json_string_value(reason));
+    }
+    return 0;
+}
+
 static int read_requests(reader_t *rd, runstats_t *rs)
 {
     const json_t *req;
@@ -333,7 +416,7 @@ static int read_requests(reader_t *rd, runstats_t *rs)
         if ((rc = get_count(rd, by, key, path, true, &rs->by_error[k])))
             return rc;
     }
-    return 0;
+    return read_samples(rd, req, rs);
 }
 
 static int read_items(reader_t *rd, runstats_t *rs)

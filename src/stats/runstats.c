@@ -8,6 +8,7 @@
 #include "stats/runstats.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,6 +239,47 @@ int runstats_second_add(runstats_t *rs, size_t i, metric_id_t m, const hist_t *h
     return d ? add_second(d, m, h, NULL) : ENOMEM;
 }
 
+bool runstats_sample_kind(err_kind_t kind)
+{
+    return kind == ERR_HTTP_4XX || kind == ERR_HTTP_5XX || kind == ERR_INVALID_RESPONSE;
+}
+
+void runstats_keep_sample(runstats_t *rs, err_kind_t kind, uint64_t request_id, int status,
+                          const char *body, size_t body_len, const char *reason)
+{
+    if ((unsigned)kind >= ERR_KIND_COUNT || rs->sample[kind].set)
+        return;
+    runstats_sample_t *s = &rs->sample[kind];
+    s->set = true;
+    s->request_id = request_id;
+    s->status = status;
+    s->body_kept = body != NULL;
+    s->body_bytes = body ? body_len : 0;
+    size_t k = 0;
+    for (size_t i = 0; body && i < body_len && i < RUNSTATS_SAMPLE_BODY; i++) {
+        unsigned char c = (unsigned char)body[i];
+        const char *esc = c == '\n'   ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                          : c == '\\' ? "\\\\"
+                                      : NULL;
+        if (esc) {
+            memcpy(s->body + k, esc, 2);
+            k += 2;
+        } else if (c >= 0x20 && c < 0x7f) {
+            s->body[k++] = (char)c;
+        } else {
+            static const char hex[] = "0123456789abcdef";
+            s->body[k++] = '\\';
+            s->body[k++] = 'x';
+            s->body[k++] = hex[c >> 4];
+            s->body[k++] = hex[c & 15];
+        }
+    }
+    s->body[k] = '\0';
+    snprintf(s->reason, sizeof s->reason, "%s", reason ? reason : "");
+}
+
 int runstats_merge(runstats_t *dst, const runstats_t *src)
 {
     return runstats_merge_shifted(dst, src, 0);
@@ -258,6 +300,10 @@ int runstats_merge_shifted(runstats_t *dst, const runstats_t *src, size_t shift)
     dst->connections_opened += src->connections_opened;
     dst->tls_resumed += src->tls_resumed;
     dst->retried += src->retried;
+    for (int k = 0; k < ERR_KIND_COUNT; k++) /* the first: the lowest request id */
+        if (src->sample[k].set &&
+            (!dst->sample[k].set || src->sample[k].request_id < dst->sample[k].request_id))
+            dst->sample[k] = src->sample[k];
     for (int m = 0; m < METRIC_COUNT; m++) {
         if (!src->hist[m])
             continue;

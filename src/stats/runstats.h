@@ -48,6 +48,23 @@ typedef struct {
 /* Per-second histograms: 2 significant digits keep each one ~33 KiB. */
 #define RUNSTATS_SECOND_SIG_DIGITS 2
 
+/* The first answer of a kind that failed for what it said (http_4xx,
+ * http_5xx, invalid_response), so a person can see what the server sent and
+ * why it did not count. Kept once per kind per thread, merged to the one of
+ * the lowest request id. */
+#define RUNSTATS_SAMPLE_BODY 200 /* bytes of the body kept */
+typedef struct {
+    bool set;
+    bool body_kept;      /* false: the run did not keep bodies (--validate status) */
+    int status;          /* HTTP status */
+    uint64_t request_id; /* as the CSV log numbers it */
+    uint64_t body_bytes; /* the whole body's length */
+    /* Its first RUNSTATS_SAMPLE_BODY bytes, printable: bytes outside ' '..'~'
+     * as \n \r \t or \xNN, a backslash as \\. */
+    char body[4 * RUNSTATS_SAMPLE_BODY + 1];
+    char reason[160]; /* "" or why it failed: no "outputs" array; 3 outputs for 5 inputs */
+} runstats_sample_t;
+
 typedef struct {
     uint64_t requests, requests_ok;
     uint64_t items, items_ok;
@@ -63,6 +80,7 @@ typedef struct {
     runstats_second_t *seconds; /* timeline, index = second since measurement start */
     size_t nseconds, cap_seconds;
     size_t newest_second, dense_from; /* settling: seconds < dense_from hold no dense hist */
+    runstats_sample_t sample[ERR_KIND_COUNT]; /* by kind; see runstats_sample_t */
 } runstats_t;
 
 /* expected_seconds preallocates the timeline (it still grows if needed).
@@ -101,6 +119,14 @@ int runstats_second_hist(const runstats_t *rs, size_t i, metric_id_t m, hist_t *
 int runstats_second_add(runstats_t *rs, size_t i, metric_id_t m, const hist_t *h);
 /* Makes timeline second i exist (zero counts). Returns it, or NULL on ENOMEM. */
 runstats_second_t *runstats_second(runstats_t *rs, size_t i);
+
+/* Whether a failure of this kind has an answer worth keeping a sample of. */
+bool runstats_sample_kind(err_kind_t kind);
+/* Keeps the sample of kind (a runstats_sample_kind) unless one is kept:
+ * body[0..body_len) may be NULL (not kept); reason may be NULL. Copies at
+ * most RUNSTATS_SAMPLE_BODY bytes of the body, no allocation. */
+void runstats_keep_sample(runstats_t *rs, err_kind_t kind, uint64_t request_id, int status,
+                          const char *body, size_t body_len, const char *reason);
 
 /* dst += src. dst's timeline comes out settled. Returns 0 or ENOMEM/EINVAL
  * (histograms with different parameters). */

@@ -47,6 +47,9 @@ static void record_part(runstats_t *rs, size_t from, size_t seconds)
             err_kind_t e = x % 23 == 0 ? ERR_TIMEOUT : x % 31 == 0 ? ERR_HTTP_5XX : ERR_NONE;
             int status = e == ERR_TIMEOUT ? 0 : e ? 503 : 200;
             runstats_record_request(rs, sec - from, e, status, 3, lat, lat - 500000, 120 + x % 7);
+            if (e == ERR_HTTP_5XX) /* kept once: the first (in a merge, the lowest id) */
+                runstats_keep_sample(rs, e, x + 1, status, "{\"error\": \"busy\"}\r\n\x01\\", 21,
+                                     x % 2 ? "odd" : "");
             if (!e)
                 for (uint64_t i = 0; i < 3; i++)
                     runstats_record_item(rs, sec - from, lat + i * 100000);
@@ -179,6 +182,16 @@ static void test_round_trip(void **state)
     for (int m = 0; m < METRIC_COUNT; m++)
         assert_non_null(json_object_get(json_object_get(j, "histogram"), metric_table[m].key));
     assert_int_equal(json_integer_value(json_object_get(j, "duration_ns")), 7123456789);
+    /* The first 5xx answer, printable, and nothing for kinds without one. */
+    const json_t *first = json_object_get(json_object_get(j, "requests"), "first_errors");
+    assert_int_equal(json_object_size(first), 1);
+    const json_t *s5 = json_object_get(first, "http_5xx");
+    assert_int_equal(json_integer_value(json_object_get(s5, "request_id")), 32);
+    assert_int_equal(json_integer_value(json_object_get(s5, "status")), 503);
+    assert_int_equal(json_integer_value(json_object_get(s5, "body_bytes")), 21);
+    assert_string_equal(json_string_value(json_object_get(s5, "body")),
+                        "{\"error\": \"busy\"}\\r\\n\\x01\\\\");
+    assert_string_equal(json_string_value(json_object_get(s5, "reason")), "odd");
     json_decref(j);
     result_close(&r);
 
@@ -393,6 +406,20 @@ static void test_malformed(void **state)
         {"sla", "[{\"expr\": \"p95<=fast\", \"value\": 1, \"pass\": true}]", "\"sla[0]\""},
         {"sla", "{}", "\"sla\""},
         {"interrupted", "1", "\"interrupted\""},
+        {"requests.first_errors", "[]", "\"requests.first_errors\" must be an object"},
+        {"requests.first_errors.timeout", "{}", "\"timeout\" is not a kind with an answer"},
+        {"requests.first_errors.http_5xx.status", "1000",
+         "\"requests.first_errors.http_5xx.status\""},
+        {"requests.first_errors.http_5xx.request_id", NULL,
+         "\"requests.first_errors.http_5xx.request_id\" is missing"},
+        {"requests.first_errors.http_5xx.body", "7",
+         "\"requests.first_errors.http_5xx.body\" must"},
+        {"requests.first_errors.http_5xx.reason", "null",
+         "\"requests.first_errors.http_5xx.reason\" must"},
+        {"requests.first_errors.http_5xx.reason",
+         "\"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234"
+         "5678901234567890123456789012345678901234567890123456789012345678901234567890\"",
+         "at most 159 characters"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *v = cases[i].value ? json_loads(cases[i].value, JSON_DECODE_ANY, NULL) : NULL;

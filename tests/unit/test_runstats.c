@@ -301,6 +301,46 @@ static void test_merge_shifted_and_second_hist(void **state)
     runstats_close(&all);
 }
 
+/* The first failed answer of a kind: kept once, at most 200 body bytes,
+ * printable; merged to the lowest request id. */
+static void test_samples(void **state)
+{
+    (void)state;
+    runstats_t a, b;
+    assert_int_equal(runstats_init(&a, 0), 0);
+    assert_int_equal(runstats_init(&b, 0), 0);
+    assert_true(runstats_sample_kind(ERR_INVALID_RESPONSE));
+    assert_true(runstats_sample_kind(ERR_HTTP_4XX) && runstats_sample_kind(ERR_HTTP_5XX));
+    assert_false(runstats_sample_kind(ERR_TIMEOUT) || runstats_sample_kind(ERR_NONE));
+    char body[300];
+    for (size_t i = 0; i < sizeof body; i++)
+        body[i] = (char)('a' + i % 26);
+    memcpy(body, "<p>\t\"\\\xff\r\n", 9);
+    runstats_keep_sample(&a, ERR_INVALID_RESPONSE, 7, 200, body, sizeof body, "why");
+    runstats_keep_sample(&a, ERR_INVALID_RESPONSE, 3, 201, "other", 5, "later");
+    const runstats_sample_t *s = &a.sample[ERR_INVALID_RESPONSE];
+    assert_true(s->set && s->body_kept);
+    assert_int_equal(s->request_id, 7); /* the first one stays */
+    assert_int_equal(s->status, 200);
+    assert_int_equal(s->body_bytes, 300);
+    assert_string_equal(s->reason, "why");
+    assert_memory_equal(s->body, "<p>\\t\"\\\\\\xff\\r\\n", 16);
+    assert_int_equal(strlen(s->body), 16 + (200 - 9)); /* 200 bytes kept */
+    assert_false(a.sample[ERR_HTTP_5XX].set);
+    /* no body kept (--validate status): null, and no reason */
+    runstats_keep_sample(&b, ERR_HTTP_4XX, 2, 404, NULL, 0, NULL);
+    runstats_keep_sample(&b, ERR_INVALID_RESPONSE, 5, 200, "{}", 2, "no \"outputs\" array");
+    assert_false(b.sample[ERR_HTTP_4XX].body_kept);
+    assert_string_equal(b.sample[ERR_HTTP_4XX].body, "");
+    assert_string_equal(b.sample[ERR_HTTP_4XX].reason, "");
+    assert_int_equal(runstats_merge(&a, &b), 0);
+    assert_int_equal(a.sample[ERR_INVALID_RESPONSE].request_id, 5); /* lower id wins */
+    assert_string_equal(a.sample[ERR_INVALID_RESPONSE].body, "{}");
+    assert_int_equal(a.sample[ERR_HTTP_4XX].status, 404);
+    runstats_close(&a);
+    runstats_close(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_connect_tls),
         cmocka_unit_test(test_merge_shifted_and_second_hist),
+        cmocka_unit_test(test_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

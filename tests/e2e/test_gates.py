@@ -1,0 +1,223 @@
+"""Gates that must not pass when they should fail, and failures that say why:
+answers that are not what --validate wants (nginx's static page, a
+{"predictions": ...} endpoint, too few outputs), a run in which every request
+failed, --quiet with a failing gate."""
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import tg
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+PAGE = """<!DOCTYPE html>
+<html>
+<head>
+<title>Welcome to nginx!</title>
+</head>
+<body><h1>Welcome to nginx!</h1><p>If you see this page, the nginx web server is
+successfully installed and working. Further configuration is required.</p></body>
+</html>
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Nginx:
+    """nginx serving a static HTML page, 200 to POST too (as a site whose
+    every path answers with its front page does)."""
+
+    def __init__(self, ctx):
+        self.port = free_port()
+        os.chmod(ctx.tmp, 0o755)  # nginx's workers may run as another user: let them in
+        d = ctx.path("nginx")
+        os.makedirs(os.path.join(d, "logs"), exist_ok=True)
+        os.makedirs(os.path.join(d, "html"), exist_ok=True)
+        with open(os.path.join(d, "html", "index.html"), "w") as f:
+            f.write(PAGE)
+        conf = f"""
+worker_processes 1;
+daemon off;
+pid {d}/nginx.pid;
+error_log {d}/logs/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    server {{
+        listen 127.0.0.1:{self.port};
+        root {d}/html;
+        location / {{ error_page 405 =200 $uri; }}
+    }}
+}}
+"""
+        path = ctx.write("nginx.conf", conf)
+        self.proc = subprocess.Popen([NGINX, "-p", d, "-c", path, "-e", f"{d}/logs/error.log"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ctx.procs.append(self)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("nginx exited")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("nginx did not start")
+
+    def stderr(self):
+        return ""
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def test_nginx_page_is_invalid_with_a_reason(ctx):
+    """Against nginx's front page every request is invalid_response: the
+    summary shows the first answer (status, the start of its body) and why it
+    failed, suggests --validate status, and the run exits 1 without any
+    --sla; the result file carries the sample and reads back exactly."""
+    if not os.path.exists(NGINX):
+        raise AssertionError("nginx is not installed (Debian nginx-light)")
+    ng = Nginx(ctx)
+    url = f"http://127.0.0.1:{ng.port}/index.html"
+    out = ctx.path("out.json")
+    r = ctx.run("run", url, "--requests", "40", "--concurrency", "2", "--out", out)
+    assert r.rc == 1, r
+    assert "first invalid_response: request " in r.out, r.out
+    assert ", status 200: the answer is not JSON (byte 0)" in r.out, r.out
+    shown = PAGE[:200].replace("\n", "\\n")  # the first 200 bytes, printable
+    assert f"    body ({len(PAGE)} bytes): {shown}...\n" in r.out, r.out
+    assert "--validate status counts every 2xx answer as ok" in r.out, r.out
+    assert "every request failed (40 invalid_response)" in r.err, r.err
+    first = tg.read_json(out)["requests"]["first_errors"]
+    assert list(first) == ["invalid_response"], first
+    s = first["invalid_response"]
+    assert s["status"] == 200 and s["body_bytes"] == len(PAGE), s
+    assert s["reason"] == "the answer is not JSON (byte 0)", s
+    assert s["body"] == shown, s
+    assert 1 <= s["request_id"] <= 40, s
+    # As suggested: the status alone passes, and nothing is sampled.
+    r = ctx.run("run", url, "--requests", "40", "--concurrency", "2", "--validate", "status",
+                "--out", out)
+    assert r.rc == 0 and "first " not in r.out and "every request" not in r.err, r
+    assert "first_errors" not in tg.read_json(out)["requests"]
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Answers a JSON body of the server's own shape: ("predictions", k)
+    {"predictions": [...k]}; ("short", k) {"outputs": [...k-2]}."""
+    protocol_version = "HTTP/1.1"
+    shape = "predictions"
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", 0))
+        k = len(json.loads(self.rfile.read(n))["inputs"])
+        if self.shape == "predictions":
+            doc = {"predictions": [[0.25, 0.75]] * k}
+        else:
+            doc = {"outputs": [1] * max(k - 2, 0)}
+        body = json.dumps(doc).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def serve(shape):
+    handler = type("H", (Handler,), {"shape": shape})
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, f"http://127.0.0.1:{srv.server_address[1]}/predict"
+
+
+def test_foreign_json_shapes_say_why(ctx):
+    srv, url = serve("predictions")
+    try:
+        out = ctx.path("p.json")
+        r = ctx.run("run", url, "--requests", "20", "--concurrency", "2", "--out", out)
+        assert r.rc == 1, r
+        assert ', status 200: no "outputs" array' in r.out, r.out
+        doc = json.dumps({"predictions": [[0.25, 0.75]]})
+        assert f"    body ({len(doc)} bytes): {doc}\n" in r.out, r.out
+        assert "--validate status" in r.out and "every request failed" in r.err, r
+        assert tg.read_json(out)["requests"]["first_errors"]["invalid_response"]["reason"] == \
+            'no "outputs" array'
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    srv, url = serve("short")
+    try:
+        r = ctx.run("run", url, "--requests", "20", "--concurrency", "2", "--batch", "5")
+        assert r.rc == 1, r
+        assert ", status 200: 3 outputs for 5 inputs" in r.out, r.out
+        doc = json.dumps({"outputs": [1, 1, 1]})
+        assert f"    body ({len(doc)} bytes): {doc}\n" in r.out, r.out
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_some_errors_keep_exit_0_and_show_the_first(ctx):
+    """A run with some errors and no gate exits 0 (only a gate, or a run
+    with no success at all, fails it); the first 5xx answer is shown."""
+    stub = ctx.stub("--delay", "1ms", "--error-rate", "0.3", "--seed", "5")
+    out = ctx.path("o.json")
+    r = ctx.run("run", stub.url, "--requests", "100", "--concurrency", "4", "--out", out)
+    assert r.rc == 0, r
+    req = tg.read_json(out)["requests"]
+    assert 0 < req["errors"] < 100, req
+    s = req["first_errors"]["http_5xx"]
+    assert s["status"] == 500 and s["body"] and s["body_bytes"] > 0, s
+    assert f"first http_5xx: request {s['request_id']}, status 500" in r.out, r.out
+    assert "every request failed" not in r.err, r.err
+    r = ctx.run("run", stub.url, "--requests", "100", "--concurrency", "4", "--sla",
+                "error_rate<1%")
+    assert r.rc == 1, r
+
+
+def test_quiet_still_prints_each_failed_gate(ctx):
+    """-q prints no summary, but a failing gate still says so on stderr, one
+    line per failed gate; passing gates stay silent."""
+    stub = ctx.stub("--delay", "5ms")
+    r = ctx.run("run", stub.url, "--requests", "20", "--concurrency", "2", "-q",
+                "--sla", "p95<=1ms", "--sla", "p99<=10s", "--sla", "ips>=1000000")
+    assert r.rc == 1, r
+    assert r.out == "", r.out
+    lines = [ln for ln in r.err.splitlines() if ln]
+    assert len(lines) == 2, r.err
+    assert lines[0].startswith("tailgate run: FAIL SLA p95<=1ms: measured "), lines
+    assert lines[0].endswith(" ms"), lines
+    assert lines[1].startswith("tailgate run: FAIL SLA ips>=1000000: measured "), lines
+    r = ctx.run("run", stub.url, "--requests", "20", "--concurrency", "2", "-q",
+                "--sla", "p99<=10s")
+    assert r.rc == 0 and r.out == "" and r.err == "", r
+    # every request failed, quietly: still one line
+    r = ctx.run("run", stub.url.replace("/v1/infer", "/nowhere"), "--requests", "5", "-q")
+    assert r.rc == 1 and r.out == "", r
+    assert r.err.startswith("tailgate run: FAIL every request failed (5 http_4xx)"), r.err
