@@ -218,11 +218,11 @@ int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, cons
     return EXIT_OK;
 }
 
-static void hex_digest(const engine_result_t *r, char *out, size_t len)
+static void hex_digest(const uint8_t d[32], char *out, size_t len)
 {
     size_t n = (size_t)snprintf(out, len, "sha256:");
-    for (size_t i = 0; i < sizeof r->inputs_digest && n + 2 < len; i++)
-        n += (size_t)snprintf(out + n, len - n, "%02x", r->inputs_digest[i]);
+    for (size_t i = 0; i < 32 && n + 2 < len; i++)
+        n += (size_t)snprintf(out + n, len - n, "%02x", d[i]);
 }
 
 /* The CSV log observes the engine: one block buffer per worker thread. */
@@ -304,8 +304,9 @@ int runjob_execute(runjob_t *job, const char *who)
                 who, (unsigned long long)rl.rlim_cur,
                 (unsigned long long)job->result.fd_limited_connections, wanted);
     }
-    char digest[80];
-    hex_digest(&job->result, digest, sizeof digest);
+    char digest[80], source[80];
+    hex_digest(job->result.inputs_digest, digest, sizeof digest);
+    hex_digest(job->result.inputs_source, source, sizeof source);
     json_t *config = runopts_config_json(o);
     result_meta_t meta = {
         .config = config,
@@ -314,6 +315,7 @@ int runjob_execute(runjob_t *job, const char *who)
         .started_wall_ns = job->result.started_wall_ns,
         .duration_ns = job->result.duration_ns,
         .inputs_digest = job->result.inputs_digest_valid ? digest : NULL,
+        .inputs_source = job->result.inputs_source_valid ? source : NULL,
         .interrupted = job->result.interrupted,
     };
     e = result_from_run(&job->res, &meta, &job->result.stats, o->slas, o->num_slas);

@@ -384,6 +384,10 @@ static void digest_items(const engine_config_t *cfg, const worker_t *ws, unsigne
                          engine_result_t *res)
 {
     res->inputs_digest_valid = false;
+    res->inputs_source_valid =
+        (cfg->raw_body || cfg->inputs) &&
+        inputs_source_digest(cfg->raw_body ? NULL : cfg->inputs, cfg->raw_body, cfg->raw_body_len,
+                             res->inputs_source) == 0;
     if (cfg->raw_body) {
         uint64_t sent = 0; /* measured requests: warmup's count depends on speed */
         for (unsigned t = 0; t < nthreads; t++)

@@ -88,6 +88,8 @@ typedef struct {
     uint64_t duration_ns;      /* measured span (after warmup) */
     uint8_t inputs_digest[32]; /* SHA-256 over the items sent, in send order */
     bool inputs_digest_valid;  /* --body runs: over the body and the request count */
+    uint8_t inputs_source[32]; /* SHA-256 over the sequence items come from (inputs.h) */
+    bool inputs_source_valid;
     bool interrupted;          /* stopped by engine_stop */
     /* Nonzero: sockets ran out (ulimit -n, local ports) and the run went on
      * with this many connections in all instead of what was asked. */

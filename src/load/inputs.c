@@ -710,3 +710,32 @@ int inputs_digest_body(const char *body, size_t len, uint64_t sent, uint8_t dige
     EVP_MD_CTX_free(ctx);
     return ok ? 0 : ENOMEM;
 }
+
+int inputs_source_digest(const inputs_t *in, const char *body, size_t body_len, uint8_t digest[32])
+{
+    int rc = ENOMEM;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    char *buf = in && !body ? malloc(inputs_max_len(in) + 1) : NULL;
+    if (!ctx || (in && !body && !buf) || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+        goto out;
+    if (body) {
+        EVP_DigestUpdate(ctx, "body\n", 5);
+        EVP_DigestUpdate(ctx, body, body_len);
+    } else if (!in || in->generated) {
+        EVP_DigestUpdate(ctx, "generated\n", 10);
+    } else {
+        EVP_DigestUpdate(ctx, "items\n", 6);
+        for (size_t i = 0; i < in->items.n; i++) {
+            size_t len = inputs_item(in, i, buf);
+            buf[len++] = '\n';
+            EVP_DigestUpdate(ctx, buf, len);
+        }
+    }
+    unsigned int mdlen = 0;
+    if (EVP_DigestFinal_ex(ctx, digest, &mdlen) == 1 && mdlen == 32)
+        rc = 0;
+out:
+    free(buf);
+    EVP_MD_CTX_free(ctx);
+    return rc;
+}

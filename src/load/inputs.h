@@ -92,5 +92,13 @@ int inputs_digest(const inputs_t *in, const uint64_t *sent, unsigned nthreads, u
 /* The same for a --body run, where every request carries the same bytes:
  * SHA-256 over the body and how many requests carried it. 0 or ENOMEM. */
 int inputs_digest_body(const char *body, size_t len, uint64_t sent, uint8_t digest[32]);
+/* SHA-256 over the sequence items are drawn from, whatever was sent: the
+ * file's distinct items in order ("generated" for generated items, the body
+ * for a --body run, body NULL otherwise). Two runs with the same source
+ * digest sent item i the same in both, however many each sent, so their
+ * digests differ only by how many items they sent (and from where).
+ * Returns 0 or ENOMEM. */
+int inputs_source_digest(const inputs_t *in, const char *body, size_t body_len,
+                         uint8_t digest[32]);
 
 #endif

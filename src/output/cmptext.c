@@ -25,6 +25,30 @@ void cmptext_warn_inputs(FILE *f, const compare_t *c)
 {
     if (c->inputs_identical)
         return;
+    /* The same sequence, different spans of it: like for like item by item,
+     * and what made the spans differ is the load model, not the inputs. */
+    if (c->inputs_same_source && c->base.items != c->opt.items) {
+        fprintf(f,
+                "\nnote: the two runs sent different numbers of items (baseline %.0f, optimized "
+                "%.0f)\n"
+                "from the same inputs in the same order: item i is the same in both. A closed "
+                "loop\n"
+                "bounded by --duration sends as many items as the server answers in that time;\n"
+                "--requests N sends the same N in both runs.\n\n",
+                c->base.items, c->opt.items);
+        return;
+    }
+    if (c->inputs_same_source) {
+        fputs("\nnote: the two runs sent items from the same inputs in the same order, but "
+              "their\n"
+              "measured items start at different places: in a closed loop --warmup sends as "
+              "many\n"
+              "items as the server answers before measuring. An open loop (--rate) or no "
+              "--warmup\n"
+              "sends identical inputs.\n\n",
+              f);
+        return;
+    }
     const char *db = c->base.inputs_digest, *dopt = c->opt.inputs_digest;
     fprintf(f,
             "\n"
@@ -192,7 +216,10 @@ void cmptext_print(FILE *f, const compare_t *c)
     row(f, "request p95 (ms)", b->request_p95_ms, o->request_p95_ms, 2, true);
     row(f, "batch", b->batch, o->batch, 0, false);
     row(f, "connections", b->connections, o->connections, 0, false);
-    fprintf(f, "\ninputs: %s\n", c->inputs_identical ? "identical" : "NOT identical (see warning)");
+    fprintf(f, "\ninputs: %s\n",
+            c->inputs_identical     ? "identical"
+            : c->inputs_same_source ? "the same sequence, not the same items (see the note)"
+                                    : "NOT identical (see warning)");
     if (c->nverdicts)
         fprintf(f, "SLA (judged on the optimized run, with %s):\n", source_words(c->sla_source));
     for (size_t i = 0; i < c->nverdicts; i++) {

@@ -8,7 +8,9 @@
 
 #include "stats/compare.h"
 
-/* A loud warning when the inputs were not identical; nothing otherwise. */
+/* A loud warning when the inputs were not identical; a note saying why when
+ * both came from the same inputs in the same order (different counts, or
+ * --warmup); nothing otherwise. */
 void cmptext_warn_inputs(FILE *f, const compare_t *c);
 /* metric | baseline | optimized | delta | delta %, then which SLAs were
  * judged, each verdict, the --max-regression gates and the watches that found

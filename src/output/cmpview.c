@@ -87,10 +87,20 @@ void cmpview_head(FILE *f, const compare_t *c, const chart_sla_t *lines, size_t 
                 isfinite(dips) && dips > 0 ? "+" : "",
                 isfinite(dips) ? svg_fmt_fixed(buf2, sizeof buf2, dips, 1) : "-");
     fputs("</div>\n", f);
-    if (!c->inputs_identical)
+    if (!c->inputs_identical && c->inputs_same_source) {
+        fputs("<p class=\"note\">", f);
+        svg_escapef(f,
+                    "The two runs sent items from the same inputs in the same order (item i is "
+                    "the same in both), %.0f and %.0f of them: a closed loop bounded by "
+                    "--duration sends as many as the server answers, and --warmup moves where "
+                    "the measured ones start.",
+                    c->base.items, c->opt.items);
+        fputs("</p>\n", f);
+    } else if (!c->inputs_identical) {
         fputs("<p class=\"note bad\">The two runs did not send the same inputs (their digests "
               "differ or are unknown): this comparison is not like for like.</p>\n",
               f);
+    }
     chart_bar_group_t g[METRIC_NUM_PCTS];
     size_t ng = 0;
     for (int k = 0; k < METRIC_NUM_PCTS; k++)

@@ -195,6 +195,8 @@ int compare_build(const result_t *base, const char *base_file, const result_t *o
     deltas(out);
     out->inputs_identical = base->inputs_digest && opt->inputs_digest &&
                             !strcmp(base->inputs_digest, opt->inputs_digest);
+    out->inputs_same_source = base->inputs_source && opt->inputs_source &&
+                              !strcmp(base->inputs_source, opt->inputs_source);
     sla_t dflt, *recorded = NULL;
     const sla_t *use = slas;
     out->sla_source = COMPARE_SLA_OPTION;
@@ -397,7 +399,8 @@ json_t *compare_to_json(const compare_t *c)
                           TAILGATE_VERSION, "baseline", side_json(&c->base), "optimized",
                           side_json(&c->opt), "delta", fields_json(&c->delta, f, n, json_object()),
                           "inputs_identical", c->inputs_identical);
-    if (o && ((source && json_object_set_new(o, "sla_source", json_string(source))) || !sla ||
+    if (o && (json_object_set_new(o, "inputs_same_source", json_boolean(c->inputs_same_source)) ||
+              (source && json_object_set_new(o, "sla_source", json_string(source))) || !sla ||
               json_object_set_new(o, "sla", sla) ||
               json_object_set_new(o, "sla_pass", json_boolean(c->sla_pass)) || !regress ||
               json_object_set_new(o, "regression", regress) ||
@@ -514,6 +517,10 @@ int compare_from_json(const json_t *j, compare_t *out, char *err, size_t errlen)
     if (!rc && same && !json_is_boolean(same))
         rc = bad(err, errlen, "\"inputs_identical\" must be true or false");
     out->inputs_identical = json_is_true(same);
+    const json_t *src = json_object_get(j, "inputs_same_source");
+    if (!rc && src && !json_is_boolean(src))
+        rc = bad(err, errlen, "\"inputs_same_source\" must be true or false");
+    out->inputs_same_source = json_is_true(src);
     out->sla_source = COMPARE_SLA_UNKNOWN;
     for (int s = 0; !rc && source && s < COMPARE_SLA_UNKNOWN; s++)
         if (json_is_string(source) && !strcmp(json_string_value(source), source_names[s]))

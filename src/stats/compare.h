@@ -4,7 +4,8 @@
  *   {"tool","version","baseline":HEADLINE,"optimized":HEADLINE,
  *    "delta":{"p50_ms","p95_ms","p99_ms","max_ms","p50_pct","p95_pct","p99_pct",
  *             "items_per_s","items_per_s_pct","requests_per_s_pct","error_rate_pct_points"},
- *    "inputs_identical":bool,"sla_source":"option"|"recorded"|"default",
+ *    "inputs_identical":bool,"inputs_same_source":bool,
+ *    "sla_source":"option"|"recorded"|"default",
  *    "sla":[{"expr","metric","value","threshold","unit","pass"[,"note"]}],"sla_pass":bool,
  *    "regression":[{"expr","metric","unit","baseline","optimized","change_pct","limit_pct",
  *                   "gating","pass"[,"note"]}],"regression_pass":bool,"pass":bool}
@@ -15,7 +16,11 @@
  * percentiles, deltas for the METRIC_PCT_BRIEF ones). delta = optimized -
  * baseline; *_pct relative to the baseline, null when the baseline is 0 or
  * either side is null (an empty histogram has null latencies).
- * inputs_identical: both digests known and equal. The SLAs are judged on the
+ * inputs_identical: both digests known and equal. inputs_same_source: both
+ * drew their items from the same sequence (result_t.inputs_source known and
+ * equal), so item i is the same in both even when they sent different
+ * numbers of items (a closed loop bounded by --duration; --warmup). The SLAs
+ * are judged on the
  * optimized run by result_judge. regression: the --max-regression gates
  * (stats/regress.h) judged on both runs, then a watch ("not worse than the
  * baseline", never failing) on each latency metric the SLAs judge that no
@@ -68,6 +73,7 @@ typedef struct {
     compare_side_t base, opt;
     compare_delta_t delta;
     bool inputs_identical;
+    bool inputs_same_source;
     compare_sla_source_t sla_source;
     sla_verdict_t *verdicts;
     size_t nverdicts;

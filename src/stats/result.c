@@ -36,7 +36,8 @@ int result_from_run(result_t *out, const result_meta_t *meta, runstats_t *stats,
     int rc;
     if ((rc = dup_str(&out->version, TAILGATE_VERSION)) ||
         (rc = dup_str(&out->target, meta->target)) ||
-        (rc = dup_str(&out->inputs_digest, meta->inputs_digest)))
+        (rc = dup_str(&out->inputs_digest, meta->inputs_digest)) ||
+        (rc = dup_str(&out->inputs_source, meta->inputs_source)))
         goto fail;
     if (meta->config && !(out->config = json_deep_copy(meta->config))) {
         rc = ENOMEM;
@@ -56,6 +57,7 @@ void result_close(result_t *r)
     json_decref(r->config);
     free(r->target);
     free(r->inputs_digest);
+    free(r->inputs_source);
     runstats_close(&r->stats);
     free(r->verdicts);
     result_legacy_free(r->legacy);
@@ -278,6 +280,11 @@ int result_merge(result_t *dst, const result_t *src, char *err, size_t errlen)
         !(src->inputs_digest && !strcmp(dst->inputs_digest, src->inputs_digest))) {
         free(dst->inputs_digest);
         dst->inputs_digest = NULL;
+    }
+    if (dst->inputs_source &&
+        !(src->inputs_source && !strcmp(dst->inputs_source, src->inputs_source))) {
+        free(dst->inputs_source);
+        dst->inputs_source = NULL;
     }
     rc = result_judge(dst, slas, dst->nverdicts);
     free(slas);

@@ -43,6 +43,7 @@ typedef struct {
     uint64_t duration_ns;     /* measured span */
     bool interrupted;
     char *inputs_digest; /* "sha256:HEX"; NULL = not known */
+    char *inputs_source; /* "sha256:HEX" of the sequence items came from; NULL = not known */
     /* statistics */
     runstats_t stats;
     /* SLA verdicts, always those of the current statistics (result_judge) */
@@ -59,6 +60,7 @@ typedef struct {
     uint64_t started_wall_ns;
     uint64_t duration_ns;
     const char *inputs_digest;
+    const char *inputs_source;
     bool interrupted;
 } result_meta_t;
 
@@ -107,7 +109,8 @@ void result_started_at(const result_t *r, char *buf, size_t len);
 /* dst += src, exactly: histograms summed bucket-wise, counts added, the
  * timelines aligned on the wall clock (each shifted by the whole seconds,
  * rounded, from the earlier start to its own), the span the union of both,
- * interrupted if either was, the digest kept when both agree (else NULL);
+ * interrupted if either was, the digest kept when both agree (else NULL; the
+ * inputs source likewise);
  * dst's meta and SLAs otherwise, judged again on the sum. Returns 0, ENOMEM,
  * or EINVAL with the reason in err (a version 0.1 result, histograms of
  * different parameters, a metric only one of them recorded, starts more than

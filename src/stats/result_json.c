@@ -250,6 +250,7 @@ json_t *result_to_json(const result_t *r)
                       per_s(rs->requests, dur_s), "issued_items_per_s", per_s(rs->items, dur_s))) &&
         put(o, "latency_ms", json_incref(latency)) && put(o, "connections", connections_json(r)) &&
         put(o, "inputs_digest", r->inputs_digest ? json_string(r->inputs_digest) : json_null()) &&
+        (!r->inputs_source || put(o, "inputs_source", json_string(r->inputs_source))) &&
         put(o, "timeline", timeline_json(r)) && put(o, "histogram", json_incref(hists)) &&
         put(o, "sla", json_incref(sla)) && put(o, "sla_pass", json_boolean(r->sla_pass)) &&
         put(o, "interrupted", json_boolean(r->interrupted));
@@ -520,7 +521,9 @@ static int read_meta(reader_t *rd, result_t *r)
     if (j && !json_is_boolean(j))
         return bad(rd, "\"sla_pass\" must be true or false");
     if ((rc = dup_str(rd, json_object_get(root, "inputs_digest"), "inputs_digest", true,
-                      &r->inputs_digest)))
+                      &r->inputs_digest)) ||
+        (rc = dup_str(rd, json_object_get(root, "inputs_source"), "inputs_source", false,
+                      &r->inputs_source)))
         return rc;
     const json_t *tp;
     if ((rc = get_typed(rd, root, "throughput", "throughput", JSON_OBJECT, &tp)))

@@ -221,3 +221,38 @@ def test_quiet_still_prints_each_failed_gate(ctx):
     r = ctx.run("run", stub.url.replace("/v1/infer", "/nowhere"), "--requests", "5", "-q")
     assert r.rc == 1 and r.out == "", r
     assert r.err.startswith("tailgate run: FAIL every request failed (5 http_4xx)"), r.err
+
+
+def test_closed_loop_ab_explains_different_counts(ctx):
+    """ab in a closed loop bounded by --duration: the two runs send different
+    numbers of items from the same inputs. That is said as such (a note with
+    both counts and why), not as the warning that the inputs differ, and the
+    comparison records that both drew from the same sequence."""
+    stub = ctx.stub("--delay", "5ms")
+    inputs = ctx.write("in.jsonl", "".join(f'{{"x": {i}}}\n' for i in range(7)))
+    d = ctx.path("out")
+    r = ctx.run("ab", stub.url, "--concurrency", "4", "--duration", "1s", "--inputs", inputs,
+                "--out-dir", d, "--no-verify")
+    assert r.rc == 0, r
+    cmp = tg.read_json(os.path.join(d, "comparison.json"))
+    nb, no = cmp["baseline"]["items"], cmp["optimized"]["items"]
+    assert nb != no, cmp  # batch 1 vs batch 10 in the same second
+    assert cmp["inputs_identical"] is False and cmp["inputs_same_source"] is True, cmp
+    base, opt = (tg.read_json(os.path.join(d, f)) for f in ("baseline.json", "optimized.json"))
+    assert base["inputs_source"] == opt["inputs_source"] and base["inputs_source"], base
+    assert base["inputs_digest"] != opt["inputs_digest"]
+    assert "WARNING" not in r.err, r.err
+    assert f"different numbers of items (baseline {nb}, optimized {no})" in r.err, r.err
+    assert "--requests N sends the same N" in r.err, r.err
+    assert "inputs: the same sequence, not the same items (see the note)" in r.out, r.out
+    # --requests: identical, nothing said
+    r = ctx.run("ab", stub.url, "--concurrency", "4", "--requests", "200", "--inputs", inputs,
+                "--out-dir", d, "--no-verify", "-q")
+    assert r.rc == 0 and "note" not in r.err and "WARNING" not in r.err, r
+    assert tg.read_json(os.path.join(d, "comparison.json"))["inputs_identical"] is True
+    # other inputs: the loud warning stays
+    other = ctx.write("other.jsonl", '{"x": 99}\n')
+    o2 = ctx.path("o2.json")
+    assert ctx.run("run", stub.url, "-c", "4", "-n", "50", "--inputs", other, "--out", o2).rc == 0
+    r = ctx.run("diff", os.path.join(d, "baseline.json"), o2)
+    assert "WARNING: the two runs did NOT send identical inputs" in r.err, r.err

@@ -285,6 +285,58 @@ static void test_digests(void **state)
     }
 }
 
+/* Different digests from the same sequence: the same source, said as such,
+ * and a note instead of the warning. */
+static void test_same_source(void **state)
+{
+    (void)state;
+    json_t *b = make_result(10, 10, 10, 1, 1, 2, 10, "sha256:10", 1);
+    json_t *o = make_result(10, 10, 13, 1, 1, 2, 10, "sha256:13", 1);
+    json_object_set_new(b, "inputs_source", json_string("sha256:seq"));
+    json_object_set_new(o, "inputs_source", json_string("sha256:seq"));
+    result_t rb, ro;
+    char err[SLA_ERR_MAX];
+    assert_int_equal(result_from_json(b, &rb, err, sizeof err), 0);
+    assert_int_equal(result_from_json(o, &ro, err, sizeof err), 0);
+    assert_string_equal(ro.inputs_source, "sha256:seq");
+    compare_t c;
+    assert_int_equal(compare_build(&rb, "b", &ro, "o", NULL, 0, &c), 0);
+    assert_false(c.inputs_identical);
+    assert_true(c.inputs_same_source);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    cmptext_warn_inputs(m, &c);
+    fclose(m);
+    assert_null(strstr(text, "WARNING"));
+    assert_non_null(strstr(text, "different numbers of items (baseline 10, optimized 13)"));
+    assert_non_null(strstr(text, "--requests N sends the same N"));
+    free(text);
+    json_t *j = compare_to_json(&c);
+    assert_true(json_is_true(json_object_get(j, "inputs_same_source")));
+    compare_t back;
+    assert_int_equal(compare_from_json(j, &back, err, sizeof err), 0);
+    assert_true(back.inputs_same_source);
+    compare_close(&back);
+    json_decref(j);
+    compare_close(&c);
+    /* another sequence: the loud warning */
+    free(ro.inputs_source);
+    ro.inputs_source = strdup("sha256:other");
+    assert_int_equal(compare_build(&rb, "b", &ro, "o", NULL, 0, &c), 0);
+    assert_false(c.inputs_same_source);
+    m = open_memstream(&text, &len);
+    cmptext_warn_inputs(m, &c);
+    fclose(m);
+    assert_non_null(strstr(text, "WARNING: the two runs did NOT send identical inputs"));
+    free(text);
+    compare_close(&c);
+    result_close(&rb);
+    result_close(&ro);
+    json_decref(b);
+    json_decref(o);
+}
+
 static void test_load_file_and_table(void **state)
 {
     (void)state;
@@ -552,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_digests),     cmocka_unit_test(test_load_file_and_table),
         cmocka_unit_test(test_sla_source),  cmocka_unit_test(test_regression),
         cmocka_unit_test(test_all_failed),
+        cmocka_unit_test(test_same_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

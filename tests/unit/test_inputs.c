@@ -164,6 +164,57 @@ static void test_digest_independent_of_threads(void **state)
     inputs_free(in);
 }
 
+/* The source digest names the sequence, not how much of it was sent: the
+ * same file (whatever its layout) or generated items give the same one;
+ * another file, order or body another. */
+static void test_source_digest(void **state)
+{
+    (void)state;
+    inputs_t *gen, *a, *a2, *b, *reordered;
+    char *pa = write_tmp("{\"x\": 1}\n\"two\"\n3\n");
+    char *pa2 = write_tmp("{ \"x\" : 1 }\r\n\n\"two\"\n3"); /* same items, other layout */
+    char *pb = write_tmp("{\"x\": 1}\n\"two\"\n4\n");
+    char *pr = write_tmp("\"two\"\n{\"x\": 1}\n3\n");
+    char err[256];
+    assert_int_equal(inputs_generated(&gen), 0);
+    assert_int_equal(inputs_load_file(pa, &a, err, sizeof err), 0);
+    assert_int_equal(inputs_load_file(pa2, &a2, err, sizeof err), 0);
+    assert_int_equal(inputs_load_file(pb, &b, err, sizeof err), 0);
+    assert_int_equal(inputs_load_file(pr, &reordered, err, sizeof err), 0);
+    uint8_t dg[32], dg2[32], da[32], da2[32], db[32], dr[32], body1[32], body2[32];
+    assert_int_equal(inputs_source_digest(gen, NULL, 0, dg), 0);
+    assert_int_equal(inputs_source_digest(gen, NULL, 0, dg2), 0);
+    assert_int_equal(inputs_source_digest(a, NULL, 0, da), 0);
+    assert_int_equal(inputs_source_digest(a2, NULL, 0, da2), 0);
+    assert_int_equal(inputs_source_digest(b, NULL, 0, db), 0);
+    assert_int_equal(inputs_source_digest(reordered, NULL, 0, dr), 0);
+    assert_int_equal(inputs_source_digest(NULL, "{}", 2, body1), 0);
+    assert_int_equal(inputs_source_digest(NULL, "{ }", 3, body2), 0);
+    assert_memory_equal(dg, dg2, 32);
+    assert_memory_equal(da, da2, 32);
+    assert_memory_not_equal(da, db, 32);
+    assert_memory_not_equal(da, dr, 32);
+    assert_memory_not_equal(da, dg, 32);
+    assert_memory_not_equal(body1, body2, 32);
+    assert_memory_not_equal(body1, dg, 32);
+    /* ...while the digest of what was sent depends on how much */
+    uint64_t ten[] = {10}, eleven[] = {11};
+    uint8_t s10[32], s11[32];
+    assert_int_equal(inputs_digest(a, ten, 1, s10), 0);
+    assert_int_equal(inputs_digest(a, eleven, 1, s11), 0);
+    assert_memory_not_equal(s10, s11, 32);
+    char *paths[] = {pa, pa2, pb, pr};
+    for (size_t i = 0; i < 4; i++) {
+        unlink(paths[i]);
+        free(paths[i]);
+    }
+    inputs_free(gen);
+    inputs_free(a);
+    inputs_free(a2);
+    inputs_free(b);
+    inputs_free(reordered);
+}
+
 static inputs_t *load_ok(const char *text, const char *suffix, inputs_format_t format)
 {
     char *path = write_tmp_as(text, suffix);
@@ -351,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_file_missing),
         cmocka_unit_test(test_many_lines),
         cmocka_unit_test(test_digest_independent_of_threads),
+        cmocka_unit_test(test_source_digest),
         cmocka_unit_test(test_csv_file),
         cmocka_unit_test(test_csv_errors_name_the_line),
         cmocka_unit_test(test_stdin),

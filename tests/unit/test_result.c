@@ -91,6 +91,7 @@ static void make_part(result_t *r, size_t from, size_t seconds, uint64_t t0)
         /* not representable in 10 significant digits of seconds */
         .duration_ns = seconds * 1000000000ull,
         .inputs_digest = "sha256:00ff",
+        .inputs_source = "sha256:5e9",
     };
     size_t n;
     const sla_t *slas = some_slas(&n);
@@ -192,6 +193,7 @@ static void test_round_trip(void **state)
     assert_string_equal(json_string_value(json_object_get(s5, "body")),
                         "{\"error\": \"busy\"}\\r\\n\\x01\\\\");
     assert_string_equal(json_string_value(json_object_get(s5, "reason")), "odd");
+    assert_string_equal(json_string_value(json_object_get(j, "inputs_source")), "sha256:5e9");
     json_decref(j);
     result_close(&r);
 
