@@ -239,11 +239,6 @@ int runstats_second_add(runstats_t *rs, size_t i, metric_id_t m, const hist_t *h
     return d ? add_second(d, m, h, NULL) : ENOMEM;
 }
 
-bool runstats_sample_kind(err_kind_t kind)
-{
-    return kind == ERR_HTTP_4XX || kind == ERR_HTTP_5XX || kind == ERR_INVALID_RESPONSE;
-}
-
 void runstats_keep_sample(runstats_t *rs, err_kind_t kind, uint64_t request_id, int status,
                           const char *body, size_t body_len, const char *reason)
 {
