@@ -49,13 +49,15 @@ static const opt_t diff_table[] = {
 static void diff_usage(FILE *f)
 {
     fputs("usage: tailgate diff BASE.json OPT.json [-o comparison.json] [--sla EXPR ...]\n"
+          "                     [--max-regression M=+P% ...]\n"
           "\n"
           "Compares two result files written by 'tailgate run --out': prints the headline\n"
           "metrics side by side (metric | baseline | optimized | delta | delta %) and judges\n"
           "SLAs on the second (optimized) run, re-evaluated from its histograms: the --sla\n"
           "given, else the SLAs recorded in OPT.json, else " COMPARE_DEFAULT_SLA ". The table\n"
           "says which.\n"
-          "Warns on stderr when the two runs did not send identical inputs.\n"
+          "Warns on stderr when the two runs did not send identical inputs (a note when\n"
+          "they sent different numbers of items from the same inputs, in the same order).\n"
           "\n",
           f);
     opt_help(f, diff_table, sizeof diff_table / sizeof diff_table[0], 0, true);
