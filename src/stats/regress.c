@@ -15,13 +15,12 @@
     "e.g. p95=+5%% (at most 5%% slower), ips=-5%% (at most 5%% fewer items/s), p99=-10%% (at "     \
     "least 10%% faster)"
 
-static int fail(char *err, size_t errlen, const char *text, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, const char *text, const char *fmt, ...)
+/* The message is composed in err itself: nothing in between can cut it. The
+ * caller shows the gate's text (the option's value, the member's path). */
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    /* Composed in err itself: nothing in between can cut the message. The
-     * caller shows the text (the option's value, the member's path). */
-    (void)text;
     size_t off = 0;
     if (errlen) {
         va_list ap;
@@ -59,11 +58,11 @@ int regress_parse(const char *text, regress_t *out, char *err, size_t errlen)
     while (len && isspace((unsigned char)text[len - 1]))
         len--;
     if (len >= sizeof g.text)
-        return fail(err, errlen, text, "longer than %zu characters", sizeof g.text - 1);
+        return fail(err, errlen, "longer than %zu characters", sizeof g.text - 1);
     memcpy(g.text, text, len);
     const char *eq = strchr(g.text, '=');
     if (!eq)
-        return fail(err, errlen, g.text, "expected METRIC=CHANGE");
+        return fail(err, errlen, "expected METRIC=CHANGE");
     /* The metric, named as an SLA names it: "METRIC<=0" parses exactly when
      * METRIC is one an SLA may gate. */
     size_t mlen = (size_t)(eq - g.text);
@@ -75,7 +74,7 @@ int regress_parse(const char *text, regress_t *out, char *err, size_t errlen)
         plain = plain && (isalnum((unsigned char)g.text[i]) || strchr("._", g.text[i]));
     snprintf(expr, sizeof expr, "%.*s<=0", (int)mlen, g.text);
     if (!plain || sla_parse(expr, &g.metric, why, sizeof why))
-        return fail(err, errlen, g.text, "unknown metric \"%.*s\"", (int)mlen, g.text);
+        return fail(err, errlen, "unknown metric \"%.*s\"", (int)mlen, g.text);
     /* The change: a sign (optional only for 0), a number, '%'. */
     const char *p = eq + 1;
     while (isspace((unsigned char)*p))
@@ -84,34 +83,34 @@ int regress_parse(const char *text, regress_t *out, char *err, size_t errlen)
     char *end;
     double v = strtod(p, &end);
     if (end == p || !isdigit((unsigned char)*p) || !isfinite(v))
-        return fail(err, errlen, g.text, "expected a signed percentage after '='");
+        return fail(err, errlen, "expected a signed percentage after '='");
     while (isspace((unsigned char)*end))
         end++;
     if (*end != '%')
-        return fail(err, errlen, g.text, "give the change in percent, with '%%'");
+        return fail(err, errlen, "give the change in percent, with '%%'");
     for (end++; isspace((unsigned char)*end); end++) {
     }
     if (*end)
-        return fail(err, errlen, g.text, "unexpected text after the '%%'");
+        return fail(err, errlen, "unexpected text after the '%%'");
     const char *name = sla_metric_name(&g.metric);
     if (!sign && v != 0 && regress_lower_is_better(&g.metric))
-        return fail(err, errlen, g.text,
+        return fail(err, errlen,
                     "give a sign: %s=+%g%% allows %s up to %g%% above the baseline, %s=-%g%% "
                     "requires it %g%% below",
                     name, v, name, v, name, v, v);
     if (!sign && v != 0)
-        return fail(err, errlen, g.text,
+        return fail(err, errlen,
                     "give a sign: %s=-%g%% allows %s down to %g%% below the baseline, %s=+%g%% "
                     "requires it %g%% above",
                     name, v, name, v, name, v, v);
     g.limit_pct = sign == '-' && v != 0 ? -v : v; /* never -0 */
     bool lower = regress_lower_is_better(&g.metric);
     if (lower && g.limit_pct <= -100)
-        return fail(err, errlen, g.text, "%s cannot fall by 100%% or more", name);
+        return fail(err, errlen, "%s cannot fall by 100%% or more", name);
     if (!lower && g.limit_pct < -100)
-        return fail(err, errlen, g.text, "%s cannot fall by more than 100%%", name);
+        return fail(err, errlen, "%s cannot fall by more than 100%%", name);
     if (g.limit_pct > 1e6)
-        return fail(err, errlen, g.text, "more than 1000000%%");
+        return fail(err, errlen, "more than 1000000%%");
     *out = g;
     return 0;
 }
