@@ -29,23 +29,20 @@ void cmptext_warn_inputs(FILE *f, const compare_t *c)
      * and what made the spans differ is the load model, not the inputs. */
     if (c->inputs_same_source && c->base.items != c->opt.items) {
         fprintf(f,
-                "\nnote: the two runs sent different numbers of items (baseline %.0f, optimized "
-                "%.0f)\n"
-                "from the same inputs in the same order: item i is the same in both. A closed "
-                "loop\n"
-                "bounded by --duration sends as many items as the server answers in that time;\n"
-                "--requests N sends the same N in both runs.\n\n",
+                "\nnote: the two runs sent different numbers of items (baseline %.0f, "
+                "optimized %.0f)\n",
                 c->base.items, c->opt.items);
+        fputs("from the same inputs in the same order: item i is the same in both. A closed\n"
+              "loop bounded by --duration sends as many items as the server answers in that\n"
+              "time; --requests N sends the same N in both runs.\n\n",
+              f);
         return;
     }
     if (c->inputs_same_source) {
-        fputs("\nnote: the two runs sent items from the same inputs in the same order, but "
-              "their\n"
-              "measured items start at different places: in a closed loop --warmup sends as "
-              "many\n"
-              "items as the server answers before measuring. An open loop (--rate) or no "
-              "--warmup\n"
-              "sends identical inputs.\n\n",
+        fputs("\nnote: the two runs sent items from the same inputs in the same order, but\n"
+              "not the same ones: in a closed loop, --warmup (and each of --threads under\n"
+              "--duration) sends as many items as the server answers. --requests N with no\n"
+              "--warmup, or an open loop (--rate), sends identical inputs.\n\n",
               f);
         return;
     }
@@ -95,7 +92,8 @@ static void value(FILE *f, double v, const char *unit)
     fprintf(f, "%s%s%s", cv, isfinite(v) ? " " : "", isfinite(v) ? unit : "");
 }
 
-/* "p95", "p99" ... the metric of a watch; the verdict's words for worse. */
+/* How a metric is worse, in the verdict's words: latencies "slower",
+ * error_rate "higher", throughput "lower". */
 static const char *worse_word(const regress_t *g)
 {
     if (g->metric.metric == SLA_ERROR_RATE)
