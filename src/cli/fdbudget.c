@@ -51,8 +51,8 @@ int fdbudget_apply(const fdbudget_t *b, const runopts_t *o, const engine_config_
     uint64_t per = o->target_in_process ? 2 : 1;
     uint64_t room = b->limit > b->open ? (b->limit - b->open) / per : 0;
     const char *twice = o->target_in_process
-                            ? " (each connection counts twice: the embedded stub holds its other "
-                              "end in this process)"
+                            ? "; each connection counts twice: the embedded stub holds its other "
+                              "end in this process"
                             : "";
     /* The soft limit is at the hard one already: only the hard one can move. */
     const char *raise = b->hard == b->limit
@@ -77,13 +77,15 @@ int fdbudget_apply(const fdbudget_t *b, const runopts_t *o, const engine_config_
     char what[96], fix[160];
     if (room == 0) {
         snprintf(fix, sizeof fix, "no descriptor is left for connections");
-        snprintf(what, sizeof what, "%s %llu", cfg->connections ? "--connections" : "--max-connections",
+        snprintf(what, sizeof what, "%s %llu",
+                 cfg->connections ? "--connections" : "--max-connections",
                  (unsigned long long)want);
     } else if (cfg->connections && !RUNOPTS_GIVEN(o, connections) && o->concurrency) {
         snprintf(what, sizeof what, "--concurrency %llu (one connection per request in flight)",
                  (unsigned long long)o->concurrency);
-        snprintf(fix, sizeof fix, "give --concurrency %llu or fewer (or --connections %llu to share "
-                                  "fewer connections)",
+        snprintf(fix, sizeof fix,
+                 "give --concurrency %llu or fewer (or --connections %llu to share "
+                 "fewer connections)",
                  (unsigned long long)room, (unsigned long long)room);
     } else {
         const char *name = cfg->connections ? "--connections" : "--max-connections";
@@ -91,10 +93,10 @@ int fdbudget_apply(const fdbudget_t *b, const runopts_t *o, const engine_config_
         snprintf(fix, sizeof fix, "give %s %llu or fewer", name, (unsigned long long)room);
     }
     snprintf(err, errlen,
-             "%s needs %llu file descriptors (%llu for connections%s, %llu this process holds "
-             "already), but the open-files limit is %llu (ulimit -n%s): %s, or %s",
-             what, (unsigned long long)need, (unsigned long long)(want * per), twice,
-             (unsigned long long)b->open, (unsigned long long)b->limit,
+             "%s needs %llu file descriptors (%llu for connections, %llu this process holds "
+             "already%s), but the open-files limit is %llu (ulimit -n%s): %s, or %s",
+             what, (unsigned long long)need, (unsigned long long)(want * per),
+             (unsigned long long)b->open, twice, (unsigned long long)b->limit,
              b->hard == b->limit ? ", at its hard limit" : "", fix, raise);
     return EMFILE;
 }

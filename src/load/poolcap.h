@@ -34,14 +34,14 @@
 #define POOLCAP_WINDOW 64
 
 typedef struct {
-    double items_per_ns;   /* the schedule's rate */
-    uint64_t floor;        /* connections */
-    uint64_t ceiling;      /* connections; 0 = none */
-    uint64_t sum_ns, n;    /* the window being filled */
-    uint64_t window;       /* responses that close it */
-    uint64_t w_ns;         /* the smallest window mean so far; 0 = none yet */
-    uint64_t limit;        /* poolcap_limit */
-    bool ceiling_binds;    /* the rule asked for the ceiling or more */
+    double items_per_ns; /* the schedule's rate */
+    uint64_t floor;      /* connections */
+    uint64_t ceiling;    /* connections; 0 = none */
+    uint64_t sum_ns, n;  /* the window being filled */
+    uint64_t window;     /* responses that close it */
+    uint64_t w_ns;       /* the smallest window mean so far; 0 = none yet */
+    uint64_t limit;      /* poolcap_limit */
+    bool ceiling_binds;  /* the rule asked for the ceiling or more */
 } poolcap_t;
 
 /* items_per_s > 0: the schedule's rate; ceiling 0 = none. */

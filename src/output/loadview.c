@@ -19,8 +19,8 @@ void loadview_read(const result_t *r, loadview_t *v)
     int64_t users = 0;
     memset(v, 0, sizeof *v);
     v->offered_ips = v->sent_ips = v->sent_share = NAN;
-    v->open = json_is_number(rate) && json_number_value(rate) > 0 &&
-              !(load && !strcmp(load, "closed"));
+    v->open =
+        json_is_number(rate) && json_number_value(rate) > 0 && !(load && !strcmp(load, "closed"));
     if (v->open) {
         v->offered_ips = json_number_value(rate);
         uint64_t sent = rs->items - rs->items_unsent;
