@@ -60,7 +60,7 @@ struct worker {
     pool_t pool;              /* connections */
     bool auto_cap;            /* an open loop's unlimited pool: poolcap bounds it */
     poolcap_t cap;
-    connlimit_t bound_by; /* what bounds the pool when auto_cap does not */
+    connlimit_t bound_by;     /* what bounds the pool when auto_cap does not */
     loop_io_t stop_io;        /* eventfd written by engine_stop */
     bool finished;
     uint64_t last_done_ns;
@@ -102,8 +102,8 @@ static void record(worker_t *w, const sched_req_t *r, err_kind_t err, int status
         for (unsigned i = 0; i < r->n; i++)
             runstats_record_item(&w->stats, second,
                                  done > r->item_ns[i] ? done - r->item_ns[i] : 0);
-    runstats_record_done(&w->stats, (size_t)((done - measure_ns) / CLOCK_NS_PER_S),
-                         err == ERR_NONE, r->n);
+    runstats_record_done(&w->stats, (size_t)((done - measure_ns) / CLOCK_NS_PER_S), err == ERR_NONE,
+                         r->n);
     if (w->on_request) {
         req_record_t rec = {
             .id = r->seq * w->nthreads + w->t + 1,

@@ -215,8 +215,8 @@ void chart_throughput(FILE *f, const chart_run_t *runs, size_t n)
         (svg_legend_entry_t){by_intended ? "requests/s" : "served requests/s", STYLE_GREY, NULL};
     styles[ns++] = (svg_legend_entry_t){"errors/s", STYLE_GREY, DASH_ERRORS};
     if (any_items)
-        styles[ns++] =
-            (svg_legend_entry_t){by_intended ? "items/s" : "served items/s", STYLE_GREY, DASH_ITEMS};
+        styles[ns++] = (svg_legend_entry_t){by_intended ? "items/s" : "served items/s", STYLE_GREY,
+                                            DASH_ITEMS};
     if (any_offered)
         styles[ns++] = (svg_legend_entry_t){"offered items/s", STYLE_GREY, DASH_OFFERED};
     legend(f, runs, n, styles, ns, NULL, 0, 52);

@@ -545,8 +545,8 @@ static int read_connections(reader_t *rd, runstats_t *rs)
     const json_t *by = json_object_get(c, "limit_by");
     if (by && !json_is_null(by)) {
         int k = 1;
-        while (k < CONNLIMIT_COUNT &&
-               (!json_is_string(by) || strcmp(connlimit_name((connlimit_t)k), json_string_value(by))))
+        while (k < CONNLIMIT_COUNT && (!json_is_string(by) || strcmp(connlimit_name((connlimit_t)k),
+                                                                     json_string_value(by))))
             k++;
         if (k == CONNLIMIT_COUNT)
             return bad(rd, "\"connections.limit_by\" must be null or one of connections, rule, "
