@@ -2,13 +2,34 @@
 #include "output/loadview.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Below this share of what was sent, the server fell behind: a run's span
- * ends with its last answer, so a server that keeps up still serves a few
- * percent under the rate (the tail of the last requests). */
+/* Below this share of what was sent, the server fell behind. */
 #define SERVED_SHARE_BEHIND 0.95
+
+/* Served items per second between the first and the last second that saw
+ * answers, both left out: the first holds the first answers' wait, the last
+ * the tail of the run, and a server that keeps up with a long latency would
+ * otherwise look slow (its span is the schedule plus that latency). */
+static double steady_rate(const runstats_t *rs)
+{
+    size_t first = SIZE_MAX, last = 0;
+    for (size_t i = 0; i < rs->nseconds; i++) {
+        if (!rs->seconds[i].completed)
+            continue;
+        if (first == SIZE_MAX)
+            first = i;
+        last = i;
+    }
+    if (first == SIZE_MAX || last < first + 2)
+        return NAN;
+    uint64_t served = 0;
+    for (size_t i = first + 1; i < last; i++)
+        served += rs->seconds[i].served_items;
+    return (double)served / (double)(last - first - 1);
+}
 
 void loadview_read(const result_t *r, loadview_t *v)
 {
@@ -31,6 +52,7 @@ void loadview_read(const result_t *r, loadview_t *v)
         v->users = (uint64_t)users;
     }
     v->served_ips = dur > 0 ? (double)rs->items_ok / dur : 0;
+    v->steady_served_ips = steady_rate(rs);
     v->mean_batch = rs->requests ? (double)rs->items / (double)rs->requests : NAN;
     if (!result_config_int(r, "batch", &v->max_batch))
         v->max_batch = 0;
@@ -38,7 +60,8 @@ void loadview_read(const result_t *r, loadview_t *v)
 
 bool loadview_server_behind(const loadview_t *v)
 {
-    return v->open && v->sent_ips > 0 && v->served_ips < SERVED_SHARE_BEHIND * v->sent_ips;
+    return v->open && v->sent_ips > 0 && isfinite(v->steady_served_ips) &&
+           v->steady_served_ips < SERVED_SHARE_BEHIND * v->sent_ips;
 }
 
 /* What bounded the pool, as the end of a sentence. */
@@ -99,11 +122,12 @@ void loadview_server_note(const result_t *r, const loadview_t *v, char *buf, siz
     uint64_t failed = rs->requests - rs->requests_ok - rs->requests_unsent;
     if (failed)
         snprintf(buf, len,
-                 "The server served %.1f items/s of the %.1f/s sent to it, and %llu requests "
-                 "failed (see the errors).",
-                 v->served_ips, v->sent_ips, (unsigned long long)failed);
+                 "The server served %.1f items/s while it answered, of the %.1f/s sent to it, "
+                 "and %llu requests failed (see the errors).",
+                 v->steady_served_ips, v->sent_ips, (unsigned long long)failed);
     else
         snprintf(buf, len,
-                 "The server fell behind: it served %.1f items/s of the %.1f/s sent to it.",
-                 v->served_ips, v->sent_ips);
+                 "The server fell behind: it served %.1f items/s while it answered, of the "
+                 "%.1f/s sent to it.",
+                 v->steady_served_ips, v->sent_ips);
 }

@@ -22,13 +22,19 @@ typedef struct {
      * (items.unsent). */
     double sent_ips, sent_share;
     double served_ips; /* items answered successfully per second measured */
+    /* The same while the server answered steadily: over the whole seconds of
+     * the completion timeline between its first and its last (partial) ones,
+     * so neither the first answers' wait nor the last ones' tail dilutes
+     * it. NaN: fewer than three seconds of answers, or no completion counts. */
+    double steady_served_ips;
     double mean_batch; /* items per request; NaN without requests */
     int64_t max_batch; /* --batch; 0 = not recorded */
 } loadview_t;
 
 void loadview_read(const result_t *r, loadview_t *v);
 
-/* Whether the server fell behind: it served under 95% of what was sent. */
+/* Whether the server fell behind: while it answered steadily, it served
+ * under 95% of what was sent (open loop). */
 bool loadview_server_behind(const loadview_t *v);
 
 /* The sentence that says the client fell behind the schedule, with how many
