@@ -319,10 +319,13 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
     }
     if (RUNOPTS_GIVEN(o, max_connections) && (o->connections || o->concurrency)) {
         snprintf(err, errlen,
-                 "--max-connections bounds a pool that grows (--connections 0, open loop); "
-                 "with %s the pool is %s: drop --max-connections or give --connections 0",
-                 o->connections ? "--connections N" : "--concurrency C",
-                 o->connections ? "N connections" : "one connection per request in flight");
+                 "--max-connections bounds a pool that grows (--rate with --connections 0); "
+                 "%s",
+                 o->concurrency ? "with --concurrency C the pool is one connection per request "
+                                  "in flight: drop --max-connections (--connections N shares "
+                                  "fewer connections among the C requests)"
+                                : "with --connections N the pool is N connections: drop one "
+                                  "of the two, or give --connections 0");
         return -1;
     }
     if (o->concurrency && !o->connections)
