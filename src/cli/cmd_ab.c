@@ -262,6 +262,7 @@ int cmd_ab(int argc, char **argv)
         }
         snprintf(url, sizeof url, "http://%s:%d%s", stub_host(stub), stub_port(stub), sc.path);
         shared.url_text = url;
+        shared.target_in_process = true; /* connections cost two descriptors each */
         if (!shared.quiet)
             printf("embedded stub: %s (%d workers, %d ms per request + %d ms per item)\n", url,
                    AB_STUB_WORKERS, AB_STUB_DELAY_MS, AB_STUB_PER_ITEM_MS);

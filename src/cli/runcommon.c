@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/gates.h"
+#include "cli/fdbudget.h"
 #include "core/clock.h"
 #include "output/console.h"
 #include "output/termchart.h"
@@ -140,6 +141,7 @@ static void build_engine_config(runjob_t *job, const runopts_t *o)
     e->duration_ns = o->duration_ns;
     e->warmup_ns = o->warmup_ns;
     e->connections = o->connections;
+    e->max_connections = o->max_connections;
     e->threads = (unsigned)o->threads;
     e->timeout_ns = o->timeout_ns;
     e->batch = (unsigned)o->batch;
@@ -246,8 +248,10 @@ static void csv_thread_close(void *buf)
     csvlog_buf_free(buf);
 }
 
-/* Prepare, start, collect; a signal stops the run in between. */
-static int run_engine(runjob_t *job)
+/* Prepare, start, collect; a signal stops the run in between. Before the
+ * start, the connections asked for are checked against the open-files limit
+ * (cli/fdbudget.h): a run that cannot have them is bad usage, said at once. */
+static int run_engine(runjob_t *job, const char *who)
 {
     engine_config_t cfg = job->eng;
     if (job->log)
@@ -257,6 +261,16 @@ static int run_engine(runjob_t *job)
     engine_t *eng;
     memset(res, 0, sizeof *res);
     int e = engine_prepare(&cfg, &eng, res->fatal_msg, sizeof res->fatal_msg);
+    fdbudget_t budget;
+    if (!e && fdbudget_read(&budget) == 0) {
+        char why[1024];
+        if (fdbudget_apply(&budget, job->opts, &cfg, eng, why, sizeof why)) {
+            fprintf(stderr, "%s: %s\n", who, why);
+            job->usage_error = true;
+            engine_free(eng);
+            return res->fatal_errno = EMFILE;
+        }
+    }
     if (!e) {
         running = eng;
         if (signal_seen)
@@ -274,7 +288,7 @@ static int run_engine(runjob_t *job)
 int runjob_execute(runjob_t *job, const char *who)
 {
     const runopts_t *o = job->opts;
-    int e = run_engine(job);
+    int e = run_engine(job, who);
     job->ran = true;
     if (job->progress_shown)
         fputs("\r\033[K", stderr);
@@ -287,6 +301,8 @@ int runjob_execute(runjob_t *job, const char *who)
             job->log_failed = true;
         }
     }
+    if (job->usage_error)
+        return EXIT_USAGE; /* said already */
     if (e) {
         fprintf(stderr, "%s: %s\n", who,
                 job->result.fatal_msg[0] ? job->result.fatal_msg : strerror(e));

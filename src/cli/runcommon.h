@@ -26,7 +26,8 @@ typedef struct {
     bool have_res; /* res is set */
     bool ran;
     bool progress_shown;
-    bool log_failed; /* the CSV log is incomplete (disk full...) */
+    bool log_failed;  /* the CSV log is incomplete (disk full...) */
+    bool usage_error; /* the run was refused before it started (said already): exit 2 */
 } runjob_t;
 
 /* Builds job->eng from the finished options o (which must outlive the job;

@@ -145,15 +145,29 @@ const opt_t runopts_table[] = {
     {"requests", 'n', OPT_COUNT, OPT_SCOPE_LOAD, F(requests), 1, (double)(UINT64_MAX / 4),
      .arg = "N", .config = "requests", .help = "items to send in all"},
     {"duration", 'd', OPT_DURATION, OPT_SCOPE_LOAD, F(duration_ns), 1, 0, .arg = "D",
-     .config = "duration_s", .help = "run length: 500ms, 30s, 2m"},
+     .config = "duration_s",
+     .help = "run length: 500ms, 30s, 2m. Then requests in flight get\n"
+             "--timeout to finish and nothing more is sent: in an open\n"
+             "loop, requests still waiting for a connection end as\n"
+             "timeouts (counted as never sent)"},
     {"warmup", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(warmup_ns), 0, 0, .arg = "D",
      .config = "warmup_s",
      .help = "run this long first, excluded from every figure;\n--requests counts after it"},
     {.kind = OPT_HEADING, .help = "Connections and threads:"},
     {"connections", 0, OPT_COUNT, OPT_SCOPE_CLIENT, F(connections), 0, 1e6, .arg = "N",
      .config = "connections",
-     .help = "pool size; 0 = unlimited, a new connection whenever\n"
-             "none is idle (default: C in closed loop, 0 in open loop)"},
+     .help = "pool size; 0 = a new connection whenever none is idle,\n"
+             "up to --max-connections (default: C in closed loop, 0 in\n"
+             "open loop). Each is a file descriptor: more than ulimit -n\n"
+             "allows is refused before the run (exit 2)"},
+    {"max-connections", 0, OPT_COUNT, OPT_SCOPE_CLIENT, F(max_connections), 1, 1e6, .arg = "N",
+     .config = "max_connections",
+     .help = "with --connections 0: at most N at once. Default: 4 x\n"
+             "what the rate needs by Little's law (requests/s x mean\n"
+             "service time, from the fastest window of responses so far,\n"
+             "so a server falling behind does not raise it), at least 16\n"
+             "per thread; as many as needed until 8 responses came; and\n"
+             "never more than ulimit -n allows"},
     {"threads", 't', OPT_COUNT, OPT_SCOPE_CLIENT, F(threads), 1, 256, .arg = "T",
      .config = "threads", .help = "event-loop threads (default 1)"},
     {"timeout", 0, OPT_DURATION, OPT_SCOPE_CLIENT, F(timeout_ns), 1, 0, .arg = "D",
@@ -302,6 +316,17 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
                  "--concurrency %llu is less than --threads %llu: give at least one request "
                  "in flight per thread",
                  (unsigned long long)o->concurrency, (unsigned long long)o->threads);
+        return -1;
+    }
+    if (RUNOPTS_GIVEN(o, max_connections) && (o->connections || o->concurrency)) {
+        snprintf(err, errlen,
+                 "--max-connections bounds a pool that grows (--rate with --connections 0); "
+                 "%s",
+                 o->concurrency ? "with --concurrency C the pool is one connection per request "
+                                  "in flight: drop --max-connections (--connections N shares "
+                                  "fewer connections among the C requests)"
+                                : "with --connections N the pool is N connections: drop one "
+                                  "of the two, or give --connections 0");
         return -1;
     }
     if (o->concurrency && !o->connections)

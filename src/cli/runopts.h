@@ -35,7 +35,8 @@ typedef struct {
     const char *body_path;
     const char *method;
     /* client */
-    uint64_t connections; /* 0 = unlimited */
+    uint64_t connections;     /* 0 = unlimited */
+    uint64_t max_connections; /* connections 0: the most at once; 0 = the rule */
     uint64_t threads;
     uint64_t timeout_ns;
     const char *cacert;
@@ -51,7 +52,8 @@ typedef struct {
     const char *out_path;
     bool quiet, no_progress, no_color, show_secrets;
 
-    const char *url_text; /* the positional URL */
+    const char *url_text;   /* the positional URL */
+    bool target_in_process; /* ab's embedded stub: each connection's other end is ours too */
     uint64_t given;       /* bit i: runopts_table[i] was given */
     /* set by runopts_finish */
     bool body_mode; /* a fixed raw body: --body, or a method that sends none (GET...) */

@@ -26,6 +26,7 @@
 #include "load/outcome.h"
 #include "load/pacer.h"
 #include "load/pool.h"
+#include "load/poolcap.h"
 #include "load/reqfmt.h"
 #include "load/rpath.h"
 #include "load/sched.h"
@@ -58,6 +59,9 @@ struct worker {
     bool tls_verify_failed;
     uint64_t started_wall_ns; /* wall clock at the measurement start */
     pool_t pool;              /* connections */
+    bool auto_cap;            /* an open loop's unlimited pool: poolcap bounds it */
+    poolcap_t cap;
+    connlimit_t bound_by;     /* what bounds the pool when auto_cap does not */
     loop_io_t stop_io;        /* eventfd written by engine_stop */
     bool finished;
     uint64_t last_done_ns;
@@ -100,6 +104,8 @@ static void record(worker_t *w, const sched_req_t *r, err_kind_t err, int status
         for (unsigned i = 0; i < r->n; i++)
             runstats_record_item(&w->stats, second,
                                  done > r->item_ns[i] ? done - r->item_ns[i] : 0);
+    runstats_record_done(&w->stats, (size_t)((done - measure_ns) / CLOCK_NS_PER_S), err == ERR_NONE,
+                         r->n);
     if (w->on_request) {
         req_record_t rec = {
             .id = r->seq * w->nthreads + w->t + 1,
@@ -164,10 +170,14 @@ static bool submit(void *arg, const sched_req_t *r)
     return pool_send(&w->pool, r->seq, r->first_item, r->intended_ns, r->n, r->item_ns);
 }
 
-/* Stopped, aborted or out of memory while waiting: no answer, a timeout. */
+/* Stopped, aborted, the duration over or out of memory while waiting: no
+ * answer, a timeout, counted as never sent too. */
 static void unsent(void *arg, const sched_req_t *r, uint64_t now)
 {
-    record(arg, r, ERR_TIMEOUT, 0, 0, 0, now, REQ_NO_CONNECT);
+    worker_t *w = arg;
+    record(w, r, ERR_TIMEOUT, 0, 0, 0, now, REQ_NO_CONNECT);
+    if (!sched_is_warmup(&w->sched, r->intended_ns))
+        runstats_record_unsent(&w->stats, r->n);
 }
 
 /* After every call into the schedule: its timer follows sched_wake, and the
@@ -223,6 +233,11 @@ static void on_done(conn_t *c, const conn_result_t *res)
         !sched_is_warmup(&w->sched, s->intended_ns))
         keep_sample(w, &r, err, res);
     record(w, &r, err, res->status, service, res->bytes_in, res->done_ns, s->connect_ns);
+    /* An unlimited pool learns the service time (sockets that ran out froze it). */
+    if (w->auto_cap && err == ERR_NONE && service && !w->pool.fd_limited_at &&
+        poolcap_sample(&w->cap, service, sched_items_issued(&w->sched),
+                       sched_requests_issued(&w->sched)))
+        w->pool.max_slots = poolcap_limit(&w->cap);
     if (!s->retired)
         pool_freed(&w->pool, s);
     sched_done(&w->sched, res->done_ns, err == ERR_CONNECT_REFUSED);
@@ -372,13 +387,39 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
         }
         w->on_request = obs->on_request;
     }
-    size_t max_slots = cfg->connections ? split(cfg->connections, e->nthreads, t) : 0;
+    size_t max_slots = cfg->connections       ? split(cfg->connections, e->nthreads, t)
+                       : cfg->max_connections ? split(cfg->max_connections, e->nthreads, t)
+                                              : 0;
+    w->bound_by = cfg->connections || !cfg->max_connections ? CONNLIMIT_FIXED : CONNLIMIT_MAX;
+    w->auto_cap = !cfg->connections && !cfg->max_connections && cfg->rate > 0;
+    if (w->auto_cap)
+        poolcap_init(&w->cap, cfg->rate / e->nthreads, 0);
     /* Connections (buffers, not sockets) are allocated before the clock starts. */
     size_t prealloc = max_slots ? max_slots : (cfg->concurrency ? sc.users : 0);
     return pool_init(&w->pool, &w->env, &e->fmt, t, e->nthreads, w->batch, max_slots, prealloc);
 }
 
 /* ---- after the run ---- */
+
+/* What bounded the thread's pool, into its stats (before the merge). */
+static void record_pool_bound(worker_t *w)
+{
+    const pool_t *p = &w->pool;
+    runstats_t *rs = &w->stats;
+    uint64_t live = p->nslots - p->retired;
+    if (p->fd_limited_at) {
+        rs->connections_limit = p->fd_limited_at;
+        rs->connections_limit_by = CONNLIMIT_SOCKETS;
+    } else if (w->auto_cap) {
+        uint64_t cap = poolcap_limit(&w->cap); /* 0: no estimate and no ceiling */
+        rs->connections_limit = cap > live ? cap : live;
+        rs->connections_limit_by =
+            poolcap_ceiling_binds(&w->cap) ? CONNLIMIT_OPEN_FILES : CONNLIMIT_RULE;
+    } else {
+        rs->connections_limit = p->max_slots ? p->max_slots : live; /* closed loop: its users */
+        rs->connections_limit_by = w->bound_by;
+    }
+}
 
 static void digest_items(const engine_config_t *cfg, const worker_t *ws, unsigned nthreads,
                          engine_result_t *res)
@@ -447,6 +488,8 @@ static unsigned effective_threads(const engine_config_t *cfg)
         t = (unsigned)cfg->concurrency;
     if (cfg->connections && cfg->connections < t)
         t = (unsigned)cfg->connections;
+    if (!cfg->connections && cfg->max_connections && cfg->max_connections < t)
+        t = (unsigned)cfg->max_connections;
     if (cfg->requests && cfg->requests < t)
         t = (unsigned)cfg->requests;
     return t ? t : 1;
@@ -571,8 +614,10 @@ int engine_collect(engine_t *e, engine_result_t *res)
 
     res->started_wall_ns = e->started_wall_ns;
     res->interrupted = e->stop != 0;
-    for (unsigned t = 0; t < nthreads; t++)
+    for (unsigned t = 0; t < nthreads; t++) {
         res->fd_limited_connections += ws[t].pool.fd_limited_at;
+        record_pool_bound(&ws[t]);
+    }
     if ((rc = runstats_init(&res->stats, ws[0].stats.cap_seconds)) != 0)
         goto fail;
     uint64_t last_done = 0;
@@ -639,6 +684,25 @@ void engine_free(engine_t *e)
     rpath_free(e->outputs);
     tls_ctx_free(e->env.tls);
     free(e);
+}
+
+void engine_limit_connections(engine_t *e, uint64_t ceiling)
+{
+    if (!ceiling || e->cfg->connections)
+        return;
+    for (unsigned t = 0; t < e->nthreads; t++) {
+        worker_t *w = &e->ws[t];
+        uint64_t c = split(ceiling, e->nthreads, t);
+        if (c == 0)
+            c = 1;
+        if (w->auto_cap) {
+            poolcap_init(&w->cap, e->cfg->rate / e->nthreads, c);
+            w->pool.max_slots = c;
+        } else if (!w->pool.max_slots || c < w->pool.max_slots) {
+            w->pool.max_slots = c;
+            w->bound_by = CONNLIMIT_OPEN_FILES;
+        }
+    }
 }
 
 /* No global: a signal handler that wants to stop a run keeps the engine's

@@ -58,7 +58,10 @@ typedef struct {
     uint64_t requests;
     uint64_t duration_ns;
     uint64_t warmup_ns;
-    uint64_t connections; /* 0 = unlimited */
+    uint64_t connections; /* 0 = unlimited: grown as needed, bounded (below) */
+    /* connections 0: the most connections at once, in all; 0 = open loop's
+     * rule (load/poolcap.h: 4 x the rate x the service time seen so far). */
+    uint64_t max_connections;
     unsigned threads;
     uint64_t timeout_ns; /* per request, also bounds connect */
     unsigned batch;      /* items per request, >= 1 */
@@ -120,6 +123,13 @@ int engine_collect(engine_t *e, engine_result_t *result);
 /* Frees e (NULL is fine); after engine_collect, or instead of it when
  * engine_start failed. */
 void engine_free(engine_t *e);
+
+/* Between engine_prepare and engine_start: the open-files budget. A pool
+ * that is not fixed (connections 0) holds at most `ceiling` connections in
+ * all (split over the threads, at least one each); the result records it as
+ * the pool's bound when it is what bounded it (connections.limit_by
+ * "open_files"). A fixed pool is the caller's to check against the limit. */
+void engine_limit_connections(engine_t *e, uint64_t ceiling);
 
 /* Async-signal-safe, any time between prepare and free: stop issuing, give
  * in-flight requests cfg->grace_ns, end the run. A stop before engine_start

@@ -104,6 +104,34 @@ static void fifo_fail_all(sched_t *s)
     }
 }
 
+/* Every waiting request is dropped: never sent, so never issued (closed loop,
+ * the duration's end). The FIFO holds the newest requests, so the items that
+ * remain issued are still the first ones, in order. */
+static void fifo_drop_all(sched_t *s)
+{
+    while (s->q_len) {
+        s->items_issued -= s->q[s->q_head].n;
+        fifo_pop(s);
+    }
+}
+
+/* The duration is over: nothing waits for a connection any longer, so nothing
+ * is sent late. Open loop: the schedule offered what waits, so each request
+ * ends unsent (recorded: the shortfall shows). Closed loop: a user waiting
+ * for a connection is the client's own configuration (--connections below
+ * --concurrency), not offered load; its request is dropped, not counted as a
+ * failure. What is in flight keeps its drain. Idempotent. */
+static void end_duration(sched_t *s)
+{
+    if (s->ended)
+        return;
+    s->ended = true;
+    if (s->closed)
+        fifo_drop_all(s);
+    else
+        fifo_fail_all(s);
+}
+
 /* ---- issuing ---- */
 
 /* A request is ready: out now when nothing older waits and a connection is
@@ -117,7 +145,9 @@ static void issue(sched_t *s, uint64_t first_item, uint64_t intended, unsigned n
         s->inflight++;
         return;
     }
-    if (fifo_push_back(s, &r) != 0)
+    /* After the duration (the last batch, at its linger deadline) a request
+     * leaves at once or not at all. */
+    if (s->ended || fifo_push_back(s, &r) != 0)
         s->ops.unsent(s->ops.arg, &r, s->now); /* counted rather than lost */
 }
 
@@ -131,6 +161,8 @@ static uint64_t items_left(const sched_t *s)
 static void update_wake(sched_t *s)
 {
     uint64_t w = s->killed ? NEVER : s->drain_at;
+    if (!s->killed && !s->ended)
+        w = min_u64(w, s->end_ns); /* what waits then ends, even after the items bound */
     if (!s->gen_done) {
         if (!s->closed) {
             w = min_u64(w, s->open_wake);
@@ -165,6 +197,7 @@ static void closed_issue(sched_t *s, uint64_t ready)
     if (s->gen_done)
         return;
     if (ready >= s->end_ns) {
+        end_duration(s);
         begin_drain(s, natural_drain(s, ready));
         return;
     }
@@ -336,6 +369,14 @@ sched_action_t sched_advance(sched_t *s, uint64_t now)
     } else if (!s->gen_done && now >= s->start_ns) {
         open_advance(s, now);
     }
+    if (!s->ended && now >= s->end_ns) {
+        /* The duration ended: what waits ends now. When the items bound had
+         * ended issuing before, what is in flight gets the duration's drain
+         * too; otherwise open_advance begins it once the last batch left. */
+        end_duration(s);
+        if (s->gen_done)
+            begin_drain(s, natural_drain(s, now));
+    }
     update_wake(s);
     return SCHED_CONTINUE;
 }
@@ -363,8 +404,8 @@ void sched_connected(sched_t *s)
 int sched_requeue(sched_t *s, const sched_req_t *r, uint64_t now)
 {
     s->now = now;
-    if (sched_stopping(s))
-        return ECANCELED;
+    if (sched_stopping(s) || s->ended)
+        return ECANCELED; /* never sent late */
     if (fifo_push_front(s, r) != 0)
         return ENOMEM;
     s->inflight--;

@@ -18,6 +18,11 @@
  * - Nothing is issued at or after the end of the duration, or past the items
  *   bound. What is in flight then gets drain_ns (duration) or its own timeout
  *   (items bound); past the drain deadline sched_advance says abort.
+ * - Nothing is sent after the end of the duration: what still waits for a
+ *   connection then ends at once (open loop: unsent, the schedule offered it;
+ *   closed loop: dropped, never issued, since a user waiting for a shared
+ *   connection is not offered load), whichever bound ended issuing. The last
+ *   batch, released at its linger deadline, leaves at once or ends unsent.
  * - sched_stop: the pending batch is dropped unsent, waiting requests end as
  *   unsent, in-flight ones get the grace.
  *
@@ -83,6 +88,7 @@ typedef struct {
     uint64_t now;         /* the time of the call in progress */
     uint64_t wake, open_wake, drain_at;
     bool started, gen_done, stopped, killed;
+    bool ended; /* the duration is over: nothing waits for a connection any more */
     uint64_t resting, rest_ns, rest_until; /* closed loop: users resting after a refusal */
     uint64_t inflight;                     /* submitted, not yet done */
     sched_wait_t *q;                       /* FIFO ring; item times in q_items */
@@ -117,8 +123,9 @@ void sched_done(sched_t *s, uint64_t now, bool refused);
 void sched_connected(sched_t *s);
 /* A submitted request never left (no socket could be opened): it goes back
  * to the head of the FIFO, to leave on the connections that remain. Returns
- * 0, or ECANCELED (stopping) / ENOMEM: then it ended, as far as sched knows;
- * the caller records it and calls sched_done. */
+ * 0, or ECANCELED (stopping, or the duration is over: never sent late) or
+ * ENOMEM: then it ended, as far as sched knows; the caller records it and
+ * calls sched_done. */
 int sched_requeue(sched_t *s, const sched_req_t *r, uint64_t now);
 /* Stop issuing (SIGINT): see the rules above. Idempotent. */
 void sched_stop(sched_t *s, uint64_t now, uint64_t grace_ns);
@@ -140,7 +147,13 @@ static inline uint64_t sched_measure_ns(const sched_t *s)
 {
     return s->measure_ns;
 }
-/* Items issued so far (sent, in flight, waiting or ended unsent; not batched). */
+/* Items issued so far (sent, in flight, waiting or ended unsent; not batched,
+ * not dropped). */
 uint64_t sched_items_issued(const sched_t *s);
+/* Requests issued so far (request numbers handed out, dropped ones included). */
+static inline uint64_t sched_requests_issued(const sched_t *s)
+{
+    return s->req_seq;
+}
 
 #endif

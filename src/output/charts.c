@@ -17,6 +17,7 @@
 #define DASH_REQUEST "6,4"
 #define DASH_ERRORS "5,4"
 #define DASH_ITEMS "2,3"
+#define DASH_OFFERED "1,5"
 
 static void range_of(const double *v, size_t n, double *max)
 {
@@ -175,17 +176,31 @@ void chart_latency_time(FILE *f, const chart_run_t *runs, size_t n, const chart_
     svg_end(f);
 }
 
+/* Served throughput as it happened (by completion time, so a server that
+ * falls behind shows below what was offered), with the offered rate as a
+ * dotted line of its own. */
 void chart_throughput(FILE *f, const chart_run_t *runs, size_t n)
 {
-    svg_begin(f, "chart-throughput", CHART_W, 470, "Throughput and errors over time (per second)");
+    bool by_intended = false;
+    for (size_t i = 0; i < n; i++)
+        by_intended |= runs[i].by_intended;
+    svg_begin(f, "chart-throughput", CHART_W, 470,
+              by_intended ? "Throughput and errors over time (per second of intended send time: "
+                            "the results hold no completion counts)"
+                          : "Throughput over time: served per second as completed, and offered");
     svg_axes_t a = {.left = 80, .top = 90, .width = 880, .height = 300};
     double top = 0, tmax = 1, yt[MAX_TICKS], xt[MAX_TICKS], nice_hi;
-    bool any_items = false, any = false;
+    bool any_items = false, any = false, any_offered = false;
     for (size_t i = 0; i < n; i++) {
         range_of(runs[i].t_rps, runs[i].nt, &top);
         range_of(runs[i].t_eps, runs[i].nt, &top);
         range_of(runs[i].t_ips, runs[i].nt, &top);
         range_of(runs[i].t_sec, runs[i].nt, &tmax);
+        if (isfinite(runs[i].offered_ips) && runs[i].offered_s > 0) {
+            range_of(&runs[i].offered_ips, 1, &top);
+            range_of(&runs[i].offered_s, 1, &tmax);
+            any_offered = true;
+        }
         any_items |= runs[i].t_ips != NULL;
         any |= runs[i].nt > 0;
     }
@@ -194,12 +209,23 @@ void chart_throughput(FILE *f, const chart_run_t *runs, size_t n)
     a.xmin = 0;
     a.xmax = nice_hi;
     svg_axes_draw(f, &a, xt, NULL, nx, yt, ny, "time since start of measurement (s)", "per second");
-    svg_legend_entry_t styles[] = {{"requests/s", STYLE_GREY, NULL},
-                                   {"errors/s", STYLE_GREY, DASH_ERRORS},
-                                   {"items/s", STYLE_GREY, DASH_ITEMS}};
-    legend(f, runs, n, styles, any_items ? 3 : 2, NULL, 0, 52);
+    svg_legend_entry_t styles[4];
+    size_t ns = 0;
+    styles[ns++] =
+        (svg_legend_entry_t){by_intended ? "requests/s" : "served requests/s", STYLE_GREY, NULL};
+    styles[ns++] = (svg_legend_entry_t){"errors/s", STYLE_GREY, DASH_ERRORS};
+    if (any_items)
+        styles[ns++] = (svg_legend_entry_t){by_intended ? "items/s" : "served items/s", STYLE_GREY,
+                                            DASH_ITEMS};
+    if (any_offered)
+        styles[ns++] = (svg_legend_entry_t){"offered items/s", STYLE_GREY, DASH_OFFERED};
+    legend(f, runs, n, styles, ns, NULL, 0, 52);
     for (size_t i = 0; i < n; i++) {
         const chart_run_t *r = &runs[i];
+        if (isfinite(r->offered_ips) && r->offered_s > 0) {
+            const double ox[2] = {0, r->offered_s}, oy[2] = {r->offered_ips, r->offered_ips};
+            svg_polyline(f, &a, ox, oy, 2, r->color, 2, DASH_OFFERED);
+        }
         if (r->t_ips)
             svg_polyline(f, &a, r->t_sec, r->t_ips, r->nt, r->color, 1.5, DASH_ITEMS);
         svg_polyline(f, &a, r->t_sec, r->t_eps, r->nt, r->color, 1.5, DASH_ERRORS);

@@ -25,8 +25,15 @@ typedef struct {
      * metric_pcts[k] (stats/metric.h) for the METRIC_PCT_BRIEF ones, drawn as
      * lines; NULL for the others. */
     const double *t_sec, *t_pct[METRIC_NUM_PCTS];
-    const double *t_rps, *t_eps; /* requests/s, errors/s */
-    const double *t_ips;         /* items/s; NULL = not drawn */
+    /* Throughput, by completion time: requests served, errors, items served
+     * per second (t_ips NULL = not drawn). by_intended: a result without
+     * completion counts, whose requests/s and errors/s count by intended
+     * time instead (all requests, not only the served ones). */
+    const double *t_rps, *t_eps;
+    const double *t_ips;
+    bool by_intended;
+    /* Open loop: the schedule's items/s, drawn from 0 to offered_s; NaN = none. */
+    double offered_ips, offered_s;
     size_t nt;
 } chart_run_t;
 

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "output/loadview.h"
 #include "output/termchart.h"
 #include "stats/hist.h"
 
@@ -114,6 +115,57 @@ static void connections_line(FILE *f, const result_t *r)
     fputc('\n', f);
 }
 
+/* text after `indent` spaces, wrapped at word boundaries to `width` columns. */
+static void print_wrapped(FILE *f, int indent, const char *text, int width, const char *on,
+                          const char *off)
+{
+    fputs(on, f);
+    while (*text) {
+        int room = width - indent, n = (int)strlen(text);
+        if (n > room) {
+            n = room;
+            while (n > 0 && text[n] != ' ')
+                n--;
+            if (n == 0)
+                n = (int)strcspn(text, " ");
+        }
+        fprintf(f, "%*s%.*s\n", indent, "", n, text);
+        text += n;
+        while (*text == ' ')
+            text++;
+    }
+    fputs(off, f);
+}
+
+/* Offered, sent and served side by side, the batch requests carried beside
+ * the most they could, then which side fell behind, if one did. */
+static void load_lines(FILE *f, const result_t *r, bool color)
+{
+    const char *yellow = color ? "\033[33m" : "", *off = color ? "\033[0m" : "";
+    loadview_t v;
+    loadview_read(r, &v);
+    if (v.open)
+        fprintf(f, "  load     offered %.1f items/s, sent %.1f/s (%.0f%%), served %.1f/s",
+                v.offered_ips, isfinite(v.sent_ips) ? v.sent_ips : 0.0,
+                isfinite(v.sent_share) ? 100 * v.sent_share : 0.0, v.served_ips);
+    else if (v.users)
+        fprintf(f, "  load     closed loop, %llu users: served %.1f items/s",
+                (unsigned long long)v.users, v.served_ips);
+    else
+        fprintf(f, "  load     served %.1f items/s", v.served_ips);
+    if (v.max_batch > 1 && isfinite(v.mean_batch))
+        fprintf(f, "; batches of %.1f items on average (--batch %lld at most)", v.mean_batch,
+                (long long)v.max_batch);
+    fputc('\n', f);
+    char note[768];
+    loadview_client_note(r, note, sizeof note);
+    if (note[0])
+        print_wrapped(f, 2, note, 100, yellow, off);
+    loadview_server_note(r, &v, note, sizeof note);
+    if (note[0])
+        print_wrapped(f, 2, note, 100, yellow, off);
+}
+
 void console_print_item_chart(FILE *f, const result_t *r, const char *title, bool color, bool utf8)
 {
     const hist_t *h = r->stats.hist[METRIC_ITEM];
@@ -160,6 +212,7 @@ void console_print_summary(FILE *f, const result_t *r, bool color, bool utf8)
     fprintf(f, "\n  items    %10llu total %10llu ok %17s %10.1f items/s ok\n",
             (unsigned long long)rs->items, (unsigned long long)rs->items_ok, "",
             dur > 0 ? (double)rs->items_ok / dur : 0.0);
+    load_lines(f, r, color);
     latency_table(f, r);
     console_print_item_chart(f, r, "  item latency", color, utf8);
     status_line(f, rs);

@@ -15,6 +15,7 @@
 
 #include "output/charts.h"
 #include "output/cmpview.h"
+#include "output/loadview.h"
 #include "output/reportrun.h"
 #include "output/runtable.h"
 #include "output/svg.h"
@@ -106,6 +107,13 @@ static int build_series(report_run_t *run, int xmax)
             np++;
         }
     bool items_differ = false;
+    /* Throughput as it was served: by completion time. A result written
+     * before completion counts has only the intended-time ones. */
+    uint64_t completed = 0;
+    for (size_t i = 0; i < nt; i++)
+        completed += r->stats.seconds[i].completed;
+    c->by_intended = completed == 0 && r->stats.requests > 0;
+    double dur = result_duration_s(r);
     for (size_t i = 0; i < nt; i++) {
         const runstats_second_t *e = &r->stats.seconds[i];
         double v[3] = {NAN, NAN, NAN};
@@ -113,17 +121,33 @@ static int build_series(report_run_t *run, int xmax)
         sec[i] = (double)i;
         for (size_t l = 0; l < np; l++)
             lines[l * nt + i] = v[l];
-        rps[i] = (double)e->requests;
-        eps[i] = (double)e->errors;
-        ips[i] = (double)e->items;
-        if (e->items != e->requests)
-            items_differ = true;
+        if (c->by_intended) {
+            rps[i] = (double)e->requests;
+            eps[i] = (double)e->errors;
+            ips[i] = (double)e->items;
+            items_differ |= e->items != e->requests;
+            continue;
+        }
+        /* The span ends with the last answer, inside its second: that
+         * second's counts are over the part of it that was measured (a
+         * sliver of a second is left out rather than blown up). */
+        double part = dur - (double)i;
+        double scale = part >= 1 ? 1 : part >= 0.2 ? 1 / part : NAN;
+        rps[i] = (double)(e->completed - e->completed_errors) * scale;
+        eps[i] = (double)e->completed_errors * scale;
+        ips[i] = (double)e->served_items * scale;
+        items_differ |= e->served_items != e->completed - e->completed_errors;
     }
     c->t_sec = sec;
     c->t_rps = rps;
     c->t_eps = eps;
     c->t_ips = items_differ ? ips : NULL;
     c->nt = nt;
+    loadview_t lv;
+    loadview_read(r, &lv);
+    c->offered_ips = lv.open ? lv.offered_ips : NAN;
+    /* The schedule's span: the items it issued, at its rate. */
+    c->offered_s = lv.open && r->stats.items ? (double)r->stats.items / lv.offered_ips : 0;
     return 0;
 }
 
@@ -294,6 +318,21 @@ static void notices(FILE *f, const report_run_t *runs, size_t n)
                         "the charts over time show %s.",
                         run->label, nt ? "one" : "no", nt ? "" : "s",
                         nt ? "it as dots" : "nothing");
+            fputs("</p>\n", f);
+        }
+        char note[768];
+        loadview_t lv;
+        loadview_read(run->r, &lv);
+        loadview_client_note(run->r, note, sizeof note);
+        if (note[0]) {
+            fputs("<p class=\"note\">", f);
+            svg_escapef(f, "%s: %s", run->label, note);
+            fputs("</p>\n", f);
+        }
+        loadview_server_note(run->r, &lv, note, sizeof note);
+        if (note[0]) {
+            fputs("<p class=\"note\">", f);
+            svg_escapef(f, "%s: %s", run->label, note);
             fputs("</p>\n", f);
         }
         if (run->r->interrupted) {

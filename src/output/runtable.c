@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output/loadview.h"
 #include "output/svg.h"
 
 static char *fmt_count(char *buf, size_t len, double v)
@@ -121,17 +122,58 @@ static void count_rows(FILE *f, const report_run_t *runs, size_t n)
     group_row(f, "Requests", n);
     for (size_t k = 0; k < 5; k++)
         value_row(f, names[k], v[k], n, V_COUNT);
-    double d[MAX_RUNS], rps[MAX_RUNS], ips[MAX_RUNS];
+    /* zeroed: gcc cannot tell that n <= MAX_RUNS */
+    double d[MAX_RUNS] = {0}, rps[MAX_RUNS] = {0}, ips[MAX_RUNS] = {0}, offered[MAX_RUNS] = {0},
+           sent[MAX_RUNS] = {0};
+    loadview_t lv[MAX_RUNS];
     for (size_t i = 0; i < n; i++) {
         const result_t *r = runs[i].r;
         d[i] = result_duration_s(r);
         rps[i] = d[i] > 0 ? (double)r->stats.requests_ok / d[i] : 0;
         ips[i] = d[i] > 0 ? (double)r->stats.items_ok / d[i] : 0;
+        loadview_read(r, &lv[i]);
+        offered[i] = lv[i].offered_ips;
+        sent[i] = lv[i].sent_ips;
     }
     value_row(f, "measured for (s)", d, n, V_SECONDS);
-    group_row(f, "Throughput", n);
-    value_row(f, "requests/s", rps, n, V_RATE);
-    value_row(f, "items/s", ips, n, V_RATE);
+    /* Offered, sent and served side by side: a shortfall and whose it is. */
+    group_row(f, "Load and throughput", n);
+    const char *cells[MAX_RUNS] = {0};
+    char bufs[MAX_RUNS][96];
+    for (size_t i = 0; i < n; i++) {
+        if (lv[i].open)
+            snprintf(bufs[i], sizeof bufs[i], "open loop");
+        else if (lv[i].users)
+            snprintf(bufs[i], sizeof bufs[i], "closed loop, %llu users",
+                     (unsigned long long)lv[i].users);
+        else
+            bufs[i][0] = '\0';
+        cells[i] = bufs[i];
+    }
+    text_row(f, "load", cells, n);
+    value_row(f, "offered items/s", offered, n, V_RATE);
+    value_row(f, "sent items/s", sent, n, V_RATE);
+    value_row(f, "served items/s", ips, n, V_RATE);
+    value_row(f, "served requests/s", rps, n, V_RATE);
+    for (size_t i = 0; i < n; i++) {
+        bufs[i][0] = '\0';
+        if (isfinite(lv[i].mean_batch))
+            snprintf(bufs[i], sizeof bufs[i], "%.1f items (--batch %lld at most)", lv[i].mean_batch,
+                     (long long)(lv[i].max_batch ? lv[i].max_batch : 1));
+        cells[i] = bufs[i];
+    }
+    text_row(f, "mean batch", cells, n);
+    for (size_t i = 0; i < n; i++) {
+        const runstats_t *rs = &runs[i].r->stats;
+        const char *by = connlimit_name(rs->connections_limit_by);
+        bufs[i][0] = '\0';
+        if (by)
+            snprintf(bufs[i], sizeof bufs[i], "%llu (%s), %llu opened",
+                     (unsigned long long)rs->connections_limit, by,
+                     (unsigned long long)rs->connections_opened);
+        cells[i] = bufs[i];
+    }
+    text_row(f, "connection limit", cells, n);
 }
 
 /* Every latency metric any run measured (per-connection ones aside): its

@@ -142,6 +142,10 @@ static json_t *second_json(const result_t *r, size_t i)
             p[n++] = metric_pcts[k].p;
     bool have = result_second_ms(r, i, METRIC_ITEM, p, v, n);
     bool ok = o != NULL;
+    /* The same second by completion time (what was served when). */
+    ok = ok && put(o, "completed", json_integer((json_int_t)s->completed)) &&
+         put(o, "completed_errors", json_integer((json_int_t)s->completed_errors)) &&
+         put(o, "served_items", json_integer((json_int_t)s->served_items));
     for (size_t k = 0, j = 0; ok && k < METRIC_NUM_PCTS; k++)
         if (metric_pcts[k].shown & METRIC_PCT_BRIEF)
             ok = put(o, metric_pcts[k].key, have ? num_or_null(v[j++]) : json_null());
@@ -195,6 +199,9 @@ static json_t *connections_json(const result_t *r)
     }
     ok = ok && put(o, "tls_resumed", json_integer((json_int_t)rs->tls_resumed)) &&
          put(o, "retried", json_integer((json_int_t)rs->retried));
+    const char *by = connlimit_name(rs->connections_limit_by);
+    ok = ok && put(o, "limit", json_integer((json_int_t)rs->connections_limit)) &&
+         put(o, "limit_by", by ? json_string(by) : json_null());
     if (!ok) {
         json_decref(o);
         return NULL;
@@ -248,6 +255,10 @@ json_t *result_to_json(const result_t *r)
             json_pack("{s:f,s:f,s:f,s:f}", "requests_per_s", per_s(rs->requests_ok, dur_s),
                       "items_per_s", per_s(rs->items_ok, dur_s), "issued_requests_per_s",
                       per_s(rs->requests, dur_s), "issued_items_per_s", per_s(rs->items, dur_s))) &&
+        /* Requests and items that never left the client (in by_error.timeout). */
+        put(json_object_get(o, "requests"), "unsent",
+            json_integer((json_int_t)rs->requests_unsent)) &&
+        put(json_object_get(o, "items"), "unsent", json_integer((json_int_t)rs->items_unsent)) &&
         put(o, "latency_ms", json_incref(latency)) && put(o, "connections", connections_json(r)) &&
         put(o, "inputs_digest", r->inputs_digest ? json_string(r->inputs_digest) : json_null()) &&
         (!r->inputs_source || put(o, "inputs_source", json_string(r->inputs_source))) &&
@@ -387,6 +398,10 @@ static int read_requests(reader_t *rd, runstats_t *rs)
     if (rs->requests_ok > rs->requests ||
         (json_object_get(req, "errors") && errors != rs->requests - rs->requests_ok))
         return bad(rd, "\"requests\" is inconsistent: ok + errors != total");
+    if ((rc = get_count(rd, req, "unsent", "requests.unsent", false, &rs->requests_unsent)))
+        return rc;
+    if (rs->requests_unsent > rs->requests - rs->requests_ok)
+        return bad(rd, "\"requests\" is inconsistent: more unsent than errors");
     const json_t *by;
     const char *key;
     json_t *v;
@@ -430,6 +445,10 @@ static int read_items(reader_t *rd, runstats_t *rs)
         return rc;
     if (rs->items_ok > rs->items)
         return bad(rd, "\"items\" is inconsistent: ok > total");
+    if ((rc = get_count(rd, items, "unsent", "items.unsent", false, &rs->items_unsent)))
+        return rc;
+    if (rs->items_unsent > rs->items - rs->items_ok)
+        return bad(rd, "\"items\" is inconsistent: more unsent than failed");
     return 0;
 }
 
@@ -606,8 +625,20 @@ static int read_connections(reader_t *rd, runstats_t *rs)
     if ((rc = get_count(rd, c, "opened", "connections.opened", false, &rs->connections_opened)) ||
         (rc =
              get_count(rd, c, "tls_resumed", "connections.tls_resumed", false, &rs->tls_resumed)) ||
-        (rc = get_count(rd, c, "retried", "connections.retried", false, &rs->retried)))
+        (rc = get_count(rd, c, "retried", "connections.retried", false, &rs->retried)) ||
+        (rc = get_count(rd, c, "limit", "connections.limit", false, &rs->connections_limit)))
         return rc;
+    const json_t *by = json_object_get(c, "limit_by");
+    if (by && !json_is_null(by)) {
+        int k = 1;
+        while (k < CONNLIMIT_COUNT && (!json_is_string(by) || strcmp(connlimit_name((connlimit_t)k),
+                                                                     json_string_value(by))))
+            k++;
+        if (k == CONNLIMIT_COUNT)
+            return bad(rd, "\"connections.limit_by\" must be null or one of connections, rule, "
+                           "max_connections, open_files, sockets");
+        rs->connections_limit_by = (connlimit_t)k;
+    }
     return 0;
 }
 
@@ -634,6 +665,15 @@ static int read_second(reader_t *rd, result_t *r, size_t i, const json_t *e)
         if ((rc = get_count(rd, e, counts[k], path, true, dst[k])))
             return rc;
     }
+    static const char *const done[] = {"completed", "completed_errors", "served_items"};
+    uint64_t *done_dst[] = {&s->completed, &s->completed_errors, &s->served_items};
+    for (size_t k = 0; k < 3; k++) {
+        snprintf(path, sizeof path, "timeline[%zu].%s", i, done[k]);
+        if ((rc = get_count(rd, e, done[k], path, false, done_dst[k])))
+            return rc;
+    }
+    if (s->completed_errors > s->completed)
+        return bad(rd, "\"timeline[%zu]\" is inconsistent: completed_errors > completed", i);
     double ms[METRIC_NUM_PCTS];
     bool any = false;
     for (int k = 0; k < METRIC_NUM_PCTS; k++) {

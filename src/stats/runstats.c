@@ -33,6 +33,19 @@ const char *err_kind_name(err_kind_t kind)
     return (unsigned)kind < ERR_KIND_COUNT ? names[kind] : "";
 }
 
+const char *connlimit_name(connlimit_t by)
+{
+    static const char *const names[CONNLIMIT_COUNT] = {
+        [CONNLIMIT_NONE] = NULL,
+        [CONNLIMIT_FIXED] = "connections",
+        [CONNLIMIT_RULE] = "rule",
+        [CONNLIMIT_MAX] = "max_connections",
+        [CONNLIMIT_OPEN_FILES] = "open_files",
+        [CONNLIMIT_SOCKETS] = "sockets",
+    };
+    return (unsigned)by < CONNLIMIT_COUNT ? names[by] : NULL;
+}
+
 int runstats_init(runstats_t *rs, size_t expected_seconds)
 {
     memset(rs, 0, sizeof *rs);
@@ -143,6 +156,24 @@ void runstats_record_request(runstats_t *rs, size_t second, err_kind_t err, int 
         s->errors += !ok;
         s->items += items;
     }
+}
+
+void runstats_record_done(runstats_t *rs, size_t second, bool ok, unsigned items)
+{
+    runstats_second_t *s = runstats_second(rs, second);
+    if (!s)
+        return; /* ENOMEM: the timeline loses it, the totals do not */
+    s->completed++;
+    if (ok)
+        s->served_items += items;
+    else
+        s->completed_errors++;
+}
+
+void runstats_record_unsent(runstats_t *rs, unsigned items)
+{
+    rs->requests_unsent++;
+    rs->items_unsent += items;
 }
 
 void runstats_record_item(runstats_t *rs, size_t second, uint64_t item_latency_ns)
@@ -299,6 +330,11 @@ int runstats_merge_shifted(runstats_t *dst, const runstats_t *src, size_t shift)
         if (src->sample[k].set &&
             (!dst->sample[k].set || src->sample[k].request_id < dst->sample[k].request_id))
             dst->sample[k] = src->sample[k];
+    dst->requests_unsent += src->requests_unsent;
+    dst->items_unsent += src->items_unsent;
+    dst->connections_limit += src->connections_limit;
+    if (src->connections_limit_by > dst->connections_limit_by)
+        dst->connections_limit_by = src->connections_limit_by;
     for (int m = 0; m < METRIC_COUNT; m++) {
         if (!src->hist[m])
             continue;
@@ -315,6 +351,9 @@ int runstats_merge_shifted(runstats_t *dst, const runstats_t *src, size_t shift)
         d->requests += s->requests;
         d->errors += s->errors;
         d->items += s->items;
+        d->completed += s->completed;
+        d->completed_errors += s->completed_errors;
+        d->served_items += s->served_items;
         for (int m = 0; m < METRIC_COUNT; m++)
             if ((s->hist[m] || s->settled[m]) &&
                 (rc = add_second(d, (metric_id_t)m, s->hist[m], s->settled[m])))

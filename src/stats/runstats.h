@@ -41,9 +41,30 @@ typedef struct {
     uint64_t requests; /* second's requests (by intended time) */
     uint64_t errors;
     uint64_t items;
+    /* By completion time instead: requests that ended in this second, those
+     * of them that failed, and the items the successful ones carried (what
+     * the server served, as it happened; runstats_record_done). */
+    uint64_t completed, completed_errors, served_items;
     hist_t *hist[METRIC_COUNT];           /* 2 significant digits */
     hist_frozen_t *settled[METRIC_COUNT]; /* what it had when it settled; hist holds later ones */
 } runstats_second_t;
+
+/* What bounded a run's connection pool (README "Files": connections.limit_by).
+ * The order is the order of precedence when threads or runs disagree: the
+ * most telling reason wins. */
+typedef enum {
+    CONNLIMIT_NONE = 0,   /* not recorded */
+    CONNLIMIT_FIXED,      /* --connections N (closed loop: one per user) */
+    CONNLIMIT_RULE,       /* --connections 0: the rule from the service time (load/poolcap.h) */
+    CONNLIMIT_MAX,        /* --connections 0 --max-connections N */
+    CONNLIMIT_OPEN_FILES, /* the open-files limit (ulimit -n), known before the run */
+    CONNLIMIT_SOCKETS,    /* no socket could be opened during the run (ulimit -n, local ports) */
+    CONNLIMIT_COUNT
+} connlimit_t;
+
+/* "connections", "rule", "max_connections", "open_files", "sockets"; NULL for
+ * CONNLIMIT_NONE. */
+const char *connlimit_name(connlimit_t by);
 
 /* Per-second histograms: 2 significant digits keep each one ~33 KiB. */
 #define RUNSTATS_SECOND_SIG_DIGITS 2
@@ -77,6 +98,14 @@ typedef struct {
     hist_t *hist[METRIC_COUNT];
     uint64_t connections_opened, tls_resumed;
     uint64_t retried;           /* requests sent again after a stale keep-alive connection closed */
+    /* Of requests and items: those that never left the client, still waiting
+     * for a connection when the run ended or stopped (their outcome is a
+     * timeout with no response; runstats_record_unsent). */
+    uint64_t requests_unsent, items_unsent;
+    /* The pool's bound: at most connections_limit connections at once (summed
+     * over threads; 0 = not recorded), and what set it. */
+    uint64_t connections_limit;
+    connlimit_t connections_limit_by;
     runstats_second_t *seconds; /* timeline, index = second since measurement start */
     size_t nseconds, cap_seconds;
     size_t newest_second, dense_from; /* settling: seconds < dense_from hold no dense hist */
@@ -99,6 +128,13 @@ void runstats_record_item(runstats_t *rs, size_t second, uint64_t item_latency_n
 /* Records a value (ns) of metric m: into the run's histogram and, for a
  * per-second metric, into timeline second `second` (ignored otherwise). */
 void runstats_record_value(runstats_t *rs, metric_id_t m, size_t second, uint64_t ns);
+/* When a request ended, on the timeline by its completion time: second =
+ * (done - measurement start) / 1 s. ok: it succeeded, and its items count as
+ * served. Every recorded request is recorded here once too. */
+void runstats_record_done(runstats_t *rs, size_t second, bool ok, unsigned items);
+/* A request (of `items` items) that never left the client, recorded with
+ * its outcome as well. */
+void runstats_record_unsent(runstats_t *rs, unsigned items);
 /* A new connection: counted, and its connect time recorded. */
 void runstats_record_connect(runstats_t *rs, uint64_t connect_ns);
 /* A TLS handshake, resumed or full. */

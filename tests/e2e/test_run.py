@@ -350,27 +350,6 @@ def test_full_disk_while_logging_is_reported(ctx):
     assert 0 < os.path.getsize(log) <= 20000
 
 
-def test_out_of_file_descriptors_is_reported_and_the_run_goes_on(ctx):
-    import resource
-    import subprocess
-    stub = ctx.stub("--delay", "20ms")
-    out = ctx.path("out.json")
-
-    def few_fds():
-        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
-
-    p = subprocess.run([ctx.binary, "run", stub.url, "--concurrency", "200", "--duration", "2s",
-                        "--out", out], capture_output=True, text=True, timeout=60,
-                       preexec_fn=few_fds)
-    ctx.check_sanitizer(p.stderr, "tailgate run")
-    assert p.returncode == 0, (p.returncode, p.stderr)
-    assert "out of file descriptors" in p.stderr and "ulimit -n" in p.stderr, p.stderr
-    res = tg.read_json(out)
-    req = res["requests"]
-    assert req["total"] > 100 and req["ok"] == req["total"], req  # no error was invented
-    assert 0 < res["connections"]["opened"] < 64, res["connections"]
-
-
 def test_throughput_sla_counts_only_successes(ctx):
     stub = ctx.stub("--error-rate", "1")
     out = ctx.path("o.json")
@@ -430,5 +409,8 @@ def test_throughput_is_what_was_served_not_what_was_offered(ctx):
                 "--out", out, "--sla", "ips>=90")
     assert r.rc == 1, r
     res = tg.read_json(out)
-    assert res["duration_s"] >= 4.5, res["duration_s"]  # 100 requests, 50 ms each
     assert res["throughput"]["items_per_s"] < 25, res["throughput"]
+    # What still waited for the one connection at the end was never sent (it
+    # used to go out late, for 4 s more): offered, counted, not served.
+    assert res["requests"]["total"] == 100 and res["requests"]["unsent"] >= 70, res["requests"]
+    assert res["duration_s"] < 2, res["duration_s"]

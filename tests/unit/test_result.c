@@ -59,8 +59,15 @@ static void record_part(runstats_t *rs, size_t from, size_t seconds)
             }
             if (x % 97 == 0)
                 rs->retried++;
+            /* completion time: a second later for the slow ones */
+            runstats_record_done(rs, sec - from + (lat > 150000000), !e, 3);
+            if (e == ERR_TIMEOUT && x % 2 == 0)
+                runstats_record_unsent(rs, 3);
         }
     }
+    /* the pool's bound, additive over parts as over threads */
+    rs->connections_limit += 4 * seconds;
+    rs->connections_limit_by = CONNLIMIT_RULE;
 }
 
 static const sla_t *some_slas(size_t *n)
@@ -176,7 +183,7 @@ static void test_round_trip(void **state)
     /* Every per-second histogram, every metric's histogram is in the file. */
     json_t *j = result_to_json(&r);
     const json_t *tl = json_object_get(j, "timeline");
-    assert_int_equal(json_array_size(tl), 7);
+    assert_int_equal(json_array_size(tl), 8); /* the last by completion time only */
     for (size_t i = 0; i < 7; i++)
         assert_non_null(
             json_object_get(json_object_get(json_array_get(tl, i), "histogram"), "item"));
@@ -236,6 +243,15 @@ static void test_merge_halves(void **state)
     assert_int_equal(first.stats.by_status[503], whole.stats.by_status[503]);
     assert_int_equal(first.stats.by_error[ERR_TIMEOUT], whole.stats.by_error[ERR_TIMEOUT]);
     assert_int_equal(first.stats.retried, whole.stats.retried);
+    assert_int_equal(first.stats.requests_unsent, whole.stats.requests_unsent);
+    assert_true(whole.stats.requests_unsent > 0);
+    uint64_t completed = 0, late = 0;
+    for (size_t i = 0; i < whole.stats.nseconds; i++) {
+        completed += whole.stats.seconds[i].completed;
+        late += whole.stats.seconds[i].completed != whole.stats.seconds[i].requests;
+    }
+    assert_int_equal(completed, whole.stats.requests);
+    assert_true(late > 0); /* completion time differs from intended time */
     assert_int_equal(first.duration_ns, whole.duration_ns);
     assert_int_equal(first.sla_pass, whole.sla_pass);
     free(w);
@@ -395,6 +411,17 @@ static void test_malformed(void **state)
         {"histogram.request.count", "\"x\"", "\"histogram.request\" is not a valid"},
         {"histogram", "[]", "\"histogram\""},
         {"connections.opened", "-2", "\"connections.opened\""},
+        {"connections.limit", "1.5", "\"connections.limit\""},
+        {"connections.limit_by", "\"luck\"", "\"connections.limit_by\""},
+        {"connections.limit_by", "3", "\"connections.limit_by\""},
+        {"requests.unsent", "1000000", "more unsent than errors"},
+        {"items.unsent", "1000000", "more unsent than failed"},
+        {"timeline",
+         "[{\"requests\": 1, \"errors\": 0, \"items\": 1, \"completed\": 1, "
+         "\"completed_errors\": 2}]",
+         "completed_errors > completed"},
+        {"timeline", "[{\"requests\": 1, \"errors\": 0, \"items\": 1, \"served_items\": -1}]",
+         "\"timeline[0].served_items\""},
         {"timeline", "{}", "\"timeline\""},
         {"timeline", "[1]", "\"timeline[0]\""},
         {"timeline", "[{\"second\": 3, \"requests\": 1, \"errors\": 0, \"items\": 1}]",
@@ -500,6 +527,8 @@ static void test_data_files(void **state)
             json_t *bc = json_deep_copy(b);
             if (json_is_object(bc) && !strcmp(kept[k], "requests"))
                 json_object_del(bc, "bytes_in"); /* new: 0 when not recorded */
+            if (json_is_object(bc) && json_is_object(a) && !json_object_get(a, "unsent"))
+                json_object_del(bc, "unsent"); /* new in requests and items: 0 */
             if (a && !json_equal(a, bc))
                 fail_msg("%s: \"%s\" changed", path, kept[k]);
             json_decref(bc);

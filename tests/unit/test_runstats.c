@@ -341,6 +341,49 @@ static void test_samples(void **state)
     runstats_close(&b);
 }
 
+/* Completions count by completion time, apart from the intended-time
+ * counts; unsent requests and the pool's bound merge like the rest (the most
+ * telling reason for the bound wins). */
+static void test_done_unsent_and_pool_bound(void **state)
+{
+    (void)state;
+    runstats_t a, b;
+    assert_int_equal(runstats_init(&a, 0), 0);
+    assert_int_equal(runstats_init(&b, 0), 0);
+    runstats_record_request(&a, 0, ERR_NONE, 200, 3, 1000, 1000, 10);
+    runstats_record_done(&a, 2, true, 3);
+    runstats_record_request(&a, 0, ERR_TIMEOUT, 0, 2, 1000, 0, 0);
+    runstats_record_done(&a, 1, false, 2);
+    runstats_record_unsent(&a, 2);
+    assert_int_equal(a.nseconds, 3);
+    assert_int_equal(a.seconds[0].requests, 2);
+    assert_int_equal(a.seconds[0].completed, 0);
+    assert_int_equal(a.seconds[1].completed, 1);
+    assert_int_equal(a.seconds[1].completed_errors, 1);
+    assert_int_equal(a.seconds[1].served_items, 0);
+    assert_int_equal(a.seconds[2].completed, 1);
+    assert_int_equal(a.seconds[2].served_items, 3);
+    assert_int_equal(a.requests_unsent, 1);
+    assert_int_equal(a.items_unsent, 2);
+    a.connections_limit = 40;
+    a.connections_limit_by = CONNLIMIT_RULE;
+    b.connections_limit = 30;
+    b.connections_limit_by = CONNLIMIT_OPEN_FILES;
+    runstats_record_unsent(&b, 1);
+    runstats_record_done(&b, 2, true, 1);
+    assert_int_equal(runstats_merge(&a, &b), 0);
+    assert_int_equal(a.connections_limit, 70);
+    assert_int_equal(a.connections_limit_by, CONNLIMIT_OPEN_FILES);
+    assert_int_equal(a.requests_unsent, 2);
+    assert_int_equal(a.items_unsent, 3);
+    assert_int_equal(a.seconds[2].completed, 2);
+    assert_int_equal(a.seconds[2].served_items, 4);
+    assert_string_equal(connlimit_name(CONNLIMIT_MAX), "max_connections");
+    assert_null(connlimit_name(CONNLIMIT_NONE));
+    runstats_close(&a);
+    runstats_close(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_connect_tls),
         cmocka_unit_test(test_merge_shifted_and_second_hist),
         cmocka_unit_test(test_samples),
+        cmocka_unit_test(test_done_unsent_and_pool_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -354,8 +354,10 @@ static void test_fifo_waits_age_each_item(void **state)
     sched_close(&h.s);
 }
 
-/* The duration's end: completions issue nothing more, the FIFO still drains
- * while the drain lasts; past it what waits ends unsent and the caller aborts. */
+/* The duration's end, closed loop: completions issue nothing more, and the
+ * users still waiting for a connection are dropped (never sent, never issued,
+ * not counted as failures); what is in flight gets the drain, then the
+ * caller aborts. */
 static void test_closed_loop_duration_drain_then_abort(void **state)
 {
     (void)state;
@@ -366,22 +368,117 @@ static void test_closed_loop_duration_drain_then_abort(void **state)
     h_run(&h, S);
     assert_int_equal(h.nsent, 2);          /* seq 2, 3 wait */
     h_done(&h, S + 60 * MS, false);        /* seq 2 goes; seq 4 waits */
-    assert_false(h_run(&h, S + 100 * MS)); /* the end */
+    assert_false(h_run(&h, S + 100 * MS)); /* the end: seq 3 and 4 are dropped */
+    assert_int_equal(h.nunsent, 0);
+    assert_int_equal(sched_items_issued(&h.s), 3);
     assert_int_equal(sched_wake(&h.s), S + 150 * MS);
-    h_done(&h, S + 120 * MS, false); /* seq 3 goes; nothing new */
-    assert_int_equal(h.nsent, 4);
-    assert_int_equal(h.sent[3].seq, 3);
+    h_done(&h, S + 120 * MS, false); /* a connection frees: nothing goes late */
+    assert_int_equal(h.nsent, 3);
     assert_int_equal(h.nunsent, 0);
     assert_true(h_run(&h, S + 150 * MS));
-    assert_int_equal(h.nunsent, 1);
-    assert_int_equal(h.unsent[0].seq, 4);
-    assert_int_equal(h.unsent[0].intended_ns, S + 60 * MS);
-    assert_int_equal(h.unsent[0].at, S + 150 * MS);
     h_done(&h, S + 150 * MS, false);
-    h_done(&h, S + 150 * MS, false);
-    assert_int_equal(h.nsent, 4);
+    assert_int_equal(h.nsent, 3);
     assert_true(sched_finished(&h.s));
-    assert_int_equal(sched_items_issued(&h.s), 5);
+    assert_int_equal(sched_items_issued(&h.s), 3);
+    sched_close(&h.s);
+}
+
+/* The duration's end, open loop: what waits for a connection was offered by
+ * the schedule, so it ends unsent at the end (recorded, intended times kept);
+ * a connection that frees up later sends nothing. */
+static void test_open_loop_duration_end_ends_what_waits(void **state)
+{
+    (void)state;
+    harness_t h;
+    sched_config_t c = open_cfg(1000, 1, 0);
+    c.duration_ns = 10 * MS;
+    h_start(&h, &c, 2);
+    assert_false(h_run(&h, S + 9 * MS));
+    assert_int_equal(h.nsent, 2); /* items 2..9 wait */
+    assert_int_equal(h.nunsent, 0);
+    assert_int_equal(sched_wake(&h.s), S + 10 * MS);
+    assert_false(h_run(&h, S + 10 * MS));
+    assert_int_equal(h.nunsent, 8);
+    for (unsigned k = 0; k < 8; k++) {
+        assert_int_equal(h.unsent[k].seq, k + 2);
+        assert_int_equal(h.unsent[k].intended_ns, S + (k + 2) * MS);
+        assert_int_equal(h.unsent[k].at, S + 10 * MS);
+    }
+    h_done(&h, S + 20 * MS, false);
+    assert_int_equal(h.nsent, 2); /* never sent late */
+    assert_int_equal(sched_items_issued(&h.s), 10);
+    assert_int_equal(sched_wake(&h.s), S + 9 * MS + 50 * MS); /* from the last arrival */
+    h_done(&h, S + 30 * MS, false);
+    assert_true(sched_finished(&h.s));
+    sched_close(&h.s);
+}
+
+/* The last batch leaves at its linger deadline, after the end: at once when a
+ * connection is free, else it ends unsent; it never waits. */
+static void test_last_batch_after_the_end_never_waits(void **state)
+{
+    (void)state;
+    harness_t h;
+    sched_config_t c = open_cfg(1000, 4, 20 * MS);
+    c.duration_ns = 2 * MS; /* items at S, S+1ms; the batch leaves at S+20ms */
+    h_start(&h, &c, 0);
+    h_run(&h, S + 10 * MS);
+    assert_int_equal(h.nsent + h.nunsent, 0);
+    h_run(&h, S + 20 * MS);
+    assert_int_equal(h.nsent, 0);
+    assert_int_equal(h.nunsent, 1);
+    assert_int_equal(h.unsent[0].n, 2);
+    assert_int_equal(h.unsent[0].at, S + 20 * MS);
+    assert_true(sched_finished(&h.s));
+    sched_close(&h.s);
+
+    h_start(&h, &c, 1);
+    h_run(&h, S + 20 * MS);
+    assert_int_equal(h.nsent, 1);
+    assert_int_equal(h.nunsent, 0);
+    assert_int_equal(h.sent[0].at, S + 20 * MS);
+    sched_close(&h.s);
+}
+
+/* --requests and --duration: the items bound ended issuing first, yet what
+ * still waits for a connection ends at the end of the duration, and what is
+ * in flight gets the duration's drain. */
+static void test_items_bound_first_then_the_duration_ends_what_waits(void **state)
+{
+    (void)state;
+    harness_t h;
+    sched_config_t c = open_cfg(1000, 1, 0);
+    c.items = 5;
+    c.duration_ns = 100 * MS;
+    h_start(&h, &c, 1);
+    h_run(&h, S + 50 * MS);
+    assert_int_equal(h.nsent, 1); /* items 1..4 wait: all issued */
+    assert_int_equal(sched_wake(&h.s), S + 100 * MS);
+    assert_false(h_run(&h, S + 100 * MS));
+    assert_int_equal(h.nunsent, 4);
+    assert_int_equal(sched_wake(&h.s), S + 150 * MS);
+    assert_true(h_run(&h, S + 150 * MS));
+    h_done(&h, S + 150 * MS, false);
+    assert_int_equal(h.nsent, 1);
+    assert_true(sched_finished(&h.s));
+    sched_close(&h.s);
+}
+
+/* After the end, a request that found no socket is not put back to wait:
+ * the caller records it. */
+static void test_requeue_after_the_end_is_refused(void **state)
+{
+    (void)state;
+    harness_t h;
+    sched_config_t c = open_cfg(1000, 1, 0);
+    c.duration_ns = 2 * MS;
+    h_start(&h, &c, 4);
+    h_run(&h, S + 2 * MS);
+    assert_int_equal(h.nsent, 2);
+    sched_req_t r0 = {h.sent[0].seq, h.sent[0].first_item, h.sent[0].intended_ns, h.sent[0].item_ns,
+                      h.sent[0].n};
+    assert_int_equal(sched_requeue(&h.s, &r0, S + 3 * MS), ECANCELED);
+    assert_int_equal(h.nsent, 2);
     sched_close(&h.s);
 }
 
@@ -485,6 +582,10 @@ int main(void)
         cmocka_unit_test(test_fifo_waits_age_closed_loop),
         cmocka_unit_test(test_fifo_waits_age_each_item),
         cmocka_unit_test(test_closed_loop_duration_drain_then_abort),
+        cmocka_unit_test(test_open_loop_duration_end_ends_what_waits),
+        cmocka_unit_test(test_last_batch_after_the_end_never_waits),
+        cmocka_unit_test(test_items_bound_first_then_the_duration_ends_what_waits),
+        cmocka_unit_test(test_requeue_after_the_end_is_refused),
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_refused_connection_rests_with_backoff),
         cmocka_unit_test(test_requeue_goes_to_the_head),
