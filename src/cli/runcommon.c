@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "output/console.h"
 #include "output/termchart.h"
+#include "load/template.h"
 
 static volatile sig_atomic_t signal_seen;
 /* The run in progress, for on_signal: a signal handler gets no context. */
@@ -154,8 +155,136 @@ static void build_engine_config(runjob_t *job, const runopts_t *o)
     e->tls.no_resume = o->no_tls_resume;
 }
 
+int runcommon_load_inputs(const runopts_t *o, inputs_t **out, char *err, size_t errlen)
+{
+    char why[300];
+    int e = o->inputs_path ? inputs_load(o->inputs_path, INPUTS_AUTO, out, why, sizeof why)
+                           : inputs_generated(out);
+    if (e) {
+        snprintf(err, errlen, "--inputs: %s", o->inputs_path ? why : strerror(e));
+        return exit_for_errno(e);
+    }
+    return EXIT_OK;
+}
+
+const preset_t *runcommon_preset(const runopts_t *o)
+{
+    const preset_t *p = o->api ? preset_find(o->api) : NULL;
+    return p ? p : preset_at(0);
+}
+
+int runcommon_template(const runopts_t *o, char **text, const char **tmpl, size_t *len, char *err,
+                       size_t errlen)
+{
+    *text = NULL;
+    *tmpl = o->template_json;
+    *len = o->template_json ? strlen(o->template_json) : 0;
+    if (!o->template_path)
+        return EXIT_OK;
+    int e = runcommon_read_file(o->template_path, text, len);
+    if (e) {
+        snprintf(err, errlen, "--template: cannot read '%s': %s", o->template_path, strerror(e));
+        return EXIT_CANNOT_RUN;
+    }
+    *tmpl = *text;
+    return EXIT_OK;
+}
+
+/* The plan: how this run's items become requests. Errors name the option
+ * at fault, and the template position or the data file's line. */
+static int prepare_plan(runjob_t *job, const runopts_t *o, char *err, size_t errlen)
+{
+    const preset_t *p = runcommon_preset(o);
+    const char *tmpl;
+    size_t tlen;
+    int rc = runcommon_template(o, &job->template_text, &tmpl, &tlen, err, errlen);
+    if (rc != EXIT_OK)
+        return rc;
+    /* --api on a URL without a path: the API's own path (the query kept). */
+    const url_t *u = &job->eng.url;
+    char path[URL_PATH_MAX + 256];
+    const char *use = u->path;
+    if (o->api && (u->path[1] == '\0' || u->path[1] == '?')) {
+        snprintf(path, sizeof path, "%s%s", p->path, u->path + 1);
+        use = path;
+    }
+    preset_args_t a = {
+        .model = o->model,
+        .path = use,
+        .template_text = tmpl,
+        .template_len = tlen,
+        .outputs = o->outputs,
+        .batch = (unsigned)o->batch,
+        .inputs = job->inputs,
+    };
+    preset_part_t part;
+    char why[512];
+    int e = preset_plan(p, &a, &job->plan, &part, why, sizeof why);
+    if (e == ENOMEM) {
+        snprintf(err, errlen, "out of memory");
+        return EXIT_CANNOT_RUN;
+    }
+    if (!e) {
+        job->have_plan = true;
+        return EXIT_OK;
+    }
+    switch (part) {
+    case PRESET_PART_BATCH:
+        snprintf(err, errlen, "--batch %llu: %s", (unsigned long long)o->batch, why);
+        break;
+    case PRESET_PART_INPUTS:
+        snprintf(err, errlen, "--inputs: %s", why);
+        break;
+    case PRESET_PART_TEMPLATE:
+        if (o->template_path)
+            snprintf(err, errlen, "--template: %s:%s", o->template_path, why);
+        else if (o->template_json)
+            snprintf(err, errlen, "--template-json: %s", why);
+        else
+            snprintf(err, errlen, "--model '%s': %s", o->model, why);
+        break;
+    case PRESET_PART_PATH:
+        snprintf(err, errlen, "the URL path %s: %s", use, why);
+        break;
+    case PRESET_PART_OUTPUTS:
+        snprintf(err, errlen, "--outputs '%s': %s", a.outputs ? a.outputs : p->outputs, why);
+        break;
+    }
+    return EXIT_USAGE;
+}
+
+/* The path (without a plan) and the headers are templates too: their errors
+ * are usage errors, found before the run. */
+static int check_head(const runjob_t *job, const runopts_t *o, char *err, size_t errlen)
+{
+    char why[300];
+    template_t *t = NULL;
+    const char *path = job->eng.url.path;
+    if (!job->have_plan &&
+        template_compile(path, strlen(path), TEMPLATE_PATH, o->model, &t, why, sizeof why)) {
+        snprintf(err, errlen, "the URL path %s: %s", path, why);
+        return EXIT_USAGE;
+    }
+    template_free(t);
+    for (size_t i = 0; i < o->headers.n; i++) {
+        const char *h = o->headers.v[i];
+        if (template_compile(h, strlen(h), TEMPLATE_HEADER, o->model, &t, why, sizeof why)) {
+            snprintf(err, errlen, "-H '%s': %s", h, why);
+            return EXIT_USAGE;
+        }
+        template_free(t);
+    }
+    return EXIT_OK;
+}
+
 int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, const char *out_path,
                    const char *who, char *err, size_t errlen)
+{
+    return runjob_prepare_inputs(job, o, NULL, log_path, out_path, who, err, errlen);
+}
+
+int runjob_prepare_inputs(runjob_t *job, const runopts_t *o, inputs_t *inputs, const char *log_path,
+                          const char *out_path, const char *who, char *err, size_t errlen)
 {
     memset(job, 0, sizeof *job);
     job->opts = o;
@@ -183,14 +312,21 @@ int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, cons
         job->eng.raw_body = ""; /* --method GET alone: a plain request, no body */
         job->eng.raw_body_len = 0;
     } else {
-        int e = o->inputs_path ? inputs_load_file(o->inputs_path, &job->inputs, why, sizeof why)
-                               : inputs_generated(&job->inputs);
-        if (e) {
-            snprintf(err, errlen, "--inputs: %s", o->inputs_path ? why : strerror(e));
-            return exit_for_errno(e);
+        int rc;
+        if (inputs) {
+            job->inputs = inputs;
+            job->inputs_borrowed = true;
+        } else if ((rc = runcommon_load_inputs(o, &job->inputs, err, errlen)) != EXIT_OK) {
+            return rc;
         }
         job->eng.inputs = job->inputs;
+        if ((rc = prepare_plan(job, o, err, errlen)) != EXIT_OK)
+            return rc;
+        job->eng.plan = &job->plan;
     }
+    int rc = check_head(job, o, err, errlen);
+    if (rc != EXIT_OK)
+        return rc;
     /* Output files are opened (or probed) before the run: a path we cannot
      * write must not cost a whole run. */
     if (out_path && !writable(out_path)) {
@@ -335,6 +471,42 @@ void runjob_print_summary(const runjob_t *job, FILE *f)
     bool color = termchart_want_color(isatty(fileno(f)), job->opts->no_color);
     bool utf8 = !job->opts->no_color && termchart_locale_utf8();
     console_print_summary(f, &job->res, color, utf8);
+    const engine_result_t *r = &job->result;
+    if (r->invalid_why[0]) {
+        /* The first offending answer, once: what was wrong and what came. */
+        char body[sizeof r->invalid_body + 1];
+        size_t n = r->invalid_body_len;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)r->invalid_body[i];
+            body[i] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+        }
+        body[n] = '\0';
+        fprintf(f, "  first invalid_response: %s (status %d)\n    body (%llu bytes): %s%s\n",
+                r->invalid_why, r->invalid_status, (unsigned long long)r->invalid_body_total,
+                body, r->invalid_body_total > n ? "..." : "");
+    }
+}
+
+void runcommon_api_help(FILE *f)
+{
+    fputs("--api NAME: the request and answer shapes of the inference APIs people run.\n"
+          "Each is a URL path (used when the URL has none), a body template, and where\n"
+          "each item's output is in the answer; --template and --outputs replace them.\n"
+          "Placeholders: {{item}} the item (JSON), {{items}} the batch as an array,\n"
+          "{{item.F}} / {{items.F}} a field of object items (?? DEFAULT when absent),\n"
+          "{{model}}, {{request_id}} (the CSV's), {{seq}} (the first item's index),\n"
+          "{{batch}} (items in the request).\n",
+          f);
+    for (size_t i = 0; preset_at(i); i++) {
+        const preset_t *p = preset_at(i);
+        fprintf(f, "\n%-20s %s %s   %s\n", p->name, p->method, p->path,
+                p->batch ? "(--batch N: several inputs per request)" : "(one input per request)");
+        fprintf(f, "  items    %s\n", p->items_help);
+        fprintf(f, "  body     %s\n", p->body);
+        if (p->body_object)
+            fprintf(f, "  body     for an object item: %s\n", p->body_object);
+        fprintf(f, "  outputs  %s\n", p->outputs);
+    }
 }
 
 void runjob_close(runjob_t *job)
@@ -345,7 +517,11 @@ void runjob_close(runjob_t *job)
     if (job->ran)
         engine_result_close(&job->result);
     result_close(&job->res);
-    inputs_free(job->inputs);
+    if (job->have_plan)
+        preset_plan_close(&job->plan);
+    if (!job->inputs_borrowed)
+        inputs_free(job->inputs);
+    free(job->template_text);
     free(job->body);
     memset(job, 0, sizeof *job);
 }

@@ -27,9 +27,9 @@
 #include "load/pacer.h"
 #include "load/pool.h"
 #include "load/reqfmt.h"
+#include "load/rpath.h"
 #include "load/sched.h"
 #include "load/target.h"
-#include "load/validate.h"
 
 #define DRAIN_DEFAULT_NS (10 * CLOCK_NS_PER_S)
 #define START_DELAY_NS (20 * CLOCK_NS_PER_MS)
@@ -57,6 +57,13 @@ struct worker {
     bool tls_verify_failed;
     uint64_t started_wall_ns; /* wall clock at the measurement start */
     pool_t pool;              /* connections */
+    /* the first invalid response this thread measured (engine_result_t's) */
+    uint64_t invalid_at; /* its completion time; 0 = none yet */
+    char invalid_why[200];
+    int invalid_status;
+    char invalid_body[256];
+    size_t invalid_body_len;
+    uint64_t invalid_body_total;
     loop_io_t stop_io;        /* eventfd written by engine_stop */
     bool finished;
     uint64_t last_done_ns;
@@ -70,6 +77,7 @@ struct worker {
 struct engine {
     const engine_config_t *cfg;
     reqfmt_t fmt;
+    rpath_t *json; /* --validate json: "=", the whole answer as one JSON value */
     conn_env_t env;
     worker_t *ws;
     unsigned nthreads, started;
@@ -100,7 +108,7 @@ static void record(worker_t *w, const sched_req_t *r, err_kind_t err, int status
                                  done > r->item_ns[i] ? done - r->item_ns[i] : 0);
     if (w->on_request) {
         req_record_t rec = {
-            .id = r->seq * w->nthreads + w->t + 1,
+            .id = req_record_id(r->seq, w->t, w->nthreads),
             .intended_wall_ns = w->started_wall_ns + (r->intended_ns - measure_ns),
             .intended_ns = r->intended_ns,
             .latency_ns = latency,
@@ -115,7 +123,48 @@ static void record(worker_t *w, const sched_req_t *r, err_kind_t err, int status
     }
 }
 
-static err_kind_t judge(const worker_t *w, const conn_result_t *res, unsigned n)
+static invalid_reason_t invalid_reason(rpath_status_t st)
+{
+    switch (st) {
+    case RPATH_NOT_JSON:
+        return INVALID_NOT_JSON;
+    case RPATH_MISSING:
+        return INVALID_MISSING;
+    case RPATH_NOT_ARRAY:
+        return INVALID_NOT_ARRAY;
+    case RPATH_STRIDE:
+        return INVALID_STRIDE;
+    case RPATH_SHAPE:
+        return INVALID_SHAPE;
+    case RPATH_OK:
+    case RPATH_COUNT:
+        break;
+    }
+    return INVALID_COUNT;
+}
+
+/* Keeps the first invalid response a thread measured, for the summary: once
+ * per run, so the words cost nothing per request. */
+static void keep_invalid(worker_t *w, const conn_result_t *res, uint64_t intended,
+                         const rpath_t *p, const rpath_result_t *rr)
+{
+    if (w->invalid_at || sched_is_warmup(&w->sched, intended))
+        return;
+    w->invalid_at = res->done_ns;
+    w->invalid_status = res->status;
+    if (!p)
+        snprintf(w->invalid_why, sizeof w->invalid_why, "answered %d, not 2xx", res->status);
+    else
+        rpath_explain(p, rr, w->invalid_why, sizeof w->invalid_why);
+    size_t n = res->body_len < sizeof w->invalid_body ? res->body_len : sizeof w->invalid_body;
+    if (n)
+        memcpy(w->invalid_body, res->body, n);
+    w->invalid_body_len = n;
+    w->invalid_body_total = res->body_len;
+}
+
+static err_kind_t judge(worker_t *w, const conn_result_t *res, unsigned n, uint64_t intended,
+                        invalid_reason_t *why)
 {
     if (res->err != CONN_OK)
         return outcome_err_kind(res->err);
@@ -126,11 +175,20 @@ static err_kind_t judge(const worker_t *w, const conn_result_t *res, unsigned n)
         return ERR_HTTP_5XX;
     if (res->status >= 400)
         return ERR_HTTP_4XX;
-    if (res->status < 200 || res->status >= 300)
+    if (res->status < 200 || res->status >= 300) {
+        *why = INVALID_STATUS;
+        keep_invalid(w, res, intended, NULL, NULL);
         return ERR_INVALID_RESPONSE;
-    if (v == VALIDATE_OUTPUTS && w->items_mode &&
-        validate_outputs_count(res->body, res->body_len) != (long)n)
+    }
+    const rpath_t *p = v == VALIDATE_JSON                      ? w->e->json
+                       : v == VALIDATE_OUTPUTS && w->items_mode ? w->cfg->plan->outputs
+                                                                : NULL;
+    rpath_result_t rr;
+    if (p && rpath_check(p, res->body, res->body_len, p == w->e->json ? 1 : n, &rr) != RPATH_OK) {
+        *why = invalid_reason(rr.status);
+        keep_invalid(w, res, intended, p, &rr);
         return ERR_INVALID_RESPONSE;
+    }
     return ERR_NONE;
 }
 
@@ -189,7 +247,8 @@ static void on_done(conn_t *c, const conn_result_t *res)
         settle(w);
         return;
     }
-    err_kind_t err = judge(w, res, s->n);
+    invalid_reason_t why = INVALID_COUNT;
+    err_kind_t err = judge(w, res, s->n, s->intended_ns, &why);
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
     if (res->err == CONN_ERR_TLS && !w->tls_error[0]) {
         snprintf(w->tls_error, sizeof w->tls_error, "%s", res->tls_error);
@@ -197,6 +256,8 @@ static void on_done(conn_t *c, const conn_result_t *res)
     }
     if (res->retried && !sched_is_warmup(&w->sched, s->intended_ns))
         w->stats.retried++;
+    if (err == ERR_INVALID_RESPONSE && !sched_is_warmup(&w->sched, s->intended_ns))
+        runstats_record_invalid(&w->stats, why);
     record(w, &r, err, res->status, service, res->bytes_in, res->done_ns, s->connect_ns);
     if (!s->retired)
         pool_freed(&w->pool, s);
@@ -309,13 +370,14 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
     w->cfg = cfg;
     w->t = t;
     w->nthreads = e->nthreads;
-    w->items_mode = cfg->inputs && !reqfmt_is_fixed(&e->fmt);
+    w->items_mode = cfg->plan != NULL;
     w->batch = w->items_mode ? cfg->batch : 1;
     if ((rc = loop_new(&w->loop)) != 0)
         return rc;
     w->env = e->env;
     w->env.loop = w->loop;
-    w->env.keep_body = cfg->validate == VALIDATE_OUTPUTS && w->items_mode;
+    w->env.keep_body = cfg->validate == VALIDATE_JSON ||
+                       (cfg->validate == VALIDATE_OUTPUTS && w->items_mode);
     w->env.on_done = on_done;
     w->env.on_connect = on_connect;
     w->env.on_tls = on_tls;
@@ -376,6 +438,22 @@ static void digest_items(const engine_config_t *cfg, const worker_t *ws, unsigne
         sent[t] = sched_items_issued(&ws[t].sched);
     res->inputs_digest_valid = inputs_digest(cfg->inputs, sent, nthreads, res->inputs_digest) == 0;
     free(sent);
+}
+
+/* The first invalid response over the threads, by completion time. */
+static void first_invalid(const worker_t *ws, unsigned nthreads, engine_result_t *res)
+{
+    const worker_t *first = NULL;
+    for (unsigned t = 0; t < nthreads; t++)
+        if (ws[t].invalid_at && (!first || ws[t].invalid_at < first->invalid_at))
+            first = &ws[t];
+    if (!first)
+        return;
+    memcpy(res->invalid_why, first->invalid_why, sizeof res->invalid_why);
+    res->invalid_status = first->invalid_status;
+    memcpy(res->invalid_body, first->invalid_body, first->invalid_body_len);
+    res->invalid_body_len = first->invalid_body_len;
+    res->invalid_body_total = first->invalid_body_total;
 }
 
 /* The calling thread waits for the workers, reporting progress once a second. */
@@ -455,17 +533,29 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
             goto fail;
         e->env.tls_host = cfg->url.host;
     }
-    if (!cfg->inputs && !cfg->raw_body && cfg->method && strcmp(cfg->method, "GET") != 0 &&
-        strcmp(cfg->method, "HEAD") != 0) {
-        set_err(err, errlen, "no inputs and no body to send");
+    bool no_body = cfg->method && (!strcmp(cfg->method, "GET") || !strcmp(cfg->method, "HEAD"));
+    if ((!cfg->plan && !cfg->raw_body && !no_body) || (cfg->plan && (cfg->raw_body || no_body))) {
+        set_err(err, errlen, "give either items (a plan) or a body to send");
         rc = EINVAL;
         goto fail;
     }
-    rc = reqfmt_init(&e->fmt, &cfg->url, cfg->method, cfg->model,
-                     cfg->raw_body ? NULL : cfg->inputs, cfg->batch ? cfg->batch : 1, cfg->raw_body,
-                     cfg->raw_body_len, cfg->headers, cfg->num_headers);
+    reqfmt_args_t ra = {
+        .url = &cfg->url,
+        .method = cfg->method,
+        .plan = cfg->plan,
+        .model = cfg->model,
+        .batch = cfg->batch ? cfg->batch : 1,
+        .raw_body = cfg->raw_body,
+        .raw_len = cfg->raw_body_len,
+        .headers = cfg->headers,
+        .num_headers = cfg->num_headers,
+    };
+    char why[300];
+    rc = reqfmt_init(&e->fmt, &ra, why, sizeof why);
+    if (!rc && cfg->validate == VALIDATE_JSON)
+        rc = rpath_compile("=", &e->json, why, sizeof why);
     if (rc) {
-        set_err(err, errlen, "cannot prepare the request: %s", strerror(rc));
+        set_err(err, errlen, "cannot prepare the request: %s", why);
         goto fail;
     }
     if ((rc = target_preflight(&cfg->url, cfg->timeout_ns, e->env.tls, &e->env.addr,
@@ -587,6 +677,7 @@ int engine_collect(engine_t *e, engine_result_t *res)
         goto fail;
     }
     digest_items(cfg, ws, nthreads, res);
+    first_invalid(ws, nthreads, res);
     return 0;
 fail:
     runstats_close(&res->stats);
@@ -604,6 +695,7 @@ void engine_free(engine_t *e)
         free(e->ws);
     }
     reqfmt_close(&e->fmt);
+    rpath_free(e->json);
     tls_ctx_free(e->env.tls);
     free(e);
 }

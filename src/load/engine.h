@@ -16,11 +16,12 @@
 #include "core/tls.h"
 #include "core/url.h"
 #include "load/inputs.h"
+#include "load/preset.h"
 #include "load/record.h"
 #include "stats/runstats.h"
 
 typedef enum { ARRIVAL_CONSTANT, ARRIVAL_POISSON } arrival_t;
-typedef enum { VALIDATE_NONE, VALIDATE_STATUS, VALIDATE_OUTPUTS } validate_t;
+typedef enum { VALIDATE_NONE, VALIDATE_STATUS, VALIDATE_JSON, VALIDATE_OUTPUTS } validate_t;
 
 /* A live progress sample, once per second while a run lasts. */
 typedef struct {
@@ -67,6 +68,9 @@ typedef struct {
     const char *method; /* "POST" default */
     const char *model;
     const inputs_t *inputs; /* items (generated or from --inputs); NULL with raw_body */
+    /* How items become requests (body, path, outputs), compiled over inputs;
+     * NULL with raw_body or a method that sends no body. */
+    const preset_plan_t *plan;
     const char *raw_body;   /* --body contents, or NULL */
     size_t raw_body_len;
     const char *const *headers; /* "K: V" strings */
@@ -92,6 +96,13 @@ typedef struct {
     /* Nonzero: sockets ran out (ulimit -n, local ports) and the run went on
      * with this many connections in all instead of what was asked. */
     uint64_t fd_limited_connections;
+    /* The first invalid_response measured (by completion time), for a
+     * person: why, its status, and the start of its body as received. */
+    char invalid_why[200]; /* "" when there was none */
+    int invalid_status;
+    char invalid_body[256];
+    size_t invalid_body_len;  /* bytes held in invalid_body */
+    uint64_t invalid_body_total; /* the whole body's length */
     int fatal_errno;     /* nonzero: could not run at all */
     char fatal_msg[384]; /* why, for a person */
 } engine_result_t;

@@ -91,6 +91,29 @@ static json_t *by_error_json(const runstats_t *rs)
     return o;
 }
 
+/* invalid_by_reason only when some response was invalid: results without
+ * one keep their bytes. */
+static json_t *requests_json(const runstats_t *rs)
+{
+    json_t *o =
+        json_pack("{s:I,s:I,s:I,s:o,s:o,s:I}", "total", (json_int_t)rs->requests, "ok",
+                  (json_int_t)rs->requests_ok, "errors", (json_int_t)(rs->requests - rs->requests_ok),
+                  "by_status", by_status_json(rs), "by_error", by_error_json(rs), "bytes_in",
+                  (json_int_t)rs->bytes_in);
+    json_t *why = NULL;
+    for (int k = 0; o && k < INVALID_REASON_COUNT; k++) {
+        if (!rs->invalid_by_reason[k])
+            continue;
+        if ((!why && (!(why = json_object()) || !put(o, "invalid_by_reason", why))) ||
+            !put(why, invalid_reason_name((invalid_reason_t)k),
+                 json_integer((json_int_t)rs->invalid_by_reason[k]))) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
 static json_t *second_json(const result_t *r, size_t i)
 {
     const runstats_second_t *s = &r->stats.seconds[i];
@@ -201,11 +224,7 @@ json_t *result_to_json(const result_t *r)
         (!r->started_wall_ns || put(o, "started_at", json_string(started))) &&
         put(o, "duration_s", json_real(dur_s)) &&
         put(o, "duration_ns", json_integer((json_int_t)r->duration_ns)) &&
-        put(o, "requests",
-            json_pack("{s:I,s:I,s:I,s:o,s:o,s:I}", "total", (json_int_t)rs->requests, "ok",
-                      (json_int_t)rs->requests_ok, "errors",
-                      (json_int_t)(rs->requests - rs->requests_ok), "by_status", by_status_json(rs),
-                      "by_error", by_error_json(rs), "bytes_in", (json_int_t)rs->bytes_in)) &&
+        put(o, "requests", requests_json(rs)) &&
         put(o, "items",
             json_pack("{s:I,s:I}", "total", (json_int_t)rs->items, "ok",
                       (json_int_t)rs->items_ok)) &&
@@ -333,6 +352,26 @@ static int read_requests(reader_t *rd, runstats_t *rs)
         if ((rc = get_count(rd, by, key, path, true, &rs->by_error[k])))
             return rc;
     }
+    if ((rc = get_typed(rd, req, "invalid_by_reason", "requests.invalid_by_reason", JSON_OBJECT,
+                        &by)))
+        return rc;
+    uint64_t reasons = 0;
+    json_object_foreach((json_t *)by, key, v)
+    {
+        int k = 0;
+        while (k < INVALID_REASON_COUNT && strcmp(invalid_reason_name((invalid_reason_t)k), key))
+            k++;
+        if (k == INVALID_REASON_COUNT)
+            return bad(rd, "\"requests.invalid_by_reason\": unknown reason \"%.40s\"", key);
+        char path[64];
+        snprintf(path, sizeof path, "requests.invalid_by_reason.%s", key);
+        if ((rc = get_count(rd, by, key, path, true, &rs->invalid_by_reason[k])))
+            return rc;
+        reasons += rs->invalid_by_reason[k];
+    }
+    if (reasons > rs->by_error[ERR_INVALID_RESPONSE])
+        return bad(rd, "\"requests.invalid_by_reason\" counts more than "
+                       "\"requests.by_error.invalid_response\"");
     return 0;
 }
 
