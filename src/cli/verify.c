@@ -29,7 +29,8 @@ int verify_parse_tolerance(const char *text, verify_tolerance_t *out, char *why,
         char *end;
         errno = 0;
         double v = strtod(p + 4, &end);
-        if (end == p + 4 || errno || !isfinite(v) || v < 0 || (*end && *end != ',')) {
+        if (end == p + 4 || errno || !isfinite(v) || v < 0 || (*end && *end != ',') ||
+            (*end == ',' && !end[1])) {
             snprintf(why, whylen, "%s needs a number >= 0, e.g. %s=0.002", is_abs ? "abs" : "rel",
                      is_abs ? "abs" : "rel");
             return -1;
