@@ -299,8 +299,11 @@ int cmd_ab(int argc, char **argv)
             goto done;
         }
         const preset_t *p = runcommon_preset(&shared);
-        preset_args_t pa = {.model = shared.model, .template_text = tmpl, .template_len = tlen,
-                            .outputs = shared.outputs, .batch = 1};
+        preset_args_t pa = {.model = shared.model,
+                            .template_text = tmpl,
+                            .template_len = tlen,
+                            .outputs = shared.outputs,
+                            .batch = 1};
         if (preset_one_item(p, &pa) && !optimized_given) {
             ab.optimized = AB_DEFAULT_OPTIMIZED_ONE;
             fprintf(stderr,
@@ -326,6 +329,20 @@ int cmd_ab(int argc, char **argv)
         fprintf(stderr, "tailgate ab: %s\n", err); /* read once: the same items for every run */
         goto done;
     }
+    /* Both sides' requests are planned before anything is sent: a side that
+     * cannot run (--batch 8 on an API that takes one input per request, say)
+     * must not cost a whole run of the other first. */
+    const runopts_t *sides[2] = {&base, &opt};
+    for (int i = 0; i < 2 && rc == EXIT_OK; i++) {
+        runjob_t plan;
+        rc = runjob_prepare_inputs(&plan, sides[i], inputs, NULL, NULL, "tailgate ab", err,
+                                   sizeof err);
+        if (rc != EXIT_OK)
+            fprintf(stderr, "tailgate ab (%s): %s\n", i ? "optimized" : "baseline", err);
+        runjob_close(&plan);
+    }
+    if (rc != EXIT_OK)
+        goto done;
     runcommon_install_signals();
     if (!ab.no_verify) {
         runjob_t probe;

@@ -481,9 +481,10 @@ void runjob_print_summary(const runjob_t *job, FILE *f)
             body[i] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
         }
         body[n] = '\0';
-        fprintf(f, "  first invalid_response: %s (status %d)\n    body (%llu bytes): %s%s\n",
-                r->invalid_why, r->invalid_status, (unsigned long long)r->invalid_body_total,
-                body, r->invalid_body_total > n ? "..." : "");
+        fprintf(f, "  first invalid_response: %s (status %d)\n", r->invalid_why, r->invalid_status);
+        if (r->invalid_body_total)
+            fprintf(f, "    body (%llu bytes): %s%s\n", (unsigned long long)r->invalid_body_total,
+                    body, r->invalid_body_total > n ? "..." : "");
     }
 }
 

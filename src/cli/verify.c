@@ -22,8 +22,9 @@ int verify_parse_tolerance(const char *text, verify_tolerance_t *out, char *why,
     while (*p) {
         bool is_abs = !strncmp(p, "abs=", 4), is_rel = !strncmp(p, "rel=", 4);
         if ((!is_abs && !is_rel) || (is_abs && seen_abs) || (is_rel && seen_rel)) {
-            snprintf(why, whylen, "write abs=X, rel=Y or abs=X,rel=Y, e.g. abs=0.002 or "
-                                  "abs=1e-3,rel=0.01");
+            snprintf(why, whylen,
+                     "write abs=X, rel=Y or abs=X,rel=Y, e.g. abs=0.002 or "
+                     "abs=1e-3,rel=0.01");
             return -1;
         }
         char *end;
@@ -122,8 +123,9 @@ static int infer(const engine_config_t *cfg, const verify_req_t *vr, uint64_t fi
     if (!a->outputs) {
         char why[300];
         rpath_explain(p, &rr, why, sizeof why);
-        fprintf(f, "verification: a request with %u input(s) got an answer without its outputs "
-                   "at %s: %s (see --outputs): %.200s\n",
+        fprintf(f,
+                "verification: a request with %u input(s) got an answer without its outputs "
+                "at %s: %s (see --outputs): %.200s\n",
                 n, rpath_text(p), why, a->res.body);
         goto fail;
     }
@@ -194,8 +196,9 @@ static bool agree(const json_t *a, const json_t *b, const verify_tolerance_t *to
         char sx[40], sy[40];
         fmt_num(a, sx, sizeof sx);
         fmt_num(b, sy, sizeof sy);
-        snprintf(why, ylen, "%s alone, %s in the batch: |difference| %.3g (tolerance abs=%g, rel=%g)",
-                 sx, sy, d, tol->abs, tol->rel);
+        snprintf(why, ylen,
+                 "%s alone, %s in the batch: |difference| %.3g (tolerance abs=%g, rel=%g)", sx, sy,
+                 d, tol->abs, tol->rel);
         return false;
     }
     if (json_typeof(a) != json_typeof(b) &&
@@ -318,9 +321,9 @@ int verify_target(const engine_config_t *cfg, unsigned samples, const verify_tol
                     "Batching changes this API's answers. A half-precision model is rarely "
                     "batch-invariant: --verify-tolerance abs=X[,rel=Y] accepts small numeric "
                     "differences; --no-verify skips the check.\n",
-                    i, n ? item : "(too long to show)", samples, output_text(&one, 0, sa, sizeof sa),
-                    output_text(&batch, i, sb, sizeof sb), where[0] ? "at " : "the output",
-                    where, where[0] ? " of the output" : "", what);
+                    i, n ? item : "(too long to show)", samples,
+                    output_text(&one, 0, sa, sizeof sa), output_text(&batch, i, sb, sizeof sb),
+                    where[0] ? "at " : "the output", where, where[0] ? " of the output" : "", what);
             rc = EXIT_VERIFY;
         }
         answer_free(&one);

@@ -57,13 +57,6 @@ struct worker {
     bool tls_verify_failed;
     uint64_t started_wall_ns; /* wall clock at the measurement start */
     pool_t pool;              /* connections */
-    /* the first invalid response this thread measured (engine_result_t's) */
-    uint64_t invalid_at; /* its completion time; 0 = none yet */
-    char invalid_why[200];
-    int invalid_status;
-    char invalid_body[256];
-    size_t invalid_body_len;
-    uint64_t invalid_body_total;
     loop_io_t stop_io;        /* eventfd written by engine_stop */
     bool finished;
     uint64_t last_done_ns;
@@ -72,6 +65,14 @@ struct worker {
     int exited;
     pthread_t th;
     int rc;
+    /* The first invalid response this thread measured (engine_result_t's);
+     * invalid_at is its completion time, 0 = none yet. */
+    uint64_t invalid_at;
+    char invalid_why[200];
+    int invalid_status;
+    char invalid_body[256];
+    size_t invalid_body_len;
+    uint64_t invalid_body_total;
 };
 
 struct engine {
@@ -145,8 +146,8 @@ static invalid_reason_t invalid_reason(rpath_status_t st)
 
 /* Keeps the first invalid response a thread measured, for the summary: once
  * per run, so the words cost nothing per request. */
-static void keep_invalid(worker_t *w, const conn_result_t *res, uint64_t intended,
-                         const rpath_t *p, const rpath_result_t *rr)
+static void keep_invalid(worker_t *w, const conn_result_t *res, uint64_t intended, const rpath_t *p,
+                         const rpath_result_t *rr)
 {
     if (w->invalid_at || sched_is_warmup(&w->sched, intended))
         return;
@@ -180,7 +181,7 @@ static err_kind_t judge(worker_t *w, const conn_result_t *res, unsigned n, uint6
         keep_invalid(w, res, intended, NULL, NULL);
         return ERR_INVALID_RESPONSE;
     }
-    const rpath_t *p = v == VALIDATE_JSON                      ? w->e->json
+    const rpath_t *p = v == VALIDATE_JSON                       ? w->e->json
                        : v == VALIDATE_OUTPUTS && w->items_mode ? w->cfg->plan->outputs
                                                                 : NULL;
     rpath_result_t rr;
@@ -376,8 +377,8 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
         return rc;
     w->env = e->env;
     w->env.loop = w->loop;
-    w->env.keep_body = cfg->validate == VALIDATE_JSON ||
-                       (cfg->validate == VALIDATE_OUTPUTS && w->items_mode);
+    w->env.keep_body =
+        cfg->validate == VALIDATE_JSON || (cfg->validate == VALIDATE_OUTPUTS && w->items_mode);
     w->env.on_done = on_done;
     w->env.on_connect = on_connect;
     w->env.on_tls = on_tls;

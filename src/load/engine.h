@@ -68,14 +68,14 @@ typedef struct {
     const char *method; /* "POST" default */
     const char *model;
     const inputs_t *inputs; /* items (generated or from --inputs); NULL with raw_body */
-    /* How items become requests (body, path, outputs), compiled over inputs;
-     * NULL with raw_body or a method that sends no body. */
-    const preset_plan_t *plan;
     const char *raw_body;   /* --body contents, or NULL */
     size_t raw_body_len;
     const char *const *headers; /* "K: V" strings */
     size_t num_headers;
     validate_t validate;
+    /* How items become requests (body, path, outputs), compiled over inputs;
+     * NULL with raw_body or a method that sends no body. */
+    const preset_plan_t *plan;
     /* outputs */
     engine_observer_t observer; /* on_request NULL = none */
     /* Called from engine_collect's thread (never a worker) once per second while
@@ -96,15 +96,16 @@ typedef struct {
     /* Nonzero: sockets ran out (ulimit -n, local ports) and the run went on
      * with this many connections in all instead of what was asked. */
     uint64_t fd_limited_connections;
-    /* The first invalid_response measured (by completion time), for a
-     * person: why, its status, and the start of its body as received. */
-    char invalid_why[200]; /* "" when there was none */
-    int invalid_status;
-    char invalid_body[256];
-    size_t invalid_body_len;  /* bytes held in invalid_body */
-    uint64_t invalid_body_total; /* the whole body's length */
     int fatal_errno;     /* nonzero: could not run at all */
     char fatal_msg[384]; /* why, for a person */
+    /* The first invalid_response measured (by completion time), for a
+     * person: why ("" when there was none), its status, and the start of
+     * its body as received (invalid_body_len bytes of invalid_body_total). */
+    char invalid_why[200];
+    int invalid_status;
+    char invalid_body[256];
+    size_t invalid_body_len;
+    uint64_t invalid_body_total;
 } engine_result_t;
 
 typedef struct engine engine_t;

@@ -136,7 +136,7 @@ static int one_item(one_t why, const preset_plan_t *pl, char *err, size_t errlen
 
 static one_t why_one(const preset_t *p, bool ours, const template_t *body, const rpath_t *outputs)
 {
-    return ours && !p->batch                              ? ONE_PRESET
+    return ours && !p->batch                            ? ONE_PRESET
            : template_flags(body) & TEMPLATE_READS_ITEM ? ONE_TEMPLATE
            : rpath_single(outputs)                      ? ONE_OUTPUTS
                                                         : MANY;

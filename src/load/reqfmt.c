@@ -133,8 +133,7 @@ int reqfmt_init(reqfmt_t *r, const reqfmt_args_t *a, char *err, size_t errlen)
     const template_t *path = r->plan ? r->plan->path : NULL;
     if (!path) {
         const char *p = a->url->path;
-        if ((rc = template_compile(p, strlen(p), TEMPLATE_PATH, a->model, &r->path, err,
-                                   errlen))) {
+        if ((rc = template_compile(p, strlen(p), TEMPLATE_PATH, a->model, &r->path, err, errlen))) {
             char why[256];
             snprintf(why, sizeof why, "%s", err);
             snprintf(err, errlen, "URL path '%.100s': %s", p, why);

@@ -41,9 +41,9 @@ typedef struct {
     size_t head_len;
     reqfmt_seg_t *segs; /* the head's parts, when it varies (head NULL) */
     size_t nsegs;
-    size_t head_max; /* most bytes the head renders to */
-    template_t *path;   /* compiled here (no plan) */
-    template_t **hdrs;  /* the headers, compiled */
+    size_t head_max;   /* most bytes the head renders to */
+    template_t *path;  /* compiled here (no plan) */
+    template_t **hdrs; /* the headers, compiled */
     size_t nhdrs;
     const preset_plan_t *plan;
     const char *raw; /* raw body, when no plan */

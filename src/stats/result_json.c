@@ -97,9 +97,9 @@ static json_t *requests_json(const runstats_t *rs)
 {
     json_t *o =
         json_pack("{s:I,s:I,s:I,s:o,s:o,s:I}", "total", (json_int_t)rs->requests, "ok",
-                  (json_int_t)rs->requests_ok, "errors", (json_int_t)(rs->requests - rs->requests_ok),
-                  "by_status", by_status_json(rs), "by_error", by_error_json(rs), "bytes_in",
-                  (json_int_t)rs->bytes_in);
+                  (json_int_t)rs->requests_ok, "errors",
+                  (json_int_t)(rs->requests - rs->requests_ok), "by_status", by_status_json(rs),
+                  "by_error", by_error_json(rs), "bytes_in", (json_int_t)rs->bytes_in);
     json_t *why = NULL;
     for (int k = 0; o && k < INVALID_REASON_COUNT; k++) {
         if (!rs->invalid_by_reason[k])

@@ -35,9 +35,9 @@ const char *err_kind_name(err_kind_t kind)
 const char *invalid_reason_name(invalid_reason_t why)
 {
     static const char *const names[INVALID_REASON_COUNT] = {
-        [INVALID_STATUS] = "status",       [INVALID_NOT_JSON] = "not_json",
-        [INVALID_MISSING] = "missing",     [INVALID_NOT_ARRAY] = "not_array",
-        [INVALID_STRIDE] = "stride",       [INVALID_SHAPE] = "shape",
+        [INVALID_STATUS] = "status",   [INVALID_NOT_JSON] = "not_json",
+        [INVALID_MISSING] = "missing", [INVALID_NOT_ARRAY] = "not_array",
+        [INVALID_STRIDE] = "stride",   [INVALID_SHAPE] = "shape",
         [INVALID_COUNT] = "count",
     };
     return (unsigned)why < INVALID_REASON_COUNT ? names[why] : "";

@@ -69,7 +69,8 @@ typedef struct {
     uint64_t bytes_in;
     uint64_t by_error[ERR_KIND_COUNT];
     uint64_t by_status[RUNSTATS_STATUS_MAX]; /* index = status code; 0 = no response */
-    uint64_t invalid_by_reason[INVALID_REASON_COUNT]; /* by_error[ERR_INVALID_RESPONSE], by why */
+    /* by_error[ERR_INVALID_RESPONSE] again, by why */
+    uint64_t invalid_by_reason[INVALID_REASON_COUNT];
     /* One histogram per metric_table row (stats/metric.h). runstats_init
      * creates them all; a result read from a file may lack some (NULL: the
      * file holds no histogram for that metric). */

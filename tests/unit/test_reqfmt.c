@@ -63,15 +63,16 @@ static void test_preset_body(void **state)
     preset_plan_t pl;
     plan_of("tailgate", NULL, url.path, in, 3, "m\"x", &pl);
     const char *hdrs[] = {"X-Api-Key: k"};
-    reqfmt_args_t a = {.url = &url, .plan = &pl, .model = "m\"x", .batch = 3, .headers = hdrs,
-                       .num_headers = 1};
+    reqfmt_args_t a = {
+        .url = &url, .plan = &pl, .model = "m\"x", .batch = 3, .headers = hdrs, .num_headers = 1};
     reqfmt_t r;
     char err[256];
     assert_int_equal(reqfmt_init(&r, &a, err, sizeof err), 0);
     assert_false(reqfmt_is_fixed(&r));
     assert_non_null(r.head); /* nothing in the head varies: rendered once */
     char *buf = malloc(r.buf_size);
-    const char *want_body = "{\"model\":\"m\\\"x\",\"inputs\":[\"input-5\",\"input-9\",\"input-13\"]}";
+    const char *want_body =
+        "{\"model\":\"m\\\"x\",\"inputs\":[\"input-5\",\"input-9\",\"input-13\"]}";
     char want[512];
     snprintf(want, sizeof(want),
              "POST /v1/infer HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nContent-Type: "
@@ -124,8 +125,12 @@ static void test_varying_head(void **state)
     plan_of("kserve-v2", NULL, "/v2/models/{{model}}/infer?rid={{request_id}}", in, 2, "bert base",
             &pl);
     const char *hdrs[] = {"x-request-id: {{request_id}}", "x-model: {{model}}"};
-    reqfmt_args_t a = {.url = &url, .plan = &pl, .model = "bert base", .batch = 2,
-                       .headers = hdrs, .num_headers = 2};
+    reqfmt_args_t a = {.url = &url,
+                       .plan = &pl,
+                       .model = "bert base",
+                       .batch = 2,
+                       .headers = hdrs,
+                       .num_headers = 2};
     reqfmt_t r;
     char err[256];
     assert_int_equal(reqfmt_init(&r, &a, err, sizeof err), 0);
@@ -152,8 +157,8 @@ static void test_varying_head(void **state)
 
     /* A raw body with a varying header is copied per request; GET sends none. */
     const char *h1[] = {"x-seq: {{seq}}"};
-    reqfmt_args_t raw = {.url = &url, .batch = 1, .raw_body = "{}", .raw_len = 2, .headers = h1,
-                         .num_headers = 1};
+    reqfmt_args_t raw = {
+        .url = &url, .batch = 1, .raw_body = "{}", .raw_len = 2, .headers = h1, .num_headers = 1};
     assert_int_equal(reqfmt_init(&r, &raw, err, sizeof err), 0);
     assert_false(reqfmt_is_fixed(&r));
     buf = malloc(r.buf_size);
@@ -178,8 +183,8 @@ static void test_template_errors(void **state)
     reqfmt_t r;
     char err[256];
     const char *hdrs[] = {"x-item: {{item}}"};
-    reqfmt_args_t a = {.url = &url, .batch = 1, .raw_body = "{}", .raw_len = 2, .headers = hdrs,
-                       .num_headers = 1};
+    reqfmt_args_t a = {
+        .url = &url, .batch = 1, .raw_body = "{}", .raw_len = 2, .headers = hdrs, .num_headers = 1};
     assert_int_equal(reqfmt_init(&r, &a, err, sizeof err), EINVAL);
     assert_non_null(strstr(err, "-H 'x-item: {{item}}': 1:9: {{item}} cannot go into"));
     url = url_of("/v2/{{nope}}", "h");

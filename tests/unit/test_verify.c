@@ -19,8 +19,9 @@ static void test_tolerance(void **state)
     assert_true(t.abs == 0 && t.rel == 1e-3);
     assert_int_equal(verify_parse_tolerance("rel=0.01,abs=0", &t, why, sizeof why), 0);
     assert_true(t.abs == 0 && t.rel == 0.01);
-    static const char *const bad[] = {"", "0.1", "abs=", "abs=-1", "abs=x", "abs=1,abs=2",
-                                      "abs=1;rel=2", "tol=1", "abs=inf", "abs=1,", "abs=1 "};
+    static const char *const bad[] = {"",        "0.1",         "abs=",        "abs=-1",
+                                      "abs=x",   "abs=1,abs=2", "abs=1;rel=2", "tol=1",
+                                      "abs=inf", "abs=1,",      "abs=1 "};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why[0] = '\0';
         if (verify_parse_tolerance(bad[i], &t, why, sizeof why) != -1)
