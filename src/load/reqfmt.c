@@ -221,8 +221,9 @@ size_t reqfmt_build(const reqfmt_t *r, char *buf, uint64_t first, uint64_t strid
     if (r->plan) {
         body_len = template_render(preset_plan_body(r->plan, first), &req, body);
     } else {
-        memcpy(body, r->raw, r->raw_len);
-        body_len = r->raw_len;
+        body_len = r->raw_len; /* GET, HEAD: none */
+        if (body_len)
+            memcpy(body, r->raw, body_len);
     }
 
     /* "Content-Length: N\r\n\r\n", written backwards from the body. */

@@ -314,9 +314,11 @@ def test_ab_one_input_per_request_changes_only_connections(ctx):
     opt = tg.read_json(os.path.join(d, "optimized.json"))
     assert opt["config"]["batch"] == 1 and opt["config"]["connections"] == 0, opt["config"]
     # an explicit batched side is refused with the reason
+    d2 = ctx.path("o2")
     r = ctx.run("ab", stub.base, "--api", "tgi", "--optimized", "--batch 8", "--requests", "10",
-                "--out-dir", d)
+                "--out-dir", d2)
     assert r.rc == 2 and "tgi sends one input per request" in r.err, r
+    assert not os.path.exists(os.path.join(d2, "baseline.json"))  # refused before either run
 
 
 def test_verify_tolerance(ctx):
@@ -351,3 +353,20 @@ def test_verify_tolerance(ctx):
         assert r.rc == 4 and 'at /label of the output: "pos" alone, "neg" in the batch' in r.err, r
     r = ctx.run("ab", "http://127.0.0.1:9/", "--verify-tolerance", "abs=-1")
     assert r.rc == 2 and "--verify-tolerance" in r.err, r
+
+
+def test_ab_reads_stdin_inputs_once(ctx):
+    """--inputs - in ab: read once, the same items for verification and both runs."""
+    stub = ctx.stub()
+    data = ctx.write("t.jsonl", "".join(f'"text {i}"\n' for i in range(30)))
+    d = ctx.path("o")
+    with open(data) as f:
+        r = ctx.run("ab", stub.base, "--api", "openai-embeddings", "--inputs", "-", "--rate", "200",
+                    "--requests", "60", "--out-dir", d, stdin=f)
+    assert r.rc == 0, r
+    assert "verified: 5 inputs give the same outputs" in r.out, r.out
+    cmp = tg.read_json(os.path.join(d, "comparison.json"))
+    assert cmp["inputs_identical"] is True, cmp
+    for side in ("baseline", "optimized"):
+        res = tg.read_json(os.path.join(d, f"{side}.json"))
+        assert res["items"]["ok"] == 60 and res["config"]["inputs"] == "-", res["config"]
