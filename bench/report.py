@@ -121,8 +121,8 @@ p(f"- Peers: {E('BENCH_VERSIONS', '?')}")
 p(f"- Placement: every server (nginx with one worker, the stub) pinned to core {SCPU}, every client "
   f"pinned to core {CCPU} (`taskset`); traffic over loopback. Settings: {SECONDS} s per measurement, "
   f"{RUNS} runs (interleaved: run 1 of every tool, then run 2, ...), {CONNS} connections.")
-others = [v for sec in ("A", "C") for n in data[sec] for v in data[sec][n].get("other_pct", [])]
-row_meds = [statistics.median(data[sec][n]["other_pct"]) for sec in ("A", "C") for n in data[sec]
+others = [v for sec in ("A", "C", "F") for n in data[sec] for v in data[sec][n].get("other_pct", [])]
+row_meds = [statistics.median(data[sec][n]["other_pct"]) for sec in ("A", "C", "F") for n in data[sec]
             if data[sec][n].get("other_pct")]
 p(f"- Quiet machine at start: {E('QUIET_AT_START', '?')}. Each run also records \"other load\": CPU "
   "used on the machine by anything but the measured client and server, in % of one core"
@@ -199,6 +199,16 @@ for drv, label in (("stub_py", "a Python asyncio client"), ("stub_tg", "`tailgat
                        + (f", slowest after {mx:.2f} s" if mx is not None else "")
                        + (f"; stub peak RSS {rss / 1024:.1f} MiB (goal < 64 MiB: "
                           f"{'met' if rss < 64 * 1024 else 'NOT met'})." if rss else "."))
+fw = med("F", "wrk", "cpu_us")
+ff, fc, fcs = (med("F", n, "cpu_us") for n in ("tailgate_fixed", "tailgate_chat", "tailgate_chat_status"))
+if ff is not None and fc is not None:
+    reading.append(
+        f"**Templated requests (F):** `--api openai-chat` over a 1,000-line data file costs "
+        f"{fcs:.2f} µs of client CPU per request with `--validate status` and {fc:.2f} µs checking "
+        f"every answer's outputs (the default), against {ff:.2f} µs for the same load with one fixed "
+        f"body: {fr(ratio(fcs, ff))} and {fr(ratio(fc, ff))} the fixed-body figure (goal ≤ 1.1×)"
+        + (f"; wrk sending the fixed body spends {fw:.2f} µs ({fr(ratio(fc, fw))} for tailgate's "
+           f"templated, validated requests; goal < 1×)." if fw is not None else "."))
 if reading:
     p("## Reading")
     p("")
@@ -333,6 +343,40 @@ else:
     p("Not measured yet (placeholder: `section_e` in bench/run.sh).")
 p("")
 
+# ------------------------------------------------------------------ F
+p("## F. Templated requests: `--api openai-chat` over a 1,000-line data file")
+p("")
+p(f"nginx (core {SCPU}) answers `POST /v1/chat/completions` with a fixed chat completion "
+  "(`{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},...}],...}`, "
+  f"231 bytes); each client on core {CCPU}, {CONNS} connections, closed loop, {SECONDS} s, runs "
+  "interleaved. The data file holds 1,000 prompts of 20 to 200 bytes (JSON strings); the templated "
+  "runs send each in the openai-chat body, in order, cycling. The fixed body is that body for the "
+  "first prompt, sent every time by tailgate (`--body`) and by wrk (Lua `wrk.body`). Client CPU as in A.")
+if E("BENCH_CHAT_SAMPLE"):
+    p("")
+    p(f"The fixed body: `{E('BENCH_CHAT_SAMPLE').strip()}`")
+p("")
+fcmds = {
+    "tailgate_fixed": f"tailgate run URL/v1/chat/completions --concurrency {CONNS} --connections {CONNS} --duration {S}s --validate status --body chat.json --threads 1",
+    "tailgate_chat_status": f"tailgate run URL --api openai-chat --model m --inputs chats.jsonl --concurrency {CONNS} --connections {CONNS} --duration {S}s --validate status --threads 1",
+    "tailgate_chat": f"tailgate run URL --api openai-chat --model m --inputs chats.jsonl --concurrency {CONNS} --connections {CONNS} --duration {S}s --threads 1",
+    "wrk": f"wrk -t1 -c{CONNS} -d{S}s -s chat.lua URL/v1/chat/completions",
+}
+flab = {"tailgate_fixed": "**tailgate**, fixed body", "tailgate_chat_status": "**tailgate --api openai-chat**, `--validate status`",
+        "tailgate_chat": "**tailgate --api openai-chat**, `--validate outputs` (default)", "wrk": "wrk, fixed body"}
+p("| client | req/s | client CPU µs/req | vs tailgate fixed body | vs wrk | errors | nginx core | other load | command |")
+p("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+for n in ("tailgate_fixed", "tailgate_chat_status", "tailgate_chat", "wrk"):
+    rps = med("F", n, "rps")
+    if rps is None:
+        p(f"| {flab[n]} | {reason('F', n)} | | | | | | | `{fcmds[n]}` |")
+        continue
+    cpu = med("F", n, "cpu_us")
+    p(f"| {flab[n]} | {fnum(rps)} | {cpu:.2f} | {fr(ratio(cpu, ff))} | {fr(ratio(cpu, fw))} | "
+      f"{fnum(med('F', n, 'errors'))} | {fpct(med('F', n, 'server_pct'))} | {fpct(med('F', n, 'other_pct'))} | "
+      f"`{fcmds[n]}` |")
+p("")
+
 # ------------------------------------------------------------------ method + raw
 p("## Method and caveats")
 p("")
@@ -359,7 +403,7 @@ p("<details><summary>Every run (raw)</summary>")
 p("")
 p("| section | name | run | req/s | requests | errors | CPU µs/req | peak RSS KiB | server core % | other load % |")
 p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-for sec in ("A", "B", "C"):
+for sec in ("A", "B", "C", "F"):
     for (name, run), kv in sorted(runs[sec].items()):
         p(f"| {sec} | {name} | {run} | {fnum(kv.get('rps'), 1)} | {fnum(kv.get('requests'))} | "
           f"{fnum(kv.get('errors'))} | {fnum(kv.get('cpu_us'), 3)} | {fnum(kv.get('rss_kib'))} | "

@@ -12,6 +12,8 @@
 #   C  server: tailgate stub --delay 0 vs nginx, both driven by the same wrk POST
 #   D  server: tailgate stub --delay 1s holding 10,000 concurrent requests
 #   E  HTTPS: tailgate vs wrk over TLS, handshake rate with and without resumption (bench/tls.sh)
+#   F  templated requests: --api openai-chat over a 1,000-line data file vs a fixed body vs wrk,
+#      against nginx answering a chat completion
 #
 # Numbers, not pass/fail: the script exits 0 whenever it could measure something.
 # Servers run on core BENCH_SERVER_CPU (0), clients on core BENCH_CLIENT_CPU (1).
@@ -25,7 +27,7 @@
 #   BENCH_STUB_DELAY=1s     D's per-request delay
 #   BENCH_STRACE_SECONDS=2  length of the strace'd runs in A
 #   BENCH_OUT=docs/PERFORMANCE.md   where the report goes ("-" = stdout only)
-#   BENCH_SECTIONS=ABCDE    which sections to run
+#   BENCH_SECTIONS=ABCDEF   which sections to run
 #   BENCH_IDLE_WAIT=120     at start, wait up to this long for an idle machine
 #   BENCH_QUIET_WAIT=20     before each measurement, wait up to this long for a quiet second
 #   BENCH_MAX_OTHER=25      a run during which other work used more than this % of a core ...
@@ -45,7 +47,7 @@ BENCH_C10K_SECONDS=${BENCH_C10K_SECONDS:-5}
 BENCH_STUB_DELAY=${BENCH_STUB_DELAY:-1s}
 BENCH_STRACE_SECONDS=${BENCH_STRACE_SECONDS:-2}
 BENCH_OUT=${BENCH_OUT:-docs/PERFORMANCE.md}
-BENCH_SECTIONS=${BENCH_SECTIONS:-ABCDE}
+BENCH_SECTIONS=${BENCH_SECTIONS:-ABCDEF}
 BENCH_MAX_OTHER=${BENCH_MAX_OTHER:-25}
 BENCH_RETRIES=${BENCH_RETRIES:-2}
 SCPU=${BENCH_SERVER_CPU:-0}
@@ -183,6 +185,31 @@ wrk.body = '{"model":"m","inputs":["hello"]}'
 wrk.headers["Content-Type"] = "application/json"
 EOF
 
+# F: a chat completion as vLLM answers one (nginx returns it), 1,000 prompts of 20..200
+# bytes, and the body the openai-chat preset sends for the first of them (the fixed body)
+CHAT_ANSWER='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":1,"total_tokens":10}}'
+python3 - "$TMP/chats.jsonl" <<'EOF'
+import json, random, sys
+rnd = random.Random(1)
+words = "latency tail p99 batch queue token prefill decode cache server model request".split()
+with open(sys.argv[1], "w") as f:
+    for i in range(1000):
+        text = f"prompt {i}:"
+        target = rnd.randint(20, 200)
+        while len(text) < target:
+            text += " " + rnd.choice(words)
+        f.write(json.dumps(text) + "\n")
+EOF
+CHAT_FIRST=$(head -1 "$TMP/chats.jsonl")
+CHAT_BODY=$TMP/chat.json
+printf '{"model":"m","messages":[{"role":"user","content":%s}],"max_tokens":16,"stream":false}' \
+    "$CHAT_FIRST" >"$CHAT_BODY"
+cat >"$TMP/chat.lua" <<EOF
+wrk.method = "POST"
+wrk.body = [[$(cat "$CHAT_BODY")]]
+wrk.headers["Content-Type"] = "application/json"
+EOF
+
 # ---------------------------------------------------------------- tailgate feature probes
 tg_has() { # tg_has CMD OPTION...: the subcommand is built and its --help names every OPTION
     local help o
@@ -221,6 +248,7 @@ http {
     listen 127.0.0.1:$NGX_PORT backlog=65535;
     location / { return 200; }
     location = /json { default_type application/json; return 200 '{"model":"m","outputs":["x"]}'; }
+    location = /v1/chat/completions { default_type application/json; return 200 '$CHAT_ANSWER'; }
   }
 }
 EOF
@@ -681,6 +709,35 @@ section_e() {
     { printf '\n## E. HTTPS: tailgate vs wrk over TLS (issue 7)\n\n'; cat "$TMP/tls-table.md"; } >"$TMP/tls.md"
 }
 
+# ---------------------------------------------------------------- F: templated requests
+section_f() {
+    local url=http://127.0.0.1:$NGX_PORT S=$BENCH_SECONDS C=$BENCH_CONNS tmo=$((BENCH_SECONDS + 30)) r th ok=0
+    log "F: --api openai-chat over 1,000 prompts vs a fixed body vs wrk, ${S}s, $BENCH_RUNS runs"
+    tg_has run --api --inputs --body --validate && ok=1
+    th=$(tg_threads_opt run)
+    for ((r = 1; r <= BENCH_RUNS; r++)); do
+        if ((ok)); then
+            # shellcheck disable=SC2086
+            client F tailgate_fixed "$r" tailgate "$tmo" "$TG" run "$url/v1/chat/completions" \
+                --concurrency "$C" --connections "$C" --duration "${S}s" --validate status \
+                --body "$CHAT_BODY" $th --out "$TMP/F-tailgate_fixed-$r.json" --quiet
+            # shellcheck disable=SC2086
+            client F tailgate_chat "$r" tailgate "$tmo" "$TG" run "$url" --api openai-chat --model m \
+                --inputs "$TMP/chats.jsonl" --concurrency "$C" --connections "$C" --duration "${S}s" \
+                $th --out "$TMP/F-tailgate_chat-$r.json" --quiet
+            # shellcheck disable=SC2086
+            client F tailgate_chat_status "$r" tailgate "$tmo" "$TG" run "$url" --api openai-chat \
+                --model m --inputs "$TMP/chats.jsonl" --concurrency "$C" --connections "$C" \
+                --duration "${S}s" --validate status $th --out "$TMP/F-tailgate_chat_status-$r.json" --quiet
+        else
+            rec_na F tailgate_fixed "$r" "n/a (not built)"
+            rec_na F tailgate_chat "$r" "n/a (not built)"
+            rec_na F tailgate_chat_status "$r" "n/a (not built)"
+        fi
+        client F wrk "$r" wrk "$tmo" wrk -t1 -c"$C" -d"${S}s" -s "$TMP/chat.lua" "$url/v1/chat/completions"
+    done
+}
+
 # ---------------------------------------------------------------- main
 # Wait (bounded) for a quiet machine: other work on these two cores is the main noise.
 BENCH_IDLE_WAIT=${BENCH_IDLE_WAIT:-120}
@@ -707,6 +764,7 @@ start_nginx
 [[ $BENCH_SECTIONS == *C* ]] && section_c
 [[ $BENCH_SECTIONS == *D* ]] && section_d
 [[ $BENCH_SECTIONS == *E* ]] && section_e
+[[ $BENCH_SECTIONS == *F* ]] && section_f
 
 # ---------------------------------------------------------------- report
 TG_VERSION=$(timeout 5 "$TG" --version 2>/dev/null | head -1 || true)
@@ -722,6 +780,8 @@ BENCH_KERNEL=$(uname -r)
 BENCH_MEM=$(awk '/^MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo)
 ver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo '?'; }
 BENCH_VERSIONS="wrk $(ver wrk), hey $(ver hey), ab $(ver apache2-utils), h2load $(ver nghttp2-client), nginx $(ver nginx-light)"
+BENCH_CHAT_SAMPLE=$(head -c 300 "$CHAT_BODY")
+export BENCH_CHAT_SAMPLE
 BENCH_STUB_SAMPLE=
 if [[ -s $TMP/C-stub-sample.txt ]]; then BENCH_STUB_SAMPLE=$(head -c 300 "$TMP/C-stub-sample.txt"); fi
 export BENCH_MAX_OTHER BENCH_RETRIES QUIET_AT_START BENCH_LOAD BENCH_DATE BENCH_NPROC BENCH_CPU BENCH_KERNEL BENCH_MEM BENCH_VERSIONS BENCH_STUB_SAMPLE

@@ -13,6 +13,8 @@
 #include "cli/runopts.h"
 #include "cli/verify.h"
 #include "core/clock.h"
+#include "load/preset.h"
+#include "load/rpath.h"
 #include "output/cmptext.h"
 #include "output/report.h"
 #include "stats/compare.h"
@@ -23,6 +25,8 @@
 #define AB_DEFAULT_OPTIMIZED "--batch 10 --linger 50ms --connections 0"
 /* --body sends no items to batch: pooling is the client change left. */
 #define AB_DEFAULT_OPTIMIZED_BODY "--connections 0"
+/* An API that carries one input per request has no batching either. */
+#define AB_DEFAULT_OPTIMIZED_ONE AB_DEFAULT_OPTIMIZED_BODY
 #define AB_DEFAULT_SLA "p95<=800ms"
 #define AB_VERIFY_SAMPLES 5
 
@@ -41,9 +45,16 @@ typedef struct {
     const char *optimized;
     const char *out_dir;
     bool no_verify;
+    const char *verify_tolerance;
     uint64_t given;
     opt_list_t regress_texts; /* --max-regression */
 } ab_opts_t;
+
+static int check_tolerance(const char *v, char *why, size_t len)
+{
+    verify_tolerance_t t;
+    return verify_parse_tolerance(v, &t, why, len);
+}
 
 #define A(field) offsetof(ab_opts_t, field)
 static const opt_t ab_table[] = {
@@ -52,7 +63,8 @@ static const opt_t ab_table[] = {
      .help = "client options of the baseline run\n(default \"" AB_DEFAULT_BASELINE "\")"},
     {"optimized", 0, OPT_STRING, OPT_SCOPE_CLIENT, A(optimized), .arg = "\"OPTS\"",
      .help = "client options of the optimized run\n(default \"" AB_DEFAULT_OPTIMIZED "\";\n"
-             "with --body or -m GET \"" AB_DEFAULT_OPTIMIZED_BODY "\")"},
+             "with --body or -m GET, or an --api that sends one input\n"
+             "per request, \"" AB_DEFAULT_OPTIMIZED_BODY "\")"},
     {"out-dir", 0, OPT_STRING, OPT_SCOPE_OUTPUT, A(out_dir), .arg = "DIR",
      .help = "where the files go (default tailgate-out/):\n"
              "latency_baseline.csv latency_optimized.csv baseline.json\n"
@@ -68,6 +80,11 @@ static const opt_t ab_table[] = {
      .help = "skip the checks made before measuring (a sample request\n"
              "answers 2xx with one output per input; a few inputs get the\n"
              "same outputs alone and as one batch)"},
+    {"verify-tolerance", 0, OPT_STRING, OPT_SCOPE_GATE, A(verify_tolerance),
+     .check = check_tolerance, .arg = "abs=X[,rel=Y]",
+     .help = "outputs' numbers agree alone and in a batch when\n"
+             "|a-b| <= max(X, Y*max(|a|,|b|)) (default: exactly; fp16 and\n"
+             "bf16 models rarely are batch-invariant); text exactly"},
 };
 #define AB_TABLE_LEN (sizeof ab_table / sizeof ab_table[0])
 
@@ -174,14 +191,15 @@ static char *join(const char *dir, const char *name)
 }
 
 /* Runs one side; its result is moved into *result (which the caller closes). */
-static int ab_run_side(const char *label, const runopts_t *o, const char *dir, result_t *result)
+static int ab_run_side(const char *label, const runopts_t *o, inputs_t *inputs, const char *dir,
+                       result_t *result)
 {
     char csv_name[64], json_name[64], err[512];
     snprintf(csv_name, sizeof csv_name, "latency_%s.csv", label);
     snprintf(json_name, sizeof json_name, "%s.json", label);
     char *csv = join(dir, csv_name), *out = join(dir, json_name);
     runjob_t job;
-    int rc = runjob_prepare(&job, o, csv, out, "tailgate ab", err, sizeof err);
+    int rc = runjob_prepare_inputs(&job, o, inputs, csv, out, "tailgate ab", err, sizeof err);
     if (rc != EXIT_OK) {
         fprintf(stderr, "tailgate ab (%s): %s\n", label, err);
     } else {
@@ -210,7 +228,8 @@ static int ab_run_side(const char *label, const runopts_t *o, const char *dir, r
 int cmd_ab(int argc, char **argv)
 {
     runopts_t shared, base, opt;
-    ab_opts_t ab = {AB_DEFAULT_BASELINE, AB_DEFAULT_OPTIMIZED, "tailgate-out", false, 0, {{0}, 0}};
+    ab_opts_t ab = {AB_DEFAULT_BASELINE, AB_DEFAULT_OPTIMIZED, "tailgate-out", false, NULL, 0,
+                    {{0}, 0}};
     char err[1024];
     const char *pos[1];
     size_t npos = 0;
@@ -224,6 +243,10 @@ int cmd_ab(int argc, char **argv)
     if (rc < 0) {
         fprintf(stderr, "tailgate ab: %s\n(see 'tailgate ab --help')\n", err);
         return EXIT_USAGE;
+    }
+    if (shared.api && !strcmp(shared.api, "help")) {
+        runcommon_api_help(stdout);
+        return EXIT_OK;
     }
     if (shared.out_path || shared.log_path) {
         fprintf(stderr, "tailgate ab: --out and --log are chosen by ab: every file goes into "
@@ -260,7 +283,9 @@ int cmd_ab(int argc, char **argv)
             fprintf(stderr, "tailgate ab: cannot start the embedded stub: %s\n", err);
             return EXIT_CANNOT_RUN;
         }
-        snprintf(url, sizeof url, "http://%s:%d%s", stub_host(stub), stub_port(stub), sc.path);
+        /* --api: no path, so the API's own is used (the stub serves every one). */
+        snprintf(url, sizeof url, "http://%s:%d%s", stub_host(stub), stub_port(stub),
+                 shared.api ? "" : sc.path);
         shared.url_text = url;
         shared.target_in_process = true; /* connections cost two descriptors each */
         if (!shared.quiet)
@@ -269,6 +294,9 @@ int cmd_ab(int argc, char **argv)
     }
 
     char **bw = NULL, **ow = NULL;
+    inputs_t *inputs = NULL;
+    char *template_text = NULL;
+    verify_tolerance_t tol = {0, 0};
     result_t bres = {0}, ores = {0};
     compare_t cmp = {0};
     json_t *cmp_json = NULL;
@@ -276,6 +304,32 @@ int cmd_ab(int argc, char **argv)
     bool optimized_given = opt_given(ab_table, AB_TABLE_LEN, ab.given, A(optimized));
     if (runopts_body_mode(&shared) && !optimized_given)
         ab.optimized = AB_DEFAULT_OPTIMIZED_BODY;
+    if (ab.verify_tolerance)
+        verify_parse_tolerance(ab.verify_tolerance, &tol, err, sizeof err); /* checked: parses */
+    if (!runopts_body_mode(&shared)) {
+        /* An API (or template, or response path) that carries one input per
+         * request leaves the optimized run only its connection policy. */
+        const char *tmpl;
+        size_t tlen;
+        rc = runcommon_template(&shared, &template_text, &tmpl, &tlen, err, sizeof err);
+        if (rc != EXIT_OK) {
+            fprintf(stderr, "tailgate ab: %s\n", err);
+            goto done;
+        }
+        const preset_t *p = runcommon_preset(&shared);
+        preset_args_t pa = {.model = shared.model,
+                            .template_text = tmpl,
+                            .template_len = tlen,
+                            .outputs = shared.outputs,
+                            .batch = 1};
+        if (preset_one_item(p, &pa) && !optimized_given) {
+            ab.optimized = AB_DEFAULT_OPTIMIZED_ONE;
+            fprintf(stderr,
+                    "tailgate ab: note: %s sends one input per request, so the optimized run "
+                    "differs only in connection policy (--optimized \"%s\")\n",
+                    tmpl ? "the template" : p->name, AB_DEFAULT_OPTIMIZED_ONE);
+        }
+    }
     rc = ab_side(&shared, "baseline", ab.baseline, baseline_given, &base, &bw);
     if (rc == EXIT_OK)
         rc = ab_side(&shared, "optimized", ab.optimized, optimized_given, &opt, &ow);
@@ -289,15 +343,44 @@ int cmd_ab(int argc, char **argv)
         rc = EXIT_CANNOT_RUN;
         goto done;
     }
+    if (!base.body_mode && (rc = runcommon_load_inputs(&base, &inputs, err, sizeof err))) {
+        fprintf(stderr, "tailgate ab: %s\n", err); /* read once: the same items for every run */
+        goto done;
+    }
+    /* Both sides' requests are planned before anything is sent: a side that
+     * cannot run (--batch 8 on an API that takes one input per request, say)
+     * must not cost a whole run of the other first. */
+    const runopts_t *sides[2] = {&base, &opt};
+    for (int i = 0; i < 2 && rc == EXIT_OK; i++) {
+        runjob_t plan;
+        rc = runjob_prepare_inputs(&plan, sides[i], inputs, NULL, NULL, "tailgate ab", err,
+                                   sizeof err);
+        if (rc != EXIT_OK)
+            fprintf(stderr, "tailgate ab (%s): %s\n", i ? "optimized" : "baseline", err);
+        runjob_close(&plan);
+    }
+    if (rc != EXIT_OK)
+        goto done;
     runcommon_install_signals();
     if (!ab.no_verify) {
         runjob_t probe;
-        rc = runjob_prepare(&probe, &base, NULL, NULL, "tailgate ab", err, sizeof err);
+        rc = runjob_prepare_inputs(&probe, &base, inputs, NULL, NULL, "tailgate ab", err,
+                                   sizeof err);
         if (rc == EXIT_OK) {
-            rc = verify_target(&probe.eng, AB_VERIFY_SAMPLES, stderr);
-            if (rc == EXIT_OK && !runcommon_signal_seen() && !shared.quiet)
-                printf("verified: %u inputs give the same outputs alone and in one batch\n",
-                       AB_VERIFY_SAMPLES);
+            rc = verify_target(&probe.eng, AB_VERIFY_SAMPLES, &tol, stderr);
+            if (rc == EXIT_OK && !runcommon_signal_seen() && !shared.quiet && probe.have_plan) {
+                if (probe.plan.single)
+                    printf("verified: %u inputs each answered with its output at %s (one input "
+                           "per request: no batch to compare)\n",
+                           AB_VERIFY_SAMPLES, rpath_text(probe.plan.outputs));
+                else if (ab.verify_tolerance)
+                    printf("verified: %u inputs give the same outputs alone and in one batch "
+                           "(numbers within abs=%g, rel=%g)\n",
+                           AB_VERIFY_SAMPLES, tol.abs, tol.rel);
+                else
+                    printf("verified: %u inputs give the same outputs alone and in one batch\n",
+                           AB_VERIFY_SAMPLES);
+            }
         } else {
             fprintf(stderr, "tailgate ab: %s\n", err);
         }
@@ -307,10 +390,10 @@ int cmd_ab(int argc, char **argv)
     }
     if (runcommon_signal_seen())
         goto done; /* interrupted before measuring: nothing to write */
-    rc = ab_run_side("baseline", &base, ab.out_dir, &bres);
+    rc = ab_run_side("baseline", &base, inputs, ab.out_dir, &bres);
     bool both = false; /* interrupted after the baseline: no comparison */
     if (rc == EXIT_OK && !runcommon_signal_seen()) {
-        rc = ab_run_side("optimized", &opt, ab.out_dir, &ores);
+        rc = ab_run_side("optimized", &opt, inputs, ab.out_dir, &ores);
         both = rc == EXIT_OK;
     }
     if (!both)
@@ -354,6 +437,8 @@ done:
     json_decref(cmp_json);
     free(bw);
     free(ow);
+    inputs_free(inputs);
+    free(template_text);
     stub_stop(stub);
     int sig = runcommon_signal_seen();
     if (sig)

@@ -49,6 +49,10 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "tailgate run: %s\n(see 'tailgate run --help')\n", err);
         return EXIT_USAGE;
     }
+    if (o.api && !strcmp(o.api, "help")) {
+        runcommon_api_help(stdout);
+        return EXIT_OK;
+    }
     if (npos != 1) {
         fprintf(stderr, "tailgate run: a target URL is needed, e.g. tailgate run "
                         "http://127.0.0.1:8000/v1/infer\n");

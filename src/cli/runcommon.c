@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "output/console.h"
 #include "output/termchart.h"
+#include "load/template.h"
 
 static volatile sig_atomic_t signal_seen;
 /* The run in progress, for on_signal: a signal handler gets no context. */
@@ -157,8 +158,140 @@ static void build_engine_config(runjob_t *job, const runopts_t *o)
     e->tls.no_resume = o->no_tls_resume;
 }
 
+int runcommon_load_inputs(const runopts_t *o, inputs_t **out, char *err, size_t errlen)
+{
+    /* The reason goes right after "--inputs: " (it names the file, whose path
+     * may be long): no buffer between them to cut it. */
+    int n = snprintf(err, errlen, "--inputs: ");
+    size_t off = n > 0 && (size_t)n < errlen ? (size_t)n : 0;
+    int e = o->inputs_path ? inputs_load(o->inputs_path, INPUTS_AUTO, out, err + off, errlen - off)
+                           : inputs_generated(out);
+    if (e) {
+        if (!o->inputs_path)
+            snprintf(err + off, errlen - off, "%s", strerror(e));
+        return exit_for_errno(e);
+    }
+    return EXIT_OK;
+}
+
+const preset_t *runcommon_preset(const runopts_t *o)
+{
+    const preset_t *p = o->api ? preset_find(o->api) : NULL;
+    return p ? p : preset_at(0);
+}
+
+int runcommon_template(const runopts_t *o, char **text, const char **tmpl, size_t *len, char *err,
+                       size_t errlen)
+{
+    *text = NULL;
+    *tmpl = o->template_json;
+    *len = o->template_json ? strlen(o->template_json) : 0;
+    if (!o->template_path)
+        return EXIT_OK;
+    int e = runcommon_read_file(o->template_path, text, len);
+    if (e) {
+        snprintf(err, errlen, "--template: cannot read '%s': %s", o->template_path, strerror(e));
+        return EXIT_CANNOT_RUN;
+    }
+    *tmpl = *text;
+    return EXIT_OK;
+}
+
+/* The plan: how this run's items become requests. Errors name the option
+ * at fault, and the template position or the data file's line. */
+static int prepare_plan(runjob_t *job, const runopts_t *o, char *err, size_t errlen)
+{
+    const preset_t *p = runcommon_preset(o);
+    const char *tmpl;
+    size_t tlen;
+    int rc = runcommon_template(o, &job->template_text, &tmpl, &tlen, err, errlen);
+    if (rc != EXIT_OK)
+        return rc;
+    /* --api on a URL without a path: the API's own path (the query kept). */
+    const url_t *u = &job->eng.url;
+    char path[URL_PATH_MAX + 256];
+    const char *use = u->path;
+    if (o->api && (u->path[1] == '\0' || u->path[1] == '?')) {
+        snprintf(path, sizeof path, "%s%s", p->path, u->path + 1);
+        use = path;
+    }
+    preset_args_t a = {
+        .model = o->model,
+        .path = use,
+        .template_text = tmpl,
+        .template_len = tlen,
+        .outputs = o->outputs,
+        .batch = (unsigned)o->batch,
+        .inputs = job->inputs,
+    };
+    preset_part_t part;
+    char why[512];
+    int e = preset_plan(p, &a, &job->plan, &part, why, sizeof why);
+    if (e == ENOMEM) {
+        snprintf(err, errlen, "out of memory");
+        return EXIT_CANNOT_RUN;
+    }
+    if (!e) {
+        job->have_plan = true;
+        return EXIT_OK;
+    }
+    switch (part) {
+    case PRESET_PART_BATCH:
+        snprintf(err, errlen, "--batch %llu: %s", (unsigned long long)o->batch, why);
+        break;
+    case PRESET_PART_INPUTS:
+        snprintf(err, errlen, "--inputs: %s", why);
+        break;
+    case PRESET_PART_TEMPLATE:
+        if (o->template_path)
+            snprintf(err, errlen, "--template: %s:%s", o->template_path, why);
+        else if (o->template_json)
+            snprintf(err, errlen, "--template-json: %s", why);
+        else
+            snprintf(err, errlen, "--model '%s': %s", o->model, why);
+        break;
+    case PRESET_PART_PATH:
+        snprintf(err, errlen, "the URL path %s: %s", use, why);
+        break;
+    case PRESET_PART_OUTPUTS:
+        snprintf(err, errlen, "--outputs '%s': %s", a.outputs ? a.outputs : p->outputs, why);
+        break;
+    }
+    return EXIT_USAGE;
+}
+
+/* The path (without a plan) and the headers are templates too: their errors
+ * are usage errors, found before the run. */
+static int check_head(const runjob_t *job, const runopts_t *o, char *err, size_t errlen)
+{
+    char why[300];
+    template_t *t = NULL;
+    const char *path = job->eng.url.path;
+    if (!job->have_plan &&
+        template_compile(path, strlen(path), TEMPLATE_PATH, o->model, &t, why, sizeof why)) {
+        snprintf(err, errlen, "the URL path %s: %s", path, why);
+        return EXIT_USAGE;
+    }
+    template_free(t);
+    for (size_t i = 0; i < o->headers.n; i++) {
+        const char *h = o->headers.v[i];
+        if (template_compile(h, strlen(h), TEMPLATE_HEADER, o->model, &t, why, sizeof why)) {
+            snprintf(err, errlen, "-H '%s': %s", h, why);
+            return EXIT_USAGE;
+        }
+        template_free(t);
+    }
+    return EXIT_OK;
+}
+
 int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, const char *out_path,
                    const char *who, char *err, size_t errlen)
+{
+    return runjob_prepare_inputs(job, o, NULL, log_path, out_path, who, err, errlen);
+}
+
+int runjob_prepare_inputs(runjob_t *job, const runopts_t *o, inputs_t *inputs, const char *log_path,
+                          const char *out_path, const char *who, char *err, size_t errlen)
 {
     memset(job, 0, sizeof *job);
     job->opts = o;
@@ -186,20 +319,21 @@ int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, cons
         job->eng.raw_body = ""; /* --method GET alone: a plain request, no body */
         job->eng.raw_body_len = 0;
     } else {
-        /* The reason goes right after "--inputs: " (it names the file, whose
-         * path may be long): no buffer between them to cut it. */
-        int n = snprintf(err, errlen, "--inputs: ");
-        size_t off = n > 0 && (size_t)n < errlen ? (size_t)n : 0;
-        int e = o->inputs_path
-                    ? inputs_load_file(o->inputs_path, &job->inputs, err + off, errlen - off)
-                    : inputs_generated(&job->inputs);
-        if (e) {
-            if (!o->inputs_path)
-                snprintf(err + off, errlen - off, "%s", strerror(e));
-            return exit_for_errno(e);
+        int rc;
+        if (inputs) {
+            job->inputs = inputs;
+            job->inputs_borrowed = true;
+        } else if ((rc = runcommon_load_inputs(o, &job->inputs, err, errlen)) != EXIT_OK) {
+            return rc;
         }
         job->eng.inputs = job->inputs;
+        if ((rc = prepare_plan(job, o, err, errlen)) != EXIT_OK)
+            return rc;
+        job->eng.plan = &job->plan;
     }
+    int rc = check_head(job, o, err, errlen);
+    if (rc != EXIT_OK)
+        return rc;
     /* Output files are opened (or probed) before the run: a path we cannot
      * write must not cost a whole run. */
     if (out_path && !writable(out_path)) {
@@ -362,6 +496,28 @@ void runjob_print_summary(const runjob_t *job, FILE *f)
     console_print_summary(f, &job->res, color, utf8);
 }
 
+void runcommon_api_help(FILE *f)
+{
+    fputs("--api NAME: the request and answer shapes of the inference APIs people run.\n"
+          "Each is a URL path (used when the URL has none), a body template, and where\n"
+          "each item's output is in the answer; --template and --outputs replace them.\n"
+          "Placeholders: {{item}} the item (JSON), {{items}} the batch as an array,\n"
+          "{{item.F}} / {{items.F}} a field of object items (?? DEFAULT when absent),\n"
+          "{{model}}, {{request_id}} (the CSV's), {{seq}} (the first item's index),\n"
+          "{{batch}} (items in the request).\n",
+          f);
+    for (size_t i = 0; preset_at(i); i++) {
+        const preset_t *p = preset_at(i);
+        fprintf(f, "\n%-20s %s %s   %s\n", p->name, p->method, p->path,
+                p->batch ? "(--batch N: several inputs per request)" : "(one input per request)");
+        fprintf(f, "  items    %s\n", p->items_help);
+        fprintf(f, "  body     %s\n", p->body);
+        if (p->body_object)
+            fprintf(f, "  body     for an object item: %s\n", p->body_object);
+        fprintf(f, "  outputs  %s\n", p->outputs);
+    }
+}
+
 void runjob_close(runjob_t *job)
 {
     char err[256];
@@ -370,7 +526,11 @@ void runjob_close(runjob_t *job)
     if (job->ran)
         engine_result_close(&job->result);
     result_close(&job->res);
-    inputs_free(job->inputs);
+    if (job->have_plan)
+        preset_plan_close(&job->plan);
+    if (!job->inputs_borrowed)
+        inputs_free(job->inputs);
+    free(job->template_text);
     free(job->body);
     memset(job, 0, sizeof *job);
 }

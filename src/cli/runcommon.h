@@ -10,6 +10,7 @@
 
 #include "cli/runopts.h"
 #include "load/engine.h"
+#include "load/preset.h"
 #include "output/csvlog.h"
 #include "stats/result.h"
 
@@ -17,6 +18,10 @@ typedef struct {
     const runopts_t *opts;
     engine_config_t eng; /* derived from opts by runjob_prepare; points into the job */
     inputs_t *inputs;
+    bool inputs_borrowed; /* inputs are the caller's (runjob_prepare_inputs) */
+    char *template_text;  /* --template's file, read */
+    preset_plan_t plan;   /* items mode: how items become requests (eng.plan) */
+    bool have_plan;
     char *body;
     csvlog_t *log;
     const char *log_path;
@@ -37,6 +42,23 @@ typedef struct {
  * needed either way. */
 int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, const char *out_path,
                    const char *who, char *err, size_t errlen);
+/* The same with the items read already (NULL: read them as runjob_prepare
+ * does), borrowed: a data file on stdin can be read only once, and ab's
+ * jobs send the same items. */
+int runjob_prepare_inputs(runjob_t *job, const runopts_t *o, inputs_t *inputs, const char *log_path,
+                          const char *out_path, const char *who, char *err, size_t errlen);
+/* Reads o's items (--inputs, or generated) into *out. Returns EXIT_OK, or
+ * EXIT_USAGE / EXIT_CANNOT_RUN with err filled. */
+int runcommon_load_inputs(const runopts_t *o, inputs_t **out, char *err, size_t errlen);
+/* The preset o names (--api; tailgate when none). */
+const preset_t *runcommon_preset(const runopts_t *o);
+/* The body template o gives (--template's file read into *text, which the
+ * caller frees; or --template-json) into *tmpl and *len; NULL when none.
+ * Returns EXIT_OK or EXIT_CANNOT_RUN with err filled. */
+int runcommon_template(const runopts_t *o, char **text, const char **tmpl, size_t *len, char *err,
+                       size_t errlen);
+/* --api help: every preset's path, items, body templates and outputs. */
+void runcommon_api_help(FILE *f);
 /* Runs the engine, builds the result (judging the SLAs), writes the CSV and
  * --out JSON. Returns EXIT_OK or EXIT_SLA_FAILED (by the result's verdict, or
  * when every request failed: cli/gates.h), or

@@ -9,11 +9,15 @@
 
 #include "core/clock.h"
 #include "load/engine.h"
+#include "load/preset.h"
+#include "load/rpath.h"
+#include "load/template.h"
 
 static const char *const arrival_names[] = {
     [ARRIVAL_CONSTANT] = "constant", [ARRIVAL_POISSON] = "poisson", [ARRIVAL_POISSON + 1] = NULL};
 static const char *const validate_names[] = {[VALIDATE_NONE] = "none",
                                              [VALIDATE_STATUS] = "status",
+                                             [VALIDATE_JSON] = "json",
                                              [VALIDATE_OUTPUTS] = "outputs",
                                              [VALIDATE_OUTPUTS + 1] = NULL};
 
@@ -38,6 +42,42 @@ static int check_header(const char *v, char *why, size_t len)
         snprintf(why, len, "tailgate frames the body itself (Content-Length); drop this header");
         return -1;
     }
+    /* A header value is a template ({{request_id}}...): its errors show now,
+     * with any model name (the real one is checked when the run starts). */
+    template_t *t;
+    if (template_compile(v, strlen(v), TEMPLATE_HEADER, "m", &t, why, len))
+        return -1;
+    template_free(t);
+    return 0;
+}
+
+static int check_api(const char *v, char *why, size_t len)
+{
+    if (!strcmp(v, "help") || preset_find(v))
+        return 0;
+    size_t n = (size_t)snprintf(why, len, "unknown API; one of");
+    for (size_t i = 0; preset_at(i) && n < len; i++)
+        n += (size_t)snprintf(why + n, len - n, "%s %s", i ? "," : "", preset_at(i)->name);
+    if (n < len)
+        snprintf(why + n, len - n, " (--api help shows what each sends)");
+    return -1;
+}
+
+static int check_template_json(const char *v, char *why, size_t len)
+{
+    template_t *t;
+    if (template_compile(v, strlen(v), TEMPLATE_JSON, "m", &t, why, len))
+        return -1;
+    template_free(t);
+    return 0;
+}
+
+static int check_outputs(const char *v, char *why, size_t len)
+{
+    rpath_t *p;
+    if (rpath_compile(v, &p, why, len))
+        return -1;
+    rpath_free(p);
     return 0;
 }
 
@@ -192,8 +232,10 @@ const opt_t runopts_table[] = {
      .config = "linger_ms", .help = "longest an item waits for its batch to fill (default 50ms)"},
     {.kind = OPT_HEADING, .help = "What to send:"},
     {"inputs", 0, OPT_STRING, OPT_SCOPE_LOAD, F(inputs_path), .arg = "FILE",
-     .help = "JSON Lines, one item per line, used in order, cycling\n"
-             "(default: generated distinct items \"input-N\")"},
+     .help = "the items: JSON Lines (one JSON value per line) or CSV\n"
+             "with a header row (FILE.csv: objects of string fields);\n"
+             "used in order, cycling; - reads stdin (default:\n"
+             "generated distinct items \"input-N\")"},
     {"model", 0, OPT_STRING, OPT_SCOPE_LOAD, F(model), .arg = "NAME", .config = "model",
      .help = "model name in the body (default example-model)"},
     {"header", 'H', OPT_LIST, OPT_SCOPE_CLIENT, F(headers), 0, RUNOPTS_MAX_HEADERS,
@@ -206,10 +248,29 @@ const opt_t runopts_table[] = {
      .config = "method",
      .help = "POST (default) or PUT send items; GET, HEAD, DELETE... send\n"
              "no body (plain HTTP load), or --body's"},
+    {"api", 0, OPT_STRING, OPT_SCOPE_LOAD, F(api), .check = check_api, .arg = "NAME",
+     .config = "api",
+     .help = "the API's request and answer shapes: tailgate (default),\n"
+             "openai-completions, openai-chat, openai-embeddings,\n"
+             "kserve-v2, tgi; its path when the URL has none.\n"
+             "--api help shows the body each sends"},
+    {"template", 0, OPT_STRING, OPT_SCOPE_LOAD, F(template_path), .arg = "FILE",
+     .config = "template",
+     .help = "the body: a JSON document with placeholders where values\n"
+             "go: {{item}} {{items}} {{item.F}} {{items.F}} (?? DEFAULT)\n"
+             "{{model}} {{request_id}} {{seq}} {{batch}}"},
+    {"template-json", 0, OPT_STRING, OPT_SCOPE_LOAD, F(template_json), .check = check_template_json,
+     .arg = "TEXT", .config = "template_json", .help = "the same, given inline"},
+    {"outputs", 0, OPT_STRING, OPT_SCOPE_GATE, F(outputs), .check = check_outputs, .arg = "PATH",
+     .config = "outputs",
+     .help = "where each item's output is in the answer (default: the\n"
+             "API's): /outputs, /predictions, /data/*/embedding,\n"
+             "/outputs/0/data@shape (a tensor), =/generated_text (one)"},
     {"validate", 0, OPT_ENUM, OPT_SCOPE_GATE, F(validate), .choices = validate_names, .arg = "MODE",
      .config = "validate",
-     .help = "none | status (2xx) | outputs (2xx + an outputs array as long\n"
-             "as the batch; default, or status with a plain body)"},
+     .help = "none | status (2xx) | json (2xx + a JSON body) | outputs\n"
+             "(2xx + one output per item at --outputs; default, or\n"
+             "status with a plain body)"},
     {.kind = OPT_HEADING, .help = "Outputs and gate:"},
     {"log", 0, OPT_STRING, OPT_SCOPE_OUTPUT, F(log_path), .arg = "FILE.csv",
      .hidden = RUNOPTS_VIEW_AB, .help = "one row per request, streamed"},
@@ -296,6 +357,17 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
             snprintf(err, errlen, "--batch needs items: it cannot be used with %s", what);
             return -1;
         }
+        const char *shape = o->api             ? "--api"
+                            : o->template_path ? "--template"
+                            : o->template_json ? "--template-json"
+                            : o->outputs       ? "--outputs"
+                                               : NULL;
+        if (shape) {
+            snprintf(err, errlen,
+                     "%s shapes requests from items, and %s sends %s; drop one of them", shape,
+                     what, o->body_path ? "a fixed raw body" : "no body");
+            return -1;
+        }
         if (RUNOPTS_GIVEN(o, validate) && o->validate == VALIDATE_OUTPUTS) {
             snprintf(err, errlen, "--validate outputs needs items: use status or none with %s",
                      what);
@@ -303,6 +375,11 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
         }
         if (!RUNOPTS_GIVEN(o, validate))
             o->validate = VALIDATE_STATUS;
+    }
+    if (o->template_path && o->template_json) {
+        snprintf(err, errlen,
+                 "--template and --template-json exclude each other: give the body template once");
+        return -1;
     }
     if (o->concurrency && o->connections && o->connections < o->threads) {
         snprintf(err, errlen,

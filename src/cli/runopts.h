@@ -34,6 +34,10 @@ typedef struct {
     const char *model;
     const char *body_path;
     const char *method;
+    const char *api;           /* --api NAME; NULL = tailgate */
+    const char *template_path; /* --template FILE */
+    const char *template_json; /* --template-json TEXT */
+    const char *outputs;       /* --outputs PATH; NULL = the API's */
     /* client */
     uint64_t connections;     /* 0 = unlimited */
     uint64_t max_connections; /* connections 0: the most at once; 0 = the rule */

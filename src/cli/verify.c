@@ -1,6 +1,8 @@
 #include "cli/verify.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +11,47 @@
 #include "core/clock.h"
 #include "load/probe.h"
 #include "load/reqfmt.h"
+#include "load/rpath.h"
+
+/* Each value needs one number: "abs=X", "rel=Y", or both, comma-separated. */
+int verify_parse_tolerance(const char *text, verify_tolerance_t *out, char *why, size_t whylen)
+{
+    verify_tolerance_t t = {0, 0};
+    bool seen_abs = false, seen_rel = false;
+    const char *p = text;
+    while (*p) {
+        bool is_abs = !strncmp(p, "abs=", 4), is_rel = !strncmp(p, "rel=", 4);
+        if ((!is_abs && !is_rel) || (is_abs && seen_abs) || (is_rel && seen_rel)) {
+            snprintf(why, whylen,
+                     "write abs=X, rel=Y or abs=X,rel=Y, e.g. abs=0.002 or "
+                     "abs=1e-3,rel=0.01");
+            return -1;
+        }
+        char *end;
+        errno = 0;
+        double v = strtod(p + 4, &end);
+        if (end == p + 4 || errno || !isfinite(v) || v < 0 || (*end && *end != ',') ||
+            (*end == ',' && !end[1])) {
+            snprintf(why, whylen, "%s needs a number >= 0, e.g. %s=0.002", is_abs ? "abs" : "rel",
+                     is_abs ? "abs" : "rel");
+            return -1;
+        }
+        if (is_abs) {
+            t.abs = v;
+            seen_abs = true;
+        } else {
+            t.rel = v;
+            seen_rel = true;
+        }
+        p = *end ? end + 1 : end;
+    }
+    if (!seen_abs && !seen_rel) {
+        snprintf(why, whylen, "give abs=X and/or rel=Y, e.g. abs=0.002");
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
 
 /* What verification sends, built as the measured runs build theirs. */
 typedef struct {
@@ -16,108 +59,277 @@ typedef struct {
     char *buf; /* fmt.buf_size bytes */
 } verify_req_t;
 
-/* Sends items [first, first+n) as one request; returns the outputs array
- * (new reference) or NULL after printing why. */
-static json_t *infer(const engine_config_t *cfg, const verify_req_t *vr, uint64_t first, unsigned n,
-                     FILE *f, int *rc)
-{
-    const char *req;
-    size_t len = reqfmt_build(&vr->fmt, vr->buf, first, 1, n, &req);
+/* One answer: the body as received, its outputs parsed, and each output's
+ * text in the body (so messages show numbers as the server wrote them). */
+typedef struct {
     probe_response_t res;
-    char err[300];
-    uint64_t timeout = cfg->timeout_ns ? cfg->timeout_ns : 30 * CLOCK_NS_PER_S;
-    int e = probe_request(&cfg->url, &cfg->tls, req, len, vr->fmt.head_request, timeout, &res, err,
-                          sizeof err);
-    if (e) {
-        fprintf(f, "verification: %s\n", err);
-        *rc = EXIT_CANNOT_RUN;
-        return NULL;
-    }
-    json_t *outputs = NULL;
-    *rc = EXIT_VERIFY;
-    if (res.status < 200 || res.status > 299) {
-        fprintf(f, "verification: a request with %u input(s) was answered %d: %.200s\n", n,
-                res.status, res.body);
-    } else {
-        json_error_t je;
-        json_t *doc = json_loadb(res.body, res.body_len, 0, &je);
-        json_t *arr = json_object_get(doc, "outputs");
-        if (!doc)
-            fprintf(f, "verification: the answer is not JSON (%s): %.200s\n", je.text, res.body);
-        else if (!json_is_array(arr))
-            fprintf(f, "verification: the answer has no \"outputs\" array: %.200s\n", res.body);
-        else if (json_array_size(arr) != n)
-            fprintf(f, "verification: %u input(s) sent, %zu output(s) answered\n", n,
-                    json_array_size(arr));
-        else
-            outputs = json_incref(arr);
-        json_decref(doc);
-    }
-    probe_free(&res);
-    if (outputs)
-        *rc = 0;
-    return outputs;
+    json_t *outputs; /* array, one per item */
+    rpath_span_t *spans;
+    size_t nspans; /* spans filled: one per output, or 0 */
+    size_t stride; /* > 1: a span is a run of elements without brackets */
+} answer_t;
+
+static void answer_free(answer_t *a)
+{
+    probe_free(&a->res);
+    json_decref(a->outputs);
+    free(a->spans);
+    memset(a, 0, sizeof *a);
 }
 
-int verify_target(const engine_config_t *cfg, unsigned samples, FILE *f)
+/* Output i as received, at most ~300 bytes. */
+static const char *output_text(const answer_t *a, size_t i, char *buf, size_t len)
 {
+    if (i >= a->nspans) {
+        char *s = json_dumps(json_array_get(a->outputs, i), JSON_COMPACT | JSON_ENCODE_ANY);
+        snprintf(buf, len, "%.300s", s ? s : "?");
+        free(s);
+        return buf;
+    }
+    const rpath_span_t *sp = &a->spans[i];
+    int n = sp->len > 300 ? 300 : (int)sp->len;
+    const char *dots = sp->len > 300 ? "..." : "";
+    if (a->stride > 1)
+        snprintf(buf, len, "[%.*s%s]", n, a->res.body + sp->off, dots);
+    else
+        snprintf(buf, len, "%.*s%s", n, a->res.body + sp->off, dots);
+    return buf;
+}
+
+/* Sends items [first, first+n) as one request and reads their outputs at
+ * the plan's response path; 0, or prints why and returns the exit code. */
+static int infer(const engine_config_t *cfg, const verify_req_t *vr, uint64_t first, unsigned n,
+                 answer_t *a, FILE *f)
+{
+    const char *req;
+    memset(a, 0, sizeof *a);
+    size_t len = reqfmt_build(&vr->fmt, vr->buf, first, 1, n, first + 1, &req);
+    char err[300];
+    uint64_t timeout = cfg->timeout_ns ? cfg->timeout_ns : 30 * CLOCK_NS_PER_S;
+    int e = probe_request(&cfg->url, &cfg->tls, req, len, vr->fmt.head_request, timeout, &a->res,
+                          err, sizeof err);
+    if (e) {
+        fprintf(f, "verification: %s\n", err);
+        return EXIT_CANNOT_RUN;
+    }
+    const rpath_t *p = cfg->plan->outputs;
+    rpath_result_t rr;
+    if (a->res.status < 200 || a->res.status > 299) {
+        fprintf(f, "verification: a request with %u input(s) was answered %d: %.200s\n", n,
+                a->res.status, a->res.body);
+        goto fail;
+    }
+    a->outputs = rpath_outputs(p, a->res.body, a->res.body_len, n, &rr);
+    if (!a->outputs) {
+        char why[300];
+        rpath_explain(p, &rr, why, sizeof why);
+        fprintf(f,
+                "verification: a request with %u input(s) got an answer without its outputs "
+                "at %s: %s (see --outputs): %.200s\n",
+                n, rpath_text(p), why, a->res.body);
+        goto fail;
+    }
+    size_t max = rr.elements > n ? rr.elements : n;
+    a->spans = calloc(max ? max : 1, sizeof *a->spans);
+    if (a->spans && rpath_scan(p, a->res.body, a->res.body_len, a->spans, max, &rr) == RPATH_OK &&
+        (rr.stride <= 1 || max >= rr.elements)) {
+        a->nspans = rr.count < n ? rr.count : n;
+        a->stride = rr.stride;
+    }
+    return 0;
+fail:
+    answer_free(a);
+    return EXIT_VERIFY;
+}
+
+/* A number the shortest way that reads back the same: 0.76, not
+ * 0.76000000000000001. */
+static void fmt_num(const json_t *v, char *buf, size_t len)
+{
+    if (json_is_integer(v)) {
+        snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+        return;
+    }
+    double d = json_real_value(v);
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, d);
+        if (strtod(buf, NULL) == d)
+            return;
+    }
+}
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "true/false";
+    case JSON_NULL:
+        break;
+    }
+    return "null";
+}
+
+/* Whether a (alone) and b (in the batch) agree within tol. When not, where
+ * gets the JSON Pointer of the first difference inside the output ("" for
+ * the output itself) and why says what differed. */
+static bool agree(const json_t *a, const json_t *b, const verify_tolerance_t *tol, char *where,
+                  size_t wlen, char *why, size_t ylen)
+{
+    if (json_is_number(a) && json_is_number(b)) {
+        if (json_is_integer(a) && json_is_integer(b) &&
+            json_integer_value(a) == json_integer_value(b))
+            return true;
+        double x = json_number_value(a), y = json_number_value(b), d = fabs(x - y);
+        double scale = fmax(fabs(x), fabs(y));
+        if (d <= fmax(tol->abs, tol->rel * scale))
+            return true;
+        char sx[40], sy[40];
+        fmt_num(a, sx, sizeof sx);
+        fmt_num(b, sy, sizeof sy);
+        snprintf(why, ylen,
+                 "%s alone, %s in the batch: |difference| %.3g (tolerance abs=%g, rel=%g)", sx, sy,
+                 d, tol->abs, tol->rel);
+        return false;
+    }
+    if (json_typeof(a) != json_typeof(b) &&
+        !(json_is_boolean(a) && json_is_boolean(b) && json_equal(a, b))) {
+        if (json_is_boolean(a) && json_is_boolean(b))
+            snprintf(why, ylen, "%s alone, %s in the batch", json_is_true(a) ? "true" : "false",
+                     json_is_true(b) ? "true" : "false");
+        else
+            snprintf(why, ylen, "%s alone, %s in the batch", type_name(a), type_name(b));
+        return false;
+    }
+    size_t wl = strlen(where);
+    if (json_is_array(a)) {
+        if (json_array_size(a) != json_array_size(b)) {
+            snprintf(why, ylen, "%zu elements alone, %zu in the batch", json_array_size(a),
+                     json_array_size(b));
+            return false;
+        }
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            snprintf(where + wl, wlen - wl, "/%zu", i);
+            if (!agree(json_array_get(a, i), json_array_get(b, i), tol, where, wlen, why, ylen))
+                return false;
+        }
+        where[wl] = '\0';
+        return true;
+    }
+    if (json_is_object(a)) {
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)b, key, v)
+        {
+            if (!json_object_get(a, key)) {
+                snprintf(why, ylen, "member \"%.60s\" only in the batch's answer", key);
+                return false;
+            }
+        }
+        json_object_foreach((json_t *)a, key, v)
+        {
+            snprintf(where + wl, wlen - wl, "/%.60s", key);
+            json_t *w = json_object_get(b, key);
+            if (!w) {
+                where[wl] = '\0';
+                snprintf(why, ylen, "member \"%.60s\" only in the answer alone", key);
+                return false;
+            }
+            if (!agree(v, w, tol, where, wlen, why, ylen))
+                return false;
+        }
+        where[wl] = '\0';
+        return true;
+    }
+    if (json_equal(a, b))
+        return true;
+    if (json_is_string(a)) {
+        snprintf(why, ylen, "\"%.60s\" alone, \"%.60s\" in the batch (text compares exactly)",
+                 json_string_value(a), json_string_value(b));
+        return false;
+    }
+    snprintf(why, ylen, "%s alone, %s in the batch", type_name(a), type_name(b));
+    return false;
+}
+
+int verify_target(const engine_config_t *cfg, unsigned samples, const verify_tolerance_t *tol,
+                  FILE *f)
+{
+    static const verify_tolerance_t exact = {0, 0};
     int rc = 0;
-    if (!cfg->inputs || cfg->raw_body)
-        return 0; /* --body runs carry no items to compare */
+    if (!cfg->plan)
+        return 0; /* --body, GET: the requests carry no items to compare */
+    if (!tol)
+        tol = &exact;
     size_t count = inputs_count(cfg->inputs);
     if (count && samples > count)
         samples = (unsigned)count;
     if (samples < 2)
         samples = 2;
-    /* The measured runs' request, byte for byte: engine_run prepares its
+    bool single = cfg->plan->single; /* one input per request: no batch to compare */
+    /* The measured runs' request, byte for byte: the engine prepares its
      * reqfmt from the same fields of cfg. */
     verify_req_t vr = {0};
-    int e = reqfmt_init(&vr.fmt, &cfg->url, cfg->method, cfg->model, cfg->inputs, samples, NULL, 0,
-                        cfg->headers, cfg->num_headers);
+    reqfmt_args_t ra = {
+        .url = &cfg->url,
+        .method = cfg->method,
+        .plan = cfg->plan,
+        .model = cfg->model,
+        .batch = single ? 1 : samples,
+        .headers = cfg->headers,
+        .num_headers = cfg->num_headers,
+    };
+    char why[300];
+    int e = reqfmt_init(&vr.fmt, &ra, why, sizeof why);
     if (e) {
-        fprintf(f, "verification: cannot prepare the request: %s\n", strerror(e));
+        fprintf(f, "verification: cannot prepare the request: %s\n", why);
         return EXIT_CANNOT_RUN;
     }
-    if (reqfmt_is_fixed(&vr.fmt)) { /* GET or HEAD: the requests carry no items */
-        reqfmt_close(&vr.fmt);
-        return 0;
-    }
-    vr.buf = malloc(vr.fmt.buf_size);
+    vr.buf = malloc(vr.fmt.buf_size ? vr.fmt.buf_size : 1);
     if (!vr.buf) {
         reqfmt_close(&vr.fmt);
         fprintf(f, "verification: out of memory\n");
         return EXIT_CANNOT_RUN;
     }
-    json_t *batch = infer(cfg, &vr, 0, samples, f, &rc);
-    if (!batch)
+    answer_t batch = {0};
+    if (!single && (rc = infer(cfg, &vr, 0, samples, &batch, f)) != 0)
         goto out;
     /* An interrupt stops between samples: the caller exits 130/143. */
     for (unsigned i = 0; i < samples && rc == 0 && !runcommon_signal_seen(); i++) {
-        json_t *single = infer(cfg, &vr, i, 1, f, &rc);
-        if (!single)
+        answer_t one;
+        if ((rc = infer(cfg, &vr, i, 1, &one, f)) != 0)
             break;
-        json_t *a = json_array_get(single, 0), *b = json_array_get(batch, i);
-        if (!json_equal(a, b)) {
-            char item[4096];
+        char where[256] = "", what[400];
+        if (!single && !agree(json_array_get(one.outputs, 0), json_array_get(batch.outputs, i), tol,
+                              where, sizeof where, what, sizeof what)) {
+            char item[4096], sa[320], sb[320];
             size_t n =
                 inputs_max_len(cfg->inputs) < sizeof item ? inputs_item(cfg->inputs, i, item) : 0;
             item[n] = '\0';
-            char *sa = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
-            char *sb = json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY);
             fprintf(f,
                     "verification failed: input %u %.300s gets a different output in a batch "
-                    "of %u than alone:\n  alone:    %.300s\n  in batch: %.300s\n"
-                    "Batching changes this API's answers; use --no-verify only if that is "
-                    "expected.\n",
-                    i, n ? item : "(too long to show)", samples, sa ? sa : "?", sb ? sb : "?");
-            free(sa);
-            free(sb);
+                    "of %u than alone:\n  alone:    %s\n  in batch: %s\n  %s%s%s: %s\n"
+                    "Batching changes this API's answers. A half-precision model is rarely "
+                    "batch-invariant: --verify-tolerance abs=X[,rel=Y] accepts small numeric "
+                    "differences; --no-verify skips the check.\n",
+                    i, n ? item : "(too long to show)", samples,
+                    output_text(&one, 0, sa, sizeof sa), output_text(&batch, i, sb, sizeof sb),
+                    where[0] ? "at " : "the output", where, where[0] ? " of the output" : "", what);
             rc = EXIT_VERIFY;
         }
-        json_decref(single);
+        answer_free(&one);
     }
-    json_decref(batch);
 out:
+    answer_free(&batch);
     free(vr.buf);
     reqfmt_close(&vr.fmt);
     return rc;

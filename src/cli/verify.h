@@ -1,16 +1,33 @@
 /* verify — ab's checks before measuring: the target answers 2xx with one
- * output per input, and K sample inputs sent one by one and as one batch get
- * the same outputs (batching must not change answers). */
+ * output per input where the run's response path (--outputs) says, and K
+ * sample inputs sent one by one and as one batch get the same outputs
+ * (batching must not change answers). An API that carries one input per
+ * request has no batch to compare: each sample must answer with its output. */
 #ifndef TAILGATE_CLI_VERIFY_H
 #define TAILGATE_CLI_VERIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "load/engine.h"
 
+/* --verify-tolerance abs=X[,rel=Y]: two numbers agree when
+ * |a - b| <= max(abs, rel * max(|a|, |b|)) (Python's math.isclose); strings,
+ * labels, true/false/null and the outputs' shapes must be equal. Zero: exact. */
+typedef struct {
+    double abs, rel;
+} verify_tolerance_t;
+
+/* Parses "abs=0.002", "rel=1e-3", "abs=0.002,rel=0.01". Returns 0, or -1
+ * with why filled (words to follow "--verify-tolerance VALUE: "). */
+int verify_parse_tolerance(const char *text, verify_tolerance_t *out, char *why, size_t whylen);
+
 /* Returns 0 when the target passed; otherwise writes what differed to `f`
- * and returns EXIT_VERIFY (wrong answers) or EXIT_CANNOT_RUN (no answer). */
-int verify_target(const engine_config_t *cfg, unsigned samples, FILE *f);
+ * and returns EXIT_VERIFY (wrong answers) or EXIT_CANNOT_RUN (no answer).
+ * cfg->plan says what is sent and where the outputs are (no plan: nothing
+ * to verify). tol NULL: exact. */
+int verify_target(const engine_config_t *cfg, unsigned samples, const verify_tolerance_t *tol,
+                  FILE *f);
 
 #endif

@@ -31,7 +31,6 @@
 #include "load/rpath.h"
 #include "load/sched.h"
 #include "load/target.h"
-#include "load/validate.h"
 
 #define DRAIN_DEFAULT_NS (10 * CLOCK_NS_PER_S)
 #define START_DELAY_NS (20 * CLOCK_NS_PER_MS)
@@ -75,7 +74,7 @@ struct worker {
 struct engine {
     const engine_config_t *cfg;
     reqfmt_t fmt;
-    rpath_t *outputs; /* --validate outputs: where they are, to say why an answer failed */
+    rpath_t *json; /* --validate json: "=", the whole answer as one JSON value */
     conn_env_t env;
     worker_t *ws;
     unsigned nthreads, started;
@@ -108,7 +107,7 @@ static void record(worker_t *w, const sched_req_t *r, err_kind_t err, int status
                          r->n);
     if (w->on_request) {
         req_record_t rec = {
-            .id = r->seq * w->nthreads + w->t + 1,
+            .id = req_record_id(r->seq, w->t, w->nthreads),
             .intended_wall_ns = w->started_wall_ns + (r->intended_ns - measure_ns),
             .intended_ns = r->intended_ns,
             .latency_ns = latency,
@@ -123,7 +122,28 @@ static void record(worker_t *w, const sched_req_t *r, err_kind_t err, int status
     }
 }
 
-static err_kind_t judge(const worker_t *w, const conn_result_t *res, unsigned n)
+static invalid_reason_t invalid_reason(rpath_status_t st)
+{
+    switch (st) {
+    case RPATH_NOT_JSON:
+        return INVALID_NOT_JSON;
+    case RPATH_MISSING:
+        return INVALID_MISSING;
+    case RPATH_NOT_ARRAY:
+        return INVALID_NOT_ARRAY;
+    case RPATH_STRIDE:
+        return INVALID_STRIDE;
+    case RPATH_SHAPE:
+        return INVALID_SHAPE;
+    case RPATH_OK:
+    case RPATH_COUNT:
+        break;
+    }
+    return INVALID_COUNT;
+}
+
+static err_kind_t judge(worker_t *w, const conn_result_t *res, unsigned n, uint64_t intended,
+                        invalid_reason_t *why)
 {
     if (res->err != CONN_OK)
         return outcome_err_kind(res->err);
@@ -134,11 +154,18 @@ static err_kind_t judge(const worker_t *w, const conn_result_t *res, unsigned n)
         return ERR_HTTP_5XX;
     if (res->status >= 400)
         return ERR_HTTP_4XX;
-    if (res->status < 200 || res->status >= 300)
+    if (res->status < 200 || res->status >= 300) {
+        *why = INVALID_STATUS;
         return ERR_INVALID_RESPONSE;
-    if (v == VALIDATE_OUTPUTS && w->items_mode &&
-        validate_outputs_count(res->body, res->body_len) != (long)n)
+    }
+    const rpath_t *p = v == VALIDATE_JSON                       ? w->e->json
+                       : v == VALIDATE_OUTPUTS && w->items_mode ? w->cfg->plan->outputs
+                                                                : NULL;
+    rpath_result_t rr;
+    if (p && rpath_check(p, res->body, res->body_len, p == w->e->json ? 1 : n, &rr) != RPATH_OK) {
+        *why = invalid_reason(rr.status);
         return ERR_INVALID_RESPONSE;
+    }
     return ERR_NONE;
 }
 
@@ -151,14 +178,20 @@ __attribute__((noinline, cold)) static void keep_sample(worker_t *w, const sched
     char why[160] = "";
     if (err == ERR_INVALID_RESPONSE && (res->status < 200 || res->status > 299)) {
         snprintf(why, sizeof why, "status %d is not 2xx", res->status);
-    } else if (err == ERR_INVALID_RESPONSE && w->e->outputs) {
+    } else if (err == ERR_INVALID_RESPONSE) {
+        /* The check that failed, run again to say why (judge keeps no words). */
+        const rpath_t *p = w->cfg->validate == VALIDATE_JSON ? w->e->json
+                           : w->items_mode                   ? w->cfg->plan->outputs
+                                                             : NULL;
         rpath_result_t rr;
-        if (rpath_check(w->e->outputs, res->body, res->body_len, r->n, &rr) != RPATH_OK)
-            rpath_explain(w->e->outputs, &rr, why, sizeof why);
+        if (p && rpath_check(p, res->body, res->body_len, p == w->e->json ? 1 : r->n, &rr) !=
+                     RPATH_OK)
+            rpath_explain(p, &rr, why, sizeof why);
         else
             snprintf(why, sizeof why, "not one output per input");
     }
-    runstats_keep_sample(&w->stats, err, r->seq * w->nthreads + w->t + 1, res->status, res->body,
+    runstats_keep_sample(&w->stats, err, req_record_id(r->seq, w->t, w->nthreads), res->status,
+                         res->body,
                          res->body_len, why);
 }
 
@@ -221,7 +254,8 @@ static void on_done(conn_t *c, const conn_result_t *res)
         settle(w);
         return;
     }
-    err_kind_t err = judge(w, res, s->n);
+    invalid_reason_t why = INVALID_COUNT;
+    err_kind_t err = judge(w, res, s->n, s->intended_ns, &why);
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
     if (res->err == CONN_ERR_TLS && !w->tls_error[0]) {
         snprintf(w->tls_error, sizeof w->tls_error, "%s", res->tls_error);
@@ -232,6 +266,8 @@ static void on_done(conn_t *c, const conn_result_t *res)
     if (runstats_sample_kind(err) && !w->stats.sample[err].set &&
         !sched_is_warmup(&w->sched, s->intended_ns))
         keep_sample(w, &r, err, res);
+    if (err == ERR_INVALID_RESPONSE && !sched_is_warmup(&w->sched, s->intended_ns))
+        runstats_record_invalid(&w->stats, why);
     record(w, &r, err, res->status, service, res->bytes_in, res->done_ns, s->connect_ns);
     /* An unlimited pool learns the service time (sockets that ran out froze it). */
     if (w->auto_cap && err == ERR_NONE && service && !w->pool.fd_limited_at &&
@@ -349,13 +385,14 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
     w->cfg = cfg;
     w->t = t;
     w->nthreads = e->nthreads;
-    w->items_mode = cfg->inputs && !reqfmt_is_fixed(&e->fmt);
+    w->items_mode = cfg->plan != NULL;
     w->batch = w->items_mode ? cfg->batch : 1;
     if ((rc = loop_new(&w->loop)) != 0)
         return rc;
     w->env = e->env;
     w->env.loop = w->loop;
-    w->env.keep_body = cfg->validate == VALIDATE_OUTPUTS && w->items_mode;
+    w->env.keep_body =
+        cfg->validate == VALIDATE_JSON || (cfg->validate == VALIDATE_OUTPUTS && w->items_mode);
     w->env.on_done = on_done;
     w->env.on_connect = on_connect;
     w->env.on_tls = on_tls;
@@ -527,22 +564,31 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
             goto fail;
         e->env.tls_host = cfg->url.host;
     }
-    if (!cfg->inputs && !cfg->raw_body && cfg->method && strcmp(cfg->method, "GET") != 0 &&
-        strcmp(cfg->method, "HEAD") != 0) {
-        set_err(err, errlen, "no inputs and no body to send");
+    bool no_body = cfg->method && (!strcmp(cfg->method, "GET") || !strcmp(cfg->method, "HEAD"));
+    if ((!cfg->plan && !cfg->raw_body && !no_body) || (cfg->plan && (cfg->raw_body || no_body))) {
+        set_err(err, errlen, "give either items (a plan) or a body to send");
         rc = EINVAL;
         goto fail;
     }
-    rc = reqfmt_init(&e->fmt, &cfg->url, cfg->method, cfg->model,
-                     cfg->raw_body ? NULL : cfg->inputs, cfg->batch ? cfg->batch : 1, cfg->raw_body,
-                     cfg->raw_body_len, cfg->headers, cfg->num_headers);
+    reqfmt_args_t ra = {
+        .url = &cfg->url,
+        .method = cfg->method,
+        .plan = cfg->plan,
+        .model = cfg->model,
+        .batch = cfg->batch ? cfg->batch : 1,
+        .raw_body = cfg->raw_body,
+        .raw_len = cfg->raw_body_len,
+        .headers = cfg->headers,
+        .num_headers = cfg->num_headers,
+    };
+    char why[300];
+    rc = reqfmt_init(&e->fmt, &ra, why, sizeof why);
+    if (!rc && cfg->validate == VALIDATE_JSON)
+        rc = rpath_compile("=", &e->json, why, sizeof why);
     if (rc) {
-        set_err(err, errlen, "cannot prepare the request: %s", strerror(rc));
+        set_err(err, errlen, "cannot prepare the request: %s", why);
         goto fail;
     }
-    if (cfg->validate == VALIDATE_OUTPUTS &&
-        (rc = rpath_compile("/outputs", &e->outputs, err, errlen)) != 0)
-        goto fail;
     if ((rc = target_preflight(&cfg->url, cfg->timeout_ns, e->env.tls, &e->env.addr,
                                &e->env.addrlen, err, errlen)) != 0)
         goto fail;
@@ -681,7 +727,7 @@ void engine_free(engine_t *e)
         free(e->ws);
     }
     reqfmt_close(&e->fmt);
-    rpath_free(e->outputs);
+    rpath_free(e->json);
     tls_ctx_free(e->env.tls);
     free(e);
 }

@@ -16,11 +16,12 @@
 #include "core/tls.h"
 #include "core/url.h"
 #include "load/inputs.h"
+#include "load/preset.h"
 #include "load/record.h"
 #include "stats/runstats.h"
 
 typedef enum { ARRIVAL_CONSTANT, ARRIVAL_POISSON } arrival_t;
-typedef enum { VALIDATE_NONE, VALIDATE_STATUS, VALIDATE_OUTPUTS } validate_t;
+typedef enum { VALIDATE_NONE, VALIDATE_STATUS, VALIDATE_JSON, VALIDATE_OUTPUTS } validate_t;
 
 /* A live progress sample, once per second while a run lasts. */
 typedef struct {
@@ -75,6 +76,9 @@ typedef struct {
     const char *const *headers; /* "K: V" strings */
     size_t num_headers;
     validate_t validate;
+    /* How items become requests (body, path, outputs), compiled over inputs;
+     * NULL with raw_body or a method that sends no body. */
+    const preset_plan_t *plan;
     /* outputs */
     engine_observer_t observer; /* on_request NULL = none */
     /* Called from engine_collect's thread (never a worker) once per second while

@@ -51,8 +51,8 @@ void pool_start(pool_t *p, slot_t *s, uint64_t req_seq, uint64_t first_seq, uint
     s->n = n;
     s->connect_ns = REQ_NO_CONNECT;
     memcpy(s->item_ns, item_ns, n * sizeof(uint64_t));
-    len =
-        reqfmt_build(p->fmt, s->conn.wbuf, p->t + first_seq * p->nthreads, p->nthreads, n, &start);
+    len = reqfmt_build(p->fmt, s->conn.wbuf, p->t + first_seq * p->nthreads, p->nthreads, n,
+                       req_record_id(req_seq, p->t, p->nthreads), &start);
     conn_send(&s->conn, start, len);
 }
 

@@ -134,6 +134,33 @@ static int one_item(one_t why, const preset_plan_t *pl, char *err, size_t errlen
     return 0;
 }
 
+static one_t why_one(const preset_t *p, bool ours, const template_t *body, const rpath_t *outputs)
+{
+    return ours && !p->batch                            ? ONE_PRESET
+           : template_flags(body) & TEMPLATE_READS_ITEM ? ONE_TEMPLATE
+           : rpath_single(outputs)                      ? ONE_OUTPUTS
+                                                        : MANY;
+}
+
+bool preset_one_item(const preset_t *p, const preset_args_t *a)
+{
+    bool ours = !a->template_text;
+    if (ours && !p->batch)
+        return true;
+    template_t *body = NULL;
+    rpath_t *outputs = NULL;
+    char err[256];
+    bool one = false;
+    if (template_compile(ours ? p->body : a->template_text,
+                         ours ? strlen(p->body) : a->template_len, TEMPLATE_JSON,
+                         a->model ? a->model : "", &body, err, sizeof err) == 0 &&
+        rpath_compile(a->outputs ? a->outputs : p->outputs, &outputs, err, sizeof err) == 0)
+        one = why_one(p, ours, body, outputs) != MANY;
+    template_free(body);
+    rpath_free(outputs);
+    return one;
+}
+
 int preset_plan(const preset_t *p, const preset_args_t *a, preset_plan_t *pl, preset_part_t *part,
                 char *err, size_t errlen)
 {
@@ -163,10 +190,8 @@ int preset_plan(const preset_t *p, const preset_args_t *a, preset_plan_t *pl, pr
     if (rc)
         goto fail;
 
-    one_t one = ours && !p->batch                                ? ONE_PRESET
-                : template_flags(pl->body) & TEMPLATE_READS_ITEM ? ONE_TEMPLATE
-                : rpath_single(pl->outputs)                      ? ONE_OUTPUTS
-                                                                 : MANY;
+    one_t one = why_one(p, ours, pl->body, pl->outputs);
+    pl->single = one != MANY;
     *part = PRESET_PART_BATCH;
     if (one != MANY && a->batch > 1) {
         one_item(one, pl, err, errlen);

@@ -73,6 +73,7 @@ typedef struct {
     template_t *body_object; /* NULL: body serves every item */
     rpath_t *outputs;
     const inputs_t *inputs;
+    bool single; /* one item per request (the preset's rule, {{item}}, an "=" path) */
 } preset_plan_t;
 
 /* Compiles and checks everything before the run: templates (errors
@@ -84,6 +85,11 @@ typedef struct {
 int preset_plan(const preset_t *p, const preset_args_t *a, preset_plan_t *plan, preset_part_t *part,
                 char *err, size_t errlen);
 void preset_plan_close(preset_plan_t *plan);
+/* Whether a plan with these choices would carry one item per request,
+ * known before any item is read (ab chooses its optimized side by it): the
+ * template and response path are compiled and dropped. A choice that does
+ * not compile gives false; preset_plan reports it. a->inputs is not read. */
+bool preset_one_item(const preset_t *p, const preset_args_t *a);
 /* The body template of the request whose first item is `first`. */
 const template_t *preset_plan_body(const preset_plan_t *plan, uint64_t first);
 /* Most bytes a body of at most `batch` items renders to. */

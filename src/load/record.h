@@ -24,4 +24,11 @@ typedef struct {
     err_kind_t err;            /* ERR_NONE or the one kind of failure */
 } req_record_t;
 
+/* The id of thread t's (of nthreads) request number seq: the CSV's
+ * request_id, and {{request_id}} in what the request sends. */
+static inline uint64_t req_record_id(uint64_t seq, unsigned t, unsigned nthreads)
+{
+    return seq * nthreads + t + 1;
+}
+
 #endif

@@ -6,9 +6,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
 #define CL_RESERVE 48 /* "Content-Length: " + 20 digits + CRLF CRLF, rounded up */
+
+/* Literal text, then a template (or none): the head is a list of these. */
+struct reqfmt_seg {
+    char *lit;
+    size_t lit_len;
+    const template_t *t;
+};
 
 static bool header_named(const char *h, const char *name)
 {
@@ -43,91 +48,158 @@ static bool append(char **s, size_t *len, size_t *cap, const char *add, size_t n
     return true;
 }
 
-#define APPEND(str) append(&head, &len, &cap, (str), strlen(str))
+/* The segment being built: its literal text grows until a template ends it. */
+typedef struct {
+    char *lit;
+    size_t len, cap;
+} lit_t;
 
-int reqfmt_init(reqfmt_t *r, const url_t *url, const char *method, const char *model,
-                const inputs_t *inputs, unsigned batch, const char *raw_body, size_t raw_len,
-                const char *const *headers, size_t num_headers)
+#define LIT(l, str) append(&(l)->lit, &(l)->len, &(l)->cap, (str), strlen(str))
+
+static bool seg_end(reqfmt_t *r, lit_t *l, const template_t *t)
 {
-    char *head = NULL;
-    size_t len = 0, cap = 0;
-    int rc = ENOMEM;
+    if (!l->lit && !append(&l->lit, &l->len, &l->cap, "", 0))
+        return false;
+    r->segs[r->nsegs++] = (reqfmt_seg_t){l->lit, l->len, t};
+    memset(l, 0, sizeof *l);
+    return true;
+}
 
+static size_t render_head(const reqfmt_t *r, const template_req_t *req, char *buf)
+{
+    char *p = buf;
+    for (size_t i = 0; i < r->nsegs; i++) {
+        memcpy(p, r->segs[i].lit, r->segs[i].lit_len);
+        p += r->segs[i].lit_len;
+        if (r->segs[i].t)
+            p += template_render(r->segs[i].t, req, p);
+    }
+    return (size_t)(p - buf);
+}
+
+/* The head's segments: "METHOD " path " HTTP/1.1\r\n" Host Content-Type,
+ * then each header and its CRLF. */
+static int build_head(reqfmt_t *r, const reqfmt_args_t *a, const char *method,
+                      const template_t *path)
+{
+    lit_t l = {0};
+    r->segs = calloc(a->num_headers + 2, sizeof(*r->segs));
+    if (!r->segs)
+        return ENOMEM;
+    bool ok = LIT(&l, method) && LIT(&l, " ") && seg_end(r, &l, path) && LIT(&l, " HTTP/1.1\r\n");
+    if (ok && !user_has(a->headers, a->num_headers, "host"))
+        ok = LIT(&l, "Host: ") && LIT(&l, a->url->authority) && LIT(&l, "\r\n");
+    if (ok && !r->no_body && !user_has(a->headers, a->num_headers, "content-type"))
+        ok = LIT(&l, "Content-Type: application/json\r\n");
+    for (size_t i = 0; ok && i < a->num_headers; i++)
+        ok = seg_end(r, &l, r->hdrs[i]) && LIT(&l, "\r\n");
+    ok = ok && seg_end(r, &l, NULL);
+    if (!ok) {
+        free(l.lit);
+        return ENOMEM;
+    }
+    bool varies = false;
+    r->head_max = 0;
+    for (size_t i = 0; i < r->nsegs; i++) {
+        r->head_max += r->segs[i].lit_len;
+        if (r->segs[i].t) {
+            r->head_max += template_max_len(r->segs[i].t, a->batch);
+            varies |= (template_flags(r->segs[i].t) & TEMPLATE_VARIES) != 0;
+        }
+    }
+    if (!varies) {
+        template_req_t req = {.n = 1};
+        r->head = malloc(r->head_max + 1);
+        if (!r->head)
+            return ENOMEM;
+        r->head_len = render_head(r, &req, r->head);
+    }
+    return 0;
+}
+
+int reqfmt_init(reqfmt_t *r, const reqfmt_args_t *a, char *err, size_t errlen)
+{
+    int rc;
     memset(r, 0, sizeof(*r));
-    if (!method)
-        method = "POST";
-    if (!model)
-        model = "example-model";
-    if (batch == 0)
+    const char *method = a->method ? a->method : "POST";
+    if (a->batch == 0)
         return EINVAL;
-    bool no_body = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    r->no_body = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     r->head_request = strcmp(method, "HEAD") == 0;
-    r->batch = batch;
+    r->plan = r->no_body ? NULL : a->plan;
+    r->raw = a->raw_body;
+    r->raw_len = r->no_body || r->plan ? 0 : a->raw_len;
 
-    if (!APPEND(method) || !APPEND(" ") || !APPEND(url->path) || !APPEND(" HTTP/1.1\r\n"))
+    const template_t *path = r->plan ? r->plan->path : NULL;
+    if (!path) {
+        const char *p = a->url->path;
+        if ((rc = template_compile(p, strlen(p), TEMPLATE_PATH, a->model, &r->path, err, errlen))) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", err);
+            snprintf(err, errlen, "URL path '%.100s': %s", p, why);
+            goto fail;
+        }
+        path = r->path;
+    }
+    r->hdrs = calloc(a->num_headers ? a->num_headers : 1, sizeof(*r->hdrs));
+    if (!r->hdrs) {
+        rc = ENOMEM;
         goto fail;
-    if (!user_has(headers, num_headers, "host"))
-        if (!APPEND("Host: ") || !APPEND(url->authority) || !APPEND("\r\n"))
+    }
+    r->nhdrs = a->num_headers;
+    for (size_t i = 0; i < a->num_headers; i++) {
+        const char *h = a->headers[i];
+        if ((rc = template_compile(h, strlen(h), TEMPLATE_HEADER, a->model, &r->hdrs[i], err,
+                                   errlen))) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", err);
+            snprintf(err, errlen, "-H '%.100s': %s", h, why);
             goto fail;
-    if (!no_body && !user_has(headers, num_headers, "content-type"))
-        if (!APPEND("Content-Type: application/json\r\n"))
-            goto fail;
-    for (size_t i = 0; i < num_headers; i++)
-        if (!APPEND(headers[i]) || !APPEND("\r\n"))
-            goto fail;
+        }
+    }
+    if ((rc = build_head(r, a, method, path)))
+        goto fail;
 
-    if (no_body || !inputs) {
+    if (!r->plan && r->head) {
         /* The same bytes every time: prepare the whole request once. */
         char cl[64];
-        size_t body_len = no_body ? 0 : raw_len;
-        if (no_body)
+        size_t len = r->head_len, cap = r->head_max + 1;
+        if (r->no_body)
             snprintf(cl, sizeof(cl), "\r\n");
         else
-            snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n\r\n", body_len);
-        if (!APPEND(cl) || (body_len && !append(&head, &len, &cap, raw_body, body_len)))
+            snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n\r\n", r->raw_len);
+        if (!append(&r->head, &len, &cap, cl, strlen(cl)) ||
+            (r->raw_len && !append(&r->head, &len, &cap, r->raw, r->raw_len))) {
+            rc = ENOMEM;
             goto fail;
-        r->fixed = head;
+        }
+        r->fixed = r->head;
         r->fixed_len = len;
+        r->head = NULL;
         r->buf_size = 0;
         return 0;
     }
-
-    json_t *m = json_string(model);
-    char *mtext = m ? json_dumps(m, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-    json_decref(m);
-    if (!mtext)
-        goto fail;
-    size_t blen = 0, bcap = 0;
-    char *body_open = NULL;
-    bool ok = append(&body_open, &blen, &bcap, "{\"model\":", 9) &&
-              append(&body_open, &blen, &bcap, mtext, strlen(mtext)) &&
-              append(&body_open, &blen, &bcap, ",\"inputs\":[", 11);
-    free(mtext);
-    if (!ok) {
-        free(body_open);
-        goto fail;
-    }
-    r->head = head;
-    r->head_len = len;
-    r->body_open = body_open;
-    r->body_open_len = blen;
-    r->inputs = inputs;
-    r->gap = len + CL_RESERVE;
-    r->buf_size = r->gap + blen + (size_t)batch * (inputs_max_len(inputs) + 1) + 2;
+    r->gap = r->head_max + CL_RESERVE;
+    r->buf_size = r->gap + (r->plan ? preset_plan_max_body(r->plan, a->batch) : r->raw_len);
     return 0;
 fail:
-    free(head);
-    memset(r, 0, sizeof(*r));
+    if (rc == ENOMEM)
+        snprintf(err, errlen, "out of memory");
+    reqfmt_close(r);
     return rc;
 }
 
 void reqfmt_close(reqfmt_t *r)
 {
-    if (r->fixed)
-        free(r->fixed);
-    else
-        free(r->head);
-    free(r->body_open);
+    free(r->fixed);
+    free(r->head);
+    for (size_t i = 0; i < r->nsegs; i++)
+        free(r->segs[i].lit);
+    free(r->segs);
+    template_free(r->path);
+    for (size_t i = 0; i < r->nhdrs; i++)
+        template_free(r->hdrs[i]);
+    free(r->hdrs);
     memset(r, 0, sizeof(*r));
 }
 
@@ -137,35 +209,44 @@ bool reqfmt_is_fixed(const reqfmt_t *r)
 }
 
 size_t reqfmt_build(const reqfmt_t *r, char *buf, uint64_t first, uint64_t stride, unsigned n,
-                    const char **start)
+                    uint64_t request_id, const char **start)
 {
     if (r->fixed) {
         *start = r->fixed;
         return r->fixed_len;
     }
+    template_req_t req = {first, stride, n, request_id};
     char *body = buf + r->gap;
-    char *p = body;
-    memcpy(p, r->body_open, r->body_open_len);
-    p += r->body_open_len;
-    for (unsigned i = 0; i < n; i++) {
-        if (i)
-            *p++ = ',';
-        p += inputs_item(r->inputs, first + (uint64_t)i * stride, p);
+    size_t body_len;
+    if (r->plan) {
+        body_len = template_render(preset_plan_body(r->plan, first), &req, body);
+    } else {
+        body_len = r->raw_len; /* GET, HEAD: none */
+        if (body_len)
+            memcpy(body, r->raw, body_len);
     }
-    *p++ = ']';
-    *p++ = '}';
-    size_t body_len = (size_t)(p - body);
 
     /* "Content-Length: N\r\n\r\n", written backwards from the body. */
     char *q = body;
-    memcpy(q -= 4, "\r\n\r\n", 4);
-    size_t v = body_len;
-    do {
-        *--q = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    memcpy(q -= 16, "Content-Length: ", 16);
-    memcpy(q -= r->head_len, r->head, r->head_len);
+    if (r->no_body) {
+        memcpy(q -= 2, "\r\n", 2);
+    } else {
+        memcpy(q -= 4, "\r\n\r\n", 4);
+        size_t v = body_len;
+        do {
+            *--q = (char)('0' + v % 10);
+            v /= 10;
+        } while (v);
+        memcpy(q -= 16, "Content-Length: ", 16);
+    }
+    if (r->head) {
+        memcpy(q -= r->head_len, r->head, r->head_len);
+    } else {
+        /* Rendered at the buffer's start, then moved up against the rest:
+         * the gap leaves room for the longest head (the ranges may overlap). */
+        size_t len = render_head(r, &req, buf);
+        memmove(q -= len, buf, len);
+    }
     *start = q;
-    return (size_t)(p - q);
+    return (size_t)(body + body_len - q);
 }

@@ -1,6 +1,7 @@
-/* validate — the checks --validate applies to a response body, without
- * allocating: a strict, non-building JSON scanner (depth-limited) that also
- * counts the elements of the top-level "outputs" array. */
+/* validate — a strict, non-building JSON scanner (depth-limited) that counts
+ * the elements of the top-level "outputs" array, without allocating. The
+ * engine checks answers with load/rpath; this independent count stays as
+ * the oracle rpath's tests and fuzz target compare /outputs against. */
 #ifndef TAILGATE_LOAD_VALIDATE_H
 #define TAILGATE_LOAD_VALIDATE_H
 

@@ -67,6 +67,14 @@ static void errors_line(FILE *f, const runstats_t *rs)
         fprintf(f, "%s%s %llu", any ? ", " : "  errors: ", err_kind_name((err_kind_t)k),
                 (unsigned long long)rs->by_error[k]);
         any = true;
+        /* ... and why: "invalid_response 12 (count 10, not_json 2)" */
+        int n = 0;
+        for (int w = 0; k == ERR_INVALID_RESPONSE && w < INVALID_REASON_COUNT; w++)
+            if (rs->invalid_by_reason[w])
+                fprintf(f, "%s%s %llu", n++ ? ", " : " (", invalid_reason_name((invalid_reason_t)w),
+                        (unsigned long long)rs->invalid_by_reason[w]);
+        if (n)
+            fputc(')', f);
     }
     if (any)
         fputc('\n', f);

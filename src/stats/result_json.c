@@ -114,6 +114,8 @@ static int samples_json(const runstats_t *rs, json_t **out)
     return 0;
 }
 
+/* invalid_by_reason and first_errors only when some response failed so:
+ * results without one keep their bytes. */
 static json_t *requests_json(const runstats_t *rs)
 {
     json_t *samples, *o = json_pack("{s:I,s:I,s:I,s:o,s:o,s:I}", "total", (json_int_t)rs->requests,
@@ -121,6 +123,17 @@ static json_t *requests_json(const runstats_t *rs)
                                     (json_int_t)(rs->requests - rs->requests_ok), "by_status",
                                     by_status_json(rs), "by_error", by_error_json(rs), "bytes_in",
                                     (json_int_t)rs->bytes_in);
+    json_t *why = NULL;
+    for (int k = 0; o && k < INVALID_REASON_COUNT; k++) {
+        if (!rs->invalid_by_reason[k])
+            continue;
+        if ((!why && (!(why = json_object()) || !put(o, "invalid_by_reason", why))) ||
+            !put(why, invalid_reason_name((invalid_reason_t)k),
+                 json_integer((json_int_t)rs->invalid_by_reason[k]))) {
+            json_decref(o);
+            return NULL;
+        }
+    }
     if (!o || samples_json(rs, &samples) ||
         (samples && json_object_set_new(o, "first_errors", samples))) {
         json_decref(o);
@@ -432,6 +445,26 @@ static int read_requests(reader_t *rd, runstats_t *rs)
         if ((rc = get_count(rd, by, key, path, true, &rs->by_error[k])))
             return rc;
     }
+    if ((rc = get_typed(rd, req, "invalid_by_reason", "requests.invalid_by_reason", JSON_OBJECT,
+                        &by)))
+        return rc;
+    uint64_t reasons = 0;
+    json_object_foreach((json_t *)by, key, v)
+    {
+        int k = 0;
+        while (k < INVALID_REASON_COUNT && strcmp(invalid_reason_name((invalid_reason_t)k), key))
+            k++;
+        if (k == INVALID_REASON_COUNT)
+            return bad(rd, "\"requests.invalid_by_reason\": unknown reason \"%.40s\"", key);
+        char path[64];
+        snprintf(path, sizeof path, "requests.invalid_by_reason.%s", key);
+        if ((rc = get_count(rd, by, key, path, true, &rs->invalid_by_reason[k])))
+            return rc;
+        reasons += rs->invalid_by_reason[k];
+    }
+    if (reasons > rs->by_error[ERR_INVALID_RESPONSE])
+        return bad(rd, "\"requests.invalid_by_reason\" counts more than "
+                       "\"requests.by_error.invalid_response\"");
     return read_samples(rd, req, rs);
 }
 

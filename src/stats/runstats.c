@@ -46,6 +46,23 @@ const char *connlimit_name(connlimit_t by)
     return (unsigned)by < CONNLIMIT_COUNT ? names[by] : NULL;
 }
 
+const char *invalid_reason_name(invalid_reason_t why)
+{
+    static const char *const names[INVALID_REASON_COUNT] = {
+        [INVALID_STATUS] = "status",   [INVALID_NOT_JSON] = "not_json",
+        [INVALID_MISSING] = "missing", [INVALID_NOT_ARRAY] = "not_array",
+        [INVALID_STRIDE] = "stride",   [INVALID_SHAPE] = "shape",
+        [INVALID_COUNT] = "count",
+    };
+    return (unsigned)why < INVALID_REASON_COUNT ? names[why] : "";
+}
+
+void runstats_record_invalid(runstats_t *rs, invalid_reason_t why)
+{
+    if ((unsigned)why < INVALID_REASON_COUNT)
+        rs->invalid_by_reason[why]++;
+}
+
 int runstats_init(runstats_t *rs, size_t expected_seconds)
 {
     memset(rs, 0, sizeof *rs);
@@ -323,6 +340,8 @@ int runstats_merge_shifted(runstats_t *dst, const runstats_t *src, size_t shift)
         dst->by_error[k] += src->by_error[k];
     for (int c = 0; c < RUNSTATS_STATUS_MAX; c++)
         dst->by_status[c] += src->by_status[c];
+    for (int k = 0; k < INVALID_REASON_COUNT; k++)
+        dst->invalid_by_reason[k] += src->invalid_by_reason[k];
     dst->connections_opened += src->connections_opened;
     dst->tls_resumed += src->tls_resumed;
     dst->retried += src->retried;

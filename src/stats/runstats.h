@@ -27,6 +27,21 @@ typedef enum {
 /* "connect_refused", ... ; "" for ERR_NONE. */
 const char *err_kind_name(err_kind_t kind);
 
+/* Why a response was an invalid_response (--validate). */
+typedef enum {
+    INVALID_STATUS,    /* answered 1xx or 3xx: not 2xx, and not an error status */
+    INVALID_NOT_JSON,  /* the body is not one JSON document */
+    INVALID_MISSING,   /* a step of the --outputs path is not there */
+    INVALID_NOT_ARRAY, /* where the outputs array must be, something else is */
+    INVALID_STRIDE,    /* @N: the outputs do not split into N elements each */
+    INVALID_SHAPE,     /* @shape: the tensor's shape is absent or does not fit */
+    INVALID_COUNT,     /* not one output per item */
+    INVALID_REASON_COUNT
+} invalid_reason_t;
+
+/* "status", "not_json", "missing", "not_array", "stride", "shape", "count". */
+const char *invalid_reason_name(invalid_reason_t why);
+
 /* Every three-digit code: 600..999 are invalid (RFC 9110 §15) but servers send
  * them, and they count as themselves (judged as 5xx). */
 #define RUNSTATS_STATUS_MAX 1000
@@ -92,6 +107,8 @@ typedef struct {
     uint64_t bytes_in;
     uint64_t by_error[ERR_KIND_COUNT];
     uint64_t by_status[RUNSTATS_STATUS_MAX]; /* index = status code; 0 = no response */
+    /* by_error[ERR_INVALID_RESPONSE] again, by why */
+    uint64_t invalid_by_reason[INVALID_REASON_COUNT];
     /* One histogram per metric_table row (stats/metric.h). runstats_init
      * creates them all; a result read from a file may lack some (NULL: the
      * file holds no histogram for that metric). */
@@ -123,6 +140,8 @@ void runstats_close(runstats_t *rs); /* zeroed or closed struct is fine */
 void runstats_record_request(runstats_t *rs, size_t second, err_kind_t err, int status,
                              unsigned items, uint64_t request_latency_ns, uint64_t service_ns,
                              uint64_t bytes_in);
+/* Counts why a request recorded as invalid_response was invalid. */
+void runstats_record_invalid(runstats_t *rs, invalid_reason_t why);
 /* Records one item's latency (only for items of successful requests). */
 void runstats_record_item(runstats_t *rs, size_t second, uint64_t item_latency_ns);
 /* Records a value (ns) of metric m: into the run's histogram and, for a

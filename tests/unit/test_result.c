@@ -201,6 +201,20 @@ static void test_round_trip(void **state)
                         "{\"error\": \"busy\"}\\r\\n\\x01\\\\");
     assert_string_equal(json_string_value(json_object_get(s5, "reason")), "odd");
     assert_string_equal(json_string_value(json_object_get(j, "inputs_source")), "sha256:5e9");
+    /* Invalid responses by reason: written only when there are some, read back. */
+    assert_null(json_object_get(json_object_get(j, "requests"), "invalid_by_reason"));
+    json_decref(j);
+    for (int i = 0; i < 3; i++) {
+        runstats_record_request(&r.stats, 1, ERR_INVALID_RESPONSE, 200, 1, 1000, 1000, 10);
+        runstats_record_invalid(&r.stats, i ? INVALID_COUNT : INVALID_NOT_JSON);
+    }
+    rejudge(&r);
+    assert_round_trip(&r);
+    j = result_to_json(&r);
+    const json_t *why = json_object_get(json_object_get(j, "requests"), "invalid_by_reason");
+    assert_int_equal(json_integer_value(json_object_get(why, "count")), 2);
+    assert_int_equal(json_integer_value(json_object_get(why, "not_json")), 1);
+    assert_int_equal(json_object_size(why), 2);
     json_decref(j);
     result_close(&r);
 
@@ -395,6 +409,9 @@ static void test_malformed(void **state)
         {"requests.by_status.200", "1.5", "\"requests.by_status.200\""},
         {"requests.by_status.1000", "1", "\"requests.by_status\""},
         {"requests.by_error.bogus", "1", "unknown kind \"bogus\""},
+        {"requests.invalid_by_reason", "{\"bogus\": 1}", "unknown reason \"bogus\""},
+        {"requests.invalid_by_reason", "{\"count\": 1000}", "counts more than"},
+        {"requests.invalid_by_reason", "[]", "\"requests.invalid_by_reason\" must be"},
         {"items.ok", "1000000", "\"items\" is inconsistent"},
         {"items", NULL, "\"items.total\""},
         {"duration_s", "null", "\"duration_s\""},
