@@ -60,8 +60,8 @@ struct worker {
     pool_t pool;              /* connections */
     bool auto_cap;            /* an open loop's unlimited pool: poolcap bounds it */
     poolcap_t cap;
-    connlimit_t bound_by;     /* what bounds the pool when auto_cap does not */
-    loop_io_t stop_io;        /* eventfd written by engine_stop */
+    connlimit_t bound_by; /* what bounds the pool when auto_cap does not */
+    loop_io_t stop_io;    /* eventfd written by engine_stop */
     bool finished;
     uint64_t last_done_ns;
     /* progress, read by the main thread (relaxed atomics) */
@@ -142,8 +142,7 @@ static invalid_reason_t invalid_reason(rpath_status_t st)
     return INVALID_COUNT;
 }
 
-static err_kind_t judge(worker_t *w, const conn_result_t *res, unsigned n, uint64_t intended,
-                        invalid_reason_t *why)
+static err_kind_t judge(worker_t *w, const conn_result_t *res, unsigned n, invalid_reason_t *why)
 {
     if (res->err != CONN_OK)
         return outcome_err_kind(res->err);
@@ -184,15 +183,14 @@ __attribute__((noinline, cold)) static void keep_sample(worker_t *w, const sched
                            : w->items_mode                   ? w->cfg->plan->outputs
                                                              : NULL;
         rpath_result_t rr;
-        if (p && rpath_check(p, res->body, res->body_len, p == w->e->json ? 1 : r->n, &rr) !=
-                     RPATH_OK)
+        if (p &&
+            rpath_check(p, res->body, res->body_len, p == w->e->json ? 1 : r->n, &rr) != RPATH_OK)
             rpath_explain(p, &rr, why, sizeof why);
         else
             snprintf(why, sizeof why, "not one output per input");
     }
     runstats_keep_sample(&w->stats, err, req_record_id(r->seq, w->t, w->nthreads), res->status,
-                         res->body,
-                         res->body_len, why);
+                         res->body, res->body_len, why);
 }
 
 /* ---- the schedule's side ---- */
@@ -255,7 +253,7 @@ static void on_done(conn_t *c, const conn_result_t *res)
         return;
     }
     invalid_reason_t why = INVALID_COUNT;
-    err_kind_t err = judge(w, res, s->n, s->intended_ns, &why);
+    err_kind_t err = judge(w, res, s->n, &why);
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
     if (res->err == CONN_ERR_TLS && !w->tls_error[0]) {
         snprintf(w->tls_error, sizeof w->tls_error, "%s", res->tls_error);
