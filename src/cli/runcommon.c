@@ -152,6 +152,8 @@ static void build_engine_config(runjob_t *job, const runopts_t *o)
     e->tls.cacert = o->cacert;
     e->tls.insecure = o->insecure;
     e->tls.no_resume = o->no_tls_resume;
+    e->http2 = (engine_h2_t)o->http2;
+    e->streams = (unsigned)o->streams;
 }
 
 int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, const char *out_path,
@@ -240,7 +242,7 @@ static void csv_thread_close(void *buf)
 }
 
 /* Prepare, start, collect; a signal stops the run in between. */
-static int run_engine(runjob_t *job)
+static int run_engine(runjob_t *job, const char *who)
 {
     engine_config_t cfg = job->eng;
     if (job->log)
@@ -250,6 +252,8 @@ static int run_engine(runjob_t *job)
     engine_t *eng;
     memset(res, 0, sizeof *res);
     int e = engine_prepare(&cfg, &eng, res->fatal_msg, sizeof res->fatal_msg);
+    if (!e && res->fatal_msg[0]) /* a note (--http2=auto fell back): said before the run */
+        fprintf(stderr, "%s: note: %s\n", who, res->fatal_msg);
     if (!e) {
         running = eng;
         if (signal_seen)
@@ -267,7 +271,7 @@ static int run_engine(runjob_t *job)
 int runjob_execute(runjob_t *job, const char *who)
 {
     const runopts_t *o = job->opts;
-    int e = run_engine(job);
+    int e = run_engine(job, who);
     job->ran = true;
     if (job->progress_shown)
         fputs("\r\033[K", stderr);
@@ -300,6 +304,16 @@ int runjob_execute(runjob_t *job, const char *who)
     char digest[80];
     hex_digest(&job->result, digest, sizeof digest);
     json_t *config = runopts_config_json(o);
+    /* What the connections spoke (--http2=auto may have fallen back), and
+     * HTTP/2's streams per connection as the server allowed them. */
+    if (config &&
+        (json_object_set_new(config, "protocol", json_string(req_proto_name(job->result.proto))) ||
+         (job->result.streams &&
+          json_object_set_new(config, "streams_per_connection",
+                              json_integer((json_int_t)job->result.streams))))) {
+        json_decref(config);
+        config = NULL;
+    }
     result_meta_t meta = {
         .config = config,
         /* as the configuration shows it: secrets in the URL redacted */

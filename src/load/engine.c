@@ -23,6 +23,8 @@
 #include "core/clock.h"
 #include "core/loop.h"
 #include "load/conn.h"
+#include "load/h2conn.h"
+#include "load/h2req.h"
 #include "load/outcome.h"
 #include "load/pacer.h"
 #include "load/pool.h"
@@ -42,7 +44,8 @@ struct worker {
     unsigned t, nthreads;
     loop_t *loop;
     conn_env_t env;
-    bool items_mode; /* requests carry items (else: fixed body, 1 "item" each) */
+    h2conn_env_t h2env; /* HTTP/2 runs */
+    bool items_mode;    /* requests carry items (else: fixed body, 1 "item" each) */
     unsigned batch;
     sched_t sched;
     loop_timer_t timer; /* sched_wake */
@@ -71,6 +74,10 @@ struct engine {
     const engine_config_t *cfg;
     reqfmt_t fmt;
     conn_env_t env;
+    req_proto_t proto;       /* what the run speaks */
+    unsigned streams;        /* HTTP/2: per connection, ours (the array each connection has) */
+    uint32_t server_streams; /* HTTP/2: the server's limit, as the pre-flight saw it */
+    h2req_t h2fields;        /* HTTP/2: the request's header fields */
     worker_t *ws;
     unsigned nthreads, started;
     uint64_t start_ns, started_wall_ns;
@@ -110,6 +117,7 @@ static void record(worker_t *w, const sched_req_t *r, err_kind_t err, int status
             .status = status,
             .batch = r->n,
             .err = err,
+            .proto = w->e->proto,
         };
         w->on_request(w->obs_ctx, &rec);
     }
@@ -133,6 +141,8 @@ static err_kind_t judge(const worker_t *w, const conn_result_t *res, unsigned n)
         return ERR_INVALID_RESPONSE;
     return ERR_NONE;
 }
+
+static void drop_retries(worker_t *w, uint64_t now);
 
 /* ---- the schedule's side ---- */
 
@@ -170,12 +180,34 @@ static void on_timer(loop_t *loop, loop_timer_t *timer)
 {
     worker_t *w = container_of(timer, worker_t, timer);
     w->timer_at = SCHED_NEVER; /* the loop disarmed it */
-    if (sched_advance(&w->sched, loop_now(loop)) == SCHED_ABORT)
+    if (sched_advance(&w->sched, loop_now(loop)) == SCHED_ABORT) {
         pool_abort(&w->pool, CONN_ERR_TIMEOUT); /* time is up: in flight is a timeout */
+        drop_retries(w, loop_now(loop));
+    }
     settle(w);
 }
 
 /* ---- connection callbacks ---- */
+
+/* s's request ended (HTTP/1.1 or HTTP/2): record it, free its connection
+ * or stream, and let the schedule go on. */
+static void slot_done(worker_t *w, slot_t *s, const conn_result_t *res)
+{
+    sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n};
+    err_kind_t err = judge(w, res, s->n);
+    uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
+    if (res->err == CONN_ERR_TLS && !w->tls_error[0]) {
+        snprintf(w->tls_error, sizeof w->tls_error, "%s", res->tls_error);
+        w->tls_verify_failed = res->tls_verify_failed;
+    }
+    if (res->retried && !sched_is_warmup(&w->sched, s->intended_ns))
+        w->stats.retried++;
+    record(w, &r, err, res->status, service, res->bytes_in, res->done_ns, s->connect_ns);
+    if (!s->retired)
+        pool_freed(&w->pool, s);
+    sched_done(&w->sched, res->done_ns, err == ERR_CONNECT_REFUSED);
+    settle(w);
+}
 
 static void on_done(conn_t *c, const conn_result_t *res)
 {
@@ -189,18 +221,66 @@ static void on_done(conn_t *c, const conn_result_t *res)
         settle(w);
         return;
     }
-    err_kind_t err = judge(w, res, s->n);
-    uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
-    if (res->err == CONN_ERR_TLS && !w->tls_error[0]) {
-        snprintf(w->tls_error, sizeof w->tls_error, "%s", res->tls_error);
-        w->tls_verify_failed = res->tls_verify_failed;
+    slot_done(w, s, res);
+}
+
+/* HTTP/2. A stream the server never processed (above a GOAWAY's last
+ * stream id, REFUSED_STREAM, or one that never left a connection that
+ * ended) goes out once more, on another connection, counted as retried; a
+ * second refusal is its outcome (reset). */
+static void on_stream_done(h2conn_t *c, void *user, const conn_result_t *res)
+{
+    (void)c;
+    slot_t *s = user;
+    worker_t *w = container_of(s->pool, worker_t, pool);
+    if (res->refused && !s->h2_retried && !sched_stopping(&w->sched)) {
+        if (!sched_is_warmup(&w->sched, s->intended_ns))
+            w->stats.retried++;
+        pool_retry(&w->pool, s);
+        settle(w);
+        return;
     }
-    if (res->retried && !sched_is_warmup(&w->sched, s->intended_ns))
-        w->stats.retried++;
-    record(w, &r, err, res->status, service, res->bytes_in, res->done_ns, s->connect_ns);
-    if (!s->retired)
+    slot_done(w, s, res);
+}
+
+/* Stopping: requests waiting to go out again are never sent (as the
+ * schedule's waiting requests: a timeout at `now`). */
+static void drop_retries(worker_t *w, uint64_t now)
+{
+    slot_t *s;
+    while ((s = pool_retry_pop(&w->pool)) != NULL) {
+        sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n};
+        record(w, &r, ERR_TIMEOUT, 0, 0, 0, now, s->connect_ns);
         pool_freed(&w->pool, s);
-    sched_done(&w->sched, res->done_ns, err == ERR_CONNECT_REFUSED);
+        sched_done(&w->sched, now, false);
+    }
+}
+
+static void on_h2_connect(h2conn_t *c, void *opener, uint64_t connect_ns)
+{
+    worker_t *w = container_of(c->user, worker_t, pool);
+    if (opener)
+        ((slot_t *)opener)->connect_ns = connect_ns;
+    sched_connected(&w->sched);
+    runstats_record_connect(&w->stats, connect_ns);
+}
+
+static void on_h2_tls(h2conn_t *c, uint64_t handshake_ns, bool resumed)
+{
+    worker_t *w = container_of(c->user, worker_t, pool);
+    runstats_record_tls(&w->stats, handshake_ns, resumed);
+}
+
+/* A connection can take several requests at once again (it closed, or its
+ * server raised the limit): retries first, then the schedule's waiting
+ * requests. */
+static void on_h2_room(h2conn_t *c)
+{
+    worker_t *w = container_of(c->user, worker_t, pool);
+    if (sched_stopping(&w->sched))
+        return;
+    pool_h2_room(&w->pool, c);
+    sched_offer(&w->sched, loop_now(w->loop));
     settle(w);
 }
 
@@ -229,6 +309,7 @@ static void on_stop(loop_t *loop, loop_io_t *io, unsigned events)
     while (read(io->fd, &v, sizeof v) == (ssize_t)sizeof v) {
     }
     sched_stop(&w->sched, loop_now(loop), w->cfg->grace_ns);
+    drop_retries(w, loop_now(loop));
     settle(w);
 }
 
@@ -301,6 +382,38 @@ static void sched_config(const engine_config_t *cfg, unsigned batch, unsigned t,
     sc->drain_ns = cfg->timeout_ns ? cfg->timeout_ns : DRAIN_DEFAULT_NS;
 }
 
+/* HTTP/2: at most max_conns connections (0 = unlimited), each with up to
+ * e->streams streams; connections and request slots for the closed loop's
+ * users are allocated before the clock starts. */
+static int worker_setup_h2(worker_t *w, engine_t *e, size_t max_conns, uint64_t users)
+{
+    const engine_config_t *cfg = e->cfg;
+    h2conn_env_t *h = &w->h2env;
+    h->loop = w->loop;
+    h->addr = e->env.addr;
+    h->addrlen = e->env.addrlen;
+    h->timeout_ns = cfg->timeout_ns;
+    h->head_request = e->fmt.head_request;
+    h->keep_body = w->env.keep_body;
+    h->on_body = w->env.on_body;
+    h->on_done = on_stream_done;
+    h->on_connect = on_h2_connect;
+    h->on_tls = on_h2_tls;
+    h->on_room = on_h2_room;
+    h->tls = e->env.tls;
+    h->tls_host = e->env.tls_host;
+    h->tls_resume = w->env.tls_resume;
+    h->fields = &e->h2fields;
+    h->max_streams = e->streams;
+    h->server_streams = e->server_streams;
+    int rc = pool_init(&w->pool, &w->env, &e->fmt, w->t, e->nthreads, w->batch, 0, 0);
+    if (rc)
+        return rc;
+    size_t need = cfg->concurrency ? (users + e->streams - 1) / e->streams : 0;
+    size_t conns = max_conns && max_conns < need ? max_conns : need;
+    return pool_init_h2(&w->pool, h, max_conns, conns, cfg->concurrency ? users : 0);
+}
+
 static int worker_setup(worker_t *w, engine_t *e, unsigned t)
 {
     const engine_config_t *cfg = e->cfg;
@@ -348,6 +461,8 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
         w->on_request = obs->on_request;
     }
     size_t max_slots = cfg->connections ? split(cfg->connections, e->nthreads, t) : 0;
+    if (e->proto != REQ_PROTO_HTTP1)
+        return worker_setup_h2(w, e, max_slots, sc.users);
     /* Connections (buffers, not sockets) are allocated before the clock starts. */
     size_t prealloc = max_slots ? max_slots : (cfg->concurrency ? sc.users : 0);
     return pool_init(&w->pool, &w->env, &e->fmt, t, e->nthreads, w->batch, max_slots, prealloc);
@@ -433,6 +548,52 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+/* --http2: the pre-flight learns whether the server speaks HTTP/2 there
+ * and how many streams it allows; the request's fields are translated once.
+ * --http2=auto on a server that does not: HTTP/1.1, with err saying why. */
+static int prepare_h2(engine_t *e, char *err, size_t errlen)
+{
+    const engine_config_t *cfg = e->cfg;
+    bool h2;
+    uint32_t server = UINT32_MAX;
+    int rc = target_preflight_h2(&cfg->url, cfg->timeout_ns, e->env.tls, &e->env.addr,
+                                 &e->env.addrlen, &h2, &server, err, errlen);
+    if (rc)
+        return rc;
+    if (!h2) {
+        if (cfg->http2 == ENGINE_H2_ON)
+            return EPROTO;
+        size_t n = strlen(err);
+        snprintf(err + n, errlen > n ? errlen - n : 0, "; --http2=auto: running over HTTP/1.1");
+        e->proto = REQ_PROTO_HTTP1;
+        return 0;
+    }
+    e->proto = cfg->url.tls ? REQ_PROTO_H2 : REQ_PROTO_H2C;
+    e->server_streams = server;
+    e->streams = cfg->streams                          ? cfg->streams
+                 : server < ENGINE_STREAMS_DEFAULT_MAX ? server
+                                                       : ENGINE_STREAMS_DEFAULT_MAX;
+    const char *start;
+    size_t len;
+    char *tmp = malloc(e->fmt.buf_size ? e->fmt.buf_size : 1);
+    if (!tmp)
+        return ENOMEM;
+    len = reqfmt_build(&e->fmt, tmp, 0, 1, 1, &start);
+    rc = h2req_init(&e->h2fields, start, len, cfg->url.tls ? "https" : "http", err, errlen);
+    free(tmp);
+    return rc;
+}
+
+req_proto_t engine_proto(const engine_t *e, unsigned *streams)
+{
+    if (streams) {
+        *streams = 0;
+        if (e->proto != REQ_PROTO_HTTP1)
+            *streams = e->streams < e->server_streams ? e->streams : e->server_streams;
+    }
+    return e->proto;
+}
+
 int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t errlen)
 {
     int rc = 0;
@@ -450,7 +611,9 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
         goto fail;
     }
     if (cfg->url.tls) {
-        rc = tls_client_ctx_new(&cfg->tls, &e->env.tls, err, errlen);
+        tls_client_opts_t topts = cfg->tls;
+        topts.alpn_h2 = cfg->http2 != ENGINE_H2_OFF;
+        rc = tls_client_ctx_new(&topts, &e->env.tls, err, errlen);
         if (rc)
             goto fail;
         e->env.tls_host = cfg->url.host;
@@ -468,8 +631,12 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
         set_err(err, errlen, "cannot prepare the request: %s", strerror(rc));
         goto fail;
     }
-    if ((rc = target_preflight(&cfg->url, cfg->timeout_ns, e->env.tls, &e->env.addr,
-                               &e->env.addrlen, err, errlen)) != 0)
+    if (cfg->http2 == ENGINE_H2_OFF)
+        rc = target_preflight(&cfg->url, cfg->timeout_ns, e->env.tls, &e->env.addr, &e->env.addrlen,
+                              err, errlen);
+    else
+        rc = prepare_h2(e, err, errlen);
+    if (rc)
         goto fail;
     e->env.timeout_ns = cfg->timeout_ns;
     e->env.head_request = e->fmt.head_request;
@@ -539,6 +706,7 @@ int engine_collect(engine_t *e, engine_result_t *res)
 
     res->started_wall_ns = e->started_wall_ns;
     res->interrupted = e->stop != 0;
+    res->proto = engine_proto(e, &res->streams);
     for (unsigned t = 0; t < nthreads; t++)
         res->fd_limited_connections += ws[t].pool.fd_limited_at;
     if ((rc = runstats_init(&res->stats, ws[0].stats.cap_seconds)) != 0)
@@ -604,6 +772,7 @@ void engine_free(engine_t *e)
         free(e->ws);
     }
     reqfmt_close(&e->fmt);
+    h2req_close(&e->h2fields);
     tls_ctx_free(e->env.tls);
     free(e);
 }
