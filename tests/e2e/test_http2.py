@@ -129,3 +129,140 @@ def test_nginx_h2_tls_alpn_open_loop(ctx):
     assert req["errors"] == 0 and req["total"] == len(rows) and req["total"] >= 700, req
     assert res["config"]["protocol"] == "h2", res["config"]
     assert res["connections"]["tls_handshake_ms"]["count"] == res["connections"]["opened"]
+
+
+# ---- the stub over HTTP/2 ----
+
+def stub_pcts(res):
+    return res["latency_ms"]["request"], res["latency_ms"]["service"]
+
+
+def test_stub_h2c_closed_and_open_loop_batched(ctx):
+    stub = ctx.stub("--delay", "20ms", "--per-item", "1ms")
+    # closed loop, batches of 4: 400 items in 100 requests over one connection
+    res, rows, r = run_json(ctx, stub.url, "--http2", "--requests", "400", "--batch", "4",
+                            "--concurrency", "10")
+    req = res["requests"]
+    assert req["total"] == 100 and req["ok"] == 100, req
+    assert res["items"]["total"] == 400 and res["items"]["ok"] == 400, res["items"]
+    assert len(rows) == 100 and all(row["batch_size"] == "4" for row in rows)
+    assert res["config"]["protocol"] == "h2c"
+    assert res["connections"]["opened"] == 1, res["connections"]
+    lat, svc = stub_pcts(res)
+    # the stub answers after 20 ms + 4 x 1 ms: service is that, not much more
+    assert 23 <= svc["p50"] <= 60, svc
+    assert lat["p50"] >= svc["p50"] - 0.5, (lat, svc)
+    # open loop: 100 items/s for 2 s, each request timed from its intended time
+    res, rows, r = run_json(ctx, stub.url, "--http2", "--rate", "100", "--duration", "2s")
+    req = res["requests"]
+    assert req["errors"] == 0 and 190 <= req["total"] <= 202 and len(rows) == req["total"], req
+    lat, svc = stub_pcts(res)
+    # (a generous tail: tests share two busy cores, sanitizers slow them)
+    assert 20 <= lat["p50"] <= 80 and lat["p99"] < 1000, lat
+
+
+def test_stub_h2_tls_alpn(ctx):
+    ca = make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    stub = ctx.stub("--tls-cert", cert, "--tls-key", key, "--delay", "10ms")
+    res, rows, r = run_json(ctx, stub.url, "--http2", "--cacert", ca, "--requests", "300",
+                            "--concurrency", "30")
+    assert res["requests"]["ok"] == 300 and len(rows) == 300, res["requests"]
+    assert res["config"]["protocol"] == "h2"
+    c = res["connections"]
+    assert c["opened"] == 1 and c["tls_handshake_ms"]["count"] == 1, c
+    assert 10 <= res["latency_ms"]["service"]["p50"] <= 50, res["latency_ms"]["service"]
+    # the same stub still speaks HTTP/1.1 to a client that does not offer h2
+    res, rows, r = run_json(ctx, stub.url, "--cacert", ca, "--requests", "20")
+    assert res["requests"]["ok"] == 20 and res["config"]["protocol"] == "http/1.1"
+
+
+PRESET_BODIES = [
+    ("/v1/infer", '{"model":"m","inputs":["a","b"]}'),
+    ("/v1/completions", '{"model":"m","prompt":"hi","max_tokens":3}'),
+    ("/v1/chat/completions",
+     '{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":3}'),
+    ("/v1/embeddings", '{"model":"m","input":["a","b"]}'),
+    ("/v2/models/m/infer",
+     '{"inputs":[{"name":"x","shape":[2,1],"datatype":"FP32","data":[1,2]}]}'),
+    ("/generate", '{"inputs":"hi","parameters":{"max_new_tokens":3}}'),
+    ("/generate_stream", '{"inputs":"hi","parameters":{"max_new_tokens":3}}'),
+    ("/v1/chat/completions",
+     '{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":5,"stream":true}'),
+]
+
+
+def test_stub_h2c_every_preset_streaming_included(ctx):
+    stub = ctx.stub("--step-time", "1ms")
+    base = stub.base
+    for i, (path, body) in enumerate(PRESET_BODIES):
+        f = ctx.write(f"body{i}.json", body)
+        h1, _, _ = run_json(ctx, base + path, "--body", f, "--requests", "6",
+                            "--concurrency", "3", "--validate", "status")
+        h2, _, _ = run_json(ctx, base + path, "--body", f, "--requests", "6",
+                            "--concurrency", "3", "--validate", "status", "--http2")
+        assert h2["requests"]["ok"] == 6, (path, h2["requests"])
+        assert h2["config"]["protocol"] == "h2c"
+        # the same answer body: bytes in per request differ only by framing,
+        # HTTP/2's binary frames being smaller than HTTP/1.1's text head
+        b1 = h1["requests"]["bytes_in"] / 6
+        b2 = h2["requests"]["bytes_in"] / 6
+        assert 0.3 * b1 <= b2 <= b1, (path, b1, b2)
+    # a stream's SSE events arrive as they are made: 20 tokens, 20 ms apart
+    f = ctx.write("slow.json", '{"model":"m","messages":[{"role":"user","content":"x"}],'
+                  '"max_tokens":20,"stream":true}')
+    slow = ctx.stub("--step-time", "20ms")
+    res, _, _ = run_json(ctx, slow.base + "/v1/chat/completions", "--body", f, "--requests", "2",
+                         "--concurrency", "2", "--validate", "status", "--http2")
+    assert res["requests"]["ok"] == 2
+    assert res["latency_ms"]["service"]["p50"] >= 380, res["latency_ms"]["service"]
+
+
+def test_stub_h2_bad_requests_are_per_stream(ctx):
+    stub = ctx.stub()
+    bad = ctx.write("bad.json", "{not json")
+    res, rows, _ = run_json(ctx, stub.url, "--http2", "--body", bad, "--requests", "50",
+                            "--concurrency", "10", "--validate", "status")
+    req = res["requests"]
+    # every request got its 400 on its own stream; one connection carried them all
+    assert req["by_status"] == {"400": 50} and req["by_error"] == {"http_4xx": 50}, req
+    assert res["connections"]["opened"] == 1, res["connections"]
+    big = ctx.write("big.json", '{"model":"m","inputs":["' + "x" * 3000 + '"]}')
+    small = ctx.stub("--max-body", "1KiB")
+    res, _, _ = run_json(ctx, small.url, "--http2", "--body", big, "--requests", "5",
+                         "--validate", "status", "--concurrency", "1")
+    assert res["requests"]["by_status"] == {"413": 5}, res["requests"]
+    assert res["connections"]["opened"] == 1, res["connections"]
+
+
+def test_stub_h2_script_reset_ends_that_stream_only(ctx):
+    script = ctx.write("reset.txt", "role\ntoken\nwait 5ms\ntoken\nreset\n")
+    stub = ctx.stub("--script", "bad=" + script)
+    good = ctx.write("good.json", '{"model":"m","messages":[{"role":"user","content":"x"}],'
+                     '"max_tokens":3,"stream":true}')
+    bad = ctx.write("bad.json", '{"model":"bad","messages":[{"role":"user","content":"x"}],'
+                    '"max_tokens":3,"stream":true}')
+    url = stub.base + "/v1/chat/completions"
+    res, rows, _ = run_json(ctx, url, "--http2", "--body", bad, "--requests", "10",
+                            "--concurrency", "5", "--validate", "status")
+    # RST_STREAM for each stream: reset, the connection goes on
+    assert res["requests"]["by_error"] == {"reset": 10}, res["requests"]
+    assert res["connections"]["opened"] == 1, res["connections"]
+    assert len(rows) == 10 and all(row["error"] == "reset" for row in rows)
+    res, _, _ = run_json(ctx, url, "--http2", "--body", good, "--requests", "10",
+                         "--concurrency", "5", "--validate", "status")
+    assert res["requests"]["ok"] == 10, res["requests"]
+
+
+def test_stub_h2_max_streams_one(ctx):
+    stub = ctx.stub("--h2-max-streams", "1", "--delay", "20ms")
+    res, rows, _ = run_json(ctx, stub.url, "--http2", "--requests", "20", "--concurrency", "4",
+                            "--connections", "2")
+    assert res["requests"]["ok"] == 20 and len(rows) == 20, res["requests"]
+    assert res["config"]["streams_per_connection"] == 1, res["config"]
+    assert res["connections"]["opened"] == 2, res["connections"]
+    lat, svc = stub_pcts(res)
+    # two connections, one stream each: four users queue for two streams,
+    # so latency is about twice the service time
+    assert 20 <= svc["p50"] <= 60, svc
+    assert lat["p50"] >= 1.5 * svc["p50"], (lat, svc)
