@@ -561,10 +561,16 @@ static int prepare_h2(engine_t *e, char *err, size_t errlen)
     if (rc)
         return rc;
     if (!h2) {
-        if (cfg->http2 == ENGINE_H2_ON)
-            return EPROTO;
         size_t n = strlen(err);
-        snprintf(err + n, errlen > n ? errlen - n : 0, "; --http2=auto: running over HTTP/1.1");
+        char *more = err + n;
+        size_t room = errlen > n ? errlen - n : 0;
+        if (cfg->http2 == ENGINE_H2_ON) {
+            snprintf(more, room, "; %s",
+                     cfg->url.tls ? "drop --http2, or give --http2=auto to fall back to HTTP/1.1"
+                                  : "drop --http2, or use https with ALPN");
+            return EPROTO;
+        }
+        snprintf(more, room, "; running over HTTP/1.1 (--http2=auto)");
         e->proto = REQ_PROTO_HTTP1;
         return 0;
     }

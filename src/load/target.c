@@ -204,7 +204,6 @@ static int h2_exchange(int fd, tls_conn_t *t, const char *name, int timeout_ms, 
     static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"      /* RFC 9113 §3.4 */
                                   "\x00\x00\x00\x04\x00\x00\x00\x00\x00"; /* SETTINGS, empty */
     uint64_t deadline = clock_now_ns() + (uint64_t)timeout_ms * CLOCK_NS_PER_MS;
-    const char *hint = t ? "" : "; drop --http2, or use https with ALPN";
     *h2 = false;
     int e = send_all(fd, t, preface, sizeof preface - 1, deadline);
     if (e) {
@@ -214,19 +213,21 @@ static int h2_exchange(int fd, tls_conn_t *t, const char *name, int timeout_ms, 
     uint8_t hd[64];
     ssize_t n = recv_some(fd, t, hd, sizeof hd, deadline);
     if (n <= 0) {
-        snprintf(err, errlen, "%.60s does not speak %s: %s instead of HTTP/2 SETTINGS%s", name,
+        snprintf(err, errlen, "%.60s does not speak %s: %s instead of HTTP/2 SETTINGS", name,
                  t ? "HTTP/2" : "h2c",
                  n == 0            ? "it closed the connection"
                  : n == -ETIMEDOUT ? "no answer"
-                                   : strerror((int)-n),
-                 hint);
+                                   : strerror((int)-n));
         return 0;
     }
-    if (n >= 5 && !memcmp(hd, "HTTP/", 5)) {
+    /* Anything but a SETTINGS frame first, on a connection that did not
+     * agree to HTTP/2 by ALPN, is another protocol: HTTP/1's status line,
+     * or (an HTTP/0.9-style error) a bare page. */
+    if ((n >= 5 && !memcmp(hd, "HTTP/", 5)) || (!t && (n < 4 || hd[3] != 0x4))) {
         char line[80];
         first_line(hd, (size_t)n, line, sizeof line);
-        snprintf(err, errlen, "%.60s does not speak %s: it answered HTTP/1 ('%s')%s", name,
-                 t ? "HTTP/2" : "h2c", line, hint);
+        snprintf(err, errlen, "%.60s does not speak %s: it answered %s'%s'", name,
+                 t ? "HTTP/2" : "h2c", memcmp(hd, "HTTP/", 5) ? "" : "HTTP/1 ", line);
         return 0;
     }
     size_t got = (size_t)n < 9 ? 9 : (size_t)n;

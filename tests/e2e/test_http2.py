@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import tg
+from h2server import H2Server
 from test_tls import NGINX, free_port, make_ca, make_cert
 
 
@@ -266,3 +267,166 @@ def test_stub_h2_max_streams_one(ctx):
     # so latency is about twice the service time
     assert 20 <= svc["p50"] <= 60, svc
     assert lat["p50"] >= 1.5 * svc["p50"], (lat, svc)
+
+
+# ---- failures, against a raw-frame server (h2server.py) ----
+
+def h2srv(ctx, mode, delay=0.0):
+    s = H2Server(mode, delay)
+    ctx.procs.append(_Stopper(s))
+    return s, f"http://127.0.0.1:{s.port}/v1/infer"
+
+
+class _Stopper:
+    """Lets ctx.close() stop an in-process server like a process."""
+
+    def __init__(self, s):
+        self.s = s
+
+    def stop(self):
+        self.s.stop()
+
+    def stderr(self):
+        return ""
+
+
+def test_goaway_streams_above_last_id_retried_once(ctx):
+    srv, url = h2srv(ctx, "goaway:20")
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "60", "--concurrency", "10",
+                            "--connections", "1", "--validate", "status")
+    req = res["requests"]
+    assert req["total"] == 60 and req["ok"] == 60 and len(rows) == 60, req
+    c = res["connections"]
+    # a GOAWAY after every 20th request: the streams above its last id went
+    # out again on the next connection, and the server processed every
+    # request exactly once
+    assert c["retried"] >= 1 and c["opened"] >= 3, c
+    assert srv.requests == 60, srv.requests
+
+
+def test_goaway_unanswered_below_last_id_are_reset(ctx):
+    srv, url = h2srv(ctx, "goaway-drop:5")
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "10", "--concurrency", "10",
+                            "--connections", "1", "--validate", "status")
+    req = res["requests"]
+    # 5 processed and never answered: reset; 5 above the last id: retried
+    # once, held and dropped again by the next connection: reset too
+    assert req["total"] == 10 and req["by_error"] == {"reset": 10}, req
+    assert res["connections"]["retried"] == 5, res["connections"]
+    assert len(rows) == 10
+
+
+def test_rst_stream_resets_that_stream_only(ctx):
+    srv, url = h2srv(ctx, "rst:3")
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "30", "--concurrency", "5",
+                            "--validate", "status")
+    req = res["requests"]
+    assert req["ok"] == 20 and req["by_error"] == {"reset": 10}, req
+    assert srv.resets == 10 and srv.requests == 30
+    assert res["connections"]["opened"] == 1 and res["connections"]["retried"] == 0
+
+
+def test_flow_control_stall_bounded_by_timeout(ctx):
+    srv, url = h2srv(ctx, "window0")
+    # a body larger than the connection's first window (65,535 bytes): the
+    # rest waits for a WINDOW_UPDATE that never comes
+    body = ctx.write("big.json", '{"model":"m","inputs":["' + "x" * 100000 + '"]}')
+    t0 = time.monotonic()
+    res, rows, r = run_json(ctx, url, "--http2", "--requests", "4", "--concurrency", "4",
+                            "--timeout", "500ms", "--validate", "status", "--body", body)
+    assert res["requests"]["by_error"] == {"timeout": 4}, res["requests"]
+    assert time.monotonic() - t0 < 10
+    # the window was the cause: a GET, with no body to send, is answered
+    res, _, _ = run_json(ctx, url, "--http2", "--requests", "4", "--method", "GET",
+                         "--validate", "status", "--timeout", "2s")
+    assert res["requests"]["ok"] == 4, res["requests"]
+
+
+def test_response_body_stall_bounded_by_timeout(ctx):
+    srv, url = h2srv(ctx, "stall")
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "3", "--concurrency", "3",
+                            "--timeout", "300ms", "--validate", "status")
+    assert res["requests"]["by_error"] == {"timeout": 3}, res["requests"]
+    # the head came (its status is recorded), the body never did
+    assert all(row["status_code"] == "200" and row["error"] == "timeout" for row in rows)
+
+
+def test_settings_one_stream_at_a_time(ctx):
+    srv, url = h2srv(ctx, "maxstreams:1", delay=0.01)
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "20", "--concurrency", "4",
+                            "--connections", "1", "--validate", "status")
+    assert res["requests"]["ok"] == 20, res["requests"]
+    assert res["config"]["streams_per_connection"] == 1
+    assert res["connections"]["opened"] == 1 and res["connections"]["retried"] == 0
+
+
+def http1_server(ctx, tls_ctx=None):
+    import http.server
+    import threading
+
+    class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = b'{"outputs":["a"]}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    if tls_ctx:
+        s.socket = tls_ctx.wrap_socket(s.socket, server_side=True)
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+
+    class Stop:
+        def stop(self):
+            s.shutdown()
+
+        def stderr(self):
+            return ""
+
+    ctx.procs.append(Stop())
+    return s.server_address[1]
+
+
+def test_http1_server_to_prior_knowledge_client(ctx):
+    port = http1_server(ctx)
+    url = f"http://127.0.0.1:{port}/"
+    r = ctx.run("run", url, "--http2", "--requests", "5")
+    assert r.rc == 3, r
+    assert "does not speak h2c" in r.err, r.err
+    assert "drop --http2, or use https with ALPN" in r.err, r.err
+    res, rows, r = run_json(ctx, url, "--http2=auto", "--requests", "5")
+    assert res["requests"]["ok"] == 5 and res["config"]["protocol"] == "http/1.1", res
+    assert "note:" in r.err and "running over HTTP/1.1 (--http2=auto)" in r.err, r.err
+
+
+def test_https_server_without_h2_alpn(ctx):
+    import ssl
+    ca = make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    sc = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sc.load_cert_chain(cert, key)
+    port = http1_server(ctx, sc)
+    url = f"https://127.0.0.1:{port}/"
+    r = ctx.run("run", url, "--http2", "--cacert", ca, "--requests", "5")
+    assert r.rc == 3 and "did not agree to HTTP/2 by ALPN" in r.err, r
+    assert "give --http2=auto to fall back to HTTP/1.1" in r.err, r.err
+    res, rows, r = run_json(ctx, url, "--http2=auto", "--cacert", ca, "--requests", "5")
+    assert res["requests"]["ok"] == 5 and res["config"]["protocol"] == "http/1.1", res
+
+
+def test_http2_options_errors(ctx):
+    r = ctx.run("run", "http://127.0.0.1:9/", "--streams", "10")
+    assert r.rc == 2 and "--streams needs --http2" in r.err, r
+    r = ctx.run("run", "http://127.0.0.1:9/", "--http2=maybe")
+    assert r.rc == 2 and "off, on or auto" in r.err, r
+    r = ctx.run("run", "http://127.0.0.1:9/", "--streams", "0", "--http2")
+    assert r.rc == 2 and "--streams" in r.err, r
+    r = ctx.run("run", "--help")
+    assert "--http2[=auto]" in r.out and "--streams M" in r.out
