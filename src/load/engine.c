@@ -382,6 +382,16 @@ static void sched_config(const engine_config_t *cfg, unsigned batch, unsigned t,
     sc->drain_ns = cfg->timeout_ns ? cfg->timeout_ns : DRAIN_DEFAULT_NS;
 }
 
+/* HTTP/2 streams see the body hook (h1resp.h) with the same arg as on
+ * HTTP/1.1, the slot's conn, whose user is the slot: an HTTP/2 slot's conn
+ * has no socket, so a hook written for connections serves streams as is. */
+static size_t h2_on_body(void *arg, const char *data, size_t len, bool end)
+{
+    slot_t *s = arg;
+    worker_t *w = container_of(s->pool, worker_t, pool);
+    return w->env.on_body(&s->conn, data, len, end);
+}
+
 /* HTTP/2: at most max_conns connections (0 = unlimited), each with up to
  * e->streams streams; connections and request slots for the closed loop's
  * users are allocated before the clock starts. */
@@ -395,7 +405,7 @@ static int worker_setup_h2(worker_t *w, engine_t *e, size_t max_conns, uint64_t 
     h->timeout_ns = cfg->timeout_ns;
     h->head_request = e->fmt.head_request;
     h->keep_body = w->env.keep_body;
-    h->on_body = w->env.on_body;
+    h->on_body = w->env.on_body ? h2_on_body : NULL;
     h->on_done = on_stream_done;
     h->on_connect = on_h2_connect;
     h->on_tls = on_h2_tls;
