@@ -181,8 +181,8 @@ static void on_timer(loop_t *loop, loop_timer_t *timer)
     worker_t *w = container_of(timer, worker_t, timer);
     w->timer_at = SCHED_NEVER; /* the loop disarmed it */
     if (sched_advance(&w->sched, loop_now(loop)) == SCHED_ABORT) {
+        drop_retries(w, loop_now(loop));        /* first: no stream ending below sends one */
         pool_abort(&w->pool, CONN_ERR_TIMEOUT); /* time is up: in flight is a timeout */
-        drop_retries(w, loop_now(loop));
     }
     settle(w);
 }
