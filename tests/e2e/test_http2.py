@@ -430,3 +430,29 @@ def test_http2_options_errors(ctx):
     assert r.rc == 2 and "--streams" in r.err, r
     r = ctx.run("run", "--help")
     assert "--http2[=auto]" in r.out and "--streams M" in r.out
+
+
+def test_stub_preface_first_starts_h2c_later_is_a_bad_request(ctx):
+    stub = ctx.stub()
+    preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", stub.port), timeout=5) as so:
+        so.sendall(preface)
+        head = b""
+        while len(head) < 9:
+            chunk = so.recv(9 - len(head))
+            assert chunk, head
+            head += chunk
+        assert head[3] == 0x4 and head[5:9] == b"\0\0\0\0", head  # SETTINGS on stream 0
+    # after an HTTP/1.1 request the connection speaks HTTP/1.1: the same bytes
+    # are a request it cannot serve
+    with socket.create_connection(("127.0.0.1", stub.port), timeout=5) as so:
+        so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + preface)
+        data = b""
+        while True:
+            chunk = so.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 200"), data[:80]
+        rest = data[data.index(b'{"status":"ok"}') + 15:]
+        assert rest.startswith(b"HTTP/1.1 400") or rest.startswith(b"HTTP/1.1 505"), rest[:80]
