@@ -716,7 +716,7 @@ unsigned h2conn_room(const h2conn_t *c)
     if (c->state == H2CONN_DRAINING || c->pending_err != CONN_OK)
         return 0;
     unsigned limit = c->env->max_streams;
-    if (c->state != H2CONN_CLOSED && c->peer_streams < limit)
+    if (c->peer_streams < limit) /* (closed: the pre-flight's figure) */
         limit = c->peer_streams;
     return c->active < limit ? limit - c->active : 0;
 }

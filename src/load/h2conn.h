@@ -163,8 +163,9 @@ int h2conn_init(h2conn_t *c, const h2conn_env_t *env);
 void h2conn_close(h2conn_t *c);
 
 /* How many more streams c takes now: 0 while DRAINING, else the smaller of
- * env->max_streams and the server's limit, less the streams in progress
- * (CLOSED counts as empty: a submission reconnects it). */
+ * env->max_streams and the server's limit (before its SETTINGS arrive, the
+ * pre-flight's), less the streams in progress (CLOSED counts as empty: a
+ * submission reconnects it). */
 unsigned h2conn_room(const h2conn_t *c);
 
 /* Sends one request on a new stream: the request's fields (env->fields) and
