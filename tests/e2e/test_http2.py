@@ -267,6 +267,11 @@ def test_stub_h2_max_streams_one(ctx):
     # so latency is about twice the service time
     assert 20 <= svc["p50"] <= 60, svc
     assert lat["p50"] >= 1.5 * svc["p50"], (lat, svc)
+    # --streams above the server's limit: the server's limit wins
+    res, rows, _ = run_json(ctx, stub.url, "--http2", "--requests", "10", "--concurrency", "5",
+                            "--connections", "1", "--streams", "10")
+    assert res["requests"]["ok"] == 10 and len(rows) == 10, res["requests"]
+    assert res["config"]["streams"] == 10 and res["config"]["streams_per_connection"] == 1
 
 
 # ---- failures, against a raw-frame server (h2server.py) ----
