@@ -11,7 +11,7 @@ PREFIX  ?= /usr/local
 WARN     = -Wall -Wextra -Wshadow -Wmissing-prototypes -Werror
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Isrc -pthread
-LDLIBS   = -ljansson -lssl -lcrypto -lm -pthread
+LDLIBS   = -ljansson -lnghttp2 -lssl -lcrypto -lm -pthread
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 30
 # V=1 shows the compiler command lines.

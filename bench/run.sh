@@ -14,6 +14,7 @@
 #   E  HTTPS: tailgate vs wrk over TLS, handshake rate with and without resumption (bench/tls.sh)
 #   F  templated requests: --api openai-chat over a 1,000-line data file vs a fixed body vs wrk,
 #      against nginx answering a chat completion
+#   G  HTTP/2: tailgate run --http2 vs h2load against nginx, h2c and h2 (bench/h2.sh)
 #
 # Numbers, not pass/fail: the script exits 0 whenever it could measure something.
 # Servers run on core BENCH_SERVER_CPU (0), clients on core BENCH_CLIENT_CPU (1).
@@ -27,7 +28,7 @@
 #   BENCH_STUB_DELAY=1s     D's per-request delay
 #   BENCH_STRACE_SECONDS=2  length of the strace'd runs in A
 #   BENCH_OUT=docs/PERFORMANCE.md   where the report goes ("-" = stdout only)
-#   BENCH_SECTIONS=ABCDEF   which sections to run
+#   BENCH_SECTIONS=ABCDEFG  which sections to run
 #   BENCH_IDLE_WAIT=120     at start, wait up to this long for an idle machine
 #   BENCH_QUIET_WAIT=20     before each measurement, wait up to this long for a quiet second
 #   BENCH_MAX_OTHER=25      a run during which other work used more than this % of a core ...
@@ -47,7 +48,7 @@ BENCH_C10K_SECONDS=${BENCH_C10K_SECONDS:-5}
 BENCH_STUB_DELAY=${BENCH_STUB_DELAY:-1s}
 BENCH_STRACE_SECONDS=${BENCH_STRACE_SECONDS:-2}
 BENCH_OUT=${BENCH_OUT:-docs/PERFORMANCE.md}
-BENCH_SECTIONS=${BENCH_SECTIONS:-ABCDEF}
+BENCH_SECTIONS=${BENCH_SECTIONS:-ABCDEFG}
 BENCH_MAX_OTHER=${BENCH_MAX_OTHER:-25}
 BENCH_RETRIES=${BENCH_RETRIES:-2}
 SCPU=${BENCH_SERVER_CPU:-0}
@@ -738,6 +739,20 @@ section_f() {
     done
 }
 
+# ---------------------------------------------------------------- G: HTTP/2
+# HTTP/2 lives in its own script too (its nginx serves h2c and h2).
+section_g() {
+    log "G: HTTP/2 (bench/h2.sh)"
+    if ! TAILGATE="$TG" H2_SECONDS="$BENCH_SECONDS" H2_RUNS="$BENCH_RUNS" \
+        H2_OUT="$TMP/h2-table.md" "$ROOT/bench/h2.sh" >"$TMP/h2.log" 2>&1; then
+        log "G: bench/h2.sh failed (see $TMP/h2.log)"
+        printf '\n## G. HTTP/2\n\nbench/h2.sh failed in this run; its log:\n\n```\n%s\n```\n' \
+            "$(tail -20 "$TMP/h2.log")" >"$TMP/h2.md"
+        return
+    fi
+    { printf '\n## G. HTTP/2: tailgate --http2 vs h2load\n\n'; cat "$TMP/h2-table.md"; } >"$TMP/h2.md"
+}
+
 # ---------------------------------------------------------------- main
 # Wait (bounded) for a quiet machine: other work on these two cores is the main noise.
 BENCH_IDLE_WAIT=${BENCH_IDLE_WAIT:-120}
@@ -765,6 +780,7 @@ start_nginx
 [[ $BENCH_SECTIONS == *D* ]] && section_d
 [[ $BENCH_SECTIONS == *E* ]] && section_e
 [[ $BENCH_SECTIONS == *F* ]] && section_f
+[[ $BENCH_SECTIONS == *G* ]] && section_g
 
 # ---------------------------------------------------------------- report
 TG_VERSION=$(timeout 5 "$TG" --version 2>/dev/null | head -1 || true)
@@ -788,9 +804,11 @@ export BENCH_MAX_OTHER BENCH_RETRIES QUIET_AT_START BENCH_LOAD BENCH_DATE BENCH_
 if [[ $BENCH_OUT == - ]]; then
     python3 "$ROOT/bench/report.py" "$RES"
     if [[ -s $TMP/tls.md ]]; then cat "$TMP/tls.md"; fi
+    if [[ -s $TMP/h2.md ]]; then cat "$TMP/h2.md"; fi
 else
     python3 "$ROOT/bench/report.py" "$RES" >"$TMP/report.md"
     if [[ -s $TMP/tls.md ]]; then cat "$TMP/tls.md" >>"$TMP/report.md"; fi
+    if [[ -s $TMP/h2.md ]]; then cat "$TMP/h2.md" >>"$TMP/report.md"; fi
     mkdir -p "$(dirname "$BENCH_OUT")"
     cp "$TMP/report.md" "$BENCH_OUT"
     cat "$TMP/report.md"

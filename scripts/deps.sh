@@ -4,7 +4,7 @@
 #   scripts/deps.sh --test   also what `make check` needs (cmocka, python3,
 #                            xmllint, chromium, nginx, clang for the fuzzers)
 set -eu
-pkgs="make gcc libc6-dev libjansson-dev libssl-dev"
+pkgs="make gcc libc6-dev libjansson-dev libssl-dev libnghttp2-dev"
 if [ "${1:-}" = "--test" ]; then
     pkgs="$pkgs libcmocka-dev python3 libxml2-utils chromium nginx-light openssl clang libclang-rt-14-dev procps"
 fi

@@ -113,6 +113,10 @@ static const opt_t stub_table[] = {
      .help = "serve HTTPS (TLS 1.2 and 1.3) with this PEM certificate\nchain ..."},
     {"tls-key", 0, OPT_STRING, OPT_SCOPE_LOAD, F(cfg.tls_key), .arg = "FILE",
      .help = "... and its PEM private key"},
+    {"h2-max-streams", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(cfg.h2_max_streams), 1, 4294967295.0,
+     .arg = "N",
+     .help = "HTTP/2 (h2c by prior knowledge, h2 by ALPN with TLS):\n"
+             "streams a client may open at once (default 128)"},
     {.kind = OPT_HEADING, .help = "Latency model of tailgate, openai-embeddings and kserve-v2:"},
     {"delay", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(cfg.delay_ns), .arg = "D",
      .help = "service time per request (default 0)"},

@@ -443,6 +443,8 @@ int opt_parse(const opt_group_t *groups, size_t ngroups, int argc, char *const *
             if (o->kind == OPT_FLAG) {
                 if (eq)
                     return fail(err, errlen, "option '--%s' takes no value", o->name);
+            } else if (o->bare && !eq) {
+                v = o->bare;
             } else if (eq) {
                 v = eq + 1;
             } else if (i + 1 < argc) {
@@ -581,7 +583,7 @@ void opt_help(FILE *f, const opt_t *opts, size_t n, unsigned view, bool with_hel
         char left[96];
         int k = snprintf(left, sizeof left, "  %c%c%s--%s%s%s", o->short_name ? '-' : ' ',
                          o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
-                         o->arg ? " " : "", o->arg ? o->arg : "");
+                         o->arg && !o->bare ? " " : "", o->arg ? o->arg : "");
         fputs(left, f);
         const char *h = o->help ? o->help : "";
         if (k + 2 > HELP_COLUMN) { /* too wide: the help starts on the next line */

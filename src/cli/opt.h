@@ -74,6 +74,10 @@ typedef struct {
     bool config_negate;   /* OPT_FLAG: recorded as its negation (--no-x -> "x": false) */
     opt_redact_fn redact; /* OPT_STRING, OPT_LIST: applied unless secrets are shown */
     unsigned hidden;      /* views (see opt_help) whose --help does not list it */
+    /* OPT_ENUM: given as plain --name (no "=VALUE"), the option takes this
+     * value and no separate argument (--http2 alone means --http2=on); a
+     * value then needs '=': --name=VALUE. NULL = a value is always needed. */
+    const char *bare;
 } opt_t;
 
 /* Where one table's values go. given: bit i is set when opts[i] was given

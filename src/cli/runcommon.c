@@ -156,6 +156,8 @@ static void build_engine_config(runjob_t *job, const runopts_t *o)
     e->tls.cacert = o->cacert;
     e->tls.insecure = o->insecure;
     e->tls.no_resume = o->no_tls_resume;
+    e->http2 = (engine_h2_t)o->http2;
+    e->streams = (unsigned)o->streams;
 }
 
 int runcommon_load_inputs(const runopts_t *o, inputs_t **out, char *err, size_t errlen)
@@ -405,6 +407,8 @@ static int run_engine(runjob_t *job, const char *who)
             return res->fatal_errno = EMFILE;
         }
     }
+    if (!e && res->fatal_msg[0]) /* a note (--http2=auto fell back): said before the run */
+        fprintf(stderr, "%s: note: %s\n", who, res->fatal_msg);
     if (!e) {
         running = eng;
         if (signal_seen)
@@ -458,6 +462,16 @@ int runjob_execute(runjob_t *job, const char *who)
     hex_digest(job->result.inputs_digest, digest, sizeof digest);
     hex_digest(job->result.inputs_source, source, sizeof source);
     json_t *config = runopts_config_json(o);
+    /* What the connections spoke (--http2=auto may have fallen back), and
+     * HTTP/2's streams per connection as the server allowed them. */
+    if (config &&
+        (json_object_set_new(config, "protocol", json_string(req_proto_name(job->result.proto))) ||
+         (job->result.streams &&
+          json_object_set_new(config, "streams_per_connection",
+                              json_integer((json_int_t)job->result.streams))))) {
+        json_decref(config);
+        config = NULL;
+    }
     result_meta_t meta = {
         .config = config,
         /* as the configuration shows it: secrets in the URL redacted */

@@ -15,6 +15,10 @@
 
 static const char *const arrival_names[] = {
     [ARRIVAL_CONSTANT] = "constant", [ARRIVAL_POISSON] = "poisson", [ARRIVAL_POISSON + 1] = NULL};
+static const char *const http2_names[] = {[ENGINE_H2_OFF] = "off",
+                                          [ENGINE_H2_ON] = "on",
+                                          [ENGINE_H2_AUTO] = "auto",
+                                          [ENGINE_H2_AUTO + 1] = NULL};
 static const char *const validate_names[] = {[VALIDATE_NONE] = "none",
                                              [VALIDATE_STATUS] = "status",
                                              [VALIDATE_JSON] = "json",
@@ -225,6 +229,17 @@ const opt_t runopts_table[] = {
      .config_negate = true,
      .help = "a full handshake on every new connection (default: resume\n"
              "the thread's last session)"},
+    {.kind = OPT_HEADING, .help = "HTTP/2:"},
+    {"http2", 0, OPT_ENUM, OPT_SCOPE_CLIENT, F(http2), .choices = http2_names, .bare = "on",
+     .arg = "[=auto]", .config = "http2",
+     .help = "HTTP/2: h2 by ALPN on https, prior-knowledge h2c on http;\n"
+             "a server that does not speak it stops the run (exit 3).\n"
+             "--http2=auto falls back to HTTP/1.1 instead"},
+    {"streams", 0, OPT_COUNT, OPT_SCOPE_CLIENT, F(streams), 1, 1000, .arg = "M",
+     .config = "streams",
+     .help = "HTTP/2 streams in flight per connection (default: the\n"
+             "server's SETTINGS_MAX_CONCURRENT_STREAMS, at most 100); a\n"
+             "connection takes M before --connections allows another"},
     {.kind = OPT_HEADING, .help = "Batching:"},
     {"batch", 0, OPT_COUNT, OPT_SCOPE_CLIENT, F(batch), 1, 100000, .arg = "N", .config = "batch",
      .help = "items per request (default 1)"},
@@ -404,6 +419,12 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
                                   "fewer connections among the C requests)"
                                 : "with --connections N the pool is N connections: drop one "
                                   "of the two, or give --connections 0");
+        return -1;
+    }
+    if (RUNOPTS_GIVEN(o, streams) && o->http2 == ENGINE_H2_OFF) {
+        snprintf(err, errlen,
+                 "--streams needs --http2: streams are HTTP/2's; give --http2 (or "
+                 "--http2=auto), or drop --streams");
         return -1;
     }
     if (o->concurrency && !o->connections)

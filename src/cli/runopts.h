@@ -47,6 +47,8 @@ typedef struct {
     bool insecure, no_tls_resume;
     uint64_t batch;
     uint64_t linger_ns;
+    int http2;          /* engine_h2_t */
+    uint64_t streams;   /* per HTTP/2 connection; 0 = the server's limit, at most 100 */
     opt_list_t headers; /* "Name: value" */
     /* gate */
     int validate; /* validate_t */

@@ -112,6 +112,13 @@ int tls_client_ctx_new(const tls_client_opts_t *opts, tls_ctx_t **out, char *err
     } else {
         SSL_CTX_set_verify(c->ssl, SSL_VERIFY_NONE, NULL);
     }
+    /* RFC 7301 wire format: length-prefixed names, most preferred first. */
+    static const unsigned char alpn[] = "\x02h2\x08http/1.1";
+    if (opts->alpn_h2 && SSL_CTX_set_alpn_protos(c->ssl, alpn, sizeof alpn - 1) != 0) {
+        snprintf(err, errlen, "out of memory for the ALPN list");
+        tls_ctx_free(c);
+        return ENOMEM;
+    }
     if (opts->no_resume) {
         SSL_CTX_set_session_cache_mode(c->ssl, SSL_SESS_CACHE_OFF);
         SSL_CTX_set_options(c->ssl, SSL_OP_NO_TICKET);
@@ -124,6 +131,22 @@ int tls_client_ctx_new(const tls_client_opts_t *opts, tls_ctx_t **out, char *err
     }
     *out = c;
     return 0;
+}
+
+/* The server's ALPN choice: h2 when offered, else http/1.1 when offered;
+ * a client offering only other protocols continues without ALPN. */
+static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                       const unsigned char *in, unsigned int inlen, void *arg)
+{
+    (void)ssl;
+    (void)arg;
+    static const unsigned char ours[] = "\x02h2\x08http/1.1";
+    unsigned char *sel = NULL;
+    if (SSL_select_next_proto(&sel, outlen, ours, sizeof ours - 1, in, inlen) !=
+        OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = sel;
+    return SSL_TLSEXT_ERR_OK;
 }
 
 int tls_server_ctx_new(const char *cert_file, const char *key_file, tls_ctx_t **out, char *err,
@@ -159,6 +182,7 @@ int tls_server_ctx_new(const char *cert_file, const char *key_file, tls_ctx_t **
                  cert_file);
         goto fail;
     }
+    SSL_CTX_set_alpn_select_cb(c->ssl, select_alpn, NULL);
     static const unsigned char sid_ctx[] = "tailgate-stub";
     SSL_CTX_set_session_id_context(c->ssl, sid_ctx, sizeof sid_ctx - 1);
     *out = c;
@@ -329,6 +353,14 @@ bool tls_verify_failed(const tls_conn_t *t)
 bool tls_resumed(const tls_conn_t *t)
 {
     return SSL_session_reused(SSL_OF(t)) == 1;
+}
+
+bool tls_alpn_h2(const tls_conn_t *t)
+{
+    const unsigned char *p = NULL;
+    unsigned int n = 0;
+    SSL_get0_alpn_selected(SSL_OF(t), &p, &n);
+    return n == 2 && p[0] == 'h' && p[1] == '2';
 }
 
 tls_status_t tls_read(tls_conn_t *t, void *buf, size_t len, size_t *n)

@@ -24,6 +24,7 @@ typedef struct {
     const char *cacert; /* PEM file of trusted CAs; NULL = the system store */
     bool insecure;      /* no certificate or host name verification */
     bool no_resume;     /* no session resumption across reconnects */
+    bool alpn_h2;       /* offer "h2" then "http/1.1" by ALPN (RFC 7301); tls_alpn_h2 says */
 } tls_client_opts_t;
 
 typedef struct tls_ctx tls_ctx_t;
@@ -38,7 +39,9 @@ typedef struct {
 /* Client context. Returns 0, or an errno value with the reason in err (an
  * unreadable or invalid --cacert, no system store). */
 int tls_client_ctx_new(const tls_client_opts_t *opts, tls_ctx_t **out, char *err, size_t errlen);
-/* Server context with a PEM certificate chain and its private key. Returns 0,
+/* Server context with a PEM certificate chain and its private key; it
+ * answers ALPN with "h2" when the client offers it, else "http/1.1" when
+ * offered (a client that offers neither gets no ALPN). Returns 0,
  * or an errno value with the reason in err (unreadable file, key does not
  * match the certificate). */
 int tls_server_ctx_new(const char *cert_file, const char *key_file, tls_ctx_t **out, char *err,
@@ -69,6 +72,8 @@ tls_status_t tls_handshake_wait(tls_conn_t *t, int fd, int timeout_ms, char *err
  * the peer's identity, not the transport); true when the session was resumed. */
 bool tls_verify_failed(const tls_conn_t *t);
 bool tls_resumed(const tls_conn_t *t);
+/* After the handshake: true when ALPN chose "h2" (HTTP/2 over TLS). */
+bool tls_alpn_h2(const tls_conn_t *t);
 
 /* Reads up to len bytes. TLS_OK with *n > 0 bytes, or *n == 0 when the peer
  * closed (close_notify or plain EOF). TLS_ERROR on a reset or a bad record. */

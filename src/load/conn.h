@@ -80,6 +80,8 @@ typedef struct {
     bool no_fd;              /* no socket could be opened (EMFILE, ENFILE, no local port): the
                               * request was never sent; err is set but it is not the server's */
     bool retried; /* it went out a second time, on a fresh connection (conn.c: maybe_retry) */
+    bool refused; /* HTTP/2 (h2conn.h): the server never processed it (REFUSED_STREAM, or
+                   * above a GOAWAY's last stream id, or it never left): safe to send again */
 } conn_result_t;
 
 /* Shared by the connections of one thread; must outlive them. */

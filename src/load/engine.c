@@ -23,6 +23,8 @@
 #include "core/clock.h"
 #include "core/loop.h"
 #include "load/conn.h"
+#include "load/h2conn.h"
+#include "load/h2req.h"
 #include "load/outcome.h"
 #include "load/pacer.h"
 #include "load/pool.h"
@@ -43,7 +45,8 @@ struct worker {
     unsigned t, nthreads;
     loop_t *loop;
     conn_env_t env;
-    bool items_mode; /* requests carry items (else: fixed body, 1 "item" each) */
+    h2conn_env_t h2env; /* HTTP/2 runs */
+    bool items_mode;    /* requests carry items (else: fixed body, 1 "item" each) */
     unsigned batch;
     sched_t sched;
     loop_timer_t timer; /* sched_wake */
@@ -76,6 +79,10 @@ struct engine {
     reqfmt_t fmt;
     rpath_t *json; /* --validate json: "=", the whole answer as one JSON value */
     conn_env_t env;
+    req_proto_t proto;       /* what the run speaks */
+    unsigned streams;        /* HTTP/2: per connection, ours (the array each connection has) */
+    uint32_t server_streams; /* HTTP/2: the server's limit, as the pre-flight saw it */
+    h2req_t h2fields;        /* HTTP/2: the request's header fields */
     worker_t *ws;
     unsigned nthreads, started;
     uint64_t start_ns, started_wall_ns;
@@ -117,6 +124,7 @@ static void record(worker_t *w, const sched_req_t *r, err_kind_t err, int status
             .status = status,
             .batch = r->n,
             .err = err,
+            .proto = w->e->proto,
         };
         w->on_request(w->obs_ctx, &rec);
     }
@@ -192,6 +200,7 @@ __attribute__((noinline, cold)) static void keep_sample(worker_t *w, const sched
     runstats_keep_sample(&w->stats, err, req_record_id(r->seq, w->t, w->nthreads), res->status,
                          res->body, res->body_len, why);
 }
+static void drop_retries(worker_t *w, uint64_t now);
 
 /* ---- the schedule's side ---- */
 
@@ -233,25 +242,20 @@ static void on_timer(loop_t *loop, loop_timer_t *timer)
 {
     worker_t *w = container_of(timer, worker_t, timer);
     w->timer_at = SCHED_NEVER; /* the loop disarmed it */
-    if (sched_advance(&w->sched, loop_now(loop)) == SCHED_ABORT)
+    if (sched_advance(&w->sched, loop_now(loop)) == SCHED_ABORT) {
+        drop_retries(w, loop_now(loop));        /* first: no stream ending below sends one */
         pool_abort(&w->pool, CONN_ERR_TIMEOUT); /* time is up: in flight is a timeout */
+    }
     settle(w);
 }
 
 /* ---- connection callbacks ---- */
 
-static void on_done(conn_t *c, const conn_result_t *res)
+/* s's request ended (HTTP/1.1 or HTTP/2): record it, free its connection
+ * or stream, and let the schedule go on. */
+static void slot_done(worker_t *w, slot_t *s, const conn_result_t *res)
 {
-    slot_t *s = c->user;
-    worker_t *w = container_of(s->pool, worker_t, pool);
     sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n};
-    /* No socket: the request never left, and goes out again on the
-     * connections that remain; counted only when none do. */
-    if (res->no_fd && !sched_stopping(&w->sched) && pool_retire(&w->pool, s) &&
-        sched_requeue(&w->sched, &r, res->done_ns) == 0) {
-        settle(w);
-        return;
-    }
     invalid_reason_t why = INVALID_COUNT;
     err_kind_t err = judge(w, res, s->n, &why);
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
@@ -275,6 +279,81 @@ static void on_done(conn_t *c, const conn_result_t *res)
     if (!s->retired)
         pool_freed(&w->pool, s);
     sched_done(&w->sched, res->done_ns, err == ERR_CONNECT_REFUSED);
+    settle(w);
+}
+
+static void on_done(conn_t *c, const conn_result_t *res)
+{
+    slot_t *s = c->user;
+    worker_t *w = container_of(s->pool, worker_t, pool);
+    sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n};
+    /* No socket: the request never left, and goes out again on the
+     * connections that remain; counted only when none do. */
+    if (res->no_fd && !sched_stopping(&w->sched) && pool_retire(&w->pool, s) &&
+        sched_requeue(&w->sched, &r, res->done_ns) == 0) {
+        settle(w);
+        return;
+    }
+    slot_done(w, s, res);
+}
+
+/* HTTP/2. A stream the server never processed (above a GOAWAY's last
+ * stream id, REFUSED_STREAM, or one that never left a connection that
+ * ended) goes out once more, on another connection, counted as retried; a
+ * second refusal is its outcome (reset). */
+static void on_stream_done(h2conn_t *c, void *user, const conn_result_t *res)
+{
+    (void)c;
+    slot_t *s = user;
+    worker_t *w = container_of(s->pool, worker_t, pool);
+    if (res->refused && !s->h2_retried && !sched_stopping(&w->sched)) {
+        if (!sched_is_warmup(&w->sched, s->intended_ns))
+            w->stats.retried++;
+        pool_retry(&w->pool, s);
+        settle(w);
+        return;
+    }
+    slot_done(w, s, res);
+}
+
+/* Stopping: requests waiting to go out again are never sent (as the
+ * schedule's waiting requests: a timeout at `now`). */
+static void drop_retries(worker_t *w, uint64_t now)
+{
+    slot_t *s;
+    while ((s = pool_retry_pop(&w->pool)) != NULL) {
+        sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n};
+        record(w, &r, ERR_TIMEOUT, 0, 0, 0, now, s->connect_ns);
+        pool_freed(&w->pool, s);
+        sched_done(&w->sched, now, false);
+    }
+}
+
+static void on_h2_connect(h2conn_t *c, void *opener, uint64_t connect_ns)
+{
+    worker_t *w = container_of(c->user, worker_t, pool);
+    if (opener)
+        ((slot_t *)opener)->connect_ns = connect_ns;
+    sched_connected(&w->sched);
+    runstats_record_connect(&w->stats, connect_ns);
+}
+
+static void on_h2_tls(h2conn_t *c, uint64_t handshake_ns, bool resumed)
+{
+    worker_t *w = container_of(c->user, worker_t, pool);
+    runstats_record_tls(&w->stats, handshake_ns, resumed);
+}
+
+/* A connection can take several requests at once again (it closed, or its
+ * server raised the limit): retries first, then the schedule's waiting
+ * requests. */
+static void on_h2_room(h2conn_t *c)
+{
+    worker_t *w = container_of(c->user, worker_t, pool);
+    if (sched_stopping(&w->sched))
+        return;
+    pool_h2_room(&w->pool, c);
+    sched_offer(&w->sched, loop_now(w->loop));
     settle(w);
 }
 
@@ -303,6 +382,7 @@ static void on_stop(loop_t *loop, loop_io_t *io, unsigned events)
     while (read(io->fd, &v, sizeof v) == (ssize_t)sizeof v) {
     }
     sched_stop(&w->sched, loop_now(loop), w->cfg->grace_ns);
+    drop_retries(w, loop_now(loop));
     settle(w);
 }
 
@@ -375,6 +455,48 @@ static void sched_config(const engine_config_t *cfg, unsigned batch, unsigned t,
     sc->drain_ns = cfg->timeout_ns ? cfg->timeout_ns : DRAIN_DEFAULT_NS;
 }
 
+/* HTTP/2 streams see the body hook (h1resp.h) with the same arg as on
+ * HTTP/1.1, the slot's conn, whose user is the slot: an HTTP/2 slot's conn
+ * has no socket, so a hook written for connections serves streams as is. */
+static size_t h2_on_body(void *arg, const char *data, size_t len, bool end)
+{
+    slot_t *s = arg;
+    worker_t *w = container_of(s->pool, worker_t, pool);
+    return w->env.on_body(&s->conn, data, len, end);
+}
+
+/* HTTP/2: at most max_conns connections (0 = unlimited), each with up to
+ * e->streams streams; connections and request slots for the closed loop's
+ * users are allocated before the clock starts. */
+static int worker_setup_h2(worker_t *w, engine_t *e, size_t max_conns, uint64_t users)
+{
+    const engine_config_t *cfg = e->cfg;
+    h2conn_env_t *h = &w->h2env;
+    h->loop = w->loop;
+    h->addr = e->env.addr;
+    h->addrlen = e->env.addrlen;
+    h->timeout_ns = cfg->timeout_ns;
+    h->head_request = e->fmt.head_request;
+    h->keep_body = w->env.keep_body;
+    h->on_body = w->env.on_body ? h2_on_body : NULL;
+    h->on_done = on_stream_done;
+    h->on_connect = on_h2_connect;
+    h->on_tls = on_h2_tls;
+    h->on_room = on_h2_room;
+    h->tls = e->env.tls;
+    h->tls_host = e->env.tls_host;
+    h->tls_resume = w->env.tls_resume;
+    h->fields = &e->h2fields;
+    h->max_streams = e->streams;
+    h->server_streams = e->server_streams;
+    int rc = pool_init(&w->pool, &w->env, &e->fmt, w->t, e->nthreads, w->batch, 0, 0);
+    if (rc)
+        return rc;
+    size_t need = cfg->concurrency ? (users + e->streams - 1) / e->streams : 0;
+    size_t conns = max_conns && max_conns < need ? max_conns : need;
+    return pool_init_h2(&w->pool, h, max_conns, conns, cfg->concurrency ? users : 0);
+}
+
 static int worker_setup(worker_t *w, engine_t *e, unsigned t)
 {
     const engine_config_t *cfg = e->cfg;
@@ -429,6 +551,8 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
     w->auto_cap = !cfg->connections && !cfg->max_connections && cfg->rate > 0;
     if (w->auto_cap)
         poolcap_init(&w->cap, cfg->rate / e->nthreads, 0);
+    if (e->proto != REQ_PROTO_HTTP1)
+        return worker_setup_h2(w, e, max_slots, sc.users);
     /* Connections (buffers, not sockets) are allocated before the clock starts. */
     size_t prealloc = max_slots ? max_slots : (cfg->concurrency ? sc.users : 0);
     return pool_init(&w->pool, &w->env, &e->fmt, t, e->nthreads, w->batch, max_slots, prealloc);
@@ -540,6 +664,58 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+/* --http2: the pre-flight learns whether the server speaks HTTP/2 there
+ * and how many streams it allows; the request's fields are translated once.
+ * --http2=auto on a server that does not: HTTP/1.1, with err saying why. */
+static int prepare_h2(engine_t *e, char *err, size_t errlen)
+{
+    const engine_config_t *cfg = e->cfg;
+    bool h2;
+    uint32_t server = UINT32_MAX;
+    int rc = target_preflight_h2(&cfg->url, cfg->timeout_ns, e->env.tls, &e->env.addr,
+                                 &e->env.addrlen, &h2, &server, err, errlen);
+    if (rc)
+        return rc;
+    if (!h2) {
+        size_t n = strlen(err);
+        char *more = err + n;
+        size_t room = errlen > n ? errlen - n : 0;
+        if (cfg->http2 == ENGINE_H2_ON) {
+            snprintf(more, room, "; %s",
+                     cfg->url.tls ? "drop --http2, or give --http2=auto to fall back to HTTP/1.1"
+                                  : "drop --http2, or use https with ALPN");
+            return EPROTO;
+        }
+        snprintf(more, room, "; running over HTTP/1.1 (--http2=auto)");
+        e->proto = REQ_PROTO_HTTP1;
+        return 0;
+    }
+    e->proto = cfg->url.tls ? REQ_PROTO_H2 : REQ_PROTO_H2C;
+    e->server_streams = server;
+    e->streams = cfg->streams                          ? cfg->streams
+                 : server < ENGINE_STREAMS_DEFAULT_MAX ? server
+                                                       : ENGINE_STREAMS_DEFAULT_MAX;
+    const char *start;
+    size_t len;
+    char *tmp = malloc(e->fmt.buf_size ? e->fmt.buf_size : 1);
+    if (!tmp)
+        return ENOMEM;
+    len = reqfmt_build(&e->fmt, tmp, 0, 1, 1, &start);
+    rc = h2req_init(&e->h2fields, start, len, cfg->url.tls ? "https" : "http", err, errlen);
+    free(tmp);
+    return rc;
+}
+
+req_proto_t engine_proto(const engine_t *e, unsigned *streams)
+{
+    if (streams) {
+        *streams = 0;
+        if (e->proto != REQ_PROTO_HTTP1)
+            *streams = e->streams < e->server_streams ? e->streams : e->server_streams;
+    }
+    return e->proto;
+}
+
 int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t errlen)
 {
     int rc = 0;
@@ -557,7 +733,9 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
         goto fail;
     }
     if (cfg->url.tls) {
-        rc = tls_client_ctx_new(&cfg->tls, &e->env.tls, err, errlen);
+        tls_client_opts_t topts = cfg->tls;
+        topts.alpn_h2 = cfg->http2 != ENGINE_H2_OFF;
+        rc = tls_client_ctx_new(&topts, &e->env.tls, err, errlen);
         if (rc)
             goto fail;
         e->env.tls_host = cfg->url.host;
@@ -587,8 +765,12 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
         set_err(err, errlen, "cannot prepare the request: %s", why);
         goto fail;
     }
-    if ((rc = target_preflight(&cfg->url, cfg->timeout_ns, e->env.tls, &e->env.addr,
-                               &e->env.addrlen, err, errlen)) != 0)
+    if (cfg->http2 == ENGINE_H2_OFF)
+        rc = target_preflight(&cfg->url, cfg->timeout_ns, e->env.tls, &e->env.addr, &e->env.addrlen,
+                              err, errlen);
+    else
+        rc = prepare_h2(e, err, errlen);
+    if (rc)
         goto fail;
     e->env.timeout_ns = cfg->timeout_ns;
     e->env.head_request = e->fmt.head_request;
@@ -658,6 +840,7 @@ int engine_collect(engine_t *e, engine_result_t *res)
 
     res->started_wall_ns = e->started_wall_ns;
     res->interrupted = e->stop != 0;
+    res->proto = engine_proto(e, &res->streams);
     for (unsigned t = 0; t < nthreads; t++) {
         res->fd_limited_connections += ws[t].pool.fd_limited_at;
         record_pool_bound(&ws[t]);
@@ -726,6 +909,7 @@ void engine_free(engine_t *e)
     }
     reqfmt_close(&e->fmt);
     rpath_free(e->json);
+    h2req_close(&e->h2fields);
     tls_ctx_free(e->env.tls);
     free(e);
 }

@@ -22,6 +22,11 @@
 
 typedef enum { ARRIVAL_CONSTANT, ARRIVAL_POISSON } arrival_t;
 typedef enum { VALIDATE_NONE, VALIDATE_STATUS, VALIDATE_JSON, VALIDATE_OUTPUTS } validate_t;
+/* --http2: off; on (h2 by ALPN on https, prior-knowledge h2c on http, or
+ * the run does not start); auto (the same, else HTTP/1.1). */
+typedef enum { ENGINE_H2_OFF, ENGINE_H2_ON, ENGINE_H2_AUTO } engine_h2_t;
+
+#define ENGINE_STREAMS_DEFAULT_MAX 100 /* --streams default: the server's limit, at most this */
 
 /* A live progress sample, once per second while a run lasts. */
 typedef struct {
@@ -87,6 +92,8 @@ typedef struct {
     void *progress_arg;
     uint64_t grace_ns;     /* after a stop request: in-flight requests get this long */
     tls_client_opts_t tls; /* https: --cacert, --insecure, --no-tls-resume */
+    engine_h2_t http2;     /* --http2 */
+    unsigned streams;      /* --streams: per HTTP/2 connection; 0 = the server's limit, <= 100 */
 } engine_config_t;
 
 typedef struct {
@@ -101,6 +108,8 @@ typedef struct {
     /* Nonzero: sockets ran out (ulimit -n, local ports) and the run went on
      * with this many connections in all instead of what was asked. */
     uint64_t fd_limited_connections;
+    req_proto_t proto;   /* what the connections spoke */
+    unsigned streams;    /* HTTP/2: streams per connection at most (ours and the server's limit) */
     int fatal_errno;     /* nonzero: could not run at all */
     char fatal_msg[384]; /* why, for a person */
 } engine_result_t;
@@ -112,7 +121,10 @@ typedef struct engine engine_t;
  * 0, or an errno value with a reason in err: EINVAL (no load model, nothing to
  * send), ECONNREFUSED (nothing listening), ENOENT (name not resolvable), EPROTO
  * (the pre-flight TLS handshake failed: "TLS verification failed for
- * HOST:PORT: <reason> ..."), an unusable --cacert's errno, ENOMEM. */
+ * HOST:PORT: <reason> ..."; or --http2 and the server does not speak HTTP/2),
+ * an unusable --cacert's errno, ENOMEM. With --http2=auto and a server that
+ * does not speak HTTP/2, the run goes over HTTP/1.1 and err says why (a note
+ * for a person; 0 is returned). */
 int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t errlen);
 /* Starts the clock (the schedule begins shortly after) and the threads.
  * Returns 0, or an errno value with err set (threads already started are
@@ -124,6 +136,9 @@ int engine_start(engine_t *e, char *err, size_t errlen);
  * with result->fatal_msg set: EPROTO when every request failed its TLS
  * handshake, the event loop's errno, ENOMEM; EINVAL when not running. */
 int engine_collect(engine_t *e, engine_result_t *result);
+/* After engine_prepare: the protocol the run speaks, and (HTTP/2) its
+ * streams per connection at most. */
+req_proto_t engine_proto(const engine_t *e, unsigned *streams);
 /* Frees e (NULL is fine); after engine_collect, or instead of it when
  * engine_start failed. */
 void engine_free(engine_t *e);

@@ -11,6 +11,19 @@
 
 #define REQ_NO_CONNECT UINT64_MAX /* connect_ns of a request sent on an open connection */
 
+/* The protocol of the connection that carried a request. */
+typedef enum {
+    REQ_PROTO_HTTP1, /* HTTP/1.1, over TCP or TLS */
+    REQ_PROTO_H2C,   /* HTTP/2 over TCP, prior knowledge */
+    REQ_PROTO_H2,    /* HTTP/2 over TLS, agreed by ALPN */
+} req_proto_t;
+
+/* "http/1.1", "h2c", "h2": the names the result's config records. */
+static inline const char *req_proto_name(req_proto_t p)
+{
+    return p == REQ_PROTO_H2C ? "h2c" : p == REQ_PROTO_H2 ? "h2" : "http/1.1";
+}
+
 typedef struct {
     uint64_t id;               /* unique within the run, from 1 */
     uint64_t intended_wall_ns; /* wall clock of the intended send (epoch ns) */
@@ -22,6 +35,7 @@ typedef struct {
     int status;                /* HTTP status; 0 when no response */
     unsigned batch;            /* items carried */
     err_kind_t err;            /* ERR_NONE or the one kind of failure */
+    req_proto_t proto;         /* the connection's protocol */
 } req_record_t;
 
 /* The id of thread t's (of nthreads) request number seq: the CSV's

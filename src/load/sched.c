@@ -396,6 +396,19 @@ void sched_done(sched_t *s, uint64_t now, bool refused)
     }
 }
 
+void sched_offer(sched_t *s, uint64_t now)
+{
+    s->now = now;
+    if (s->killed)
+        return;
+    while (s->q_len) {
+        size_t before = s->q_len;
+        offer_waiting(s);
+        if (s->q_len == before)
+            return; /* not taken: no room left */
+    }
+}
+
 void sched_connected(sched_t *s)
 {
     s->rest_ns = 0;

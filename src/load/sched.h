@@ -119,6 +119,10 @@ sched_action_t sched_advance(sched_t *s, uint64_t now);
  * the oldest waiting request takes it, then (closed loop) the user issues its
  * next request, or rests when `refused`. */
 void sched_done(sched_t *s, uint64_t now, bool refused);
+/* A connection gained room for several requests at once (an HTTP/2
+ * connection that closed or whose server raised its stream limit): waiting
+ * requests are offered, oldest first, while they are taken. */
+void sched_offer(sched_t *s, uint64_t now);
 /* A connection was established: a resting user's backoff starts over. */
 void sched_connected(sched_t *s);
 /* A submitted request never left (no socket could be opened): it goes back

@@ -5,6 +5,7 @@
 #ifndef TAILGATE_LOAD_TARGET_H
 #define TAILGATE_LOAD_TARGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -34,5 +35,20 @@ int target_connect(const url_t *u, int timeout_ms, int *fd_out, struct sockaddr_
  * --insecure)"), with a sentence for a person in err. */
 int target_preflight(const url_t *u, uint64_t timeout_ns, tls_ctx_t *tls,
                      struct sockaddr_storage *addr, socklen_t *addrlen, char *err, size_t errlen);
+
+/* The pre-flight of an HTTP/2 run: as target_preflight, then (https) the
+ * ALPN outcome, then the HTTP/2 connection preface both ways (RFC 9113
+ * §3.4): ours (prior knowledge on http), and the server's SETTINGS frame,
+ * whose SETTINGS_MAX_CONCURRENT_STREAMS goes to *max_streams (UINT32_MAX
+ * when the server sets no limit). Returns 0 with *h2 true; 0 with *h2 false
+ * and err saying why when the server does not speak HTTP/2 there (ALPN
+ * chose http/1.1 or nothing; an HTTP/1 answer to the preface; a close or
+ * silence instead of SETTINGS) -- the caller decides between falling back
+ * and stopping; or target_preflight's errors, and EPROTO for a server that
+ * speaks HTTP/2 wrongly (a first frame that is not SETTINGS, a limit of 0
+ * streams). */
+int target_preflight_h2(const url_t *u, uint64_t timeout_ns, tls_ctx_t *tls,
+                        struct sockaddr_storage *addr, socklen_t *addrlen, bool *h2,
+                        uint32_t *max_streams, char *err, size_t errlen);
 
 #endif

@@ -112,13 +112,21 @@ static void connections_line(FILE *f, const result_t *r)
     result_summary_t c, t;
     result_summary(r, METRIC_CONNECT, &c);
     result_summary(r, METRIC_TLS, &t);
-    fprintf(f, "  connections %llu opened, connect p50 %.2f ms p99 %.2f ms",
-            (unsigned long long)rs->connections_opened, c.pct_ms[p50], c.pct_ms[p99]);
+    const char *proto = result_config_str(r, "protocol");
+    bool h2 = proto && (!strcmp(proto, "h2") || !strcmp(proto, "h2c"));
+    int64_t streams = 0;
+    fprintf(f, "  connections %llu opened", (unsigned long long)rs->connections_opened);
+    if (h2 && result_config_int(r, "streams_per_connection", &streams))
+        fprintf(f, " (HTTP/2, %s, up to %lld streams each)", proto, (long long)streams);
+    fprintf(f, ", connect p50 %.2f ms p99 %.2f ms", c.pct_ms[p50], c.pct_ms[p99]);
     if (t.present && t.count > 0)
         fprintf(f, "; TLS %.0f handshakes p50 %.2f ms p99 %.2f ms, %llu resumed", t.count,
                 t.pct_ms[p50], t.pct_ms[p99], (unsigned long long)rs->tls_resumed);
     if (rs->retried)
-        fprintf(f, "; %llu requests retried after a stale keep-alive connection closed",
+        fprintf(f,
+                h2 ? "; %llu requests the server never processed (GOAWAY, REFUSED_STREAM) "
+                     "sent again"
+                   : "; %llu requests retried after a stale keep-alive connection closed",
                 (unsigned long long)rs->retried);
     fputc('\n', f);
 }

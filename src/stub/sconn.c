@@ -18,7 +18,15 @@
  * response are reply.c's, in a response buffer allocated once and reused.
  * This file reads and writes the socket, runs the timers, routes a whole
  * request and gives it a worker. With TLS the same reads and writes go
- * through core/tls (one branch each). */
+ * through core/tls (one branch each).
+ *
+ * HTTP/2: a new connection that starts with the client preface (prior
+ * knowledge), or whose TLS handshake chose "h2" by ALPN, is handed to
+ * h2serve.c. Each of its streams' requests then runs through this same
+ * state machine on a connection object of its own without a socket
+ * (sconn_stream_new, c->h2 set): reads find nothing more to read, and the
+ * response's bytes go to the stream (h2serve_write) -- so every route,
+ * the latency model, the engine and scripts serve HTTP/2 unchanged. */
 #include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -32,6 +40,7 @@
 #include "core/clock.h"
 #include "core/container.h"
 #include "stub/embed.h"
+#include "stub/h2serve.h"
 #include "stub/infer.h"
 #include "stub/kserve.h"
 #include "stub/reply.h"
@@ -68,7 +77,8 @@ static void sconn_reset_request(sconn_t *c)
     c->service_ns = 0;
 }
 
-int sconn_accept(server_t *srv, int fd)
+/* A connection object from the free list (or new), cleared. NULL on ENOMEM. */
+static sconn_t *sconn_get(server_t *srv)
 {
     sconn_t *c = srv->free_conns;
     if (c) {
@@ -76,10 +86,8 @@ int sconn_accept(server_t *srv, int fd)
         srv->nfree--;
     } else {
         c = malloc(sizeof *c);
-        if (!c) {
-            close(fd);
-            return ENOMEM;
-        }
+        if (!c)
+            return NULL;
         c->out = (sbuf_t){0};
         c->gen.pre = (sbuf_t){0};
     }
@@ -88,13 +96,32 @@ int sconn_accept(server_t *srv, int fd)
     c->out = keep;
     c->gen.pre = keep_pre;
     c->srv = srv;
-    c->io.fd = fd;
+    c->io.fd = -1;
     c->io.fn = sconn_on_io;
     loop_timer_init(&c->timer, sconn_on_timer);
     request_init(&c->rq);
     c->can_read = true;
     sconn_reset_request(c);
     c->state = SCONN_HEAD;
+    return c;
+}
+
+sconn_t *sconn_stream_new(server_t *srv, h2sstream_t *st)
+{
+    sconn_t *c = sconn_get(srv);
+    if (c)
+        c->h2 = st;
+    return c;
+}
+
+int sconn_accept(server_t *srv, int fd)
+{
+    sconn_t *c = sconn_get(srv);
+    if (!c) {
+        close(fd);
+        return ENOMEM;
+    }
+    c->io.fd = fd;
     if (srv->stub->tls) {
         if (tls_conn_server(srv->stub->tls, fd, &c->tls) != 0) {
             close(fd);
@@ -161,18 +188,26 @@ void sconn_close(sconn_t *c)
         sgen_abort(c);
     if (c->in_queue)
         queue_remove(srv, c); /* O(queue): only when a queued client vanishes */
-    loop_del(srv->loop, &c->io);
-    tls_conn_free(c->tls, false);
-    c->tls = NULL;
-    close(c->io.fd);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        srv->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    srv->nconns--;
-    STAT_SUB(srv, connections, 1);
+    bool stream = c->h2 != NULL;
+    if (stream) {
+        h2serve_sconn_closed(c); /* an answer cut short resets its stream */
+        c->h2 = NULL;
+    } else {
+        if (c->io.fd >= 0) { /* (-1: handed to h2serve, which owns the socket now) */
+            loop_del(srv->loop, &c->io);
+            close(c->io.fd);
+        }
+        tls_conn_free(c->tls, false);
+        c->tls = NULL;
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            srv->conns = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        srv->nconns--;
+        STAT_SUB(srv, connections, 1);
+    }
     request_free(&c->rq);
     if (c->out.cap > OUT_KEEP_MAX)
         sbuf_free(&c->out);
@@ -185,8 +220,25 @@ void sconn_close(sconn_t *c)
     srv->nfree++;
     if (had_worker)
         worker_release(srv);
-    if (srv->draining)
+    if (srv->draining && !stream)
         server_conn_closed(srv);
+}
+
+/* The client spoke HTTP/2 (its preface, or ALPN h2): the socket, its TLS
+ * session and the bytes read so far go to h2serve; c is freed. */
+static void sconn_to_h2(sconn_t *c)
+{
+    server_t *srv = c->srv;
+    int fd = c->io.fd;
+    tls_conn_t *tls = c->tls;
+    loop_del(srv->loop, &c->io);
+    c->io.fd = -1;
+    c->tls = NULL;
+    char pre[STUB_INLINE_RBUF];
+    size_t n = c->rq.len < sizeof pre ? c->rq.len : sizeof pre;
+    memcpy(pre, c->rq.buf, n);
+    sconn_close(c);
+    h2serve_accept(srv, fd, tls, pre, n);
 }
 
 void sconn_free_all(server_t *srv)
@@ -452,6 +504,17 @@ static int sconn_parse_head(sconn_t *c)
     server_t *srv = c->srv;
     if (c->rq.len == 0)
         return 1;
+    /* The first bytes of a connection may be HTTP/2's client preface (prior
+     * knowledge, RFC 9113 §3.3): wait until it is whole or ruled out. */
+    if (!c->served && !c->h2 && !srv->draining) {
+        int h2 = h2serve_preface(c->rq.buf, c->rq.len);
+        if (h2 < 0)
+            return 1;
+        if (h2 > 0) {
+            sconn_to_h2(c);
+            return -1;
+        }
+    }
     if (!c->request_started) {
         c->request_started = true;
         if (c->served) /* the idle timer was running: the request clock starts now */
@@ -490,6 +553,10 @@ static int sconn_parse_body(sconn_t *c)
 static int sconn_response_done(sconn_t *c)
 {
     server_t *srv = c->srv;
+    if (c->h2) { /* the stream's answer is whole: one request per stream */
+        sconn_close(c);
+        return -1;
+    }
     c->served = true;
     if (c->out.cap > OUT_KEEP_MAX)
         sbuf_free(&c->out);
@@ -524,6 +591,14 @@ static int sconn_response_done(sconn_t *c)
 int sconn_flush(sconn_t *c, size_t limit)
 {
     size_t start = c->out_off, end = limit < c->out.len ? limit : c->out.len;
+    if (c->h2 && c->out_off < end) {
+        int r = h2serve_write(c, c->out.data + c->out_off, end - c->out_off);
+        if (r == 0)
+            c->out_off = end;
+        else if (r > 0 && c->state == SCONN_WRITE)
+            sconn_deadline(c, loop_now(c->srv->loop) + c->srv->cfg->header_timeout_ns);
+        return r;
+    }
     while (c->out_off < end) {
         ssize_t w = c->tls ? tls_send_like(c->tls, c->out.data + c->out_off, end - c->out_off)
                            : send(c->io.fd, c->out.data + c->out_off, end - c->out_off,
@@ -552,6 +627,8 @@ typedef enum { FILL_DATA, FILL_AGAIN, FILL_EOF, FILL_ERROR } fill_t;
 /* One recv into the free end of the read buffer (grown when full). */
 static fill_t sconn_fill(sconn_t *c)
 {
+    if (c->h2)
+        return FILL_AGAIN; /* the stream's request came whole; a reset closes c */
     if (c->rq.len == c->rq.cap && request_grow(&c->rq, c->rq.cap * 2))
         return FILL_ERROR;
     /* Edge-triggered: a short read emptied the socket, and any byte (or FIN)
@@ -600,6 +677,10 @@ void sconn_drive(sconn_t *c)
                 return;
             if (s == TLS_ERROR) { /* a client that does not trust us, or not TLS at all */
                 sconn_close(c);
+                return;
+            }
+            if (tls_alpn_h2(c->tls)) {
+                sconn_to_h2(c);
                 return;
             }
             c->state = SCONN_HEAD;

@@ -56,6 +56,7 @@ typedef struct {
 } sgen_t;
 
 typedef struct sconn sconn_t;
+typedef struct h2sstream h2sstream_t;
 struct sconn {
     loop_io_t io;
     tls_conn_t *tls;    /* https: the session on io.fd */
@@ -79,8 +80,17 @@ struct sconn {
     sbuf_t out;
     size_t out_off; /* next byte of out to send */
     sgen_t gen;
+    /* HTTP/2: the stream this request came on (stub/h2serve.h); the bytes of
+     * the response go to it instead of a socket. NULL on a socket. */
+    h2sstream_t *h2;
     request_t rq; /* last: its inline buffer is not cleared on reuse */
 };
+
+/* sconn.c, for h2serve.c */
+/* A connection object for one HTTP/2 stream's request: no socket, not
+ * counted as a connection. The caller puts the request's bytes (as
+ * HTTP/1.1) into c->rq and runs sconn_drive. NULL on ENOMEM. */
+sconn_t *sconn_stream_new(server_t *srv, h2sstream_t *st);
 
 /* sconn.c, for sgen.c */
 /* The timer fires no later than when_ns (lazily). Returns 0 or ENOMEM. */

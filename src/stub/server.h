@@ -72,7 +72,8 @@ struct server {
     uint64_t queue_len;
     sconn_t *conns; /* every open connection (doubly linked) */
     size_t nconns;
-    sconn_t *free_conns; /* closed connections kept for reuse */
+    sconn_t *free_conns;     /* closed connections kept for reuse */
+    struct h2sconn *h2conns; /* HTTP/2 connections (h2serve.c), also counted in nconns */
     size_t nfree;
     engine_t engine;         /* this thread's share of the LLM engine (sgen.c) */
     loop_timer_t step_timer; /* ends the engine's current step */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "stub/h2serve.h"
 #include "stub/sconn.h"
 #include "stub/server.h"
 
@@ -40,6 +41,7 @@ void stub_config_defaults(stub_config_t *cfg)
     cfg->error_rate = 0;
     cfg->max_body = 8u << 20;
     cfg->header_timeout_ns = 10 * CLOCK_NS_PER_S;
+    cfg->h2_max_streams = 128;
     cfg->api = STUB_API_ALL;
     cfg->max_seqs = 256;
     cfg->tokens_per_chunk = 1;
@@ -79,6 +81,10 @@ int stub_config_check(const stub_config_t *cfg, char *err, size_t errlen)
     }
     if (cfg->header_timeout_ns == 0) {
         snprintf(err, errlen, "--header-timeout must be more than 0");
+        return EINVAL;
+    }
+    if (cfg->h2_max_streams == 0 || cfg->h2_max_streams > UINT32_MAX) {
+        snprintf(err, errlen, "--h2-max-streams must be from 1 to %u", (unsigned)UINT32_MAX);
         return EINVAL;
     }
     if (cfg->jitter != STUB_JITTER_NONE && cfg->jitter_scale_ns == 0) {
@@ -236,6 +242,7 @@ static void on_drain(loop_t *loop, loop_io_t *io, unsigned events)
         srv->listen_io.fd = -1;
     }
     sconn_drain_all(srv);
+    h2serve_drain_all(srv);
     if (srv->nconns == 0) {
         loop_stop(loop);
         return;
@@ -352,8 +359,10 @@ static void stub_free(struct stub *stub)
 {
     for (unsigned i = 0; i < stub->nservers; i++) {
         server_t *srv = &stub->servers[i];
-        if (srv->loop)
+        if (srv->loop) {
+            h2serve_free_all(srv);
             sconn_free_all(srv);
+        }
         if (srv->listen_io.fd >= 0)
             close(srv->listen_io.fd);
         if (srv->drain_io.fd >= 0)

@@ -59,6 +59,7 @@ typedef struct {
     uint64_t stall_for_ns;
     uint64_t max_body;          /* bytes; larger bodies get 413 */
     uint64_t header_timeout_ns; /* whole request must arrive within this: 408 */
+    uint64_t h2_max_streams;    /* HTTP/2: SETTINGS_MAX_CONCURRENT_STREAMS, >= 1 */
     bool shuffle_outputs;       /* TEST-ONLY: reorder outputs of batches > 1 */
     const char *tls_cert;       /* PEM certificate chain: serve HTTPS (with tls_key) */
     const char *tls_key;        /* its private key; both NULL = plain HTTP */

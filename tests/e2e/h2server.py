@@ -1,0 +1,181 @@
+"""A raw-frame HTTP/2 server (prior knowledge, RFC 9113) that misbehaves on
+purpose, for tailgate's failure tests. No HPACK decoder is needed: requests
+are only counted by stream id, and answers are hand-encoded (":status: 200"
+is index 8 of the HPACK static table, 0x88; ":status: 500" is index 14).
+
+Modes (one per server):
+  ok            every request: HEADERS 200 + DATA {"outputs":["a"]}
+  rst:N         every Nth request is reset (RST_STREAM INTERNAL_ERROR), the
+                others answered
+  goaway:K      after the Kth request on a connection, a GOAWAY whose last
+                stream id is that request's; the streams up to it are
+                answered, the ones above never are, then the connection closes
+  goaway-drop:K as goaway:K, but the connection closes without answering
+                the streams up to the last id either
+  window0       SETTINGS_INITIAL_WINDOW_SIZE 0 and never a WINDOW_UPDATE: a
+                request body can never be sent
+  stall         HEADERS 200, then nothing (a response body that never comes)
+  maxstreams:N  SETTINGS_MAX_CONCURRENT_STREAMS N; answers after `delay`
+"""
+import socket
+import struct
+import threading
+import time
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+DATA, HEADERS, RST, SETTINGS, PING, GOAWAY, WINDOW_UPDATE = 0, 1, 3, 4, 6, 7, 8
+END_STREAM, END_HEADERS, ACK = 0x1, 0x4, 0x1
+BODY = b'{"outputs":["a"]}'
+
+
+def frame(ftype, flags, sid, payload=b""):
+    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(
+        ">I", sid & 0x7FFFFFFF) + payload
+
+
+def settings(**kv):
+    ids = {"max_streams": 3, "window": 4}
+    return frame(SETTINGS, 0, 0, b"".join(struct.pack(">HI", ids[k], v) for k, v in kv.items()))
+
+
+class H2Server:
+    def __init__(self, mode="ok", delay=0.0):
+        self.mode, _, arg = mode.partition(":")
+        self.arg = int(arg) if arg else 0
+        self.delay = delay
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.requests = 0  # complete requests seen, all connections
+        self.connections = 0
+        self.resets = 0
+        self.lock = threading.Lock()
+        self.stopped = False
+        threading.Thread(target=self.accept_loop, daemon=True).start()
+
+    def stop(self):
+        self.stopped = True
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def accept_loop(self):
+        while not self.stopped:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.connections += 1
+            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+
+    def answer(self, c, wlock, sid):
+        if self.delay:
+            time.sleep(self.delay)
+        with wlock:
+            c.sendall(frame(HEADERS, END_HEADERS, sid, b"\x88") +
+                      frame(DATA, END_STREAM, sid, BODY))
+
+    def serve(self, c):
+        wlock = threading.Lock()
+        try:
+            self.serve_frames(c, wlock)
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def read_exact(self, c, n, buf):
+        while len(buf) < n:
+            chunk = c.recv(65536)
+            if not chunk:
+                raise OSError("closed")
+            buf += chunk
+        return buf[:n], buf[n:]
+
+    def serve_frames(self, c, wlock):
+        buf = b""
+        pre, buf = self.read_exact(c, len(PREFACE), buf)
+        if pre != PREFACE:
+            return
+        kv = {}
+        if self.mode == "window0":
+            kv["window"] = 0
+        if self.mode == "maxstreams":
+            kv["max_streams"] = self.arg
+        with wlock:
+            c.sendall(settings(**kv))
+        n_here = 0
+        last = None  # GOAWAY sent with this last stream id
+        pending = []  # goaway: streams up to `last` still to answer
+        threads = []
+        while True:
+            head, buf = self.read_exact(c, 9, buf)
+            length = int.from_bytes(head[:3], "big")
+            ftype, flags = head[3], head[4]
+            sid = int.from_bytes(head[5:9], "big") & 0x7FFFFFFF
+            payload, buf = self.read_exact(c, length, buf)
+            if ftype == SETTINGS and not flags & ACK:
+                with wlock:
+                    c.sendall(frame(SETTINGS, ACK, 0))
+                continue
+            if ftype == PING and not flags & ACK:
+                with wlock:
+                    c.sendall(frame(PING, ACK, 0, payload))
+                continue
+            if ftype == GOAWAY:
+                return
+            if ftype not in (HEADERS, DATA) or not flags & END_STREAM:
+                continue
+            # a whole request on stream sid
+            if last is not None and sid > last:
+                continue  # above the GOAWAY: never processed
+            n_here += 1
+            with self.lock:
+                self.requests += 1
+                nth = self.requests
+            if self.mode == "rst" and nth % self.arg == 0:
+                with self.lock:
+                    self.resets += 1
+                with wlock:
+                    c.sendall(frame(RST, 0, sid, struct.pack(">I", 2)))
+                continue
+            if self.mode == "stall":
+                with wlock:
+                    c.sendall(frame(HEADERS, END_HEADERS, sid, b"\x88"))
+                continue
+            if self.mode in ("goaway", "goaway-drop") and n_here == self.arg:
+                last = sid
+                with wlock:
+                    c.sendall(frame(GOAWAY, 0, 0, struct.pack(">II", last, 0)))
+                pending.append(sid)
+                # Let the client's streams above `last` arrive and be refused,
+                # then end this connection.
+                time.sleep(0.05)
+                if self.mode == "goaway":
+                    for s in pending:
+                        self.answer(c, wlock, s)
+                return
+            if self.mode in ("goaway", "goaway-drop") and last is None:
+                pending.append(sid)
+                if self.mode == "goaway-drop":
+                    continue  # held: never answered
+                # answered at once
+                pending.remove(sid)
+            if self.delay:
+                t = threading.Thread(target=self.answer, args=(c, wlock, sid), daemon=True)
+                t.start()
+                threads.append(t)
+            else:
+                self.answer(c, wlock, sid)
+
+
+if __name__ == "__main__":
+    import sys
+    s = H2Server(sys.argv[1] if len(sys.argv) > 1 else "ok")
+    print(s.port, flush=True)
+    while True:
+        time.sleep(1)

@@ -1,0 +1,463 @@
+"""HTTP/2 end to end: `tailgate run --http2` against nginx (h2c with prior
+knowledge, and h2 over TLS with ALPN), against the stub (h2c and h2, every
+preset, streaming), and against a raw-frame HTTP/2 server written here
+(h2server.py) that misbehaves on purpose: GOAWAY, RST_STREAM, a stalled
+flow-control window, one stream at a time, and HTTP/1.1 to a client that
+speaks HTTP/2."""
+import os
+import socket
+import subprocess
+import time
+
+import tg
+from h2server import H2Server
+from test_tls import NGINX, free_port, make_ca, make_cert
+
+
+class Nginx:
+    """nginx with HTTP/2: an h2c port (prior knowledge) and, with a
+    certificate, an h2 port (TLS, ALPN). nginx closes a connection after
+    `max_requests` requests with a GOAWAY."""
+
+    def __init__(self, ctx, cert=None, key=None, max_requests=1000):
+        if not os.path.exists(NGINX):
+            raise AssertionError("nginx is not installed (Debian nginx-light)")
+        self.h2c = free_port()
+        self.h2 = free_port() if cert else None
+        d = ctx.path("nginx")
+        os.makedirs(os.path.join(d, "logs"), exist_ok=True)
+        loc = "location / { return 200 '{\"outputs\":[\"a\"]}'; }"
+        servers = f"""
+    server {{
+        listen 127.0.0.1:{self.h2c} http2;
+        keepalive_requests {max_requests};
+        {loc}
+    }}"""
+        if cert:
+            servers += f"""
+    server {{
+        listen 127.0.0.1:{self.h2} ssl http2;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        keepalive_requests {max_requests};
+        {loc}
+    }}"""
+        conf = f"""
+worker_processes 1;
+daemon off;
+master_process on;
+pid {d}/nginx.pid;
+error_log {d}/logs/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    default_type application/json;
+{servers}
+}}
+"""
+        path = ctx.write("nginx-h2.conf", conf)
+        self.errpath = ctx.path("nginx-h2.stderr")
+        self.err = open(self.errpath, "w+")
+        self.proc = subprocess.Popen([NGINX, "-p", d, "-c", path, "-e", f"{d}/logs/error.log"],
+                                     stdout=subprocess.DEVNULL, stderr=self.err)
+        ctx.procs.append(self)
+        deadline = time.monotonic() + 10
+        ports = [p for p in (self.h2c, self.h2) if p]
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"nginx exited: {self.stderr()}")
+            try:
+                for p in ports:
+                    socket.create_connection(("127.0.0.1", p), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("nginx did not start")
+
+    def stderr(self):
+        self.err.flush()
+        with open(self.errpath) as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def run_json(ctx, *args, rc=0):
+    out = ctx.path(f"out-{len(os.listdir(ctx.tmp))}.json")
+    log = out[:-5] + ".csv"
+    r = ctx.run("run", *args, "--out", out, "--log", log)
+    assert r.rc == rc, r
+    return tg.read_json(out), tg.read_csv(log), r
+
+
+def test_nginx_h2c_closed_loop_counts_and_goaway_retries(ctx):
+    ng = Nginx(ctx, max_requests=500)
+    res, rows, r = run_json(ctx, f"http://127.0.0.1:{ng.h2c}/", "--http2", "--requests", "3000",
+                            "--concurrency", "50", "--validate", "status")
+    req = res["requests"]
+    assert req["total"] == 3000 and req["ok"] == 3000 and req["errors"] == 0, req
+    assert len(rows) == 3000
+    assert res["config"]["protocol"] == "h2c", res["config"]
+    assert res["config"]["http2"] == "on" and res["config"]["streams_per_connection"] == 100
+    c = res["connections"]
+    # nginx ends each connection after 500 requests with a GOAWAY: the streams
+    # above its last stream id were never processed and went out once more.
+    assert c["opened"] >= 6, c
+    assert c["retried"] > 0, c
+    assert sum(1 for row in rows if row["connect_ms"] != "") == c["opened"], c
+
+
+def test_nginx_h2_tls_alpn_open_loop(ctx):
+    ca = make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    ng = Nginx(ctx, cert, key)
+    res, rows, r = run_json(ctx, f"https://127.0.0.1:{ng.h2}/", "--http2", "--cacert", ca,
+                            "--rate", "400", "--duration", "2s", "--validate", "status")
+    req = res["requests"]
+    assert req["errors"] == 0 and req["total"] == len(rows) and req["total"] >= 700, req
+    assert res["config"]["protocol"] == "h2", res["config"]
+    assert res["connections"]["tls_handshake_ms"]["count"] == res["connections"]["opened"]
+
+
+# ---- the stub over HTTP/2 ----
+
+def stub_pcts(res):
+    return res["latency_ms"]["request"], res["latency_ms"]["service"]
+
+
+def test_stub_h2c_closed_and_open_loop_batched(ctx):
+    stub = ctx.stub("--delay", "20ms", "--per-item", "1ms")
+    # closed loop, batches of 4: 400 items in 100 requests over one connection
+    res, rows, r = run_json(ctx, stub.url, "--http2", "--requests", "400", "--batch", "4",
+                            "--concurrency", "10")
+    req = res["requests"]
+    assert req["total"] == 100 and req["ok"] == 100, req
+    assert res["items"]["total"] == 400 and res["items"]["ok"] == 400, res["items"]
+    assert len(rows) == 100 and all(row["batch_size"] == "4" for row in rows)
+    assert res["config"]["protocol"] == "h2c"
+    assert res["connections"]["opened"] == 1, res["connections"]
+    lat, svc = stub_pcts(res)
+    # the stub answers after 20 ms + 4 x 1 ms: service is that, not much more
+    assert 23 <= svc["p50"] <= 60, svc
+    assert lat["p50"] >= svc["p50"] - 0.5, (lat, svc)
+    # open loop: 100 items/s for 2 s, each request timed from its intended time
+    res, rows, r = run_json(ctx, stub.url, "--http2", "--rate", "100", "--duration", "2s")
+    req = res["requests"]
+    assert req["errors"] == 0 and 190 <= req["total"] <= 202 and len(rows) == req["total"], req
+    lat, svc = stub_pcts(res)
+    # (a generous tail: tests share two busy cores, sanitizers slow them)
+    assert 20 <= lat["p50"] <= 80 and lat["p99"] < 1000, lat
+
+
+def test_stub_h2_tls_alpn(ctx):
+    ca = make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    stub = ctx.stub("--tls-cert", cert, "--tls-key", key, "--delay", "10ms")
+    res, rows, r = run_json(ctx, stub.url, "--http2", "--cacert", ca, "--requests", "300",
+                            "--concurrency", "30")
+    assert res["requests"]["ok"] == 300 and len(rows) == 300, res["requests"]
+    assert res["config"]["protocol"] == "h2"
+    c = res["connections"]
+    assert c["opened"] == 1 and c["tls_handshake_ms"]["count"] == 1, c
+    assert 10 <= res["latency_ms"]["service"]["p50"] <= 50, res["latency_ms"]["service"]
+    # the same stub still speaks HTTP/1.1 to a client that does not offer h2
+    res, rows, r = run_json(ctx, stub.url, "--cacert", ca, "--requests", "20")
+    assert res["requests"]["ok"] == 20 and res["config"]["protocol"] == "http/1.1"
+
+
+PRESET_BODIES = [
+    ("/v1/infer", '{"model":"m","inputs":["a","b"]}'),
+    ("/v1/completions", '{"model":"m","prompt":"hi","max_tokens":3}'),
+    ("/v1/chat/completions",
+     '{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":3}'),
+    ("/v1/embeddings", '{"model":"m","input":["a","b"]}'),
+    ("/v2/models/m/infer",
+     '{"inputs":[{"name":"x","shape":[2,1],"datatype":"FP32","data":[1,2]}]}'),
+    ("/generate", '{"inputs":"hi","parameters":{"max_new_tokens":3}}'),
+    ("/generate_stream", '{"inputs":"hi","parameters":{"max_new_tokens":3}}'),
+    ("/v1/chat/completions",
+     '{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":5,"stream":true}'),
+]
+
+
+def test_stub_h2c_every_preset_streaming_included(ctx):
+    stub = ctx.stub("--step-time", "1ms")
+    base = stub.base
+    for i, (path, body) in enumerate(PRESET_BODIES):
+        f = ctx.write(f"body{i}.json", body)
+        h1, _, _ = run_json(ctx, base + path, "--body", f, "--requests", "6",
+                            "--concurrency", "3", "--validate", "status")
+        h2, _, _ = run_json(ctx, base + path, "--body", f, "--requests", "6",
+                            "--concurrency", "3", "--validate", "status", "--http2")
+        assert h2["requests"]["ok"] == 6, (path, h2["requests"])
+        assert h2["config"]["protocol"] == "h2c"
+        # the same answer body: bytes in per request differ only by framing,
+        # HTTP/2's binary frames being smaller than HTTP/1.1's text head
+        b1 = h1["requests"]["bytes_in"] / 6
+        b2 = h2["requests"]["bytes_in"] / 6
+        assert 0.3 * b1 <= b2 <= b1, (path, b1, b2)
+    # a stream's SSE events arrive as they are made: 20 tokens, 20 ms apart
+    f = ctx.write("slow.json", '{"model":"m","messages":[{"role":"user","content":"x"}],'
+                  '"max_tokens":20,"stream":true}')
+    slow = ctx.stub("--step-time", "20ms")
+    res, _, _ = run_json(ctx, slow.base + "/v1/chat/completions", "--body", f, "--requests", "2",
+                         "--concurrency", "2", "--validate", "status", "--http2")
+    assert res["requests"]["ok"] == 2
+    assert res["latency_ms"]["service"]["p50"] >= 380, res["latency_ms"]["service"]
+
+
+def test_stub_h2_bad_requests_are_per_stream(ctx):
+    stub = ctx.stub()
+    bad = ctx.write("bad.json", "{not json")
+    res, rows, _ = run_json(ctx, stub.url, "--http2", "--body", bad, "--requests", "50",
+                            "--concurrency", "10", "--validate", "status")
+    req = res["requests"]
+    # every request got its 400 on its own stream; one connection carried them all
+    assert req["by_status"] == {"400": 50} and req["by_error"] == {"http_4xx": 50}, req
+    assert res["connections"]["opened"] == 1, res["connections"]
+    big = ctx.write("big.json", '{"model":"m","inputs":["' + "x" * 3000 + '"]}')
+    small = ctx.stub("--max-body", "1KiB")
+    res, _, _ = run_json(ctx, small.url, "--http2", "--body", big, "--requests", "5",
+                         "--validate", "status", "--concurrency", "1")
+    assert res["requests"]["by_status"] == {"413": 5}, res["requests"]
+    assert res["connections"]["opened"] == 1, res["connections"]
+
+
+def test_stub_h2_script_reset_ends_that_stream_only(ctx):
+    script = ctx.write("reset.txt", "role\ntoken\nwait 5ms\ntoken\nreset\n")
+    stub = ctx.stub("--script", "bad=" + script)
+    good = ctx.write("good.json", '{"model":"m","messages":[{"role":"user","content":"x"}],'
+                     '"max_tokens":3,"stream":true}')
+    bad = ctx.write("bad.json", '{"model":"bad","messages":[{"role":"user","content":"x"}],'
+                    '"max_tokens":3,"stream":true}')
+    url = stub.base + "/v1/chat/completions"
+    res, rows, _ = run_json(ctx, url, "--http2", "--body", bad, "--requests", "10",
+                            "--concurrency", "5", "--validate", "status")
+    # RST_STREAM for each stream: reset, the connection goes on
+    assert res["requests"]["by_error"] == {"reset": 10}, res["requests"]
+    assert res["connections"]["opened"] == 1, res["connections"]
+    assert len(rows) == 10 and all(row["error"] == "reset" for row in rows)
+    res, _, _ = run_json(ctx, url, "--http2", "--body", good, "--requests", "10",
+                         "--concurrency", "5", "--validate", "status")
+    assert res["requests"]["ok"] == 10, res["requests"]
+
+
+def test_stub_h2_max_streams_one(ctx):
+    stub = ctx.stub("--h2-max-streams", "1", "--delay", "20ms")
+    res, rows, _ = run_json(ctx, stub.url, "--http2", "--requests", "20", "--concurrency", "4",
+                            "--connections", "2")
+    assert res["requests"]["ok"] == 20 and len(rows) == 20, res["requests"]
+    assert res["config"]["streams_per_connection"] == 1, res["config"]
+    assert res["connections"]["opened"] == 2, res["connections"]
+    lat, svc = stub_pcts(res)
+    # two connections, one stream each: four users queue for two streams,
+    # so latency is about twice the service time
+    assert 20 <= svc["p50"] <= 60, svc
+    assert lat["p50"] >= 1.5 * svc["p50"], (lat, svc)
+    # --streams above the server's limit: the server's limit wins
+    res, rows, _ = run_json(ctx, stub.url, "--http2", "--requests", "10", "--concurrency", "5",
+                            "--connections", "1", "--streams", "10")
+    assert res["requests"]["ok"] == 10 and len(rows) == 10, res["requests"]
+    assert res["config"]["streams"] == 10 and res["config"]["streams_per_connection"] == 1
+
+
+# ---- failures, against a raw-frame server (h2server.py) ----
+
+def h2srv(ctx, mode, delay=0.0):
+    s = H2Server(mode, delay)
+    ctx.procs.append(_Stopper(s))
+    return s, f"http://127.0.0.1:{s.port}/v1/infer"
+
+
+class _Stopper:
+    """Lets ctx.close() stop an in-process server like a process."""
+
+    def __init__(self, s):
+        self.s = s
+
+    def stop(self):
+        self.s.stop()
+
+    def stderr(self):
+        return ""
+
+
+def test_goaway_streams_above_last_id_retried_once(ctx):
+    srv, url = h2srv(ctx, "goaway:20")
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "60", "--concurrency", "10",
+                            "--connections", "1", "--validate", "status")
+    req = res["requests"]
+    assert req["total"] == 60 and req["ok"] == 60 and len(rows) == 60, req
+    c = res["connections"]
+    # a GOAWAY after every 20th request: the streams above its last id went
+    # out again on the next connection, and the server processed every
+    # request exactly once
+    assert c["retried"] >= 1 and c["opened"] >= 3, c
+    assert srv.requests == 60, srv.requests
+
+
+def test_goaway_unanswered_below_last_id_are_reset(ctx):
+    srv, url = h2srv(ctx, "goaway-drop:5")
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "10", "--concurrency", "10",
+                            "--connections", "1", "--validate", "status")
+    req = res["requests"]
+    # 5 processed and never answered: reset; 5 above the last id: retried
+    # once, held and dropped again by the next connection: reset too
+    assert req["total"] == 10 and req["by_error"] == {"reset": 10}, req
+    assert res["connections"]["retried"] == 5, res["connections"]
+    assert len(rows) == 10
+
+
+def test_rst_stream_resets_that_stream_only(ctx):
+    srv, url = h2srv(ctx, "rst:3")
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "30", "--concurrency", "5",
+                            "--validate", "status")
+    req = res["requests"]
+    assert req["ok"] == 20 and req["by_error"] == {"reset": 10}, req
+    assert srv.resets == 10 and srv.requests == 30
+    assert res["connections"]["opened"] == 1 and res["connections"]["retried"] == 0
+
+
+def test_flow_control_stall_bounded_by_timeout(ctx):
+    srv, url = h2srv(ctx, "window0")
+    # a body larger than the connection's first window (65,535 bytes): the
+    # rest waits for a WINDOW_UPDATE that never comes
+    body = ctx.write("big.json", '{"model":"m","inputs":["' + "x" * 100000 + '"]}')
+    t0 = time.monotonic()
+    res, rows, r = run_json(ctx, url, "--http2", "--requests", "4", "--concurrency", "4",
+                            "--timeout", "500ms", "--validate", "status", "--body", body)
+    assert res["requests"]["by_error"] == {"timeout": 4}, res["requests"]
+    assert time.monotonic() - t0 < 10
+    # the window was the cause: a GET, with no body to send, is answered
+    res, _, _ = run_json(ctx, url, "--http2", "--requests", "4", "--method", "GET",
+                         "--validate", "status", "--timeout", "2s")
+    assert res["requests"]["ok"] == 4, res["requests"]
+
+
+def test_response_body_stall_bounded_by_timeout(ctx):
+    srv, url = h2srv(ctx, "stall")
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "3", "--concurrency", "3",
+                            "--timeout", "300ms", "--validate", "status")
+    assert res["requests"]["by_error"] == {"timeout": 3}, res["requests"]
+    # the head came (its status is recorded), the body never did
+    assert all(row["status_code"] == "200" and row["error"] == "timeout" for row in rows)
+
+
+def test_settings_one_stream_at_a_time(ctx):
+    srv, url = h2srv(ctx, "maxstreams:1", delay=0.01)
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "20", "--concurrency", "4",
+                            "--connections", "1", "--validate", "status")
+    assert res["requests"]["ok"] == 20, res["requests"]
+    assert res["config"]["streams_per_connection"] == 1
+    assert res["connections"]["opened"] == 1 and res["connections"]["retried"] == 0
+
+
+def http1_server(ctx, tls_ctx=None):
+    import http.server
+    import threading
+
+    class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = b'{"outputs":["a"]}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    if tls_ctx:
+        s.socket = tls_ctx.wrap_socket(s.socket, server_side=True)
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+
+    class Stop:
+        def stop(self):
+            s.shutdown()
+
+        def stderr(self):
+            return ""
+
+    ctx.procs.append(Stop())
+    return s.server_address[1]
+
+
+def test_http1_server_to_prior_knowledge_client(ctx):
+    port = http1_server(ctx)
+    url = f"http://127.0.0.1:{port}/"
+    r = ctx.run("run", url, "--http2", "--requests", "5")
+    assert r.rc == 3, r
+    assert "does not speak h2c" in r.err, r.err
+    assert "drop --http2, or use https with ALPN" in r.err, r.err
+    res, rows, r = run_json(ctx, url, "--http2=auto", "--requests", "5")
+    assert res["requests"]["ok"] == 5 and res["config"]["protocol"] == "http/1.1", res
+    assert "note:" in r.err and "running over HTTP/1.1 (--http2=auto)" in r.err, r.err
+
+
+def test_https_server_without_h2_alpn(ctx):
+    import ssl
+    ca = make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    sc = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sc.load_cert_chain(cert, key)
+    port = http1_server(ctx, sc)
+    url = f"https://127.0.0.1:{port}/"
+    r = ctx.run("run", url, "--http2", "--cacert", ca, "--requests", "5")
+    assert r.rc == 3 and "did not agree to HTTP/2 by ALPN" in r.err, r
+    assert "give --http2=auto to fall back to HTTP/1.1" in r.err, r.err
+    res, rows, r = run_json(ctx, url, "--http2=auto", "--cacert", ca, "--requests", "5")
+    assert res["requests"]["ok"] == 5 and res["config"]["protocol"] == "http/1.1", res
+
+
+def test_http2_options_errors(ctx):
+    r = ctx.run("run", "http://127.0.0.1:9/", "--streams", "10")
+    assert r.rc == 2 and "--streams needs --http2" in r.err, r
+    r = ctx.run("run", "http://127.0.0.1:9/", "--http2=maybe")
+    assert r.rc == 2 and "off, on or auto" in r.err, r
+    r = ctx.run("run", "http://127.0.0.1:9/", "--streams", "0", "--http2")
+    assert r.rc == 2 and "--streams" in r.err, r
+    r = ctx.run("run", "--help")
+    assert "--http2[=auto]" in r.out and "--streams M" in r.out
+
+
+def test_stub_preface_first_starts_h2c_later_is_a_bad_request(ctx):
+    stub = ctx.stub()
+    preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", stub.port), timeout=5) as so:
+        so.sendall(preface)
+        head = b""
+        while len(head) < 9:
+            chunk = so.recv(9 - len(head))
+            assert chunk, head
+            head += chunk
+        assert head[3] == 0x4 and head[5:9] == b"\0\0\0\0", head  # SETTINGS on stream 0
+    # after an HTTP/1.1 request the connection speaks HTTP/1.1: the same bytes
+    # are a request it cannot serve
+    with socket.create_connection(("127.0.0.1", stub.port), timeout=5) as so:
+        so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + preface)
+        data = b""
+        while True:
+            chunk = so.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 200"), data[:80]
+        rest = data[data.index(b'{"status":"ok"}') + 15:]
+        assert rest.startswith(b"HTTP/1.1 400") or rest.startswith(b"HTTP/1.1 505"), rest[:80]
