@@ -700,7 +700,9 @@ static int prepare_h2(engine_t *e, char *err, size_t errlen)
     char *tmp = malloc(e->fmt.buf_size ? e->fmt.buf_size : 1);
     if (!tmp)
         return ENOMEM;
-    len = reqfmt_build(&e->fmt, tmp, 0, 1, 1, &start);
+    /* The fields of the first request stand for every stream's: headers whose
+     * template varies per request ({{request_id}}) keep its value over h2. */
+    len = reqfmt_build(&e->fmt, tmp, 0, 1, 1, 1, &start);
     rc = h2req_init(&e->h2fields, start, len, cfg->url.tls ? "https" : "http", err, errlen);
     free(tmp);
     return rc;

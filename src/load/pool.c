@@ -269,8 +269,8 @@ static bool pool_send_h2(pool_t *p, uint64_t req_seq, uint64_t first_seq, uint64
     s->connect_ns = REQ_NO_CONNECT;
     s->h2_retried = false;
     memcpy(s->item_ns, item_ns, n * sizeof(uint64_t));
-    size_t len =
-        reqfmt_build(p->fmt, s->conn.wbuf, p->t + first_seq * p->nthreads, p->nthreads, n, &start);
+    size_t len = reqfmt_build(p->fmt, s->conn.wbuf, p->t + first_seq * p->nthreads, p->nthreads, n,
+                              req_record_id(req_seq, p->t, p->nthreads), &start);
     size_t off = h2req_body_offset(start, len);
     s->h2_body = start + off;
     s->h2_body_len = len - off;

@@ -91,9 +91,17 @@ static void test_h2req_from_reqfmt(void **state)
     assert_int_equal(url_parse("http://127.0.0.1:9/v1/infer", &url, err, sizeof err), 0);
     const char *headers[] = {"Host: other:1", "X-A: b"};
     reqfmt_t fmt;
-    assert_int_equal(reqfmt_init(&fmt, &url, "PUT", "m", NULL, 1, "{}", 2, headers, 2), 0);
+    reqfmt_args_t ra = {.url = &url,
+                        .method = "PUT",
+                        .model = "m",
+                        .batch = 1,
+                        .raw_body = "{}",
+                        .raw_len = 2,
+                        .headers = headers,
+                        .num_headers = 2};
+    assert_int_equal(reqfmt_init(&fmt, &ra, err, sizeof err), 0);
     const char *start;
-    size_t len = reqfmt_build(&fmt, NULL, 0, 1, 1, &start);
+    size_t len = reqfmt_build(&fmt, NULL, 0, 1, 1, 1, &start);
     h2req_t h;
     assert_int_equal(h2req_init(&h, start, len, "http", err, sizeof err), 0);
     assert_string_equal(show(h.nv, 0), ":method: PUT");
