@@ -223,7 +223,8 @@ def test_stub_h2_bad_requests_are_per_stream(ctx):
     stub = ctx.stub()
     bad = ctx.write("bad.json", "{not json")
     res, rows, _ = run_json(ctx, stub.url, "--http2", "--body", bad, "--requests", "50",
-                            "--concurrency", "10", "--validate", "status")
+                            "--concurrency", "10", "--validate", "status",
+                            rc=1)  # every request failed
     req = res["requests"]
     # every request got its 400 on its own stream; one connection carried them all
     assert req["by_status"] == {"400": 50} and req["by_error"] == {"http_4xx": 50}, req
@@ -231,7 +232,8 @@ def test_stub_h2_bad_requests_are_per_stream(ctx):
     big = ctx.write("big.json", '{"model":"m","inputs":["' + "x" * 3000 + '"]}')
     small = ctx.stub("--max-body", "1KiB")
     res, _, _ = run_json(ctx, small.url, "--http2", "--body", big, "--requests", "5",
-                         "--validate", "status", "--concurrency", "1")
+                         "--validate", "status", "--concurrency", "1",
+                            rc=1)  # every request failed
     assert res["requests"]["by_status"] == {"413": 5}, res["requests"]
     assert res["connections"]["opened"] == 1, res["connections"]
 
@@ -245,7 +247,8 @@ def test_stub_h2_script_reset_ends_that_stream_only(ctx):
                     '"max_tokens":3,"stream":true}')
     url = stub.base + "/v1/chat/completions"
     res, rows, _ = run_json(ctx, url, "--http2", "--body", bad, "--requests", "10",
-                            "--concurrency", "5", "--validate", "status")
+                            "--concurrency", "5", "--validate", "status",
+                            rc=1)  # every request failed
     # RST_STREAM for each stream: reset, the connection goes on
     assert res["requests"]["by_error"] == {"reset": 10}, res["requests"]
     assert res["connections"]["opened"] == 1, res["connections"]
@@ -312,7 +315,8 @@ def test_goaway_streams_above_last_id_retried_once(ctx):
 def test_goaway_unanswered_below_last_id_are_reset(ctx):
     srv, url = h2srv(ctx, "goaway-drop:5")
     res, rows, _ = run_json(ctx, url, "--http2", "--requests", "10", "--concurrency", "10",
-                            "--connections", "1", "--validate", "status")
+                            "--connections", "1", "--validate", "status",
+                            rc=1)  # every request failed
     req = res["requests"]
     # 5 processed and never answered: reset; 5 above the last id: retried
     # once, held and dropped again by the next connection: reset too
@@ -338,7 +342,8 @@ def test_flow_control_stall_bounded_by_timeout(ctx):
     body = ctx.write("big.json", '{"model":"m","inputs":["' + "x" * 100000 + '"]}')
     t0 = time.monotonic()
     res, rows, r = run_json(ctx, url, "--http2", "--requests", "4", "--concurrency", "4",
-                            "--timeout", "500ms", "--validate", "status", "--body", body)
+                            "--timeout", "500ms", "--validate", "status", "--body", body,
+                            rc=1)  # every request failed
     assert res["requests"]["by_error"] == {"timeout": 4}, res["requests"]
     assert time.monotonic() - t0 < 10
     # the window was the cause: a GET, with no body to send, is answered
@@ -350,7 +355,8 @@ def test_flow_control_stall_bounded_by_timeout(ctx):
 def test_response_body_stall_bounded_by_timeout(ctx):
     srv, url = h2srv(ctx, "stall")
     res, rows, _ = run_json(ctx, url, "--http2", "--requests", "3", "--concurrency", "3",
-                            "--timeout", "300ms", "--validate", "status")
+                            "--timeout", "300ms", "--validate", "status",
+                            rc=1)  # every request failed
     assert res["requests"]["by_error"] == {"timeout": 3}, res["requests"]
     # the head came (its status is recorded), the body never did
     assert all(row["status_code"] == "200" and row["error"] == "timeout" for row in rows)
