@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "stats/hist.h"
 #include "stats/metric.h"
+#include "stats/tokens.h"
 
 /* One outcome per request issued: ok or exactly one of these. */
 typedef enum {
@@ -21,6 +22,7 @@ typedef enum {
     ERR_HTTP_5XX,
     ERR_INVALID_RESPONSE,
     ERR_TLS,
+    ERR_STREAM, /* a streamed answer failed mid-stream: an error event, an event over the limit */
     ERR_KIND_COUNT
 } err_kind_t;
 
@@ -41,6 +43,8 @@ typedef struct {
     uint64_t requests; /* second's requests (by intended time) */
     uint64_t errors;
     uint64_t items;
+    uint64_t tokens_out; /* streamed runs: output tokens of successful requests, placed in time
+                            as runstats_record_stream says */
     hist_t *hist[METRIC_COUNT];           /* 2 significant digits */
     hist_frozen_t *settled[METRIC_COUNT]; /* what it had when it settled; hist holds later ones */
 } runstats_second_t;
@@ -60,6 +64,11 @@ typedef struct {
     hist_t *hist[METRIC_COUNT];
     uint64_t connections_opened, tls_resumed;
     uint64_t retried;           /* requests sent again after a stale keep-alive connection closed */
+    /* Streamed runs (runstats_init_stream), over successful requests: */
+    uint64_t tokens_out;       /* output tokens, sum of n_out (stats/tokens.h) */
+    uint64_t tokens_estimated; /* requests whose n_out is their event count (no usage count came) */
+    uint64_t chunks;           /* token-bearing events, sum of K */
+    uint64_t requests_good;    /* met every --goodput bound (stats/goodput.h; none: all of them) */
     runstats_second_t *seconds; /* timeline, index = second since measurement start */
     size_t nseconds, cap_seconds;
     size_t newest_second, dense_from; /* settling: seconds < dense_from hold no dense hist */
@@ -69,6 +78,11 @@ typedef struct {
  * Returns 0 or ENOMEM. */
 int runstats_init(runstats_t *rs, size_t expected_seconds);
 void runstats_close(runstats_t *rs); /* zeroed or closed struct is fine */
+/* Makes rs a streamed run's: creates the histograms of the streamed metrics
+ * (metric_t.streamed). Returns 0 or ENOMEM. */
+int runstats_init_stream(runstats_t *rs);
+/* Whether rs is a streamed run's (it has the streamed metrics). */
+bool runstats_streamed(const runstats_t *rs);
 
 /* Records one finished request: its outcome, status (0 = none), items carried,
  * and times. second = which timeline second it belongs to (from its intended
@@ -81,6 +95,16 @@ void runstats_record_item(runstats_t *rs, size_t second, uint64_t item_latency_n
 /* Records a value (ns) of metric m: into the run's histogram and, for a
  * per-second metric, into timeline second `second` (ignored otherwise). */
 void runstats_record_value(runstats_t *rs, metric_id_t m, size_t second, uint64_t ns);
+/* One successful streamed request (rs streamed): ttft, ttft_service, e2el
+ * and tpot recorded where t defines them (itl is the caller's, gap by gap),
+ * n_out, K and the estimate flag counted, good counted. Its n_out tokens go
+ * on the timeline as tpot describes them: the first at first_ns, then one
+ * every (last_ns - first_ns) / (n_out - 1) up to last_ns (times since the
+ * measurement start); all at first_ns when there is one token or one event. */
+void runstats_record_stream(runstats_t *rs, const tokens_result_t *t, bool good, uint64_t first_ns,
+                            uint64_t last_ns);
+/* The timeline's busiest second for output tokens (0 when none). */
+uint64_t runstats_peak_tokens_second(const runstats_t *rs);
 /* A new connection: counted, and its connect time recorded. */
 void runstats_record_connect(runstats_t *rs, uint64_t connect_ns);
 /* A TLS handshake, resumed or full. */
