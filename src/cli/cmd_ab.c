@@ -209,9 +209,9 @@ int cmd_ab(int argc, char **argv)
         fprintf(stderr, "tailgate ab: %s\n(see 'tailgate ab --help')\n", err);
         return EXIT_USAGE;
     }
-    if (shared.out_path || shared.log_path) {
-        fprintf(stderr, "tailgate ab: --out and --log are chosen by ab: every file goes into "
-                        "--out-dir (default tailgate-out/)\n");
+    if (shared.out_path || shared.log_path || shared.log_events_path) {
+        fprintf(stderr, "tailgate ab: --out, --log and --log-events are chosen by ab: every file "
+                        "goes into --out-dir (default tailgate-out/)\n");
         return EXIT_USAGE;
     }
     if (!RUNOPTS_GIVEN(&shared, concurrency) && !RUNOPTS_GIVEN(&shared, rate)) {

@@ -152,6 +152,11 @@ static void build_engine_config(runjob_t *job, const runopts_t *o)
     e->tls.cacert = o->cacert;
     e->tls.insecure = o->insecure;
     e->tls.no_resume = o->no_tls_resume;
+    e->stream = o->stream;
+    e->stream_cap = (size_t)o->stream_max_event;
+    e->idle_timeout_ns = o->idle_timeout_ns;
+    e->goodput = o->goodput_text ? &o->goodput : NULL;
+    e->token_log_every = o->log_events_path ? o->log_events_every : 0;
 }
 
 int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, const char *out_path,
@@ -198,9 +203,18 @@ int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, cons
         return EXIT_CANNOT_RUN;
     }
     if (log_path) {
-        int e = csvlog_open(log_path, &job->log, why, sizeof why);
+        int e = csvlog_open_kind(log_path, o->stream ? CSVLOG_STREAMED : CSVLOG_REQUESTS,
+                                 &job->log, why, sizeof why);
         if (e) {
             snprintf(err, errlen, "--log: %s", why);
+            return EXIT_CANNOT_RUN;
+        }
+    }
+    if (o->log_events_path && o->stream) {
+        int e = csvlog_open_kind(o->log_events_path, CSVLOG_TOKEN_EVENTS, &job->events, why,
+                                 sizeof why);
+        if (e) {
+            snprintf(err, errlen, "--log-events: %s", why);
             return EXIT_CANNOT_RUN;
         }
     }
@@ -218,34 +232,62 @@ static void hex_digest(const engine_result_t *r, char *out, size_t len)
         n += (size_t)snprintf(out + n, len - n, "%02x", r->inputs_digest[i]);
 }
 
-/* The CSV log observes the engine: one block buffer per worker thread. */
-static int csv_thread_open(void *log, unsigned thread, void **ctx)
+/* The CSV logs observe the engine: one block buffer per log and worker
+ * thread. */
+typedef struct {
+    csvlog_buf_t *requests, *events;
+} logs_ctx_t;
+
+static void csv_thread_close(void *arg)
+{
+    logs_ctx_t *c = arg;
+    csvlog_buf_free(c->requests);
+    csvlog_buf_free(c->events);
+    free(c);
+}
+
+static int csv_thread_open(void *arg, unsigned thread, void **ctx)
 {
     (void)thread;
-    csvlog_buf_t *b;
-    int e = csvlog_buf_new(log, &b);
-    if (!e)
-        *ctx = b;
-    return e;
+    runjob_t *job = arg;
+    logs_ctx_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return ENOMEM;
+    int e = job->log ? csvlog_buf_new(job->log, &c->requests) : 0;
+    if (!e && job->events)
+        e = csvlog_buf_new(job->events, &c->events);
+    if (e) {
+        csv_thread_close(c);
+        return e;
+    }
+    *ctx = c;
+    return 0;
 }
 
-static void csv_on_request(void *buf, const req_record_t *r)
+static void csv_on_request(void *arg, const req_record_t *r)
 {
-    csvlog_row(buf, r);
+    logs_ctx_t *c = arg;
+    if (c->requests)
+        csvlog_row(c->requests, r);
 }
 
-static void csv_thread_close(void *buf)
+static void csv_on_token(void *arg, const token_record_t *t)
 {
-    csvlog_buf_free(buf);
+    logs_ctx_t *c = arg;
+    if (c->events)
+        csvlog_token_row(c->events, t);
 }
 
 /* Prepare, start, collect; a signal stops the run in between. */
 static int run_engine(runjob_t *job)
 {
     engine_config_t cfg = job->eng;
-    if (job->log)
-        cfg.observer =
-            (engine_observer_t){csv_thread_open, csv_on_request, csv_thread_close, job->log};
+    if (job->log || job->events)
+        cfg.observer = (engine_observer_t){.thread_open = csv_thread_open,
+                                           .on_request = csv_on_request,
+                                           .thread_close = csv_thread_close,
+                                           .arg = job,
+                                           .on_token = csv_on_token};
     engine_result_t *res = &job->result;
     engine_t *eng;
     memset(res, 0, sizeof *res);
@@ -272,9 +314,12 @@ int runjob_execute(runjob_t *job, const char *who)
     if (job->progress_shown)
         fputs("\r\033[K", stderr);
     char err[512];
-    if (job->log) {
-        int le = csvlog_close(job->log, err, sizeof err);
-        job->log = NULL;
+    csvlog_t **logs[] = {&job->log, &job->events};
+    for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
+        if (!*logs[i])
+            continue;
+        int le = csvlog_close(*logs[i], err, sizeof err);
+        *logs[i] = NULL;
         if (le) {
             fprintf(stderr, "%s: %s\n", who, err);
             job->log_failed = true;
@@ -342,6 +387,8 @@ void runjob_close(runjob_t *job)
     char err[256];
     if (job->log)
         csvlog_close(job->log, err, sizeof err);
+    if (job->events)
+        csvlog_close(job->events, err, sizeof err);
     if (job->ran)
         engine_result_close(&job->result);
     result_close(&job->res);

@@ -19,6 +19,7 @@ typedef struct {
     inputs_t *inputs;
     char *body;
     csvlog_t *log;
+    csvlog_t *events; /* --log-events */
     const char *log_path;
     const char *out_path;
     engine_result_t result;

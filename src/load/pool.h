@@ -14,6 +14,7 @@
 
 #include "load/conn.h"
 #include "load/reqfmt.h"
+#include "load/stream.h"
 
 typedef struct pool pool_t;
 
@@ -27,6 +28,7 @@ typedef struct {
     unsigned n;           /* items carried */
     uint64_t connect_ns;  /* TCP connect time when this request opened a connection */
     bool retired;         /* no socket could be opened for it: never used again */
+    stream_t *stream;     /* streamed runs: the answer's parser, begun with each request */
     uint64_t item_ns[];   /* intended time of each item (batch entries) */
 } slot_t;
 
@@ -35,6 +37,7 @@ struct pool {
     const reqfmt_t *fmt;
     unsigned t, nthreads; /* this thread, of: which items its requests carry */
     unsigned batch;       /* items per request at most */
+    size_t stream_cap;    /* streamed runs: each connection's SSE buffer; 0 = not streamed */
     slot_t **slots;
     size_t nslots, slots_cap, max_slots; /* max 0 = unlimited */
     size_t retired;                      /* slots given up for want of a socket */
@@ -43,10 +46,11 @@ struct pool {
 };
 
 /* Fills p (zeroed by the caller) and allocates `prealloc` connections
- * (buffers, not sockets). max_slots 0 = unlimited. env and fmt are borrowed.
- * Returns 0 or ENOMEM; pool_close cleans up either way. */
+ * (buffers, not sockets), each with a stream of stream_cap (0 = none).
+ * max_slots 0 = unlimited. env and fmt are borrowed. Returns 0 or ENOMEM;
+ * pool_close cleans up either way. */
 int pool_init(pool_t *p, const conn_env_t *env, const reqfmt_t *fmt, unsigned t, unsigned nthreads,
-              unsigned batch, size_t max_slots, size_t prealloc);
+              unsigned batch, size_t max_slots, size_t prealloc, size_t stream_cap);
 /* Closes every connection (no callbacks) and frees everything; zeroed is fine. */
 void pool_close(pool_t *p);
 
