@@ -73,15 +73,34 @@ def test_scripted_times_and_usage(ctx):
         assert row["tokens_estimated"] == "0" and row["chunks"] == "9", row
         # The stub cannot answer before the script says: never early.
         assert float(row["ttft_ms"]) >= 80 - 0.05, row
-    # The median request is on time within the acceptance tolerance: ttft
-    # from the first byte written within 2 ms, tpot and itl within 1 ms
-    # (tpot = 200 ms over 9 tokens after the first).
+    # On time within the acceptance tolerance: ttft from the first byte
+    # written within 2 ms, tpot and itl within 1 ms (tpot = 200 ms over the 9
+    # tokens after the first, itl 25 ms). What the client sees is never early
+    # (the stub cannot answer before its script says), and late by whatever
+    # the machine adds: the stub's timers and the client's own wake-ups on
+    # two cores shared with other tests (a kernel-timestamped probe saw the
+    # stub itself on time within 0.2 ms, tailgate's median up to ~6 ms late
+    # at a load average of 9; a whole process descheduled for 200 ms shows
+    # as one long gap and a few of 0). So the best-scheduled requests meet
+    # the tolerance exactly, and the median meets it with the machine's
+    # slack.
     lat = res["latency_ms"]
-    assert abs(lat["ttft_service"]["p50"] - 80) <= 2, lat["ttft_service"]
-    assert abs(lat["tpot"]["p50"] - 200 / 9) <= 1, lat["tpot"]
-    assert abs(lat["itl"]["p50"] - 25) <= 1, lat["itl"]
-    assert abs(lat["e2el"]["p50"] - 280) <= 2 + slack(ctx, 2), lat["e2el"]
-    assert abs(median(rows, "tpot_ms") - 200 / 9) <= 1
+    ev = tg.read_csv(ctx.path("ev.csv"))
+    ttft = [float(row["ttft_ms"]) for row in rows]
+    since_send = [float(e["since_send_ms"]) for e in ev if e["event"] == "1"]
+    tpot = [float(row["tpot_ms"]) for row in rows]
+    by_req = {}
+    for e in ev:
+        by_req.setdefault(e["request_id"], []).append(float(e["since_send_ms"]))
+    gaps = [t[k + 1] - t[k] for t in by_req.values() for k in range(len(t) - 1)]
+    assert 80 <= lat["ttft_service"]["min"] <= 80 + 2, lat["ttft_service"]
+    assert min(since_send) >= 80 and min(ttft) >= 80
+    assert min(abs(x - 200 / 9) for x in tpot) <= 1, tpot
+    assert sum(abs(g - 25) <= 1 for g in gaps) >= 3, gaps
+    assert abs(lat["ttft_service"]["p50"] - 80) <= 2 + slack(ctx, 10), lat["ttft_service"]
+    assert abs(lat["tpot"]["p50"] - 200 / 9) <= 1 + slack(ctx, 2), lat["tpot"]
+    assert abs(lat["itl"]["p50"] - 25) <= 1 + slack(ctx, 5), lat["itl"]
+    assert abs(lat["e2el"]["p50"] - 280) <= 2 + slack(ctx, 10), lat["e2el"]
     assert lat["itl"]["count"] == 20 * 8 and lat["tpot"]["count"] == 20
     st = res["stream"]
     assert st["tokens_out"] == 200 and st["chunks"] == 180 and st["tokens_estimated"] == 0, st
@@ -90,7 +109,6 @@ def test_scripted_times_and_usage(ctx):
     assert sum(sec["tokens_out"] for sec in res["timeline"]) == 200, res["timeline"]
     assert abs(st["output_tokens_per_s"] - 200 / res["duration_s"]) < 1e-6 * 200
     # The event log: every token event of every request, 1..9 each.
-    ev = tg.read_csv(ctx.path("ev.csv"))
     assert len(ev) == 180, len(ev)
     first = [float(e["since_intended_ms"]) for e in ev if e["event"] == "1"]
     assert len(first) == 20 and min(first) >= 80 - 0.05
