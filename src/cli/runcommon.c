@@ -203,8 +203,8 @@ int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, cons
         return EXIT_CANNOT_RUN;
     }
     if (log_path) {
-        int e = csvlog_open_kind(log_path, o->stream ? CSVLOG_STREAMED : CSVLOG_REQUESTS,
-                                 &job->log, why, sizeof why);
+        int e = csvlog_open_kind(log_path, o->stream ? CSVLOG_STREAMED : CSVLOG_REQUESTS, &job->log,
+                                 why, sizeof why);
         if (e) {
             snprintf(err, errlen, "--log: %s", why);
             return EXIT_CANNOT_RUN;

@@ -229,8 +229,7 @@ const opt_t runopts_table[] = {
              "Cookie, Set-Cookie, and of headers and URL query parameters\n"
              "named like *key*, *token*, *secret* as given (default:\n"
              "<redacted> in every output)"},
-    {.kind = OPT_HEADING,
-     .help = "Streaming (LLM APIs; the metrics are defined below):"},
+    {.kind = OPT_HEADING, .help = "Streaming (LLM APIs; the metrics are defined below):"},
     {"stream", 0, OPT_FLAG, OPT_SCOPE_LOAD, F(stream), .config = "stream",
      .help = "read each answer as a token stream (SSE: OpenAI/vLLM\n"
              "completions and chat, TGI) and time its tokens: ttft,\n"
@@ -255,8 +254,8 @@ const opt_t runopts_table[] = {
      .hidden = RUNOPTS_VIEW_AB,
      .help = "one row per token-bearing event (its arrival time) of the\n"
              "requests --log-events-every picks (needs --stream)"},
-    {"log-events-every", 0, OPT_COUNT, OPT_SCOPE_OUTPUT, F(log_events_every), 1, 1e12,
-     .arg = "N", .hidden = RUNOPTS_VIEW_AB,
+    {"log-events-every", 0, OPT_COUNT, OPT_SCOPE_OUTPUT, F(log_events_every), 1, 1e12, .arg = "N",
+     .hidden = RUNOPTS_VIEW_AB,
      .help = "log the events of one request in N: ids 1, N+1, 2N+1...\n"
              "(default 1: every request)"},
 };
@@ -299,9 +298,7 @@ static int finish_stream(runopts_t *o, char *err, size_t errlen)
     memset(&o->goodput, 0, sizeof o->goodput);
     if (o->goodput_text && goodput_parse(o->goodput_text, &o->goodput, why, sizeof why))
         return snprintf(err, errlen, "--goodput '%s': %s", o->goodput_text, why), -1;
-    const char *needs = o->goodput_text       ? "--goodput"
-                        : o->log_events_path ? "--log-events"
-                                             : NULL;
+    const char *needs = o->goodput_text ? "--goodput" : o->log_events_path ? "--log-events" : NULL;
     for (size_t i = 0; !needs && i < o->num_slas; i++)
         if (sla_needs_stream(&o->slas[i]))
             needs = o->slas[i].text;

@@ -49,11 +49,11 @@ typedef struct {
     opt_list_t sla_texts;
     /* streaming */
     bool stream;
-    uint64_t idle_timeout_ns;      /* 0 = none */
-    uint64_t stream_max_event;     /* bytes: the longest SSE event read */
-    const char *goodput_text;      /* --goodput as given; NULL = none */
-    const char *log_events_path;   /* --log-events; NULL = none */
-    uint64_t log_events_every;     /* one request in N */
+    uint64_t idle_timeout_ns;    /* 0 = none */
+    uint64_t stream_max_event;   /* bytes: the longest SSE event read */
+    const char *goodput_text;    /* --goodput as given; NULL = none */
+    const char *log_events_path; /* --log-events; NULL = none */
+    uint64_t log_events_every;   /* one request in N */
     /* output */
     const char *log_path;
     const char *out_path;

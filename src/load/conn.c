@@ -370,8 +370,9 @@ static void do_read(conn_t *c)
                 return;
             }
         }
-        ssize_t n = c->tls ? tls_recv_like(c->tls, c->rbuf + c->rlen, c->rcap - c->rlen)
-                           : read(c->io.fd, c->rbuf + c->rlen, c->rcap - c->rlen);
+        size_t room = c->rcap - c->rlen;
+        ssize_t n = c->tls ? tls_recv_like(c->tls, c->rbuf + c->rlen, room)
+                           : read(c->io.fd, c->rbuf + c->rlen, room);
         if (n > 0) {
             bool had_head = c->resp.have_head;
             c->last_io_ns = loop_now(c->env->loop);
@@ -386,6 +387,13 @@ static void do_read(conn_t *c)
                 conn_abort(c, CONN_ERR_PROTOCOL);
                 return;
             }
+            /* A short read emptied the socket: the next bytes bring a new
+             * edge, so a read that could only say EAGAIN is skipped (half the
+             * reads of a stream of small events). Not over TLS (a record may
+             * wait inside the library) nor once the FIN has come (its edge was
+             * this one: read on to the end of the stream). */
+            if ((size_t)n < room && !c->tls && !c->peer_closed)
+                return;
             continue;
         }
         if (n < 0 && errno == EINTR)

@@ -96,8 +96,8 @@ typedef struct {
     socklen_t addrlen;
     uint64_t timeout_ns;      /* per request including connect; 0 = none */
     uint64_t idle_timeout_ns; /* longest time without a byte written or read; 0 = none */
-    bool head_request;   /* responses have no body */
-    bool keep_body;      /* keep the decoded body for on_done (validation) */
+    bool head_request;        /* responses have no body */
+    bool keep_body;           /* keep the decoded body for on_done (validation) */
     /* Streaming: sees the decoded body as it arrives (h1resp.h's body hook;
      * its arg is the conn_t). NULL = none. */
     h1resp_body_fn on_body;
@@ -129,8 +129,8 @@ struct conn {
     const char *wptr;
     size_t wlen, woff;
     uint64_t first_write_ns, connect_start_ns;
-    uint64_t deadline_ns; /* the request's timeout; 0 = none */
-    uint64_t last_io_ns;  /* the last byte written or read (the idle timeout's origin) */
+    uint64_t deadline_ns;     /* the request's timeout; 0 = none */
+    uint64_t last_io_ns;      /* the last byte written or read (the idle timeout's origin) */
     unsigned responses_on_fd; /* completed on this socket: > 0 means reused */
     uint64_t idle_since_ns;   /* when the socket last became idle */
     uint64_t idle_ns;         /* how long it had been idle when this request began */

@@ -99,8 +99,8 @@ static int sniff(const char *data, size_t len)
     return MODE_UNKNOWN;
 }
 
-size_t stream_feed(stream_t *s, int status, const char *data, size_t len, bool end,
-                   uint64_t now_ns, hist_t *itl)
+size_t stream_feed(stream_t *s, int status, const char *data, size_t len, bool end, uint64_t now_ns,
+                   hist_t *itl)
 {
     s->now_ns = now_ns;
     s->itl = itl;

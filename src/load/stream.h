@@ -39,13 +39,13 @@ typedef struct {
     sse_parser_t sse;
     tokens_t tok;
     stream_status_t status;
-    int mode;          /* what the body is (stream.c) */
-    bool over;         /* an error event or [DONE] came: later events are not timed */
-    bool unfinished;   /* the body ended inside an event (sse_finish) */
-    uint64_t now_ns;   /* the arrival time of the piece being fed */
-    hist_t *itl;       /* where the piece's gaps go (NULL: nowhere) */
+    int mode;        /* what the body is (stream.c) */
+    bool over;       /* an error event or [DONE] came: later events are not timed */
+    bool unfinished; /* the body ended inside an event (sse_finish) */
+    uint64_t now_ns; /* the arrival time of the piece being fed */
+    hist_t *itl;     /* where the piece's gaps go (NULL: nowhere) */
     size_t cap;
-    char buf[];        /* the SSE parser's buffer */
+    char buf[]; /* the SSE parser's buffer */
 } stream_t;
 
 /* A stream whose events may be up to cap bytes. Returns 0 or ENOMEM. */
@@ -59,8 +59,8 @@ void stream_begin(stream_t *s, uint64_t intended_ns);
  * consumed, arrived by now_ns; end says the body is complete; status is the
  * response's. Each gap between token-bearing events goes into itl (NULL: not
  * recorded). Returns the bytes consumed. */
-size_t stream_feed(stream_t *s, int status, const char *data, size_t len, bool end,
-                   uint64_t now_ns, hist_t *itl);
+size_t stream_feed(stream_t *s, int status, const char *data, size_t len, bool end, uint64_t now_ns,
+                   hist_t *itl);
 
 /* Token-bearing events so far (K). */
 static inline uint64_t stream_chunks(const stream_t *s)

@@ -47,7 +47,9 @@ static void stream_lines(FILE *f, const result_t *r)
     if (!runstats_streamed(rs))
         return;
     double dur = result_duration_s(r);
-    fprintf(f, "  tokens   %10llu out %10llu events %10.2f per event %8.1f tokens/s, peak %llu in 1 s\n",
+    fprintf(f,
+            "  tokens   %10llu out %10llu events %6.2f per event %10.1f tokens/s, busiest second "
+            "%llu\n",
             (unsigned long long)rs->tokens_out, (unsigned long long)rs->chunks,
             rs->chunks ? (double)rs->tokens_out / (double)rs->chunks : 0.0,
             dur > 0 ? (double)rs->tokens_out / dur : 0.0,

@@ -54,8 +54,7 @@ int csvlog_open(const char *path, csvlog_t **out, char *err, size_t errlen)
     return csvlog_open_kind(path, CSVLOG_REQUESTS, out, err, errlen);
 }
 
-int csvlog_open_kind(const char *path, csvlog_kind_t kind, csvlog_t **out, char *err,
-                     size_t errlen)
+int csvlog_open_kind(const char *path, csvlog_kind_t kind, csvlog_t **out, char *err, size_t errlen)
 {
     csvlog_t *log = calloc(1, sizeof *log);
     if (!log)

@@ -53,8 +53,7 @@ static size_t sla_lines(const report_run_t *runs, size_t n, metric_id_t m, char 
     for (size_t i = 0; i < n; i++) {
         for (size_t v = 0; v < runs[i].nverdicts && k < MAX_SLAS; v++) {
             const sla_t *s = &runs[i].verdicts[v].sla;
-            if ((s->metric != SLA_LATENCY_PCT && s->metric != SLA_LATENCY_MEAN) ||
-                s->latency != m)
+            if ((s->metric != SLA_LATENCY_PCT && s->metric != SLA_LATENCY_MEAN) || s->latency != m)
                 continue;
             char text[112];
             snprintf(text, sizeof text, "SLA %s", s->text);
@@ -170,8 +169,8 @@ static void itl_chart(FILE *f, const report_run_t *runs, size_t n)
         uint64_t below = 0;
         for (size_t b = 0; b < nbins; b++) {
             double edge_ms = pow(10, x0 + (double)(b + 1) / ITL_BINS_PER_DECADE);
-            uint64_t upto = b + 1 == nbins ? hist_count(h)
-                                           : hist_count_at_most(h, (uint64_t)(edge_ms * 1e6));
+            uint64_t upto =
+                b + 1 == nbins ? hist_count(h) : hist_count_at_most(h, (uint64_t)(edge_ms * 1e6));
             share[i][b] = (double)(upto - below) * 100 / total;
             below = upto;
             top = share[i][b] > top ? share[i][b] : top;
@@ -267,15 +266,14 @@ int llmcharts_section(FILE *f, const report_run_t *runs, size_t n, int xmax)
         return ENOMEM;
     double *xs = buf, *ys = buf + need / 2;
     fputs("<h2>Streaming</h2>\n<p>", f);
-    svg_escape(f,
-               "Token timing of streamed answers. ttft: from the moment a request should have "
-               "been sent to its first token-bearing event. tpot: (last - first token event) / "
-               "(output tokens - 1). itl: every gap between two token-bearing events. Output "
-               "tokens are placed in time as tpot describes them. Dashed red lines are SLAs on "
-               "the metric.");
+    svg_escape(f, "Token timing of streamed answers. ttft: from the moment a request should have "
+                  "been sent to its first token-bearing event. tpot: (last - first token event) / "
+                  "(output tokens - 1). itl: every gap between two token-bearing events. Output "
+                  "tokens are placed in time as tpot describes them. Dashed red lines are SLAs on "
+                  "the metric.");
     fputs("</p>\n", f);
-    pct_chart(f, runs, n, METRIC_TTFT, "chart-ttft", "Time to first token by percentile", xmax,
-              xs, ys);
+    pct_chart(f, runs, n, METRIC_TTFT, "chart-ttft", "Time to first token by percentile", xmax, xs,
+              ys);
     pct_chart(f, runs, n, METRIC_TPOT, "chart-tpot", "Time per output token by percentile", xmax,
               xs, ys);
     itl_chart(f, runs, n);

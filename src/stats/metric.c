@@ -27,8 +27,7 @@ const metric_t metric_table[METRIC_COUNT] = {
                      .streamed = true},
     [METRIC_TTFT_SERVICE] = {METRIC_TTFT_SERVICE, "ttft_service", "ttft svc", "ms",
                              METRIC_PER_REQUEST, false, false,
-                             "time to first token from the first byte written",
-                             .streamed = true},
+                             "time to first token from the first byte written", .streamed = true},
     [METRIC_TPOT] = {METRIC_TPOT, "tpot", "tpot", "ms", METRIC_PER_REQUEST, false, true,
                      "time per output token after the first: (last - first token event) / "
                      "(output tokens - 1), for 2 or more tokens in 2 or more events",

@@ -63,7 +63,7 @@ typedef struct {
      * file holds no histogram for that metric). */
     hist_t *hist[METRIC_COUNT];
     uint64_t connections_opened, tls_resumed;
-    uint64_t retried;           /* requests sent again after a stale keep-alive connection closed */
+    uint64_t retried; /* requests sent again after a stale keep-alive connection closed */
     /* Streamed runs (runstats_init_stream), over successful requests: */
     uint64_t tokens_out;       /* output tokens, sum of n_out (stats/tokens.h) */
     uint64_t tokens_estimated; /* requests whose n_out is their event count (no usage count came) */

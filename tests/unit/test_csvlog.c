@@ -93,16 +93,20 @@ static void test_streamed_rows_and_events(void **state)
                                   .ttft_ns = 120 * MS + 4321,
                                   .has_tpot = true,
                                   .tpot_ns = 12 * MS}};
-    req_record_t cut = {.id = 2,
-                        .connect_ns = REQ_NO_CONNECT,
-                        .status = 200,
-                        .batch = 1,
-                        .err = ERR_STREAM,
-                        .streamed = true,
-                        .tokens = {.chunks = 1, .n_out = 1, .estimated = true, .has_first = true,
-                                   .ttft_ns = 5 * MS}};
-    req_record_t none = {.id = 3, .connect_ns = REQ_NO_CONNECT, .err = ERR_TIMEOUT,
-                         .streamed = true, .tokens = {.estimated = true}};
+    req_record_t cut = {
+        .id = 2,
+        .connect_ns = REQ_NO_CONNECT,
+        .status = 200,
+        .batch = 1,
+        .err = ERR_STREAM,
+        .streamed = true,
+        .tokens = {
+            .chunks = 1, .n_out = 1, .estimated = true, .has_first = true, .ttft_ns = 5 * MS}};
+    req_record_t none = {.id = 3,
+                         .connect_ns = REQ_NO_CONNECT,
+                         .err = ERR_TIMEOUT,
+                         .streamed = true,
+                         .tokens = {.estimated = true}};
     csvlog_row(b, &ok);
     csvlog_row(b, &cut);
     csvlog_row(b, &none);

@@ -15,9 +15,8 @@ static void test_err_kind_names(void **state)
 {
     (void)state;
     static const char *const want[ERR_KIND_COUNT] = {
-        "",         "connect_refused", "connect_timeout", "timeout",          "reset",
-        "protocol", "http_4xx",        "http_5xx",        "invalid_response", "tls",
-        "stream_error"};
+        "",         "connect_refused", "connect_timeout",  "timeout", "reset",       "protocol",
+        "http_4xx", "http_5xx",        "invalid_response", "tls",     "stream_error"};
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         assert_string_equal(err_kind_name((err_kind_t)k), want[k]);
     assert_string_equal(err_kind_name(ERR_KIND_COUNT), "");
