@@ -54,7 +54,11 @@ static void stream_lines(FILE *f, const result_t *r)
             rs->chunks ? (double)rs->tokens_out / (double)rs->chunks : 0.0,
             dur > 0 ? (double)rs->tokens_out / dur : 0.0,
             (unsigned long long)runstats_peak_tokens_second(rs));
-    if (rs->tokens_estimated)
+    if (rs->requests_ok && !rs->chunks)
+        fprintf(f,
+                "           no answer carried a token: is the URL an LLM API (completions, chat, "
+                "TGI) and does the body ask for a stream (\"stream\": true)?\n");
+    else if (rs->tokens_estimated)
         fprintf(f,
                 "           %llu of %llu answers carried no token count (usage): their tokens "
                 "are their events\n",
