@@ -17,6 +17,8 @@ C10K = E("BENCH_C10K", "10000")
 C10K_S = E("BENCH_C10K_SECONDS", "5")
 DELAY = E("BENCH_STUB_DELAY", "1s")
 STRACE_S = E("BENCH_STRACE_SECONDS", "2")
+STREAM_RATE = E("BENCH_STREAM_RATE", "200")
+STREAMS = E("BENCH_STREAMS", "10000")
 SCPU, CCPU = E("SCPU", "0"), E("CCPU", "1")
 
 # data[section][name][key] -> list of values (one per run); na[section][name] -> reason
@@ -209,6 +211,18 @@ if ff is not None and fc is not None:
         f"body: {fr(ratio(fcs, ff))} and {fr(ratio(fc, ff))} the fixed-body figure (goal ≤ 1.1×)"
         + (f"; wrk sending the fixed body spends {fw:.2f} µs ({fr(ratio(fc, fw))} for tailgate's "
            f"templated, validated requests; goal < 1×)." if fw is not None else "."))
+fe, pe = med("H", "tailgate", "us_event"), med("H", "python", "us_event")
+if fe is not None and pe is not None:
+    fu, pu = med("H", "tailgate", "user_us_event"), med("H", "python", "user_us_event")
+    reading.append(f"**Streaming (H):** at {STREAM_RATE} streams/s of 64 tokens, tailgate spends "
+                   f"{fe:.2f} µs of client CPU per token event against the Python aiohttp client's "
+                   f"{pe:.2f} µs ({fr(ratio(fe, pe))}; goal ≤ 0.05×); in user space alone {fu:.2f} against "
+                   f"{pu:.2f} µs ({fr(ratio(fu, pu))}): the rest is the kernel's TCP receive path, "
+                   "which a client that reads every event as it arrives pays per read.")
+hr = med("I", "held", "rss_kib")
+if hr is not None:
+    reading.append(f"**{STREAMS} concurrent streams (H):** held by one tailgate thread at "
+                   f"{fpct(med('I', 'held', 'client_pct'))} of a core, {hr / 1024:.1f} MiB peak RSS.")
 if reading:
     p("## Reading")
     p("")
@@ -375,6 +389,48 @@ for n in ("tailgate_fixed", "tailgate_chat_status", "tailgate_chat", "wrk"):
     p(f"| {flab[n]} | {fnum(rps)} | {cpu:.2f} | {fr(ratio(cpu, ff))} | {fr(ratio(cpu, fw))} | "
       f"{fnum(med('F', n, 'errors'))} | {fpct(med('F', n, 'server_pct'))} | {fpct(med('F', n, 'other_pct'))} | "
       f"`{fcmds[n]}` |")
+p("## H. Streaming: tailgate run --stream vs a Python client written like vLLM's")
+p("")
+p(f"`tailgate stub --api openai-chat --output-tokens 64` (zero delay: each step emits a token at "
+  f"once) on core {SCPU}; each client on core {CCPU}, open loop at {STREAM_RATE} requests/s for "
+  f"{SECONDS} s, every request a chat completion streamed as 64 token events plus a usage chunk. The "
+  "Python client is `bench/stream_client.py`: asyncio + aiohttp (Debian's python3-aiohttp), one task per "
+  "request on the rate schedule, the answer read line by line and each chunk parsed with `json.loads`, as "
+  "vLLM's benchmark client does. Client CPU = user + sys of the client process from `/usr/bin/time`, per "
+  "token event and per request; \"user\" leaves the kernel out.")
+p("")
+fcmd = {"tailgate": f"tailgate run URL --stream --body chat.json --rate {STREAM_RATE} --duration {SECONDS}s --out F.json --quiet",
+        "python": f"python3 bench/stream_client.py URL chat.json {STREAM_RATE} {SECONDS}"}
+p("| client | requests (ok) | token events | CPU µs/event | vs Python | user µs/event | CPU µs/request | ttft p50 | client core | stub core | other load | peak RSS | command |")
+p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+for n in ("tailgate", "python"):
+    ev = med("H", n, "events")
+    if ev is None:
+        p(f"| {n} | {reason('F', n)} | | | | | | | | | | | `{fcmd[n]}` |")
+        continue
+    p(f"| {'**tailgate**' if n == 'tailgate' else 'Python aiohttp'} | {fnum(med('F', n, 'requests'))} "
+      f"({fnum(med('F', n, 'ok'))}) | {fnum(ev)} | {med('F', n, 'us_event'):.2f} | "
+      f"{fr(ratio(med('F', n, 'us_event'), pe))} | {med('F', n, 'user_us_event'):.2f} | "
+      f"{med('F', n, 'us_req'):.1f} | {fnum(med('F', n, 'ttft_ms'), 2)} ms | {fpct(med('F', n, 'client_pct'))} | "
+      f"{fpct(med('F', n, 'server_pct'))} | {fpct(med('F', n, 'other_pct'))} | "
+      f"{med('F', n, 'rss_kib') / 1024:.1f} MiB | `{fcmd[n]}` |")
+p("")
+p(f"Concurrent streams held on one client core: the stub stepping every 200 ms (`--step-time 200ms "
+  f"--output-tokens 64 --max-seqs {int(STREAMS) + 100}`), `tailgate run --stream --concurrency {STREAMS} "
+  f"--connections {STREAMS} --duration {SECONDS}s`. On time, itl would be the stub's step (200 ms, more "
+  "when the stub's own core cannot write every sequence's token within a step).")
+p("")
+if med("I", "held", "events") is None:
+    p(f"n/a ({reason('G', 'held')})")
+else:
+    p("| streams | requests (ok) | token events | client core | client CPU µs/event | peak RSS | ttft p50 / p99 | itl p50 / p99 | tpot p50 | stub core |")
+    p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    p(f"| {STREAMS} | {fnum(med('I', 'held', 'requests'))} ({fnum(med('I', 'held', 'ok'))}) | "
+      f"{fnum(med('I', 'held', 'events'))} | {fpct(med('I', 'held', 'client_pct'))} | "
+      f"{med('I', 'held', 'us_event'):.2f} | {med('I', 'held', 'rss_kib') / 1024:.1f} MiB | "
+      f"{fnum(med('I', 'held', 'ttft_p50'), 0)} / {fnum(med('I', 'held', 'ttft_p99'), 0)} ms | "
+      f"{fnum(med('I', 'held', 'itl_p50'), 0)} / {fnum(med('I', 'held', 'itl_p99'), 0)} ms | "
+      f"{fnum(med('I', 'held', 'tpot_p50'), 0)} ms | {fpct(med('I', 'held', 'server_pct'))} |")
 p("")
 
 # ------------------------------------------------------------------ method + raw

@@ -15,6 +15,10 @@
 #   F  templated requests: --api openai-chat over a 1,000-line data file vs a fixed body vs wrk,
 #      against nginx answering a chat completion
 #   G  HTTP/2: tailgate run --http2 vs h2load against nginx, h2c and h2 (bench/h2.sh)
+#   H  streaming: the stub streaming 64-token chat answers with zero delay, driven at the same
+#      rate by tailgate run --stream and by a Python aiohttp client written like vLLM's
+#      benchmark client (bench/stream_client.py): client CPU per token event and per request;
+#      then tailgate holding BENCH_STREAMS concurrent streams on one core
 #
 # Numbers, not pass/fail: the script exits 0 whenever it could measure something.
 # Servers run on core BENCH_SERVER_CPU (0), clients on core BENCH_CLIENT_CPU (1).
@@ -28,7 +32,9 @@
 #   BENCH_STUB_DELAY=1s     D's per-request delay
 #   BENCH_STRACE_SECONDS=2  length of the strace'd runs in A
 #   BENCH_OUT=docs/PERFORMANCE.md   where the report goes ("-" = stdout only)
-#   BENCH_SECTIONS=ABCDEFG  which sections to run
+#   BENCH_SECTIONS=ABCDEFGHI which sections to run (H streaming, I held streams: one section)
+#   BENCH_STREAM_RATE=200   H: requests per second (each a 64-token stream)
+#   BENCH_STREAMS=10000     H: concurrent streams held by tailgate
 #   BENCH_IDLE_WAIT=120     at start, wait up to this long for an idle machine
 #   BENCH_QUIET_WAIT=20     before each measurement, wait up to this long for a quiet second
 #   BENCH_MAX_OTHER=25      a run during which other work used more than this % of a core ...
@@ -48,7 +54,9 @@ BENCH_C10K_SECONDS=${BENCH_C10K_SECONDS:-5}
 BENCH_STUB_DELAY=${BENCH_STUB_DELAY:-1s}
 BENCH_STRACE_SECONDS=${BENCH_STRACE_SECONDS:-2}
 BENCH_OUT=${BENCH_OUT:-docs/PERFORMANCE.md}
-BENCH_SECTIONS=${BENCH_SECTIONS:-ABCDEFG}
+BENCH_SECTIONS=${BENCH_SECTIONS:-ABCDEFGHI}
+BENCH_STREAM_RATE=${BENCH_STREAM_RATE:-200}
+BENCH_STREAMS=${BENCH_STREAMS:-10000}
 BENCH_MAX_OTHER=${BENCH_MAX_OTHER:-25}
 BENCH_RETRIES=${BENCH_RETRIES:-2}
 SCPU=${BENCH_SERVER_CPU:-0}
@@ -753,6 +761,135 @@ section_g() {
     { printf '\n## G. HTTP/2: tailgate --http2 vs h2load\n\n'; cat "$TMP/h2-table.md"; } >"$TMP/h2.md"
 }
 
+# ---------------------------------------------------------------- H: streaming
+# The Python peer needs aiohttp: Debian's python3-aiohttp, for Debian's python3 (a python3
+# earlier on PATH may be another installation without it).
+PY_AIO=
+find_py_aio() {
+    local py
+    for py in python3 /usr/bin/python3; do
+        if "$py" -c 'import aiohttp' 2>/dev/null; then PY_AIO=$py; return 0; fi
+    done
+    need_pkg python3-aiohttp
+    /usr/bin/python3 -c 'import aiohttp' 2>/dev/null && PY_AIO=/usr/bin/python3
+    [[ -n $PY_AIO ]]
+}
+need_pkg() { # need_pkg PACKAGE: install a package that provides no command
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" && return 0
+    log "installing $1"
+    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get -o DPkg::Lock::Timeout=300 install -y -q \
+        --no-install-recommends "$1" >/dev/null 2>&1 || true
+}
+
+# stream_once H NAME RUN KIND CMD...: one streaming client run on the client core; KIND
+# tailgate (totals from its --out JSON) or python (one JSON line on stdout).
+stream_client() { retrying stream_once "$@"; }
+stream_once() {
+    local sec=$1 name=$2 run=$3 kind=$4
+    shift 4
+    local out=$TMP/$sec-$name-$run.out tf=$TMP/$sec-$name-$run.time rc=0 w0 w1 m0 m1 t0 t1
+    wait_quiet
+    t0=$(proc_ticks "$STUB_PID")
+    m0=$(machine_ticks)
+    w0=$(date +%s.%N)
+    taskset -c "$CCPU" /usr/bin/time -f '%e %U %S %M' -o "$tf" \
+        timeout -k 5 $((BENCH_SECONDS + 120)) "$@" >"$out" 2>&1 </dev/null || rc=$?
+    w1=$(date +%s.%N)
+    m1=$(machine_ticks)
+    t1=$(proc_ticks "$STUB_PID")
+    local json=$out
+    [[ $kind == tailgate ]] && json=$TMP/$sec-$name-$run.json
+    local req="" ok="" events="" tokens="" ttft=""
+    read -r req ok events tokens ttft < <(python3 - "$kind" "$json" <<'EOF' || true
+import json, sys
+try:
+    if sys.argv[1] == "tailgate":
+        d = json.load(open(sys.argv[2]))
+        print(d["requests"]["total"], d["requests"]["ok"], d["stream"]["chunks"],
+              d["stream"]["tokens_out"], d["latency_ms"]["ttft"]["p50"])
+    else:
+        d = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])
+        print(d["requests"], d["ok"], d["events"], d["tokens"], d["ttft_p50_ms"])
+except Exception:
+    print("", "", "", "", "")
+EOF
+    )
+    if [[ -z $events || $events == 0 ]]; then
+        log "  $name run $run: no result (rc=$rc); tail of output:"
+        tail -5 "$out" | sed 's/^/      /' >&2
+        rec_na "$sec" "$name" "$run" "failed (rc=$rc)"
+        return 0
+    fi
+    local u="" s="" m=""
+    read -r _ u s m < <(grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$tf" | tail -1) || true
+    u=${u:-0} s=${s:-0} m=${m:-0}
+    rec "$sec" "$name" "$run" requests "$req"
+    rec "$sec" "$name" "$run" ok "$ok"
+    rec "$sec" "$name" "$run" events "$events"
+    rec "$sec" "$name" "$run" tokens "$tokens"
+    rec "$sec" "$name" "$run" ttft_ms "$ttft"
+    rec "$sec" "$name" "$run" cpu_s "$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')"
+    rec "$sec" "$name" "$run" user_s "$u"
+    rec "$sec" "$name" "$run" us_event "$(awk -v u="$u" -v s="$s" -v n="$events" 'BEGIN{printf "%.3f", (u+s)*1e6/n}')"
+    rec "$sec" "$name" "$run" user_us_event "$(awk -v u="$u" -v n="$events" 'BEGIN{printf "%.3f", u*1e6/n}')"
+    rec "$sec" "$name" "$run" us_req "$(awk -v u="$u" -v s="$s" -v n="$req" 'BEGIN{printf "%.3f", (u+s)*1e6/n}')"
+    rec "$sec" "$name" "$run" client_pct "$(awk -v u="$u" -v s="$s" -v w0="$w0" -v w1="$w1" 'BEGIN{printf "%.0f", (u+s)/(w1-w0)*100}')"
+    rec "$sec" "$name" "$run" rss_kib "$m"
+    rec "$sec" "$name" "$run" server_pct "$(awk -v a="$t0" -v b="$t1" -v w0="$w0" -v w1="$w1" -v hz="$CLK_TCK" 'BEGIN{printf "%.0f", (b-a)/hz/(w1-w0)*100}')"
+    local other
+    other=$(other_pct "$m0" "$m1" "$(awk -v u="$u" -v s="$s" -v hz="$CLK_TCK" -v a="$t0" -v b="$t1" 'BEGIN{print (u+s)*hz+b-a}')" "$w0" "$w1")
+    rec "$sec" "$name" "$run" other_pct "$other"
+    LAST_OTHER=$other
+    log "  $name run $run: $req requests ($ok ok), $events token events, $(awk -v u="$u" -v s="$s" -v n="$events" 'BEGIN{printf "%.2f", (u+s)*1e6/n}') µs CPU/event, other load ${other}%"
+}
+
+section_h() {
+    local R=$BENCH_STREAM_RATE S=$BENCH_SECONDS port r body=$TMP/chat-stream.json
+    log "H: streaming — stub 64-token answers, zero delay; ${R} req/s for ${S}s, $BENCH_RUNS runs"
+    printf '%s' '{"model":"m","messages":[{"role":"user","content":"hello"}],"max_tokens":64,"stream":true,"stream_options":{"include_usage":true}}' >"$body"
+    local tg_ok=0 py_ok=0
+    tg_has run --stream && tg_has stub --api --output-tokens && tg_ok=1
+    find_py_aio && py_ok=1
+    if ! tg_has stub --api --output-tokens; then
+        rec_na H tailgate 1 "n/a (not built)"
+        rec_na H python 1 "n/a (not built)"
+        return 0
+    fi
+    port=$(free_port)
+    start_stub "$port" --api openai-chat --output-tokens 64 || { rec_na H tailgate 1 "stub failed"; return 0; }
+    local url=http://127.0.0.1:$port/v1/chat/completions
+    for ((r = 1; r <= BENCH_RUNS; r++)); do
+        if ((tg_ok)); then
+            stream_client H tailgate "$r" tailgate "$TG" run "$url" --stream --body "$body" --rate "$R" \
+                --duration "${S}s" --out "$TMP/H-tailgate-$r.json" --quiet
+        else rec_na H tailgate "$r" "n/a (not built)"; fi
+        if ((py_ok)); then
+            stream_client H python "$r" python "$PY_AIO" "$ROOT/bench/stream_client.py" "$url" "$body" "$R" "$S"
+        else rec_na H python "$r" "n/a (python3-aiohttp missing)"; fi
+    done
+    stop_stub
+    # Concurrent streams held on one client core: a stub stepping every 200 ms (so every
+    # stream stays open ~13 s), tailgate keeping BENCH_STREAMS of them in flight.
+    local N=$BENCH_STREAMS
+    log "H: tailgate holding $N concurrent streams"
+    port=$(free_port)
+    if ((tg_ok)) && start_stub "$port" --api openai-chat --output-tokens 64 --step-time 200ms --max-seqs $((N + 100)); then
+        stream_client I held 1 tailgate "$TG" run "http://127.0.0.1:$port/v1/chat/completions" --stream \
+            --body "$body" --concurrency "$N" --connections "$N" --duration "${S}s" --timeout 120s \
+            --out "$TMP/I-held-1.json" --quiet
+        python3 - "$TMP/I-held-1.json" <<'EOF' >>"$RES" || rec_na I held 1 "no result"
+import json, sys
+d = json.load(open(sys.argv[1]))
+lat = d["latency_ms"]
+for k in ("ttft", "itl", "tpot"):
+    print("I\theld\t1\t%s_p50\t%s" % (k, lat[k]["p50"]))
+    print("I\theld\t1\t%s_p99\t%s" % (k, lat[k]["p99"]))
+print("I\theld\t1\terrors\t%s" % d["requests"]["errors"])
+EOF
+        stop_stub
+    else rec_na I held 1 "n/a (not built)"; fi
+}
+
 # ---------------------------------------------------------------- main
 # Wait (bounded) for a quiet machine: other work on these two cores is the main noise.
 BENCH_IDLE_WAIT=${BENCH_IDLE_WAIT:-120}
@@ -781,13 +918,14 @@ start_nginx
 [[ $BENCH_SECTIONS == *E* ]] && section_e
 [[ $BENCH_SECTIONS == *F* ]] && section_f
 [[ $BENCH_SECTIONS == *G* ]] && section_g
+[[ $BENCH_SECTIONS == *H* ]] && section_h
 
 # ---------------------------------------------------------------- report
 TG_VERSION=$(timeout 5 "$TG" --version 2>/dev/null | head -1 || true)
 GIT_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)
 if ! git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null; then GIT_REV="$GIT_REV+dirty"; fi
 export BENCH_SECONDS BENCH_RUNS BENCH_CONNS BENCH_C10K BENCH_C10K_SECONDS BENCH_STUB_DELAY \
-    BENCH_STRACE_SECONDS COMMAND_LINE TG_VERSION GIT_REV SCPU CCPU
+    BENCH_STRACE_SECONDS COMMAND_LINE TG_VERSION GIT_REV SCPU CCPU BENCH_STREAM_RATE BENCH_STREAMS
 BENCH_LOAD="$LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 BENCH_NPROC=$(nproc)

@@ -248,9 +248,9 @@ int cmd_ab(int argc, char **argv)
         runcommon_api_help(stdout);
         return EXIT_OK;
     }
-    if (shared.out_path || shared.log_path) {
-        fprintf(stderr, "tailgate ab: --out and --log are chosen by ab: every file goes into "
-                        "--out-dir (default tailgate-out/)\n");
+    if (shared.out_path || shared.log_path || shared.log_events_path) {
+        fprintf(stderr, "tailgate ab: --out, --log and --log-events are chosen by ab: every file "
+                        "goes into --out-dir (default tailgate-out/)\n");
         return EXIT_USAGE;
     }
     if (!RUNOPTS_GIVEN(&shared, concurrency) && !RUNOPTS_GIVEN(&shared, rate)) {

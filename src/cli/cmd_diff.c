@@ -33,7 +33,9 @@ static const opt_t diff_table[] = {
      .check = runopts_check_sla, .arg = "EXPR",
      .help = "SLA to judge, repeatable (default: " COMPARE_DEFAULT_SLA "); METRIC OP\n"
              "VALUE with METRIC p50 p90 p95 p99 p99.9 max mean,\n"
-             "request.<same>, error_rate, rps, ips; OP <= < >= >; latency\n"
+             "request.<same>, error_rate, rps, ips, and for streamed runs\n"
+             "ttft. tpot. itl. e2el.<same>, output_tokens_per_s, goodput,\n"
+             "slo_attainment; OP <= < >= >; latency\n"
              "in us, ms or s (bare number = ms), e.g. \"p95<=800ms\",\n"
              "\"error_rate<1%\""},
     {"max-regression", 0, OPT_LIST, OPT_SCOPE_GATE, offsetof(diff_opts_t, regress_texts), 0,

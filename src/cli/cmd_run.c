@@ -24,6 +24,31 @@ static void run_usage(FILE *f)
           "\n",
           f);
     opt_help(f, runopts_table, runopts_table_len, RUNOPTS_VIEW_RUN, true);
+    fputs("\nStreamed metrics (--stream), per request: t_int the intended send time; t_send the\n"
+          "first byte written; t_k the arrival of the k-th token-bearing event -- an SSE data:\n"
+          "event whose choices[0].text (completions), choices[0].delta.content (chat) or\n"
+          "token.text (TGI) is present and non-empty (role-only chunks, empty-content chunks,\n"
+          "':' comment lines, usage-only chunks with \"choices\": [] and data: [DONE] are\n"
+          "not); K the number of token-bearing events; t_end the end of the response.\n"
+          "n_out = usage.completion_tokens from the final usage chunk, otherwise K, flagged\n"
+          "estimated. The client never tokenizes.\n"
+          "  ttft  = t_1 - t_int (and ttft_service = t_1 - t_send beside it)\n"
+          "  e2el  = t_K - t_int (the usage chunk and [DONE] do not move it)\n"
+          "  tpot  = (t_K - t_1) / (n_out - 1) when n_out >= 2 (and K >= 2), else undefined\n"
+          "          (left out of tpot percentiles)\n"
+          "  itl   = every gap t_{k+1} - t_k, pooled over all requests (inter-chunk;\n"
+          "          tokens_per_chunk = n_out / K shows multi-token chunks)\n"
+          "  output_tokens_per_s = sum of n_out / (max t_end - min t_int), the measured span,\n"
+          "          and its peak 1-second bucket\n"
+          "  goodput = requests per second that completed OK and met every --goodput bound\n"
+          "          (failed requests are not good; an undefined tpot passes the tpot bound);\n"
+          "          slo_attainment = good / attempted\n"
+          "The figures are over successful requests (itl's gaps are recorded as they come,\n"
+          "so a request that fails later keeps them); a gate ranks failed requests slowest.\n"
+          "A failed request keeps the tokens it saw in its CSV row: an error event\n"
+          "mid-stream is stream_error, a connection dropped mid-stream is reset, a stream\n"
+          "silent for --idle-timeout is a timeout.\n",
+          f);
     fputs("\nExit codes: 0 ran and every SLA passed, 1 an SLA failed or every request\n"
           "failed (that fails a run without --sla too; some errors alone do not: gate them\n"
           "with --sla 'error_rate<1%'), 2 bad usage, 3 could not run (unreachable target,\n"

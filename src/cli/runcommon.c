@@ -158,6 +158,11 @@ static void build_engine_config(runjob_t *job, const runopts_t *o)
     e->tls.no_resume = o->no_tls_resume;
     e->http2 = (engine_h2_t)o->http2;
     e->streams = (unsigned)o->streams;
+    e->stream = o->stream;
+    e->stream_cap = (size_t)o->stream_max_event;
+    e->idle_timeout_ns = o->idle_timeout_ns;
+    e->goodput = o->goodput_text ? &o->goodput : NULL;
+    e->token_log_every = o->log_events_path ? o->log_events_every : 0;
 }
 
 int runcommon_load_inputs(const runopts_t *o, inputs_t **out, char *err, size_t errlen)
@@ -345,9 +350,18 @@ int runjob_prepare_inputs(runjob_t *job, const runopts_t *o, inputs_t *inputs, c
     if (log_path) {
         int n = snprintf(err, errlen, "--log: ");
         size_t off = n > 0 && (size_t)n < errlen ? (size_t)n : 0;
-        int e = csvlog_open(log_path, &job->log, err + off, errlen - off);
+        int e = csvlog_open_kind(log_path, o->stream ? CSVLOG_STREAMED : CSVLOG_REQUESTS, &job->log,
+                                 err + off, errlen - off);
         if (e)
             return EXIT_CANNOT_RUN;
+    }
+    if (o->log_events_path && o->stream) {
+        int e = csvlog_open_kind(o->log_events_path, CSVLOG_TOKEN_EVENTS, &job->events, why,
+                                 sizeof why);
+        if (e) {
+            snprintf(err, errlen, "--log-events: %s", why);
+            return EXIT_CANNOT_RUN;
+        }
     }
     if (!o->no_progress && isatty(STDERR_FILENO)) {
         job->eng.on_progress = show_progress;
@@ -363,25 +377,50 @@ static void hex_digest(const uint8_t d[32], char *out, size_t len)
         n += (size_t)snprintf(out + n, len - n, "%02x", d[i]);
 }
 
-/* The CSV log observes the engine: one block buffer per worker thread. */
-static int csv_thread_open(void *log, unsigned thread, void **ctx)
+/* The CSV logs observe the engine: one block buffer per log and worker
+ * thread. */
+typedef struct {
+    csvlog_buf_t *requests, *events;
+} logs_ctx_t;
+
+static void csv_thread_close(void *arg)
+{
+    logs_ctx_t *c = arg;
+    csvlog_buf_free(c->requests);
+    csvlog_buf_free(c->events);
+    free(c);
+}
+
+static int csv_thread_open(void *arg, unsigned thread, void **ctx)
 {
     (void)thread;
-    csvlog_buf_t *b;
-    int e = csvlog_buf_new(log, &b);
-    if (!e)
-        *ctx = b;
-    return e;
+    runjob_t *job = arg;
+    logs_ctx_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return ENOMEM;
+    int e = job->log ? csvlog_buf_new(job->log, &c->requests) : 0;
+    if (!e && job->events)
+        e = csvlog_buf_new(job->events, &c->events);
+    if (e) {
+        csv_thread_close(c);
+        return e;
+    }
+    *ctx = c;
+    return 0;
 }
 
-static void csv_on_request(void *buf, const req_record_t *r)
+static void csv_on_request(void *arg, const req_record_t *r)
 {
-    csvlog_row(buf, r);
+    logs_ctx_t *c = arg;
+    if (c->requests)
+        csvlog_row(c->requests, r);
 }
 
-static void csv_thread_close(void *buf)
+static void csv_on_token(void *arg, const token_record_t *t)
 {
-    csvlog_buf_free(buf);
+    logs_ctx_t *c = arg;
+    if (c->events)
+        csvlog_token_row(c->events, t);
 }
 
 /* Prepare, start, collect; a signal stops the run in between. Before the
@@ -390,9 +429,12 @@ static void csv_thread_close(void *buf)
 static int run_engine(runjob_t *job, const char *who)
 {
     engine_config_t cfg = job->eng;
-    if (job->log)
-        cfg.observer =
-            (engine_observer_t){csv_thread_open, csv_on_request, csv_thread_close, job->log};
+    if (job->log || job->events)
+        cfg.observer = (engine_observer_t){.thread_open = csv_thread_open,
+                                           .on_request = csv_on_request,
+                                           .thread_close = csv_thread_close,
+                                           .arg = job,
+                                           .on_token = csv_on_token};
     engine_result_t *res = &job->result;
     engine_t *eng;
     memset(res, 0, sizeof *res);
@@ -431,9 +473,12 @@ int runjob_execute(runjob_t *job, const char *who)
     if (job->progress_shown)
         fputs("\r\033[K", stderr);
     char err[512];
-    if (job->log) {
-        int le = csvlog_close(job->log, err, sizeof err);
-        job->log = NULL;
+    csvlog_t **logs[] = {&job->log, &job->events};
+    for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
+        if (!*logs[i])
+            continue;
+        int le = csvlog_close(*logs[i], err, sizeof err);
+        *logs[i] = NULL;
         if (le) {
             fprintf(stderr, "%s: %s\n", who, err);
             job->log_failed = true;
@@ -537,6 +582,8 @@ void runjob_close(runjob_t *job)
     char err[256];
     if (job->log)
         csvlog_close(job->log, err, sizeof err);
+    if (job->events)
+        csvlog_close(job->events, err, sizeof err);
     if (job->ran)
         engine_result_close(&job->result);
     result_close(&job->res);

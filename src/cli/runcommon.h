@@ -24,6 +24,7 @@ typedef struct {
     bool have_plan;
     char *body;
     csvlog_t *log;
+    csvlog_t *events; /* --log-events */
     const char *log_path;
     const char *out_path;
     engine_result_t result;

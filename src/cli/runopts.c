@@ -171,6 +171,12 @@ int runopts_check_sla(const char *v, char *why, size_t len)
     return sla_parse(v, &s, why, len) ? -1 : 0;
 }
 
+static int check_goodput(const char *v, char *why, size_t len)
+{
+    goodput_t g;
+    return goodput_parse(v, &g, why, len) ? -1 : 0;
+}
+
 #define F(field) offsetof(runopts_t, field)
 
 const opt_t runopts_table[] = {
@@ -298,8 +304,11 @@ const opt_t runopts_table[] = {
      .help = "METRIC OP VALUE, repeatable; exit 1 when one fails.\n"
              "METRIC: p50 p90 p95 p99 p99.9 max mean (item latency;\n"
              "request.p95 etc. for request latency), error_rate (%),\n"
-             "rps, ips (successful requests/items per second); OP: <= <\n"
-             ">= >; e.g. 'p95<=800ms', 'error_rate<1%', 'ips>=500'"},
+             "rps, ips (successful requests/items per second); streamed\n"
+             "runs also ttft. tpot. itl. e2el. (e.g. 'ttft.p99<=500ms'),\n"
+             "output_tokens_per_s, goodput (good requests per second,\n"
+             "see --goodput), slo_attainment (% of requests good); OP: <=\n"
+             "< >= >; e.g. 'p95<=800ms', 'error_rate<1%', 'ips>=500'"},
     {"quiet", 'q', OPT_FLAG, OPT_SCOPE_OUTPUT, F(quiet),
      .help = "no summary on stdout; each failed gate is still one line\non stderr"},
     {"no-progress", 0, OPT_FLAG, OPT_SCOPE_OUTPUT, F(no_progress),
@@ -311,6 +320,35 @@ const opt_t runopts_table[] = {
              "Cookie, Set-Cookie, and of headers and URL query parameters\n"
              "named like *key*, *token*, *secret* as given (default:\n"
              "<redacted> in every output)"},
+    {.kind = OPT_HEADING, .help = "Streaming (LLM APIs; the metrics are defined below):"},
+    {"stream", 0, OPT_FLAG, OPT_SCOPE_LOAD, F(stream), .config = "stream",
+     .help = "read each answer as a token stream (SSE: OpenAI/vLLM\n"
+             "completions and chat, TGI) and time its tokens: ttft,\n"
+             "ttft_service, tpot, itl, e2el, output tokens/s; a\n"
+             "non-streamed answer counts as one event. The body must ask\n"
+             "for a stream itself (\"stream\": true)"},
+    {"idle-timeout", 0, OPT_DURATION, OPT_SCOPE_CLIENT, F(idle_timeout_ns), 1, 0, .arg = "D",
+     .config = "idle_timeout_ms",
+     .help = "longest silence within a request: no byte written or read\n"
+             "for D (a stalled stream) ends it as a timeout (default: none;\n"
+             "--timeout still bounds the whole request)"},
+    {"max-event", 0, OPT_SIZE, OPT_SCOPE_CLIENT, F(stream_max_event), 256, 64.0 * 1024 * 1024,
+     .arg = "SIZE",
+     .help = "longest SSE event read, per connection (default 64KiB);\n"
+             "a longer one fails its request as stream_error"},
+    {"goodput", 0, OPT_STRING, OPT_SCOPE_GATE, F(goodput_text), .check = check_goodput,
+     .arg = "BOUNDS", .config = "goodput",
+     .help = "what a good request meets, e.g. ttft<=500ms,tpot<=50ms,\n"
+             "e2el<=10s: goodput = good requests per second,\n"
+             "slo_attainment = good / requests (needs --stream)"},
+    {"log-events", 0, OPT_STRING, OPT_SCOPE_OUTPUT, F(log_events_path), .arg = "FILE.csv",
+     .hidden = RUNOPTS_VIEW_AB,
+     .help = "one row per token-bearing event (its arrival time) of the\n"
+             "requests --log-events-every picks (needs --stream)"},
+    {"log-events-every", 0, OPT_COUNT, OPT_SCOPE_OUTPUT, F(log_events_every), 1, 1e12, .arg = "N",
+     .hidden = RUNOPTS_VIEW_AB,
+     .help = "log the events of one request in N: ids 1, N+1, 2N+1...\n"
+             "(default 1: every request)"},
 };
 const size_t runopts_table_len = sizeof runopts_table / sizeof runopts_table[0];
 _Static_assert(sizeof runopts_table / sizeof runopts_table[0] <= 64, "given is a 64-bit mask");
@@ -329,6 +367,8 @@ void runopts_defaults(runopts_t *o)
     o->method = "POST";
     o->model = "example-model";
     o->validate = VALIDATE_OUTPUTS;
+    o->stream_max_event = 64 * 1024;
+    o->log_events_every = 1;
 }
 
 opt_group_t runopts_group(runopts_t *o)
@@ -339,6 +379,38 @@ opt_group_t runopts_group(runopts_t *o)
 bool runopts_body_mode(const runopts_t *o)
 {
     return o->body_path || (strcmp(o->method, "POST") && strcmp(o->method, "PUT"));
+}
+
+/* What only a streamed run measures needs --stream; goodput gates need the
+ * bounds that say what good is. */
+static int finish_stream(runopts_t *o, char *err, size_t errlen)
+{
+    char why[256];
+    memset(&o->goodput, 0, sizeof o->goodput);
+    if (o->goodput_text && goodput_parse(o->goodput_text, &o->goodput, why, sizeof why))
+        return snprintf(err, errlen, "--goodput '%s': %s", o->goodput_text, why), -1;
+    const char *needs = o->goodput_text ? "--goodput" : o->log_events_path ? "--log-events" : NULL;
+    for (size_t i = 0; !needs && i < o->num_slas; i++)
+        if (sla_needs_stream(&o->slas[i]))
+            needs = o->slas[i].text;
+    if (needs && !o->stream) {
+        snprintf(err, errlen,
+                 "%s%s%s needs --stream: only a streamed answer has tokens to time (and the "
+                 "request body must ask for a stream, \"stream\": true)",
+                 needs[0] == '-' ? "" : "--sla '", needs, needs[0] == '-' ? "" : "'");
+        return -1;
+    }
+    for (size_t i = 0; i < o->num_slas; i++) {
+        const sla_t *s = &o->slas[i];
+        if ((s->metric == SLA_GOODPUT || s->metric == SLA_SLO_ATTAINMENT) && !o->goodput_text) {
+            snprintf(err, errlen,
+                     "--sla '%s' needs --goodput BOUNDS, what a good request meets, e.g. "
+                     "--goodput ttft<=500ms,tpot<=50ms",
+                     s->text);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int runopts_finish(runopts_t *o, char *err, size_t errlen)
@@ -430,7 +502,7 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
     if (o->concurrency && !o->connections)
         o->connections = o->concurrency;
     o->num_slas = runopts_parse_slas(&o->sla_texts, o->slas, RUNOPTS_MAX_SLAS);
-    return 0;
+    return finish_stream(o, err, errlen);
 }
 
 size_t runopts_parse_slas(const opt_list_t *texts, sla_t *out, size_t max)

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cli/opt.h"
+#include "stats/goodput.h"
 #include "stats/sla.h"
 
 #define RUNOPTS_MAX_HEADERS OPT_LIST_MAX
@@ -53,6 +54,13 @@ typedef struct {
     /* gate */
     int validate; /* validate_t */
     opt_list_t sla_texts;
+    /* streaming */
+    bool stream;
+    uint64_t idle_timeout_ns;    /* 0 = none */
+    uint64_t stream_max_event;   /* bytes: the longest SSE event read */
+    const char *goodput_text;    /* --goodput as given; NULL = none */
+    const char *log_events_path; /* --log-events; NULL = none */
+    uint64_t log_events_every;   /* one request in N */
     /* output */
     const char *log_path;
     const char *out_path;
@@ -65,6 +73,7 @@ typedef struct {
     bool body_mode; /* a fixed raw body: --body, or a method that sends none (GET...) */
     sla_t slas[RUNOPTS_MAX_SLAS];
     size_t num_slas;
+    goodput_t goodput; /* --goodput parsed (no bound set when not given) */
 } runopts_t;
 
 extern const opt_t runopts_table[];

@@ -21,7 +21,14 @@
  * retry rule at conn_outcome_t says what it counts as). Buffers are allocated
  * once in conn_init; the receive buffer grows only for a response larger than
  * it (rare). With TLS (env->tls) the same loops run over core/tls: one
- * predictable branch per read or write, nothing else on the plaintext path. */
+ * predictable branch per read or write, nothing else on the plaintext path.
+ *
+ * Two clocks bound a request: the timeout from its start (connect included),
+ * and the idle timeout, the longest silence: no byte written or read for that
+ * long (a stalled stream) ends it as a timeout too. One timer serves both:
+ * it is armed for the earlier, and when it fires early for the idle one
+ * because bytes came since, it moves on -- one timer move per idle period,
+ * not one per read. */
 #ifndef TAILGATE_LOAD_CONN_H
 #define TAILGATE_LOAD_CONN_H
 
@@ -89,9 +96,10 @@ typedef struct {
     loop_t *loop;
     struct sockaddr_storage addr;
     socklen_t addrlen;
-    uint64_t timeout_ns; /* per request including connect; 0 = none */
-    bool head_request;   /* responses have no body */
-    bool keep_body;      /* keep the decoded body for on_done (validation) */
+    uint64_t timeout_ns;      /* per request including connect; 0 = none */
+    uint64_t idle_timeout_ns; /* longest time without a byte written or read; 0 = none */
+    bool head_request;        /* responses have no body */
+    bool keep_body;           /* keep the decoded body for on_done (validation) */
     /* Streaming: sees the decoded body as it arrives (h1resp.h's body hook;
      * its arg is the conn_t). NULL = none. */
     h1resp_body_fn on_body;
@@ -123,6 +131,8 @@ struct conn {
     const char *wptr;
     size_t wlen, woff;
     uint64_t first_write_ns, connect_start_ns;
+    uint64_t deadline_ns;     /* the request's timeout; 0 = none */
+    uint64_t last_io_ns;      /* the last byte written or read (the idle timeout's origin) */
     unsigned responses_on_fd; /* completed on this socket: > 0 means reused */
     uint64_t idle_since_ns;   /* when the socket last became idle */
     uint64_t idle_ns;         /* how long it had been idle when this request began */

@@ -32,6 +32,7 @@
 #include "load/reqfmt.h"
 #include "load/rpath.h"
 #include "load/sched.h"
+#include "load/stream.h"
 #include "load/target.h"
 
 #define DRAIN_DEFAULT_NS (10 * CLOCK_NS_PER_S)
@@ -54,6 +55,7 @@ struct worker {
     runstats_t stats;
     /* the observer, with this thread's context */
     void (*on_request)(void *ctx, const req_record_t *r);
+    void (*on_token)(void *ctx, const token_record_t *t); /* NULL: no event log */
     void *obs_ctx;
     bool obs_open;           /* obs_ctx came from thread_open: thread_close it */
     tls_resume_t tls_resume; /* the thread's session for resumption */
@@ -91,9 +93,11 @@ struct engine {
 
 /* ---- recording ---- */
 
-/* Every request issued ends here once: answered, failed, or never sent. */
+/* Every request issued ends here once: answered, failed, or never sent.
+ * tok: its token timing in a streamed run (NULL otherwise, or never sent). */
 static void record(worker_t *w, const sched_req_t *r, err_kind_t err, int status,
-                   uint64_t service_ns, uint64_t bytes_in, uint64_t done, uint64_t connect_ns)
+                   uint64_t service_ns, uint64_t bytes_in, uint64_t done, uint64_t connect_ns,
+                   const tokens_result_t *tok)
 {
     __atomic_store_n(&w->done_count, w->done_count + 1, __ATOMIC_RELAXED);
     if (err != ERR_NONE)
@@ -112,6 +116,13 @@ static void record(worker_t *w, const sched_req_t *r, err_kind_t err, int status
                                  done > r->item_ns[i] ? done - r->item_ns[i] : 0);
     runstats_record_done(&w->stats, (size_t)((done - measure_ns) / CLOCK_NS_PER_S), err == ERR_NONE,
                          r->n);
+    if (tok && err == ERR_NONE) {
+        /* t_1 and t_K back from their definitions: ttft = t_1 - t_int,
+         * e2el = t_K - t_int; on the measurement's clock for the timeline. */
+        uint64_t at = r->intended_ns - measure_ns;
+        bool good = !w->cfg->goodput || goodput_good(w->cfg->goodput, true, tok);
+        runstats_record_stream(&w->stats, tok, good, at + tok->ttft_ns, at + tok->e2el_ns);
+    }
     if (w->on_request) {
         req_record_t rec = {
             .id = req_record_id(r->seq, w->t, w->nthreads),
@@ -125,7 +136,10 @@ static void record(worker_t *w, const sched_req_t *r, err_kind_t err, int status
             .batch = r->n,
             .err = err,
             .proto = w->e->proto,
+            .streamed = w->cfg->stream,
         };
+        if (tok)
+            rec.tokens = *tok; /* (a request never sent saw no token: zeros) */
         w->on_request(w->obs_ctx, &rec);
     }
 }
@@ -165,7 +179,10 @@ static err_kind_t judge(worker_t *w, const conn_result_t *res, unsigned n, inval
         *why = INVALID_STATUS;
         return ERR_INVALID_RESPONSE;
     }
-    const rpath_t *p = v == VALIDATE_JSON                       ? w->e->json
+    /* A streamed answer is checked by its stream (judge_stream), not as a
+     * whole body (none is kept). */
+    const rpath_t *p = w->cfg->stream                           ? NULL
+                       : v == VALIDATE_JSON                     ? w->e->json
                        : v == VALIDATE_OUTPUTS && w->items_mode ? w->cfg->plan->outputs
                                                                 : NULL;
     rpath_result_t rr;
@@ -185,6 +202,8 @@ __attribute__((noinline, cold)) static void keep_sample(worker_t *w, const sched
     char why[160] = "";
     if (err == ERR_INVALID_RESPONSE && (res->status < 200 || res->status > 299)) {
         snprintf(why, sizeof why, "status %d is not 2xx", res->status);
+    } else if (err == ERR_INVALID_RESPONSE && w->cfg->stream) {
+        snprintf(why, sizeof why, "an event of the stream is not valid JSON");
     } else if (err == ERR_INVALID_RESPONSE) {
         /* The check that failed, run again to say why (judge keeps no words). */
         const rpath_t *p = w->cfg->validate == VALIDATE_JSON ? w->e->json
@@ -201,6 +220,26 @@ __attribute__((noinline, cold)) static void keep_sample(worker_t *w, const sched
                          res->body, res->body_len, why);
 }
 static void drop_retries(worker_t *w, uint64_t now);
+/* A streamed answer that came whole as far as HTTP goes: what its stream
+ * said. A close-delimited body that ended inside an event was cut off: the
+ * server dropped the connection mid-stream. */
+static err_kind_t judge_stream(const worker_t *w, const conn_t *c, const stream_t *st)
+{
+    switch (st->status) {
+    case STREAM_ERROR_EVENT:
+    case STREAM_TOO_LARGE:
+        return ERR_STREAM;
+    case STREAM_INVALID:
+        if (w->cfg->validate != VALIDATE_NONE)
+            return ERR_INVALID_RESPONSE;
+        break;
+    case STREAM_OK:
+        break;
+    }
+    if (st->unfinished && c->resp.body_kind == HTTP_BODY_CLOSE)
+        return ERR_RESET;
+    return ERR_NONE;
+}
 
 /* ---- the schedule's side ---- */
 
@@ -215,7 +254,7 @@ static bool submit(void *arg, const sched_req_t *r)
 static void unsent(void *arg, const sched_req_t *r, uint64_t now)
 {
     worker_t *w = arg;
-    record(w, r, ERR_TIMEOUT, 0, 0, 0, now, REQ_NO_CONNECT);
+    record(w, r, ERR_TIMEOUT, 0, 0, 0, now, REQ_NO_CONNECT, NULL);
     if (!sched_is_warmup(&w->sched, r->intended_ns))
         runstats_record_unsent(&w->stats, r->n);
 }
@@ -258,6 +297,13 @@ static void slot_done(worker_t *w, slot_t *s, const conn_result_t *res)
     sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n};
     invalid_reason_t why = INVALID_COUNT;
     err_kind_t err = judge(w, res, s->n, &why);
+    tokens_result_t tok, *tokp = NULL;
+    if (s->stream) {
+        stream_end(s->stream, res->first_write_ns, res->done_ns, &tok);
+        tokp = &tok;
+        if (err == ERR_NONE)
+            err = judge_stream(w, &s->conn, s->stream);
+    }
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
     if (res->err == CONN_ERR_TLS && !w->tls_error[0]) {
         snprintf(w->tls_error, sizeof w->tls_error, "%s", res->tls_error);
@@ -270,7 +316,7 @@ static void slot_done(worker_t *w, slot_t *s, const conn_result_t *res)
         keep_sample(w, &r, err, res);
     if (err == ERR_INVALID_RESPONSE && !sched_is_warmup(&w->sched, s->intended_ns))
         runstats_record_invalid(&w->stats, why);
-    record(w, &r, err, res->status, service, res->bytes_in, res->done_ns, s->connect_ns);
+    record(w, &r, err, res->status, service, res->bytes_in, res->done_ns, s->connect_ns, tokp);
     /* An unlimited pool learns the service time (sockets that ran out froze it). */
     if (w->auto_cap && err == ERR_NONE && service && !w->pool.fd_limited_at &&
         poolcap_sample(&w->cap, service, sched_items_issued(&w->sched),
@@ -323,7 +369,7 @@ static void drop_retries(worker_t *w, uint64_t now)
     slot_t *s;
     while ((s = pool_retry_pop(&w->pool)) != NULL) {
         sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n};
-        record(w, &r, ERR_TIMEOUT, 0, 0, 0, now, s->connect_ns);
+        record(w, &r, ERR_TIMEOUT, 0, 0, 0, now, s->connect_ns, NULL);
         pool_freed(&w->pool, s);
         sched_done(&w->sched, now, false);
     }
@@ -355,6 +401,46 @@ static void on_h2_room(h2conn_t *c)
     pool_h2_room(&w->pool, c);
     sched_offer(&w->sched, loop_now(w->loop));
     settle(w);
+}
+
+/* The request's id as observers see it (req_record_t.id). */
+static uint64_t request_id(const worker_t *w, const slot_t *s)
+{
+    return s->req_seq * w->nthreads + w->t + 1;
+}
+
+/* Events k0+1 .. K of s's request arrived at now: one record each. */
+static void log_tokens(worker_t *w, const slot_t *s, uint64_t k0, uint64_t now)
+{
+    uint64_t measure_ns = sched_measure_ns(&w->sched), sent = s->conn.first_write_ns;
+    token_record_t t = {
+        .id = request_id(w, s),
+        .wall_ns = w->started_wall_ns + (now - measure_ns),
+        .since_intended_ns = now > s->intended_ns ? now - s->intended_ns : 0,
+        .since_send_ns = sent && now > sent ? now - sent : 0,
+    };
+    for (uint64_t k = k0 + 1; k <= stream_chunks(s->stream); k++) {
+        t.k = k;
+        w->on_token(w->obs_ctx, &t);
+    }
+}
+
+/* The body hook of a streamed run (h1resp.h): the stream reads the answer as
+ * it arrives; its gaps go into the run's itl histogram, its events to the
+ * event log for the requests that one samples. */
+static size_t on_body(void *arg, const char *data, size_t len, bool end)
+{
+    conn_t *c = arg;
+    slot_t *s = c->user;
+    worker_t *w = container_of(s->pool, worker_t, pool);
+    bool measured = !sched_is_warmup(&w->sched, s->intended_ns);
+    uint64_t now = loop_now(w->loop), k0 = stream_chunks(s->stream);
+    size_t used = stream_feed(s->stream, c->resp.status, data, len, end, now,
+                              measured ? w->stats.hist[METRIC_ITL] : NULL);
+    if (w->on_token && measured && stream_chunks(s->stream) > k0 &&
+        (request_id(w, s) - 1) % w->cfg->token_log_every == 0)
+        log_tokens(w, s, k0, now);
+    return used;
 }
 
 static void on_connect(conn_t *c, uint64_t connect_ns)
@@ -511,8 +597,9 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
         return rc;
     w->env = e->env;
     w->env.loop = w->loop;
-    w->env.keep_body =
-        cfg->validate == VALIDATE_JSON || (cfg->validate == VALIDATE_OUTPUTS && w->items_mode);
+    w->env.keep_body = !cfg->stream && (cfg->validate == VALIDATE_JSON ||
+                                        (cfg->validate == VALIDATE_OUTPUTS && w->items_mode));
+    w->env.on_body = cfg->stream ? on_body : NULL;
     w->env.on_done = on_done;
     w->env.on_connect = on_connect;
     w->env.on_tls = on_tls;
@@ -527,7 +614,8 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
     w->timer_at = SCHED_NEVER;
 
     size_t seconds = (size_t)((cfg->duration_ns + cfg->warmup_ns) / CLOCK_NS_PER_S) + 2;
-    if ((rc = runstats_init(&w->stats, seconds)) != 0)
+    if ((rc = runstats_init(&w->stats, seconds)) != 0 ||
+        (cfg->stream && (rc = runstats_init_stream(&w->stats)) != 0))
         return rc;
     sched_config_t sc;
     sched_config(cfg, w->batch, t, e->nthreads, &sc);
@@ -543,6 +631,7 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
             w->obs_open = true;
         }
         w->on_request = obs->on_request;
+        w->on_token = cfg->stream && cfg->token_log_every ? obs->on_token : NULL;
     }
     size_t max_slots = cfg->connections       ? split(cfg->connections, e->nthreads, t)
                        : cfg->max_connections ? split(cfg->max_connections, e->nthreads, t)
@@ -555,7 +644,9 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
         return worker_setup_h2(w, e, max_slots, sc.users);
     /* Connections (buffers, not sockets) are allocated before the clock starts. */
     size_t prealloc = max_slots ? max_slots : (cfg->concurrency ? sc.users : 0);
-    return pool_init(&w->pool, &w->env, &e->fmt, t, e->nthreads, w->batch, max_slots, prealloc);
+    size_t stream_cap = cfg->stream_cap ? cfg->stream_cap : STREAM_DEFAULT_CAP;
+    return pool_init(&w->pool, &w->env, &e->fmt, t, e->nthreads, w->batch, max_slots, prealloc,
+                     cfg->stream ? stream_cap : 0);
 }
 
 /* ---- after the run ---- */
@@ -775,6 +866,7 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
     if (rc)
         goto fail;
     e->env.timeout_ns = cfg->timeout_ns;
+    e->env.idle_timeout_ns = cfg->idle_timeout_ns;
     e->env.head_request = e->fmt.head_request;
 
     e->ws = calloc(e->nthreads, sizeof(*e->ws));

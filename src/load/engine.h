@@ -18,6 +18,7 @@
 #include "load/inputs.h"
 #include "load/preset.h"
 #include "load/record.h"
+#include "stats/goodput.h"
 #include "stats/runstats.h"
 
 typedef enum { ARRIVAL_CONSTANT, ARRIVAL_POISSON } arrival_t;
@@ -51,6 +52,9 @@ typedef struct {
      * after its last request, or from engine_free when the thread never ran. */
     void (*thread_close)(void *ctx);
     void *arg;
+    /* On that worker thread, once per token-bearing event of the streamed
+     * requests engine_config_t.token_log_every picks (NULL = none). */
+    void (*on_token)(void *ctx, const token_record_t *t);
 } engine_observer_t;
 
 typedef struct {
@@ -84,6 +88,15 @@ typedef struct {
     /* How items become requests (body, path, outputs), compiled over inputs;
      * NULL with raw_body or a method that sends no body. */
     const preset_plan_t *plan;
+    /* Streaming (load/stream.h): answers are read as token streams and timed
+     * (ttft, tpot, itl, e2el, tokens); a non-streamed answer is one event. */
+    bool stream;
+    size_t stream_cap;        /* the longest SSE event; 0 = STREAM_DEFAULT_CAP */
+    uint64_t idle_timeout_ns; /* longest silence within a request; 0 = none */
+    const goodput_t *goodput; /* bounds a good request meets; NULL = every successful one */
+    /* observer.on_token sees the events of one request in this many (1 = all;
+     * 0 = none): requests whose id - 1 is a multiple of it */
+    uint64_t token_log_every;
     /* outputs */
     engine_observer_t observer; /* on_request NULL = none */
     /* Called from engine_collect's thread (never a worker) once per second while

@@ -29,7 +29,12 @@ static slot_t *slot_new(pool_t *p, size_t rcap)
     slot_t *s = calloc(1, sizeof(*s) + p->batch * sizeof(uint64_t));
     if (!s)
         return NULL;
+    if (p->stream_cap && stream_new(p->stream_cap, &s->stream) != 0) {
+        free(s);
+        return NULL;
+    }
     if (conn_init(&s->conn, p->env, p->fmt->buf_size, rcap) != 0) {
+        stream_free(s->stream);
         free(s);
         return NULL;
     }
@@ -56,13 +61,15 @@ void pool_start(pool_t *p, slot_t *s, uint64_t req_seq, uint64_t first_seq, uint
     s->n = n;
     s->connect_ns = REQ_NO_CONNECT;
     memcpy(s->item_ns, item_ns, n * sizeof(uint64_t));
+    if (s->stream)
+        stream_begin(s->stream, intended);
     len = reqfmt_build(p->fmt, s->conn.wbuf, p->t + first_seq * p->nthreads, p->nthreads, n,
                        req_record_id(req_seq, p->t, p->nthreads), &start);
     conn_send(&s->conn, start, len);
 }
 
 int pool_init(pool_t *p, const conn_env_t *env, const reqfmt_t *fmt, unsigned t, unsigned nthreads,
-              unsigned batch, size_t max_slots, size_t prealloc)
+              unsigned batch, size_t max_slots, size_t prealloc, size_t stream_cap)
 {
     p->env = env;
     p->fmt = fmt;
@@ -70,6 +77,7 @@ int pool_init(pool_t *p, const conn_env_t *env, const reqfmt_t *fmt, unsigned t,
     p->nthreads = nthreads;
     p->batch = batch;
     p->max_slots = max_slots;
+    p->stream_cap = stream_cap;
     for (size_t i = 0; i < prealloc; i++) {
         slot_t *s = slot_new(p, RECV_BUF_INITIAL);
         if (!s)
@@ -88,6 +96,7 @@ void pool_close(pool_t *p)
     free(p->h2conns);
     for (size_t i = 0; i < p->nslots; i++) {
         conn_close(&p->slots[i]->conn);
+        stream_free(p->slots[i]->stream);
         free(p->slots[i]);
     }
     free(p->slots);

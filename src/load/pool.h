@@ -22,6 +22,7 @@
 #include "load/conn.h"
 #include "load/h2conn.h"
 #include "load/reqfmt.h"
+#include "load/stream.h"
 
 typedef struct pool pool_t;
 typedef struct slot slot_t;
@@ -44,6 +45,7 @@ struct slot {
     unsigned n;           /* items carried */
     uint64_t connect_ns;  /* TCP connect time when this request opened a connection */
     bool retired;         /* no socket could be opened for it: never used again */
+    stream_t *stream;     /* streamed runs: the answer's parser, begun with each request */
     uint64_t item_ns[];   /* intended time of each item (batch entries) */
 };
 
@@ -52,6 +54,7 @@ struct pool {
     const reqfmt_t *fmt;
     unsigned t, nthreads; /* this thread, of: which items its requests carry */
     unsigned batch;       /* items per request at most */
+    size_t stream_cap;    /* streamed runs: each connection's SSE buffer; 0 = not streamed */
     slot_t **slots;
     size_t nslots, slots_cap, max_slots; /* max 0 = unlimited */
     size_t retired;                      /* slots given up for want of a socket */
@@ -68,10 +71,11 @@ struct pool {
 };
 
 /* Fills p (zeroed by the caller) and allocates `prealloc` connections
- * (buffers, not sockets). max_slots 0 = unlimited. env and fmt are borrowed.
- * Returns 0 or ENOMEM; pool_close cleans up either way. */
+ * (buffers, not sockets), each with a stream of stream_cap (0 = none).
+ * max_slots 0 = unlimited. env and fmt are borrowed. Returns 0 or ENOMEM;
+ * pool_close cleans up either way. */
 int pool_init(pool_t *p, const conn_env_t *env, const reqfmt_t *fmt, unsigned t, unsigned nthreads,
-              unsigned batch, size_t max_slots, size_t prealloc);
+              unsigned batch, size_t max_slots, size_t prealloc, size_t stream_cap);
 /* After pool_init (with max_slots 0, prealloc 0): requests go over HTTP/2,
  * on at most max_conns connections (0 = unlimited) prepared with env (the
  * thread's, outliving the pool). prealloc_conns connections and

@@ -1,13 +1,17 @@
-/* record — one finished request, as the engine hands it to its observer.
+/* record — one finished request, as the engine hands it to its observer,
+ * and one token-bearing event of a streamed request.
  *
- * Everything a per-request log row needs; the streaming work extends it with
- * token timings. Warmup requests are not observed. */
+ * Everything a per-request log row needs, token timings included when the
+ * run streams. Warmup requests are not observed. */
 #ifndef TAILGATE_LOAD_RECORD_H
 #define TAILGATE_LOAD_RECORD_H
 
 #include <stdint.h>
 
+#include <stdbool.h>
+
 #include "stats/runstats.h"
+#include "stats/tokens.h"
 
 #define REQ_NO_CONNECT UINT64_MAX /* connect_ns of a request sent on an open connection */
 
@@ -36,6 +40,10 @@ typedef struct {
     unsigned batch;            /* items carried */
     err_kind_t err;            /* ERR_NONE or the one kind of failure */
     req_proto_t proto;         /* the connection's protocol */
+    /* The run streams (--stream): the request's token timing, of whatever
+     * came before it ended (a failed request keeps the tokens it saw). */
+    bool streamed;
+    tokens_result_t tokens;
 } req_record_t;
 
 /* The id of thread t's (of nthreads) request number seq: the CSV's
@@ -44,5 +52,16 @@ static inline uint64_t req_record_id(uint64_t seq, unsigned t, unsigned nthreads
 {
     return seq * nthreads + t + 1;
 }
+
+
+/* One token-bearing event of a streamed request (--log-events): k-th of
+ * request id, arrived at wall_ns (epoch ns). */
+typedef struct {
+    uint64_t id; /* the request's, as in req_record_t */
+    uint64_t k;  /* 1 for its first token-bearing event */
+    uint64_t wall_ns;
+    uint64_t since_intended_ns; /* arrival - intended send time */
+    uint64_t since_send_ns;     /* arrival - first byte written */
+} token_record_t;
 
 #endif

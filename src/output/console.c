@@ -40,6 +40,38 @@ static void latency_table(FILE *f, const result_t *r)
     fputc('\n', f);
 }
 
+/* A streamed run's tokens (how many, how fast) and, with --goodput, how
+ * many requests were good. */
+static void stream_lines(FILE *f, const result_t *r)
+{
+    const runstats_t *rs = &r->stats;
+    if (!runstats_streamed(rs))
+        return;
+    double dur = result_duration_s(r);
+    fprintf(f,
+            "  tokens   %10llu out %10llu events %6.2f per event %10.1f tokens/s, busiest second "
+            "%llu\n",
+            (unsigned long long)rs->tokens_out, (unsigned long long)rs->chunks,
+            rs->chunks ? (double)rs->tokens_out / (double)rs->chunks : 0.0,
+            dur > 0 ? (double)rs->tokens_out / dur : 0.0,
+            (unsigned long long)runstats_peak_tokens_second(rs));
+    if (rs->requests_ok && !rs->chunks)
+        fprintf(f,
+                "           no answer carried a token: is the URL an LLM API (completions, chat, "
+                "TGI) and does the body ask for a stream (\"stream\": true)?\n");
+    else if (rs->tokens_estimated)
+        fprintf(f,
+                "           %llu of %llu answers carried no token count (usage): their tokens "
+                "are their events\n",
+                (unsigned long long)rs->tokens_estimated, (unsigned long long)rs->requests_ok);
+    const char *spec = result_config_str(r, "goodput");
+    if (spec && rs->requests)
+        fprintf(f, "  goodput  %10.1f req/s met %s: %llu of %llu requests (%.1f%%)\n",
+                dur > 0 ? (double)rs->requests_good / dur : 0.0, spec,
+                (unsigned long long)rs->requests_good, (unsigned long long)rs->requests,
+                (double)rs->requests_good * 100.0 / (double)rs->requests);
+}
+
 static void status_line(FILE *f, const runstats_t *rs)
 {
     bool any = false;
@@ -229,6 +261,7 @@ void console_print_summary(FILE *f, const result_t *r, bool color, bool utf8)
             (unsigned long long)rs->items, (unsigned long long)rs->items_ok, "",
             dur > 0 ? (double)rs->items_ok / dur : 0.0);
     load_lines(f, r, color);
+    stream_lines(f, r);
     latency_table(f, r);
     console_print_item_chart(f, r, "  item latency", color, utf8);
     status_line(f, rs);

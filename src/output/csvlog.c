@@ -9,13 +9,18 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char csv_header[] =
-    "request_id,timestamp_ms,latency_ms,status_code,service_ms,batch_size,bytes_in,error,"
-    "connect_ms\n";
+static const char *const csv_header[] = {
+    [CSVLOG_REQUESTS] = "request_id,timestamp_ms,latency_ms,status_code,service_ms,batch_size,"
+                        "bytes_in,error,connect_ms\n",
+    [CSVLOG_STREAMED] = "request_id,timestamp_ms,latency_ms,status_code,service_ms,batch_size,"
+                        "bytes_in,error,connect_ms,ttft_ms,tpot_ms,tokens_out,tokens_estimated,"
+                        "chunks\n",
+    [CSVLOG_TOKEN_EVENTS] = "request_id,event,timestamp_ms,since_intended_ms,since_send_ms\n",
+};
 
 /* A row is at most: 20 + 1 + 24 + 1 + 24 + 1 + 3 + 1 + 24 + 1 + 10 + 1 + 20 + 1 + 20 + 1 +
- * 24 + 1. */
-#define CSV_ROW_MAX 224
+ * 24, then the token columns 1 + 24 + 1 + 24 + 1 + 20 + 1 + 1 + 1 + 20, and 1. */
+#define CSV_ROW_MAX 320
 
 struct csvlog {
     int fd;
@@ -46,6 +51,11 @@ static void csvlog_append(csvlog_t *log, const char *buf, size_t len)
 
 int csvlog_open(const char *path, csvlog_t **out, char *err, size_t errlen)
 {
+    return csvlog_open_kind(path, CSVLOG_REQUESTS, out, err, errlen);
+}
+
+int csvlog_open_kind(const char *path, csvlog_kind_t kind, csvlog_t **out, char *err, size_t errlen)
+{
     csvlog_t *log = calloc(1, sizeof *log);
     if (!log)
         return ENOMEM;
@@ -58,7 +68,7 @@ int csvlog_open(const char *path, csvlog_t **out, char *err, size_t errlen)
     }
     pthread_mutex_init(&log->lock, NULL);
     snprintf(log->path, sizeof log->path, "%s", path);
-    csvlog_append(log, csv_header, sizeof csv_header - 1);
+    csvlog_append(log, csv_header[kind], strlen(csv_header[kind]));
     if (log->write_errno) {
         int e = log->write_errno;
         snprintf(err, errlen, "cannot write log '%s': %s", path, strerror(e));
@@ -182,6 +192,42 @@ void csvlog_row(csvlog_buf_t *b, const req_record_t *r)
     *p++ = ',';
     if (r->connect_ns != REQ_NO_CONNECT)
         p = put_ms(p, r->connect_ns);
+    if (r->streamed) {
+        const tokens_result_t *t = &r->tokens;
+        *p++ = ',';
+        if (t->has_first)
+            p = put_ms(p, t->ttft_ns);
+        *p++ = ',';
+        if (t->has_tpot)
+            p = put_ms(p, t->tpot_ns);
+        *p++ = ',';
+        p = put_u64(p, t->n_out);
+        *p++ = ',';
+        *p++ = t->estimated ? '1' : '0';
+        *p++ = ',';
+        p = put_u64(p, t->chunks);
+    }
+    *p++ = '\n';
+    b->len = (size_t)(p - b->buf);
+    b->rows++;
+}
+
+void csvlog_token_row(csvlog_buf_t *b, const token_record_t *t)
+{
+    if (!b->log)
+        return;
+    if (b->len + CSV_ROW_MAX > sizeof b->buf)
+        csvlog_buf_flush(b);
+    char *p = b->buf + b->len;
+    p = put_u64(p, t->id);
+    *p++ = ',';
+    p = put_u64(p, t->k);
+    *p++ = ',';
+    p = put_ms(p, t->wall_ns);
+    *p++ = ',';
+    p = put_ms(p, t->since_intended_ns);
+    *p++ = ',';
+    p = put_ms(p, t->since_send_ns);
     *p++ = '\n';
     b->len = (size_t)(p - b->buf);
     b->rows++;

@@ -16,6 +16,7 @@
 #include "output/charts.h"
 #include "output/cmpview.h"
 #include "output/loadview.h"
+#include "output/llmcharts.h"
 #include "output/reportrun.h"
 #include "output/runtable.h"
 #include "output/svg.h"
@@ -170,12 +171,14 @@ static void add_sla_line(chart_sla_t *lines, size_t *n, const char *label, doubl
     l->pct = pct;
 }
 
-/* The verdicts that bound a latency, as dashed lines. */
+/* The verdicts that bound a latency, as dashed lines (those on a streamed
+ * metric go on its own chart, llmcharts.c). */
 static void sla_lines_from(const sla_verdict_t *v, size_t nv, chart_sla_t *lines, size_t *n)
 {
     for (size_t i = 0; i < nv; i++) {
         const sla_t *s = &v[i].sla;
-        if (s->metric == SLA_LATENCY_PCT || s->metric == SLA_LATENCY_MEAN)
+        if ((s->metric == SLA_LATENCY_PCT || s->metric == SLA_LATENCY_MEAN) &&
+            !metric_table[s->latency].streamed)
             add_sla_line(lines, n, s->text, s->threshold,
                          s->metric == SLA_LATENCY_PCT ? s->percentile : NAN);
     }
@@ -496,6 +499,10 @@ int report_render(FILE *f, const result_t *const *results, const char *const *la
         chart_latency_time(f, cr, n, lines, nlines, note);
         chart_throughput(f, cr, n);
         free(cr);
+        if ((rc = llmcharts_section(f, runs, n, xmax))) {
+            snprintf(err, errlen, "out of memory");
+            goto done;
+        }
         fputs("<h2>Summary</h2>\n", f);
         runtable_summary(f, runs, n);
     }

@@ -316,6 +316,21 @@ uint64_t hist_at_rank(const hist_t *h, uint64_t rank)
     return h->max; /* rank beyond count */
 }
 
+uint64_t hist_count_at_most(const hist_t *h, uint64_t v)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; h->count && i < h->counts_len; i++) {
+        if (!h->counts[i])
+            continue;
+        uint64_t width, hi = index_low(h, i, &width) + width - 1;
+        hi = hi < h->min ? h->min : hi > h->max ? h->max : hi;
+        if (hi > v)
+            break;
+        n += h->counts[i];
+    }
+    return n;
+}
+
 /* u128 -> JSON, exactly: an integer when it fits in JSON's int64, else its
  * decimal digits as a string (a real would keep 10 significant digits of a
  * sum of squares, and a round trip through the file would change stdev). */

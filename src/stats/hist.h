@@ -63,6 +63,10 @@ uint64_t hist_rank(uint64_t count, double p);
  * bucket's highest value clamped to [min, max]); 0 when empty. */
 uint64_t hist_at_rank(const hist_t *h, uint64_t rank);
 int hist_sig_digits(const hist_t *h);
+/* How many recorded values are at most v, as the histogram holds them: the
+ * counts of the buckets whose highest value (clamped to [min, max], as
+ * hist_at_rank reports it) is <= v. O(buckets). */
+uint64_t hist_count_at_most(const hist_t *h, uint64_t v);
 
 /* Serialization into the result JSON:
  * {"lowest":L,"highest":H,"sig_digits":S,"unit":"ns","count":N,"min":..,"max":..,

@@ -18,6 +18,28 @@ const metric_t metric_table[METRIC_COUNT] = {
                         false, "TCP connect time of each new connection"},
     [METRIC_TLS] = {METRIC_TLS, "tls", "TLS handshake", "ms", METRIC_PER_CONNECTION, false, false,
                     "TLS handshake time of each new connection"},
+    /* The streaming metrics, as vLLM names them. Failed requests are not
+     * recorded (a gate ranks them slowest), but for itl: its gaps are
+     * recorded as they arrive, so a request that fails later keeps them. */
+    [METRIC_TTFT] = {METRIC_TTFT, "ttft", "ttft", "ms", METRIC_PER_REQUEST, false, true,
+                     "time to first token: from the moment a request should have been sent to "
+                     "its first token-bearing event",
+                     .streamed = true},
+    [METRIC_TTFT_SERVICE] = {METRIC_TTFT_SERVICE, "ttft_service", "ttft svc", "ms",
+                             METRIC_PER_REQUEST, false, false,
+                             "time to first token from the first byte written", .streamed = true},
+    [METRIC_TPOT] = {METRIC_TPOT, "tpot", "tpot", "ms", METRIC_PER_REQUEST, false, true,
+                     "time per output token after the first: (last - first token event) / "
+                     "(output tokens - 1), for 2 or more tokens in 2 or more events",
+                     .streamed = true},
+    [METRIC_ITL] = {METRIC_ITL, "itl", "itl", "ms", METRIC_PER_REQUEST, false, true,
+                    "inter-token latency: every gap between two token-bearing events, over "
+                    "all requests",
+                    .streamed = true},
+    [METRIC_E2EL] = {METRIC_E2EL, "e2el", "e2el", "ms", METRIC_PER_REQUEST, false, true,
+                     "end-to-end latency: from the moment a request should have been sent to "
+                     "its last token-bearing event",
+                     .streamed = true},
 };
 
 const metric_pct_t metric_pcts[METRIC_NUM_PCTS] = {

@@ -21,6 +21,12 @@ typedef enum {
     METRIC_SERVICE, /* first byte written -> response complete */
     METRIC_CONNECT, /* TCP connect, per new connection */
     METRIC_TLS,     /* TLS handshake, per new connection */
+    /* Streamed responses (--stream; stats/tokens.h defines each) */
+    METRIC_TTFT,         /* intended time -> first token-bearing event */
+    METRIC_TTFT_SERVICE, /* first byte written -> first token-bearing event */
+    METRIC_TPOT,         /* (last - first token event) / (output tokens - 1) */
+    METRIC_ITL,          /* each gap between token-bearing events */
+    METRIC_E2EL,         /* intended time -> last token-bearing event */
     METRIC_COUNT
 } metric_id_t;
 
@@ -38,6 +44,10 @@ typedef struct {
     bool per_second;  /* also kept per timeline second */
     bool gateable;    /* --sla may name it: "request.p95<=1s" ("p95" alone is item) */
     const char *help; /* one line for people: what is measured, from when to when */
+    /* Measured only by a run that streams (--stream): runstats_init leaves its
+     * histogram NULL, runstats_init_stream creates it, and a result without
+     * streaming has no such histogram (its JSON shows no such metric). */
+    bool streamed;
 } metric_t;
 
 extern const metric_t metric_table[METRIC_COUNT];

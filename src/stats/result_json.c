@@ -159,6 +159,8 @@ static json_t *second_json(const result_t *r, size_t i)
     ok = ok && put(o, "completed", json_integer((json_int_t)s->completed)) &&
          put(o, "completed_errors", json_integer((json_int_t)s->completed_errors)) &&
          put(o, "served_items", json_integer((json_int_t)s->served_items));
+    if (ok && runstats_streamed(&r->stats))
+        ok = put(o, "tokens_out", json_integer((json_int_t)s->tokens_out));
     for (size_t k = 0, j = 0; ok && k < METRIC_NUM_PCTS; k++)
         if (metric_pcts[k].shown & METRIC_PCT_BRIEF)
             ok = put(o, metric_pcts[k].key, have ? num_or_null(v[j++]) : json_null());
@@ -227,6 +229,23 @@ static double per_s(uint64_t n, double dur_s)
     return dur_s > 0 ? (double)n / dur_s : 0.0;
 }
 
+/* A streamed run's token counts and what follows from them (README "Files"). */
+static json_t *stream_json(const result_t *r)
+{
+    const runstats_t *rs = &r->stats;
+    double dur_s = result_duration_s(r);
+    return json_pack(
+        "{s:I,s:I,s:I,s:I,s:o,s:f,s:I,s:f,s:o}", "tokens_out", (json_int_t)rs->tokens_out,
+        "tokens_estimated", (json_int_t)rs->tokens_estimated, "chunks", (json_int_t)rs->chunks,
+        "requests_good", (json_int_t)rs->requests_good, "tokens_per_chunk",
+        rs->chunks ? json_real((double)rs->tokens_out / (double)rs->chunks) : json_null(),
+        "output_tokens_per_s", per_s(rs->tokens_out, dur_s), "peak_output_tokens_in_1s",
+        (json_int_t)runstats_peak_tokens_second(rs), "goodput_per_s",
+        per_s(rs->requests_good, dur_s), "slo_attainment_pct",
+        rs->requests ? json_real((double)rs->requests_good * 100.0 / (double)rs->requests)
+                     : json_null());
+}
+
 json_t *result_to_json(const result_t *r)
 {
     const runstats_t *rs = &r->stats;
@@ -272,7 +291,9 @@ json_t *result_to_json(const result_t *r)
         put(json_object_get(o, "requests"), "unsent",
             json_integer((json_int_t)rs->requests_unsent)) &&
         put(json_object_get(o, "items"), "unsent", json_integer((json_int_t)rs->items_unsent)) &&
-        put(o, "latency_ms", json_incref(latency)) && put(o, "connections", connections_json(r)) &&
+        put(o, "latency_ms", json_incref(latency)) &&
+        (!runstats_streamed(rs) || put(o, "stream", stream_json(r))) &&
+        put(o, "connections", connections_json(r)) &&
         put(o, "inputs_digest", r->inputs_digest ? json_string(r->inputs_digest) : json_null()) &&
         (!r->inputs_source || put(o, "inputs_source", json_string(r->inputs_source))) &&
         put(o, "timeline", timeline_json(r)) && put(o, "histogram", json_incref(hists)) &&
@@ -675,6 +696,49 @@ static int read_connections(reader_t *rd, runstats_t *rs)
     return 0;
 }
 
+/* A streamed run's counts: present exactly when the streamed histograms are. */
+static int read_stream(reader_t *rd, runstats_t *rs)
+{
+    const json_t *st;
+    int rc;
+    if ((rc = get_typed(rd, rd->root, "stream", "stream", JSON_OBJECT, &st)))
+        return rc;
+    bool streamed = false;
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        if (!metric_table[m].streamed)
+            continue;
+        if (m != METRIC_TTFT && !rs->hist[m] != !rs->hist[METRIC_TTFT])
+            return bad(rd, "\"histogram\" has some of the streamed metrics but not all (%s)",
+                       metric_table[m].key);
+        streamed = rs->hist[m] != NULL;
+    }
+    if (!st != !streamed)
+        return bad(rd, st ? "\"stream\" is there but \"histogram.ttft\" is not"
+                          : "\"histogram.ttft\" is there but \"stream\" is not");
+    if (!st)
+        return 0;
+    static const char *const counts[] = {"tokens_out", "tokens_estimated", "chunks",
+                                         "requests_good"};
+    uint64_t *dst[] = {&rs->tokens_out, &rs->tokens_estimated, &rs->chunks, &rs->requests_good};
+    char path[48];
+    for (size_t k = 0; k < 4; k++) {
+        snprintf(path, sizeof path, "stream.%s", counts[k]);
+        if ((rc = get_count(rd, st, counts[k], path, true, dst[k])))
+            return rc;
+    }
+    if (rs->tokens_estimated > rs->requests_ok || rs->requests_good > rs->requests_ok)
+        return bad(rd, "\"stream\" is inconsistent: more estimated or good requests than ok ones");
+    static const char *const derived[] = {"tokens_per_chunk", "output_tokens_per_s",
+                                          "peak_output_tokens_in_1s", "goodput_per_s",
+                                          "slo_attainment_pct"};
+    for (size_t k = 0; k < sizeof derived / sizeof derived[0]; k++) {
+        snprintf(path, sizeof path, "stream.%s", derived[k]);
+        if ((rc = check_derived(rd, st, derived[k], path, true)))
+            return rc;
+    }
+    return 0;
+}
+
 static int read_second(reader_t *rd, result_t *r, size_t i, const json_t *e)
 {
     char path[96];
@@ -691,9 +755,9 @@ static int read_second(reader_t *rd, result_t *r, size_t i, const json_t *e)
     runstats_second_t *s = runstats_second(&r->stats, i);
     if (!s)
         return ENOMEM;
-    static const char *const counts[] = {"requests", "errors", "items"};
-    uint64_t *dst[] = {&s->requests, &s->errors, &s->items};
-    for (size_t k = 0; k < 3; k++) {
+    static const char *const counts[] = {"requests", "errors", "items", "tokens_out"};
+    uint64_t *dst[] = {&s->requests, &s->errors, &s->items, &s->tokens_out};
+    for (size_t k = 0; k < (runstats_streamed(&r->stats) ? 4u : 3u); k++) {
         snprintf(path, sizeof path, "timeline[%zu].%s", i, counts[k]);
         if ((rc = get_count(rd, e, counts[k], path, true, dst[k])))
             return rc;
@@ -806,6 +870,8 @@ int result_from_json(const json_t *j, result_t *out, char *err, size_t errlen)
         rc = read_meta(&rd, out);
     if (!rc)
         rc = read_metrics(&rd, out);
+    if (!rc)
+        rc = read_stream(&rd, &out->stats);
     if (!rc)
         rc = read_connections(&rd, &out->stats);
     if (!rc)

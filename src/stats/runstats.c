@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
+
 /* A second settles once a record arrives this many seconds after it. Records
  * that come later still count: they reopen it and it settles again. */
 #define SETTLE_AFTER_S 3
@@ -29,6 +31,7 @@ const char *err_kind_name(err_kind_t kind)
         [ERR_HTTP_5XX] = "http_5xx",
         [ERR_INVALID_RESPONSE] = "invalid_response",
         [ERR_TLS] = "tls",
+        [ERR_STREAM] = "stream_error",
     };
     return (unsigned)kind < ERR_KIND_COUNT ? names[kind] : "";
 }
@@ -68,7 +71,8 @@ int runstats_init(runstats_t *rs, size_t expected_seconds)
     memset(rs, 0, sizeof *rs);
     int rc = 0;
     for (int m = 0; m < METRIC_COUNT && !rc; m++)
-        rc = hist_new_latency(&rs->hist[m]);
+        if (!metric_table[m].streamed)
+            rc = hist_new_latency(&rs->hist[m]);
     if (rc)
         goto fail;
     if (expected_seconds) {
@@ -97,6 +101,21 @@ void runstats_close(runstats_t *rs)
     }
     free(rs->seconds);
     memset(rs, 0, sizeof *rs);
+}
+
+int runstats_init_stream(runstats_t *rs)
+{
+    for (int m = 0; m < METRIC_COUNT; m++) {
+        int rc;
+        if (metric_table[m].streamed && !rs->hist[m] && (rc = hist_new_latency(&rs->hist[m])))
+            return rc;
+    }
+    return 0;
+}
+
+bool runstats_streamed(const runstats_t *rs)
+{
+    return rs->hist[METRIC_TTFT] != NULL;
 }
 
 /* Makes seconds[second] addressable. Growth doubles, so it happens a handful of
@@ -218,6 +237,57 @@ void runstats_record_value(runstats_t *rs, metric_id_t m, size_t second, uint64_
         if (below > rs->dense_from)
             rs->dense_from = below;
     }
+}
+
+/* Tokens i = 0..n-1 of a request sit at first + i * span / (n - 1): how many
+ * come before time x. */
+static uint64_t tokens_before(uint64_t x, uint64_t first, uint64_t span, uint64_t n)
+{
+    if (x <= first)
+        return 0;
+    if (span == 0 || n < 2)
+        return n;
+    unsigned __int128 a = (unsigned __int128)(x - first) * (n - 1);
+    unsigned __int128 k = (a + span - 1) / span; /* i with i * span < a */
+    return k > n ? n : (uint64_t)k;
+}
+
+void runstats_record_stream(runstats_t *rs, const tokens_result_t *t, bool good, uint64_t first_ns,
+                            uint64_t last_ns)
+{
+    rs->tokens_out += t->n_out;
+    rs->tokens_estimated += t->estimated;
+    rs->chunks += t->chunks;
+    rs->requests_good += good;
+    if (t->has_first) {
+        size_t second = (size_t)(first_ns / CLOCK_NS_PER_S);
+        runstats_record_value(rs, METRIC_TTFT, second, t->ttft_ns);
+        runstats_record_value(rs, METRIC_TTFT_SERVICE, second, t->ttft_service_ns);
+        runstats_record_value(rs, METRIC_E2EL, second, t->e2el_ns);
+    }
+    if (t->has_tpot)
+        runstats_record_value(rs, METRIC_TPOT, 0, t->tpot_ns);
+    if (!t->n_out)
+        return;
+    if (last_ns < first_ns || t->chunks < 2)
+        last_ns = first_ns;
+    uint64_t span = last_ns - first_ns, done = 0;
+    for (size_t i = (size_t)(first_ns / CLOCK_NS_PER_S); done < t->n_out; i++) {
+        uint64_t upto = tokens_before((uint64_t)(i + 1) * CLOCK_NS_PER_S, first_ns, span, t->n_out);
+        runstats_second_t *s = runstats_second(rs, i);
+        if (s) /* ENOMEM: the timeline loses them; the total above still counts them */
+            s->tokens_out += upto - done;
+        done = upto;
+    }
+}
+
+uint64_t runstats_peak_tokens_second(const runstats_t *rs)
+{
+    uint64_t peak = 0;
+    for (size_t i = 0; i < rs->nseconds; i++)
+        if (rs->seconds[i].tokens_out > peak)
+            peak = rs->seconds[i].tokens_out;
+    return peak;
 }
 
 void runstats_record_connect(runstats_t *rs, uint64_t connect_ns)
@@ -354,6 +424,10 @@ int runstats_merge_shifted(runstats_t *dst, const runstats_t *src, size_t shift)
     dst->connections_limit += src->connections_limit;
     if (src->connections_limit_by > dst->connections_limit_by)
         dst->connections_limit_by = src->connections_limit_by;
+    dst->tokens_out += src->tokens_out;
+    dst->tokens_estimated += src->tokens_estimated;
+    dst->chunks += src->chunks;
+    dst->requests_good += src->requests_good;
     for (int m = 0; m < METRIC_COUNT; m++) {
         if (!src->hist[m])
             continue;
@@ -373,6 +447,7 @@ int runstats_merge_shifted(runstats_t *dst, const runstats_t *src, size_t shift)
         d->completed += s->completed;
         d->completed_errors += s->completed_errors;
         d->served_items += s->served_items;
+        d->tokens_out += s->tokens_out;
         for (int m = 0; m < METRIC_COUNT; m++)
             if ((s->hist[m] || s->settled[m]) &&
                 (rc = add_second(d, (metric_id_t)m, s->hist[m], s->settled[m])))

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "stats/hist.h"
 #include "stats/metric.h"
+#include "stats/tokens.h"
 
 /* One outcome per request issued: ok or exactly one of these. */
 typedef enum {
@@ -21,6 +22,7 @@ typedef enum {
     ERR_HTTP_5XX,
     ERR_INVALID_RESPONSE,
     ERR_TLS,
+    ERR_STREAM, /* a streamed answer failed mid-stream: an error event, an event over the limit */
     ERR_KIND_COUNT
 } err_kind_t;
 
@@ -60,6 +62,8 @@ typedef struct {
      * of them that failed, and the items the successful ones carried (what
      * the server served, as it happened; runstats_record_done). */
     uint64_t completed, completed_errors, served_items;
+    uint64_t tokens_out; /* streamed runs: output tokens of successful requests, placed in time
+                            as runstats_record_stream says */
     hist_t *hist[METRIC_COUNT];           /* 2 significant digits */
     hist_frozen_t *settled[METRIC_COUNT]; /* what it had when it settled; hist holds later ones */
 } runstats_second_t;
@@ -123,6 +127,11 @@ typedef struct {
      * over threads; 0 = not recorded), and what set it. */
     uint64_t connections_limit;
     connlimit_t connections_limit_by;
+    /* Streamed runs (runstats_init_stream), over successful requests: */
+    uint64_t tokens_out;       /* output tokens, sum of n_out (stats/tokens.h) */
+    uint64_t tokens_estimated; /* requests whose n_out is their event count (no usage count came) */
+    uint64_t chunks;           /* token-bearing events, sum of K */
+    uint64_t requests_good;    /* met every --goodput bound (stats/goodput.h; none: all of them) */
     runstats_second_t *seconds; /* timeline, index = second since measurement start */
     size_t nseconds, cap_seconds;
     size_t newest_second, dense_from; /* settling: seconds < dense_from hold no dense hist */
@@ -133,6 +142,11 @@ typedef struct {
  * Returns 0 or ENOMEM. */
 int runstats_init(runstats_t *rs, size_t expected_seconds);
 void runstats_close(runstats_t *rs); /* zeroed or closed struct is fine */
+/* Makes rs a streamed run's: creates the histograms of the streamed metrics
+ * (metric_t.streamed). Returns 0 or ENOMEM. */
+int runstats_init_stream(runstats_t *rs);
+/* Whether rs is a streamed run's (it has the streamed metrics). */
+bool runstats_streamed(const runstats_t *rs);
 
 /* Records one finished request: its outcome, status (0 = none), items carried,
  * and times. second = which timeline second it belongs to (from its intended
@@ -154,6 +168,16 @@ void runstats_record_done(runstats_t *rs, size_t second, bool ok, unsigned items
 /* A request (of `items` items) that never left the client, recorded with
  * its outcome as well. */
 void runstats_record_unsent(runstats_t *rs, unsigned items);
+/* One successful streamed request (rs streamed): ttft, ttft_service, e2el
+ * and tpot recorded where t defines them (itl is the caller's, gap by gap),
+ * n_out, K and the estimate flag counted, good counted. Its n_out tokens go
+ * on the timeline as tpot describes them: the first at first_ns, then one
+ * every (last_ns - first_ns) / (n_out - 1) up to last_ns (times since the
+ * measurement start); all at first_ns when there is one token or one event. */
+void runstats_record_stream(runstats_t *rs, const tokens_result_t *t, bool good, uint64_t first_ns,
+                            uint64_t last_ns);
+/* The timeline's busiest second for output tokens (0 when none). */
+uint64_t runstats_peak_tokens_second(const runstats_t *rs);
 /* A new connection: counted, and its connect time recorded. */
 void runstats_record_connect(runstats_t *rs, uint64_t connect_ns);
 /* A TLS handshake, resumed or full. */

@@ -47,8 +47,9 @@ static void valid_list(msg_t *m)
             continue;
         add(m, "%s \"%s.\"", k++ ? "," : "", metric_table[i].key);
     }
-    add(m, ", error_rate (%%), rps, ips; ops: <= < >= >; e.g. \"p95<=800ms\", "
-           "\"error_rate<1%%\", \"ips>=500\"");
+    add(m, ", error_rate (%%), rps, ips, output_tokens_per_s, goodput, slo_attainment (%%); "
+           "ops: <= < >= >; e.g. \"p95<=800ms\", \"ttft.p99<=500ms\", \"error_rate<1%%\", "
+           "\"ips>=500\"");
 }
 
 /* An expression longer than this is shown cut, with "...": the message
@@ -187,6 +188,12 @@ int sla_parse(const char *text, sla_t *out, char *err, size_t errlen)
         s.metric = SLA_RPS;
     } else if (base == name && !strcmp(name, "ips")) {
         s.metric = SLA_IPS;
+    } else if (base == name && !strcmp(name, "output_tokens_per_s")) {
+        s.metric = SLA_OUTPUT_TOKENS_PER_S;
+    } else if (base == name && !strcmp(name, "goodput")) {
+        s.metric = SLA_GOODPUT;
+    } else if (base == name && !strcmp(name, "slo_attainment")) {
+        s.metric = SLA_SLO_ATTAINMENT;
     } else {
         if (n)
             fail(err, errlen, expr, "unknown metric \"%s\"", name);
@@ -194,11 +201,8 @@ int sla_parse(const char *text, sla_t *out, char *err, size_t errlen)
             fail(err, errlen, expr, "expected a metric first");
         return EINVAL;
     }
-    if (s.metric >= SLA_ERROR_RATE)
-        snprintf(s.name, sizeof s.name, "%s",
-                 s.metric == SLA_ERROR_RATE ? "error_rate"
-                 : s.metric == SLA_RPS      ? "rps"
-                                            : "ips");
+    if (s.metric >= SLA_ERROR_RATE) /* one of the names above: it fits */
+        snprintf(s.name, sizeof s.name, "%.31s", name);
 
     /* OP */
     p = skip_ws(p);
@@ -263,19 +267,22 @@ int sla_parse(const char *text, sla_t *out, char *err, size_t errlen)
         break;
     }
     case SLA_ERROR_RATE:
+    case SLA_SLO_ATTAINMENT:
         if (*ubuf && strcmp(ubuf, "%")) {
-            fail(err, errlen, expr, "error_rate takes a percentage, e.g. 1 or 1%% (not \"%s\")",
+            fail(err, errlen, expr, "%s takes a percentage, e.g. 1 or 1%% (not \"%s\")", name,
                  ubuf);
             return EINVAL;
         }
         if (value > 100) {
-            fail(err, errlen, expr, "error_rate above 100%%");
+            fail(err, errlen, expr, "%s above 100%%", name);
             return EINVAL;
         }
         s.threshold = value;
         break;
     case SLA_RPS:
     case SLA_IPS:
+    case SLA_OUTPUT_TOKENS_PER_S:
+    case SLA_GOODPUT:
         if (*ubuf && strcmp(ubuf, "/s")) {
             fail(err, errlen, expr, "%s takes a plain number per second (not \"%s\")", name, ubuf);
             return EINVAL;
@@ -299,9 +306,12 @@ const char *sla_unit(const sla_t *s)
     case SLA_LATENCY_MEAN:
         return "ms";
     case SLA_ERROR_RATE:
+    case SLA_SLO_ATTAINMENT:
         return "%";
     case SLA_RPS:
     case SLA_IPS:
+    case SLA_OUTPUT_TOKENS_PER_S:
+    case SLA_GOODPUT:
         return "/s";
     }
     return "";
@@ -366,8 +376,35 @@ double sla_measure(const sla_t *s, const runstats_t *rs, double duration_s)
         return duration_s > 0 ? (double)rs->requests_ok / duration_s : NAN;
     case SLA_IPS:
         return duration_s > 0 ? (double)rs->items_ok / duration_s : NAN;
+    /* Only what a streamed run measured: a run that did not stream has no
+     * token figures, not zero of them. Failed requests count no tokens and
+     * are never good. */
+    case SLA_OUTPUT_TOKENS_PER_S:
+        return runstats_streamed(rs) && duration_s > 0 ? (double)rs->tokens_out / duration_s : NAN;
+    case SLA_GOODPUT:
+        return runstats_streamed(rs) && duration_s > 0 ? (double)rs->requests_good / duration_s
+                                                       : NAN;
+    case SLA_SLO_ATTAINMENT:
+        return runstats_streamed(rs) && rs->requests
+                   ? (double)rs->requests_good * 100.0 / (double)rs->requests
+                   : NAN;
     }
     return NAN;
+}
+
+bool sla_needs_stream(const sla_t *s)
+{
+    switch (s->metric) {
+    case SLA_LATENCY_PCT:
+    case SLA_LATENCY_MEAN:
+        return metric_table[s->latency].streamed;
+    case SLA_OUTPUT_TOKENS_PER_S:
+    case SLA_GOODPUT:
+    case SLA_SLO_ATTAINMENT:
+        return true;
+    default:
+        return false;
+    }
 }
 
 static bool compare(sla_op_t op, double v, double t)
@@ -409,7 +446,9 @@ void sla_judge(const sla_t *s, const runstats_t *rs, double duration_s, sla_verd
     v->note[0] = '\0';
     uint64_t failed = s->metric == SLA_LATENCY_PCT ? failed_in_scope(s, rs) : 0;
     const char *what = metric_table[s->latency].per == METRIC_PER_ITEM ? "items" : "requests";
-    if (isnan(v->value))
+    if (isnan(v->value) && sla_needs_stream(s) && !runstats_streamed(rs))
+        snprintf(v->note, sizeof v->note, "the run did not stream (--stream)");
+    else if (isnan(v->value))
         snprintf(v->note, sizeof v->note, "no values recorded");
     else if (isinf(v->value))
         snprintf(v->note, sizeof v->note, "%s falls among the %llu failed %s", sla_metric_name(s),

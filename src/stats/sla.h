@@ -3,10 +3,16 @@
  *   METRIC  p50 p90 p95 p99 p99.9 max mean   item latency (any pN with 0<N<=100 too)
  *           request.p95 ...                  the same over another gateable metric
  *                                            (stats/metric.h: request)
+ *           ttft.p99 tpot.p99 itl.p99 e2el.p95 the streamed metrics (stats/metric.h)
  *           error_rate                       errors / requests, in %
  *           rps  ips                         successful requests / s, items / s
+ *           output_tokens_per_s              output tokens of successful streamed
+ *                                            requests / s
+ *           goodput                          good requests / s (--goodput bounds)
+ *           slo_attainment                   good requests / requests, in %
  *   OP      <= < >= >
- *   VALUE   latency: NUMBER[us|ms|s] (bare = ms); error_rate: NUMBER[%]; rps/ips: NUMBER
+ *   VALUE   latency: NUMBER[us|ms|s] (bare = ms); error_rate, slo_attainment:
+ *           NUMBER[%]; rps, ips, goodput, output_tokens_per_s: NUMBER
  *
  * Whitespace is allowed around tokens: "p95 <= 800ms". Latency thresholds are
  * kept in integer nanoseconds so that boundaries are exact: p95<=800ms passes at
@@ -28,6 +34,9 @@ typedef enum {
     SLA_ERROR_RATE,
     SLA_RPS,
     SLA_IPS,
+    SLA_OUTPUT_TOKENS_PER_S, /* streamed runs only, as the three below */
+    SLA_GOODPUT,
+    SLA_SLO_ATTAINMENT,
 } sla_metric_t;
 
 typedef enum { SLA_LE, SLA_LT, SLA_GE, SLA_GT } sla_op_t;
@@ -63,10 +72,17 @@ const char *sla_op_name(const sla_t *s);
  * falls among the answered ones, +INFINITY when it falls among the failed
  * (items - items_ok, requests - requests_ok). mean is over the answered ones.
  * error_rate = (requests - requests_ok) / requests * 100,
- * rps = requests_ok / duration_s, ips = items_ok / duration_s.
+ * rps = requests_ok / duration_s, ips = items_ok / duration_s,
+ * output_tokens_per_s = tokens_out / duration_s, goodput = requests_good /
+ * duration_s, slo_attainment = requests_good / requests * 100.
  * NaN when nothing was measured (no histogram, an empty one, no requests,
- * duration <= 0): such an SLA does not hold. */
+ * duration <= 0, a token figure of a run that did not stream): such an SLA
+ * does not hold. */
 double sla_measure(const sla_t *s, const runstats_t *rs, double duration_s);
+/* Whether the SLA judges something only a streamed run measures (a streamed
+ * latency metric, output_tokens_per_s, goodput, slo_attainment). */
+bool sla_needs_stream(const sla_t *s);
+
 /* Whether the measured value meets the SLA. false for NaN. */
 bool sla_holds(const sla_t *s, double measured);
 

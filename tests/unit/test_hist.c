@@ -512,6 +512,27 @@ static void test_json_malformed(void **state)
     json_decref(ok);
 }
 
+/* Counting values at most v agrees with the ranks: the rank-th value has at
+ * least rank values at or below it, and one ns less has fewer. */
+static void test_count_at_most(void **state)
+{
+    (void)state;
+    hist_t *h;
+    assert_int_equal(hist_new_latency(&h), 0);
+    assert_int_equal(hist_count_at_most(h, 1000000), 0); /* empty */
+    for (uint64_t i = 1; i <= 1000; i++)
+        hist_record(h, i * i * 997);
+    assert_int_equal(hist_count_at_most(h, 0), 0);
+    assert_int_equal(hist_count_at_most(h, UINT64_MAX), 1000);
+    assert_int_equal(hist_count_at_most(h, hist_max(h)), 1000);
+    for (uint64_t r = 1; r <= 1000; r += 37) {
+        uint64_t v = hist_at_rank(h, r);
+        assert_true(hist_count_at_most(h, v) >= r);
+        assert_true(hist_count_at_most(h, v - 1) < r);
+    }
+    hist_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_params),         cmocka_unit_test(test_clamp),
         cmocka_unit_test(test_merge),          cmocka_unit_test(test_freeze_thaw),
         cmocka_unit_test(test_json_roundtrip), cmocka_unit_test(test_json_malformed),
+        cmocka_unit_test(test_count_at_most),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -334,7 +334,7 @@ static void test_help_from_table(void **state)
     h = capture_help(table, N, 2); /* --name is hidden in view 2 */
     assert_null(strstr(h, "--name"));
     free(h);
-    /* run's and ab's help: every row, --out and --log only in run's */
+    /* run's and ab's help: every row, --out, --log and --log-events* only in run's */
     char *run = capture_help(runopts_table, runopts_table_len, RUNOPTS_VIEW_RUN);
     char *ab = capture_help(runopts_table, runopts_table_len, RUNOPTS_VIEW_AB);
     for (size_t i = 0; i < runopts_table_len; i++) {
@@ -348,7 +348,9 @@ static void test_help_from_table(void **state)
         snprintf(opt_arg, sizeof opt_arg, "--%s[", o->name); /* --http2[=auto] */
         assert_true(strstr(run, name) || strstr(run, eol) || strstr(run, opt_arg));
         if (o->offset == offsetof(runopts_t, out_path) ||
-            o->offset == offsetof(runopts_t, log_path))
+            o->offset == offsetof(runopts_t, log_path) ||
+            o->offset == offsetof(runopts_t, log_events_path) ||
+            o->offset == offsetof(runopts_t, log_events_every))
             assert_true(!strstr(ab, name) && !strstr(ab, eol));
         else
             assert_true(strstr(ab, name) || strstr(ab, eol) || strstr(ab, opt_arg));

@@ -63,6 +63,23 @@ static void record_part(runstats_t *rs, size_t from, size_t seconds)
             runstats_record_done(rs, sec - from + (lat > 150000000), !e, 3);
             if (e == ERR_TIMEOUT && x % 2 == 0)
                 runstats_record_unsent(rs, 3);
+            /* Streamed figures: tokens spread over the next second or two,
+             * some without usage, some good. */
+            if (!e) {
+                uint64_t n = 1 + x % 9, first = (sec - from) * 1000000000ull + x % 1000 * 999983;
+                tokens_result_t t = {.chunks = n,
+                                     .n_out = x % 5 ? n : 2 * n,
+                                     .estimated = x % 5 != 0,
+                                     .has_first = true,
+                                     .ttft_ns = lat / 3,
+                                     .ttft_service_ns = lat / 4,
+                                     .e2el_ns = lat,
+                                     .has_tpot = n >= 2,
+                                     .tpot_ns = 1000000 + x * 101};
+                runstats_record_stream(rs, &t, x % 3 != 0, first, first + n * 130000000);
+                for (uint64_t g = 1; g < n; g++)
+                    runstats_record_value(rs, METRIC_ITL, 0, 130000000 + g * x);
+            }
         }
     }
     /* the pool's bound, additive over parts as over threads */
@@ -72,13 +89,16 @@ static void record_part(runstats_t *rs, size_t from, size_t seconds)
 
 static const sla_t *some_slas(size_t *n)
 {
-    static sla_t s[5];
+    static sla_t s[8];
     s[0] = sla("p95<=200ms");
     s[1] = sla("request.p99 < 1s");
     s[2] = sla("error_rate<5%");
     s[3] = sla("ips>=100");
     s[4] = sla("mean<=150ms");
-    *n = 5;
+    s[5] = sla("ttft.p99<=100ms");
+    s[6] = sla("output_tokens_per_s>=100");
+    s[7] = sla("slo_attainment>=60%");
+    *n = 8;
     return s;
 }
 
@@ -88,6 +108,7 @@ static void make_part(result_t *r, size_t from, size_t seconds, uint64_t t0)
 {
     runstats_t rs;
     assert_int_equal(runstats_init(&rs, 0), 0);
+    assert_int_equal(runstats_init_stream(&rs), 0);
     record_part(&rs, from, seconds);
     json_t *config = json_pack("{s:s,s:i,s:i,s:f}", "url", "http://127.0.0.1:8000/v1/infer",
                                "batch", 3, "connections", 8, "rate", 123.456789012345);
@@ -291,7 +312,7 @@ static void test_judge(void **state)
     (void)state;
     result_t r;
     make_part(&r, 0, 5, 1767225600000000000ull);
-    assert_int_equal(r.nverdicts, 5);
+    assert_int_equal(r.nverdicts, 8);
     /* p95 of item latency over everything issued: more than 5% of the items
      * failed, they rank slowest, so p95 falls among them */
     uint64_t failed = r.stats.items - r.stats.items_ok;
@@ -304,6 +325,28 @@ static void test_judge(void **state)
     double er = (double)(r.stats.requests - r.stats.requests_ok) * 100 / (double)r.stats.requests;
     assert_true(r.verdicts[2].value == er && (er < 5) == r.verdicts[2].pass);
     assert_true(fabs(r.verdicts[3].value - (double)r.stats.items_ok / 5.0) < 1e-9);
+    /* The token gates: run totals over the measured span. */
+    assert_true(r.verdicts[6].value == (double)r.stats.tokens_out / 5.0);
+    assert_true(r.verdicts[7].value ==
+                (double)r.stats.requests_good * 100.0 / (double)r.stats.requests);
+    assert_true(r.verdicts[7].pass == (r.verdicts[7].value >= 60));
+    /* ttft ranks the failed requests slowest, as every latency gate does */
+    uint64_t failed_req = r.stats.requests - r.stats.requests_ok;
+    snprintf(want, sizeof want, "falls among the %llu failed requests",
+             (unsigned long long)failed_req);
+    assert_true(isinf(r.verdicts[5].value));
+    assert_non_null(strstr(r.verdicts[5].note, want));
+    /* A run that did not stream has no token figures, and the gates say so. */
+    runstats_t plain;
+    assert_int_equal(runstats_init(&plain, 0), 0);
+    runstats_record_request(&plain, 0, ERR_NONE, 200, 1, 1000000, 1000000, 10);
+    for (size_t i = 5; i < 8; i++) {
+        sla_verdict_t v;
+        sla_judge(&some_slas(&(size_t){0})[i], &plain, 1.0, &v);
+        assert_true(isnan(v.value) && !v.pass);
+        assert_string_equal(v.note, "the run did not stream (--stream)");
+    }
+    runstats_close(&plain);
     sla_t pass[] = {sla("p50<=3600s"), sla("error_rate<=100")};
     assert_int_equal(result_judge(&r, pass, 2), 0);
     assert_true(r.sla_pass && r.nverdicts == 2);
@@ -445,7 +488,8 @@ static void test_malformed(void **state)
          "\"timeline[0].second\""},
         {"timeline", "[{\"requests\": 1, \"errors\": 0}]", "\"timeline[0].items\""},
         {"timeline",
-         "[{\"requests\": 1, \"errors\": 0, \"items\": 1, \"histogram\": {\"item\": {\"lowest\":"
+         "[{\"requests\": 1, \"errors\": 0, \"items\": 1, \"tokens_out\": 0, \"histogram\": "
+         "{\"item\": {\"lowest\":"
          "1000,\"highest\":3600000000000,\"sig_digits\":3,\"unit\":\"ns\",\"count\":0,\"min\":0,"
          "\"max\":0,\"sum\":0,\"sum_sq\":0,\"buckets\":[]}}}]",
          "per-second parameters"},
@@ -466,6 +510,15 @@ static void test_malformed(void **state)
          "\"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234"
          "5678901234567890123456789012345678901234567890123456789012345678901234567890\"",
          "at most 159 characters"},
+        {"stream.tokens_out", NULL, "\"stream.tokens_out\" is missing"},
+        {"stream.chunks", "-1", "\"stream.chunks\""},
+        {"stream.requests_good", "1000000", "\"stream\" is inconsistent"},
+        {"stream.output_tokens_per_s", "\"x\"", "\"stream.output_tokens_per_s\""},
+        {"stream", NULL, "\"histogram.ttft\" is there but \"stream\" is not"},
+        {"stream", "[]", "\"stream\" must be an object"},
+        {"histogram.itl", NULL, "some of the streamed metrics but not all (itl)"},
+        {"timeline", "[{\"requests\": 1, \"errors\": 0, \"items\": 1}]",
+         "\"timeline[0].tokens_out\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_t *v = cases[i].value ? json_loads(cases[i].value, JSON_DECODE_ANY, NULL) : NULL;
