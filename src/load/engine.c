@@ -575,7 +575,7 @@ static int worker_setup_h2(worker_t *w, engine_t *e, size_t max_conns, uint64_t 
     h->fields = &e->h2fields;
     h->max_streams = e->streams;
     h->server_streams = e->server_streams;
-    int rc = pool_init(&w->pool, &w->env, &e->fmt, w->t, e->nthreads, w->batch, 0, 0);
+    int rc = pool_init(&w->pool, &w->env, &e->fmt, w->t, e->nthreads, w->batch, 0, 0, 0);
     if (rc)
         return rc;
     size_t need = cfg->concurrency ? (users + e->streams - 1) / e->streams : 0;

@@ -43,6 +43,9 @@ bool regress_lower_is_better(const sla_t *m)
         return true;
     case SLA_RPS:
     case SLA_IPS:
+    case SLA_OUTPUT_TOKENS_PER_S:
+    case SLA_GOODPUT:
+    case SLA_SLO_ATTAINMENT:
         return false;
     }
     return true;
