@@ -939,7 +939,8 @@ int engine_collect(engine_t *e, engine_result_t *res)
         res->fd_limited_connections += ws[t].pool.fd_limited_at;
         record_pool_bound(&ws[t]);
     }
-    if ((rc = runstats_init(&res->stats, ws[0].stats.cap_seconds)) != 0)
+    if ((rc = runstats_init(&res->stats, ws[0].stats.cap_seconds)) != 0 ||
+        (cfg->stream && (rc = runstats_init_stream(&res->stats)) != 0))
         goto fail;
     uint64_t last_done = 0;
     for (unsigned t = 0; t < nthreads; t++) {

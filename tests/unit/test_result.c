@@ -477,10 +477,12 @@ static void test_malformed(void **state)
         {"requests.unsent", "1000000", "more unsent than errors"},
         {"items.unsent", "1000000", "more unsent than failed"},
         {"timeline",
-         "[{\"requests\": 1, \"errors\": 0, \"items\": 1, \"completed\": 1, "
+         "[{\"requests\": 1, \"errors\": 0, \"items\": 1, \"tokens_out\": 0, \"completed\": 1, "
          "\"completed_errors\": 2}]",
          "completed_errors > completed"},
-        {"timeline", "[{\"requests\": 1, \"errors\": 0, \"items\": 1, \"served_items\": -1}]",
+        {"timeline",
+         "[{\"requests\": 1, \"errors\": 0, \"items\": 1, \"tokens_out\": 0, \"served_items\": "
+         "-1}]",
          "\"timeline[0].served_items\""},
         {"timeline", "{}", "\"timeline\""},
         {"timeline", "[1]", "\"timeline[0]\""},

@@ -15,8 +15,8 @@ static void test_err_kind_names(void **state)
 {
     (void)state;
     static const char *const want[ERR_KIND_COUNT] = {
-        "",         "connect_refused", "connect_timeout", "timeout",          "reset",
-        "protocol", "http_4xx",        "http_5xx",        "invalid_response", "tls"};
+        "",         "connect_refused", "connect_timeout",  "timeout", "reset",       "protocol",
+        "http_4xx", "http_5xx",        "invalid_response", "tls",     "stream_error"};
     for (int k = 0; k < ERR_KIND_COUNT; k++)
         assert_string_equal(err_kind_name((err_kind_t)k), want[k]);
     assert_string_equal(err_kind_name(ERR_KIND_COUNT), "");
@@ -28,8 +28,15 @@ static void test_init_close(void **state)
     runstats_t rs;
     assert_int_equal(runstats_init(&rs, 0), 0);
     for (int m = 0; m < METRIC_COUNT; m++)
-        assert_non_null(rs.hist[m]);
+        assert_true(metric_table[m].streamed ? rs.hist[m] == NULL : rs.hist[m] != NULL);
+    assert_false(runstats_streamed(&rs));
     assert_int_equal(rs.nseconds, 0);
+    /* A streamed run has every histogram. */
+    assert_int_equal(runstats_init_stream(&rs), 0);
+    assert_int_equal(runstats_init_stream(&rs), 0); /* twice is fine */
+    for (int m = 0; m < METRIC_COUNT; m++)
+        assert_non_null(rs.hist[m]);
+    assert_true(runstats_streamed(&rs));
     runstats_close(&rs);
     runstats_close(&rs); /* closed twice */
     runstats_t zero = {0};
@@ -301,6 +308,86 @@ static void test_merge_shifted_and_second_hist(void **state)
     runstats_close(&all);
 }
 
+/* A streamed request's figures: histograms where defined, counts, and its
+ * tokens placed on the timeline as tpot describes them. */
+static void test_record_stream(void **state)
+{
+    (void)state;
+    runstats_t rs, b, sum;
+    assert_int_equal(runstats_init(&rs, 0), 0);
+    assert_int_equal(runstats_init_stream(&rs), 0);
+    /* 11 tokens, the first at 0.5 s, the last at 2.5 s: one every 200 ms,
+     * so 3 in second 0 (0.5, 0.7, 0.9), 5 in second 1, 3 in second 2. */
+    tokens_result_t t = {.chunks = 11,
+                         .n_out = 11,
+                         .estimated = true,
+                         .has_first = true,
+                         .ttft_ns = 500000000,
+                         .ttft_service_ns = 499000000,
+                         .e2el_ns = 2500000000,
+                         .has_tpot = true,
+                         .tpot_ns = 200000000};
+    runstats_record_stream(&rs, &t, true, 500000000, 2500000000);
+    assert_int_equal(rs.tokens_out, 11);
+    assert_int_equal(rs.tokens_estimated, 1);
+    assert_int_equal(rs.chunks, 11);
+    assert_int_equal(rs.requests_good, 1);
+    assert_int_equal(rs.nseconds, 3);
+    assert_int_equal(rs.seconds[0].tokens_out, 3);
+    assert_int_equal(rs.seconds[1].tokens_out, 5);
+    assert_int_equal(rs.seconds[2].tokens_out, 3);
+    assert_int_equal(hist_count(rs.hist[METRIC_TTFT]), 1);
+    assert_int_equal(hist_max(rs.hist[METRIC_TTFT]), 500000000);
+    assert_int_equal(hist_max(rs.hist[METRIC_TTFT_SERVICE]), 499000000);
+    assert_int_equal(hist_max(rs.hist[METRIC_E2EL]), 2500000000);
+    assert_int_equal(hist_max(rs.hist[METRIC_TPOT]), 200000000);
+    assert_int_equal(hist_count(rs.hist[METRIC_ITL]), 0); /* the caller's, gap by gap */
+    assert_int_equal(runstats_peak_tokens_second(&rs), 5);
+
+    /* A token landing exactly on a second's start belongs to that second:
+     * 3 tokens at 1.0, 1.5, 2.0 s. Usage 40 tokens in 2 events (multi-token
+     * chunks): spread the same way, not estimated, tpot undefined here. */
+    assert_int_equal(runstats_init(&b, 0), 0);
+    assert_int_equal(runstats_init_stream(&b), 0);
+    tokens_result_t u = {.chunks = 3, .n_out = 3, .has_first = true, .ttft_ns = 1};
+    runstats_record_stream(&b, &u, false, 1000000000, 2000000000);
+    assert_int_equal(b.seconds[0].tokens_out, 0);
+    assert_int_equal(b.seconds[1].tokens_out, 2);
+    assert_int_equal(b.seconds[2].tokens_out, 1);
+    tokens_result_t one = {.chunks = 1, .n_out = 40, .has_first = true};
+    runstats_record_stream(&b, &one, true, 3100000000, 3100000000);
+    assert_int_equal(b.seconds[3].tokens_out, 40);
+    assert_int_equal(hist_count(b.hist[METRIC_TPOT]), 0);
+    /* No token at all: counted, nothing recorded. */
+    tokens_result_t none = {.n_out = 0, .estimated = true};
+    runstats_record_stream(&b, &none, true, 0, 0);
+    assert_int_equal(b.tokens_out, 43);
+    assert_int_equal(b.tokens_estimated, 1);
+    assert_int_equal(b.requests_good, 2);
+    assert_int_equal(hist_count(b.hist[METRIC_TTFT]), 2);
+
+    /* Merged: counts and the timeline's tokens add up. */
+    assert_int_equal(runstats_init(&sum, 0), 0);
+    assert_int_equal(runstats_init_stream(&sum), 0);
+    assert_int_equal(runstats_merge(&sum, &rs), 0);
+    assert_int_equal(runstats_merge(&sum, &b), 0);
+    assert_int_equal(sum.tokens_out, 54);
+    assert_int_equal(sum.chunks, 15);
+    assert_int_equal(sum.requests_good, 3);
+    assert_int_equal(sum.tokens_estimated, 2);
+    assert_int_equal(sum.seconds[1].tokens_out, 7);
+    assert_int_equal(sum.seconds[3].tokens_out, 40);
+    assert_int_equal(hist_count(sum.hist[METRIC_TTFT]), 3);
+    /* A streamed run does not merge into one that did not stream. */
+    runstats_t plain;
+    assert_int_equal(runstats_init(&plain, 0), 0);
+    assert_int_equal(runstats_merge(&plain, &rs), EINVAL);
+    runstats_close(&plain);
+    runstats_close(&rs);
+    runstats_close(&b);
+    runstats_close(&sum);
+}
+
 /* The first failed answer of a kind: kept once, at most 200 body bytes,
  * printable; merged to the lowest request id. */
 static void test_samples(void **state)
@@ -384,86 +471,6 @@ static void test_done_unsent_and_pool_bound(void **state)
     runstats_close(&b);
 }
 
-/* A streamed request's figures: histograms where defined, counts, and its
- * tokens placed on the timeline as tpot describes them. */
-static void test_record_stream(void **state)
-{
-    (void)state;
-    runstats_t rs, b, sum;
-    assert_int_equal(runstats_init(&rs, 0), 0);
-    assert_int_equal(runstats_init_stream(&rs), 0);
-    /* 11 tokens, the first at 0.5 s, the last at 2.5 s: one every 200 ms,
-     * so 3 in second 0 (0.5, 0.7, 0.9), 5 in second 1, 3 in second 2. */
-    tokens_result_t t = {.chunks = 11,
-                         .n_out = 11,
-                         .estimated = true,
-                         .has_first = true,
-                         .ttft_ns = 500000000,
-                         .ttft_service_ns = 499000000,
-                         .e2el_ns = 2500000000,
-                         .has_tpot = true,
-                         .tpot_ns = 200000000};
-    runstats_record_stream(&rs, &t, true, 500000000, 2500000000);
-    assert_int_equal(rs.tokens_out, 11);
-    assert_int_equal(rs.tokens_estimated, 1);
-    assert_int_equal(rs.chunks, 11);
-    assert_int_equal(rs.requests_good, 1);
-    assert_int_equal(rs.nseconds, 3);
-    assert_int_equal(rs.seconds[0].tokens_out, 3);
-    assert_int_equal(rs.seconds[1].tokens_out, 5);
-    assert_int_equal(rs.seconds[2].tokens_out, 3);
-    assert_int_equal(hist_count(rs.hist[METRIC_TTFT]), 1);
-    assert_int_equal(hist_max(rs.hist[METRIC_TTFT]), 500000000);
-    assert_int_equal(hist_max(rs.hist[METRIC_TTFT_SERVICE]), 499000000);
-    assert_int_equal(hist_max(rs.hist[METRIC_E2EL]), 2500000000);
-    assert_int_equal(hist_max(rs.hist[METRIC_TPOT]), 200000000);
-    assert_int_equal(hist_count(rs.hist[METRIC_ITL]), 0); /* the caller's, gap by gap */
-    assert_int_equal(runstats_peak_tokens_second(&rs), 5);
-
-    /* A token landing exactly on a second's start belongs to that second:
-     * 3 tokens at 1.0, 1.5, 2.0 s. Usage 40 tokens in 2 events (multi-token
-     * chunks): spread the same way, not estimated, tpot undefined here. */
-    assert_int_equal(runstats_init(&b, 0), 0);
-    assert_int_equal(runstats_init_stream(&b), 0);
-    tokens_result_t u = {.chunks = 3, .n_out = 3, .has_first = true, .ttft_ns = 1};
-    runstats_record_stream(&b, &u, false, 1000000000, 2000000000);
-    assert_int_equal(b.seconds[0].tokens_out, 0);
-    assert_int_equal(b.seconds[1].tokens_out, 2);
-    assert_int_equal(b.seconds[2].tokens_out, 1);
-    tokens_result_t one = {.chunks = 1, .n_out = 40, .has_first = true};
-    runstats_record_stream(&b, &one, true, 3100000000, 3100000000);
-    assert_int_equal(b.seconds[3].tokens_out, 40);
-    assert_int_equal(hist_count(b.hist[METRIC_TPOT]), 0);
-    /* No token at all: counted, nothing recorded. */
-    tokens_result_t none = {.n_out = 0, .estimated = true};
-    runstats_record_stream(&b, &none, true, 0, 0);
-    assert_int_equal(b.tokens_out, 43);
-    assert_int_equal(b.tokens_estimated, 1);
-    assert_int_equal(b.requests_good, 2);
-    assert_int_equal(hist_count(b.hist[METRIC_TTFT]), 2);
-
-    /* Merged: counts and the timeline's tokens add up. */
-    assert_int_equal(runstats_init(&sum, 0), 0);
-    assert_int_equal(runstats_init_stream(&sum), 0);
-    assert_int_equal(runstats_merge(&sum, &rs), 0);
-    assert_int_equal(runstats_merge(&sum, &b), 0);
-    assert_int_equal(sum.tokens_out, 54);
-    assert_int_equal(sum.chunks, 15);
-    assert_int_equal(sum.requests_good, 3);
-    assert_int_equal(sum.tokens_estimated, 2);
-    assert_int_equal(sum.seconds[1].tokens_out, 7);
-    assert_int_equal(sum.seconds[3].tokens_out, 40);
-    assert_int_equal(hist_count(sum.hist[METRIC_TTFT]), 3);
-    /* A streamed run does not merge into one that did not stream. */
-    runstats_t plain;
-    assert_int_equal(runstats_init(&plain, 0), 0);
-    assert_int_equal(runstats_merge(&plain, &rs), EINVAL);
-    runstats_close(&plain);
-    runstats_close(&rs);
-    runstats_close(&b);
-    runstats_close(&sum);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,9 +482,9 @@ int main(void)
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_connect_tls),
         cmocka_unit_test(test_merge_shifted_and_second_hist),
+        cmocka_unit_test(test_record_stream),
         cmocka_unit_test(test_samples),
         cmocka_unit_test(test_done_unsent_and_pool_bound),
-        cmocka_unit_test(test_record_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
