@@ -308,6 +308,10 @@ int runjob_execute(runjob_t *job, const char *who)
         .duration_ns = job->result.duration_ns,
         .inputs_digest = job->result.inputs_digest_valid ? digest : NULL,
         .interrupted = job->result.interrupted,
+        .offered_per_s = job->eng.concurrency ? 0 : job->eng.rate,
+        /* the pool the run had: fewer when sockets ran out */
+        .connections = job->result.fd_limited_connections ? job->result.fd_limited_connections
+                                                          : job->eng.connections,
     };
     e = result_from_run(&job->res, &meta, &job->result.stats, o->slas, o->num_slas);
     json_decref(config);

@@ -18,6 +18,10 @@ const metric_t metric_table[METRIC_COUNT] = {
                         false, "TCP connect time of each new connection"},
     [METRIC_TLS] = {METRIC_TLS, "tls", "TLS handshake", "ms", METRIC_PER_CONNECTION, false, false,
                     "TLS handshake time of each new connection"},
+    [METRIC_SEND_LAG] = {METRIC_SEND_LAG, "send_lag", "send lag", "ms", METRIC_PER_REQUEST, false,
+                         false,
+                         "send lag: how late the client sent each request that had a free "
+                         "connection, after its intended time (open loop; the self-check)"},
 };
 
 const metric_pct_t metric_pcts[METRIC_NUM_PCTS] = {

@@ -21,6 +21,8 @@ typedef enum {
     METRIC_SERVICE, /* first byte written -> response complete */
     METRIC_CONNECT, /* TCP connect, per new connection */
     METRIC_TLS,     /* TLS handshake, per new connection */
+    /* open loop: intended time -> handed to a free connection (the self-check) */
+    METRIC_SEND_LAG,
     METRIC_COUNT
 } metric_id_t;
 
