@@ -411,7 +411,7 @@ static int sweep_run(sweep_run_t *sr, sweep_t *s)
                 longer = extended(sr, cur, dur);
                 if (!longer) { /* it cannot be decided: it does not pass */
                     cur->timed_out = true;
-                    sweep_judge_step(cur, s->confidence);
+                    sweep_judge_step(s, cur);
                 } else {
                     char d[32];
                     opt_format_duration(longer, d, sizeof d);

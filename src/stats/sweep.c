@@ -84,11 +84,46 @@ static void failure_text(const sla_verdict_t *v, char *buf, size_t len)
         snprintf(buf, len, "%s %.4g%s", name, v->value, unit);
 }
 
-void sweep_judge_step(sweep_step_t *st, double confidence)
+/* The mean item latency's growth over the step's full seconds, seconds per
+ * second (a least-squares slope); NaN with fewer than two. A second is full
+ * when it holds at least half the items of the busiest one (the last second
+ * of a step that does not end on a whole second holds fewer). */
+static double latency_growth(const result_t *r)
+{
+    const runstats_t *rs = &r->stats;
+    uint64_t most = 0;
+    for (size_t i = 0; i < rs->nseconds; i++)
+        if (rs->seconds[i].items > most)
+            most = rs->seconds[i].items;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < rs->nseconds && most; i++) {
+        hist_t *h = NULL;
+        if (rs->seconds[i].items * 2 < most || runstats_second_hist(rs, i, METRIC_ITEM, &h) || !h)
+            continue;
+        if (hist_count(h) > 0) {
+            double x = (double)i, y = hist_mean(h) / 1e9;
+            sx += x, sy += y, sxx += x * x, sxy += x * y;
+            n++;
+        }
+        hist_free(h);
+    }
+    double den = (double)n * sxx - sx * sx;
+    return n >= 2 && den > 0 ? ((double)n * sxy - sx * sy) / den : NAN;
+}
+
+void sweep_judge_step(const sweep_t *s, sweep_step_t *st)
 {
     const result_t *r = &st->result;
+    double confidence = s->confidence;
     st->ngates = 0;
     st->why[0] = '\0';
+    st->growth = st->keeps_up_per_s = NAN;
+    if (!s->concurrency) {
+        st->growth = latency_growth(r);
+        if (isfinite(st->growth))
+            st->keeps_up_per_s = st->offered / (1 + fmax(st->growth, 0));
+    }
     result_selfcheck(r, &st->check);
     for (size_t i = 0; i < r->nverdicts && st->ngates < SWEEP_MAX_GATES; i++)
         if (is_gate(&r->verdicts[i].sla))
@@ -106,6 +141,14 @@ void sweep_judge_step(sweep_step_t *st, double confidence)
             failure_text(&r->verdicts[i], st->why, sizeof st->why);
             return;
         }
+    }
+    if (st->keeps_up_per_s < (1 - s->precision) * st->offered) {
+        st->verdict = SWEEP_FAIL;
+        snprintf(st->why, sizeof st->why,
+                 "the server fell behind: latency grew %.0f ms per second (it answered about "
+                 "%.4g of %.4g items/s)",
+                 st->growth * 1e3, st->keeps_up_per_s, st->offered);
+        return;
     }
     if (r->nverdicts == 0) { /* nothing to judge: nothing to claim */
         st->verdict = SWEEP_FAIL;
@@ -159,7 +202,7 @@ sweep_step_t *sweep_add_step(sweep_t *s, double offered, result_t *result, bool 
     st->timed_out = timed_out;
     st->result = *result;
     memset(result, 0, sizeof *result);
-    sweep_judge_step(st, s->confidence);
+    sweep_judge_step(s, st);
     return st;
 }
 
@@ -289,6 +332,10 @@ static json_t *step_json(const sweep_step_t *st)
          put(o, "verdict", json_string(sweep_verdict_name(st->verdict))) &&
          put(o, "valid", json_boolean(st->verdict != SWEEP_INVALID)) &&
          put(o, "served_per_s", json_real(served_per_s(&st->result))) &&
+         put(o, "latency_growth_ms_per_s",
+             isfinite(st->growth) ? json_real(st->growth * 1e3) : json_null()) &&
+         put(o, "keeps_up_per_s",
+             isfinite(st->keeps_up_per_s) ? json_real(st->keeps_up_per_s) : json_null()) &&
          put(o, "why", json_string(st->why)) && put(o, "gates", json_incref(gates)) &&
          put(o, "client_limited",
              st->check.checked ? json_boolean(st->check.client_limited) : json_null()) &&

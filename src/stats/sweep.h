@@ -12,6 +12,15 @@
  * nor fails. Gates: latency percentiles below 100 with <= or <; max, mean,
  * error_rate and throughput gates are judged by their SLA alone.
  *
+ * An open-loop step also fails when the server fell behind the schedule: a
+ * step of D seconds can meet a latency bound B while its queue grows, as long
+ * as the queue has not grown by B yet (up to B/D above what the server
+ * sustains), so latency's growth is measured too. The items intended in each
+ * full second of the step finish, on average, at that second plus their mean
+ * latency; when the mean grows by g seconds per second, the server answers
+ * offered/(1+g) of the offered items/s. Below (1 - precision) of the offered
+ * rate, the server did not keep up: the step fails. Needs two full seconds.
+ *
  * The answer: capacity is the highest load that passed; the next step is
  * the lowest load above it that failed or stayed undecided. Everything here
  * is derived from the steps (offered load, verdict inputs, results), so a
@@ -61,17 +70,14 @@ typedef struct {
     selfcheck_t check;
     sweep_gate_t gates[SWEEP_MAX_GATES];
     size_t ngates;
-    char why[480]; /* a failure in brief ("p95 912 ms"), or what an undecided gate lacks */
+    double growth;         /* mean item latency's growth over the step, s per s; NaN: unknown */
+    double keeps_up_per_s; /* offered/(1+growth): items/s the server answered; NaN: unknown */
+    char why[480];         /* a failure in brief ("p95 912 ms"), or what an undecided gate lacks */
 } sweep_step_t;
 
 /* The items over `bound_ns` in h, as the SLA judge reports values (each
  * value as its bucket's reported value; strict: at or over, for "<"). */
 uint64_t sweep_count_over(const hist_t *h, uint64_t bound_ns, bool strict);
-
-/* Judges st from st->result (whose SLA verdicts are current) at confidence
- * (a fraction): gates, self-check, verdict, why. timed_out makes an
- * undecided step fail. concurrency: a closed loop, not self-checked. */
-void sweep_judge_step(sweep_step_t *st, double confidence);
 
 typedef struct {
     char label[64];    /* "batch 1"; "" for a single sweep */
@@ -96,6 +102,11 @@ typedef struct {
 } sweep_answer_t;
 
 void sweep_answer(const sweep_t *s, sweep_answer_t *a);
+
+/* Judges st, a step of s, from st->result (whose SLA verdicts are current),
+ * at s's confidence and precision: gates, self-check, whether the server kept
+ * up (open loop), verdict, why. timed_out makes an undecided step fail. */
+void sweep_judge_step(const sweep_t *s, sweep_step_t *st);
 
 /* Appends a step (its result moved in, *result left zeroed) and judges it.
  * Earlier runs at the same load stop being final. Returns the step, or NULL
