@@ -296,6 +296,20 @@ static void notices(FILE *f, const report_run_t *runs, size_t n)
                         nt ? "it as dots" : "nothing");
             fputs("</p>\n", f);
         }
+        selfcheck_t check;
+        result_selfcheck(run->r, &check);
+        if (check.client_limited) {
+            char what[600], advice[400];
+            selfcheck_describe(&check, what, sizeof what);
+            selfcheck_advice(&check, advice, sizeof advice);
+            fputs("<p class=\"note bad\">", f);
+            svg_escapef(f,
+                        "%s: the client was the limit: it fell behind its own schedule (%s), so "
+                        "its figures, SLA verdicts included, are the client's, not the server's. "
+                        "To measure the server: %s.",
+                        run->label, what, advice);
+            fputs("</p>\n", f);
+        }
         if (run->r->interrupted) {
             fputs("<p class=\"note\">", f);
             svg_escapef(f,

@@ -26,7 +26,7 @@ void selfcheck_judge(const runstats_t *rs, double offered_per_s, uint64_t connec
     const hist_t *lag = rs->hist[METRIC_SEND_LAG];
     if (lag && hist_count(lag) > 0) {
         out->lag_p99_ms = (double)hist_percentile(lag, 99) / 1e6;
-        if (out->lag_p99_ms > out->lag_limit_ms)
+        if (out->lag_p99_ms > out->lag_limit_ms && hist_count(lag) >= SELFCHECK_LAG_MIN_COUNT)
             out->why |= SELFCHECK_SEND_LAG;
     }
     /* Each request owns one interval of the schedule: a run of N requests

@@ -7,7 +7,9 @@
  * lag of each request that found a free connection (intended time -> handed
  * over; METRIC_SEND_LAG). The client was the limit when
  *   - the send lag's p99 is above max(1 ms, 10% of the mean interval between
- *     requests): its event loop fell behind (SELFCHECK_SEND_LAG), or
+ *     requests): its event loop fell behind (SELFCHECK_SEND_LAG); judged on
+ *     SELFCHECK_LAG_MIN_COUNT requests or more (the p99 of fewer is their
+ *     maximum: one moment's hiccup would decide), or
  *   - the achieved send rate is below 99% of the offered rate, and the
  *     shortfall is not the server's: either no request waited for a
  *     connection (the loop fell behind: SELFCHECK_SEND_RATE), or requests
@@ -30,9 +32,10 @@
 
 #include "stats/runstats.h"
 
-#define SELFCHECK_LAG_FLOOR_MS 1.0 /* send lag always tolerated */
-#define SELFCHECK_LAG_SHARE 0.10   /* ... or this share of the mean interval */
-#define SELFCHECK_RATE_SHARE 0.99  /* achieved send rate below this share of offered */
+#define SELFCHECK_LAG_FLOOR_MS 1.0  /* send lag always tolerated */
+#define SELFCHECK_LAG_SHARE 0.10    /* ... or this share of the mean interval */
+#define SELFCHECK_RATE_SHARE 0.99   /* achieved send rate below this share of offered */
+#define SELFCHECK_LAG_MIN_COUNT 100 /* send lags needed for their p99 to be judged */
 
 enum {
     SELFCHECK_SEND_LAG = 1u,    /* send lag p99 over the limit: more --threads */

@@ -102,6 +102,13 @@ static void test_send_lag_over_the_limit(void **state)
     assert_false(c.client_limited);
     assert_true(fabs(c.lag_limit_ms - 2) < 1e-9);
     runstats_close(&rs);
+    /* 99 requests: their p99 is their maximum, not judged */
+    r = (run_t){.n = 99, .interval_ns = MS, .batch = 1, .lag_ns = 1500000, .service_ns = MS};
+    record(&rs, &r);
+    selfcheck_judge(&rs, 1000, 0, &c);
+    assert_false(c.why & SELFCHECK_SEND_LAG);
+    assert_true(c.lag_p99_ms > 1.4);
+    runstats_close(&rs);
 }
 
 /* Sent below 99% of the schedule with connections free: the loop fell behind. */
