@@ -578,6 +578,10 @@ int cmd_sweep(int argc, char **argv)
         return EXIT_USAGE;
     }
     runopts_warn_slas(checked.slas, checked.num_slas, stderr, WHO);
+    if (base.out_path && !runcommon_can_write(base.out_path)) {
+        fprintf(stderr, WHO ": --out: cannot write '%s': %s\n", base.out_path, strerror(errno));
+        return EXIT_CANNOT_RUN;
+    }
     if (so.log_dir && (rc = make_log_dir(so.log_dir))) {
         fprintf(stderr, WHO ": --log-dir: cannot use '%s': %s\n", so.log_dir, strerror(rc));
         return EXIT_CANNOT_RUN;

@@ -121,6 +121,11 @@ static bool writable(const char *path)
     return errno == EEXIST; /* a dangling symlink: writing creates its target */
 }
 
+bool runcommon_can_write(const char *path)
+{
+    return writable(path);
+}
+
 static int exit_for_errno(int e)
 {
     return (e == EINVAL) ? EXIT_USAGE : EXIT_CANNOT_RUN;
