@@ -10,6 +10,11 @@
 #include "core/version.h"
 #include "stats/earlystop.h"
 
+/* A client's lateness up to this share of a latency bound cannot be what
+ * broke it, when the measured value exceeds the bound by more than the
+ * lateness (beyond_lateness). */
+#define LATE_SHARE 0.10
+
 const char *sweep_verdict_name(sweep_verdict_t v)
 {
     switch (v) {
@@ -84,6 +89,27 @@ static void failure_text(const sla_verdict_t *v, char *buf, size_t len)
         snprintf(buf, len, "%s %.4g%s", name, v->value, unit);
 }
 
+/* A client that was only late (no pool too small) adds at most its largest
+ * send lag to an item's latency. A latency gate failed by more than that,
+ * with the lag a small part of the bound (a lag that large would bunch the
+ * requests it delayed), failed on the server's account: the first such
+ * verdict, or NULL. */
+static const sla_verdict_t *beyond_lateness(const result_t *r, const selfcheck_t *c)
+{
+    const hist_t *lag = r->stats.hist[METRIC_SEND_LAG];
+    if ((c->why & SELFCHECK_CONNECTIONS) || !lag || hist_count(lag) == 0)
+        return NULL;
+    double late_ms = (double)hist_max(lag) / 1e6;
+    for (size_t i = 0; i < r->nverdicts; i++) {
+        const sla_verdict_t *v = &r->verdicts[i];
+        if (!is_gate(&v->sla) || v->pass || late_ms > LATE_SHARE * v->sla.threshold)
+            continue;
+        if (isinf(v->value) || v->value - late_ms > v->sla.threshold)
+            return v;
+    }
+    return NULL;
+}
+
 /* The mean item latency's growth over the step's full seconds, seconds per
  * second (a least-squares slope); NaN with fewer than two. A second is full
  * when it holds at least half the items of the busiest one (the last second
@@ -129,6 +155,16 @@ void sweep_judge_step(const sweep_t *s, sweep_step_t *st)
         if (is_gate(&r->verdicts[i].sla))
             eval_gate(r, &r->verdicts[i].sla, confidence, &st->gates[st->ngates++]);
     if (st->check.client_limited) {
+        const sla_verdict_t *v = beyond_lateness(r, &st->check);
+        if (v) {
+            char what[160];
+            failure_text(v, what, sizeof what);
+            st->verdict = SWEEP_FAIL;
+            snprintf(st->why, sizeof st->why,
+                     "%s (the client was up to %.3g ms late: too little to explain it)", what,
+                     (double)hist_max(r->stats.hist[METRIC_SEND_LAG]) / 1e6);
+            return;
+        }
         st->verdict = SWEEP_INVALID;
         char why[600];
         selfcheck_describe(&st->check, why, sizeof why);

@@ -9,7 +9,10 @@
  * P[X <= t | n, 1 - p] <= 1 - confidence. A step whose SLAs pass without
  * that evidence is undecided (too short: the caller extends it); a step
  * whose client fell behind (stats/selfcheck.h) is invalid: it neither passes
- * nor fails. Gates: latency percentiles below 100 with <= or <; max, mean,
+ * nor fails -- unless the client was only late (not short of connections) by
+ * at most a tenth of a latency gate's bound and that gate failed by more
+ * than the lateness: then the server failed it, whatever the client's pace,
+ * and the step fails. Gates: latency percentiles below 100 with <= or <; max, mean,
  * error_rate and throughput gates are judged by their SLA alone.
  *
  * An open-loop step also fails when the server fell behind the schedule: a

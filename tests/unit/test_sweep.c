@@ -218,6 +218,26 @@ static void test_client_limited_step_is_invalid(void **state)
     sweep_close(&s);
 }
 
+/* A client a few ms late cannot have made p95 300 ms out of a 200 ms bound:
+ * that failure is the server's. Late by a tenth of the bound or more, or
+ * short of connections, the step stays invalid. */
+static void test_failure_beyond_the_clients_lateness_is_a_fail(void **state)
+{
+    (void)state;
+    sweep_t s;
+    init_sweep(&s, P95, 1);
+    step_t st = {.rate = 100, .seconds = 2, .base_ns = 300 * MS, .lag_ns = 5 * MS};
+    const sweep_step_t *x = add(&s, &st, P95, 1);
+    assert_true(x->check.client_limited);
+    assert_int_equal(x->verdict, SWEEP_FAIL);
+    assert_non_null(strstr(x->why, "p95 300"));
+    assert_non_null(strstr(x->why, "too little to explain it"));
+    st.lag_ns = 25 * MS; /* over 10% of the 200 ms bound */
+    x = add(&s, &st, P95, 1);
+    assert_int_equal(x->verdict, SWEEP_INVALID);
+    sweep_close(&s);
+}
+
 /* The search's steps: 50 pass, 100 fail, 75 pass, 87.5 fail, 81.25 pass. */
 static void run_search(sweep_t *s)
 {
@@ -331,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_sla_failure_fails_the_step),
         cmocka_unit_test(test_server_that_fell_behind_fails),
         cmocka_unit_test(test_client_limited_step_is_invalid),
+        cmocka_unit_test(test_failure_beyond_the_clients_lateness_is_a_fail),
         cmocka_unit_test(test_answer),
         cmocka_unit_test(test_document_round_trip),
     };
