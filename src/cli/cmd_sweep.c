@@ -436,6 +436,10 @@ static int sweep_run(sweep_run_t *sr, sweep_t *s)
         }
         if (st->verdict == SWEEP_INVALID)
             return EXIT_OK; /* the answer says the client is the limit */
+        /* Too few items even at the longest step, and nothing passed yet:
+         * lower loads would hold fewer still. The answer says what it lacked. */
+        if (st->timed_out && search.pass_rate == 0)
+            return EXIT_OK;
         ratesearch_report(&search, load, st->verdict == SWEEP_PASS);
     }
     return EXIT_OK;

@@ -33,7 +33,7 @@ int result_from_run(result_t *out, const result_meta_t *meta, runstats_t *stats,
     out->started_wall_ns = meta->started_wall_ns;
     out->duration_ns = meta->duration_ns;
     out->interrupted = meta->interrupted;
-    out->offered_per_s = meta->offered_per_s;
+    out->offered_per_s = result_file_real(meta->offered_per_s);
     out->connections = meta->connections;
     int rc;
     if ((rc = dup_str(&out->version, TAILGATE_VERSION)) ||
@@ -62,6 +62,13 @@ void result_close(result_t *r)
     free(r->verdicts);
     result_legacy_free(r->legacy);
     memset(r, 0, sizeof *r);
+}
+
+double result_file_real(double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.10g", v);
+    return strtod(buf, NULL);
 }
 
 void result_selfcheck(const result_t *r, selfcheck_t *out)
@@ -281,7 +288,7 @@ int result_merge(result_t *dst, const result_t *src, char *err, size_t errlen)
     dst->started_wall_ns = start;
     dst->duration_ns = (end_d > end_s ? end_d : end_s) - start;
     dst->interrupted = dst->interrupted || src->interrupted;
-    dst->offered_per_s += src->offered_per_s;
+    dst->offered_per_s = result_file_real(dst->offered_per_s + src->offered_per_s);
     dst->connections = dst->connections && src->connections ? dst->connections + src->connections
                                                              : 0; /* one unlimited: unlimited */
     if (dst->inputs_digest &&

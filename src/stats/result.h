@@ -85,6 +85,11 @@ int result_verdicts(const result_t *r, const sla_t *slas, size_t n, sla_verdict_
  * Returns 0 or ENOMEM (r unchanged). */
 int result_judge(result_t *r, const sla_t *slas, size_t nslas);
 
+/* v as a result file keeps a real: 10 significant digits. A rate stored
+ * this way reads back as itself, so what is derived from it writes the same
+ * bytes again. */
+double result_file_real(double v);
+
 /* The self-check of r (stats/selfcheck.h): whether its client kept the
  * schedule. out->checked is false for a closed loop or a file without it. */
 void result_selfcheck(const result_t *r, selfcheck_t *out);

@@ -599,7 +599,7 @@ static int read_selfcheck(reader_t *rd, result_t *r)
     j = json_object_get(c, "offered_per_s");
     if (!json_is_number(j) || !(json_number_value(j) > 0) || isinf(json_number_value(j)))
         return bad(rd, "\"self_check.offered_per_s\" must be a positive number");
-    r->offered_per_s = json_number_value(j);
+    r->offered_per_s = result_file_real(json_number_value(j));
     if ((rc = get_count(rd, c, "connections", "self_check.connections", true, &r->connections)) ||
         (rc = get_count(rd, c, "sent_requests", "self_check.sent_requests", true,
                         &rs->sent_requests)) ||
