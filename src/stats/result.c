@@ -290,7 +290,7 @@ int result_merge(result_t *dst, const result_t *src, char *err, size_t errlen)
     dst->interrupted = dst->interrupted || src->interrupted;
     dst->offered_per_s = result_file_real(dst->offered_per_s + src->offered_per_s);
     dst->connections = dst->connections && src->connections ? dst->connections + src->connections
-                                                             : 0; /* one unlimited: unlimited */
+                                                            : 0; /* one unlimited: unlimited */
     if (dst->inputs_digest &&
         !(src->inputs_digest && !strcmp(dst->inputs_digest, src->inputs_digest))) {
         free(dst->inputs_digest);

@@ -453,8 +453,8 @@ static void test_requeue_goes_to_the_head(void **state)
     h_start(&h, &c, 2);
     h_run(&h, S);
     assert_int_equal(h.nsent, 2); /* seq 2 waits */
-    sched_req_t r0 = {h.sent[0].seq, h.sent[0].first_item, h.sent[0].intended_ns, h.sent[0].item_ns,
-                      h.sent[0].n, false};
+    sched_req_t r0 = {h.sent[0].seq,     h.sent[0].first_item, h.sent[0].intended_ns,
+                      h.sent[0].item_ns, h.sent[0].n,          false};
     h.now = S + MS;
     assert_int_equal(sched_requeue(&h.s, &r0, h.now), 0); /* its slot is gone: free stays 0 */
     assert_int_equal(h.nsent, 2);
