@@ -461,6 +461,9 @@ static void print_answer(const sweep_t *s)
         printf("  the client fell behind its own schedule (%u times at this load): %s.\n  To "
                "measure the server: %s.\n",
                st->attempt, why, advice);
+    } else if (a.capacity_step < 0 && a.next_step >= 0 && s->steps[a.next_step].timed_out) {
+        printf("  too few items for the claim at that load: give a higher --start-rate or a "
+               "longer --max-step-duration\n");
     } else if (s->require > 0 && !a.meets_require) {
         char req[32];
         sweep_fmt_load(s->require, req, sizeof req);
