@@ -135,6 +135,7 @@ typedef struct {
     const char *label;    /* "batch 1", or "" */
     const char *file_tag; /* "batch1-", or "" */
     bool quiet;
+    FILE *out;     /* the table and the answer: stdout, or stderr when --out - has it */
     unsigned runs; /* engine runs so far, this sweep (for the cooldown and file names) */
 } sweep_run_t;
 
@@ -232,11 +233,12 @@ static void table_head(const sweep_run_t *sr, const sweep_t *s)
             m = metric_table[s->slas[i].latency].label;
             break;
         }
-    printf("%s%s%s  %-9s %10s %10s  %9s %9s %9s %7s %10s  %-9s %-5s\n", *sr->label ? "== " : "",
-           sr->label, *sr->label ? "\n" : "", "step", s->concurrency ? "users" : "offered/s",
-           "served/s", "p50 ms", "p95 ms", "p99 ms", "errors", "goodput/s", "verdict", "valid");
-    printf("  (%s latency; goodput: items answered within every latency bound)\n", m);
-    fflush(stdout);
+    fprintf(sr->out, "%s%s%s  %-9s %10s %10s  %9s %9s %9s %7s %10s  %-9s %-5s\n",
+            *sr->label ? "== " : "", sr->label, *sr->label ? "\n" : "", "step",
+            s->concurrency ? "users" : "offered/s", "served/s", "p50 ms", "p95 ms", "p99 ms",
+            "errors", "goodput/s", "verdict", "valid");
+    fprintf(sr->out, "  (%s latency; goodput: items answered within every latency bound)\n", m);
+    fflush(sr->out);
 }
 
 /* The gated metric: the first latency SLA's, else item latency. */
@@ -277,26 +279,26 @@ static void table_row(const sweep_run_t *sr, const sweep_t *s, const sweep_step_
     snprintf(step, sizeof step, "%zu%s", (size_t)(st - s->steps) + 1,
              st->attempt > 1 ? (st->attempt == 2 ? " (2nd)" : " (again)") : "");
     sweep_fmt_load(st->offered, load, sizeof load);
-    printf("  %-9s %10s %10.1f ", step, load, d > 0 ? (double)rs->items_ok / d : 0.0);
+    fprintf(sr->out, "  %-9s %10s %10.1f ", step, load, d > 0 ? (double)rs->items_ok / d : 0.0);
     static const double shown[] = {50, 95, 99};
     for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
         int k = metric_pct_index(shown[i]);
         if (isfinite(sum.pct_ms[k]))
-            printf(" %9.1f", sum.pct_ms[k]);
+            fprintf(sr->out, " %9.1f", sum.pct_ms[k]);
         else
-            printf(" %9s", "-");
+            fprintf(sr->out, " %9s", "-");
     }
-    printf(" %6.1f%% %10.1f  %-9s %-5s",
-           rs->requests ? 100.0 * (double)(rs->requests - rs->requests_ok) / (double)rs->requests
-                        : 0.0,
-           goodput(st), sweep_verdict_name(st->verdict),
-           st->verdict == SWEEP_INVALID ? "no" : "yes");
+    fprintf(sr->out, " %6.1f%% %10.1f  %-9s %-5s",
+            rs->requests ? 100.0 * (double)(rs->requests - rs->requests_ok) / (double)rs->requests
+                         : 0.0,
+            goodput(st), sweep_verdict_name(st->verdict),
+            st->verdict == SWEEP_INVALID ? "no" : "yes");
     if (st->verdict != SWEEP_PASS && st->why[0])
-        printf("  %s", st->why);
+        fprintf(sr->out, "  %s", st->why);
     if (then)
-        printf("; %s", then);
-    putchar('\n');
-    fflush(stdout);
+        fprintf(sr->out, "; %s", then);
+    fputc('\n', sr->out);
+    fflush(sr->out);
 }
 
 /* ---- one sweep -------------------------------------------------------------- */
@@ -327,8 +329,9 @@ static double probe_start(sweep_run_t *sr, int *rc)
     double half = served / 2, mag = pow(10, floor(log10(half)) - 2);
     double start = fmax(round(half / mag) * mag, 1e-3);
     if (!sr->quiet)
-        printf("probe: %llu requests in flight for 2 s served %.1f items/s: starting at %.4g/s\n",
-               (unsigned long long)users, served, start);
+        fprintf(sr->out,
+                "probe: %llu requests in flight for 2 s served %.1f items/s: starting at %.4g/s\n",
+                (unsigned long long)users, served, start);
     return start;
 }
 
@@ -446,30 +449,31 @@ static int sweep_run(sweep_run_t *sr, sweep_t *s)
 }
 
 /* Prints the answer, and for a client limit what to change. */
-static void print_answer(const sweep_t *s)
+static void print_answer(FILE *f, const sweep_t *s)
 {
     sweep_answer_t a;
     char text[1200];
     sweep_answer(s, &a);
     sweep_answer_text(s, &a, text, sizeof text);
-    printf("%s%s%s\n", s->label[0] ? s->label : "", s->label[0] ? ": " : "", text);
+    fprintf(f, "%s%s%s\n", s->label[0] ? s->label : "", s->label[0] ? ": " : "", text);
     if (a.limited_step >= 0) {
         const sweep_step_t *st = &s->steps[a.limited_step];
         char why[600], advice[400];
         selfcheck_describe(&st->check, why, sizeof why);
         selfcheck_advice(&st->check, advice, sizeof advice);
-        printf("  the client fell behind its own schedule (%u times at this load): %s.\n  To "
-               "measure the server: %s.\n",
-               st->attempt, why, advice);
+        fprintf(f,
+                "  the client fell behind its own schedule (%u times at this load): %s.\n  To "
+                "measure the server: %s.\n",
+                st->attempt, why, advice);
     } else if (a.capacity_step < 0 && a.next_step >= 0 && s->steps[a.next_step].timed_out) {
-        printf("  too few items for the claim at that load: give a higher --start-rate or a "
-               "longer --max-step-duration\n");
+        fprintf(f, "  too few items for the claim at that load: give a higher --start-rate or a "
+                   "longer --max-step-duration\n");
     } else if (s->require > 0 && !a.meets_require) {
         char req[32];
         sweep_fmt_load(s->require, req, sizeof req);
-        printf("  below --require-rate %s\n", req);
+        fprintf(f, "  below --require-rate %s\n", req);
     }
-    fflush(stdout);
+    fflush(f);
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -594,6 +598,8 @@ int cmd_sweep(int argc, char **argv)
         return EXIT_CANNOT_RUN;
     }
 
+    /* With --out -, stdout carries the document: the rest goes beside it. */
+    FILE *human = base.out_path && !strcmp(base.out_path, "-") ? stderr : stdout;
     stub_t *stub = NULL;
     char url[600];
     if (embedded) {
@@ -611,8 +617,8 @@ int cmd_sweep(int argc, char **argv)
         snprintf(url, sizeof url, "http://%s:%d%s", stub_host(stub), stub_port(stub), sc.path);
         base.url_text = url;
         if (!base.quiet)
-            printf("embedded stub: %s (%d workers, %d ms per request + %d ms per item)\n", url,
-                   EMBED_WORKERS, EMBED_DELAY_MS, EMBED_PER_ITEM_MS);
+            fprintf(human, "embedded stub: %s (%d workers, %d ms per request + %d ms per item)\n",
+                    url, EMBED_WORKERS, EMBED_DELAY_MS, EMBED_PER_ITEM_MS);
     } else {
         base.url_text = pos[0];
     }
@@ -649,25 +655,27 @@ int cmd_sweep(int argc, char **argv)
                           .so = &so,
                           .label = labels[i],
                           .file_tag = tags[i],
-                          .quiet = base.quiet};
+                          .quiet = base.quiet,
+                          .out = human};
         if (!base.quiet && i)
-            putchar('\n');
+            fputc('\n', human);
         rc = sweep_run(&sr, s);
         ran = i + 1;
         if (rc == EXIT_OK || rc == EXIT_SIGINT)
-            print_answer(s);
+            print_answer(human, s);
     }
     if (embedded && ran == 2 && rc == EXIT_OK && !base.quiet) {
         sweep_answer_t a1, a10;
         sweep_answer(&sweeps[0], &a1);
         sweep_answer(&sweeps[1], &a10);
         if (a1.capacity_step >= 0 && a10.capacity_step >= 0)
-            printf("\nbatching moved the knee from %.4g to %.4g items/s: a request costs %d ms "
-                   "plus %d ms per item, so ten items in one request cost %d ms where ten "
-                   "requests of one cost %d ms of the %d workers' time.\n",
-                   a1.capacity, a10.capacity, EMBED_DELAY_MS, EMBED_PER_ITEM_MS,
-                   EMBED_DELAY_MS + 10 * EMBED_PER_ITEM_MS,
-                   10 * (EMBED_DELAY_MS + EMBED_PER_ITEM_MS), EMBED_WORKERS);
+            fprintf(human,
+                    "\nbatching moved the knee from %.4g to %.4g items/s: a request costs %d ms "
+                    "plus %d ms per item, so ten items in one request cost %d ms where ten "
+                    "requests of one cost %d ms of the %d workers' time.\n",
+                    a1.capacity, a10.capacity, EMBED_DELAY_MS, EMBED_PER_ITEM_MS,
+                    EMBED_DELAY_MS + 10 * EMBED_PER_ITEM_MS,
+                    10 * (EMBED_DELAY_MS + EMBED_PER_ITEM_MS), EMBED_WORKERS);
     }
     stub_stop(stub);
 

@@ -5,6 +5,7 @@ The client and the stub run with SCHED_FIFO priority when the machine allows
 it (root, chrt): these tests share two cores with other tests, and the
 self-check rightly calls a client that waits for a CPU the limit. What they
 test is the search, as on a load generator with a machine of its own."""
+import json
 import math
 import os
 import re
@@ -186,3 +187,15 @@ def test_sweep_usage_errors(ctx):
     sweep = ctx.write("sweep.json", '{"tool": "tailgate", "kind": "sweep", "sweeps": []}')
     r = ctx.run("report", sweep, res, "-o", ctx.path("x.html"))
     assert r.rc == 3 and "sweeps" in r.err, r
+
+
+def test_sweep_out_to_stdout(ctx):
+    # --out -: the document on stdout, the table and the answer on stderr.
+    realtime(ctx)
+    stub = ctx.stub("--delay", "5ms")
+    r = ctx.run("sweep", stub.url, "--sla", "p95<=200ms", "--start-rate", "100", "--max-rate",
+                "100", "--step-duration", "1s", "--cooldown", "0", "--out", "-")
+    assert r.rc == 0, r
+    doc = json.loads(r.out)
+    assert doc["kind"] == "sweep" and doc["sweeps"][0]["capacity"]["value"] == 100
+    assert "capacity: 100 items/s at p95<=200ms" in r.err and "the highest load tried" in r.err
