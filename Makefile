@@ -2,6 +2,7 @@
 #   make                 ./tailgate
 #   make check           unit + end-to-end tests, plain build and ASan/UBSan build
 #   make demo            the embedded baseline-vs-optimized run (README's main job)
+#   make sweep-demo      the embedded capacity sweep, batch 1 and batch 10 (under two minutes)
 #   make bench           benchmarks against peers (docs/PERFORMANCE.md)
 #   make fuzz            libFuzzer targets, FUZZ_SECONDS each (clang)
 #   make install PREFIX=/usr/local
@@ -43,7 +44,7 @@ endef
 $(eval $(call variant,build/release,))
 $(eval $(call variant,build/asan,$(SAN)))
 
-.PHONY: all check check-fast demo bench fuzz install format clean
+.PHONY: all check check-fast demo sweep-demo bench fuzz install format clean
 .SECONDARY:
 
 all: tailgate
@@ -60,6 +61,11 @@ check-fast: tailgate build/release/units
 
 demo: tailgate
 	./tailgate ab
+
+sweep-demo: tailgate
+	mkdir -p tailgate-out
+	./tailgate sweep --out tailgate-out/sweep.json --log-dir tailgate-out/sweep-logs
+	./tailgate report tailgate-out/sweep.json -o tailgate-out/sweep.html
 
 bench: tailgate
 	bench/run.sh

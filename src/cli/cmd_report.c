@@ -9,9 +9,11 @@
 #include "cli/cli.h"
 #include "cli/runopts.h"
 #include "output/report.h"
+#include "output/sweepview.h"
 #include "stats/compare.h"
 #include "stats/result.h"
 #include "stats/sla.h"
+#include "stats/sweep.h"
 
 #define REPORT_MAX_SLAS 16
 
@@ -50,6 +52,8 @@ static void report_usage(FILE *f)
           "external resources) from result files written by 'tailgate run --out':\n"
           "latency by percentile (every run overlaid), p50/p95/p99 and throughput over\n"
           "time, a summary table, errors by kind, SLA results and each run's configuration.\n"
+          "From sweep files ('tailgate sweep --out'): latency percentiles and throughput\n"
+          "served against the offered load, the SLA and the capacity marked, every step.\n"
           "\n",
           f);
     opt_help(f, report_table, REPORT_TABLE_LEN, 0, true);
@@ -71,6 +75,83 @@ static void label_of(const char *path, char *buf, size_t len)
     if (n > 5 && !strcmp(base + n - 5, ".json"))
         n -= 5;
     snprintf(buf, len, "%.*s", (int)n, base);
+}
+
+/* Whether path holds a sweep document (tailgate sweep --out); false when it
+ * cannot be read (the result path says why). */
+static bool is_sweep_file(const char *path)
+{
+    json_t *j = NULL;
+    char err[512];
+    if (result_load_json(path, &j, err, sizeof err))
+        return false;
+    bool yes = sweep_doc_is(j);
+    json_decref(j);
+    return yes;
+}
+
+/* The report of sweep documents: their steps' latency and throughput against
+ * the offered load (output/sweepview.h). */
+static int report_sweeps(const char **files, size_t n, const report_cli_t *r, size_t nslas)
+{
+    char err[1024];
+    int rc = EXIT_CANNOT_RUN;
+    sweep_t *all[16] = {0};
+    size_t counts[16] = {0}, nall = 0;
+    const sweep_t *view[16];
+    if (r->comparison || nslas) {
+        fprintf(stderr,
+                "tailgate report: %s does not apply to a sweep: each step was judged by "
+                "the SLAs the sweep ran with\n",
+                r->comparison ? "--comparison" : "--sla");
+        free(files);
+        return EXIT_USAGE;
+    }
+    if (n > 16) {
+        fprintf(stderr, "tailgate report: at most 16 sweep files at once\n");
+        free(files);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *j = NULL;
+        char why[1024];
+        if (result_load_json(files[i], &j, err, sizeof err)) {
+            fprintf(stderr, "tailgate report: %s\n", err);
+            goto done;
+        }
+        if (!sweep_doc_is(j)) {
+            fprintf(stderr,
+                    "tailgate report: %s is a run result, %s a sweep: report one kind at a "
+                    "time\n",
+                    files[i], files[0]);
+            json_decref(j);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        int e = sweep_doc_from_json(j, &all[i], &counts[i], why, sizeof why);
+        json_decref(j);
+        if (e) {
+            fprintf(stderr, "tailgate report: %s is not a tailgate sweep: %s\n", files[i], why);
+            goto done;
+        }
+        for (size_t k = 0; k < counts[i] && nall < 16; k++)
+            view[nall++] = &all[i][k];
+    }
+    if (sweepview_write(r->out, view, nall, r->title, err, sizeof err)) {
+        fprintf(stderr, "tailgate report: %s\n", err);
+        goto done;
+    }
+    if (strcmp(r->out, "-"))
+        fprintf(stderr, "tailgate report: wrote %s\n", r->out);
+    rc = EXIT_OK;
+done:
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < counts[i]; k++)
+            sweep_close(&all[i][k]);
+        free(all[i]);
+    }
+    free(files);
+    return rc;
 }
 
 int cmd_report(int argc, char **argv)
@@ -112,6 +193,9 @@ int cmd_report(int argc, char **argv)
         free(files);
         return EXIT_USAGE;
     }
+
+    if (n && is_sweep_file(files[0]))
+        return report_sweeps(files, n, &r, opts.nslas);
 
     int rc = EXIT_CANNOT_RUN;
     result_t *results = calloc(n ? n : 1, sizeof *results);

@@ -124,6 +124,11 @@ static bool writable(const char *path)
     return errno == EEXIST; /* a dangling symlink: writing creates its target */
 }
 
+bool runcommon_can_write(const char *path)
+{
+    return writable(path);
+}
+
 static int exit_for_errno(int e)
 {
     return (e == EINVAL) ? EXIT_USAGE : EXIT_CANNOT_RUN;
@@ -526,6 +531,10 @@ int runjob_execute(runjob_t *job, const char *who)
         .inputs_digest = job->result.inputs_digest_valid ? digest : NULL,
         .inputs_source = job->result.inputs_source_valid ? source : NULL,
         .interrupted = job->result.interrupted,
+        .offered_per_s = job->eng.concurrency ? 0 : job->eng.rate,
+        /* the pool the run had: fewer when sockets ran out */
+        .connections = job->result.fd_limited_connections ? job->result.fd_limited_connections
+                                                          : job->eng.connections,
     };
     e = result_from_run(&job->res, &meta, &job->result.stats, o->slas, o->num_slas);
     json_decref(config);

@@ -74,6 +74,11 @@ void runjob_close(runjob_t *job);
 void runcommon_install_signals(void);
 int runcommon_signal_seen(void);
 
+/* Whether an output file can be written at path ("-" = stdout), without
+ * leaving a file behind; errno says why not. For outputs written after a
+ * long run (sweep --out): checked before it starts. */
+bool runcommon_can_write(const char *path);
+
 /* Reads a whole file (for --body). Returns 0 or an errno value. */
 int runcommon_read_file(const char *path, char **data, size_t *len);
 

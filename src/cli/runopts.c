@@ -186,6 +186,7 @@ const opt_t runopts_table[] = {
      .help = "closed loop: C requests in flight (default 10); a user\n"
              "whose connection is refused rests 10ms..1s before retrying"},
     {"rate", 'r', OPT_RATE, OPT_SCOPE_LOAD, F(rate), 1e-3, 1e8, .arg = "R", .config = "rate",
+     .hidden = RUNOPTS_VIEW_SWEEP,
      .help = "open loop: R items/s, latency from each item's intended time"},
     {"arrival", 0, OPT_ENUM, OPT_SCOPE_LOAD, F(arrival), .choices = arrival_names, .arg = "KIND",
      .config = "arrival", .help = "constant (default) or poisson (open loop)"},
@@ -193,9 +194,10 @@ const opt_t runopts_table[] = {
      .config = "seed", .help = "seed for poisson arrivals (default 1)"},
     {.kind = OPT_HEADING, .help = "Bounds (default --duration 10s when neither is given):"},
     {"requests", 'n', OPT_COUNT, OPT_SCOPE_LOAD, F(requests), 1, (double)(UINT64_MAX / 4),
-     .arg = "N", .config = "requests", .help = "items to send in all"},
+     .arg = "N", .config = "requests", .hidden = RUNOPTS_VIEW_SWEEP,
+     .help = "items to send in all"},
     {"duration", 'd', OPT_DURATION, OPT_SCOPE_LOAD, F(duration_ns), 1, 0, .arg = "D",
-     .config = "duration_s",
+     .config = "duration_s", .hidden = RUNOPTS_VIEW_SWEEP,
      .help = "run length: 500ms, 30s, 2m. Then requests in flight get\n"
              "--timeout to finish and nothing more is sent: in an open\n"
              "loop, requests still waiting for a connection end as\n"
@@ -294,7 +296,7 @@ const opt_t runopts_table[] = {
              "status with a plain body)"},
     {.kind = OPT_HEADING, .help = "Outputs and gate:"},
     {"log", 0, OPT_STRING, OPT_SCOPE_OUTPUT, F(log_path), .arg = "FILE.csv",
-     .hidden = RUNOPTS_VIEW_AB, .help = "one row per request, streamed"},
+     .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP, .help = "one row per request, streamed"},
     {"out", 'o', OPT_STRING, OPT_SCOPE_OUTPUT, F(out_path), .arg = "FILE.json",
      .hidden = RUNOPTS_VIEW_AB,
      .help = "result JSON (mergeable histograms included); - = stdout,\n"

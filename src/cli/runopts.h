@@ -21,6 +21,7 @@
 /* opt_help views: ab's --help leaves out --out and --log (ab names its files). */
 #define RUNOPTS_VIEW_RUN 1u
 #define RUNOPTS_VIEW_AB 2u
+#define RUNOPTS_VIEW_SWEEP 4u /* sweep sets the rate and the bounds itself, logs per step */
 
 typedef struct {
     /* load */

@@ -1,10 +1,22 @@
 #include "load/ratesearch.h"
 
+#include <math.h>
+
+/* Down to a multiple of the granularity (none: as is); at least one. */
+static double snap(const ratesearch_t *s, double r)
+{
+    double g = s->granularity;
+    if (!(g > 0))
+        return r;
+    r = floor(r / g + 1e-9) * g;
+    return r < g ? g : r;
+}
+
 static double clamp(const ratesearch_t *s, double r)
 {
     if (s->max_rate > 0 && r > s->max_rate)
         r = s->max_rate;
-    return r < s->min_rate ? s->min_rate : r;
+    return snap(s, r < s->min_rate ? s->min_rate : r);
 }
 
 void ratesearch_init(ratesearch_t *s, double start, double min_rate, double max_rate,
@@ -19,15 +31,27 @@ void ratesearch_init(ratesearch_t *s, double start, double min_rate, double max_
         s->phase = RATESEARCH_DONE;
 }
 
+void ratesearch_set_granularity(ratesearch_t *s, double g)
+{
+    s->granularity = g > 0 ? g : 0;
+    if (s->phase != RATESEARCH_DONE)
+        s->next = clamp(s, s->next);
+}
+
 double ratesearch_next(const ratesearch_t *s)
 {
     return s->phase == RATESEARCH_DONE ? 0 : s->next;
 }
 
 /* Narrow enough, or nothing representable left between the two. */
+static double midpoint(const ratesearch_t *s)
+{
+    return snap(s, s->pass_rate + (s->fail_rate - s->pass_rate) / 2);
+}
+
 static bool close_enough(const ratesearch_t *s)
 {
-    double mid = s->pass_rate + (s->fail_rate - s->pass_rate) / 2;
+    double mid = midpoint(s);
     return s->fail_rate <= s->pass_rate * (1 + s->precision) || mid <= s->pass_rate ||
            mid >= s->fail_rate;
 }
@@ -60,7 +84,7 @@ void ratesearch_report(ratesearch_t *s, double rate, bool passed)
             s->phase = RATESEARCH_BISECT;
             break;
         }
-        if (rate <= s->min_rate || rate / 2 <= 0) {
+        if (rate <= s->min_rate || rate / 2 <= 0 || clamp(s, rate / 2) >= rate) {
             s->phase = RATESEARCH_DONE; /* fails even at the floor */
             return;
         }
@@ -77,5 +101,5 @@ void ratesearch_report(ratesearch_t *s, double rate, bool passed)
         s->phase = RATESEARCH_DONE;
         return;
     }
-    s->next = s->pass_rate + (s->fail_rate - s->pass_rate) / 2;
+    s->next = midpoint(s);
 }

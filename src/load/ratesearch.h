@@ -29,6 +29,7 @@ typedef struct {
     double pass_rate; /* highest rate that passed; 0 = none */
     double fail_rate; /* lowest rate that failed; 0 = none */
     double next;
+    double granularity; /* > 0: every rate tried is a multiple of it (concurrency: 1) */
     unsigned steps;
     ratesearch_phase_t phase;
 } ratesearch_t;
@@ -37,6 +38,10 @@ typedef struct {
  * stop when fail_rate <= pass_rate * 1.05). max_rate 0 = no ceiling. */
 void ratesearch_init(ratesearch_t *s, double start, double min_rate, double max_rate,
                      double precision);
+/* Rates tried are multiples of g (> 0; at least g): a search over whole
+ * numbers (closed-loop concurrency) passes 1. It ends when no multiple is left
+ * between the passing and the failing rate. Call right after init. */
+void ratesearch_set_granularity(ratesearch_t *s, double g);
 /* The rate of the next step, or 0 when the search is over. */
 double ratesearch_next(const ratesearch_t *s);
 /* The verdict of the step just run at `rate` (the value next returned). */

@@ -71,8 +71,12 @@ static int fifo_push_front(sched_t *s, const sched_req_t *r)
 static sched_req_t fifo_head(const sched_t *s)
 {
     const sched_wait_t *w = &s->q[s->q_head];
-    return (sched_req_t){w->seq, w->first_item, w->intended_ns, s->q_items + s->q_head * s->batch,
-                         w->n};
+    return (sched_req_t){.seq = w->seq,
+                         .first_item = w->first_item,
+                         .intended_ns = w->intended_ns,
+                         .item_ns = s->q_items + s->q_head * s->batch,
+                         .n = w->n,
+                         .waited = true};
 }
 
 static void fifo_pop(sched_t *s)
@@ -139,7 +143,7 @@ static void end_duration(sched_t *s)
 static void issue(sched_t *s, uint64_t first_item, uint64_t intended, unsigned n,
                   const uint64_t *item_ns)
 {
-    sched_req_t r = {s->req_seq++, first_item, intended, item_ns, n};
+    sched_req_t r = {s->req_seq++, first_item, intended, item_ns, n, false};
     s->items_issued += n;
     if (s->q_len == 0 && s->ops.submit(s->ops.arg, &r)) {
         s->inflight++;

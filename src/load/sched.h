@@ -25,6 +25,8 @@
  *   batch, released at its linger deadline, leaves at once or ends unsent.
  * - sched_stop: the pending batch is dropped unsent, waiting requests end as
  *   unsent, in-flight ones get the grace.
+ * - A request offered from the FIFO (or put back in it) says so (waited): its
+ *   lateness is the pool's, not the client's pace.
  *
  * Not thread-safe: one per worker thread. */
 #ifndef TAILGATE_LOAD_SCHED_H
@@ -46,6 +48,7 @@ typedef struct {
     uint64_t intended_ns;    /* when it was due */
     const uint64_t *item_ns; /* each item's intended time; valid during the call only */
     unsigned n;              /* items carried */
+    bool waited;             /* it sat in the FIFO: no connection was free at its time */
 } sched_req_t;
 
 typedef struct {

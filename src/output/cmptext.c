@@ -218,6 +218,13 @@ void cmptext_print(FILE *f, const compare_t *c)
             c->inputs_identical     ? "identical"
             : c->inputs_same_source ? "the same sequence, not the same items (see the note)"
                                     : "NOT identical (see warning)");
+    if (b->client_limited > 0 || o->client_limited > 0)
+        fprintf(f,
+                "client limited: %s%s%s (the client fell behind its schedule: those figures are "
+                "the client's, not the server's; see the run's self_check)\n",
+                b->client_limited > 0 ? "baseline" : "",
+                b->client_limited > 0 && o->client_limited > 0 ? " and " : "",
+                o->client_limited > 0 ? "optimized" : "");
     if (c->nverdicts)
         fprintf(f, "SLA (judged on the optimized run, with %s):\n", source_words(c->sla_source));
     for (size_t i = 0; i < c->nverdicts; i++) {

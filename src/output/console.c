@@ -225,7 +225,33 @@ void console_print_item_chart(FILE *f, const result_t *r, const char *title, boo
     fputc('\n', f);
 }
 
-static void sla_lines(FILE *f, const result_t *r, bool color)
+/* Open loop: the schedule against what the client managed (stats/selfcheck.h),
+ * and a warning when the client, not the server, set the figures. */
+static void selfcheck_lines(FILE *f, const selfcheck_t *c, bool color)
+{
+    if (!c->checked)
+        return;
+    const char *red = color ? "\033[31m" : "", *bold = color ? "\033[1m" : "",
+               *off = color ? "\033[0m" : "";
+    fprintf(f, "  schedule %.4g items/s offered, %.4g sent", c->offered_per_s, c->send_per_s);
+    if (isfinite(c->lag_p99_ms))
+        fprintf(f, "; send lag p99 %.2f ms (limit %.2f ms)", c->lag_p99_ms, c->lag_limit_ms);
+    if (c->waited_pct > 0)
+        fprintf(f, "; %.1f%% waited for a connection", c->waited_pct);
+    fputc('\n', f);
+    if (!c->client_limited)
+        return;
+    char why[600], advice[300];
+    selfcheck_describe(c, why, sizeof why);
+    selfcheck_advice(c, advice, sizeof advice);
+    fprintf(f,
+            "  %s%sWARNING: client limited%s: the client fell behind its own schedule, so these "
+            "figures are the client's, not the server's.\n    %s\n    To measure the server: "
+            "%s.\n",
+            bold, red, off, why, advice);
+}
+
+static void sla_lines(FILE *f, const result_t *r, const selfcheck_t *c, bool color)
 {
     const char *green = color ? "\033[32m" : "", *red = color ? "\033[31m" : "",
                *off = color ? "\033[0m" : "";
@@ -234,9 +260,10 @@ static void sla_lines(FILE *f, const result_t *r, bool color)
         char measured[32] = "-";
         if (isfinite(v->value))
             snprintf(measured, sizeof measured, "%.3f %s", v->value, sla_unit(&v->sla));
-        fprintf(f, "  SLA %-22s measured %-18s %s%s%s%s%s%s\n", v->sla.text, measured,
+        fprintf(f, "  SLA %-22s measured %-18s %s%s%s%s%s%s%s\n", v->sla.text, measured,
                 v->pass ? green : red, v->pass ? "PASS" : "FAIL", off, v->note[0] ? " (" : "",
-                v->note, v->note[0] ? ")" : "");
+                v->note, v->note[0] ? ")" : "",
+                c->client_limited ? " [measured under a limited client]" : "");
     }
 }
 
@@ -268,5 +295,8 @@ void console_print_summary(FILE *f, const result_t *r, bool color, bool utf8)
     errors_line(f, rs);
     samples_lines(f, rs);
     connections_line(f, r);
-    sla_lines(f, r, color);
+    selfcheck_t check;
+    result_selfcheck(r, &check);
+    selfcheck_lines(f, &check, color);
+    sla_lines(f, r, &check, color);
 }

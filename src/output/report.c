@@ -202,7 +202,7 @@ static int run_verdicts(report_run_t *run, const report_opts_t *o)
 
 /* ---- document ------------------------------------------------------------- */
 
-static const char css[] =
+const char report_css[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
     "margin:24px auto;max-width:1040px;padding:0 16px;color:#222;background:#fff}\n"
     "h1{font-size:28px;margin:0 0 4px}\n"
@@ -338,6 +338,20 @@ static void notices(FILE *f, const report_run_t *runs, size_t n)
             svg_escapef(f, "%s: %s", run->label, note);
             fputs("</p>\n", f);
         }
+        selfcheck_t check;
+        result_selfcheck(run->r, &check);
+        if (check.client_limited) {
+            char what[600], advice[400];
+            selfcheck_describe(&check, what, sizeof what);
+            selfcheck_advice(&check, advice, sizeof advice);
+            fputs("<p class=\"note bad\">", f);
+            svg_escapef(f,
+                        "%s: the client was the limit: it fell behind its own schedule (%s), so "
+                        "its figures, SLA verdicts included, are the client's, not the server's. "
+                        "To measure the server: %s.",
+                        run->label, what, advice);
+            fputs("</p>\n", f);
+        }
         if (run->r->interrupted) {
             fputs("<p class=\"note\">", f);
             svg_escapef(f,
@@ -471,7 +485,7 @@ int report_render(FILE *f, const result_t *const *results, const char *const *la
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
           f);
     svg_escape(f, title);
-    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", css);
+    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", report_css);
     svg_escape(f, title);
     fputs("</h1>\n", f);
     subtitle(f, runs, n);
@@ -526,16 +540,37 @@ done:
     return rc;
 }
 
+typedef struct {
+    const result_t *const *results;
+    const char *const *labels;
+    size_t n;
+    const compare_t *comparison;
+    const report_opts_t *opts;
+} report_args_t;
+
+static int render_report(FILE *f, const void *arg, char *err, size_t errlen)
+{
+    const report_args_t *a = arg;
+    return report_render(f, a->results, a->labels, a->n, a->comparison, a->opts, err, errlen);
+}
+
 int report_write(const char *out_path, const result_t *const *results, const char *const *labels,
                  size_t n, const compare_t *comparison, const report_opts_t *opts, char *err,
                  size_t errlen)
+{
+    report_args_t a = {results, labels, n, comparison, opts};
+    return report_write_with(out_path, render_report, &a, err, errlen);
+}
+
+int report_write_with(const char *out_path, report_render_fn render, const void *arg, char *err,
+                      size_t errlen)
 {
     if (!out_path || !*out_path) {
         snprintf(err, errlen, "no output path");
         return EINVAL;
     }
     if (!strcmp(out_path, "-"))
-        return report_render(stdout, results, labels, n, comparison, opts, err, errlen);
+        return render(stdout, arg, err, errlen);
     size_t len = strlen(out_path) + 16;
     char *tmp = malloc(len);
     if (!tmp) {
@@ -559,7 +594,7 @@ int report_write(const char *out_path, const result_t *const *results, const cha
     }
     /* mkstemp makes 0600; a report is for sharing. */
     fchmod(fd, 0644);
-    rc = report_render(f, results, labels, n, comparison, opts, err, errlen);
+    rc = render(f, arg, err, errlen);
     if (fclose(f) && !rc) {
         rc = errno ? errno : EIO;
         snprintf(err, errlen, "%s: %s", out_path, strerror(rc));

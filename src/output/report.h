@@ -44,4 +44,13 @@ int report_write(const char *out_path, const result_t *const *results, const cha
                  size_t n, const compare_t *comparison, const report_opts_t *opts, char *err,
                  size_t errlen);
 
+/* A report of another kind (output/sweepview.h) written the same way:
+ * render(f, arg, err, errlen) writes it and returns 0 or an errno value. */
+typedef int (*report_render_fn)(FILE *f, const void *arg, char *err, size_t errlen);
+int report_write_with(const char *out_path, report_render_fn render, const void *arg, char *err,
+                      size_t errlen);
+
+/* The report's style sheet, shared by every kind of report. */
+extern const char report_css[];
+
 #endif

@@ -309,6 +309,34 @@ void svg_hline(FILE *f, const svg_axes_t *a, double y, const char *color, const 
         svg_text(f, a->left + a->width - 6, py - 5, "end", 11, true, color, label);
 }
 
+void svg_vline(FILE *f, const svg_axes_t *a, double x, const char *color, const char *dash,
+               const char *label)
+{
+    double px = svg_x(a, x);
+    fprintf(f,
+            "<line class=\"marker\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+            "stroke=\"%s\" stroke-width=\"2\"",
+            px, a->top, px, a->top + a->height, color);
+    dash_attr(f, dash);
+    fputs("/>\n", f);
+    if (label)
+        svg_text(f, px + 5, a->top + 14, "start", 11, true, color, label);
+}
+
+void svg_dot(FILE *f, const svg_axes_t *a, double x, double y, double r, const char *fill,
+             const char *title)
+{
+    bool out = y > a->ymax || y < a->ymin;
+    fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" ", svg_x(a, x), svg_y(a, y), r);
+    if (out)
+        fprintf(f, "fill=\"#fff\" stroke=\"%s\" stroke-width=\"2\">", fill);
+    else
+        fprintf(f, "fill=\"%s\" stroke=\"#fff\" stroke-width=\"1\">", fill);
+    fputs("<title>", f);
+    svg_escape(f, title);
+    fputs("</title></circle>\n", f);
+}
+
 void svg_legend(FILE *f, double x, double y, double max_x, const svg_legend_entry_t *e, size_t n)
 {
     double cx = x, cy = y;

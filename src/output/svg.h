@@ -62,6 +62,15 @@ void svg_polyline(FILE *f, const svg_axes_t *a, const double *xs, const double *
 void svg_hline(FILE *f, const svg_axes_t *a, double y, const char *color, const char *dash,
                const char *label);
 
+/* A vertical reference line at data x (a capacity found), labelled at its
+ * top inside the plot. */
+void svg_vline(FILE *f, const svg_axes_t *a, double x, const char *color, const char *dash,
+               const char *label);
+/* A dot at data (x, y) with a hover title (one step of a sweep); y outside
+ * the range is drawn at the edge, hollow. */
+void svg_dot(FILE *f, const svg_axes_t *a, double x, double y, double r, const char *fill,
+             const char *title);
+
 /* A filled rectangle in pixel coordinates. */
 void svg_rect(FILE *f, double x, double y, double w, double h, const char *fill);
 /* Text at pixel (x, y). anchor "start" | "middle" | "end"; size px; bold. */

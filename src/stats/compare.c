@@ -70,6 +70,9 @@ static int side_from(const result_t *r, const char *file, compare_side_t *s)
         s->item_ms[k] = item.present ? item.pct_ms[k] : NAN;
     if (!item.present)
         s->max_ms = s->mean_ms = NAN;
+    selfcheck_t check;
+    result_selfcheck(r, &check);
+    s->client_limited = check.checked ? check.client_limited : -1;
     int rc = dup_or_null(&s->file, file);
     if (!rc)
         rc = dup_or_null(&s->inputs_digest, r->inputs_digest);
@@ -371,7 +374,14 @@ static json_t *side_json(const compare_side_t *s)
         json_decref(o);
         return NULL;
     }
-    return fields_json(s, f + n - 2, 2, o);
+    o = fields_json(s, f + n - 2, 2, o);
+    if (o && json_object_set_new(o, "client_limited",
+                                 s->client_limited < 0 ? json_null()
+                                                       : json_boolean(s->client_limited))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 json_t *compare_to_json(const compare_t *c)
@@ -462,6 +472,10 @@ static int read_side(const json_t *j, const char *name, compare_side_t *s, char 
         rc = read_str(o, name, "file", &s->file, err, errlen);
     if (!rc)
         rc = read_str(o, name, "inputs_digest", &s->inputs_digest, err, errlen);
+    const json_t *cl = json_object_get(o, "client_limited");
+    if (!rc && cl && !json_is_boolean(cl) && !json_is_null(cl))
+        return bad(err, errlen, "\"%s.client_limited\" must be true, false or null", name);
+    s->client_limited = json_is_boolean(cl) ? json_is_true(cl) : -1;
     return rc;
 }
 

@@ -65,3 +65,36 @@ uint64_t earlystop_min_items(uint64_t t, double p, double c)
     }
     return hi;
 }
+
+/* t over among m, the share t/n kept: ceil(m * t / n), in 128 bits. */
+static uint64_t scaled_over(uint64_t m, uint64_t t, uint64_t n)
+{
+    return (uint64_t)(((unsigned __int128)m * t + n - 1) / n);
+}
+
+uint64_t earlystop_items_needed(uint64_t n, uint64_t t, double p, double c)
+{
+    if (n == 0 || !(p > 0 && p < 1) || !(c > 0 && c < 1))
+        return UINT64_MAX;
+    if (earlystop_accept(n, t, p, c))
+        return n;
+    if ((double)t / (double)n >= 1 - p)
+        return UINT64_MAX;
+    /* The tail shrinks as m grows with the share fixed (up to rounding of
+     * the count over): double, then bisect. */
+    uint64_t lo = n, hi = n;
+    do {
+        if (hi > (1ull << 40))
+            return UINT64_MAX;
+        lo = hi;
+        hi *= 2;
+    } while (!earlystop_accept(hi, scaled_over(hi, t, n), p, c));
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (earlystop_accept(mid, scaled_over(mid, t, n), p, c))
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
+}

@@ -26,4 +26,11 @@ bool earlystop_accept(uint64_t n, uint64_t t, double p, double c);
  * below 2^40 does (p or c at or beyond 1). */
 uint64_t earlystop_min_items(uint64_t t, double p, double c);
 
+/* How many items a longer run would need to support the claim if the share
+ * over the bound stayed t/n: the fewest m >= n with
+ * earlystop_accept(m, ceil(m * t / n), p, c). n itself when n already does;
+ * UINT64_MAX when no m below 2^40 does (t/n at or above 1 - p: the claim is
+ * false, not short of items). */
+uint64_t earlystop_items_needed(uint64_t n, uint64_t t, double p, double c);
+
 #endif

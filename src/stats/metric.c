@@ -40,6 +40,10 @@ const metric_t metric_table[METRIC_COUNT] = {
                      "end-to-end latency: from the moment a request should have been sent to "
                      "its last token-bearing event",
                      .streamed = true},
+    [METRIC_SEND_LAG] = {METRIC_SEND_LAG, "send_lag", "send lag", "ms", METRIC_PER_REQUEST, false,
+                         false,
+                         "send lag: how late the client sent each request that had a free "
+                         "connection, after its intended time (open loop; the self-check)"},
 };
 
 const metric_pct_t metric_pcts[METRIC_NUM_PCTS] = {

@@ -27,6 +27,8 @@ typedef enum {
     METRIC_TPOT,         /* (last - first token event) / (output tokens - 1) */
     METRIC_ITL,          /* each gap between token-bearing events */
     METRIC_E2EL,         /* intended time -> last token-bearing event */
+    /* open loop: intended time -> handed to a free connection (the self-check) */
+    METRIC_SEND_LAG,
     METRIC_COUNT
 } metric_id_t;
 

@@ -33,6 +33,8 @@ int result_from_run(result_t *out, const result_meta_t *meta, runstats_t *stats,
     out->started_wall_ns = meta->started_wall_ns;
     out->duration_ns = meta->duration_ns;
     out->interrupted = meta->interrupted;
+    out->offered_per_s = result_file_real(meta->offered_per_s);
+    out->connections = meta->connections;
     int rc;
     if ((rc = dup_str(&out->version, TAILGATE_VERSION)) ||
         (rc = dup_str(&out->target, meta->target)) ||
@@ -62,6 +64,18 @@ void result_close(result_t *r)
     free(r->verdicts);
     result_legacy_free(r->legacy);
     memset(r, 0, sizeof *r);
+}
+
+double result_file_real(double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.10g", v);
+    return strtod(buf, NULL);
+}
+
+void result_selfcheck(const result_t *r, selfcheck_t *out)
+{
+    selfcheck_judge(&r->stats, r->offered_per_s, r->connections, out);
 }
 
 double result_duration_s(const result_t *r)
@@ -276,6 +290,9 @@ int result_merge(result_t *dst, const result_t *src, char *err, size_t errlen)
     dst->started_wall_ns = start;
     dst->duration_ns = (end_d > end_s ? end_d : end_s) - start;
     dst->interrupted = dst->interrupted || src->interrupted;
+    dst->offered_per_s = result_file_real(dst->offered_per_s + src->offered_per_s);
+    dst->connections = dst->connections && src->connections ? dst->connections + src->connections
+                                                            : 0; /* one unlimited: unlimited */
     if (dst->inputs_digest &&
         !(src->inputs_digest && !strcmp(dst->inputs_digest, src->inputs_digest))) {
         free(dst->inputs_digest);

@@ -28,6 +28,7 @@
 
 #include "stats/metric.h"
 #include "stats/runstats.h"
+#include "stats/selfcheck.h"
 #include "stats/sla.h"
 
 typedef struct result_legacy result_legacy_t;
@@ -44,6 +45,9 @@ typedef struct {
     bool interrupted;
     char *inputs_digest; /* "sha256:HEX"; NULL = not known */
     char *inputs_source; /* "sha256:HEX" of the sequence items came from; NULL = not known */
+    /* the self-check's terms (stats/selfcheck.h) */
+    double offered_per_s; /* open loop: the schedule, items/s; 0 = closed loop (no check) */
+    uint64_t connections; /* the pool's size; 0 = unlimited */
     /* statistics */
     runstats_t stats;
     /* SLA verdicts, always those of the current statistics (result_judge) */
@@ -62,6 +66,8 @@ typedef struct {
     const char *inputs_digest;
     const char *inputs_source;
     bool interrupted;
+    double offered_per_s; /* open loop: items/s; 0 = closed loop */
+    uint64_t connections; /* 0 = unlimited */
 } result_meta_t;
 
 /* A result from a finished run: meta copied, *stats moved in (left zeroed),
@@ -80,6 +86,15 @@ int result_verdicts(const result_t *r, const sla_t *slas, size_t n, sla_verdict_
 /* Judges slas (copied) on r and keeps the verdicts in r, replacing any.
  * Returns 0 or ENOMEM (r unchanged). */
 int result_judge(result_t *r, const sla_t *slas, size_t nslas);
+
+/* v as a result file keeps a real: 10 significant digits. A rate stored
+ * this way reads back as itself, so what is derived from it writes the same
+ * bytes again. */
+double result_file_real(double v);
+
+/* The self-check of r (stats/selfcheck.h): whether its client kept the
+ * schedule. out->checked is false for a closed loop or a file without it. */
+void result_selfcheck(const result_t *r, selfcheck_t *out);
 
 /* r's duration in seconds. */
 double result_duration_s(const result_t *r);
@@ -114,7 +129,8 @@ void result_started_at(const result_t *r, char *buf, size_t len);
  * dst's meta and SLAs otherwise, judged again on the sum. Returns 0, ENOMEM,
  * or EINVAL with the reason in err (a version 0.1 result, histograms of
  * different parameters, a metric only one of them recorded, starts more than
- * RESULT_MERGE_MAX_APART_S apart). dst is unchanged unless 0 is returned
+ * RESULT_MERGE_MAX_APART_S apart). The offered rates and pools add up (the
+ * parts of one run each took a share). dst is unchanged unless 0 is returned
  * (but for its verdicts, on ENOMEM while judging the sum). */
 #define RESULT_MERGE_MAX_APART_S 86400ull
 int result_merge(result_t *dst, const result_t *src, char *err, size_t errlen);

@@ -224,6 +224,54 @@ static json_t *connections_json(const result_t *r)
     return o;
 }
 
+/* The self-check: its terms (read back) and its verdict (derived). null for
+ * a closed loop, which has no schedule to check. */
+static json_t *selfcheck_json(const result_t *r, const selfcheck_t *c)
+{
+    if (!(r->offered_per_s > 0))
+        return json_null();
+    const runstats_t *rs = &r->stats;
+    char text[600];
+    json_t *o = json_object(), *why = json_array();
+    bool ok = o && why;
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } reasons[] = {{SELFCHECK_SEND_LAG, "send_lag"},
+                   {SELFCHECK_SEND_RATE, "send_rate"},
+                   {SELFCHECK_CONNECTIONS, "connections"}};
+    for (size_t i = 0; ok && i < sizeof reasons / sizeof reasons[0]; i++)
+        if (c->why & reasons[i].bit)
+            ok = !json_array_append_new(why, json_string(reasons[i].name));
+    ok = ok && put(o, "offered_per_s", json_real(r->offered_per_s)) &&
+         put(o, "connections", json_integer((json_int_t)r->connections)) &&
+         put(o, "sent_requests", json_integer((json_int_t)rs->sent_requests)) &&
+         put(o, "sent_items", json_integer((json_int_t)rs->sent_items)) &&
+         put(o, "waited_requests", json_integer((json_int_t)rs->waited_requests)) &&
+         put(o, "last_intended_ns", json_integer((json_int_t)rs->last_intended_ns)) &&
+         put(o, "last_sent_ns", json_integer((json_int_t)rs->last_sent_ns)) &&
+         put(o, "send_per_s", num_or_null(c->send_per_s)) &&
+         put(o, "interval_ms", num_or_null(c->interval_ms)) &&
+         put(o, "send_lag_p99_ms", num_or_null(c->lag_p99_ms)) &&
+         put(o, "send_lag_limit_ms", num_or_null(c->lag_limit_ms)) &&
+         put(o, "waited_pct", json_real(c->waited_pct)) &&
+         put(o, "service_min_ms", num_or_null(c->service_min_ms)) &&
+         put(o, "client_limited", json_boolean(c->client_limited)) && put(o, "reasons", why);
+    why = NULL;
+    if (ok && c->client_limited) {
+        selfcheck_describe(c, text, sizeof text);
+        ok = put(o, "why", json_string(text));
+        selfcheck_advice(c, text, sizeof text);
+        ok = ok && put(o, "advice", json_string(text));
+    }
+    json_decref(why);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static double per_s(uint64_t n, double dur_s)
 {
     return dur_s > 0 ? (double)n / dur_s : 0.0;
@@ -253,6 +301,8 @@ json_t *result_to_json(const result_t *r)
     json_t *o = json_object(), *latency = json_object(), *hists = json_object(),
            *sla = json_array();
     bool ok = o && latency && hists && sla;
+    selfcheck_t check;
+    result_selfcheck(r, &check);
     for (int m = 0; ok && m < METRIC_COUNT; m++) {
         result_summary_t s;
         result_summary(r, (metric_id_t)m, &s);
@@ -263,6 +313,11 @@ json_t *result_to_json(const result_t *r)
     }
     for (size_t i = 0; ok && i < r->nverdicts; i++) {
         json_t *v = sla_verdict_to_json(&r->verdicts[i]);
+        /* Still judged, but on figures the client shaped: say so beside each. */
+        if (v && check.client_limited && json_object_set_new(v, "client_limited", json_true())) {
+            json_decref(v);
+            v = NULL;
+        }
         ok = v && !json_array_append_new(sla, v);
     }
     char started[40];
@@ -298,7 +353,9 @@ json_t *result_to_json(const result_t *r)
         (!r->inputs_source || put(o, "inputs_source", json_string(r->inputs_source))) &&
         put(o, "timeline", timeline_json(r)) && put(o, "histogram", json_incref(hists)) &&
         put(o, "sla", json_incref(sla)) && put(o, "sla_pass", json_boolean(r->sla_pass)) &&
-        put(o, "interrupted", json_boolean(r->interrupted));
+        put(o, "interrupted", json_boolean(r->interrupted)) &&
+        put(o, "self_check", selfcheck_json(r, &check)) &&
+        put(o, "client_limited", check.checked ? json_boolean(check.client_limited) : json_null());
     json_decref(latency);
     json_decref(hists);
     json_decref(sla);
@@ -739,6 +796,51 @@ static int read_stream(reader_t *rd, runstats_t *rs)
     return 0;
 }
 
+/* The self-check's terms; what it derives is type-checked, not read. */
+static int read_selfcheck(reader_t *rd, result_t *r)
+{
+    const json_t *root = rd->root, *c, *j;
+    runstats_t *rs = &r->stats;
+    int rc;
+    j = json_object_get(root, "client_limited");
+    if (j && !json_is_boolean(j) && !json_is_null(j))
+        return bad(rd, "\"client_limited\" must be true, false or null");
+    c = json_object_get(root, "self_check");
+    if (!c || json_is_null(c))
+        return 0;
+    if (!json_is_object(c))
+        return bad(rd, "\"self_check\" must be an object or null");
+    j = json_object_get(c, "offered_per_s");
+    if (!json_is_number(j) || !(json_number_value(j) > 0) || isinf(json_number_value(j)))
+        return bad(rd, "\"self_check.offered_per_s\" must be a positive number");
+    r->offered_per_s = result_file_real(json_number_value(j));
+    if ((rc = get_count(rd, c, "connections", "self_check.connections", true, &r->connections)) ||
+        (rc = get_count(rd, c, "sent_requests", "self_check.sent_requests", true,
+                        &rs->sent_requests)) ||
+        (rc = get_count(rd, c, "sent_items", "self_check.sent_items", true, &rs->sent_items)) ||
+        (rc = get_count(rd, c, "waited_requests", "self_check.waited_requests", true,
+                        &rs->waited_requests)) ||
+        (rc = get_count(rd, c, "last_intended_ns", "self_check.last_intended_ns", true,
+                        &rs->last_intended_ns)) ||
+        (rc = get_count(rd, c, "last_sent_ns", "self_check.last_sent_ns", true, &rs->last_sent_ns)))
+        return rc;
+    static const char *const derived[] = {"send_per_s",        "interval_ms", "send_lag_p99_ms",
+                                          "send_lag_limit_ms", "waited_pct",  "service_min_ms"};
+    for (size_t i = 0; i < sizeof derived / sizeof derived[0]; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "self_check.%s", derived[i]);
+        if ((rc = check_derived(rd, c, derived[i], path, true)))
+            return rc;
+    }
+    j = json_object_get(c, "client_limited");
+    if (j && !json_is_boolean(j))
+        return bad(rd, "\"self_check.client_limited\" must be true or false");
+    j = json_object_get(c, "reasons");
+    if (j && !json_is_array(j))
+        return bad(rd, "\"self_check.reasons\" must be an array");
+    return 0;
+}
+
 static int read_second(reader_t *rd, result_t *r, size_t i, const json_t *e)
 {
     char path[96];
@@ -874,6 +976,8 @@ int result_from_json(const json_t *j, result_t *out, char *err, size_t errlen)
         rc = read_stream(&rd, &out->stats);
     if (!rc)
         rc = read_connections(&rd, &out->stats);
+    if (!rc)
+        rc = read_selfcheck(&rd, out);
     if (!rc)
         rc = read_timeline(&rd, out);
     if (!rc)

@@ -302,6 +302,25 @@ void runstats_record_tls(runstats_t *rs, uint64_t handshake_ns, bool resumed)
     runstats_record_value(rs, METRIC_TLS, 0, handshake_ns);
 }
 
+void runstats_record_send(runstats_t *rs, unsigned items, bool waited, uint64_t lag_ns,
+                          uint64_t sent_ns)
+{
+    rs->sent_requests++;
+    rs->sent_items += items;
+    if (waited)
+        rs->waited_requests++;
+    else
+        runstats_record_value(rs, METRIC_SEND_LAG, 0, lag_ns);
+    if (sent_ns > rs->last_sent_ns)
+        rs->last_sent_ns = sent_ns;
+}
+
+void runstats_record_intended(runstats_t *rs, uint64_t ns)
+{
+    if (ns > rs->last_intended_ns)
+        rs->last_intended_ns = ns;
+}
+
 int runstats_second_hist(const runstats_t *rs, size_t i, metric_id_t m, hist_t **out)
 {
     *out = NULL;
@@ -428,6 +447,15 @@ int runstats_merge_shifted(runstats_t *dst, const runstats_t *src, size_t shift)
     dst->tokens_estimated += src->tokens_estimated;
     dst->chunks += src->chunks;
     dst->requests_good += src->requests_good;
+    dst->sent_requests += src->sent_requests;
+    dst->sent_items += src->sent_items;
+    dst->waited_requests += src->waited_requests;
+    /* The latest times, on dst's clock: src's started `shift` seconds later. */
+    uint64_t shift_ns = (uint64_t)shift * 1000000000ull;
+    if (src->last_intended_ns && src->last_intended_ns + shift_ns > dst->last_intended_ns)
+        dst->last_intended_ns = src->last_intended_ns + shift_ns;
+    if (src->last_sent_ns && src->last_sent_ns + shift_ns > dst->last_sent_ns)
+        dst->last_sent_ns = src->last_sent_ns + shift_ns;
     for (int m = 0; m < METRIC_COUNT; m++) {
         if (!src->hist[m])
             continue;

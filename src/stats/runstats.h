@@ -136,6 +136,12 @@ typedef struct {
     size_t nseconds, cap_seconds;
     size_t newest_second, dense_from; /* settling: seconds < dense_from hold no dense hist */
     runstats_sample_t sample[ERR_KIND_COUNT]; /* by kind; see runstats_sample_t */
+    /* The client's own pace, open loop only (stats/selfcheck.h judges it):
+     * measured requests handed to a connection and their items, how many of
+     * them first waited for a free one, and the latest intended time and
+     * hand-over among them, in ns after the measurement start. */
+    uint64_t sent_requests, sent_items, waited_requests;
+    uint64_t last_intended_ns, last_sent_ns;
 } runstats_t;
 
 /* expected_seconds preallocates the timeline (it still grows if needed).
@@ -182,6 +188,16 @@ uint64_t runstats_peak_tokens_second(const runstats_t *rs);
 void runstats_record_connect(runstats_t *rs, uint64_t connect_ns);
 /* A TLS handshake, resumed or full. */
 void runstats_record_tls(runstats_t *rs, uint64_t handshake_ns, bool resumed);
+
+/* Open loop: a measured request was handed to a connection lag_ns after its
+ * intended time, sent_ns after the measurement start. waited: it first
+ * waited for a free connection, so its lag is the pool's and is not recorded
+ * as send lag (METRIC_SEND_LAG). */
+void runstats_record_send(runstats_t *rs, unsigned items, bool waited, uint64_t lag_ns,
+                          uint64_t sent_ns);
+/* Open loop: a measured request (sent or not) was intended ns after the
+ * measurement start. */
+void runstats_record_intended(runstats_t *rs, uint64_t ns);
 
 /* Percentiles of metric m in timeline second i: v[k] (ns) for p[k]. Returns
  * false when that second has no value of m (or memory ran out). */

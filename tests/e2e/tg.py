@@ -21,7 +21,7 @@ class Stub:
         self.errpath = os.path.join(ctx.tmp, f"stub-{len(ctx.procs)}.stderr")
         self.err = open(self.errpath, "w+")
         listen = [] if any(a == "--listen" for a in args) else ["--listen", "127.0.0.1:0"]
-        self.proc = subprocess.Popen([ctx.binary, "stub", *listen, *args],
+        self.proc = subprocess.Popen([*ctx.launcher, ctx.binary, "stub", *listen, *args],
                                      stdout=subprocess.PIPE, stderr=self.err, text=True)
         ctx.procs.append(self)
         line = self.proc.stdout.readline()
@@ -68,6 +68,7 @@ class Context:
         self.tmp = tempfile.mkdtemp(prefix=f"tg-{name}-")
         self.procs = []
         self.written = set()  # files the test wrote itself (ctx.write)
+        self.launcher = []  # runs the binary (run, popen, stub): e.g. ["chrt", "-f", "1"]
 
     def path(self, name):
         return os.path.join(self.tmp, name)
@@ -84,14 +85,14 @@ class Context:
 
     def run(self, *args, timeout=120, env=None, stdin=None):
         t0 = time.monotonic()
-        p = subprocess.run([self.binary, *args], capture_output=True, text=True,
+        p = subprocess.run([*self.launcher, self.binary, *args], capture_output=True, text=True,
                            timeout=timeout, env=env, stdin=stdin)
         r = Result(p.returncode, p.stdout, p.stderr, time.monotonic() - t0)
         self.check_sanitizer(p.stderr, "tailgate " + " ".join(args[:1]))
         return r
 
     def popen(self, *args, **kw):
-        p = subprocess.Popen([self.binary, *args], stdout=subprocess.PIPE,
+        p = subprocess.Popen([*self.launcher, self.binary, *args], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, **kw)
         return p
 

@@ -130,7 +130,8 @@ static void test_every_field(void **state)
                                        "items_per_s",   "requests_per_s", "p50_ms",
                                        "p90_ms",        "p95_ms",         "p99_ms",
                                        "max_ms",        "mean_ms",        "request_p95_ms",
-                                       "inputs_digest", "batch",          "connections"};
+                                       "inputs_digest", "batch",          "connections",
+                                       "client_limited"};
     const json_t *hb = json_object_get(c, "baseline"), *ho = json_object_get(c, "optimized");
     assert_int_equal(json_object_size(hb), sizeof keys / sizeof keys[0]);
     assert_int_equal(json_object_size(ho), sizeof keys / sizeof keys[0]);

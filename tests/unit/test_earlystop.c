@@ -87,6 +87,42 @@ static void test_bad_arguments(void **state)
     assert_true(earlystop_binom_cdf(5, 5, 0.3) == 1.0);
 }
 
+/* The counts with items over the bound, from the exact binomial sum (Python's
+ * math.comb): what a step of a sweep must hold before it may pass. */
+static void test_min_items_with_items_over(void **state)
+{
+    (void)state;
+    const uint64_t p95[] = {90, 130, 165, 198, 229, 259};
+    const uint64_t p99[] = {459, 662, 838, 1001, 1157, 1307};
+    for (uint64_t t = 0; t < 6; t++) {
+        assert_int_equal(earlystop_min_items(t, 0.95, 0.99), p95[t]);
+        assert_int_equal(earlystop_min_items(t, 0.99, 0.99), p99[t]);
+    }
+    assert_int_equal(earlystop_min_items(0, 0.90, 0.95), 29);
+    assert_int_equal(earlystop_min_items(3, 0.90, 0.95), 76);
+}
+
+/* A step too short to decide: how many items the same share over the bound
+ * would need. */
+static void test_items_needed_keeps_the_share(void **state)
+{
+    (void)state;
+    assert_int_equal(earlystop_items_needed(50, 0, 0.95, 0.99), 90);
+    assert_int_equal(earlystop_items_needed(90, 0, 0.95, 0.99), 90);
+    assert_int_equal(earlystop_items_needed(300, 1, 0.95, 0.99), 300); /* already enough */
+    /* 2% over a p95 bound: enough once the binomial tail at 5% is <= 1% */
+    uint64_t m = earlystop_items_needed(100, 2, 0.95, 0.99);
+    assert_true(m > 100 && m < 1000);
+    assert_true(earlystop_accept(m, (m * 2 + 99) / 100, 0.95, 0.99));
+    assert_false(earlystop_accept(m - 1, ((m - 1) * 2 + 99) / 100, 0.95, 0.99));
+    /* closer to the bound needs far more */
+    assert_true(earlystop_items_needed(1000, 40, 0.95, 0.99) > 5 * m);
+    /* at or over the share the claim allows: no count is enough */
+    assert_int_equal(earlystop_items_needed(1000, 50, 0.95, 0.99), UINT64_MAX);
+    assert_int_equal(earlystop_items_needed(1000, 60, 0.95, 0.99), UINT64_MAX);
+    assert_int_equal(earlystop_items_needed(0, 0, 0.95, 0.99), UINT64_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -96,6 +132,8 @@ int main(void)
         cmocka_unit_test(test_too_many_over_never_passes),
         cmocka_unit_test(test_large_n_is_finite),
         cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_min_items_with_items_over),
+        cmocka_unit_test(test_items_needed_keeps_the_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,6 +96,30 @@ static void test_steps_are_logarithmic(void **state)
     assert_true(fabs(s.pass_rate - 123456) / 123456 < 0.01);
 }
 
+/* Whole numbers (closed-loop concurrency): every step an integer, and the
+ * search ends on neighbours. */
+static void test_granularity_one_searches_whole_numbers(void **state)
+{
+    (void)state;
+    ratesearch_t s;
+    double tried[64];
+    ratesearch_init(&s, 1, 1, 1024, 0.05);
+    ratesearch_set_granularity(&s, 1);
+    unsigned n = search(&s, 37.5, tried, 64);
+    for (unsigned i = 0; i < n; i++)
+        assert_true(tried[i] == floor(tried[i]));
+    assert_true(s.pass_rate == 37 && s.fail_rate == 38);
+    /* halving from a failing start stops at 1 */
+    ratesearch_init(&s, 5, 1, 0, 0.05);
+    ratesearch_set_granularity(&s, 1);
+    n = search(&s, 0.5, tried, 64);
+    assert_true(tried[n - 1] == 1 && s.pass_rate == 0);
+    /* a fractional start is snapped down */
+    ratesearch_init(&s, 6.7, 1, 0, 0.05);
+    ratesearch_set_granularity(&s, 1);
+    assert_true(ratesearch_next(&s) == 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -105,6 +129,7 @@ int main(void)
         cmocka_unit_test(test_passes_at_ceiling_stops),
         cmocka_unit_test(test_start_clamped),
         cmocka_unit_test(test_steps_are_logarithmic),
+        cmocka_unit_test(test_granularity_one_searches_whole_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -249,6 +249,53 @@ static void test_round_trip(void **state)
     result_close(&r);
 }
 
+/* The self-check's terms go to the file and come back; what it derives
+ * (client_limited, the figures, the mark on each SLA) is written from them. */
+static void test_self_check_round_trip(void **state)
+{
+    (void)state;
+    result_t r;
+    make_part(&r, 0, 3, 1767225600123456789ull);
+    for (uint64_t i = 0; i < 120; i++) {
+        runstats_record_intended(&r.stats, i * 25000000);
+        runstats_record_send(&r.stats, 3, i % 4 == 0, 100000 + i * 1000, i * 25000000 + 100000);
+    }
+    r.offered_per_s = 120.5;
+    r.connections = 8;
+    rejudge(&r);
+    assert_round_trip(&r);
+    json_t *j = result_to_json(&r);
+    const json_t *c = json_object_get(j, "self_check");
+    assert_true(json_is_object(c));
+    assert_true(json_number_value(json_object_get(c, "offered_per_s")) == 120.5);
+    assert_int_equal(json_integer_value(json_object_get(c, "waited_requests")), 30);
+    assert_true(json_is_false(json_object_get(j, "client_limited")));
+    assert_null(json_object_get(json_array_get(json_object_get(j, "sla"), 0), "client_limited"));
+    assert_non_null(json_object_get(json_object_get(j, "latency_ms"), "send_lag"));
+    json_decref(j);
+    /* 20 of 110 handed over a second late: limited, and every verdict says so. */
+    for (int i = 0; i < 20; i++)
+        runstats_record_send(&r.stats, 3, false, 1000000000, 4000000000ull);
+    assert_round_trip(&r);
+    j = result_to_json(&r);
+    assert_true(json_is_true(json_object_get(j, "client_limited")));
+    c = json_object_get(j, "self_check");
+    assert_non_null(strstr(json_string_value(json_object_get(c, "why")), "send lag p99"));
+    assert_non_null(strstr(json_string_value(json_object_get(c, "advice")), "--threads"));
+    assert_true(json_is_true(
+        json_object_get(json_array_get(json_object_get(j, "sla"), 0), "client_limited")));
+    json_decref(j);
+    result_close(&r);
+    /* A closed loop (no schedule): null, and so it stays. */
+    make_part(&r, 0, 2, 1767225600123456789ull);
+    assert_round_trip(&r);
+    j = result_to_json(&r);
+    assert_true(json_is_null(json_object_get(j, "self_check")));
+    assert_true(json_is_null(json_object_get(j, "client_limited")));
+    json_decref(j);
+    result_close(&r);
+}
+
 /* A run split into two halves by time, each measured as its own run, merges
  * into exactly the whole run: every histogram bucket, every count, every
  * second of the timeline; so its JSON is the whole run's. */
@@ -695,9 +742,13 @@ int main(int argc, char **argv)
     if (argc > 1 && (!strcmp(argv[1], "--exact") || !strcmp(argv[1], "--stable")))
         return check_files(!strcmp(argv[1], "--exact"), argc - 2, argv + 2);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip), cmocka_unit_test(test_merge_halves),
-        cmocka_unit_test(test_judge),      cmocka_unit_test(test_legacy_summary),
-        cmocka_unit_test(test_malformed),  cmocka_unit_test(test_data_files),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_merge_halves),
+        cmocka_unit_test(test_judge),
+        cmocka_unit_test(test_legacy_summary),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_data_files),
+        cmocka_unit_test(test_self_check_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 typedef struct {
     uint64_t seq, first_item, intended_ns, at;
     unsigned n;
+    bool waited;
     uint64_t item_ns[MAXB];
 } seen_t;
 
@@ -37,6 +38,7 @@ static void copy(seen_t *to, const sched_req_t *r, uint64_t at)
     to->first_item = r->first_item;
     to->intended_ns = r->intended_ns;
     to->n = r->n;
+    to->waited = r->waited;
     to->at = at;
     memcpy(to->item_ns, r->item_ns, r->n * sizeof(uint64_t));
 }
@@ -548,8 +550,8 @@ static void test_requeue_goes_to_the_head(void **state)
     h_start(&h, &c, 2);
     h_run(&h, S);
     assert_int_equal(h.nsent, 2); /* seq 2 waits */
-    sched_req_t r0 = {h.sent[0].seq, h.sent[0].first_item, h.sent[0].intended_ns, h.sent[0].item_ns,
-                      h.sent[0].n};
+    sched_req_t r0 = {h.sent[0].seq,     h.sent[0].first_item, h.sent[0].intended_ns,
+                      h.sent[0].item_ns, h.sent[0].n,          false};
     h.now = S + MS;
     assert_int_equal(sched_requeue(&h.s, &r0, h.now), 0); /* its slot is gone: free stays 0 */
     assert_int_equal(h.nsent, 2);
@@ -564,6 +566,37 @@ static void test_requeue_goes_to_the_head(void **state)
     assert_int_equal(h.sent[4].intended_ns, S + 5 * MS);
     sched_stop(&h.s, S + 8 * MS, 0);
     assert_int_equal(sched_requeue(&h.s, &r0, S + 8 * MS), ECANCELED);
+    sched_close(&h.s);
+}
+
+/* waited: a request that found a free connection at its time says no, one
+ * offered from the FIFO (or put back in it) says yes, so the engine can tell
+ * the client's own lateness from a wait for the pool. */
+static void test_waited_marks_requests_that_sat_in_the_fifo(void **state)
+{
+    (void)state;
+    harness_t h;
+    sched_config_t c = open_cfg(1000, 1, 0);
+    h_start(&h, &c, 1);
+    h_run(&h, S + 2 * MS);
+    assert_int_equal(h.nsent, 1);
+    assert_false(h.sent[0].waited);
+    h_done(&h, S + 3 * MS, false); /* seq 1 leaves from the FIFO; seq 2 still waits */
+    assert_int_equal(h.nsent, 2);
+    assert_true(h.sent[1].waited);
+    h_done(&h, S + 3 * MS, false);
+    assert_true(h.sent[2].waited);
+    h_done(&h, S + 3 * MS, false); /* nothing waits: the connection stays free */
+    h_run(&h, S + 3 * MS);         /* seq 3, due now, takes it at once */
+    assert_int_equal(h.nsent, 4);
+    assert_false(h.sent[3].waited);
+    sched_req_t r3 = {h.sent[3].seq,     h.sent[3].first_item, h.sent[3].intended_ns,
+                      h.sent[3].item_ns, h.sent[3].n,          false};
+    h.free = 1;                                                /* another connection is idle */
+    assert_int_equal(sched_requeue(&h.s, &r3, S + 3 * MS), 0); /* back in the FIFO: waited */
+    assert_int_equal(h.nsent, 5);
+    assert_int_equal(h.sent[4].seq, 3);
+    assert_true(h.sent[4].waited);
     sched_close(&h.s);
 }
 
@@ -589,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_stop),
         cmocka_unit_test(test_refused_connection_rests_with_backoff),
         cmocka_unit_test(test_requeue_goes_to_the_head),
+        cmocka_unit_test(test_waited_marks_requests_that_sat_in_the_fifo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
