@@ -309,7 +309,7 @@ static void on_timer(loop_t *loop, loop_timer_t *timer)
  * or stream, and let the schedule go on. */
 static void slot_done(worker_t *w, slot_t *s, const conn_result_t *res)
 {
-    sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n};
+    sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n, false};
     invalid_reason_t why = INVALID_COUNT;
     err_kind_t err = judge(w, res, s->n, &why);
     tokens_result_t tok, *tokp = NULL;
@@ -384,7 +384,7 @@ static void drop_retries(worker_t *w, uint64_t now)
 {
     slot_t *s;
     while ((s = pool_retry_pop(&w->pool)) != NULL) {
-        sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n};
+        sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n, false};
         record(w, &r, ERR_TIMEOUT, 0, 0, 0, now, s->connect_ns, NULL);
         pool_freed(&w->pool, s);
         sched_done(&w->sched, now, false);

@@ -477,8 +477,8 @@ static void test_requeue_after_the_end_is_refused(void **state)
     h_start(&h, &c, 4);
     h_run(&h, S + 2 * MS);
     assert_int_equal(h.nsent, 2);
-    sched_req_t r0 = {h.sent[0].seq, h.sent[0].first_item, h.sent[0].intended_ns, h.sent[0].item_ns,
-                      h.sent[0].n};
+    sched_req_t r0 = {h.sent[0].seq,     h.sent[0].first_item, h.sent[0].intended_ns,
+                      h.sent[0].item_ns, h.sent[0].n,          false};
     assert_int_equal(sched_requeue(&h.s, &r0, S + 3 * MS), ECANCELED);
     assert_int_equal(h.nsent, 2);
     sched_close(&h.s);
