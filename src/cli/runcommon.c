@@ -532,9 +532,11 @@ int runjob_execute(runjob_t *job, const char *who)
         .inputs_source = job->result.inputs_source_valid ? source : NULL,
         .interrupted = job->result.interrupted,
         .offered_per_s = job->eng.concurrency ? 0 : job->eng.rate,
-        /* the pool the run had: fewer when sockets ran out */
+        /* the pool the run had: fewer when sockets ran out; with --connections 0,
+         * the bound the pool grew to (its rule, --max-connections, open files) */
         .connections = job->result.fd_limited_connections ? job->result.fd_limited_connections
-                                                          : job->eng.connections,
+                       : job->eng.connections             ? job->eng.connections
+                                                          : job->result.stats.connections_limit,
     };
     e = result_from_run(&job->res, &meta, &job->result.stats, o->slas, o->num_slas);
     json_decref(config);
