@@ -152,6 +152,9 @@ static void build_engine_config(runjob_t *job, const runopts_t *o)
     e->tls.cacert = o->cacert;
     e->tls.insecure = o->insecure;
     e->tls.no_resume = o->no_tls_resume;
+    e->segment = o->segment_index;
+    e->segments = o->segment_count;
+    e->start_at_wall_ns = o->start_at_ns;
 }
 
 int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, const char *out_path,
@@ -211,9 +214,10 @@ int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, cons
     return EXIT_OK;
 }
 
+/* "sum-sha256:": a sum of SHA-256s (inputs.h), not the SHA-256 of a file. */
 static void hex_digest(const engine_result_t *r, char *out, size_t len)
 {
-    size_t n = (size_t)snprintf(out, len, "sha256:");
+    size_t n = (size_t)snprintf(out, len, "sum-sha256:");
     for (size_t i = 0; i < sizeof r->inputs_digest && n + 2 < len; i++)
         n += (size_t)snprintf(out + n, len - n, "%02x", r->inputs_digest[i]);
 }
@@ -308,7 +312,17 @@ int runjob_execute(runjob_t *job, const char *who)
         .duration_ns = job->result.duration_ns,
         .inputs_digest = job->result.inputs_digest_valid ? digest : NULL,
         .interrupted = job->result.interrupted,
+        .segment_index = o->segment_index,
+        .segment_count = o->segment_count,
     };
+    if (o->segment_count > 1) { /* this segment's share, as the engine split it */
+        meta.segment.concurrency = engine_share(o->concurrency, o->segment_count, o->segment_index);
+        meta.segment.connections = engine_share(o->connections, o->segment_count, o->segment_index);
+    }
+    if (o->start_at_ns) {
+        meta.segment.start_at_ns = o->start_at_ns;
+        meta.segment.late_ns = job->result.start_late_ns;
+    }
     e = result_from_run(&job->res, &meta, &job->result.stats, o->slas, o->num_slas);
     json_decref(config);
     json_t *json = e ? NULL : result_to_json(&job->res);
