@@ -21,5 +21,6 @@ int cmd_stub(int argc, char **argv);
 int cmd_ab(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 #endif
