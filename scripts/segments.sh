@@ -23,6 +23,15 @@ URL=$2
 shift 2
 case $N in '' | *[!0-9]*) echo "segments.sh: N must be a whole number, not '$N'" >&2; exit 2 ;; esac
 [ "$N" -ge 1 ] || { echo "segments.sh: N must be at least 1" >&2; exit 2; }
+for a in "$@"; do
+    case $a in
+        --segment | --segment=* | --segments | --segments=* | --start-at | --start-at=* | \
+            --out | --out=* | -o* | --log | --log=*)
+            echo "segments.sh sets ${a%%=*} for each process itself: leave it out" >&2
+            exit 2
+            ;;
+    esac
+done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TG=${TAILGATE:-}
 if [ -z "$TG" ]; then
