@@ -53,11 +53,11 @@ static int epoch_seconds(const char *s, uint64_t *ns, char *why, size_t whylen)
     uint64_t secs = 0;
     const char *p = s;
     for (; is_digit(*p); p++) {
-        if (secs > 99999999999ull) { /* past the year 5000: a typo, and it would overflow */
+        secs = secs * 10 + (uint64_t)(*p - '0');
+        if (secs > 9999999999ull) { /* past the year 2286: a typo (ns would overflow soon) */
             snprintf(why, whylen, "too far in the future");
             return -1;
         }
-        secs = secs * 10 + (uint64_t)(*p - '0');
     }
     uint64_t frac = fraction(&p);
     if (*p) {
@@ -130,8 +130,8 @@ static int iso8601(const char *s, uint64_t *ns, char *why, size_t whylen)
                     .tm_min = mi,
                     .tm_sec = sec};
     long long t = (long long)timegm(&tm) - offset;
-    if (t < 0) {
-        snprintf(why, whylen, "before 1970");
+    if (t < 0 || t > 9999999999LL) {
+        snprintf(why, whylen, t < 0 ? "before 1970" : "too far in the future");
         return -1;
     }
     *ns = (uint64_t)t * CLOCK_NS_PER_S + frac;

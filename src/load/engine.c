@@ -272,11 +272,6 @@ static void worker_close(worker_t *w)
     loop_free(w->loop);
 }
 
-uint64_t engine_share(uint64_t total, unsigned parts, unsigned i)
-{
-    return total / parts + (i < total % parts ? 1 : 0);
-}
-
 /* The schedule of a thread whose items are offset, offset + stride, ...
  * (users: its closed-loop users). Times are relative to the start. */
 static void sched_config(const engine_config_t *cfg, unsigned batch, uint64_t users,

@@ -97,7 +97,10 @@ typedef struct {
 
 /* Part i of `total` split into `parts` as evenly as integers allow: the
  * parts below total % parts get one more. */
-uint64_t engine_share(uint64_t total, unsigned parts, unsigned i);
+static inline uint64_t engine_share(uint64_t total, unsigned parts, unsigned i)
+{
+    return total / parts + (i < total % parts ? 1 : 0);
+}
 
 typedef struct {
     runstats_t stats;          /* merged over threads */

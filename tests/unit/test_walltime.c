@@ -43,6 +43,8 @@ static void test_epoch_seconds(void **state)
     bad("1767225600.", "not a time");
     bad("1767225600x", "not a time");
     bad("99999999999999999999", "too far");
+    bad("10000000000", "too far");
+    ok("9999999999.999999999", 9999999999999999999ull);
 }
 
 static void test_iso8601(void **state)
@@ -63,6 +65,7 @@ static void test_iso8601(void **state)
     bad("2026-01-01", "not a time");
     bad("now+2s", "not a time");
     bad("2026-01-01T00:00:00Z trailing", "unexpected");
+    bad("6036-01-01 01:00:04+0100", "too far"); /* ns since 1970 would overflow */
 }
 
 static void test_format(void **state)
