@@ -12,6 +12,7 @@
 #   C  server: tailgate stub --delay 0 vs nginx, both driven by the same wrk POST
 #   D  server: tailgate stub --delay 1s holding 10,000 concurrent requests
 #   E  HTTPS: tailgate vs wrk over TLS, handshake rate with and without resumption (bench/tls.sh)
+#   F  segments: two processes with --segment (merged) vs one with --threads 2 (bench/segments.sh)
 #
 # Numbers, not pass/fail: the script exits 0 whenever it could measure something.
 # Servers run on core BENCH_SERVER_CPU (0), clients on core BENCH_CLIENT_CPU (1).
@@ -25,7 +26,7 @@
 #   BENCH_STUB_DELAY=1s     D's per-request delay
 #   BENCH_STRACE_SECONDS=2  length of the strace'd runs in A
 #   BENCH_OUT=docs/PERFORMANCE.md   where the report goes ("-" = stdout only)
-#   BENCH_SECTIONS=ABCDE    which sections to run
+#   BENCH_SECTIONS=ABCDEF   which sections to run
 #   BENCH_IDLE_WAIT=120     at start, wait up to this long for an idle machine
 #   BENCH_QUIET_WAIT=20     before each measurement, wait up to this long for a quiet second
 #   BENCH_MAX_OTHER=25      a run during which other work used more than this % of a core ...
@@ -45,7 +46,7 @@ BENCH_C10K_SECONDS=${BENCH_C10K_SECONDS:-5}
 BENCH_STUB_DELAY=${BENCH_STUB_DELAY:-1s}
 BENCH_STRACE_SECONDS=${BENCH_STRACE_SECONDS:-2}
 BENCH_OUT=${BENCH_OUT:-docs/PERFORMANCE.md}
-BENCH_SECTIONS=${BENCH_SECTIONS:-ABCDE}
+BENCH_SECTIONS=${BENCH_SECTIONS:-ABCDEF}
 BENCH_MAX_OTHER=${BENCH_MAX_OTHER:-25}
 BENCH_RETRIES=${BENCH_RETRIES:-2}
 SCPU=${BENCH_SERVER_CPU:-0}
@@ -681,6 +682,20 @@ section_e() {
     { printf '\n## E. HTTPS: tailgate vs wrk over TLS (issue 7)\n\n'; cat "$TMP/tls-table.md"; } >"$TMP/tls.md"
 }
 
+# ---------------------------------------------------------------- F: segments
+# Its own script (its own nginx, both cores for the client); its table is appended.
+section_f() {
+    log "F: segments vs threads (bench/segments.sh)"
+    if ! TAILGATE="$TG" SEG_SECONDS="$BENCH_SECONDS" SEG_RUNS="$BENCH_RUNS" \
+        SEG_OUT="$TMP/seg-table.md" "$ROOT/bench/segments.sh" >"$TMP/seg.log" 2>&1; then
+        log "F: bench/segments.sh failed (see $TMP/seg.log)"
+        printf '\n## F. Segments\n\nbench/segments.sh failed in this run; its log:\n\n```\n%s\n```\n' \
+            "$(tail -20 "$TMP/seg.log")" >"$TMP/seg.md"
+        return
+    fi
+    { printf '\n## F. One run over two processes: segments vs threads\n\n'; cat "$TMP/seg-table.md"; } >"$TMP/seg.md"
+}
+
 # ---------------------------------------------------------------- main
 # Wait (bounded) for a quiet machine: other work on these two cores is the main noise.
 BENCH_IDLE_WAIT=${BENCH_IDLE_WAIT:-120}
@@ -707,6 +722,7 @@ start_nginx
 [[ $BENCH_SECTIONS == *C* ]] && section_c
 [[ $BENCH_SECTIONS == *D* ]] && section_d
 [[ $BENCH_SECTIONS == *E* ]] && section_e
+[[ $BENCH_SECTIONS == *F* ]] && section_f
 
 # ---------------------------------------------------------------- report
 TG_VERSION=$(timeout 5 "$TG" --version 2>/dev/null | head -1 || true)
@@ -728,9 +744,11 @@ export BENCH_MAX_OTHER BENCH_RETRIES QUIET_AT_START BENCH_LOAD BENCH_DATE BENCH_
 if [[ $BENCH_OUT == - ]]; then
     python3 "$ROOT/bench/report.py" "$RES"
     if [[ -s $TMP/tls.md ]]; then cat "$TMP/tls.md"; fi
+    if [[ -s $TMP/seg.md ]]; then cat "$TMP/seg.md"; fi
 else
     python3 "$ROOT/bench/report.py" "$RES" >"$TMP/report.md"
     if [[ -s $TMP/tls.md ]]; then cat "$TMP/tls.md" >>"$TMP/report.md"; fi
+    if [[ -s $TMP/seg.md ]]; then cat "$TMP/seg.md" >>"$TMP/report.md"; fi
     mkdir -p "$(dirname "$BENCH_OUT")"
     cp "$TMP/report.md" "$BENCH_OUT"
     cat "$TMP/report.md"
