@@ -105,6 +105,12 @@ static void config_difference(const json_t *a, const json_t *b, char *buf, size_
 static int check_one_run(const result_t *p, const char *const *names, size_t n, char *err,
                          size_t errlen)
 {
+    for (size_t i = 0; i < n && n > 1; i++)
+        if (p[i].segment_count == 1)
+            return fail(err, errlen, EINVAL,
+                        "%s is a whole run (%s), not a segment: merge joins the segments of one "
+                        "run (run --segment I/N)",
+                        names[i], p[i].segment.merged ? "a merge already" : "no --segment");
     for (size_t i = 1; i < n; i++) {
         if (p[i].segment_count != p[0].segment_count)
             return fail(err, errlen, EINVAL,

@@ -153,10 +153,17 @@ def test_merge_refuses_what_is_not_one_run(ctx):
     r = ctx.run("merge", a0, c1, "-q")
     assert r.rc == 2, r
     assert "--start-at" in r.err, r.err
-    # a segment count that differs
+    # a whole run (here a merge) among segments
     r = ctx.run("merge", a0, a1, ctx.path("m.json"), "-q")
     assert r.rc == 2, r
-    assert "not segments of one run" in r.err, r.err
+    assert "m.json is a whole run (a merge already), not a segment" in r.err, r.err
+    # a segment of a run split another way
+    d0, _ = two_segments(ctx, stub, "d")
+    doc = tg.read_json(d0)
+    doc["segment"]["count"] = 3
+    r = ctx.run("merge", a0, ctx.write("d-of-3.json", json.dumps(doc)), "-q")
+    assert r.rc == 2, r
+    assert "is segment 0 of 3: not segments of one run" in r.err, r.err
 
 
 def test_a_late_segment_runs_its_schedule_and_is_flagged(ctx):
