@@ -181,7 +181,8 @@ const opt_t runopts_table[] = {
     {"warmup", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(warmup_ns), 0, 0, .arg = "D",
      .config = "warmup_s",
      .help = "run this long first, excluded from every figure;\n--requests counts after it"},
-    {.kind = OPT_HEADING, .help = "One run over several processes or machines:"},
+    {.kind = OPT_HEADING, .help = "One run over several processes or machines:",
+     .hidden = RUNOPTS_VIEW_AB},
     {"segment", 0, OPT_STRING, OPT_SCOPE_LOAD, F(segment_text), .check = check_segment,
      .arg = "I/N", .hidden = RUNOPTS_VIEW_AB,
      .help = "run part I of N of the run (0 <= I < N); 'tailgate merge'\n"

@@ -269,6 +269,8 @@ def test_segment_option_errors(ctx):
     assert r.rc == 0 and "--logs" in r.out and "Exit codes" in r.out, r
     r = ctx.run("run", "--help")
     assert "--segment I/N" in r.out and "--start-at T" in r.out
+    r = ctx.run("ab", "--help")
+    assert "--segment" not in r.out and "--start-at" not in r.out and "One run" not in r.out
 
 
 def test_segments_script_runs_and_merges(ctx):
