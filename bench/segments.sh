@@ -16,7 +16,7 @@
 # both configurations alike.
 #
 # Environment (all optional):
-#   SEG_SECONDS=10 SEG_RUNS=3 SEG_CONNS=50 SEG_RATE=20000
+#   SEG_SECONDS=10 SEG_RUNS=3 SEG_CONNS=50 SEG_RATE=10000
 #   SEG_OUT=- (or a file for the Markdown table)  SEG_KEEP=1 keeps the temp dir
 #   TAILGATE=./tailgate
 set -euo pipefail
@@ -26,7 +26,7 @@ cd "$ROOT"
 SECS=${SEG_SECONDS:-10}
 RUNS=${SEG_RUNS:-3}
 CONNS=${SEG_CONNS:-50}
-RATE=${SEG_RATE:-20000}
+RATE=${SEG_RATE:-10000}
 OUT=${SEG_OUT:--}
 TG=${TAILGATE:-./tailgate}
 [[ $TG == */* ]] || TG=./$TG
@@ -37,7 +37,7 @@ for c in nginx python3 taskset /usr/bin/time curl; do
     command -v "$c" >/dev/null 2>&1 || { log "error: $c is required"; exit 3; }
 done
 [[ -x $TG ]] || { log "error: $TG not built (make)"; exit 3; }
-"$TG" run --help | grep -q -- '--segment' || { log "error: $TG has no --segment"; exit 3; }
+"$TG" run --help | grep -- '--segment' >/dev/null || { log "error: $TG has no --segment"; exit 3; }
 
 TMP=$(mktemp -d /tmp/tailgate-seg-bench.XXXXXX)
 NGX_PID=
@@ -125,6 +125,7 @@ EOF
 }
 
 # ---------------------------------------------------------------- runs
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A ROWS
 for load in closed open; do
     for ((r = 1; r <= RUNS; r++)); do
@@ -145,7 +146,8 @@ print(" ".join(f"{statistics.median(c):g}" for c in cols))'
 {
     printf '### Segments vs threads: two processes (`--segment i/2`, one per core, merged) vs one process `--threads 2`\n\n'
     printf 'nginx `return 200` (2 workers, unpinned), POST with a 29-byte JSON body, %s s x %s runs, median.\n' "$SECS" "$RUNS"
-    printf 'Client CPU = user + sys of every tailgate process of the run (both segments, or the one process) / requests.\n\n'
+    printf 'Client CPU = user + sys of every tailgate process of the run (both segments, or the one process) / requests.\n'
+    printf 'Load average %s before, %s after (other work on the machine shows here).\n\n' "$LOAD_BEFORE" "$(cut -d' ' -f1-3 /proc/loadavg)"
     printf '| load | client | req/s | client CPU us/req | request p50 ms | p99 ms | requests | errors |\n'
     printf '|---|---|---:|---:|---:|---:|---:|---:|\n'
     for load in closed open; do
