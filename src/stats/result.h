@@ -55,7 +55,7 @@ typedef struct {
     uint64_t started_wall_ns; /* wall clock at measurement start; the file keeps ms */
     uint64_t duration_ns;     /* measured span */
     bool interrupted;
-    char *inputs_digest; /* "sha256:HEX"; NULL = not known */
+    char *inputs_digest; /* "sum-sha256:HEX" (load/inputs.h); NULL = not known */
     /* statistics */
     runstats_t stats;
     /* SLA verdicts, always those of the current statistics (result_judge) */
