@@ -37,7 +37,7 @@ def test_open_loop_segments_merge_into_the_one_process_run(ctx):
     all told to start at one instant: the merge is the one-process run, arrival
     for arrival."""
     stub = ctx.stub("--delay", "5ms")
-    t = start_in(3)
+    t = start_in(4)  # five processes (sanitized, on a busy machine) must be ready by then
     opts = ["--rate", "120", "--arrival", "poisson", "--seed", "11", "--duration", "2s",
             "--start-at", t, "--no-progress"]
     argvs = [["run", stub.url, *opts, "--segment", f"{i}/4", "--out", ctx.path(f"s{i}.json"),
@@ -111,7 +111,7 @@ def test_closed_loop_segments_split_concurrency(ctx):
     assert m["connections"]["opened"] == 10
 
 
-def two_segments(ctx, stub, prefix, *extra, start=1.5):
+def two_segments(ctx, stub, prefix, *extra, start=2):
     t = start_in(start)
     argvs = [["run", stub.url, "--rate", "40", "--requests", "20", "--start-at", t,
               "--segment", f"{i}/2", "--out", ctx.path(f"{prefix}{i}.json"), "--no-progress",
