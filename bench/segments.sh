@@ -141,7 +141,8 @@ median_row() { # lines of "rps cpu p50 p99 total errors" -> the medians of each 
 import statistics, sys
 rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
 cols = list(zip(*rows))
-print(" ".join(f"{statistics.median(c):g}" for c in cols))'
+med = [statistics.median(c) for c in cols]
+print(" ".join(str(int(m)) if m == int(m) and m > 999 else f"{m:.4g}" for m in med))'
 }
 {
     printf '### Segments vs threads: two processes (`--segment i/2`, one per core, merged) vs one process `--threads 2`\n\n'
