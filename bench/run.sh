@@ -19,6 +19,7 @@
 #      rate by tailgate run --stream and by a Python aiohttp client written like vLLM's
 #      benchmark client (bench/stream_client.py): client CPU per token event and per request;
 #      then tailgate holding BENCH_STREAMS concurrent streams on one core
+#   J  segments: two processes with --segment (merged) vs one with --threads 2 (bench/segments.sh)
 #
 # Numbers, not pass/fail: the script exits 0 whenever it could measure something.
 # Servers run on core BENCH_SERVER_CPU (0), clients on core BENCH_CLIENT_CPU (1).
@@ -32,7 +33,7 @@
 #   BENCH_STUB_DELAY=1s     D's per-request delay
 #   BENCH_STRACE_SECONDS=2  length of the strace'd runs in A
 #   BENCH_OUT=docs/PERFORMANCE.md   where the report goes ("-" = stdout only)
-#   BENCH_SECTIONS=ABCDEFGHI which sections to run (H streaming, I held streams: one section)
+#   BENCH_SECTIONS=ABCDEFGHIJ which sections (H streaming with I, its held streams; J segments)
 #   BENCH_STREAM_RATE=200   H: requests per second (each a 64-token stream)
 #   BENCH_STREAMS=10000     H: concurrent streams held by tailgate
 #   BENCH_IDLE_WAIT=120     at start, wait up to this long for an idle machine
@@ -54,7 +55,7 @@ BENCH_C10K_SECONDS=${BENCH_C10K_SECONDS:-5}
 BENCH_STUB_DELAY=${BENCH_STUB_DELAY:-1s}
 BENCH_STRACE_SECONDS=${BENCH_STRACE_SECONDS:-2}
 BENCH_OUT=${BENCH_OUT:-docs/PERFORMANCE.md}
-BENCH_SECTIONS=${BENCH_SECTIONS:-ABCDEFGHI}
+BENCH_SECTIONS=${BENCH_SECTIONS:-ABCDEFGHIJ}
 BENCH_STREAM_RATE=${BENCH_STREAM_RATE:-200}
 BENCH_STREAMS=${BENCH_STREAMS:-10000}
 BENCH_MAX_OTHER=${BENCH_MAX_OTHER:-25}
@@ -890,6 +891,20 @@ EOF
     else rec_na I held 1 "n/a (not built)"; fi
 }
 
+# ---------------------------------------------------------------- J: segments
+# Its own script (its own nginx, both cores for the client); its table is appended.
+section_j() {
+    log "J: segments vs threads (bench/segments.sh)"
+    if ! TAILGATE="$TG" SEG_SECONDS="$BENCH_SECONDS" SEG_RUNS="$BENCH_RUNS" \
+        SEG_OUT="$TMP/seg-table.md" "$ROOT/bench/segments.sh" >"$TMP/seg.log" 2>&1; then
+        log "J: bench/segments.sh failed (see $TMP/seg.log)"
+        printf '\n## J. Segments\n\nbench/segments.sh failed in this run; its log:\n\n```\n%s\n```\n' \
+            "$(tail -20 "$TMP/seg.log")" >"$TMP/seg.md"
+        return
+    fi
+    { printf '\n## J. One run over two processes: segments vs threads\n\n'; cat "$TMP/seg-table.md"; } >"$TMP/seg.md"
+}
+
 # ---------------------------------------------------------------- main
 # Wait (bounded) for a quiet machine: other work on these two cores is the main noise.
 BENCH_IDLE_WAIT=${BENCH_IDLE_WAIT:-120}
@@ -919,6 +934,7 @@ start_nginx
 [[ $BENCH_SECTIONS == *F* ]] && section_f
 [[ $BENCH_SECTIONS == *G* ]] && section_g
 [[ $BENCH_SECTIONS == *H* ]] && section_h
+[[ $BENCH_SECTIONS == *J* ]] && section_j
 
 # ---------------------------------------------------------------- report
 TG_VERSION=$(timeout 5 "$TG" --version 2>/dev/null | head -1 || true)
@@ -943,10 +959,12 @@ if [[ $BENCH_OUT == - ]]; then
     python3 "$ROOT/bench/report.py" "$RES"
     if [[ -s $TMP/tls.md ]]; then cat "$TMP/tls.md"; fi
     if [[ -s $TMP/h2.md ]]; then cat "$TMP/h2.md"; fi
+    if [[ -s $TMP/seg.md ]]; then cat "$TMP/seg.md"; fi
 else
     python3 "$ROOT/bench/report.py" "$RES" >"$TMP/report.md"
     if [[ -s $TMP/tls.md ]]; then cat "$TMP/tls.md" >>"$TMP/report.md"; fi
     if [[ -s $TMP/h2.md ]]; then cat "$TMP/h2.md" >>"$TMP/report.md"; fi
+    if [[ -s $TMP/seg.md ]]; then cat "$TMP/seg.md" >>"$TMP/report.md"; fi
     mkdir -p "$(dirname "$BENCH_OUT")"
     cp "$TMP/report.md" "$BENCH_OUT"
     cat "$TMP/report.md"

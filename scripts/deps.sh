@@ -2,11 +2,12 @@
 # Installs what tailgate needs on Debian 12, only what is missing.
 #   scripts/deps.sh          build + run (make, make demo)
 #   scripts/deps.sh --test   also what `make check` needs (cmocka, python3,
-#                            xmllint, chromium, nginx, clang for the fuzzers)
+#                            xmllint, chromium, nginx, clang for the fuzzers,
+#                            python3-yaml for the Kubernetes manifests' test)
 set -eu
 pkgs="make gcc libc6-dev libjansson-dev libssl-dev libnghttp2-dev"
 if [ "${1:-}" = "--test" ]; then
-    pkgs="$pkgs libcmocka-dev python3 libxml2-utils chromium nginx-light openssl clang libclang-rt-14-dev procps"
+    pkgs="$pkgs libcmocka-dev python3 libxml2-utils chromium nginx-light openssl clang libclang-rt-14-dev procps python3-yaml"
 fi
 missing=""
 for p in $pkgs; do

@@ -17,6 +17,7 @@ static const char usage[] =
     "  diff BASE.json OPT.json   compare two result files -> comparison JSON\n"
     "  report RESULT.json...     self-contained HTML report with charts (-o report.html)\n"
     "  sweep [URL] --sla EXPR    the highest load that meets the SLA (no URL: embedded stub)\n"
+    "  merge R1.json R2.json...  the results of a run's segments (--segment) as one, gated\n"
     "\n"
     "Run 'tailgate COMMAND --help' (or 'tailgate help COMMAND') for a command's options.\n"
     "Exit codes: 0 ran and every SLA passed, 1 an SLA failed, 2 bad usage,\n"
@@ -25,8 +26,8 @@ static const char usage[] =
 static const struct {
     const char *name;
     int (*fn)(int, char **);
-} cmds[] = {{"run", cmd_run},   {"stub", cmd_stub},     {"ab", cmd_ab},
-            {"diff", cmd_diff}, {"report", cmd_report}, {"sweep", cmd_sweep}};
+} cmds[] = {{"run", cmd_run},       {"stub", cmd_stub},   {"ab", cmd_ab},      {"diff", cmd_diff},
+            {"report", cmd_report}, {"sweep", cmd_sweep}, {"merge", cmd_merge}};
 
 static int (*find_cmd(const char *name))(int, char **)
 {
@@ -39,7 +40,7 @@ static int (*find_cmd(const char *name))(int, char **)
 static int unknown_cmd(const char *name)
 {
     fprintf(stderr,
-            "tailgate: unknown command '%s' (try: run, stub, ab, diff, report, sweep; "
+            "tailgate: unknown command '%s' (try: run, stub, ab, diff, report, sweep, merge; "
             "'tailgate --help' lists them)\n",
             name);
     return EXIT_USAGE;

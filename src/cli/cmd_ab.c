@@ -253,6 +253,11 @@ int cmd_ab(int argc, char **argv)
                         "goes into --out-dir (default tailgate-out/)\n");
         return EXIT_USAGE;
     }
+    if (shared.segment_text || RUNOPTS_GIVEN(&shared, segments) || shared.start_at_text) {
+        fprintf(stderr, "tailgate ab: --segment, --segments and --start-at split one run over "
+                        "processes; ab runs two runs in one: use them with 'tailgate run'\n");
+        return EXIT_USAGE;
+    }
     if (!RUNOPTS_GIVEN(&shared, concurrency) && !RUNOPTS_GIVEN(&shared, rate)) {
         shared.rate = AB_DEFAULT_RATE;
         RUNOPTS_SET_GIVEN(&shared, rate);

@@ -12,6 +12,8 @@
 #include "cli/gates.h"
 #include "cli/runcommon.h"
 #include "cli/runopts.h"
+#include "core/clock.h"
+#include "core/walltime.h"
 
 static void run_usage(FILE *f)
 {
@@ -89,12 +91,29 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
     runopts_warn_slas(o.slas, o.num_slas, stderr, "tailgate run");
+    if (o.start_at_ns && walltime_synced() == 0)
+        fprintf(stderr,
+                "tailgate run: warning: --start-at: this machine's clock is not synchronized "
+                "(adjtimex: STA_UNSYNC): segments on other machines may start at other "
+                "instants, skewing the merged timeline; run an NTP client (chrony, "
+                "systemd-timesyncd)\n");
     runjob_t job;
     rc = runjob_prepare(&job, &o, o.log_path, o.out_path, "tailgate run", err, sizeof err);
     if (rc != EXIT_OK) {
         fprintf(stderr, "tailgate run: %s\n", err);
         runjob_close(&job);
         return rc;
+    }
+    if (o.start_at_ns && !o.quiet) {
+        char at[40], who[48] = "the run";
+        walltime_format(o.start_at_ns, at, sizeof at);
+        if (o.segment_count > 1)
+            snprintf(who, sizeof who, "segment %u of %u", o.segment_index, o.segment_count);
+        uint64_t now = clock_wall_ns();
+        bool ahead = now < o.start_at_ns;
+        double s = (double)(ahead ? o.start_at_ns - now : now - o.start_at_ns) / 1e9;
+        fprintf(stderr, "tailgate run: %s starts at %s (%s%.1f s%s)\n", who, at, ahead ? "in " : "",
+                s, ahead ? "" : " ago: what was due meanwhile leaves at once");
     }
     runcommon_install_signals();
     rc = runjob_execute(&job, "tailgate run");

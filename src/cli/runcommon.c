@@ -168,6 +168,9 @@ static void build_engine_config(runjob_t *job, const runopts_t *o)
     e->idle_timeout_ns = o->idle_timeout_ns;
     e->goodput = o->goodput_text ? &o->goodput : NULL;
     e->token_log_every = o->log_events_path ? o->log_events_every : 0;
+    e->segment = o->segment_index;
+    e->segments = o->segment_count;
+    e->start_at_wall_ns = o->start_at_ns;
 }
 
 int runcommon_load_inputs(const runopts_t *o, inputs_t **out, char *err, size_t errlen)
@@ -375,9 +378,11 @@ int runjob_prepare_inputs(runjob_t *job, const runopts_t *o, inputs_t *inputs, c
     return EXIT_OK;
 }
 
-static void hex_digest(const uint8_t d[32], char *out, size_t len)
+/* prefix then HEX: "sum-sha256:" for the digest of what was sent (a sum of
+ * SHA-256s, inputs.h), "sha256:" for the sequence it was drawn from. */
+static void hex_digest(const char *prefix, const uint8_t d[32], char *out, size_t len)
 {
-    size_t n = (size_t)snprintf(out, len, "sha256:");
+    size_t n = (size_t)snprintf(out, len, "%s", prefix);
     for (size_t i = 0; i < 32 && n + 2 < len; i++)
         n += (size_t)snprintf(out + n, len - n, "%02x", d[i]);
 }
@@ -509,8 +514,8 @@ int runjob_execute(runjob_t *job, const char *who)
                 (unsigned long long)job->result.fd_limited_connections, wanted);
     }
     char digest[80], source[80];
-    hex_digest(job->result.inputs_digest, digest, sizeof digest);
-    hex_digest(job->result.inputs_source, source, sizeof source);
+    hex_digest("sum-sha256:", job->result.inputs_digest, digest, sizeof digest);
+    hex_digest("sha256:", job->result.inputs_source, source, sizeof source);
     json_t *config = runopts_config_json(o);
     /* What the connections spoke (--http2=auto may have fallen back), and
      * HTTP/2's streams per connection as the server allowed them. */
@@ -537,7 +542,17 @@ int runjob_execute(runjob_t *job, const char *who)
         .connections = job->result.fd_limited_connections ? job->result.fd_limited_connections
                        : job->eng.connections             ? job->eng.connections
                                                           : job->result.stats.connections_limit,
+        .segment_index = o->segment_index,
+        .segment_count = o->segment_count,
     };
+    if (o->segment_count > 1) { /* this segment's share, as the engine split it */
+        meta.segment.concurrency = engine_share(o->concurrency, o->segment_count, o->segment_index);
+        meta.segment.connections = engine_share(o->connections, o->segment_count, o->segment_index);
+    }
+    if (o->start_at_ns) {
+        meta.segment.start_at_ns = o->start_at_ns;
+        meta.segment.late_ns = job->result.start_late_ns;
+    }
     e = result_from_run(&job->res, &meta, &job->result.stats, o->slas, o->num_slas);
     json_decref(config);
     json_t *json = e ? NULL : result_to_json(&job->res);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/clock.h"
+#include "core/walltime.h"
 #include "load/engine.h"
 #include "load/preset.h"
 #include "load/rpath.h"
@@ -165,6 +166,37 @@ static int check_method(const char *v, char *why, size_t len)
     return 0;
 }
 
+/* "I/N" -> index and count; false when it is not one. */
+static bool parse_segment(const char *v, unsigned *index, unsigned *count)
+{
+    unsigned long long i, n;
+    int end = 0;
+    if (sscanf(v, "%llu/%llu%n", &i, &n, &end) != 2 || v[end] || !strchr("0123456789", v[0]) ||
+        i >= n || n > RUNOPTS_MAX_SEGMENTS)
+        return false;
+    *index = (unsigned)i;
+    *count = (unsigned)n;
+    return true;
+}
+
+static int check_segment(const char *v, char *why, size_t len)
+{
+    unsigned i, n;
+    if (!strcmp(v, "k8s") || parse_segment(v, &i, &n))
+        return 0;
+    snprintf(why, len,
+             "give I/N with 0 <= I < N <= %d (0/4 is the first of four), or k8s to read I "
+             "from JOB_COMPLETION_INDEX",
+             RUNOPTS_MAX_SEGMENTS);
+    return -1;
+}
+
+static int check_start_at(const char *v, char *why, size_t len)
+{
+    uint64_t ns;
+    return walltime_parse(v, &ns, why, len);
+}
+
 int runopts_check_sla(const char *v, char *why, size_t len)
 {
     sla_t s;
@@ -205,6 +237,24 @@ const opt_t runopts_table[] = {
     {"warmup", 0, OPT_DURATION, OPT_SCOPE_LOAD, F(warmup_ns), 0, 0, .arg = "D",
      .config = "warmup_s",
      .help = "run this long first, excluded from every figure;\n--requests counts after it"},
+    {.kind = OPT_HEADING,
+     .help = "One run over several processes or machines:",
+     .hidden = RUNOPTS_VIEW_AB},
+    {"segment", 0, OPT_STRING, OPT_SCOPE_LOAD, F(segment_text), .check = check_segment,
+     .arg = "I/N", .hidden = RUNOPTS_VIEW_AB,
+     .help = "run part I of N of the run (0 <= I < N); 'tailgate merge'\n"
+             "joins the parts' results. Open loop: arrivals I, I+N, ...\n"
+             "of the run's one schedule; closed loop: a share of\n"
+             "--concurrency and --connections. Items, request ids and\n"
+             "--requests are the whole run's. k8s: I from\n"
+             "JOB_COMPLETION_INDEX (an Indexed Job), N from --segments"},
+    {"segments", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(segments), 1, RUNOPTS_MAX_SEGMENTS, .arg = "N",
+     .hidden = RUNOPTS_VIEW_AB, .help = "with --segment k8s: N, the Job's completions"},
+    {"start-at", 0, OPT_STRING, OPT_SCOPE_LOAD, F(start_at_text), .check = check_start_at,
+     .arg = "T", .hidden = RUNOPTS_VIEW_AB,
+     .help = "start at wall-clock time T, the same text in every segment:\n"
+             "epoch seconds (1767225600.5) or ISO 8601 with a zone\n"
+             "(2026-01-01T12:00:00Z); refused when over 1s past"},
     {.kind = OPT_HEADING, .help = "Connections and threads:"},
     {"connections", 0, OPT_COUNT, OPT_SCOPE_CLIENT, F(connections), 0, 1e6, .arg = "N",
      .config = "connections",
@@ -415,6 +465,78 @@ static int finish_stream(runopts_t *o, char *err, size_t errlen)
     return 0;
 }
 
+/* --segment, --segments, --start-at: which part of the run, and when. */
+static int finish_segments(runopts_t *o, char *err, size_t errlen)
+{
+    o->segment_index = 0;
+    o->segment_count = 1;
+    if (o->segment_text && !strcmp(o->segment_text, "k8s")) {
+        const char *env = getenv("JOB_COMPLETION_INDEX");
+        unsigned long long i;
+        int end = 0;
+        if (!RUNOPTS_GIVEN(o, segments)) {
+            snprintf(err, errlen, "--segment k8s needs --segments N: the Job's completions");
+            return -1;
+        }
+        if (!env || !*env) {
+            snprintf(err, errlen,
+                     "--segment k8s: JOB_COMPLETION_INDEX is not set (Kubernetes sets it in "
+                     "the pods of an Indexed Job); elsewhere give --segment I/N");
+            return -1;
+        }
+        if (sscanf(env, "%llu%n", &i, &end) != 1 || env[end] || !strchr("0123456789", env[0]) ||
+            i >= o->segments) {
+            snprintf(err, errlen,
+                     "--segment k8s: JOB_COMPLETION_INDEX=%.40s is not an index below "
+                     "--segments %llu; give --segments the Job's completions",
+                     env, (unsigned long long)o->segments);
+            return -1;
+        }
+        o->segment_index = (unsigned)i;
+        o->segment_count = (unsigned)o->segments;
+    } else if (o->segment_text) {
+        parse_segment(o->segment_text, &o->segment_index, &o->segment_count);
+        if (RUNOPTS_GIVEN(o, segments) && o->segments != o->segment_count) {
+            snprintf(err, errlen, "--segments %llu contradicts --segment %s: drop --segments",
+                     (unsigned long long)o->segments, o->segment_text);
+            return -1;
+        }
+    } else if (RUNOPTS_GIVEN(o, segments)) {
+        snprintf(err, errlen, "--segments goes with --segment k8s; give --segment I/N otherwise");
+        return -1;
+    }
+    unsigned n = o->segment_count, i = o->segment_index;
+    const char *what = o->concurrency && o->concurrency < n   ? "--concurrency"
+                       : o->connections && o->connections < n ? "--connections"
+                       : o->requests && o->requests < n       ? "--requests"
+                                                              : NULL;
+    if (what) {
+        snprintf(err, errlen, "%s is less than the %u segments: each needs at least one", what, n);
+        return -1;
+    }
+    uint64_t users = engine_share(o->concurrency, n, i);
+    if (n > 1 && o->concurrency && users < o->threads) {
+        snprintf(err, errlen,
+                 "segment %u gets %llu of --concurrency %llu, fewer than --threads %llu: give "
+                 "fewer threads or more concurrency",
+                 i, (unsigned long long)users, (unsigned long long)o->concurrency,
+                 (unsigned long long)o->threads);
+        return -1;
+    }
+    if (o->start_at_text) {
+        walltime_parse(o->start_at_text, &o->start_at_ns, err, errlen); /* checked already */
+        uint64_t now = clock_wall_ns();
+        if (now > o->start_at_ns + ENGINE_START_LATE_MAX_NS) {
+            snprintf(err, errlen,
+                     "--start-at %s was %.1f s ago: give a time ahead of every segment's start "
+                     "(e.g. date -d +60sec +%%s)",
+                     o->start_at_text, (double)(now - o->start_at_ns) / 1e9);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int runopts_finish(runopts_t *o, char *err, size_t errlen)
 {
     if (RUNOPTS_GIVEN(o, concurrency) && RUNOPTS_GIVEN(o, rate)) {
@@ -503,6 +625,8 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
     }
     if (o->concurrency && !o->connections)
         o->connections = o->concurrency;
+    if (finish_segments(o, err, errlen) < 0)
+        return -1;
     o->num_slas = runopts_parse_slas(&o->sla_texts, o->slas, RUNOPTS_MAX_SLAS);
     return finish_stream(o, err, errlen);
 }

@@ -32,7 +32,10 @@ typedef struct {
     uint64_t requests; /* items; 0 = no bound */
     uint64_t duration_ns;
     uint64_t warmup_ns;
-    const char *inputs_path; /* NULL = generated items */
+    const char *segment_text;  /* --segment I/N or k8s; NULL = the whole run */
+    uint64_t segments;         /* --segments N (with --segment k8s) */
+    const char *start_at_text; /* --start-at T; NULL = now */
+    const char *inputs_path;   /* NULL = generated items */
     const char *model;
     const char *body_path;
     const char *method;
@@ -72,6 +75,8 @@ typedef struct {
     uint64_t given;       /* bit i: runopts_table[i] was given */
     /* set by runopts_finish */
     bool body_mode; /* a fixed raw body: --body, or a method that sends none (GET...) */
+    unsigned segment_index, segment_count; /* --segment (0 of 1 without) */
+    uint64_t start_at_ns;                  /* --start-at, wall clock; 0 = not given */
     sla_t slas[RUNOPTS_MAX_SLAS];
     size_t num_slas;
     goodput_t goodput; /* --goodput parsed (no bound set when not given) */
@@ -94,6 +99,9 @@ opt_group_t runopts_group(runopts_t *o);
  * whole set (closed vs open loop, bounds, body mode, --validate, the SLAs).
  * Returns 0, or -1 with err naming the options and what to do. */
 int runopts_finish(runopts_t *o, char *err, size_t errlen);
+
+/* The most segments one run can be split into (an Indexed Job's limit). */
+#define RUNOPTS_MAX_SEGMENTS 100000
 
 /* Whether the options send a fixed body rather than items: --body, or a
  * method other than POST and PUT (GET, HEAD, DELETE... alone send none). */

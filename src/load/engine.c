@@ -44,6 +44,9 @@ struct worker {
     engine_t *e;
     const engine_config_t *cfg;
     unsigned t, nthreads;
+    /* This thread's items, arrivals and request ids in the whole run: item_offset,
+     * item_offset + item_stride, ... (segment + segments * t, of segments * T). */
+    uint64_t item_offset, item_stride;
     loop_t *loop;
     conn_env_t env;
     h2conn_env_t h2env; /* HTTP/2 runs */
@@ -87,6 +90,9 @@ struct engine {
     h2req_t h2fields;        /* HTTP/2: the request's header fields */
     worker_t *ws;
     unsigned nthreads, started;
+    unsigned segment, segments; /* this process's part of the run: cfg's, 0 of 1 when unsplit */
+    uint64_t users, connections, requests; /* its share of cfg's (requests: items k < cfg's) */
+    uint64_t start_late_ns;
     uint64_t start_ns, started_wall_ns;
     volatile sig_atomic_t stop; /* engine_stop ran (a signal handler may call it) */
 };
@@ -127,7 +133,7 @@ static void record(worker_t *w, const sched_req_t *r, err_kind_t err, int status
     }
     if (w->on_request) {
         req_record_t rec = {
-            .id = req_record_id(r->seq, w->t, w->nthreads),
+            .id = req_record_id(r->seq, (unsigned)w->item_offset, (unsigned)w->item_stride),
             .intended_wall_ns = w->started_wall_ns + (r->intended_ns - measure_ns),
             .intended_ns = r->intended_ns,
             .latency_ns = latency,
@@ -218,8 +224,9 @@ __attribute__((noinline, cold)) static void keep_sample(worker_t *w, const sched
         else
             snprintf(why, sizeof why, "not one output per input");
     }
-    runstats_keep_sample(&w->stats, err, req_record_id(r->seq, w->t, w->nthreads), res->status,
-                         res->body, res->body_len, why);
+    runstats_keep_sample(&w->stats, err,
+                         req_record_id(r->seq, (unsigned)w->item_offset, (unsigned)w->item_stride),
+                         res->status, res->body, res->body_len, why);
 }
 static void drop_retries(worker_t *w, uint64_t now);
 /* A streamed answer that came whole as far as HTTP goes: what its stream
@@ -522,30 +529,24 @@ static void worker_close(worker_t *w)
     loop_free(w->loop);
 }
 
-static uint64_t split(uint64_t total, unsigned parts, unsigned i)
-{
-    return total / parts + (i < total % parts ? 1 : 0);
-}
-
-/* The schedule of thread t of n. Times are relative to the start. */
-static void sched_config(const engine_config_t *cfg, unsigned batch, unsigned t, unsigned n,
-                         sched_config_t *sc)
+/* The schedule of a thread whose items are offset, offset + stride, ...
+ * (users: its closed-loop users). Times are relative to the start. */
+static void sched_config(const engine_config_t *cfg, unsigned batch, uint64_t users,
+                         uint64_t offset, uint64_t stride, sched_config_t *sc)
 {
     memset(sc, 0, sizeof(*sc));
     if (cfg->concurrency > 0) {
-        sc->users = split(cfg->concurrency, n, t);
+        sc->users = users;
         pacer_init(&sc->pacer, PACER_CLOSED, 0, 0, 0);
     } else {
-        /* Thread t takes arrivals t, t+T, ...: constant arrivals interleave
-         * exactly; Poisson streams of rate R/T add up to one of rate R. */
-        double rate = cfg->rate / n;
-        uint64_t phase = (uint64_t)((double)t * 1e9 / cfg->rate);
+        /* Every thread of every segment draws the run's one schedule and
+         * takes its own arrivals of it: together they send it arrival for
+         * arrival, whatever the threads and segments. */
         uint64_t seed = cfg->seed;
-        for (unsigned i = 0; i <= t; i++)
-            pacer_splitmix64(&seed);
+        pacer_splitmix64(&seed);
         bool poisson = cfg->arrival == ARRIVAL_POISSON;
-        pacer_init(&sc->pacer, poisson ? PACER_POISSON : PACER_CONSTANT, poisson ? 0 : phase, rate,
-                   seed);
+        pacer_init(&sc->pacer, poisson ? PACER_POISSON : PACER_CONSTANT, 0, cfg->rate, seed);
+        pacer_subset(&sc->pacer, offset, stride);
     }
     sc->batch = batch;
     sc->linger_ns = cfg->linger_ns;
@@ -553,7 +554,7 @@ static void sched_config(const engine_config_t *cfg, unsigned batch, unsigned t,
     sc->duration_ns = cfg->duration_ns;
     sc->items = SCHED_NEVER;
     if (cfg->requests)
-        sc->items = cfg->requests > t ? (cfg->requests - t - 1) / n + 1 : 0;
+        sc->items = cfg->requests > offset ? (cfg->requests - offset - 1) / stride + 1 : 0;
     sc->drain_ns = cfg->timeout_ns ? cfg->timeout_ns : DRAIN_DEFAULT_NS;
 }
 
@@ -591,7 +592,8 @@ static int worker_setup_h2(worker_t *w, engine_t *e, size_t max_conns, uint64_t 
     h->fields = &e->h2fields;
     h->max_streams = e->streams;
     h->server_streams = e->server_streams;
-    int rc = pool_init(&w->pool, &w->env, &e->fmt, w->t, e->nthreads, w->batch, 0, 0, 0);
+    int rc = pool_init(&w->pool, &w->env, &e->fmt, (unsigned)w->item_offset,
+                       (unsigned)w->item_stride, w->batch, 0, 0, 0);
     if (rc)
         return rc;
     size_t need = cfg->concurrency ? (users + e->streams - 1) / e->streams : 0;
@@ -607,6 +609,8 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
     w->cfg = cfg;
     w->t = t;
     w->nthreads = e->nthreads;
+    w->item_offset = e->segment + (uint64_t)e->segments * t;
+    w->item_stride = (uint64_t)e->segments * e->nthreads;
     w->items_mode = cfg->plan != NULL;
     w->batch = w->items_mode ? cfg->batch : 1;
     if ((rc = loop_new(&w->loop)) != 0)
@@ -634,7 +638,8 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
         (cfg->stream && (rc = runstats_init_stream(&w->stats)) != 0))
         return rc;
     sched_config_t sc;
-    sched_config(cfg, w->batch, t, e->nthreads, &sc);
+    sched_config(cfg, w->batch, engine_share(e->users, e->nthreads, t), w->item_offset,
+                 w->item_stride, &sc);
     sched_ops_t ops = {submit, unsent, w};
     if ((rc = sched_init(&w->sched, &sc, &ops)) != 0)
         return rc;
@@ -649,20 +654,21 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
         w->on_request = obs->on_request;
         w->on_token = cfg->stream && cfg->token_log_every ? obs->on_token : NULL;
     }
-    size_t max_slots = cfg->connections       ? split(cfg->connections, e->nthreads, t)
-                       : cfg->max_connections ? split(cfg->max_connections, e->nthreads, t)
+    size_t max_slots = e->connections         ? engine_share(e->connections, e->nthreads, t)
+                       : cfg->max_connections ? engine_share(cfg->max_connections, e->nthreads, t)
                                               : 0;
-    w->bound_by = cfg->connections || !cfg->max_connections ? CONNLIMIT_FIXED : CONNLIMIT_MAX;
-    w->auto_cap = !cfg->connections && !cfg->max_connections && cfg->rate > 0;
+    w->bound_by = e->connections || !cfg->max_connections ? CONNLIMIT_FIXED : CONNLIMIT_MAX;
+    w->auto_cap = !e->connections && !cfg->max_connections && cfg->rate > 0;
     if (w->auto_cap)
-        poolcap_init(&w->cap, cfg->rate / e->nthreads, 0);
+        poolcap_init(&w->cap, cfg->rate / ((double)e->nthreads * e->segments), 0);
     if (e->proto != REQ_PROTO_HTTP1)
         return worker_setup_h2(w, e, max_slots, sc.users);
     /* Connections (buffers, not sockets) are allocated before the clock starts. */
     size_t prealloc = max_slots ? max_slots : (cfg->concurrency ? sc.users : 0);
     size_t stream_cap = cfg->stream_cap ? cfg->stream_cap : STREAM_DEFAULT_CAP;
-    return pool_init(&w->pool, &w->env, &e->fmt, t, e->nthreads, w->batch, max_slots, prealloc,
-                     cfg->stream ? stream_cap : 0);
+    /* The pool's "thread t of n" picks the items: the run's, by offset and stride. */
+    return pool_init(&w->pool, &w->env, &e->fmt, (unsigned)w->item_offset, (unsigned)w->item_stride,
+                     w->batch, max_slots, prealloc, cfg->stream ? stream_cap : 0);
 }
 
 /* ---- after the run ---- */
@@ -687,6 +693,8 @@ static void record_pool_bound(worker_t *w)
     }
 }
 
+/* Each thread's items are a prefix of its own: item_offset, + item_stride, ...
+ * The digest is a sum, so this process's part adds up with the others'. */
 static void digest_items(const engine_config_t *cfg, const worker_t *ws, unsigned nthreads,
                          engine_result_t *res)
 {
@@ -705,13 +713,12 @@ static void digest_items(const engine_config_t *cfg, const worker_t *ws, unsigne
     }
     if (!cfg->inputs)
         return;
-    uint64_t *sent = calloc(nthreads, sizeof(*sent));
-    if (!sent)
-        return;
+    memset(res->inputs_digest, 0, sizeof res->inputs_digest);
     for (unsigned t = 0; t < nthreads; t++)
-        sent[t] = sched_items_issued(&ws[t].sched);
-    res->inputs_digest_valid = inputs_digest(cfg->inputs, sent, nthreads, res->inputs_digest) == 0;
-    free(sent);
+        if (inputs_digest_add(cfg->inputs, ws[t].item_offset, ws[t].item_stride,
+                              sched_items_issued(&ws[t].sched), res->inputs_digest) != 0)
+            return;
+    res->inputs_digest_valid = true;
 }
 
 /* The calling thread waits for the workers, reporting progress once a second. */
@@ -746,18 +753,28 @@ static void watch(const engine_config_t *cfg, worker_t *ws, unsigned nthreads, u
 
 /* ---- the run ---- */
 
-static unsigned effective_threads(const engine_config_t *cfg)
+/* This process's share of the run: all of it, or its segment's. */
+static void segment_share(engine_t *e, const engine_config_t *cfg)
+{
+    e->segments = cfg->segments > 1 ? cfg->segments : 1;
+    e->segment = cfg->segment < e->segments ? cfg->segment : 0;
+    e->users = engine_share(cfg->concurrency, e->segments, e->segment);
+    e->connections = engine_share(cfg->connections, e->segments, e->segment);
+    e->requests = engine_share(cfg->requests, e->segments, e->segment);
+}
+
+static unsigned effective_threads(const engine_t *e, const engine_config_t *cfg)
 {
     unsigned t = cfg->threads ? cfg->threads : 1;
     /* A thread with no user or no connection would have nothing to do. */
-    if (cfg->concurrency && cfg->concurrency < t)
-        t = (unsigned)cfg->concurrency;
-    if (cfg->connections && cfg->connections < t)
-        t = (unsigned)cfg->connections;
-    if (!cfg->connections && cfg->max_connections && cfg->max_connections < t)
+    if (e->users && e->users < t)
+        t = (unsigned)e->users;
+    if (e->connections && e->connections < t)
+        t = (unsigned)e->connections;
+    if (!e->connections && cfg->max_connections && cfg->max_connections < t)
         t = (unsigned)cfg->max_connections;
-    if (cfg->requests && cfg->requests < t)
-        t = (unsigned)cfg->requests;
+    if (e->requests && e->requests < t)
+        t = (unsigned)e->requests;
     return t ? t : 1;
 }
 
@@ -835,9 +852,25 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
     if (!e)
         return ENOMEM;
     e->cfg = cfg;
-    e->nthreads = effective_threads(cfg);
+    segment_share(e, cfg);
+    e->nthreads = effective_threads(e, cfg);
     if ((cfg->concurrency == 0) == !(cfg->rate > 0)) {
         set_err(err, errlen, "exactly one of --concurrency and --rate is needed");
+        rc = EINVAL;
+        goto fail;
+    }
+    /* A segment with no user, connection or item would have nothing to do. */
+    const char *empty = NULL;
+    uint64_t total = 0;
+    if (cfg->concurrency && !e->users)
+        empty = "--concurrency", total = cfg->concurrency;
+    else if (cfg->connections && !e->connections)
+        empty = "--connections", total = cfg->connections;
+    else if (cfg->requests && !e->requests)
+        empty = "--requests", total = cfg->requests;
+    if (empty) {
+        set_err(err, errlen, "%s %llu cannot be split over %u segments: give at least %u", empty,
+                (unsigned long long)total, e->segments, e->segments);
         rc = EINVAL;
         goto fail;
     }
@@ -908,12 +941,34 @@ fail:
 int engine_start(engine_t *e, char *err, size_t errlen)
 {
     int rc = 0;
-    e->start_ns = clock_now_ns() + START_DELAY_NS;
-    for (unsigned t = 0; t < e->nthreads; t++)
-        sched_start(&e->ws[t].sched, e->start_ns);
-    /* The wall clock of the measurement start, for timestamps a person reads. */
-    uint64_t wall = clock_wall_ns(), mono = clock_now_ns();
-    e->started_wall_ns = wall + (e->start_ns + e->cfg->warmup_ns) - mono;
+    uint64_t at = e->cfg->start_at_wall_ns;
+    if (at) {
+        /* The monotonic instant of the wall-clock start: every segment's
+         * schedule begins at the same instant, and its times (CSV
+         * timestamps) count from the same origin, to the nanosecond. A start
+         * just missed still runs, from the instant agreed: what was due
+         * meanwhile leaves at once and its latency shows the delay. */
+        uint64_t mono = clock_now_ns(), wall = clock_wall_ns();
+        if (wall > at + ENGINE_START_LATE_MAX_NS) {
+            set_err(err, errlen,
+                    "the start time (--start-at) was %.3f s ago when the run was ready: the "
+                    "segments of a run start together; give a time further ahead",
+                    (double)(wall - at) / 1e9);
+            return ETIME;
+        }
+        e->start_late_ns = wall > at ? wall - at : 0;
+        e->start_ns = wall > at ? mono - (wall - at) : mono + (at - wall);
+        e->started_wall_ns = at + e->cfg->warmup_ns;
+        for (unsigned t = 0; t < e->nthreads; t++)
+            sched_start(&e->ws[t].sched, e->start_ns);
+    } else {
+        e->start_ns = clock_now_ns() + START_DELAY_NS;
+        for (unsigned t = 0; t < e->nthreads; t++)
+            sched_start(&e->ws[t].sched, e->start_ns);
+        /* The wall clock of the measurement start, for timestamps a person reads. */
+        uint64_t wall = clock_wall_ns(), mono = clock_now_ns();
+        e->started_wall_ns = wall + (e->start_ns + e->cfg->warmup_ns) - mono;
+    }
     for (unsigned t = 0; t < e->nthreads; t++)
         e->ws[t].started_wall_ns = e->started_wall_ns;
     for (; e->started < e->nthreads; e->started++) {
@@ -949,6 +1004,7 @@ int engine_collect(engine_t *e, engine_result_t *res)
     e->started = 0;
 
     res->started_wall_ns = e->started_wall_ns;
+    res->start_late_ns = e->start_late_ns;
     res->interrupted = e->stop != 0;
     res->proto = engine_proto(e, &res->streams);
     for (unsigned t = 0; t < nthreads; t++) {
@@ -1031,15 +1087,15 @@ void engine_free(engine_t *e)
 
 void engine_limit_connections(engine_t *e, uint64_t ceiling)
 {
-    if (!ceiling || e->cfg->connections)
+    if (!ceiling || e->connections)
         return;
     for (unsigned t = 0; t < e->nthreads; t++) {
         worker_t *w = &e->ws[t];
-        uint64_t c = split(ceiling, e->nthreads, t);
+        uint64_t c = engine_share(ceiling, e->nthreads, t);
         if (c == 0)
             c = 1;
         if (w->auto_cap) {
-            poolcap_init(&w->cap, e->cfg->rate / e->nthreads, c);
+            poolcap_init(&w->cap, e->cfg->rate / ((double)e->nthreads * e->segments), c);
             w->pool.max_slots = c;
         } else if (!w->pool.max_slots || c < w->pool.max_slots) {
             w->pool.max_slots = c;

@@ -107,17 +107,38 @@ typedef struct {
     tls_client_opts_t tls; /* https: --cacert, --insecure, --no-tls-resume */
     engine_h2_t http2;     /* --http2 */
     unsigned streams;      /* --streams: per HTTP/2 connection; 0 = the server's limit, <= 100 */
+    /* One run split over processes: this is segment `segment` of `segments`
+     * (0 of 0 or 1: the whole run). Open loop: it sends the arrivals k with
+     * k % segments == segment of the one schedule (rate, arrival and seed are
+     * the whole run's); closed loop: engine_share of concurrency and
+     * connections. Items, request ids and `requests` are the whole run's:
+     * item k goes with arrival k, and request ids never collide. */
+    unsigned segment, segments;
+    /* Wall clock (ns since the epoch) at which the schedule starts, the same
+     * in every segment; 0 = shortly after engine_start. */
+    uint64_t start_at_wall_ns;
 } engine_config_t;
+
+/* engine_start refuses a start_at_wall_ns already this far in the past. */
+#define ENGINE_START_LATE_MAX_NS 1000000000ull
+
+/* Part i of `total` split into `parts` as evenly as integers allow: the
+ * parts below total % parts get one more. */
+static inline uint64_t engine_share(uint64_t total, unsigned parts, unsigned i)
+{
+    return total / parts + (i < total % parts ? 1 : 0);
+}
 
 typedef struct {
     runstats_t stats;          /* merged over threads */
     uint64_t started_wall_ns;  /* wall clock at measurement start */
     uint64_t duration_ns;      /* measured span (after warmup) */
-    uint8_t inputs_digest[32]; /* SHA-256 over the items sent, in send order */
+    uint8_t inputs_digest[32]; /* over the items sent (inputs_digest_add) */
     bool inputs_digest_valid;  /* --body runs: over the body and the request count */
     uint8_t inputs_source[32]; /* SHA-256 over the sequence items come from (inputs.h) */
     bool inputs_source_valid;
-    bool interrupted;          /* stopped by engine_stop */
+    uint64_t start_late_ns; /* start_at_wall_ns: how far past it the schedule began */
+    bool interrupted;       /* stopped by engine_stop */
     /* Nonzero: sockets ran out (ulimit -n, local ports) and the run went on
      * with this many connections in all instead of what was asked. */
     uint64_t fd_limited_connections;
@@ -139,8 +160,10 @@ typedef struct engine engine_t;
  * does not speak HTTP/2, the run goes over HTTP/1.1 and err says why (a note
  * for a person; 0 is returned). */
 int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t errlen);
-/* Starts the clock (the schedule begins shortly after) and the threads.
- * Returns 0, or an errno value with err set (threads already started are
+/* Starts the clock (the schedule begins shortly after, or at
+ * cfg->start_at_wall_ns) and the threads. Returns 0, or an errno value with
+ * err set: ETIME when start_at_wall_ns is past by more than
+ * ENGINE_START_LATE_MAX_NS; a thread's errno (threads already started are
  * stopped and joined). */
 int engine_start(engine_t *e, char *err, size_t errlen);
 /* After engine_start succeeded, once: waits for the run's end (calling

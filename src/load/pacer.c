@@ -48,6 +48,8 @@ void pacer_init(pacer_t *p, pacer_mode_t mode, uint64_t start_ns, double rate, u
     p->start_ns = start_ns;
     p->gap_ns = rate > 0 ? 1e9 / rate : 0;
     p->k = 0;
+    p->index = 0;
+    p->stride = 1;
     p->next_off_ns = 0;
     uint64_t sm = seed;
     for (int i = 0; i < 4; i++)
@@ -57,13 +59,24 @@ void pacer_init(pacer_t *p, pacer_mode_t mode, uint64_t start_ns, double rate, u
         p->next_off_ns = poisson_gap(p);
 }
 
+void pacer_subset(pacer_t *p, uint64_t offset, uint64_t stride)
+{
+    p->stride = stride ? stride : 1;
+    /* Arrival 0's gap is drawn already; skipping is drawing the gaps of the
+     * arrivals before ours, in the same order as the whole schedule does. */
+    if (p->mode == PACER_POISSON)
+        for (uint64_t i = 0; i < offset; i++)
+            p->next_off_ns += poisson_gap(p);
+    p->index = offset;
+}
+
 uint64_t pacer_peek(const pacer_t *p, uint64_t closed_ready_ns)
 {
     switch (p->mode) {
     case PACER_CLOSED:
         return closed_ready_ns;
     case PACER_CONSTANT:
-        return p->start_ns + (uint64_t)((double)p->k * p->gap_ns);
+        return p->start_ns + (uint64_t)((double)p->index * p->gap_ns);
     case PACER_POISSON:
         return p->start_ns + (uint64_t)p->next_off_ns;
     }
@@ -74,8 +87,10 @@ uint64_t pacer_next(pacer_t *p, uint64_t closed_ready_ns)
 {
     uint64_t t = pacer_peek(p, closed_ready_ns);
     p->k++;
+    p->index += p->stride;
     if (p->mode == PACER_POISSON)
-        p->next_off_ns += poisson_gap(p);
+        for (uint64_t i = 0; i < p->stride; i++)
+            p->next_off_ns += poisson_gap(p);
     return t;
 }
 

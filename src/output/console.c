@@ -267,6 +267,29 @@ static void sla_lines(FILE *f, const result_t *r, const selfcheck_t *c, bool col
     }
 }
 
+/* A part of a split run, or the merge of the parts. */
+static void segment_line(FILE *f, const result_t *r)
+{
+    const result_segment_t *g = &r->segment;
+    if (r->segment_count > 1) {
+        fprintf(f, "  segment %u of %u", r->segment_index, r->segment_count);
+        if (g->concurrency)
+            fprintf(f, ": %llu of the users", (unsigned long long)g->concurrency);
+        else
+            fprintf(f, ": arrivals %u, %u, ... of the schedule", r->segment_index,
+                    r->segment_index + r->segment_count);
+    } else if (g->merged) {
+        fprintf(f, "  merged from %u segments", g->merged);
+        for (size_t i = 0; i < g->nlate; i++)
+            fprintf(f, "%s%u", i ? ", " : "; late: ", g->late[i]);
+    } else {
+        return;
+    }
+    if (g->start_at_ns && g->late_ns)
+        fprintf(f, "; began %.3f s after --start-at", (double)g->late_ns / 1e9);
+    fputc('\n', f);
+}
+
 void console_print_summary(FILE *f, const result_t *r, bool color, bool utf8)
 {
     const char *red = color ? "\033[31m" : "", *bold = color ? "\033[1m" : "",
@@ -278,6 +301,7 @@ void console_print_summary(FILE *f, const result_t *r, bool color, bool utf8)
             r->interrupted ? ", interrupted" : "");
     if (json_is_true(json_object_get(r->config, "insecure")) && url && !strncmp(url, "https:", 6))
         fprintf(f, "  %s%sTLS verification DISABLED (--insecure)%s\n", bold, red, off);
+    segment_line(f, r);
     uint64_t errors = rs->requests - rs->requests_ok;
     fprintf(f, "  requests %10llu total %10llu ok %8llu errors   %10.1f req/s ok",
             (unsigned long long)rs->requests, (unsigned long long)rs->requests_ok,

@@ -29,7 +29,11 @@ int result_from_run(result_t *out, const result_meta_t *meta, runstats_t *stats,
     memset(out, 0, sizeof *out);
     out->stats = *stats;
     memset(stats, 0, sizeof *stats);
-    out->segment_count = 1;
+    out->segment_count = meta->segment_count > 1 ? meta->segment_count : 1;
+    out->segment_index = meta->segment_index < out->segment_count ? meta->segment_index : 0;
+    out->segment = meta->segment;
+    out->segment.late = NULL;
+    out->segment.nlate = 0;
     out->started_wall_ns = meta->started_wall_ns;
     out->duration_ns = meta->duration_ns;
     out->interrupted = meta->interrupted;
@@ -62,6 +66,7 @@ void result_close(result_t *r)
     free(r->inputs_source);
     runstats_close(&r->stats);
     free(r->verdicts);
+    free(r->segment.late);
     result_legacy_free(r->legacy);
     memset(r, 0, sizeof *r);
 }

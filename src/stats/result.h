@@ -33,17 +33,30 @@
 
 typedef struct result_legacy result_legacy_t;
 
+/* How one run was split over processes (README "Segments"); all zero for a
+ * run that was not. */
+typedef struct {
+    uint64_t concurrency; /* closed loop: this segment's users; a merge: their sum */
+    uint64_t connections; /* this segment's connection limit (0 = unlimited); a merge: sum */
+    uint64_t start_at_ns; /* --start-at (wall clock, the file keeps ms); 0 = not given */
+    uint64_t late_ns;     /* with start_at_ns: the schedule began this long after it */
+    unsigned merged;      /* a merge of this many segment results; 0 = one process's */
+    unsigned *late;       /* a merge: the segments flagged late (malloc'd, nlate) */
+    size_t nlate;
+} result_segment_t;
+
 typedef struct {
     /* meta */
     char *version;            /* of the tailgate that measured the run */
     json_t *config;           /* the run's configuration as the CLI saw it; NULL = none */
     char *target;             /* the URL measured; NULL = not recorded */
-    unsigned segment_index;   /* this is segment index of segment_count (placeholder: */
-    unsigned segment_count;   /* 0 of 1 until runs are split) */
+    unsigned segment_index;   /* this is segment index of segment_count */
+    unsigned segment_count;   /* (0 of 1: the whole run, or a merge of its segments) */
+    result_segment_t segment; /* how, when split */
     uint64_t started_wall_ns; /* wall clock at measurement start; the file keeps ms */
     uint64_t duration_ns;     /* measured span */
     bool interrupted;
-    char *inputs_digest; /* "sha256:HEX"; NULL = not known */
+    char *inputs_digest; /* "sum-sha256:HEX" (load/inputs.h); NULL = not known */
     char *inputs_source; /* "sha256:HEX" of the sequence items came from; NULL = not known */
     /* the self-check's terms (stats/selfcheck.h) */
     double offered_per_s; /* open loop: the schedule, items/s; 0 = closed loop (no check) */
@@ -66,8 +79,10 @@ typedef struct {
     const char *inputs_digest;
     const char *inputs_source;
     bool interrupted;
-    double offered_per_s; /* open loop: items/s; 0 = closed loop */
-    uint64_t connections; /* 0 = unlimited */
+    double offered_per_s;                  /* open loop: items/s; 0 = closed loop */
+    uint64_t connections;                  /* 0 = unlimited */
+    unsigned segment_index, segment_count; /* 0 of 0 or 1: not split */
+    result_segment_t segment;              /* copied but for late (a merge's) */
 } result_meta_t;
 
 /* A result from a finished run: meta copied, *stats moved in (left zeroed),

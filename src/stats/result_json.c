@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/walltime.h"
 #include "stats/result_legacy.h"
 
 /* The connection summaries version 0.1 wrote under "connections", still
@@ -272,6 +273,36 @@ static json_t *selfcheck_json(const result_t *r, const selfcheck_t *c)
     return o;
 }
 
+/* {"index", "count"}, and how the run was split when it was. */
+static json_t *segment_json(const result_t *r)
+{
+    const result_segment_t *g = &r->segment;
+    json_t *o = json_pack("{s:I,s:I}", "index", (json_int_t)r->segment_index, "count",
+                          (json_int_t)r->segment_count);
+    bool ok = o != NULL;
+    if (ok && g->concurrency)
+        ok = put(o, "concurrency", json_integer((json_int_t)g->concurrency));
+    if (ok && g->connections)
+        ok = put(o, "connections", json_integer((json_int_t)g->connections));
+    if (ok && g->start_at_ns) {
+        char at[40];
+        walltime_format(g->start_at_ns, at, sizeof at);
+        ok = put(o, "start_at", json_string(at)) &&
+             put(o, "late_ns", json_integer((json_int_t)g->late_ns));
+    }
+    if (ok && g->merged) {
+        json_t *late = json_array();
+        ok = put(o, "merged", json_integer((json_int_t)g->merged)) && put(o, "late", late);
+        for (size_t i = 0; ok && i < g->nlate; i++)
+            ok = !json_array_append_new(late, json_integer((json_int_t)g->late[i]));
+    }
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static double per_s(uint64_t n, double dur_s)
 {
     return dur_s > 0 ? (double)n / dur_s : 0.0;
@@ -327,9 +358,7 @@ json_t *result_to_json(const result_t *r)
         (!r->version || put(o, "version", json_string(r->version))) &&
         (!r->config || put(o, "config", json_deep_copy(r->config))) &&
         (!r->target || put(o, "target", json_string(r->target))) &&
-        put(o, "segment",
-            json_pack("{s:I,s:I}", "index", (json_int_t)r->segment_index, "count",
-                      (json_int_t)r->segment_count)) &&
+        put(o, "segment", segment_json(r)) &&
         (!r->started_wall_ns || put(o, "started_at", json_string(started))) &&
         put(o, "duration_s", json_real(dur_s)) &&
         put(o, "duration_ns", json_integer((json_int_t)r->duration_ns)) &&
@@ -592,6 +621,39 @@ static bool parse_time(const char *s, uint64_t *ns)
     return true;
 }
 
+/* The segment object's members beside index and count. */
+static int read_segment(reader_t *rd, const json_t *j, result_segment_t *g)
+{
+    uint64_t merged = 0;
+    const json_t *at = json_object_get(j, "start_at"), *late;
+    int rc;
+    if ((rc = get_count(rd, j, "concurrency", "segment.concurrency", false, &g->concurrency)) ||
+        (rc = get_count(rd, j, "connections", "segment.connections", false, &g->connections)) ||
+        (rc = get_count(rd, j, "late_ns", "segment.late_ns", false, &g->late_ns)) ||
+        (rc = get_count(rd, j, "merged", "segment.merged", false, &merged)) ||
+        (rc = get_typed(rd, j, "late", "segment.late", JSON_ARRAY, &late)))
+        return rc;
+    if (at && (!json_is_string(at) || !parse_time(json_string_value(at), &g->start_at_ns) ||
+               !g->start_at_ns))
+        return bad(rd, "\"segment.start_at\" must be a UTC time such as "
+                       "\"2026-01-01T00:00:00.000Z\"");
+    if (merged > 1000000)
+        return bad(rd, "\"segment.merged\": %llu segments is not a run",
+                   (unsigned long long)merged);
+    g->merged = (unsigned)merged;
+    size_t n = json_array_size(late);
+    if (n && !(g->late = calloc(n, sizeof *g->late)))
+        return ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_array_get(late, i);
+        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+            (uint64_t)json_integer_value(v) >= merged)
+            return bad(rd, "\"segment.late\" must list segment indexes below \"merged\"");
+        g->late[g->nlate++] = (unsigned)json_integer_value(v);
+    }
+    return 0;
+}
+
 static int dup_str(reader_t *rd, const json_t *j, const char *path, bool null_ok, char **out)
 {
     if (!j || (null_ok && json_is_null(j)))
@@ -629,6 +691,8 @@ static int read_meta(reader_t *rd, result_t *r)
                        (unsigned long long)index, (unsigned long long)count);
         r->segment_index = (unsigned)index;
         r->segment_count = (unsigned)count;
+        if ((rc = read_segment(rd, j, &r->segment)))
+            return rc;
     }
     j = json_object_get(root, "started_at");
     if (j && (!json_is_string(j) || !parse_time(json_string_value(j), &r->started_wall_ns)))

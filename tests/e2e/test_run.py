@@ -275,7 +275,7 @@ def test_plain_http_body_mode(ctx):
     # a --body run's digest covers the body and the request count: the same
     # body and count give the same digest, so diff/ab can call them identical
     digest = res["inputs_digest"]
-    assert digest and digest.startswith("sha256:") and len(digest) == 71, res
+    assert digest and digest.startswith("sum-sha256:") and len(digest) == 75, res
     out2 = ctx.path("o2.json")
     r = ctx.run("run", stub.base + "/healthz", "--body", body, "--method", "GET",
                 "--requests", "100", "--concurrency", "2", "--out", out2)

@@ -215,6 +215,74 @@ static void test_source_digest(void **state)
     inputs_free(reordered);
 }
 
+static void add256(uint8_t sum[32], const uint8_t v[32])
+{
+    unsigned carry = 0;
+    for (int i = 31; i >= 0; i--) {
+        unsigned t = (unsigned)sum[i] + v[i] + carry;
+        sum[i] = (uint8_t)t;
+        carry = t >> 8;
+    }
+}
+
+/* Segments of a run (other processes, each with its own threads) send items
+ * k = I, I + N, ...: their digests add up to the one-process digest. */
+static void test_digest_parts_add_up(void **state)
+{
+    (void)state;
+    inputs_t *in = NULL;
+    assert_int_equal(inputs_generated(&in), 0);
+    uint8_t whole[32] = {0}, sum[32] = {0};
+    assert_int_equal(inputs_digest_add(in, 0, 1, 103, whole), 0);
+    for (uint64_t seg = 0; seg < 4; seg++) {
+        /* segment seg runs 2 threads: items seg + 4t + 8j */
+        for (uint64_t t = 0; t < 2; t++) {
+            uint8_t part[32] = {0};
+            uint64_t first = seg + 4 * t, count = first < 103 ? (103 - first - 1) / 8 + 1 : 0;
+            assert_int_equal(inputs_digest_add(in, first, 8, count, part), 0);
+            add256(sum, part);
+        }
+    }
+    assert_memory_equal(whole, sum, 32);
+    /* one item fewer, or an item at another place, is another digest */
+    uint8_t fewer[32] = {0}, moved[32] = {0};
+    assert_int_equal(inputs_digest_add(in, 0, 1, 102, fewer), 0);
+    assert_memory_not_equal(whole, fewer, 32);
+    assert_int_equal(inputs_digest_add(in, 1, 1, 103, moved), 0);
+    assert_memory_not_equal(whole, moved, 32);
+    inputs_free(in);
+}
+
+/* One term is SHA-256 of k (8 bytes, little-endian), the item's text, '\n'. */
+static void test_digest_known_value(void **state)
+{
+    (void)state;
+    inputs_t *in = NULL;
+    assert_int_equal(inputs_generated(&in), 0);
+    uint8_t d[32] = {0};
+    assert_int_equal(inputs_digest_add(in, 1, 1, 1, d), 0);
+    /* python3: hashlib.sha256((1).to_bytes(8, "little") + b'"input-1"\n').hexdigest() */
+    static const uint8_t want[32] = {0xce, 0x8a, 0xb1, 0x01, 0xdf, 0x10, 0x38, 0xa3,
+                                     0xdc, 0x45, 0xe9, 0xc4, 0xfe, 0x13, 0x1f, 0xa9,
+                                     0x9f, 0x60, 0x1d, 0x77, 0x94, 0x37, 0x2a, 0xdd,
+                                     0xe1, 0x2e, 0xdf, 0x14, 0x5d, 0xb2, 0xef, 0x7c};
+    assert_memory_equal(d, want, 32);
+    inputs_free(in);
+}
+
+static void test_digest_body_adds_up(void **state)
+{
+    (void)state;
+    uint8_t whole[32], a[32], b[32];
+    assert_int_equal(inputs_digest_body("xyz", 3, 1000003, whole), 0);
+    assert_int_equal(inputs_digest_body("xyz", 3, 400000, a), 0);
+    assert_int_equal(inputs_digest_body("xyz", 3, 600003, b), 0);
+    add256(a, b);
+    assert_memory_equal(whole, a, 32);
+    assert_int_equal(inputs_digest_body("xyw", 3, 1000003, b), 0);
+    assert_memory_not_equal(whole, b, 32);
+}
+
 static inputs_t *load_ok(const char *text, const char *suffix, inputs_format_t format)
 {
     char *path = write_tmp_as(text, suffix);
@@ -403,6 +471,9 @@ int main(void)
         cmocka_unit_test(test_many_lines),
         cmocka_unit_test(test_digest_independent_of_threads),
         cmocka_unit_test(test_source_digest),
+        cmocka_unit_test(test_digest_parts_add_up),
+        cmocka_unit_test(test_digest_known_value),
+        cmocka_unit_test(test_digest_body_adds_up),
         cmocka_unit_test(test_csv_file),
         cmocka_unit_test(test_csv_errors_name_the_line),
         cmocka_unit_test(test_stdin),

@@ -334,7 +334,8 @@ static void test_help_from_table(void **state)
     h = capture_help(table, N, 2); /* --name is hidden in view 2 */
     assert_null(strstr(h, "--name"));
     free(h);
-    /* run's and ab's help: every row, --out, --log and --log-events* only in run's */
+    /* run's and ab's help: every row, --out, --log, --log-events* and the segment
+     * options (one run over processes) only in run's */
     char *run = capture_help(runopts_table, runopts_table_len, RUNOPTS_VIEW_RUN);
     char *ab = capture_help(runopts_table, runopts_table_len, RUNOPTS_VIEW_AB);
     for (size_t i = 0; i < runopts_table_len; i++) {
@@ -350,7 +351,10 @@ static void test_help_from_table(void **state)
         if (o->offset == offsetof(runopts_t, out_path) ||
             o->offset == offsetof(runopts_t, log_path) ||
             o->offset == offsetof(runopts_t, log_events_path) ||
-            o->offset == offsetof(runopts_t, log_events_every))
+            o->offset == offsetof(runopts_t, log_events_every) ||
+            o->offset == offsetof(runopts_t, segment_text) ||
+            o->offset == offsetof(runopts_t, segments) ||
+            o->offset == offsetof(runopts_t, start_at_text))
             assert_true(!strstr(ab, name) && !strstr(ab, eol));
         else
             assert_true(strstr(ab, name) || strstr(ab, eol) || strstr(ab, opt_arg));

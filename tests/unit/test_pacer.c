@@ -123,6 +123,38 @@ static void test_closed_follows_caller(void **state)
     assert_int_equal(pacer_count(&p), 2);
 }
 
+/* The subsets of offsets 0..stride-1 are the whole schedule, arrival for
+ * arrival, at exactly the same nanoseconds: what segments and threads rely on. */
+static void check_subsets_union(pacer_mode_t mode, double rate, uint64_t seed, uint64_t stride)
+{
+    enum { N = 20000 };
+    static uint64_t whole[N];
+    pacer_t p;
+    pacer_init(&p, mode, START, rate, seed);
+    for (int k = 0; k < N; k++)
+        whole[k] = pacer_next(&p, 0);
+    for (uint64_t off = 0; off < stride; off++) {
+        pacer_t s;
+        pacer_init(&s, mode, START, rate, seed);
+        pacer_subset(&s, off, stride);
+        for (uint64_t k = off; k < N; k += stride) {
+            assert_int_equal(pacer_peek(&s, 0), whole[k]);
+            assert_int_equal(pacer_next(&s, 0), whole[k]);
+        }
+        assert_int_equal(pacer_count(&s), (N - off + stride - 1) / stride);
+    }
+}
+
+static void test_subsets_make_the_whole_schedule(void **state)
+{
+    (void)state;
+    check_subsets_union(PACER_POISSON, 1234.5, 7, 4);
+    check_subsets_union(PACER_POISSON, 50000.0, 1, 3);
+    check_subsets_union(PACER_POISSON, 10.0, 99, 1);
+    check_subsets_union(PACER_CONSTANT, 333.3, 0, 4);
+    check_subsets_union(PACER_CONSTANT, 1e6, 0, 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -134,6 +166,7 @@ int main(void)
         cmocka_unit_test(test_poisson_deterministic_by_seed),
         cmocka_unit_test(test_uniform_range),
         cmocka_unit_test(test_closed_follows_caller),
+        cmocka_unit_test(test_subsets_make_the_whole_schedule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -239,6 +239,31 @@ static void test_round_trip(void **state)
     json_decref(j);
     result_close(&r);
 
+    /* A segment of a split run, and a merge of segments. */
+    make_part(&r, 0, 2, 1767225600000000000ull);
+    r.segment_index = 2;
+    r.segment_count = 3;
+    r.segment = (result_segment_t){.concurrency = 3, .connections = 5,
+                                   .start_at_ns = 1767225600123000000ull, .late_ns = 999999999};
+    assert_round_trip(&r);
+    j = result_to_json(&r);
+    const json_t *seg = json_object_get(j, "segment");
+    assert_int_equal(json_integer_value(json_object_get(seg, "concurrency")), 3);
+    assert_string_equal(json_string_value(json_object_get(seg, "start_at")),
+                        "2026-01-01T00:00:00.123Z");
+    assert_int_equal(json_integer_value(json_object_get(seg, "late_ns")), 999999999);
+    assert_null(json_object_get(seg, "merged"));
+    json_decref(j);
+    r.segment_index = 0;
+    r.segment_count = 1;
+    r.segment.merged = 3;
+    r.segment.late = calloc(2, sizeof *r.segment.late);
+    r.segment.late[0] = 0;
+    r.segment.late[1] = 2;
+    r.segment.nlate = 2;
+    assert_round_trip(&r);
+    result_close(&r);
+
     /* Nothing at all. */
     runstats_t rs;
     assert_int_equal(runstats_init(&rs, 0), 0);
@@ -508,6 +533,10 @@ static void test_malformed(void **state)
         {"duration_ns", "-1", "\"duration_ns\""},
         {"started_at", "\"yesterday\"", "\"started_at\""},
         {"segment.count", "0", "\"segment\""},
+        {"segment.concurrency", "-1", "\"segment.concurrency\""},
+        {"segment.start_at", "\"noon\"", "\"segment.start_at\""},
+        {"segment.late", "[0]", "\"segment.late\""},
+        {"segment.late", "{}", "\"segment.late\""},
         {"throughput.items_per_s", "\"fast\"", "\"throughput.items_per_s\""},
         {"latency_ms.item.p95", "\"1\"", "\"latency_ms.item.p95\""},
         {"latency_ms.item.mean", "-3", "\"latency_ms.item.mean\""},
