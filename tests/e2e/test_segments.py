@@ -69,7 +69,14 @@ def test_open_loop_segments_merge_into_the_one_process_run(ctx):
     assert m["segment"] == {"index": 0, "count": 1, "start_at": one["segment"]["start_at"],
                             "late_ns": m["segment"]["late_ns"], "merged": 4, "late": []}
     assert m["started_at"] == one["started_at"]
-    assert [x["requests"] for x in m["timeline"]] == [x["requests"] for x in one["timeline"]]
+    # per second of intended time (trailing seconds that only saw completions,
+    # which depend on how fast each process was answered, left out)
+    def sent(tl):
+        counts = [x["requests"] for x in tl]
+        while counts and counts[-1] == 0:
+            counts.pop()
+        return counts
+    assert sent(m["timeline"]) == sent(one["timeline"]), (m["timeline"], one["timeline"])
     # the union of the CSVs: the same request ids, each at the same intended instant (us)
     single = ids_and_times(ctx.path("one.csv"))
     union = {}

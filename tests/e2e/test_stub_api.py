@@ -697,9 +697,11 @@ def test_script_per_model_and_non_streaming(ctx):
 
 
 def test_bad_script_exit_2_missing_script_exit_3(ctx):
-    r = ctx.run("stub", "--script", ctx.write("bad.txt", "token\nwiat 5ms\n"), timeout=10)
+    # port 0: the test must not depend on 8000 being free
+    r = ctx.run("stub", "--listen", "127.0.0.1:0", "--script",
+                ctx.write("bad.txt", "token\nwiat 5ms\n"), timeout=10)
     assert r.rc == 2 and "line 2: unknown directive 'wiat'" in r.err, r
-    r = ctx.run("stub", "--script", ctx.path("nope.txt"), timeout=10)
+    r = ctx.run("stub", "--listen", "127.0.0.1:0", "--script", ctx.path("nope.txt"), timeout=10)
     assert r.rc == 3 and "cannot read" in r.err, r
     r = ctx.run("stub", "--help")
     for opt in ("--api", "--max-seqs", "--step-time", "--step-per-seq", "--prefill-per-token",
