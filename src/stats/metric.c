@@ -7,17 +7,20 @@
 const metric_t metric_table[METRIC_COUNT] = {
     [METRIC_ITEM] = {METRIC_ITEM, "item", "item", "ms", METRIC_PER_ITEM, true, true,
                      "item latency: from the moment an item should have been sent to the end "
-                     "of the response that carried it"},
+                     "of the response that carried it",
+                     .streamed = false},
     [METRIC_REQUEST] = {METRIC_REQUEST, "request", "request", "ms", METRIC_PER_REQUEST, false, true,
                         "request latency: from the moment a request should have been sent to the "
-                        "end of its response"},
+                        "end of its response",
+                        .streamed = false},
     [METRIC_SERVICE] = {METRIC_SERVICE, "service", "service", "ms", METRIC_PER_REQUEST, false,
                         false,
-                        "service time: from the first byte written to the end of the response"},
+                        "service time: from the first byte written to the end of the response",
+                        .streamed = false},
     [METRIC_CONNECT] = {METRIC_CONNECT, "connect", "connect", "ms", METRIC_PER_CONNECTION, false,
-                        false, "TCP connect time of each new connection"},
+                        false, "TCP connect time of each new connection", .streamed = false},
     [METRIC_TLS] = {METRIC_TLS, "tls", "TLS handshake", "ms", METRIC_PER_CONNECTION, false, false,
-                    "TLS handshake time of each new connection"},
+                    "TLS handshake time of each new connection", .streamed = false},
     /* The streaming metrics, as vLLM names them. Failed requests are not
      * recorded (a gate ranks them slowest), but for itl: its gaps are
      * recorded as they arrive, so a request that fails later keeps them. */
@@ -43,7 +46,8 @@ const metric_t metric_table[METRIC_COUNT] = {
     [METRIC_SEND_LAG] = {METRIC_SEND_LAG, "send_lag", "send lag", "ms", METRIC_PER_REQUEST, false,
                          false,
                          "send lag: how late the client sent each request that had a free "
-                         "connection, after its intended time (open loop; the self-check)"},
+                         "connection, after its intended time (open loop; the self-check)",
+                         .streamed = false},
 };
 
 const metric_pct_t metric_pcts[METRIC_NUM_PCTS] = {

@@ -12,9 +12,8 @@
 /* Every output has exactly this shape and length: both labels have eight
  * letters and the score always six characters ("0.xxxx" or "1.0000"). The
  * fixed length lets --shuffle-outputs swap outputs in place. */
-static const char output_shape[] =
-    "{\"label\":\"positive\",\"score\":0.0000,\"input_hash\":\"0000000000000000\"}";
-#define OUTPUT_LEN (sizeof output_shape - 1)
+#define OUTPUT_SHAPE "{\"label\":\"positive\",\"score\":0.0000,\"input_hash\":\"0000000000000000\"}"
+#define OUTPUT_LEN (sizeof OUTPUT_SHAPE - 1)
 
 static char *put(char *o, const char *s, size_t n)
 {
