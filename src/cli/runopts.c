@@ -480,8 +480,7 @@ static int finish_stream(runopts_t *o, char *err, size_t errlen)
 static int finish_api_stream(runopts_t *o, char *err, size_t errlen)
 {
     if (o->stream && o->no_stream) {
-        snprintf(err, errlen,
-                 "--stream and --no-stream exclude each other: give the one you mean");
+        snprintf(err, errlen, "--stream and --no-stream exclude each other: give the one you mean");
         return -1;
     }
     const preset_t *p = o->api ? preset_find(o->api) : NULL;
