@@ -274,6 +274,8 @@ static bool grow_body(h2stream_t *st, size_t need)
 
 static bool hold(h2stream_t *st, const uint8_t *data, size_t len)
 {
+    if (len == 0)
+        return true; /* (the hook took it all: nothing held, maybe no buffer yet) */
     if (!grow_body(st, st->body_len + len))
         return false;
     memcpy(st->body + st->body_len, data, len);
