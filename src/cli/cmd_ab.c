@@ -368,8 +368,12 @@ int cmd_ab(int argc, char **argv)
         goto done;
     runcommon_install_signals();
     if (!ab.no_verify) {
+        /* Verification compares whole answers at the response path: a
+         * streaming API's preset asks for them (--no-stream's bodies). */
+        runopts_t whole = base;
+        whole.stream = false;
         runjob_t probe;
-        rc = runjob_prepare_inputs(&probe, &base, inputs, NULL, NULL, "tailgate ab", err,
+        rc = runjob_prepare_inputs(&probe, &whole, inputs, NULL, NULL, "tailgate ab", err,
                                    sizeof err);
         if (rc == EXIT_OK) {
             rc = verify_target(&probe.eng, AB_VERIFY_SAMPLES, &tol, stderr);

@@ -227,7 +227,7 @@ static int prepare_plan(runjob_t *job, const runopts_t *o, char *err, size_t err
     char path[URL_PATH_MAX + 256];
     const char *use = u->path;
     if (o->api && (u->path[1] == '\0' || u->path[1] == '?')) {
-        snprintf(path, sizeof path, "%s%s", p->path, u->path + 1);
+        snprintf(path, sizeof path, "%s%s", preset_path(p, o->stream), u->path + 1);
         use = path;
     }
     preset_args_t a = {
@@ -238,6 +238,7 @@ static int prepare_plan(runjob_t *job, const runopts_t *o, char *err, size_t err
         .outputs = o->outputs,
         .batch = (unsigned)o->batch,
         .inputs = job->inputs,
+        .stream = o->stream,
     };
     preset_part_t part;
     char why[512];
@@ -600,6 +601,13 @@ void runcommon_api_help(FILE *f)
         if (p->body_object)
             fprintf(f, "  body     for an object item: %s\n", p->body_object);
         fprintf(f, "  outputs  %s\n", p->outputs);
+        if (preset_streams(p)) {
+            fprintf(f, "  streamed (the default; --no-stream: the body above)%s%s\n",
+                    p->stream_path ? " at " : "", p->stream_path ? p->stream_path : "");
+            fprintf(f, "  body     %s\n", p->stream_body);
+            if (p->stream_body_object)
+                fprintf(f, "  body     for an object item: %s\n", p->stream_body_object);
+        }
     }
 }
 

@@ -377,8 +377,13 @@ const opt_t runopts_table[] = {
      .help = "read each answer as a token stream (SSE: OpenAI/vLLM\n"
              "completions and chat, TGI) and time its tokens: ttft,\n"
              "ttft_service, tpot, itl, e2el, output tokens/s; a\n"
-             "non-streamed answer counts as one event. The body must ask\n"
-             "for a stream itself (\"stream\": true)"},
+             "non-streamed answer counts as one event. On by default with\n"
+             "--api openai-completions, openai-chat and tgi, whose bodies\n"
+             "then ask for a stream; any other body must ask for one itself\n"
+             "(\"stream\": true)"},
+    {"no-stream", 0, OPT_FLAG, OPT_SCOPE_LOAD, F(no_stream),
+     .help = "--api openai-completions, openai-chat, tgi: ask for whole\n"
+             "answers (\"stream\": false; tgi: /generate) and time them whole"},
     {"idle-timeout", 0, OPT_DURATION, OPT_SCOPE_CLIENT, F(idle_timeout_ns), 1, 0, .arg = "D",
      .config = "idle_timeout_ms",
      .help = "longest silence within a request: no byte written or read\n"
@@ -445,6 +450,11 @@ static int finish_stream(runopts_t *o, char *err, size_t errlen)
     for (size_t i = 0; !needs && i < o->num_slas; i++)
         if (sla_needs_stream(&o->slas[i]))
             needs = o->slas[i].text;
+    if (needs && !o->stream && o->no_stream) {
+        snprintf(err, errlen, "%s%s%s needs a streamed run: drop --no-stream",
+                 needs[0] == '-' ? "" : "--sla '", needs, needs[0] == '-' ? "" : "'");
+        return -1;
+    }
     if (needs && !o->stream) {
         snprintf(err, errlen,
                  "%s%s%s needs --stream: only a streamed answer has tokens to time (and the "
@@ -462,6 +472,29 @@ static int finish_stream(runopts_t *o, char *err, size_t errlen)
             return -1;
         }
     }
+    return 0;
+}
+
+/* --api of an API that streams (its own bodies, not a template) streams
+ * unless --no-stream; --stream on one that does not is a mistake to say. */
+static int finish_api_stream(runopts_t *o, char *err, size_t errlen)
+{
+    if (o->stream && o->no_stream) {
+        snprintf(err, errlen, "--stream and --no-stream exclude each other: give the one you mean");
+        return -1;
+    }
+    const preset_t *p = o->api ? preset_find(o->api) : NULL;
+    if (!p || o->template_path || o->template_json)
+        return 0; /* a template's body says itself whether it asks for a stream */
+    if (o->stream && !preset_streams(p)) {
+        snprintf(err, errlen,
+                 "--stream: --api %s answers whole, its API has no streamed answers; drop "
+                 "--stream (streaming presets: openai-completions, openai-chat, tgi)",
+                 p->name);
+        return -1;
+    }
+    if (preset_streams(p) && !o->no_stream)
+        o->stream = true;
     return 0;
 }
 
@@ -628,6 +661,8 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
     if (finish_segments(o, err, errlen) < 0)
         return -1;
     o->num_slas = runopts_parse_slas(&o->sla_texts, o->slas, RUNOPTS_MAX_SLAS);
+    if (finish_api_stream(o, err, errlen) < 0)
+        return -1;
     return finish_stream(o, err, errlen);
 }
 

@@ -59,7 +59,8 @@ typedef struct {
     int validate; /* validate_t */
     opt_list_t sla_texts;
     /* streaming */
-    bool stream;
+    bool stream;    /* also set by runopts_finish for --api of an API that streams */
+    bool no_stream; /* --no-stream: that API's whole-answer bodies */
     uint64_t idle_timeout_ns;    /* 0 = none */
     uint64_t stream_max_event;   /* bytes: the longest SSE event read */
     const char *goodput_text;    /* --goodput as given; NULL = none */

@@ -232,7 +232,7 @@ static void drop_retries(worker_t *w, uint64_t now);
 /* A streamed answer that came whole as far as HTTP goes: what its stream
  * said. A close-delimited body that ended inside an event was cut off: the
  * server dropped the connection mid-stream. */
-static err_kind_t judge_stream(const worker_t *w, const conn_t *c, const stream_t *st)
+static err_kind_t judge_stream(const worker_t *w, const slot_t *s, const stream_t *st)
 {
     switch (st->status) {
     case STREAM_ERROR_EVENT:
@@ -245,7 +245,9 @@ static err_kind_t judge_stream(const worker_t *w, const conn_t *c, const stream_
     case STREAM_OK:
         break;
     }
-    if (st->unfinished && c->resp.body_kind == HTTP_BODY_CLOSE)
+    /* (An HTTP/2 stream ends by END_STREAM, as a chunked body by its last
+     * chunk: on purpose; a reset stream is reset already.) */
+    if (st->unfinished && !s->h2 && s->conn.resp.body_kind == HTTP_BODY_CLOSE)
         return ERR_RESET;
     return ERR_NONE;
 }
@@ -324,7 +326,7 @@ static void slot_done(worker_t *w, slot_t *s, const conn_result_t *res)
         stream_end(s->stream, res->first_write_ns, res->done_ns, &tok);
         tokp = &tok;
         if (err == ERR_NONE)
-            err = judge_stream(w, &s->conn, s->stream);
+            err = judge_stream(w, s, s->stream);
     }
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
     if (res->err == CONN_ERR_TLS && !w->tls_error[0]) {
@@ -451,19 +453,23 @@ static void log_tokens(worker_t *w, const slot_t *s, uint64_t k0, uint64_t now)
 /* The body hook of a streamed run (h1resp.h): the stream reads the answer as
  * it arrives; its gaps go into the run's itl histogram, its events to the
  * event log for the requests that one samples. */
-static size_t on_body(void *arg, const char *data, size_t len, bool end)
+static size_t slot_body(slot_t *s, int status, const char *data, size_t len, bool end)
 {
-    conn_t *c = arg;
-    slot_t *s = c->user;
     worker_t *w = container_of(s->pool, worker_t, pool);
     bool measured = !sched_is_warmup(&w->sched, s->intended_ns);
     uint64_t now = loop_now(w->loop), k0 = stream_chunks(s->stream);
-    size_t used = stream_feed(s->stream, c->resp.status, data, len, end, now,
+    size_t used = stream_feed(s->stream, status, data, len, end, now,
                               measured ? w->stats.hist[METRIC_ITL] : NULL);
     if (w->on_token && measured && stream_chunks(s->stream) > k0 &&
         (request_id(w, s) - 1) % w->cfg->token_log_every == 0)
         log_tokens(w, s, k0, now);
     return used;
+}
+
+static size_t on_body(void *arg, const char *data, size_t len, bool end)
+{
+    conn_t *c = arg;
+    return slot_body(c->user, c->resp.status, data, len, end);
 }
 
 static void on_connect(conn_t *c, uint64_t connect_ns)
@@ -558,14 +564,11 @@ static void sched_config(const engine_config_t *cfg, unsigned batch, uint64_t us
     sc->drain_ns = cfg->timeout_ns ? cfg->timeout_ns : DRAIN_DEFAULT_NS;
 }
 
-/* HTTP/2 streams see the body hook (h1resp.h) with the same arg as on
- * HTTP/1.1, the slot's conn, whose user is the slot: an HTTP/2 slot's conn
- * has no socket, so a hook written for connections serves streams as is. */
-static size_t h2_on_body(void *arg, const char *data, size_t len, bool end)
+/* HTTP/2 streams feed the slot's stream as HTTP/1.1 connections do; the
+ * status comes with the data (an HTTP/2 slot's conn reads no response). */
+static size_t h2_on_body(void *arg, int status, const char *data, size_t len, bool end)
 {
-    slot_t *s = arg;
-    worker_t *w = container_of(s->pool, worker_t, pool);
-    return w->env.on_body(&s->conn, data, len, end);
+    return slot_body(arg, status, data, len, end);
 }
 
 /* HTTP/2: at most max_conns connections (0 = unlimited), each with up to
@@ -592,8 +595,9 @@ static int worker_setup_h2(worker_t *w, engine_t *e, size_t max_conns, uint64_t 
     h->fields = &e->h2fields;
     h->max_streams = e->streams;
     h->server_streams = e->server_streams;
+    size_t stream_cap = cfg->stream_cap ? cfg->stream_cap : STREAM_DEFAULT_CAP;
     int rc = pool_init(&w->pool, &w->env, &e->fmt, (unsigned)w->item_offset,
-                       (unsigned)w->item_stride, w->batch, 0, 0, 0);
+                       (unsigned)w->item_stride, w->batch, 0, 0, cfg->stream ? stream_cap : 0);
     if (rc)
         return rc;
     size_t need = cfg->concurrency ? (users + e->streams - 1) / e->streams : 0;

@@ -274,6 +274,8 @@ static bool grow_body(h2stream_t *st, size_t need)
 
 static bool hold(h2stream_t *st, const uint8_t *data, size_t len)
 {
+    if (len == 0)
+        return true; /* (the hook took it all: nothing held, maybe no buffer yet) */
     if (!grow_body(st, st->body_len + len))
         return false;
     memcpy(st->body + st->body_len, data, len);
@@ -290,19 +292,19 @@ static bool feed_body(h2conn_t *c, h2stream_t *st, const uint8_t *data, size_t l
         if (len && !hold(st, data, len))
             return false;
         if (env->on_body)
-            st->hook_off +=
-                env->on_body(st->user, st->body + st->hook_off, st->body_len - st->hook_off, end);
+            st->hook_off += env->on_body(st->user, st->status, st->body + st->hook_off,
+                                         st->body_len - st->hook_off, end);
         return true;
     }
     if (!env->on_body)
         return true;         /* counted, not kept */
     if (st->body_len == 0) { /* nothing held: straight from nghttp2's buffer */
-        size_t used = env->on_body(st->user, (const char *)data, len, end);
+        size_t used = env->on_body(st->user, st->status, (const char *)data, len, end);
         return end || hold(st, data + used, len - used);
     }
     if (len && !hold(st, data, len))
         return false;
-    size_t used = env->on_body(st->user, st->body, st->body_len, end);
+    size_t used = env->on_body(st->user, st->status, st->body, st->body_len, end);
     memmove(st->body, st->body + used, st->body_len - used);
     st->body_len -= used;
     return true;

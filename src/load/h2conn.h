@@ -74,9 +74,10 @@ typedef struct {
     uint64_t timeout_ns; /* per stream, from its submission, connect included; 0 = none */
     bool head_request;   /* responses have no body */
     bool keep_body;      /* keep each decoded body for on_done (validation) */
-    /* Sees each stream's body as it arrives (h1resp.h's body hook); its arg
-     * is the stream's user. NULL = none. */
-    h1resp_body_fn on_body;
+    /* Sees each stream's body as it arrives (h1resp.h's body hook, with the
+     * stream's :status beside it: there is no HTTP/1 response to read it
+     * from); its arg is the stream's user. NULL = none. */
+    size_t (*on_body)(void *user, int status, const char *data, size_t len, bool end);
     /* The request of `user` on c ended. */
     void (*on_done)(h2conn_t *c, void *user, const conn_result_t *res);
     /* A TCP connection was established, connect_ns after connect() was

@@ -221,6 +221,8 @@ static void h2_send(pool_t *p, h2conn_t *c, slot_t *s)
     if (c->state == H2CONN_CLOSED)
         c->serial = ++p->h2_serial; /* this submission opens it */
     s->h2 = c;
+    if (s->stream)
+        stream_begin(s->stream, s->intended_ns); /* (again for a retry: nothing of it counts) */
     h2conn_submit(c, s, s->h2_body, s->h2_body_len);
     list_ready(p, c); /* (re)opened: listed while it has room */
 }

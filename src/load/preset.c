@@ -45,6 +45,11 @@ static const preset_t presets[] = {
         .body_object = "{\"model\":{{model}},\"prompt\":{{item.prompt}},"
                        "\"max_tokens\":{{item.max_tokens ?? 16}},\"stream\":false}",
         .outputs = "/choices/*/text",
+        .stream_body = "{\"model\":{{model}},\"prompt\":{{item}},\"max_tokens\":16,\"stream\":true,"
+                       "\"stream_options\":{\"include_usage\":true}}",
+        .stream_body_object = "{\"model\":{{model}},\"prompt\":{{item.prompt}},"
+                              "\"max_tokens\":{{item.max_tokens ?? 16}},\"stream\":true,"
+                              "\"stream_options\":{\"include_usage\":true}}",
         .items = INPUTS_STRING | INPUTS_OBJECT,
         .items_help = "a prompt (string), or an object with \"prompt\" and optional "
                       "\"max_tokens\"",
@@ -58,6 +63,12 @@ static const preset_t presets[] = {
         .body_object = "{\"model\":{{model}},\"messages\":{{item.messages}},"
                        "\"max_tokens\":{{item.max_tokens ?? 16}},\"stream\":false}",
         .outputs = "/choices/*/message/content",
+        .stream_body =
+            "{\"model\":{{model}},\"messages\":[{\"role\":\"user\",\"content\":{{item}}}],"
+            "\"max_tokens\":16,\"stream\":true,\"stream_options\":{\"include_usage\":true}}",
+        .stream_body_object = "{\"model\":{{model}},\"messages\":{{item.messages}},"
+                              "\"max_tokens\":{{item.max_tokens ?? 16}},\"stream\":true,"
+                              "\"stream_options\":{\"include_usage\":true}}",
         .items = INPUTS_STRING | INPUTS_OBJECT,
         .items_help = "a user message (string), or an object with \"messages\" and optional "
                       "\"max_tokens\"",
@@ -91,6 +102,11 @@ static const preset_t presets[] = {
         .body_object = "{\"inputs\":{{item.prompt}},"
                        "\"parameters\":{\"max_new_tokens\":{{item.max_tokens ?? 16}}}}",
         .outputs = "=/generated_text",
+        .stream_body =
+            "{\"inputs\":{{item}},\"parameters\":{\"max_new_tokens\":16,\"details\":true}}",
+        .stream_body_object = "{\"inputs\":{{item.prompt}},\"parameters\":{\"max_new_tokens\":"
+                              "{{item.max_tokens ?? 16}},\"details\":true}}",
+        .stream_path = "/generate_stream",
         .items = INPUTS_STRING | INPUTS_OBJECT,
         .items_help = "a prompt (string), or an object with \"prompt\" and optional "
                       "\"max_tokens\"",
@@ -167,10 +183,13 @@ int preset_plan(const preset_t *p, const preset_args_t *a, preset_plan_t *pl, pr
     memset(pl, 0, sizeof(*pl));
     pl->preset = p;
     pl->inputs = a->inputs;
-    const char *path = a->path ? a->path : p->path;
-    const char *text = a->template_text ? a->template_text : p->body;
-    size_t len = a->template_text ? a->template_len : strlen(p->body);
     bool ours = !a->template_text; /* the preset's bodies */
+    bool streamed = ours && a->stream && preset_streams(p);
+    const char *path = a->path ? a->path : preset_path(p, streamed);
+    const char *body = streamed ? p->stream_body : p->body;
+    const char *body_object = streamed ? p->stream_body_object : p->body_object;
+    const char *text = ours ? body : a->template_text;
+    size_t len = ours ? strlen(body) : a->template_len;
     int rc;
 
     *part = PRESET_PART_PATH;
@@ -184,8 +203,8 @@ int preset_plan(const preset_t *p, const preset_args_t *a, preset_plan_t *pl, pr
     *part = PRESET_PART_TEMPLATE;
     rc = template_compile(text, len, TEMPLATE_JSON, a->model, &pl->body, err, errlen);
     /* Generated items are strings: an object body would never be used. */
-    if (!rc && ours && p->body_object && a->inputs && inputs_count(a->inputs))
-        rc = template_compile(p->body_object, strlen(p->body_object), TEMPLATE_JSON, a->model,
+    if (!rc && ours && body_object && a->inputs && inputs_count(a->inputs))
+        rc = template_compile(body_object, strlen(body_object), TEMPLATE_JSON, a->model,
                               &pl->body_object, err, errlen);
     if (rc)
         goto fail;

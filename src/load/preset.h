@@ -15,8 +15,12 @@
  *                       Numeric tensors: --template with "shape":[{{batch}},K].
  *   tgi                 as openai-completions; max_tokens becomes
  *                       "parameters.max_new_tokens". One per request.
- * Every generating preset asks for 16 tokens unless the item says otherwise,
- * and sends "stream": false where the API has it (streaming is its own mode). */
+ * Every generating preset asks for 16 tokens unless the item says otherwise.
+ * Completions, chat and TGI also have streamed bodies (preset_args_t.stream):
+ * the OpenAI ones send "stream": true with "stream_options":
+ * {"include_usage": true}, so the last event counts the tokens; TGI goes to
+ * /generate_stream with "details": true, whose last event counts them. The
+ * whole-answer bodies send "stream": false where the API has it. */
 #ifndef TAILGATE_LOAD_PRESET_H
 #define TAILGATE_LOAD_PRESET_H
 
@@ -36,15 +40,30 @@ typedef struct {
                               * body_object is set */
     const char *body_object; /* body template for object items, or NULL */
     const char *outputs;     /* where the outputs are (rpath grammar) */
-    bool batch;              /* more than one item per request is allowed */
-    unsigned items;          /* the item kinds it takes (INPUTS_* mask) */
-    const char *items_help;  /* what an item may be, one line for --api help */
+    /* Streamed (SSE) requests: the bodies, NULL when the API does not stream,
+     * and the default URL path (NULL: path). */
+    const char *stream_body;
+    const char *stream_body_object;
+    const char *stream_path;
+    bool batch;             /* more than one item per request is allowed */
+    unsigned items;         /* the item kinds it takes (INPUTS_* mask) */
+    const char *items_help; /* what an item may be, one line for --api help */
 } preset_t;
 
 /* The preset named `name`, or NULL. */
 const preset_t *preset_find(const char *name);
 /* Presets in listing order: preset_at(0) is tailgate; NULL past the last. */
 const preset_t *preset_at(size_t i);
+/* Whether p's API streams its answers (it has streamed bodies). */
+static inline bool preset_streams(const preset_t *p)
+{
+    return p->stream_body != NULL;
+}
+/* p's default URL path for streamed (stream) or whole answers. */
+static inline const char *preset_path(const preset_t *p, bool stream)
+{
+    return stream && p->stream_path ? p->stream_path : p->path;
+}
 
 /* One run's choices; NULL fields take the preset's. */
 typedef struct {
@@ -55,6 +74,7 @@ typedef struct {
     const char *outputs; /* response path instead of the preset's */
     unsigned batch;      /* most items per request (>= 1) */
     inputs_t *inputs;    /* the run's items; fields are extracted into it */
+    bool stream;         /* the preset's streamed bodies (when it has them) */
 } preset_args_t;
 
 /* Which choice an error is about, so the caller can name its option. */

@@ -41,10 +41,23 @@ def test_every_preset_against_the_stub(ctx):
 ITEMS = ['"hello"', '"a \\"quoted\\" text"', '"third"']
 
 
-def documented(api, items, rid):
-    """The body the preset documents for items (JSON texts) and request id."""
+STREAMING = {"openai-completions", "openai-chat", "tgi"}
+USAGE = ',"stream":true,"stream_options":{"include_usage":true}}'
+
+
+def documented(api, items, rid, stream=False):
+    """The body the preset documents for items (JSON texts) and request id:
+    the streamed one (the default of the APIs that stream) or the whole-answer
+    one (--no-stream)."""
     one = items[0]
     arr = "[" + ",".join(items) + "]"
+    if stream:
+        return {
+            "openai-completions": '{"model":"m1","prompt":%s,"max_tokens":16' % one + USAGE,
+            "openai-chat": ('{"model":"m1","messages":[{"role":"user","content":%s}],'
+                            '"max_tokens":16' % one + USAGE),
+            "tgi": '{"inputs":%s,"parameters":{"max_new_tokens":16,"details":true}}' % one,
+        }[api]
     return {
         "tailgate": '{"model":"m1","inputs":%s}' % arr,
         "openai-completions": '{"model":"m1","prompt":%s,"max_tokens":16,"stream":false}' % one,
@@ -57,12 +70,13 @@ def documented(api, items, rid):
     }[api]
 
 
-def check_bytes(ctx, api, batch):
+def check_bytes(ctx, api, batch, stream=False):
     data = ctx.write("items.jsonl", "\n".join(ITEMS) + "\n")
     with Capture(preset_answer(api)) as cap:
         out = ctx.path("o.json")
+        opts = [] if stream or api not in STREAMING else ["--no-stream"]
         r = ctx.run("run", cap.base, "--api", api, "--model", "m1", "--inputs", data, "-n", "6",
-                    "-c", "1", "--batch", str(batch), "--out", out)
+                    "-c", "1", "--batch", str(batch), "--out", out, *opts)
         assert r.rc == 0, (api, batch, r)
         res = tg.read_json(out)
         assert res["requests"]["ok"] == 6 // batch, (api, res["requests"])
@@ -70,8 +84,9 @@ def check_bytes(ctx, api, batch):
     assert len(reqs) == 6 // batch, (api, len(reqs))
     for k, req in enumerate(reqs):
         items = [ITEMS[(k * batch + i) % len(ITEMS)] for i in range(batch)]
-        want = documented(api, items, k + 1)
-        assert req.method == "POST" and req.path == PATHS[api], (api, req.head)
+        want = documented(api, items, k + 1, stream)
+        path = "/generate_stream" if stream and api == "tgi" else PATHS[api]
+        assert req.method == "POST" and req.path == path, (api, req.head)
         assert req.body == want.encode(), (api, batch, req.body, want)
         assert int(req.headers["content-length"]) == len(req.body), req.head
         assert req.headers["content-type"] == "application/json"
@@ -86,10 +101,12 @@ def test_bytes_sent_tailgate(ctx):
 
 def test_bytes_sent_openai_completions(ctx):
     check_bytes(ctx, "openai-completions", 1)
+    check_bytes(ctx, "openai-completions", 1, stream=True)
 
 
 def test_bytes_sent_openai_chat(ctx):
     check_bytes(ctx, "openai-chat", 1)
+    check_bytes(ctx, "openai-chat", 1, stream=True)
 
 
 def test_bytes_sent_openai_embeddings(ctx):
@@ -104,6 +121,7 @@ def test_bytes_sent_kserve_v2(ctx):
 
 def test_bytes_sent_tgi(ctx):
     check_bytes(ctx, "tgi", 1)
+    check_bytes(ctx, "tgi", 1, stream=True)
 
 
 def test_object_items_and_one_per_request(ctx):
@@ -114,10 +132,16 @@ def test_object_items_and_one_per_request(ctx):
                                 '{"messages": [{"role": "system", "content": "x"}]}\n')
     with Capture(preset_answer("openai-completions")) as cap:
         r = ctx.run("run", cap.base, "--api", "openai-completions", "--model", "m1", "--inputs",
-                    good, "-n", "1", "-c", "1")
+                    good, "-n", "1", "-c", "1", "--no-stream")
         assert r.rc == 0, r
         assert cap.requests[0].body == (b'{"model":"m1","prompt":"p","max_tokens":3,'
                                         b'"stream":false}'), cap.requests[0].body
+        r = ctx.run("run", cap.base, "--api", "openai-completions", "--model", "m1", "--inputs",
+                    good, "-n", "1", "-c", "1")
+        assert r.rc == 0, r
+        assert cap.requests[1].body == (b'{"model":"m1","prompt":"p","max_tokens":3,'
+                                        b'"stream":true,"stream_options":{"include_usage":true}}'
+                                        ), cap.requests[1].body
         # the second item has no prompt: FILE:LINE and the field, nothing sent
         r = ctx.run("run", cap.base, "--api", "openai-completions", "--inputs", data, "-n", "1")
         assert r.rc == 2 and "o.jsonl:2: the item has no field \"prompt\"" in r.err, r
@@ -125,7 +149,7 @@ def test_object_items_and_one_per_request(ctx):
             r = ctx.run("run", cap.base, "--api", api, "--batch", "4", "-n", "4")
             assert r.rc == 2, r
             assert f"--batch 4: {api} sends one input per request: give --batch 1" in r.err, r
-        assert len(cap.requests) == 1
+        assert len(cap.requests) == 2
 
 
 def test_template_errors_exit_2_with_position(ctx):

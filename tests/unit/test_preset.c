@@ -196,6 +196,65 @@ static void test_tgi(void **state)
     inputs_free(in);
 }
 
+/* The streamed bodies: "stream": true and the usage that counts the tokens
+ * (OpenAI), TGI's streaming route with the details that count them; the
+ * APIs without streamed answers keep their bodies. */
+static void streamed_plan(const char *api, inputs_t *in, preset_plan_t *pl)
+{
+    preset_args_t a = {.model = "m", .batch = 1, .inputs = in, .stream = true};
+    preset_part_t part;
+    char err[256] = "";
+    if (preset_plan(preset_find(api), &a, pl, &part, err, sizeof err))
+        fail_msg("%s: %s", api, err);
+}
+
+static void test_streamed(void **state)
+{
+    (void)state;
+    inputs_t *in = load("\"hi\"\n{\"prompt\":\"p\",\"max_tokens\":3}\n", ".jsonl");
+    preset_plan_t pl;
+    streamed_plan("openai-completions", in, &pl);
+    path_is(&pl, "/v1/completions");
+    body_is(&pl, 0, 1,
+            "{\"model\":\"m\",\"prompt\":\"hi\",\"max_tokens\":16,\"stream\":true,"
+            "\"stream_options\":{\"include_usage\":true}}");
+    body_is(&pl, 1, 1,
+            "{\"model\":\"m\",\"prompt\":\"p\",\"max_tokens\":3,\"stream\":true,"
+            "\"stream_options\":{\"include_usage\":true}}");
+    preset_plan_close(&pl);
+    streamed_plan("tgi", in, &pl);
+    path_is(&pl, "/generate_stream");
+    body_is(&pl, 0, 1,
+            "{\"inputs\":\"hi\",\"parameters\":{\"max_new_tokens\":16,\"details\":true}}");
+    body_is(&pl, 1, 1, "{\"inputs\":\"p\",\"parameters\":{\"max_new_tokens\":3,\"details\":true}}");
+    preset_plan_close(&pl);
+    inputs_free(in);
+
+    in = load("\"hi\"\n{\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}\n", ".jsonl");
+    streamed_plan("openai-chat", in, &pl);
+    path_is(&pl, "/v1/chat/completions");
+    body_is(&pl, 0, 1,
+            "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+            "\"max_tokens\":16,\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    body_is(&pl, 1, 1,
+            "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"x\"}],"
+            "\"max_tokens\":16,\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+    preset_plan_close(&pl);
+    inputs_free(in);
+
+    assert_true(preset_streams(preset_find("openai-chat")));
+    assert_false(preset_streams(preset_find("tailgate")));
+    assert_false(preset_streams(preset_find("openai-embeddings")));
+    assert_false(preset_streams(preset_find("kserve-v2")));
+    assert_string_equal(preset_path(preset_find("tgi"), false), "/generate");
+    /* A preset without streamed bodies ignores the choice. */
+    in = load("\"a\"\n", ".jsonl");
+    streamed_plan("openai-embeddings", in, &pl);
+    body_is(&pl, 0, 1, "{\"model\":\"m\",\"input\":[\"a\"]}");
+    preset_plan_close(&pl);
+    inputs_free(in);
+}
+
 static void plan_fails(const char *api, preset_args_t *a, preset_part_t want_part, const char *want)
 {
     preset_plan_t pl;
@@ -288,7 +347,7 @@ int main(void)
         cmocka_unit_test(test_openai_chat), cmocka_unit_test(test_openai_embeddings),
         cmocka_unit_test(test_kserve_v2),   cmocka_unit_test(test_tgi),
         cmocka_unit_test(test_refusals),    cmocka_unit_test(test_custom_template),
-        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_table),       cmocka_unit_test(test_streamed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
