@@ -323,11 +323,22 @@ static void notices(FILE *f, const report_run_t *runs, size_t n)
                         nt ? "it as dots" : "nothing");
             fputs("</p>\n", f);
         }
-        char note[768];
+        char note[1400];
         loadview_t lv;
+        selfcheck_t check;
         loadview_read(run->r, &lv);
-        loadview_client_note(run->r, note, sizeof note);
-        if (note[0]) {
+        result_selfcheck(run->r, &check);
+        loadview_client_note(run->r, &check, note, sizeof note);
+        if (check.client_limited) {
+            char advice[400];
+            selfcheck_advice(&check, advice, sizeof advice);
+            fputs("<p class=\"note bad\">", f);
+            svg_escapef(f,
+                        "%s: the client was the limit, so its figures, SLA verdicts included, "
+                        "are the client's, not the server's. %s To measure the server: %s.",
+                        run->label, note, advice);
+            fputs("</p>\n", f);
+        } else if (note[0]) {
             fputs("<p class=\"note\">", f);
             svg_escapef(f, "%s: %s", run->label, note);
             fputs("</p>\n", f);
@@ -336,20 +347,6 @@ static void notices(FILE *f, const report_run_t *runs, size_t n)
         if (note[0]) {
             fputs("<p class=\"note\">", f);
             svg_escapef(f, "%s: %s", run->label, note);
-            fputs("</p>\n", f);
-        }
-        selfcheck_t check;
-        result_selfcheck(run->r, &check);
-        if (check.client_limited) {
-            char what[600], advice[400];
-            selfcheck_describe(&check, what, sizeof what);
-            selfcheck_advice(&check, advice, sizeof advice);
-            fputs("<p class=\"note bad\">", f);
-            svg_escapef(f,
-                        "%s: the client was the limit: it fell behind its own schedule (%s), so "
-                        "its figures, SLA verdicts included, are the client's, not the server's. "
-                        "To measure the server: %s.",
-                        run->label, what, advice);
             fputs("</p>\n", f);
         }
         if (run->r->interrupted) {
