@@ -70,6 +70,12 @@ typedef struct {
     result_legacy_t *legacy; /* version 0.1 summaries without histograms; NULL */
 } result_t;
 
+/* The text of a 32-byte digest as results keep it: prefix then 64 lower-case
+ * hex digits ("sum-sha256:" for inputs_digest, "sha256:" for inputs_source);
+ * cut short when len is too small. */
+#define RESULT_DIGEST_TEXT_LEN 80
+void result_digest_text(const char *prefix, const uint8_t d[32], char *out, size_t len);
+
 /* What a run is made of (borrowed; copied by result_from_run). */
 typedef struct {
     const json_t *config;
