@@ -10,7 +10,7 @@
  * (percentiles, means, throughput, the SLA values) is derived from the model
  * when written, never stored in it, so the round trip is exact.
  *
- * Results of version 0.1 (wave 1) are read too: they carry no connect, TLS
+ * Results of version 0.1 are read too: they carry no connect, TLS
  * or per-second histograms, and may carry a latency summary without its
  * histogram. Such a summary is kept as written (result_summary reads it; the
  * judge falls back to it and says so) and written back; such a result
