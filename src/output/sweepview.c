@@ -379,13 +379,7 @@ int sweepview_render(FILE *f, const sweep_t *const *sweeps, size_t n, const char
     }
     if (!title)
         title = "tailgate sweep";
-    fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\" "
-          "xml:lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
-          f);
-    svg_escape(f, title);
-    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", report_css);
-    svg_escape(f, title);
+    report_page_begin(f, title);
     fputs("</h1>\n<p class=\"sub\">", f);
     for (size_t i = 0; i < n; i++) {
         const sweep_t *s = se[i].s;
@@ -415,13 +409,7 @@ int sweepview_render(FILE *f, const sweep_t *const *sweeps, size_t n, const char
     chart_throughput(f, se, n);
     fputs("<h2>Steps</h2>\n", f);
     steps_table(f, se, n);
-    fputs("<footer>Written by tailgate report. Self-contained: no scripts, no external "
-          "resources.</footer>\n</body>\n</html>\n",
-          f);
-    if (fflush(f) || ferror(f)) {
-        rc = errno ? errno : EIO;
-        snprintf(err, errlen, "write failed: %s", strerror(rc));
-    }
+    rc = report_page_end(f, err, errlen);
 done:
     for (size_t i = 0; i < built; i++)
         series_free(&se[i]);
