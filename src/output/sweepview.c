@@ -132,15 +132,6 @@ static size_t x_axis(svg_axes_t *a, const series_t *se, size_t n, double *ticks)
     return nt;
 }
 
-static size_t y_axis(svg_axes_t *a, double top, double *ticks)
-{
-    double nice_hi;
-    size_t nt = svg_nice_ticks(0, top > 0 ? top : 1, 6, ticks, MAX_TICKS, &nice_hi);
-    a->ymin = 0;
-    a->ymax = nice_hi;
-    return nt;
-}
-
 static void capacity_lines(FILE *f, const svg_axes_t *a, const series_t *se, size_t n)
 {
     char num[32], label[96];
@@ -183,7 +174,7 @@ static void chart_latency(FILE *f, const series_t *se, size_t n)
     if (sla_top > 0)
         top = fmin(top, 4 * sla_top);
     top = fmax(top, sla_top * 1.15);
-    size_t ny = y_axis(&a, top, yt);
+    size_t ny = svg_y_from_zero(&a, top, yt, MAX_TICKS);
     char xtitle[64];
     snprintf(xtitle, sizeof xtitle, "offered load (%s)", unit_of(se, n));
     svg_axes_draw(f, &a, xt, NULL, nx, yt, ny, xtitle, "latency (ms)");
@@ -242,7 +233,7 @@ static void chart_throughput(FILE *f, const series_t *se, size_t n)
     }
     if (!closed_only) /* offered and served share the axis: the diagonal fits */
         top = fmax(top, a.xmax);
-    size_t ny = y_axis(&a, top * 1.05, yt);
+    size_t ny = svg_y_from_zero(&a, top * 1.05, yt, MAX_TICKS);
     char xtitle[64];
     snprintf(xtitle, sizeof xtitle, "offered load (%s)", unit_of(se, n));
     svg_axes_draw(f, &a, xt, NULL, nx, yt, ny, xtitle, "served (items/s)");
