@@ -231,7 +231,7 @@ if reading:
     p("")
 
 # ------------------------------------------------------------------ A
-p(f"## A. Client: tailgate run vs wrk, hey, ab, h2load (issue 3)")
+p(f"## A. Client: tailgate run vs wrk, hey, ab, h2load")
 p("")
 p(f"nginx `return 200` (one worker, core {SCPU}); each client on core {CCPU}, {CONNS} connections, "
   f"closed loop, {SECONDS} s, every client POSTs the same 32-byte JSON body "
@@ -289,7 +289,7 @@ for n in ("tailgate", "wrk"):
 p("")
 
 # ------------------------------------------------------------------ C
-p("## C. Server: tailgate stub vs nginx (issue 2)")
+p("## C. Server: tailgate stub vs nginx")
 p("")
 p(f"Server on core {SCPU}, driven by `wrk -t1 -c{CONNS} -d{SECONDS}s -s post.lua` on core {CCPU} "
   "(POST of the inference body above). Server CPU = utime + stime of the server process "
@@ -346,15 +346,9 @@ for n in ("stub_py", "stub_tg"):
 p("")
 
 # ------------------------------------------------------------------ E
-p("## E. HTTPS")
-p("")
-if data["E"]:
-    p("| name | req/s | CPU µs/req |")
-    p("|---|---:|---:|")
-    for n in data["E"]:
-        p(f"| {n} | {fnum(med('E', n, 'rps'))} | {fnum(med('E', n, 'cpu_us'), 2)} |")
-else:
-    p("Not measured yet (placeholder: `section_e` in bench/run.sh).")
+# E (HTTPS), G (HTTP/2) and J (segments) come from their own scripts; bench/run.sh
+# puts each one's Markdown where its marker stands, so the sections read A to J.
+p("@@SECTION E@@")
 p("")
 
 # ------------------------------------------------------------------ F
@@ -389,6 +383,9 @@ for n in ("tailgate_fixed", "tailgate_chat_status", "tailgate_chat", "wrk"):
     p(f"| {flab[n]} | {fnum(rps)} | {cpu:.2f} | {fr(ratio(cpu, ff))} | {fr(ratio(cpu, fw))} | "
       f"{fnum(med('F', n, 'errors'))} | {fpct(med('F', n, 'server_pct'))} | {fpct(med('F', n, 'other_pct'))} | "
       f"`{fcmds[n]}` |")
+p("")
+p("@@SECTION G@@")
+p("")
 p("## H. Streaming: tailgate run --stream vs a Python client written like vLLM's")
 p("")
 p(f"`tailgate stub --api openai-chat --output-tokens 64` (zero delay: each step emits a token at "
@@ -434,6 +431,8 @@ else:
 p("")
 
 # ------------------------------------------------------------------ method + raw
+p("@@SECTION J@@")
+p("")
 p("## Method and caveats")
 p("")
 p("- One machine, two cores: server and client never share a core, but they share caches, memory "

@@ -712,11 +712,11 @@ section_e() {
     if ! TAILGATE="$TG" TLS_SECONDS="$BENCH_SECONDS" TLS_RUNS="$BENCH_RUNS" \
         TLS_OUT="$TMP/tls-table.md" "$ROOT/bench/tls.sh" >"$TMP/tls.log" 2>&1; then
         log "E: bench/tls.sh failed (see $TMP/tls.log)"
-        printf '\n## E. HTTPS\n\nbench/tls.sh failed in this run; its log:\n\n```\n%s\n```\n' \
+        printf '## E. HTTPS\n\nbench/tls.sh failed in this run; its log:\n\n```\n%s\n```\n' \
             "$(tail -20 "$TMP/tls.log")" >"$TMP/tls.md"
         return
     fi
-    { printf '\n## E. HTTPS: tailgate vs wrk over TLS (issue 7)\n\n'; cat "$TMP/tls-table.md"; } >"$TMP/tls.md"
+    { printf '## E. HTTPS: tailgate vs wrk over TLS\n\n'; cat "$TMP/tls-table.md"; } >"$TMP/tls.md"
 }
 
 # ---------------------------------------------------------------- F: templated requests
@@ -755,7 +755,7 @@ section_g() {
     if ! TAILGATE="$TG" H2_SECONDS="$BENCH_SECONDS" H2_RUNS="$BENCH_RUNS" \
         H2_OUT="$TMP/h2-table.md" "$ROOT/bench/h2.sh" >"$TMP/h2.log" 2>&1; then
         log "G: bench/h2.sh failed (see $TMP/h2.log)"
-        printf '\n## G. HTTP/2\n\nbench/h2.sh failed in this run; its log:\n\n```\n%s\n```\n' \
+        printf '## G. HTTP/2\n\nbench/h2.sh failed in this run; its log:\n\n```\n%s\n```\n' \
             "$(tail -20 "$TMP/h2.log")" >"$TMP/h2.md"
         return
     fi
@@ -898,11 +898,11 @@ section_j() {
     if ! TAILGATE="$TG" SEG_SECONDS="$BENCH_SECONDS" SEG_RUNS="$BENCH_RUNS" \
         SEG_OUT="$TMP/seg-table.md" "$ROOT/bench/segments.sh" >"$TMP/seg.log" 2>&1; then
         log "J: bench/segments.sh failed (see $TMP/seg.log)"
-        printf '\n## J. Segments\n\nbench/segments.sh failed in this run; its log:\n\n```\n%s\n```\n' \
+        printf '## J. Segments\n\nbench/segments.sh failed in this run; its log:\n\n```\n%s\n```\n' \
             "$(tail -20 "$TMP/seg.log")" >"$TMP/seg.md"
         return
     fi
-    { printf '\n## J. One run over two processes: segments vs threads\n\n'; cat "$TMP/seg-table.md"; } >"$TMP/seg.md"
+    { printf '## J. One run over two processes: segments vs threads\n\n'; cat "$TMP/seg-table.md"; } >"$TMP/seg.md"
 }
 
 # ---------------------------------------------------------------- main
@@ -955,16 +955,27 @@ export BENCH_CHAT_SAMPLE
 BENCH_STUB_SAMPLE=
 if [[ -s $TMP/C-stub-sample.txt ]]; then BENCH_STUB_SAMPLE=$(head -c 300 "$TMP/C-stub-sample.txt"); fi
 export BENCH_MAX_OTHER BENCH_RETRIES QUIET_AT_START BENCH_LOAD BENCH_DATE BENCH_NPROC BENCH_CPU BENCH_KERNEL BENCH_MEM BENCH_VERSIONS BENCH_STUB_SAMPLE
+# The sections measured by their own scripts (E tls.sh, G h2.sh, J segments.sh) go
+# where report.py left their markers; a section not run leaves no trace.
+place_sections() {
+    python3 -c '
+import sys
+files = {"E": sys.argv[1], "G": sys.argv[2], "J": sys.argv[3]}
+for line in sys.stdin:
+    if line.startswith("@@SECTION ") and line.rstrip().endswith("@@"):
+        try:
+            text = open(files[line.split()[1].rstrip("@")]).read()
+        except OSError:
+            text = ""
+        sys.stdout.write(text.strip("\n") + "\n" if text.strip() else "")
+    else:
+        sys.stdout.write(line)
+' "$TMP/tls.md" "$TMP/h2.md" "$TMP/seg.md"
+}
 if [[ $BENCH_OUT == - ]]; then
-    python3 "$ROOT/bench/report.py" "$RES"
-    if [[ -s $TMP/tls.md ]]; then cat "$TMP/tls.md"; fi
-    if [[ -s $TMP/h2.md ]]; then cat "$TMP/h2.md"; fi
-    if [[ -s $TMP/seg.md ]]; then cat "$TMP/seg.md"; fi
+    python3 "$ROOT/bench/report.py" "$RES" | place_sections
 else
-    python3 "$ROOT/bench/report.py" "$RES" >"$TMP/report.md"
-    if [[ -s $TMP/tls.md ]]; then cat "$TMP/tls.md" >>"$TMP/report.md"; fi
-    if [[ -s $TMP/h2.md ]]; then cat "$TMP/h2.md" >>"$TMP/report.md"; fi
-    if [[ -s $TMP/seg.md ]]; then cat "$TMP/seg.md" >>"$TMP/report.md"; fi
+    python3 "$ROOT/bench/report.py" "$RES" | place_sections >"$TMP/report.md"
     mkdir -p "$(dirname "$BENCH_OUT")"
     cp "$TMP/report.md" "$BENCH_OUT"
     cat "$TMP/report.md"

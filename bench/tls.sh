@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/tls.sh — HTTPS: tailgate vs wrk over TLS against nginx, and the handshake rate
-# with and without session resumption (GitHub issue 7). Numbers, not pass/fail.
+# with and without session resumption (how much a full handshake costs). Numbers, not pass/fail.
 #
 #   bench/tls.sh                          # defaults below
 #   TLS_SECONDS=3 TLS_RUNS=1 bench/tls.sh # quick smoke

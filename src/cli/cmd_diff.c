@@ -45,7 +45,7 @@ static const opt_t diff_table[] = {
              "request.p99=+10%, ips=-5% (at most 5% fewer items/s).\n"
              "Without it a slower OPT is reported, not failed"},
     {"no-color", 0, OPT_FLAG, OPT_SCOPE_OUTPUT, offsetof(diff_opts_t, no_color),
-     .help = "no colours or Unicode block characters"},
+     .help = "no colours or Unicode in the table"},
 };
 
 static void diff_usage(FILE *f)

@@ -37,8 +37,7 @@ static const opt_t report_table[] = {
      .help = "judge every run against EXPR instead of the SLAs it\n"
              "records, and draw it (repeatable); e.g. p95<=800ms,\n"
              "request.p99<2s, error_rate<1%, ips>=500, ttft.p99<=500ms\n"
-             "(streamed runs) (a bare latency\n"
-             "number is milliseconds)"},
+             "(streamed runs); a bare latency number is milliseconds"},
     {"title", 't', OPT_STRING, OPT_SCOPE_OUTPUT, F(title), .arg = "TEXT",
      .help = "the report's title (default \"tailgate report\")"},
 };

@@ -379,15 +379,6 @@ int runjob_prepare_inputs(runjob_t *job, const runopts_t *o, inputs_t *inputs, c
     return EXIT_OK;
 }
 
-/* prefix then HEX: "sum-sha256:" for the digest of what was sent (a sum of
- * SHA-256s, inputs.h), "sha256:" for the sequence it was drawn from. */
-static void hex_digest(const char *prefix, const uint8_t d[32], char *out, size_t len)
-{
-    size_t n = (size_t)snprintf(out, len, "%s", prefix);
-    for (size_t i = 0; i < 32 && n + 2 < len; i++)
-        n += (size_t)snprintf(out + n, len - n, "%02x", d[i]);
-}
-
 /* The CSV logs observe the engine: one block buffer per log and worker
  * thread. */
 typedef struct {
@@ -514,9 +505,11 @@ int runjob_execute(runjob_t *job, const char *who)
                 who, (unsigned long long)rl.rlim_cur,
                 (unsigned long long)job->result.fd_limited_connections, wanted);
     }
-    char digest[80], source[80];
-    hex_digest("sum-sha256:", job->result.inputs_digest, digest, sizeof digest);
-    hex_digest("sha256:", job->result.inputs_source, source, sizeof source);
+    /* The digest of what was sent (a sum of SHA-256s, load/inputs.h) and of
+     * the sequence it was drawn from. */
+    char digest[RESULT_DIGEST_TEXT_LEN], source[RESULT_DIGEST_TEXT_LEN];
+    result_digest_text("sum-sha256:", job->result.inputs_digest, digest, sizeof digest);
+    result_digest_text("sha256:", job->result.inputs_source, source, sizeof source);
     json_t *config = runopts_config_json(o);
     /* What the connections spoke (--http2=auto may have fallen back), and
      * HTTP/2's streams per connection as the server allowed them. */

@@ -36,18 +36,6 @@ static double sla_top(const chart_sla_t *slas, size_t nsla, double top)
     return top;
 }
 
-/* y axis from 0 to a round number above top. */
-static size_t y_axis(svg_axes_t *a, double top, double *ticks)
-{
-    if (!(top > 0))
-        top = 1;
-    double nice_hi;
-    size_t n = svg_nice_ticks(0, top, 6, ticks, MAX_TICKS, &nice_hi);
-    a->ymin = 0;
-    a->ymax = nice_hi;
-    return n;
-}
-
 static void draw_slas(FILE *f, const svg_axes_t *a, const chart_sla_t *slas, size_t nsla)
 {
     for (size_t i = 0; i < nsla; i++)
@@ -91,7 +79,7 @@ void chart_percentiles(FILE *f, const chart_run_t *runs, size_t n, const chart_s
         any |= runs[i].npct > 0;
         any_request |= runs[i].pct_request_ms != NULL;
     }
-    size_t ny = y_axis(&a, sla_top(slas, nsla, top), yt);
+    size_t ny = svg_y_from_zero(&a, sla_top(slas, nsla, top), yt, MAX_TICKS);
     for (int i = 0; i <= xmax; i++)
         xt[i] = i;
     svg_axes_draw(f, &a, xt, names, (size_t)xmax + 1, yt, ny, "percentile (log scale of 1/(1-p))",
@@ -153,7 +141,7 @@ void chart_latency_time(FILE *f, const chart_run_t *runs, size_t n, const chart_
         }
         range_of(runs[i].t_sec, runs[i].nt, &tmax);
     }
-    size_t ny = y_axis(&a, sla_top(slas, nsla, top), yt);
+    size_t ny = svg_y_from_zero(&a, sla_top(slas, nsla, top), yt, MAX_TICKS);
     size_t nx = svg_nice_ticks(0, tmax, 10, xt, MAX_TICKS, &nice_hi);
     a.xmin = 0;
     a.xmax = nice_hi;
@@ -204,7 +192,7 @@ void chart_throughput(FILE *f, const chart_run_t *runs, size_t n)
         any_items |= runs[i].t_ips != NULL;
         any |= runs[i].nt > 0;
     }
-    size_t ny = y_axis(&a, top * 1.05, yt);
+    size_t ny = svg_y_from_zero(&a, top * 1.05, yt, MAX_TICKS);
     size_t nx = svg_nice_ticks(0, tmax, 10, xt, MAX_TICKS, &nice_hi);
     a.xmin = 0;
     a.xmax = nice_hi;
@@ -253,7 +241,7 @@ void chart_comparison(FILE *f, const char *base_label, const char *opt_label,
         if (isfinite(g[i].opt_ms) && g[i].opt_ms > top)
             top = g[i].opt_ms;
     }
-    size_t ny = y_axis(&a, sla_top(slas, nsla, top * 1.12), yt);
+    size_t ny = svg_y_from_zero(&a, sla_top(slas, nsla, top * 1.12), yt, MAX_TICKS);
     svg_axes_draw(f, &a, NULL, NULL, 0, yt, ny, NULL, "latency (ms)");
     svg_legend_entry_t e[2 + 8];
     size_t k = 0;

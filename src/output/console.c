@@ -186,10 +186,13 @@ static void print_wrapped(FILE *f, int indent, const char *text, int width, cons
 }
 
 /* Offered, sent and served side by side, the batch requests carried beside
- * the most they could, then which side fell behind, if one did. */
-static void load_lines(FILE *f, const result_t *r, bool color)
+ * the most they could; in an open loop the schedule against what the client
+ * managed (stats/selfcheck.h); then which side fell behind, if one did, the
+ * client's in one note with every figure that says so. */
+static void load_lines(FILE *f, const result_t *r, const selfcheck_t *c, bool color)
 {
-    const char *yellow = color ? "\033[33m" : "", *off = color ? "\033[0m" : "";
+    const char *yellow = color ? "\033[33m" : "", *red = color ? "\033[31m" : "",
+               *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
     loadview_t v;
     loadview_read(r, &v);
     if (v.open)
@@ -205,10 +208,28 @@ static void load_lines(FILE *f, const result_t *r, bool color)
         fprintf(f, "; batches of %.1f items on average (--batch %lld at most)", v.mean_batch,
                 (long long)v.max_batch);
     fputc('\n', f);
-    char note[768];
-    loadview_client_note(r, note, sizeof note);
-    if (note[0])
+    if (c->checked) {
+        fprintf(f, "  schedule %.4g items/s offered, send rate %.4g/s", c->offered_per_s,
+                c->send_per_s);
+        if (isfinite(c->lag_p99_ms))
+            fprintf(f, "; send lag p99 %.2f ms (limit %.2f ms)", c->lag_p99_ms, c->lag_limit_ms);
+        if (c->waited_pct > 0)
+            fprintf(f, "; %.1f%% waited for a connection", c->waited_pct);
+        fputc('\n', f);
+    }
+    char note[1400];
+    loadview_client_note(r, c, note, sizeof note);
+    if (c->client_limited) {
+        char advice[300];
+        selfcheck_advice(c, advice, sizeof advice);
+        fprintf(f, "  %s%sWARNING: client limited%s: these figures are the client's, not the "
+                   "server's.\n",
+                bold, red, off);
+        print_wrapped(f, 4, note, 100, "", "");
+        fprintf(f, "    To measure the server: %s.\n", advice);
+    } else if (note[0]) {
         print_wrapped(f, 2, note, 100, yellow, off);
+    }
     loadview_server_note(r, &v, note, sizeof note);
     if (note[0])
         print_wrapped(f, 2, note, 100, yellow, off);
@@ -223,32 +244,6 @@ void console_print_item_chart(FILE *f, const result_t *r, const char *title, boo
         .utf8 = utf8, .color = color, .rows = 10, .width = 40, .title = title, .unit = "items"};
     termchart_hist(f, h, &o);
     fputc('\n', f);
-}
-
-/* Open loop: the schedule against what the client managed (stats/selfcheck.h),
- * and a warning when the client, not the server, set the figures. */
-static void selfcheck_lines(FILE *f, const selfcheck_t *c, bool color)
-{
-    if (!c->checked)
-        return;
-    const char *red = color ? "\033[31m" : "", *bold = color ? "\033[1m" : "",
-               *off = color ? "\033[0m" : "";
-    fprintf(f, "  schedule %.4g items/s offered, %.4g sent", c->offered_per_s, c->send_per_s);
-    if (isfinite(c->lag_p99_ms))
-        fprintf(f, "; send lag p99 %.2f ms (limit %.2f ms)", c->lag_p99_ms, c->lag_limit_ms);
-    if (c->waited_pct > 0)
-        fprintf(f, "; %.1f%% waited for a connection", c->waited_pct);
-    fputc('\n', f);
-    if (!c->client_limited)
-        return;
-    char why[600], advice[300];
-    selfcheck_describe(c, why, sizeof why);
-    selfcheck_advice(c, advice, sizeof advice);
-    fprintf(f,
-            "  %s%sWARNING: client limited%s: the client fell behind its own schedule, so these "
-            "figures are the client's, not the server's.\n    %s\n    To measure the server: "
-            "%s.\n",
-            bold, red, off, why, advice);
 }
 
 static void sla_lines(FILE *f, const result_t *r, const selfcheck_t *c, bool color)
@@ -311,7 +306,9 @@ void console_print_summary(FILE *f, const result_t *r, bool color, bool utf8)
     fprintf(f, "\n  items    %10llu total %10llu ok %17s %10.1f items/s ok\n",
             (unsigned long long)rs->items, (unsigned long long)rs->items_ok, "",
             dur > 0 ? (double)rs->items_ok / dur : 0.0);
-    load_lines(f, r, color);
+    selfcheck_t check;
+    result_selfcheck(r, &check);
+    load_lines(f, r, &check, color);
     stream_lines(f, r);
     latency_table(f, r);
     console_print_item_chart(f, r, "  item latency", color, utf8);
@@ -319,8 +316,5 @@ void console_print_summary(FILE *f, const result_t *r, bool color, bool utf8)
     errors_line(f, rs);
     samples_lines(f, rs);
     connections_line(f, r);
-    selfcheck_t check;
-    result_selfcheck(r, &check);
-    selfcheck_lines(f, &check, color);
     sla_lines(f, r, &check, color);
 }

@@ -71,15 +71,6 @@ static size_t sla_lines(const report_run_t *runs, size_t n, metric_id_t m, char 
     return k;
 }
 
-static size_t y_ticks(svg_axes_t *a, double top, double *ticks)
-{
-    double hi;
-    size_t n = svg_nice_ticks(0, top > 0 ? top : 1, 6, ticks, MAX_TICKS, &hi);
-    a->ymin = 0;
-    a->ymax = hi;
-    return n;
-}
-
 /* Metric m of every streamed run by percentile, as the latency chart draws
  * item latency: x = log10(1 / (1 - p)). */
 static void pct_chart(FILE *f, const report_run_t *runs, size_t n, metric_id_t m, const char *id,
@@ -111,7 +102,7 @@ static void pct_chart(FILE *f, const report_run_t *runs, size_t n, metric_id_t m
     svg_axes_t a = plot;
     a.xmin = 0;
     a.xmax = xmax;
-    size_t ny = y_ticks(&a, top, yt);
+    size_t ny = svg_y_from_zero(&a, top, yt, MAX_TICKS);
     for (int i = 0; i <= xmax; i++)
         xt[i] = i;
     svg_axes_draw(f, &a, xt, names, (size_t)xmax + 1, yt, ny, "percentile (log scale of 1/(1-p))",
@@ -178,7 +169,7 @@ static void itl_chart(FILE *f, const report_run_t *runs, size_t n)
     }
     a.xmin = x0;
     a.xmax = x1;
-    size_t ny = y_ticks(&a, top * 1.05, yt), nx = 0;
+    size_t ny = svg_y_from_zero(&a, top * 1.05, yt, MAX_TICKS), nx = 0;
     char labels[MAX_TICKS][32];
     const char *xl[MAX_TICKS];
     for (double d = x0; d <= x1 + 1e-9 && nx < MAX_TICKS; d += 1, nx++) {
@@ -230,7 +221,7 @@ static void tokens_chart(FILE *f, const report_run_t *runs, size_t n, double *xs
     }
     svg_begin(f, "chart-tokens-time", CHART_W, 470, "Output tokens per second");
     svg_axes_t a = plot;
-    size_t ny = y_ticks(&a, top * 1.05, yt);
+    size_t ny = svg_y_from_zero(&a, top * 1.05, yt, MAX_TICKS);
     size_t nx = svg_nice_ticks(0, tmax, 10, xt, MAX_TICKS, &nice_hi);
     a.xmin = 0;
     a.xmax = nice_hi;

@@ -86,31 +86,48 @@ static const char *limit_words(connlimit_t by)
     return NULL;
 }
 
-void loadview_client_note(const result_t *r, char *buf, size_t len)
+/* How many requests never left the client and what bounded its pool, as
+ * sentences appended at buf + n. */
+static size_t unsent_words(const result_t *r, char *buf, size_t n, size_t len)
+{
+    const runstats_t *rs = &r->stats;
+    if (!rs->requests_unsent || n >= len)
+        return n;
+    if (r->interrupted)
+        return n + (size_t)snprintf(buf + n, len - n,
+                                    "%s%llu requests (%llu items) were still waiting for a "
+                                    "connection when the run was interrupted: they count as "
+                                    "timeouts, never sent.",
+                                    n ? " " : "", (unsigned long long)rs->requests_unsent,
+                                    (unsigned long long)rs->items_unsent);
+    n += (size_t)snprintf(buf + n, len - n,
+                          "%s%llu of %llu requests (%.0f%% of the items offered) never left it: "
+                          "they waited for a connection until the run ended, and count as "
+                          "timeouts.",
+                          n ? " " : "", (unsigned long long)rs->requests_unsent,
+                          (unsigned long long)rs->requests,
+                          rs->items ? 100.0 * (double)rs->items_unsent / (double)rs->items : 0.0);
+    const char *why = limit_words(rs->connections_limit_by);
+    if (why && rs->connections_limit && n < len)
+        n += (size_t)snprintf(buf + n, len - n,
+                              " Every connection was busy: the pool was at its limit of %llu, %s.",
+                              (unsigned long long)rs->connections_limit, why);
+    return n;
+}
+
+void loadview_client_note(const result_t *r, const selfcheck_t *c, char *buf, size_t len)
 {
     const runstats_t *rs = &r->stats;
     buf[0] = '\0';
-    if (!rs->requests_unsent)
-        return;
-    if (r->interrupted) {
-        snprintf(buf, len,
-                 "%llu requests (%llu items) were still waiting for a connection when the run "
-                 "was interrupted: they count as timeouts, never sent.",
-                 (unsigned long long)rs->requests_unsent, (unsigned long long)rs->items_unsent);
-        return;
+    size_t n = 0;
+    if (c->client_limited) {
+        char why[600];
+        selfcheck_describe(c, why, sizeof why);
+        n = (size_t)snprintf(buf, len, "The client fell behind the schedule: %s.", why);
+    } else if (rs->requests_unsent && !r->interrupted) {
+        n = (size_t)snprintf(buf, len, "The client fell behind the schedule:");
     }
-    const char *why = limit_words(rs->connections_limit_by);
-    size_t n = (size_t)snprintf(
-        buf, len,
-        "The client fell behind the schedule: %llu of %llu requests (%.0f%% of the items "
-        "offered) never left it: they waited for a connection until the run ended, and count "
-        "as timeouts.",
-        (unsigned long long)rs->requests_unsent, (unsigned long long)rs->requests,
-        rs->items ? 100.0 * (double)rs->items_unsent / (double)rs->items : 0.0);
-    if (why && rs->connections_limit && n < len)
-        snprintf(buf + n, len - n,
-                 " Every connection was busy: the pool was at its limit of %llu, %s.",
-                 (unsigned long long)rs->connections_limit, why);
+    unsent_words(r, buf, n, len);
 }
 
 void loadview_server_note(const result_t *r, const loadview_t *v, char *buf, size_t len)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "stats/result.h"
+#include "stats/selfcheck.h"
 
 typedef struct {
     bool open;          /* an open loop: the configuration records a rate */
@@ -37,10 +38,12 @@ void loadview_read(const result_t *r, loadview_t *v);
  * under 95% of what was sent (open loop). */
 bool loadview_server_behind(const loadview_t *v);
 
-/* The sentence that says the client fell behind the schedule, with how many
- * requests never left it and what bounded its connections; "" when every
- * request left (or the loop is closed). */
-void loadview_client_note(const result_t *r, char *buf, size_t len);
+/* The one note on the client falling behind: when the self-check (c, from
+ * result_selfcheck) calls the client the limit, its figures (send rate, send
+ * lag, the pool's reach); then how many requests never left the client and
+ * what bounded its connections. "" when the client kept up and every request
+ * left. What to change is selfcheck_advice's. */
+void loadview_client_note(const result_t *r, const selfcheck_t *c, char *buf, size_t len);
 /* The sentence that says the server fell behind (loadview_server_behind),
  * or failed; "" when it did neither. */
 void loadview_server_note(const result_t *r, const loadview_t *v, char *buf, size_t len);

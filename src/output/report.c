@@ -202,7 +202,7 @@ static int run_verdicts(report_run_t *run, const report_opts_t *o)
 
 /* ---- document ------------------------------------------------------------- */
 
-const char report_css[] =
+static const char report_css[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
     "margin:24px auto;max-width:1040px;padding:0 16px;color:#222;background:#fff}\n"
     "h1{font-size:28px;margin:0 0 4px}\n"
@@ -228,6 +228,30 @@ const char report_css[] =
     "svg.chart{display:block;max-width:100%;height:auto;margin:14px 0;"
     "border:1px solid #e5e5e5}\n"
     "footer{color:#888;font-size:12px;margin:36px 0 12px}\n";
+
+void report_page_begin(FILE *f, const char *title)
+{
+    fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\" "
+          "xml:lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
+          f);
+    svg_escape(f, title);
+    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", report_css);
+    svg_escape(f, title);
+}
+
+int report_page_end(FILE *f, char *err, size_t errlen)
+{
+    fputs("<footer>Written by tailgate report. Self-contained: no scripts, no external "
+          "resources.</footer>\n</body>\n</html>\n",
+          f);
+    if (fflush(f) || ferror(f)) {
+        int rc = errno ? errno : EIO;
+        snprintf(err, errlen, "write failed: %s", strerror(rc));
+        return rc;
+    }
+    return 0;
+}
 
 static void verdict_value(FILE *f, const sla_verdict_t *v)
 {
@@ -323,11 +347,22 @@ static void notices(FILE *f, const report_run_t *runs, size_t n)
                         nt ? "it as dots" : "nothing");
             fputs("</p>\n", f);
         }
-        char note[768];
+        char note[1400];
         loadview_t lv;
+        selfcheck_t check;
         loadview_read(run->r, &lv);
-        loadview_client_note(run->r, note, sizeof note);
-        if (note[0]) {
+        result_selfcheck(run->r, &check);
+        loadview_client_note(run->r, &check, note, sizeof note);
+        if (check.client_limited) {
+            char advice[400];
+            selfcheck_advice(&check, advice, sizeof advice);
+            fputs("<p class=\"note bad\">", f);
+            svg_escapef(f,
+                        "%s: the client was the limit, so its figures, SLA verdicts included, "
+                        "are the client's, not the server's. %s To measure the server: %s.",
+                        run->label, note, advice);
+            fputs("</p>\n", f);
+        } else if (note[0]) {
             fputs("<p class=\"note\">", f);
             svg_escapef(f, "%s: %s", run->label, note);
             fputs("</p>\n", f);
@@ -336,20 +371,6 @@ static void notices(FILE *f, const report_run_t *runs, size_t n)
         if (note[0]) {
             fputs("<p class=\"note\">", f);
             svg_escapef(f, "%s: %s", run->label, note);
-            fputs("</p>\n", f);
-        }
-        selfcheck_t check;
-        result_selfcheck(run->r, &check);
-        if (check.client_limited) {
-            char what[600], advice[400];
-            selfcheck_describe(&check, what, sizeof what);
-            selfcheck_advice(&check, advice, sizeof advice);
-            fputs("<p class=\"note bad\">", f);
-            svg_escapef(f,
-                        "%s: the client was the limit: it fell behind its own schedule (%s), so "
-                        "its figures, SLA verdicts included, are the client's, not the server's. "
-                        "To measure the server: %s.",
-                        run->label, what, advice);
             fputs("</p>\n", f);
         }
         if (run->r->interrupted) {
@@ -480,13 +501,7 @@ int report_render(FILE *f, const result_t *const *results, const char *const *la
         sla_lines_from(comparison->verdicts, comparison->nverdicts, lines, &nlines);
 
     const char *title = opts && opts->title ? opts->title : "tailgate report";
-    fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\" "
-          "xml:lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
-          f);
-    svg_escape(f, title);
-    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", report_css);
-    svg_escape(f, title);
+    report_page_begin(f, title);
     fputs("</h1>\n", f);
     subtitle(f, runs, n);
     verdicts(f, runs, n);
@@ -528,13 +543,7 @@ int report_render(FILE *f, const result_t *const *results, const char *const *la
         fputs("<h2>Configuration</h2>\n", f);
         runtable_config(f, runs, n);
     }
-    fputs("<footer>Written by tailgate report. Self-contained: no scripts, no external "
-          "resources.</footer>\n</body>\n</html>\n",
-          f);
-    if (fflush(f) || ferror(f)) {
-        rc = errno ? errno : EIO;
-        snprintf(err, errlen, "write failed: %s", strerror(rc));
-    }
+    rc = report_page_end(f, err, errlen);
 done:
     free_runs(runs, n);
     return rc;

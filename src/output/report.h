@@ -50,7 +50,11 @@ typedef int (*report_render_fn)(FILE *f, const void *arg, char *err, size_t errl
 int report_write_with(const char *out_path, report_render_fn render, const void *arg, char *err,
                       size_t errlen);
 
-/* The report's style sheet, shared by every kind of report. */
-extern const char report_css[];
+/* Every kind of report's page: the XHTML head with the shared style sheet
+ * and the title, up to the open <h1> holding the title (the caller closes
+ * it, and may add to it); and the footer, flushed. report_page_end returns 0
+ * or the errno of a failed write (err says so). */
+void report_page_begin(FILE *f, const char *title);
+int report_page_end(FILE *f, char *err, size_t errlen);
 
 #endif

@@ -156,6 +156,15 @@ size_t svg_nice_ticks(double lo, double hi, int target, double *ticks, size_t ma
     return n;
 }
 
+size_t svg_y_from_zero(svg_axes_t *a, double top, double *ticks, size_t max)
+{
+    double nice_hi;
+    size_t n = svg_nice_ticks(0, top > 0 ? top : 1, 6, ticks, max, &nice_hi);
+    a->ymin = 0;
+    a->ymax = nice_hi;
+    return n;
+}
+
 char *svg_fmt_num(char *buf, size_t len, double v)
 {
     double a = fabs(v);

@@ -33,6 +33,10 @@ double svg_y(const svg_axes_t *a, double y);
  * with about target intervals; returns the count (<= max). *nice_hi is set to
  * the last tick (>= hi), the natural top of an axis. lo < hi required. */
 size_t svg_nice_ticks(double lo, double hi, int target, double *ticks, size_t max, double *nice_hi);
+/* A y axis from 0 to the round number at or above top (1 when top is not
+ * positive), about 6 ticks: sets a's ymin and ymax, fills ticks[], returns
+ * their count (<= max). */
+size_t svg_y_from_zero(svg_axes_t *a, double top, double *ticks, size_t max);
 
 /* Formats a number for a tick or a table: 3 significant digits, no exponent,
  * thousands unseparated ("0.412", "41.2", "812", "12345"). Returns buf. */

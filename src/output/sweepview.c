@@ -132,15 +132,6 @@ static size_t x_axis(svg_axes_t *a, const series_t *se, size_t n, double *ticks)
     return nt;
 }
 
-static size_t y_axis(svg_axes_t *a, double top, double *ticks)
-{
-    double nice_hi;
-    size_t nt = svg_nice_ticks(0, top > 0 ? top : 1, 6, ticks, MAX_TICKS, &nice_hi);
-    a->ymin = 0;
-    a->ymax = nice_hi;
-    return nt;
-}
-
 static void capacity_lines(FILE *f, const svg_axes_t *a, const series_t *se, size_t n)
 {
     char num[32], label[96];
@@ -183,7 +174,7 @@ static void chart_latency(FILE *f, const series_t *se, size_t n)
     if (sla_top > 0)
         top = fmin(top, 4 * sla_top);
     top = fmax(top, sla_top * 1.15);
-    size_t ny = y_axis(&a, top, yt);
+    size_t ny = svg_y_from_zero(&a, top, yt, MAX_TICKS);
     char xtitle[64];
     snprintf(xtitle, sizeof xtitle, "offered load (%s)", unit_of(se, n));
     svg_axes_draw(f, &a, xt, NULL, nx, yt, ny, xtitle, "latency (ms)");
@@ -242,7 +233,7 @@ static void chart_throughput(FILE *f, const series_t *se, size_t n)
     }
     if (!closed_only) /* offered and served share the axis: the diagonal fits */
         top = fmax(top, a.xmax);
-    size_t ny = y_axis(&a, top * 1.05, yt);
+    size_t ny = svg_y_from_zero(&a, top * 1.05, yt, MAX_TICKS);
     char xtitle[64];
     snprintf(xtitle, sizeof xtitle, "offered load (%s)", unit_of(se, n));
     svg_axes_draw(f, &a, xt, NULL, nx, yt, ny, xtitle, "served (items/s)");
@@ -379,13 +370,7 @@ int sweepview_render(FILE *f, const sweep_t *const *sweeps, size_t n, const char
     }
     if (!title)
         title = "tailgate sweep";
-    fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\" "
-          "xml:lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
-          f);
-    svg_escape(f, title);
-    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", report_css);
-    svg_escape(f, title);
+    report_page_begin(f, title);
     fputs("</h1>\n<p class=\"sub\">", f);
     for (size_t i = 0; i < n; i++) {
         const sweep_t *s = se[i].s;
@@ -415,13 +400,7 @@ int sweepview_render(FILE *f, const sweep_t *const *sweeps, size_t n, const char
     chart_throughput(f, se, n);
     fputs("<h2>Steps</h2>\n", f);
     steps_table(f, se, n);
-    fputs("<footer>Written by tailgate report. Self-contained: no scripts, no external "
-          "resources.</footer>\n</body>\n</html>\n",
-          f);
-    if (fflush(f) || ferror(f)) {
-        rc = errno ? errno : EIO;
-        snprintf(err, errlen, "write failed: %s", strerror(rc));
-    }
+    rc = report_page_end(f, err, errlen);
 done:
     for (size_t i = 0; i < built; i++)
         series_free(&se[i]);

@@ -83,6 +83,13 @@ void result_selfcheck(const result_t *r, selfcheck_t *out)
     selfcheck_judge(&r->stats, r->offered_per_s, r->connections, out);
 }
 
+void result_digest_text(const char *prefix, const uint8_t d[32], char *out, size_t len)
+{
+    size_t n = (size_t)snprintf(out, len, "%s", prefix);
+    for (size_t i = 0; i < 32 && n + 2 < len; i++)
+        n += (size_t)snprintf(out + n, len - n, "%02x", d[i]);
+}
+
 double result_duration_s(const result_t *r)
 {
     return (double)r->duration_ns / 1e9;

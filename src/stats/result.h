@@ -10,7 +10,7 @@
  * (percentiles, means, throughput, the SLA values) is derived from the model
  * when written, never stored in it, so the round trip is exact.
  *
- * Results of version 0.1 (wave 1) are read too: they carry no connect, TLS
+ * Results of version 0.1 are read too: they carry no connect, TLS
  * or per-second histograms, and may carry a latency summary without its
  * histogram. Such a summary is kept as written (result_summary reads it; the
  * judge falls back to it and says so) and written back; such a result
@@ -69,6 +69,12 @@ typedef struct {
     bool sla_pass;           /* every verdict passed (true when there are none) */
     result_legacy_t *legacy; /* version 0.1 summaries without histograms; NULL */
 } result_t;
+
+/* The text of a 32-byte digest as results keep it: prefix then 64 lower-case
+ * hex digits ("sum-sha256:" for inputs_digest, "sha256:" for inputs_source);
+ * cut short when len is too small. */
+#define RESULT_DIGEST_TEXT_LEN 80
+void result_digest_text(const char *prefix, const uint8_t d[32], char *out, size_t len);
 
 /* What a run is made of (borrowed; copied by result_from_run). */
 typedef struct {

@@ -69,9 +69,7 @@ bool segmerge_digest_add(const char *a, const char *b, char *out)
         x[i] = (uint8_t)t;
         carry = t >> 8;
     }
-    size_t n = (size_t)snprintf(out, SEGMERGE_DIGEST_LEN, DIGEST_PREFIX);
-    for (int i = 0; i < 32; i++)
-        n += (size_t)snprintf(out + n, SEGMERGE_DIGEST_LEN - n, "%02x", x[i]);
+    result_digest_text(DIGEST_PREFIX, x, out, SEGMERGE_DIGEST_LEN);
     return true;
 }
 

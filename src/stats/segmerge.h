@@ -50,7 +50,7 @@ int segmerge(result_t *parts, const char *const *names, size_t n, const segmerge
 
 /* a + b of two inputs digests written "sum-sha256:HEX" into out (at least
  * SEGMERGE_DIGEST_LEN bytes). False when either is not such a digest. */
-#define SEGMERGE_DIGEST_LEN 80
+#define SEGMERGE_DIGEST_LEN RESULT_DIGEST_TEXT_LEN
 bool segmerge_digest_add(const char *a, const char *b, char *out);
 
 #endif

@@ -45,12 +45,6 @@ route_t api_route(const stub_config_t *cfg, const char *target, size_t n, bool p
 /* The preset a route belongs to (STUB_API_ALL for the others). */
 stub_api_t api_of_route(route_t route);
 
-/* True for the routes answered by the LLM engine (completions, chat, TGI). */
-static inline bool api_route_generates(route_t r)
-{
-    return r == ROUTE_COMPLETIONS || r == ROUTE_CHAT || r == ROUTE_TGI || r == ROUTE_TGI_STREAM;
-}
-
 /* Appends the error body the API's clients parse, naming msg:
  *   OpenAI (vLLM):  {"error":{"message":M,"type":T,"param":null,"code":S}}
  *   TGI:            {"error":M,"error_type":"validation"|"generation"|...}
