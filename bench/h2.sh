@@ -33,36 +33,17 @@ TG=${TAILGATE:-./tailgate}
 [[ $TG == */* ]] || TG=./$TG
 export LC_ALL=C
 
-log() { printf '[h2-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-for c in nginx h2load openssl python3 taskset /usr/bin/time; do
-    command -v "$c" >/dev/null 2>&1 || { log "error: $c is required (h2load: Debian nghttp2-client)"; exit 3; }
-done
-[[ -x $TG ]] || { log "error: $TG not built (make)"; exit 3; }
+BENCH_TAG=h2-bench
+REQUIRE_HINT=" (h2load: Debian nghttp2-client)"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+require_cmds nginx h2load openssl python3 taskset /usr/bin/time
+require_tailgate
 
-TMP=$(mktemp -d /tmp/tailgate-h2-bench.XXXXXX)
-NGX_PID=
-cleanup() {
-    local rc=$?
-    [[ -n $NGX_PID ]] && kill -TERM "$NGX_PID" 2>/dev/null && wait "$NGX_PID" 2>/dev/null
-    if [[ ${H2_KEEP:-0} == 1 ]]; then log "raw outputs kept in $TMP"; else rm -rf "$TMP"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmp h2-bench "${H2_KEEP:-0}"
 
-(
-    cd "$TMP"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
-        -out ca.pem -days 2 -subj /CN=tailgate-bench-ca
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key \
-        -out srv.csr -subj /CN=127.0.0.1
-    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >ext
-    openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
-        -days 2 -extfile ext
-) >/dev/null 2>&1 || { log "error: openssl could not make certificates"; exit 3; }
+make_certs
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 P2C=$(free_port)
 P2=$(free_port)
 mkdir -p "$TMP/ngx/logs"
@@ -95,20 +76,12 @@ http {
 EOF
 taskset -c "$SCPU" nginx -p "$TMP/ngx" -c "$TMP/ngx/nginx.conf" -e "$TMP/ngx/logs/error.log" &
 NGX_PID=$!
-for _ in $(seq 100); do
-    python3 -c "import socket;socket.create_connection(('127.0.0.1',$P2),1)" 2>/dev/null && break
-    sleep 0.05
-done
+wait_port "$P2"
 printf '{"model":"m","inputs":["hello"]}' >"$TMP/body.json"
 log "nginx h2c :$P2C, h2 :$P2 on core $SCPU; clients on core $CCPU; $CONNS x $STREAMS; ${SECS}s x $RUNS"
 
 RES=$TMP/res.tsv
 : >"$RES"
-cpu_of() { tail -n 1 "$1" | awk '{print $1+$2}'; }
-jget() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));
-v=d
-for k in sys.argv[2].split('.'): v=v[k]
-print(v if v is not None else 'nan')" "$1" "$2"; }
 row() { # row NAME RUN REQS SECONDS CPU ERRORS
     printf '%s\t%s\t%s\t%s\n' "$1" "$2" \
         "$(awk -v r="$3" -v d="$4" 'BEGIN{printf "%.0f", r/d}')" \

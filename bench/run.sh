@@ -70,7 +70,9 @@ export LC_ALL=C
 COMMAND_LINE="$({ env | grep -E '^(BENCH_[A-Z_]+|TAILGATE)=' || true; } | sort | tr '\n' ' ')"
 if [[ -n ${MAKELEVEL:-} ]]; then COMMAND_LINE+="make bench"; else COMMAND_LINE+="bench/run.sh"; fi
 
-log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+BENCH_TAG=bench
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 die() { log "error: $*"; exit 3; }
 
 # ---------------------------------------------------------------- packages
@@ -143,8 +145,6 @@ CLK_TCK=$(getconf CLK_TCK)
 NOFILE=$(ulimit -Sn)
 ((NOFILE > 65536)) && NOFILE=65536
 ((NOFILE >= BENCH_C10K + 100)) || log "warning: open-file limit $NOFILE is below $BENCH_C10K connections"
-
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 
 wait_http() { # wait_http URL SECONDS
     local i

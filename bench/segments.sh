@@ -32,27 +32,17 @@ TG=${TAILGATE:-./tailgate}
 [[ $TG == */* ]] || TG=./$TG
 export LC_ALL=C
 
-log() { printf '[segments-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-for c in nginx python3 taskset /usr/bin/time curl; do
-    command -v "$c" >/dev/null 2>&1 || { log "error: $c is required"; exit 3; }
-done
-[[ -x $TG ]] || { log "error: $TG not built (make)"; exit 3; }
+BENCH_TAG=segments-bench
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+require_cmds nginx python3 taskset /usr/bin/time curl
+require_tailgate
 "$TG" run --help | grep -- '--segment' >/dev/null || { log "error: $TG has no --segment"; exit 3; }
 
-TMP=$(mktemp -d /tmp/tailgate-seg-bench.XXXXXX)
-NGX_PID=
-cleanup() {
-    local rc=$?
-    [[ -n $NGX_PID ]] && kill -TERM "$NGX_PID" 2>/dev/null && wait "$NGX_PID" 2>/dev/null
-    if [[ ${SEG_KEEP:-0} == 1 ]]; then log "raw outputs kept in $TMP"; else rm -rf "$TMP"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmp seg-bench "${SEG_KEEP:-0}"
 
 # ---------------------------------------------------------------- nginx
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 mkdir -p "$TMP/ngx"
 cat >"$TMP/ngx/nginx.conf" <<EOF
 worker_processes 2;

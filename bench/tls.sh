@@ -32,38 +32,19 @@ TG=${TAILGATE:-./tailgate}
 [[ $TG == */* ]] || TG=./$TG
 export LC_ALL=C
 
-log() { printf '[tls-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-for c in nginx wrk openssl python3 taskset /usr/bin/time; do
-    command -v "$c" >/dev/null 2>&1 || { log "error: $c is required"; exit 3; }
-done
-[[ -x $TG ]] || { log "error: $TG not built (make)"; exit 3; }
+BENCH_TAG=tls-bench
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+require_cmds nginx wrk openssl python3 taskset /usr/bin/time
+require_tailgate
 
-TMP=$(mktemp -d /tmp/tailgate-tls-bench.XXXXXX)
-NGX_PID=
-cleanup() {
-    local rc=$?
-    [[ -n $NGX_PID ]] && kill -TERM "$NGX_PID" 2>/dev/null && wait "$NGX_PID" 2>/dev/null
-    if [[ ${TLS_KEEP:-0} == 1 ]]; then log "raw outputs kept in $TMP"; else rm -rf "$TMP"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmp tls-bench "${TLS_KEEP:-0}"
 
 # ---------------------------------------------------------------- certificates
-(
-    cd "$TMP"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
-        -out ca.pem -days 2 -subj /CN=tailgate-bench-ca
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key \
-        -out srv.csr -subj /CN=127.0.0.1
-    printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >ext
-    openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
-        -days 2 -extfile ext
-) >/dev/null 2>&1 || { log "error: openssl could not make certificates"; exit 3; }
+make_certs
 
 # ---------------------------------------------------------------- nginx
-PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+PORT=$(free_port)
 mkdir -p "$TMP/ngx/logs"
 cat >"$TMP/ngx/nginx.conf" <<EOF
 worker_processes 1;
@@ -90,10 +71,7 @@ http {
 EOF
 taskset -c "$SCPU" nginx -p "$TMP/ngx" -c "$TMP/ngx/nginx.conf" -e "$TMP/ngx/logs/error.log" &
 NGX_PID=$!
-for _ in $(seq 100); do
-    python3 -c "import socket;socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null && break
-    sleep 0.05
-done
+wait_port "$PORT"
 URL=https://127.0.0.1:$PORT/
 : >"$TMP/empty"
 nproc_n=$(nproc)
@@ -103,12 +81,6 @@ log "nginx (TLS 1.2+1.3) on $URL, core $SCPU; clients on core $CCPU; ${SECS}s x 
 # ---------------------------------------------------------------- helpers
 RES=$TMP/res.tsv
 : >"$RES"
-# cpu_of FILE: user+sys seconds from /usr/bin/time -f '%U %S'
-cpu_of() { tail -n 1 "$1" | awk '{print $1+$2}'; }
-jget() { python3 -c "import json,sys;d=json.load(open(sys.argv[1]));
-v=d
-for k in sys.argv[2].split('.'): v=v[k]
-print(v if v is not None else 'nan')" "$1" "$2"; }
 
 tg_run() { # tg_run NAME RUN ARGS... -> res.tsv: NAME RUN rps cpu_us_per_req handshakes/s hs_p50 hs_p99 resumed
     local name=$1 run=$2
