@@ -5,15 +5,10 @@ failed, --quiet with a failing gate."""
 import http.server
 import json
 import os
-import shutil
-import socket
-import subprocess
 import threading
-import time
 
 import tg
-
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+from tg import NGINX, free_port
 
 PAGE = """<!DOCTYPE html>
 <html>
@@ -26,71 +21,22 @@ successfully installed and working. Further configuration is required.</p></body
 """
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Nginx:
+class Nginx(tg.Nginx):
     """nginx serving a static HTML page, 200 to POST too (as a site whose
     every path answers with its front page does)."""
 
     def __init__(self, ctx):
         self.port = free_port()
         os.chmod(ctx.tmp, 0o755)  # nginx's workers may run as another user: let them in
-        d = ctx.path("nginx")
-        os.makedirs(os.path.join(d, "logs"), exist_ok=True)
+        d = tg.nginx_dir(ctx)
         os.makedirs(os.path.join(d, "html"), exist_ok=True)
         with open(os.path.join(d, "html", "index.html"), "w") as f:
             f.write(PAGE)
-        conf = f"""
-worker_processes 1;
-daemon off;
-pid {d}/nginx.pid;
-error_log {d}/logs/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {d}/body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    server {{
+        super().__init__(ctx, f"""    server {{
         listen 127.0.0.1:{self.port};
         root {d}/html;
         location / {{ error_page 405 =200 $uri; }}
-    }}
-}}
-"""
-        path = ctx.write("nginx.conf", conf)
-        self.proc = subprocess.Popen([NGINX, "-p", d, "-c", path, "-e", f"{d}/logs/error.log"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ctx.procs.append(self)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError("nginx exited")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("nginx did not start")
-
-    def stderr(self):
-        return ""
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+    }}""", [self.port])
 
 
 def test_nginx_page_is_invalid_with_a_reason(ctx):

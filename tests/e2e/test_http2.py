@@ -6,26 +6,21 @@ flow-control window, one stream at a time, and HTTP/1.1 to a client that
 speaks HTTP/2."""
 import os
 import socket
-import subprocess
 import time
 
 import tg
 from h2server import H2Server
-from test_tls import NGINX, free_port, make_ca, make_cert
+from tg import free_port, make_ca, make_cert
 
 
-class Nginx:
+class Nginx(tg.Nginx):
     """nginx with HTTP/2: an h2c port (prior knowledge) and, with a
     certificate, an h2 port (TLS, ALPN). nginx closes a connection after
     `max_requests` requests with a GOAWAY."""
 
     def __init__(self, ctx, cert=None, key=None, max_requests=1000):
-        if not os.path.exists(NGINX):
-            raise AssertionError("nginx is not installed (Debian nginx-light)")
         self.h2c = free_port()
         self.h2 = free_port() if cert else None
-        d = ctx.path("nginx")
-        os.makedirs(os.path.join(d, "logs"), exist_ok=True)
         loc = "location / { return 200 '{\"outputs\":[\"a\"]}'; }"
         servers = f"""
     server {{
@@ -42,57 +37,8 @@ class Nginx:
         keepalive_requests {max_requests};
         {loc}
     }}"""
-        conf = f"""
-worker_processes 1;
-daemon off;
-master_process on;
-pid {d}/nginx.pid;
-error_log {d}/logs/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {d}/body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    default_type application/json;
-{servers}
-}}
-"""
-        path = ctx.write("nginx-h2.conf", conf)
-        self.errpath = ctx.path("nginx-h2.stderr")
-        self.err = open(self.errpath, "w+")
-        self.proc = subprocess.Popen([NGINX, "-p", d, "-c", path, "-e", f"{d}/logs/error.log"],
-                                     stdout=subprocess.DEVNULL, stderr=self.err)
-        ctx.procs.append(self)
-        deadline = time.monotonic() + 10
-        ports = [p for p in (self.h2c, self.h2) if p]
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"nginx exited: {self.stderr()}")
-            try:
-                for p in ports:
-                    socket.create_connection(("127.0.0.1", p), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("nginx did not start")
-
-    def stderr(self):
-        self.err.flush()
-        with open(self.errpath) as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
+        super().__init__(ctx, "    default_type application/json;" + servers,
+                         [p for p in (self.h2c, self.h2) if p], conf="nginx-h2.conf")
 
 
 def run_json(ctx, *args, rc=0):

@@ -2,39 +2,9 @@
 made with the `openssl` command, the stub serving TLS with them, tailgate run
 verifying (or not) against them, and nginx with TLS as an independent server."""
 import os
-import shutil
-import socket
-import subprocess
-import time
 
 import tg
-
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-
-def openssl(ctx, *args):
-    p = subprocess.run(["openssl", *args], capture_output=True, text=True, cwd=ctx.tmp)
-    assert p.returncode == 0, (args, p.stderr)
-
-
-def make_ca(ctx):
-    """A CA valid for a day: returns the path of its PEM certificate."""
-    openssl(ctx, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-            "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj",
-            "/CN=tailgate-test-ca")
-    return ctx.path("ca.pem")
-
-
-def make_cert(ctx, name, san="IP:127.0.0.1,DNS:localhost", days="1"):
-    """A server certificate signed by the CA: returns (cert, key) paths.
-    days "-1" makes one that has already expired."""
-    ext = ctx.write(f"{name}.ext", f"subjectAltName={san}\nbasicConstraints=CA:FALSE\n"
-                    "extendedKeyUsage=serverAuth\n")
-    openssl(ctx, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
-    openssl(ctx, "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", f"{name}.pem", "-days", days, "-extfile", ext)
-    return ctx.path(f"{name}.pem"), ctx.path(f"{name}.key")
+from tg import NGINX, free_port, make_ca, make_cert
 
 
 def tls_stub(ctx, cert, key, *args):
@@ -163,15 +133,13 @@ def test_stub_https_new_connection_per_request_resumes(ctx):
 
 # ---- nginx ----
 
-class Nginx:
-    """nginx with its own config and prefix in the test's temp dir, on 127.0.0.1."""
+class Nginx(tg.Nginx):
+    """nginx with TLS on 127.0.0.1: .port speaks TLS 1.2 and 1.3, .port12 TLS 1.2 only."""
 
     def __init__(self, ctx, cert, key, keepalive_requests=20):
         self.ctx = ctx
         self.port12 = free_port()
         self.port = free_port()
-        d = ctx.path("nginx")
-        os.makedirs(os.path.join(d, "logs"), exist_ok=True)
         server = """
     server {{
         listen 127.0.0.1:{port} ssl;
@@ -182,62 +150,11 @@ class Nginx:
         keepalive_requests {kr};
         location / {{ return 200 '{{"outputs":["a"]}}'; }}
     }}"""
-        conf = f"""
-worker_processes 1;
-daemon off;
-master_process on;
-pid {d}/nginx.pid;
-error_log {d}/logs/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {d}/body;
-    proxy_temp_path {d}/proxy;
-    fastcgi_temp_path {d}/fastcgi;
-    uwsgi_temp_path {d}/uwsgi;
-    scgi_temp_path {d}/scgi;
-    default_type application/json;
-""" + server.format(port=self.port, cert=cert, key=key, protos="TLSv1.2 TLSv1.3",
-                    kr=keepalive_requests) + server.format(
-            port=self.port12, cert=cert, key=key, protos="TLSv1.2", kr=keepalive_requests) + "\n}\n"
-        path = ctx.write("nginx.conf", conf)
-        self.errpath = ctx.path("nginx.stderr")
-        self.err = open(self.errpath, "w+")
-        self.proc = subprocess.Popen([NGINX, "-p", d, "-c", path, "-e", f"{d}/logs/error.log"],
-                                     stdout=subprocess.DEVNULL, stderr=self.err)
-        ctx.procs.append(self)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"nginx exited: {self.stderr()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port12), timeout=1).close()
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("nginx did not start")
-
-    def stderr(self):
-        self.err.flush()
-        with open(self.errpath) as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        http = "    default_type application/json;\n" + server.format(
+            port=self.port, cert=cert, key=key, protos="TLSv1.2 TLSv1.3",
+            kr=keepalive_requests) + server.format(
+            port=self.port12, cert=cert, key=key, protos="TLSv1.2", kr=keepalive_requests)
+        super().__init__(ctx, http, [self.port12, self.port])
 
 
 def nginx_run(ctx, port, ca, *args):

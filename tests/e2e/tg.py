@@ -144,6 +144,108 @@ class Context:
         return out
 
 
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def openssl(ctx, *args):
+    p = subprocess.run(["openssl", *args], capture_output=True, text=True, cwd=ctx.tmp)
+    assert p.returncode == 0, (args, p.stderr)
+
+
+def make_ca(ctx):
+    """A CA valid for a day: returns the path of its PEM certificate."""
+    openssl(ctx, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+            "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj",
+            "/CN=tailgate-test-ca")
+    return ctx.path("ca.pem")
+
+
+def make_cert(ctx, name, san="IP:127.0.0.1,DNS:localhost", days="1"):
+    """A server certificate signed by the CA: returns (cert, key) paths.
+    days "-1" makes one that has already expired."""
+    ext = ctx.write(f"{name}.ext", f"subjectAltName={san}\nbasicConstraints=CA:FALSE\n"
+                    "extendedKeyUsage=serverAuth\n")
+    openssl(ctx, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
+    openssl(ctx, "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", f"{name}.pem", "-days", days, "-extfile", ext)
+    return ctx.path(f"{name}.pem"), ctx.path(f"{name}.key")
+
+
+def nginx_dir(ctx):
+    """The prefix of a test's nginx, with its logs folder made."""
+    d = ctx.path("nginx")
+    os.makedirs(os.path.join(d, "logs"), exist_ok=True)
+    return d
+
+
+class Nginx:
+    """A running nginx with its own config and prefix (nginx_dir) in the test's
+    temp dir. `http` is the inside of the http block after the settings every
+    test shares (no access log, temp files in the prefix); the constructor
+    returns once every port in `ports` accepts connections."""
+
+    def __init__(self, ctx, http, ports, conf="nginx.conf"):
+        if not os.path.exists(NGINX):
+            raise AssertionError("nginx is not installed (Debian nginx-light)")
+        d = nginx_dir(ctx)
+        text = f"""
+worker_processes 1;
+daemon off;
+master_process on;
+pid {d}/nginx.pid;
+error_log {d}/logs/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+{http}
+}}
+"""
+        path = ctx.write(conf, text)
+        self.errpath = ctx.path(os.path.splitext(conf)[0] + ".stderr")
+        self.err = open(self.errpath, "w+")
+        self.proc = subprocess.Popen([NGINX, "-p", d, "-c", path, "-e", f"{d}/logs/error.log"],
+                                     stdout=subprocess.DEVNULL, stderr=self.err)
+        ctx.procs.append(self)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"nginx exited: {self.stderr()}")
+            try:
+                for p in ports:
+                    socket.create_connection(("127.0.0.1", p), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("nginx did not start")
+
+    def stderr(self):
+        self.err.flush()
+        with open(self.errpath) as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
 def read_json(path):
     with open(path) as f:
         return json.load(f)
