@@ -6,7 +6,7 @@ import json
 import socketserver
 import threading
 
-from misbehave import read_request
+from misbehave import read_request, serve
 
 
 def respond(status, body, ctype="application/json"):
@@ -60,16 +60,9 @@ class Capture:
                 except OSError:
                     return
 
-        class TS(socketserver.ThreadingTCPServer):
-            daemon_threads = True
-            allow_reuse_address = True
-            request_queue_size = 128
-
-        self.srv = TS(("127.0.0.1", 0), Handler)
+        self.srv, self.thread = serve(Handler)
         self.port = self.srv.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
-        self.thread.start()
 
     def close(self):
         self.srv.shutdown()

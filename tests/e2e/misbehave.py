@@ -232,6 +232,21 @@ def m_drop_second(s, i):  # keep-alive, then drops the 2nd request it received
     return True
 
 
+class _TS(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def serve(handler):
+    """A threaded TCP server on a free port of 127.0.0.1, serving from a daemon
+    thread: returns (server, thread)."""
+    srv = _TS(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    return srv, thread
+
+
 class Server:
     def __init__(self, mode):
         fn = globals()["m_" + mode]
@@ -271,16 +286,9 @@ class Server:
                 except OSError:
                     return
 
-        class TS(socketserver.ThreadingTCPServer):
-            daemon_threads = True
-            allow_reuse_address = True
-            request_queue_size = 128
-
-        self.srv = TS(("127.0.0.1", 0), Handler)
+        self.srv, self.thread = serve(Handler)
         self.port = self.srv.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/x"
-        self.thread = threading.Thread(target=self.srv.serve_forever, daemon=True)
-        self.thread.start()
 
     def close(self):
         self.srv.shutdown()
