@@ -46,20 +46,7 @@ make_certs
 
 P2C=$(free_port)
 P2=$(free_port)
-mkdir -p "$TMP/ngx/logs"
-cat >"$TMP/ngx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $TMP/ngx/nginx.pid;
-error_log $TMP/ngx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $TMP/ngx/body;
-    proxy_temp_path $TMP/ngx/proxy;
-    fastcgi_temp_path $TMP/ngx/fastcgi;
-    uwsgi_temp_path $TMP/ngx/uwsgi;
-    scgi_temp_path $TMP/ngx/scgi;
+start_nginx "$P2" <<EOF
     keepalive_requests 100000000;
     http2_max_concurrent_streams $STREAMS;
     server {
@@ -72,11 +59,7 @@ http {
         ssl_certificate_key $TMP/srv.key;
         location / { return 200 '{"outputs":["a"]}'; }
     }
-}
 EOF
-taskset -c "$SCPU" nginx -p "$TMP/ngx" -c "$TMP/ngx/nginx.conf" -e "$TMP/ngx/logs/error.log" &
-NGX_PID=$!
-wait_port "$P2"
 printf '{"model":"m","inputs":["hello"]}' >"$TMP/body.json"
 log "nginx h2c :$P2C, h2 :$P2 on core $SCPU; clients on core $CCPU; $CONNS x $STREAMS; ${SECS}s x $RUNS"
 

@@ -10,6 +10,9 @@
 #                              on exit stop nginx and remove $TMP unless KEEP is 1
 #   make_certs                 a throw-away CA (ca.pem) and a server certificate for
 #                              127.0.0.1 (srv.pem, srv.key) in $TMP
+#   start_nginx PORT <<EOF     nginx (one worker, on core $SCPU) in $TMP/ngx; stdin is the
+#                              inside of its http block after the shared settings; sets
+#                              NGX_PID and waits for PORT
 #   free_port                  a free TCP port on 127.0.0.1
 #   wait_port PORT             wait up to 5 s for something to accept on PORT
 #   cpu_of FILE                user+sys seconds from /usr/bin/time -f '%U %S'
@@ -52,6 +55,31 @@ make_certs() {
         openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem \
             -days 2 -extfile ext
     ) >/dev/null 2>&1 || { log "error: openssl could not make certificates"; exit 3; }
+}
+
+start_nginx() { # start_nginx PORT <<EOF ... EOF
+    mkdir -p "$TMP/ngx/logs"
+    {
+        cat <<EOF
+worker_processes 1;
+daemon off;
+pid $TMP/ngx/nginx.pid;
+error_log $TMP/ngx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/ngx/body;
+    proxy_temp_path $TMP/ngx/proxy;
+    fastcgi_temp_path $TMP/ngx/fastcgi;
+    uwsgi_temp_path $TMP/ngx/uwsgi;
+    scgi_temp_path $TMP/ngx/scgi;
+EOF
+        cat
+        echo "}"
+    } >"$TMP/ngx/nginx.conf"
+    taskset -c "$SCPU" nginx -p "$TMP/ngx" -c "$TMP/ngx/nginx.conf" -e "$TMP/ngx/logs/error.log" &
+    NGX_PID=$!
+    wait_port "$1"
 }
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }

@@ -45,20 +45,7 @@ make_certs
 
 # ---------------------------------------------------------------- nginx
 PORT=$(free_port)
-mkdir -p "$TMP/ngx/logs"
-cat >"$TMP/ngx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $TMP/ngx/nginx.pid;
-error_log $TMP/ngx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $TMP/ngx/body;
-    proxy_temp_path $TMP/ngx/proxy;
-    fastcgi_temp_path $TMP/ngx/fastcgi;
-    uwsgi_temp_path $TMP/ngx/uwsgi;
-    scgi_temp_path $TMP/ngx/scgi;
+start_nginx "$PORT" <<EOF
     server {
         listen 127.0.0.1:$PORT ssl;
         ssl_certificate $TMP/srv.pem;
@@ -67,11 +54,7 @@ http {
         keepalive_requests 1000000;
         location / { return 200 '{"outputs":["a"]}'; }
     }
-}
 EOF
-taskset -c "$SCPU" nginx -p "$TMP/ngx" -c "$TMP/ngx/nginx.conf" -e "$TMP/ngx/logs/error.log" &
-NGX_PID=$!
-wait_port "$PORT"
 URL=https://127.0.0.1:$PORT/
 : >"$TMP/empty"
 nproc_n=$(nproc)
