@@ -38,9 +38,10 @@ struct run {
 
 static struct run R;
 
-static size_t hook(void *arg, const char *data, size_t len, bool end)
+static size_t hook(void *arg, int status, const char *data, size_t len, bool end)
 {
     int i = (int)(intptr_t)arg;
+    CHECK(status >= 0 && status <= 999); /* the stream's :status, 0 before one came */
     CHECK(R.hook_ends[i] == 0);
     R.hook_ends[i] += end;
     size_t use = len;
