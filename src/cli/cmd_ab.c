@@ -228,8 +228,8 @@ static int ab_run_side(const char *label, const runopts_t *o, inputs_t *inputs, 
 int cmd_ab(int argc, char **argv)
 {
     runopts_t shared, base, opt;
-    ab_opts_t ab = {AB_DEFAULT_BASELINE, AB_DEFAULT_OPTIMIZED, "tailgate-out", false, NULL, 0,
-                    {{0}, 0}};
+    ab_opts_t ab = {
+        AB_DEFAULT_BASELINE, AB_DEFAULT_OPTIMIZED, "tailgate-out", false, NULL, 0, {{0}, 0}};
     char err[1024];
     const char *pos[1];
     size_t npos = 0;

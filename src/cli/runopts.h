@@ -59,8 +59,8 @@ typedef struct {
     int validate; /* validate_t */
     opt_list_t sla_texts;
     /* streaming */
-    bool stream;    /* also set by runopts_finish for --api of an API that streams */
-    bool no_stream; /* --no-stream: that API's whole-answer bodies */
+    bool stream;                 /* also set by runopts_finish for --api of an API that streams */
+    bool no_stream;              /* --no-stream: that API's whole-answer bodies */
     uint64_t idle_timeout_ns;    /* 0 = none */
     uint64_t stream_max_event;   /* bytes: the longest SSE event read */
     const char *goodput_text;    /* --goodput as given; NULL = none */
@@ -73,7 +73,7 @@ typedef struct {
 
     const char *url_text;   /* the positional URL */
     bool target_in_process; /* ab's embedded stub: each connection's other end is ours too */
-    uint64_t given;       /* bit i: runopts_table[i] was given */
+    uint64_t given;         /* bit i: runopts_table[i] was given */
     /* set by runopts_finish */
     bool body_mode; /* a fixed raw body: --body, or a method that sends none (GET...) */
     unsigned segment_index, segment_count; /* --segment (0 of 1 without) */

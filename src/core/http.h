@@ -44,7 +44,7 @@ typedef struct {
     size_t method_len;
     const char *target;
     size_t target_len;
-    int minor_version; /* 0 or 1 */
+    int minor_version;      /* 0 or 1 */
     http_header_t *headers; /* caller's array */
     size_t num_headers;     /* out: headers parsed */
     http_body_t body;
@@ -83,12 +83,12 @@ int http_parse_response(const char *buf, size_t len, http_response_t *res, http_
 
 /* Chunked body decoder: an explicit state machine, decoding in place. */
 typedef struct {
-    int state;            /* private */
-    uint64_t chunk_left;  /* data of the current chunk still to come; while its size
-                             line is read, a lower bound (callers may check it against
-                             a body limit) */
-    unsigned hex_digits;  /* private */
-    uint64_t body_len;    /* out: decoded body bytes so far */
+    int state;           /* private */
+    uint64_t chunk_left; /* data of the current chunk still to come; while its size
+                            line is read, a lower bound (callers may check it against
+                            a body limit) */
+    unsigned hex_digits; /* private */
+    uint64_t body_len;   /* out: decoded body bytes so far */
 } http_chunked_t;
 
 void http_chunked_init(http_chunked_t *dec);

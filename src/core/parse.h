@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "800ms", "5s", "1m", "250us", "1.5s", "1h30m", "0" (parts largest unit first). A bare number takes bare_unit_ns
- * (CLOCK_NS_PER_MS for latencies, CLOCK_NS_PER_S for run lengths). Negative,
+/* "800ms", "5s", "1m", "250us", "1.5s", "1h30m", "0" (parts largest unit first). A bare number
+ * takes bare_unit_ns (CLOCK_NS_PER_MS for latencies, CLOCK_NS_PER_S for run lengths). Negative,
  * empty, trailing garbage, overflow -> -1. */
 int parse_duration_ns(const char *text, uint64_t bare_unit_ns, uint64_t *out, char *err,
                       size_t errlen);
@@ -20,7 +20,6 @@ int parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out, char 
               size_t errlen);
 
 /* Finite non-negative decimal (rates, fractions) in [min, max]. */
-int parse_double(const char *text, double min, double max, double *out, char *err,
-                 size_t errlen);
+int parse_double(const char *text, double min, double max, double *out, char *err, size_t errlen);
 
 #endif

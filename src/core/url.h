@@ -10,10 +10,10 @@
 #define URL_PATH_MAX 2048
 
 typedef struct {
-    bool tls;                 /* https */
-    char host[URL_HOST_MAX];  /* without brackets for IPv6 */
-    char port[8];             /* decimal; defaults 80/443 */
-    char path[URL_PATH_MAX];  /* starts with '/', includes the query; "/" when absent */
+    bool tls;                          /* https */
+    char host[URL_HOST_MAX];           /* without brackets for IPv6 */
+    char port[8];                      /* decimal; defaults 80/443 */
+    char path[URL_PATH_MAX];           /* starts with '/', includes the query; "/" when absent */
     char authority[URL_HOST_MAX + 10]; /* Host header value: host[:port] as written */
     bool ipv6_literal;
 } url_t;

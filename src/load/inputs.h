@@ -109,7 +109,6 @@ int inputs_digest_body(const char *body, size_t len, uint64_t sent, uint8_t dige
  * digest sent item i the same in both, however many each sent, so their
  * digests differ only by how many items they sent (and from where).
  * Returns 0 or ENOMEM. */
-int inputs_source_digest(const inputs_t *in, const char *body, size_t body_len,
-                         uint8_t digest[32]);
+int inputs_source_digest(const inputs_t *in, const char *body, size_t body_len, uint8_t digest[32]);
 
 #endif

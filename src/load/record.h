@@ -53,7 +53,6 @@ static inline uint64_t req_record_id(uint64_t seq, unsigned t, unsigned nthreads
     return seq * nthreads + t + 1;
 }
 
-
 /* One token-bearing event of a streamed request (--log-events): k-th of
  * request id, arrived at wall_ns (epoch ns). */
 typedef struct {

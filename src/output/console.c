@@ -222,8 +222,9 @@ static void load_lines(FILE *f, const result_t *r, const selfcheck_t *c, bool co
     if (c->client_limited) {
         char advice[300];
         selfcheck_advice(c, advice, sizeof advice);
-        fprintf(f, "  %s%sWARNING: client limited%s: these figures are the client's, not the "
-                   "server's.\n",
+        fprintf(f,
+                "  %s%sWARNING: client limited%s: these figures are the client's, not the "
+                "server's.\n",
                 bold, red, off);
         print_wrapped(f, 4, note, 100, "", "");
         fprintf(f, "    To measure the server: %s.\n", advice);

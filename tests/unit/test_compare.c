@@ -604,8 +604,7 @@ int main(void)
         cmocka_unit_test(test_every_field), cmocka_unit_test(test_nulls_and_zero_baseline),
         cmocka_unit_test(test_digests),     cmocka_unit_test(test_load_file_and_table),
         cmocka_unit_test(test_sla_source),  cmocka_unit_test(test_regression),
-        cmocka_unit_test(test_all_failed),
-        cmocka_unit_test(test_same_source),
+        cmocka_unit_test(test_all_failed),  cmocka_unit_test(test_same_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

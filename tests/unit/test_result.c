@@ -243,8 +243,10 @@ static void test_round_trip(void **state)
     make_part(&r, 0, 2, 1767225600000000000ull);
     r.segment_index = 2;
     r.segment_count = 3;
-    r.segment = (result_segment_t){.concurrency = 3, .connections = 5,
-                                   .start_at_ns = 1767225600123000000ull, .late_ns = 999999999};
+    r.segment = (result_segment_t){.concurrency = 3,
+                                   .connections = 5,
+                                   .start_at_ns = 1767225600123000000ull,
+                                   .late_ns = 999999999};
     assert_round_trip(&r);
     j = result_to_json(&r);
     const json_t *seg = json_object_get(j, "segment");

@@ -384,12 +384,9 @@ static void test_verdict_json(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),
-        cmocka_unit_test(test_invalid),
-        cmocka_unit_test(test_message_whole),
-        cmocka_unit_test(test_boundary_exact),
-        cmocka_unit_test(test_measure),
-        cmocka_unit_test(test_failures_rank_slowest),
+        cmocka_unit_test(test_valid),         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_message_whole), cmocka_unit_test(test_boundary_exact),
+        cmocka_unit_test(test_measure),       cmocka_unit_test(test_failures_rank_slowest),
         cmocka_unit_test(test_verdict_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
