@@ -97,7 +97,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 def serve(shape):
     handler = type("H", (Handler,), {"shape": shape})
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    srv = tg.HTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv, f"http://127.0.0.1:{srv.server_address[1]}/predict"
 

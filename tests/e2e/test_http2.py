@@ -335,7 +335,7 @@ def http1_server(ctx, tls_ctx=None):
         def log_message(self, *a):
             pass
 
-    s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    s = tg.HTTPServer(("127.0.0.1", 0), H)
     if tls_ctx:
         s.socket = tls_ctx.wrap_socket(s.socket, server_side=True)
     threading.Thread(target=s.serve_forever, daemon=True).start()

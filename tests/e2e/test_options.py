@@ -140,7 +140,7 @@ class PlainHandler(http.server.BaseHTTPRequestHandler):
 
 def test_get_alone_against_a_plain_server(ctx):
     PlainHandler.seen = []
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PlainHandler)
+    srv = tg.HTTPServer(("127.0.0.1", 0), PlainHandler)
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
     try:

@@ -252,6 +252,7 @@ class _SSEHandler(http.server.BaseHTTPRequestHandler):
 
 
 def test_close_delimited_stream_whole_and_cut(ctx):
+    socketserver.ThreadingTCPServer.request_queue_size = 1024  # no dropped SYNs in a burst
     srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SSEHandler)
     srv.daemon_threads = True
     threading.Thread(target=srv.serve_forever, daemon=True).start()
