@@ -703,21 +703,24 @@ EOF
     else rec_na D stub_tg 1 "n/a (not built)"; fi
 }
 
-# ---------------------------------------------------------------- E: HTTPS (placeholder)
-# Filled later: record rows as `rec E NAME RUN KEY VALUE` and render them in bench/report.py.
-# HTTPS lives in its own script (it runs its own nginx with TLS); its Markdown
-# table is appended to the report below.
-section_e() {
-    log "E: HTTPS (bench/tls.sh)"
-    if ! TAILGATE="$TG" TLS_SECONDS="$BENCH_SECONDS" TLS_RUNS="$BENCH_RUNS" \
-        TLS_OUT="$TMP/tls-table.md" "$ROOT/bench/tls.sh" >"$TMP/tls.log" 2>&1; then
-        log "E: bench/tls.sh failed (see $TMP/tls.log)"
-        printf '## E. HTTPS\n\nbench/tls.sh failed in this run; its log:\n\n```\n%s\n```\n' \
-            "$(tail -20 "$TMP/tls.log")" >"$TMP/tls.md"
+# ---------------------------------------------------------------- E: HTTPS
+# Sections E, G and J run a script of their own (each its own nginx) and
+# append its Markdown table: SCRIPT takes PREFIX_SECONDS, PREFIX_RUNS and
+# PREFIX_OUT. A failed script puts its log's tail in the report instead.
+subscript_section() { # LETTER NAME SCRIPT PREFIX BASE TITLE
+    local l=$1 name=$2 script=$3 pre=$4 base=$5 title=$6
+    log "$l: $name (bench/$script)"
+    if ! env TAILGATE="$TG" "${pre}_SECONDS=$BENCH_SECONDS" "${pre}_RUNS=$BENCH_RUNS" \
+        "${pre}_OUT=$TMP/$base-table.md" "$ROOT/bench/$script" >"$TMP/$base.log" 2>&1; then
+        log "$l: bench/$script failed (see $TMP/$base.log)"
+        printf '## %s. %s\n\nbench/%s failed in this run; its log:\n\n```\n%s\n```\n' \
+            "$l" "$name" "$script" "$(tail -20 "$TMP/$base.log")" >"$TMP/$base.md"
         return
     fi
-    { printf '## E. HTTPS: tailgate vs wrk over TLS\n\n'; cat "$TMP/tls-table.md"; } >"$TMP/tls.md"
+    { printf '## %s. %s\n\n' "$l" "$title"; cat "$TMP/$base-table.md"; } >"$TMP/$base.md"
 }
+
+section_e() { subscript_section E HTTPS tls.sh TLS tls "HTTPS: tailgate vs wrk over TLS"; }
 
 # ---------------------------------------------------------------- F: templated requests
 section_f() {
@@ -750,17 +753,7 @@ section_f() {
 
 # ---------------------------------------------------------------- G: HTTP/2
 # HTTP/2 lives in its own script too (its nginx serves h2c and h2).
-section_g() {
-    log "G: HTTP/2 (bench/h2.sh)"
-    if ! TAILGATE="$TG" H2_SECONDS="$BENCH_SECONDS" H2_RUNS="$BENCH_RUNS" \
-        H2_OUT="$TMP/h2-table.md" "$ROOT/bench/h2.sh" >"$TMP/h2.log" 2>&1; then
-        log "G: bench/h2.sh failed (see $TMP/h2.log)"
-        printf '## G. HTTP/2\n\nbench/h2.sh failed in this run; its log:\n\n```\n%s\n```\n' \
-            "$(tail -20 "$TMP/h2.log")" >"$TMP/h2.md"
-        return
-    fi
-    { printf '\n## G. HTTP/2: tailgate --http2 vs h2load\n\n'; cat "$TMP/h2-table.md"; } >"$TMP/h2.md"
-}
+section_g() { subscript_section G HTTP/2 h2.sh H2 h2 "HTTP/2: tailgate --http2 vs h2load"; }
 
 # ---------------------------------------------------------------- H: streaming
 # The Python peer needs aiohttp: Debian's python3-aiohttp, for Debian's python3 (a python3
@@ -893,17 +886,7 @@ EOF
 
 # ---------------------------------------------------------------- J: segments
 # Its own script (its own nginx, both cores for the client); its table is appended.
-section_j() {
-    log "J: segments vs threads (bench/segments.sh)"
-    if ! TAILGATE="$TG" SEG_SECONDS="$BENCH_SECONDS" SEG_RUNS="$BENCH_RUNS" \
-        SEG_OUT="$TMP/seg-table.md" "$ROOT/bench/segments.sh" >"$TMP/seg.log" 2>&1; then
-        log "J: bench/segments.sh failed (see $TMP/seg.log)"
-        printf '## J. Segments\n\nbench/segments.sh failed in this run; its log:\n\n```\n%s\n```\n' \
-            "$(tail -20 "$TMP/seg.log")" >"$TMP/seg.md"
-        return
-    fi
-    { printf '## J. One run over two processes: segments vs threads\n\n'; cat "$TMP/seg-table.md"; } >"$TMP/seg.md"
-}
+section_j() { subscript_section J Segments segments.sh SEG seg "One run over two processes: segments vs threads"; }
 
 # ---------------------------------------------------------------- main
 # Wait (bounded) for a quiet machine: other work on these two cores is the main noise.
