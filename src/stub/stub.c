@@ -386,15 +386,6 @@ int stub_start(const stub_config_t *cfg, stub_t **out, char *err, size_t errlen)
     socklen_t sslen;
     if ((rc = resolve(cfg, &ss, &sslen, err, errlen)))
         return rc;
-    if (cfg->port) {
-        /* SO_REUSEPORT would let us share a port another process of ours
-         * already serves: probe with a plain bind first so "port taken" is
-         * reported instead of silently splitting traffic. */
-        int probe;
-        if ((rc = open_listener((struct sockaddr *)&ss, sslen, false, &probe)))
-            goto bind_fail;
-        close(probe);
-    }
     struct stub *stub = calloc(1, sizeof *stub);
     if (!stub)
         return ENOMEM;
@@ -419,6 +410,18 @@ int stub_start(const stub_config_t *cfg, stub_t **out, char *err, size_t errlen)
             return rc;
         }
         stub->nscripts++;
+    }
+    /* Bad scripts are bad usage whatever the port: read them first. */
+    if (cfg->port) {
+        /* SO_REUSEPORT would let us share a port another process of ours
+         * already serves: probe with a plain bind first so "port taken" is
+         * reported instead of silently splitting traffic. */
+        int probe;
+        if ((rc = open_listener((struct sockaddr *)&ss, sslen, false, &probe))) {
+            stub_free(stub);
+            goto bind_fail;
+        }
+        close(probe);
     }
     for (unsigned i = 0; i < cfg->threads; i++) {
         int fd;

@@ -701,6 +701,13 @@ def test_bad_script_exit_2_missing_script_exit_3(ctx):
     r = ctx.run("stub", "--listen", "127.0.0.1:0", "--script",
                 ctx.write("bad.txt", "token\nwiat 5ms\n"), timeout=10)
     assert r.rc == 2 and "line 2: unknown directive 'wiat'" in r.err, r
+    # the script is read before the port: on a taken port, the script's error still
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        r = ctx.run("stub", "--listen", f"127.0.0.1:{held.getsockname()[1]}", "--script",
+                    ctx.path("bad.txt"), timeout=10)
+        assert r.rc == 2 and "unknown directive" in r.err, r
     r = ctx.run("stub", "--listen", "127.0.0.1:0", "--script", ctx.path("nope.txt"), timeout=10)
     assert r.rc == 3 and "cannot read" in r.err, r
     r = ctx.run("stub", "--help")
