@@ -57,12 +57,27 @@ static int hex(unsigned char ch)
     return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
 }
 
-/* c->p at '"'. The raw text between the quotes in s[0..n). */
-static bool string(cur_t *c, const unsigned char **s, size_t *n)
+/* Bytes that end a run of plain string characters: the closing quote, an
+ * escape, or a control character (invalid in JSON text). One table lookup per
+ * byte keeps the loop over a chunk's strings, most of its bytes, tight. */
+static const unsigned char string_stop[256] = {
+    [0x00 ... 0x1f] = 1,
+    ['"'] = 1,
+    ['\\'] = 1,
+};
+
+/* c->p at '"'. The raw text between the quotes in s[0..n); *esc: it holds an
+ * escape (so it must be decoded before it is compared). */
+static bool string(cur_t *c, const unsigned char **s, size_t *n, bool *esc)
 {
     const unsigned char *p = c->p + 1, *end = c->end;
     *s = p;
-    while (p < end) {
+    *esc = false;
+    for (;;) {
+        while (p < end && !string_stop[*p])
+            p++;
+        if (p == end)
+            return false;
         unsigned char ch = *p;
         if (ch == '"') {
             *n = (size_t)(p - *s);
@@ -71,10 +86,7 @@ static bool string(cur_t *c, const unsigned char **s, size_t *n)
         }
         if (ch < 0x20)
             return false;
-        if (ch != '\\') {
-            p++;
-            continue;
-        }
+        *esc = true;
         if (end - p < 2)
             return false;
         ch = p[1];
@@ -91,11 +103,17 @@ static bool string(cur_t *c, const unsigned char **s, size_t *n)
             return false;
         }
     }
-    return false;
 }
 
-/* A validated string's raw text decodes to the ASCII literal lit. */
-static bool raw_is(const unsigned char *s, size_t n, const char *lit)
+/* A string's raw text as string() found it. */
+typedef struct {
+    const unsigned char *s;
+    size_t n;
+    bool esc;
+} text_t;
+
+/* A validated string's raw text with escapes decodes to the ASCII literal lit. */
+static bool decoded_is(const unsigned char *s, size_t n, const char *lit)
 {
     static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
     const unsigned char *end = s + n;
@@ -117,6 +135,16 @@ static bool raw_is(const unsigned char *s, size_t n, const char *lit)
     }
     return *lit == '\0';
 }
+
+/* t decodes to lit (lit_len bytes): without escapes, a plain comparison. */
+static bool text_is(const text_t *t, const char *lit, size_t lit_len)
+{
+    if (!t->esc)
+        return t->n == lit_len && memcmp(t->s, lit, lit_len) == 0;
+    return decoded_is(t->s, t->n, lit);
+}
+
+#define TEXT_IS(t, lit) text_is(t, lit, sizeof(lit) - 1)
 
 #define IS_DIGIT(ch) ((ch) >= '0' && (ch) <= '9')
 
@@ -180,12 +208,11 @@ static bool literal(cur_t *c, const char *word)
 /* One scalar at c->p (after whitespace). */
 static bool scalar(cur_t *c)
 {
-    const unsigned char *s;
-    size_t n;
+    text_t t;
     int64_t u;
     switch (peek(c)) {
     case '"':
-        return string(c, &s, &n);
+        return string(c, &t.s, &t.n, &t.esc);
     case 't':
         return literal(c, "true");
     case 'f':
@@ -198,9 +225,9 @@ static bool scalar(cur_t *c)
 }
 
 /* A key and its colon. */
-static bool key(cur_t *c, const unsigned char **s, size_t *n)
+static bool key(cur_t *c, text_t *k)
 {
-    return peek(c) == '"' && string(c, s, n) && eat(c, ':');
+    return peek(c) == '"' && string(c, &k->s, &k->n, &k->esc) && eat(c, ':');
 }
 
 /* Skips the value at c->p, which sits at `depth` (the root is 1). */
@@ -208,8 +235,7 @@ static bool skip_value(cur_t *c, unsigned depth)
 {
     unsigned char is_object[LLMEVENT_MAX_DEPTH / 8];
     unsigned open = 0; /* containers open inside this value */
-    const unsigned char *s;
-    size_t n;
+    text_t k;
     for (;;) {
         /* A value starts here, at depth + open. */
         if (depth + open > LLMEVENT_MAX_DEPTH)
@@ -226,7 +252,7 @@ static bool skip_value(cur_t *c, unsigned depth)
             if (eat(c, obj ? '}' : ']')) {
                 open--;
             } else {
-                if (obj && !key(c, &s, &n))
+                if (obj && !key(c, &k))
                     return false;
                 continue;
             }
@@ -239,7 +265,7 @@ static bool skip_value(cur_t *c, unsigned depth)
                 return true;
             bool obj = is_object[(open - 1) / 8] >> (open - 1) % 8 & 1;
             if (eat(c, ',')) {
-                if (obj && !key(c, &s, &n))
+                if (obj && !key(c, &k))
                     return false;
                 break;
             }
@@ -252,8 +278,7 @@ static bool skip_value(cur_t *c, unsigned depth)
 
 /* ---- the paths ---- */
 
-typedef bool (*member_fn)(cur_t *c, const unsigned char *k, size_t klen, unsigned depth,
-                          found_t *f);
+typedef bool (*member_fn)(cur_t *c, const text_t *k, unsigned depth, found_t *f);
 
 /* The object at c->p (at `depth`): fn consumes each member's value. A value
  * that is not an object is skipped, and fn never runs. */
@@ -265,9 +290,8 @@ static bool members(cur_t *c, unsigned depth, member_fn fn, found_t *f)
     if (eat(c, '}'))
         return true;
     do {
-        const unsigned char *k;
-        size_t klen;
-        if (!key(c, &k, &klen) || !fn(c, k, klen, depth + 1, f))
+        text_t k;
+        if (!key(c, &k) || !fn(c, &k, depth + 1, f))
             return false;
     } while (eat(c, ','));
     return eat(c, '}');
@@ -279,11 +303,10 @@ static bool text_value(cur_t *c, unsigned depth, bool *nonempty)
     *nonempty = false;
     if (peek(c) != '"')
         return skip_value(c, depth);
-    const unsigned char *s;
-    size_t n;
-    if (!string(c, &s, &n))
+    text_t t;
+    if (!string(c, &t.s, &t.n, &t.esc))
         return false;
-    *nonempty = n > 0; /* every escape decodes to one character or more */
+    *nonempty = t.n > 0; /* every escape decodes to one character or more */
     return true;
 }
 
@@ -296,29 +319,29 @@ static bool count_value(cur_t *c, unsigned depth, int64_t *count)
     return number(c, count);
 }
 
-static bool in_delta(cur_t *c, const unsigned char *k, size_t klen, unsigned depth, found_t *f)
+static bool in_delta(cur_t *c, const text_t *k, unsigned depth, found_t *f)
 {
-    if (raw_is(k, klen, "content"))
+    if (TEXT_IS(k, "content"))
         return text_value(c, depth, &f->delta_content);
     return skip_value(c, depth);
 }
 
-static bool in_message(cur_t *c, const unsigned char *k, size_t klen, unsigned depth, found_t *f)
+static bool in_message(cur_t *c, const text_t *k, unsigned depth, found_t *f)
 {
-    if (raw_is(k, klen, "content"))
+    if (TEXT_IS(k, "content"))
         return text_value(c, depth, &f->message_content);
     return skip_value(c, depth);
 }
 
-static bool in_choice(cur_t *c, const unsigned char *k, size_t klen, unsigned depth, found_t *f)
+static bool in_choice(cur_t *c, const text_t *k, unsigned depth, found_t *f)
 {
-    if (raw_is(k, klen, "text"))
+    if (TEXT_IS(k, "text"))
         return text_value(c, depth, &f->choice_text);
-    if (raw_is(k, klen, "delta")) {
+    if (TEXT_IS(k, "delta")) {
         f->delta_content = false;
         return members(c, depth, in_delta, f);
     }
-    if (raw_is(k, klen, "message")) {
+    if (TEXT_IS(k, "message")) {
         f->message_content = false;
         return members(c, depth, in_message, f);
     }
@@ -341,60 +364,59 @@ static bool choices(cur_t *c, unsigned depth, found_t *f)
     return eat(c, ']');
 }
 
-static bool in_token(cur_t *c, const unsigned char *k, size_t klen, unsigned depth, found_t *f)
+static bool in_token(cur_t *c, const text_t *k, unsigned depth, found_t *f)
 {
-    if (raw_is(k, klen, "text"))
+    if (TEXT_IS(k, "text"))
         return text_value(c, depth, &f->token_text);
     return skip_value(c, depth);
 }
 
-static bool in_usage(cur_t *c, const unsigned char *k, size_t klen, unsigned depth, found_t *f)
+static bool in_usage(cur_t *c, const text_t *k, unsigned depth, found_t *f)
 {
-    if (raw_is(k, klen, "completion_tokens"))
+    if (TEXT_IS(k, "completion_tokens"))
         return count_value(c, depth, &f->usage);
     return skip_value(c, depth);
 }
 
-static bool in_details(cur_t *c, const unsigned char *k, size_t klen, unsigned depth, found_t *f)
+static bool in_details(cur_t *c, const text_t *k, unsigned depth, found_t *f)
 {
-    if (raw_is(k, klen, "generated_tokens"))
+    if (TEXT_IS(k, "generated_tokens"))
         return count_value(c, depth, &f->details);
     return skip_value(c, depth);
 }
 
-static bool in_root(cur_t *c, const unsigned char *k, size_t klen, unsigned depth, found_t *f)
+static bool in_root(cur_t *c, const text_t *k, unsigned depth, found_t *f)
 {
-    if (raw_is(k, klen, "choices")) {
+    if (TEXT_IS(k, "choices")) {
         f->choice_text = f->delta_content = f->message_content = false;
         return choices(c, depth, f);
     }
-    if (raw_is(k, klen, "generated_text"))
+    if (TEXT_IS(k, "generated_text"))
         return text_value(c, depth, &f->generated_text);
-    if (raw_is(k, klen, "token")) {
+    if (TEXT_IS(k, "token")) {
         f->token_text = false;
         return members(c, depth, in_token, f);
     }
-    if (raw_is(k, klen, "usage")) {
+    if (TEXT_IS(k, "usage")) {
         f->usage = -1;
         return members(c, depth, in_usage, f);
     }
-    if (raw_is(k, klen, "details")) {
+    if (TEXT_IS(k, "details")) {
         f->details = -1;
         return members(c, depth, in_details, f);
     }
-    if (raw_is(k, klen, "error")) {
+    if (TEXT_IS(k, "error")) {
         f->error_member = peek(c) != 'n'; /* null, or anything else */
         return skip_value(c, depth);
     }
-    if (raw_is(k, klen, "object")) {
-        const unsigned char *s;
-        size_t n;
+    if (TEXT_IS(k, "object")) {
+        text_t t;
         f->object_error = false;
         if (peek(c) != '"')
             return skip_value(c, depth);
-        if (!string(c, &s, &n))
+        if (!string(c, &t.s, &t.n, &t.esc))
             return false;
-        f->object_error = raw_is(s, n, "error");
+        f->object_error = TEXT_IS(&t, "error");
         return true;
     }
     return skip_value(c, depth);
