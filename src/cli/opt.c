@@ -9,22 +9,12 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/errmsg.h"
 #include "core/parse.h"
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* A value as it is shown in a message: as typed when it is plain, in single
  * quotes when it holds anything a shell would treat specially, non-printable
@@ -121,10 +111,11 @@ static int set_count(const opt_t *o, const char *v, const char *shown, void *fie
     count_range(o, range, sizeof range);
     uint64_t u;
     if (!all_digits(v, false))
-        return fail(err, errlen, "--%s %s: not a whole number; give one %s", o->name, shown, range);
+        return errmsg_set(-1, err, errlen, "--%s %s: not a whole number; give one %s", o->name,
+                          shown, range);
     if (parse_u64(v, to_u64(o->min), to_u64(o->max), &u, NULL, 0))
-        return fail(err, errlen, "--%s %s: out of range; give a whole number %s", o->name, shown,
-                    range);
+        return errmsg_set(-1, err, errlen, "--%s %s: out of range; give a whole number %s", o->name,
+                          shown, range);
     memcpy(field, &u, sizeof u);
     return 0;
 }
@@ -138,25 +129,28 @@ static int set_duration(const opt_t *o, const char *v, const char *shown, void *
          * latencies once; "--timeout 5" read as 5 ms surprised people. Only
          * 0 means the same in every unit. */
         if (parse_duration_ns(v, 1, &ns, NULL, 0) || ns != 0)
-            return fail(err, errlen, "--%s %s: give a unit, e.g. %ss or %sms", o->name, shown,
-                        shown, shown);
+            return errmsg_set(-1, err, errlen, "--%s %s: give a unit, e.g. %ss or %sms", o->name,
+                              shown, shown, shown);
     } else if (parse_duration_ns(v, 0, &ns, NULL, 0)) {
-        return fail(err, errlen,
-                    "--%s %s: not a duration; give a number and a unit (ns, us, ms, s, m, h), "
-                    "e.g. 500ms, 30s or 2m",
-                    o->name, shown);
+        return errmsg_set(
+            -1, err, errlen,
+            "--%s %s: not a duration; give a number and a unit (ns, us, ms, s, m, h), "
+            "e.g. 500ms, 30s or 2m",
+            o->name, shown);
     }
     uint64_t lo = to_u64(o->min), hi = to_u64(o->max);
     char b[32];
     if (ns < lo && lo <= 1)
-        return fail(err, errlen, "--%s %s: must be more than 0, e.g. 500ms or 10s", o->name, shown);
+        return errmsg_set(-1, err, errlen, "--%s %s: must be more than 0, e.g. 500ms or 10s",
+                          o->name, shown);
     if (ns < lo) {
         opt_format_duration(lo, b, sizeof b);
-        return fail(err, errlen, "--%s %s: too short; give at least %s", o->name, shown, b);
+        return errmsg_set(-1, err, errlen, "--%s %s: too short; give at least %s", o->name, shown,
+                          b);
     }
     if (o->max > 0 && ns > hi) {
         opt_format_duration(hi, b, sizeof b);
-        return fail(err, errlen, "--%s %s: too long; give at most %s", o->name, shown, b);
+        return errmsg_set(-1, err, errlen, "--%s %s: too long; give at most %s", o->name, shown, b);
     }
     memcpy(field, &ns, sizeof ns);
     return 0;
@@ -167,11 +161,13 @@ static int set_rate(const opt_t *o, const char *v, const char *shown, void *fiel
 {
     double d;
     if (parse_double(v, 0, DBL_MAX, &d, NULL, 0))
-        return fail(err, errlen, "--%s %s: not a number; give one from %.10g to %.10g, e.g. 100",
-                    o->name, shown, o->min, o->max);
+        return errmsg_set(-1, err, errlen,
+                          "--%s %s: not a number; give one from %.10g to %.10g, e.g. 100", o->name,
+                          shown, o->min, o->max);
     if (d < o->min || d > o->max)
-        return fail(err, errlen, "--%s %s: out of range; give a number from %.10g to %.10g",
-                    o->name, shown, o->min, o->max);
+        return errmsg_set(-1, err, errlen,
+                          "--%s %s: out of range; give a number from %.10g to %.10g", o->name,
+                          shown, o->min, o->max);
     memcpy(field, &d, sizeof d);
     return 0;
 }
@@ -181,17 +177,18 @@ static int set_size(const opt_t *o, const char *v, const char *shown, void *fiel
 {
     uint64_t u;
     if (parse_size(v, &u, NULL, 0))
-        return fail(err, errlen,
-                    "--%s %s: not a size; give bytes or a number with a 1024-based unit, e.g. "
-                    "512k, 8MiB or 1G",
-                    o->name, shown);
+        return errmsg_set(
+            -1, err, errlen,
+            "--%s %s: not a size; give bytes or a number with a 1024-based unit, e.g. "
+            "512k, 8MiB or 1G",
+            o->name, shown);
     uint64_t lo = to_u64(o->min), hi = to_u64(o->max);
     if (u < lo)
-        return fail(err, errlen, "--%s %s: too small; give at least %llu byte%s", o->name, shown,
-                    (unsigned long long)lo, lo == 1 ? "" : "s");
+        return errmsg_set(-1, err, errlen, "--%s %s: too small; give at least %llu byte%s", o->name,
+                          shown, (unsigned long long)lo, lo == 1 ? "" : "s");
     if (o->max > 0 && u > hi)
-        return fail(err, errlen, "--%s %s: too large; give at most %llu bytes", o->name, shown,
-                    (unsigned long long)hi);
+        return errmsg_set(-1, err, errlen, "--%s %s: too large; give at most %llu bytes", o->name,
+                          shown, (unsigned long long)hi);
     memcpy(field, &u, sizeof u);
     return 0;
 }
@@ -212,10 +209,10 @@ static int set_percent(const opt_t *o, const char *v, const char *shown, void *f
         rc = parse_double(v, 0, 1, &d, NULL, 0);
     }
     if (rc || d < o->min || d > o->max)
-        return fail(err, errlen,
-                    "--%s %s: give a fraction from %.6g to %.6g or a percentage, e.g. 0.05 "
-                    "or 5%%",
-                    o->name, shown, o->min, o->max);
+        return errmsg_set(-1, err, errlen,
+                          "--%s %s: give a fraction from %.6g to %.6g or a percentage, e.g. 0.05 "
+                          "or 5%%",
+                          o->name, shown, o->min, o->max);
     memcpy(field, &d, sizeof d);
     return 0;
 }
@@ -236,7 +233,7 @@ static int set_enum(const opt_t *o, const char *v, const char *shown, void *fiel
                               : o->choices[i + 1] ? ", "
                                                   : " or ",
                               o->choices[i]);
-    return fail(err, errlen, "--%s %s: not a known value; use %s", o->name, shown, list);
+    return errmsg_set(-1, err, errlen, "--%s %s: not a known value; use %s", o->name, shown, list);
 }
 
 /* Stores one value (NULL for a flag) into its field. */
@@ -279,15 +276,16 @@ static int set_value(const opt_t *o, void *dst, const char *v, char *err, size_t
         opt_list_t *l = field;
         size_t max = o->max > 0 && o->max < OPT_LIST_MAX ? (size_t)o->max : OPT_LIST_MAX;
         if (l->n >= max)
-            return fail(err, errlen, "--%s %s: given more than %zu times; keep at most %zu",
-                        o->name, shown, max, max);
+            return errmsg_set(-1, err, errlen,
+                              "--%s %s: given more than %zu times; keep at most %zu", o->name,
+                              shown, max, max);
         l->v[l->n++] = v;
         return 0;
     }
     case OPT_HEADING:
         break;
     }
-    return fail(err, errlen, "--%s: not an option", o->name);
+    return errmsg_set(-1, err, errlen, "--%s: not an option", o->name);
 }
 
 /* ---- the loop ---- */
@@ -411,7 +409,7 @@ int opt_parse(const opt_group_t *groups, size_t ngroups, int argc, char *const *
         }
         if (options_done || a[0] != '-' || a[1] == '\0') {
             if (*npos >= max_pos)
-                return fail(err, errlen, "unexpected argument '%.80s'", a);
+                return errmsg_set(-1, err, errlen, "unexpected argument '%.80s'", a);
             pos[(*npos)++] = a;
             continue;
         }
@@ -423,26 +421,27 @@ int opt_parse(const opt_group_t *groups, size_t ngroups, int argc, char *const *
             bool help = len && !strncmp(builtin_help, name, len);
             if (help && (len == strlen(builtin_help) || r == 0)) {
                 if (eq)
-                    return fail(err, errlen, "option '--help' takes no value");
+                    return errmsg_set(-1, err, errlen, "option '--help' takes no value");
                 return 1;
             }
             if (r == 0) {
                 const char *near = nearest_long(groups, ngroups, name, len);
-                return fail(err, errlen, "unknown option '--%.*s'%s%s%s",
-                            (int)(len < 64 ? len : 64), name, near ? "; did you mean --" : "",
-                            near ? near : "", near ? "?" : "");
+                return errmsg_set(-1, err, errlen, "unknown option '--%.*s'%s%s%s",
+                                  (int)(len < 64 ? len : 64), name, near ? "; did you mean --" : "",
+                                  near ? near : "", near ? "?" : "");
             }
             if (r < 0 || (r == 1 && help)) {
                 char list[256];
                 list_prefix_matches(groups, ngroups, name, len, list, sizeof list);
-                return fail(err, errlen, "option '--%.*s' is ambiguous (%s): write more of it",
-                            (int)len, name, list);
+                return errmsg_set(-1, err, errlen,
+                                  "option '--%.*s' is ambiguous (%s): write more of it", (int)len,
+                                  name, list);
             }
             const opt_t *o = &f.g->opts[f.i];
             const char *v = NULL;
             if (o->kind == OPT_FLAG) {
                 if (eq)
-                    return fail(err, errlen, "option '--%s' takes no value", o->name);
+                    return errmsg_set(-1, err, errlen, "option '--%s' takes no value", o->name);
             } else if (o->bare && !eq) {
                 v = o->bare;
             } else if (eq) {
@@ -450,7 +449,7 @@ int opt_parse(const opt_group_t *groups, size_t ngroups, int argc, char *const *
             } else if (i + 1 < argc) {
                 v = argv[++i];
             } else {
-                return fail(err, errlen, "option '--%s' needs a value", o->name);
+                return errmsg_set(-1, err, errlen, "option '--%s' needs a value", o->name);
             }
             if (apply(f, v, err, errlen))
                 return -1;
@@ -462,8 +461,8 @@ int opt_parse(const opt_group_t *groups, size_t ngroups, int argc, char *const *
                 if (*p == 'h')
                     return 1;
                 if (*p >= 0x20 && *p < 0x7f)
-                    return fail(err, errlen, "unknown option '-%c'", *p);
-                return fail(err, errlen, "unknown option '%s'", a);
+                    return errmsg_set(-1, err, errlen, "unknown option '-%c'", *p);
+                return errmsg_set(-1, err, errlen, "unknown option '%s'", a);
             }
             const opt_t *o = &f.g->opts[f.i];
             if (o->kind == OPT_FLAG) {
@@ -473,7 +472,7 @@ int opt_parse(const opt_group_t *groups, size_t ngroups, int argc, char *const *
             }
             const char *v = p[1] ? p + 1 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v)
-                return fail(err, errlen, "option '-%c' needs a value", *p);
+                return errmsg_set(-1, err, errlen, "option '-%c' needs a value", *p);
             if (apply(f, v, err, errlen))
                 return -1;
             break;
@@ -551,8 +550,8 @@ int opt_merge(const opt_t *opts, size_t n, void *dst, uint64_t *dst_given, const
             const opt_list_t *add = from;
             size_t max = o->max > 0 && o->max < OPT_LIST_MAX ? (size_t)o->max : OPT_LIST_MAX;
             if (l->n + add->n > max)
-                return fail(err, errlen, "--%s: %zu values in all; keep at most %zu", o->name,
-                            l->n + add->n, max);
+                return errmsg_set(-1, err, errlen, "--%s: %zu values in all; keep at most %zu",
+                                  o->name, l->n + add->n, max);
             memcpy(l->v + l->n, add->v, add->n * sizeof add->v[0]);
             l->n += add->n;
         } else {

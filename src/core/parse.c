@@ -13,25 +13,14 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SHOW "'%.64s'" /* how a rejected input is quoted in a message */
+#include "core/errmsg.h"
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
+#define SHOW "'%.64s'" /* how a rejected input is quoted in a message */
 
 /* DIGITS [ "." DIGITS ]: the integer part, the fraction as frac / 10^frac_digits.
  * Digits of the fraction past 19 are dropped (they are below any unit here).
@@ -104,9 +93,10 @@ int parse_duration_ns(const char *text, uint64_t bare_unit_ns, uint64_t *out, ch
 {
     static const char hint[] = "(use e.g. 800ms, 5s, 1m)";
     if (!text || !*text)
-        return fail(err, errlen, "empty duration %s", hint);
+        return errmsg_set(-1, err, errlen, "empty duration %s", hint);
     if (*text == '-')
-        return fail(err, errlen, SHOW " is negative: a duration must be 0 or more %s", text, hint);
+        return errmsg_set(-1, err, errlen, SHOW " is negative: a duration must be 0 or more %s",
+                          text, hint);
     /* NUMBER UNIT, repeated: "1h30m", "1m30.5s" (each part its own unit, the
      * largest first, as Go's time.ParseDuration reads them). */
     uint64_t total = 0, last_unit = UINT64_MAX;
@@ -115,20 +105,21 @@ int parse_duration_ns(const char *text, uint64_t bare_unit_ns, uint64_t *out, ch
         bool overflow;
         const char *q = scan_number(p, &n, &overflow);
         if (overflow)
-            return fail(err, errlen, SHOW " is too large for a duration (max about 584 years)",
-                        text);
+            return errmsg_set(-1, err, errlen,
+                              SHOW " is too large for a duration (max about 584 years)", text);
         if (!q)
-            return fail(err, errlen, SHOW " is not a duration %s", text, hint);
+            return errmsg_set(-1, err, errlen, SHOW " is not a duration %s", text, hint);
         uint64_t unit = 0;
         const char *u = q;
         while ((*u >= 'a' && *u <= 'z') || (*u >= 'A' && *u <= 'Z'))
             u++;
         if (u == q) {
             if (p != text || *q != '\0')
-                return fail(err, errlen, SHOW " is not a duration %s; units: ns, us, ms, s, m, h",
-                            text, hint);
+                return errmsg_set(-1, err, errlen,
+                                  SHOW " is not a duration %s; units: ns, us, ms, s, m, h", text,
+                                  hint);
             if (bare_unit_ns == 0 && (n.whole != 0 || n.frac != 0))
-                return fail(err, errlen, SHOW " needs a unit %s", text, hint);
+                return errmsg_set(-1, err, errlen, SHOW " needs a unit %s", text, hint);
             unit = bare_unit_ns ? bare_unit_ns : 1;
         } else {
             for (size_t i = 0; i < sizeof(duration_units) / sizeof(duration_units[0]); i++)
@@ -136,18 +127,19 @@ int parse_duration_ns(const char *text, uint64_t bare_unit_ns, uint64_t *out, ch
                     !memcmp(q, duration_units[i].suffix, (size_t)(u - q)))
                     unit = duration_units[i].mult;
             if (unit == 0)
-                return fail(err, errlen, SHOW " is not a duration %s; units: ns, us, ms, s, m, h",
-                            text, hint);
+                return errmsg_set(-1, err, errlen,
+                                  SHOW " is not a duration %s; units: ns, us, ms, s, m, h", text,
+                                  hint);
             if (unit >= last_unit)
-                return fail(err, errlen,
-                            SHOW " is not a duration: give each unit once, largest first (1h30m)",
-                            text);
+                return errmsg_set(
+                    -1, err, errlen,
+                    SHOW " is not a duration: give each unit once, largest first (1h30m)", text);
             last_unit = unit;
         }
         uint64_t v;
         if (!scale(&n, unit, &v) || v > UINT64_MAX - total)
-            return fail(err, errlen, SHOW " is too large for a duration (max about 584 years)",
-                        text);
+            return errmsg_set(-1, err, errlen,
+                              SHOW " is too large for a duration (max about 584 years)", text);
         total += v;
         p = u;
     }
@@ -166,16 +158,16 @@ int parse_size(const char *text, uint64_t *out, char *err, size_t errlen)
 {
     static const char hint[] = "(use e.g. 512k, 8MiB, 1G, or bytes)";
     if (!text || !*text)
-        return fail(err, errlen, "empty size %s", hint);
+        return errmsg_set(-1, err, errlen, "empty size %s", hint);
     if (*text == '-')
-        return fail(err, errlen, SHOW " is negative: a size must be 0 or more", text);
+        return errmsg_set(-1, err, errlen, SHOW " is negative: a size must be 0 or more", text);
     struct number n;
     bool overflow;
     const char *p = scan_number(text, &n, &overflow);
     if (overflow)
-        return fail(err, errlen, SHOW " is too large for a size", text);
+        return errmsg_set(-1, err, errlen, SHOW " is too large for a size", text);
     if (!p)
-        return fail(err, errlen, SHOW " is not a size %s", text, hint);
+        return errmsg_set(-1, err, errlen, SHOW " is not a size %s", text, hint);
     uint64_t unit = 0;
     if (*p == '\0') {
         unit = 1;
@@ -184,19 +176,19 @@ int parse_size(const char *text, uint64_t *out, char *err, size_t errlen)
             if (strcmp(p, size_units[i].suffix) == 0)
                 unit = size_units[i].mult;
         if (unit == 0 && p[0] && strcmp(p + 1, "B") == 0 && strchr("kKmMgGtT", p[0]))
-            return fail(err, errlen,
-                        SHOW " is ambiguous (1000 or 1024?): write %.*s%c or %.*s%ciB, "
-                             "both 1024-based",
-                        text, (int)(p - text), text, p[0], (int)(p - text), text,
-                        (char)(p[0] & ~0x20));
+            return errmsg_set(-1, err, errlen,
+                              SHOW " is ambiguous (1000 or 1024?): write %.*s%c or %.*s%ciB, "
+                                   "both 1024-based",
+                              text, (int)(p - text), text, p[0], (int)(p - text), text,
+                              (char)(p[0] & ~0x20));
         if (unit == 0)
-            return fail(err, errlen, SHOW " is not a size %s", text, hint);
+            return errmsg_set(-1, err, errlen, SHOW " is not a size %s", text, hint);
     }
     if (unit == 1 && n.has_point)
-        return fail(err, errlen, SHOW " is not a whole number of bytes", text);
+        return errmsg_set(-1, err, errlen, SHOW " is not a whole number of bytes", text);
     uint64_t v;
     if (!scale(&n, unit, &v))
-        return fail(err, errlen, SHOW " is too large for a size", text);
+        return errmsg_set(-1, err, errlen, SHOW " is too large for a size", text);
     *out = v;
     return 0;
 }
@@ -204,22 +196,22 @@ int parse_size(const char *text, uint64_t *out, char *err, size_t errlen)
 int parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out, char *err, size_t errlen)
 {
     if (!text || !*text)
-        return fail(err, errlen, "empty value (expected a whole number %llu..%llu)",
-                    (unsigned long long)min, (unsigned long long)max);
+        return errmsg_set(-1, err, errlen, "empty value (expected a whole number %llu..%llu)",
+                          (unsigned long long)min, (unsigned long long)max);
     uint64_t v = 0;
     for (const char *p = text; *p; p++) {
         unsigned d = (unsigned)(*p - '0');
         if (d > 9)
-            return fail(err, errlen, SHOW " is not a whole number (expected %llu..%llu)", text,
-                        (unsigned long long)min, (unsigned long long)max);
+            return errmsg_set(-1, err, errlen, SHOW " is not a whole number (expected %llu..%llu)",
+                              text, (unsigned long long)min, (unsigned long long)max);
         if (v > (UINT64_MAX - d) / 10)
-            return fail(err, errlen, SHOW " is too large (expected %llu..%llu)", text,
-                        (unsigned long long)min, (unsigned long long)max);
+            return errmsg_set(-1, err, errlen, SHOW " is too large (expected %llu..%llu)", text,
+                              (unsigned long long)min, (unsigned long long)max);
         v = v * 10 + d;
     }
     if (v < min || v > max)
-        return fail(err, errlen, SHOW " is out of range (expected %llu..%llu)", text,
-                    (unsigned long long)min, (unsigned long long)max);
+        return errmsg_set(-1, err, errlen, SHOW " is out of range (expected %llu..%llu)", text,
+                          (unsigned long long)min, (unsigned long long)max);
     *out = v;
     return 0;
 }
@@ -251,16 +243,18 @@ static bool is_decimal(const char *p)
 int parse_double(const char *text, double min, double max, double *out, char *err, size_t errlen)
 {
     if (!text || !*text)
-        return fail(err, errlen, "empty value (expected a number %g..%g)", min, max);
+        return errmsg_set(-1, err, errlen, "empty value (expected a number %g..%g)", min, max);
     if (!is_decimal(text))
-        return fail(err, errlen, SHOW " is not a number (expected %g..%g, e.g. 0.5 or 100)", text,
-                    min, max);
+        return errmsg_set(-1, err, errlen,
+                          SHOW " is not a number (expected %g..%g, e.g. 0.5 or 100)", text, min,
+                          max);
     errno = 0;
     double v = strtod(text, NULL);
     if (errno == ERANGE && v != 0.0) /* underflow to 0 is fine: "1e-400" ~ 0 */
-        return fail(err, errlen, SHOW " is too large (expected %g..%g)", text, min, max);
+        return errmsg_set(-1, err, errlen, SHOW " is too large (expected %g..%g)", text, min, max);
     if (!isfinite(v) || v < min || v > max)
-        return fail(err, errlen, SHOW " is out of range (expected %g..%g)", text, min, max);
+        return errmsg_set(-1, err, errlen, SHOW " is out of range (expected %g..%g)", text, min,
+                          max);
     *out = v;
     return 0;
 }

@@ -8,24 +8,13 @@
 #include "core/url.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#define SHOW "'%.64s'"
+#include "core/errmsg.h"
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-                                                      ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
+#define SHOW "'%.64s'"
 
 static bool is_host_char(char c)
 {
@@ -38,18 +27,18 @@ static int parse_port(const char *p, size_t n, char port[8], char *err, size_t e
 {
     unsigned long v = 0;
     if (n == 0)
-        return fail(err, errlen, "empty port after ':' (expected 1..65535)");
+        return errmsg_set(-1, err, errlen, "empty port after ':' (expected 1..65535)");
     for (size_t i = 0; i < n; i++) {
         if (p[i] < '0' || p[i] > '9')
-            return fail(err, errlen, "bad port '%.*s' (expected a number 1..65535)",
-                        (int)(n > 16 ? 16 : n), p);
+            return errmsg_set(-1, err, errlen, "bad port '%.*s' (expected a number 1..65535)",
+                              (int)(n > 16 ? 16 : n), p);
         v = v * 10 + (unsigned long)(p[i] - '0');
         if (v > 65535)
-            return fail(err, errlen, "bad port '%.*s' (expected 1..65535)", (int)(n > 16 ? 16 : n),
-                        p);
+            return errmsg_set(-1, err, errlen, "bad port '%.*s' (expected 1..65535)",
+                              (int)(n > 16 ? 16 : n), p);
     }
     if (v == 0)
-        return fail(err, errlen, "bad port 0 (expected 1..65535)");
+        return errmsg_set(-1, err, errlen, "bad port 0 (expected 1..65535)");
     snprintf(port, 8, "%lu", v);
     return 0;
 }
@@ -58,20 +47,21 @@ int url_parse(const char *text, url_t *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof(*out));
     if (!text || !*text)
-        return fail(err, errlen, "empty URL (expected http://HOST[:PORT][/PATH])");
+        return errmsg_set(-1, err, errlen, "empty URL (expected http://HOST[:PORT][/PATH])");
 
     const char *p;
     const char *sep = strstr(text, "://");
     if (!sep)
-        return fail(err, errlen, SHOW " has no scheme (expected http://HOST[:PORT][/PATH])", text);
+        return errmsg_set(-1, err, errlen,
+                          SHOW " has no scheme (expected http://HOST[:PORT][/PATH])", text);
     size_t scheme_len = (size_t)(sep - text);
     if (scheme_len == 4 && strncasecmp(text, "http", 4) == 0) {
         out->tls = false;
     } else if (scheme_len == 5 && strncasecmp(text, "https", 5) == 0) {
         out->tls = true;
     } else {
-        return fail(err, errlen, "unsupported scheme '%.*s' (use http:// or https://)",
-                    (int)(scheme_len > 16 ? 16 : scheme_len), text);
+        return errmsg_set(-1, err, errlen, "unsupported scheme '%.*s' (use http:// or https://)",
+                          (int)(scheme_len > 16 ? 16 : scheme_len), text);
     }
     p = sep + 3;
 
@@ -79,35 +69,35 @@ int url_parse(const char *text, url_t *out, char *err, size_t errlen)
     size_t auth_len = strcspn(p, "/?#");
     const char *auth = p, *auth_end = p + auth_len;
     if (memchr(auth, '@', auth_len))
-        return fail(err, errlen, "user info (user@host) in URLs is not supported");
+        return errmsg_set(-1, err, errlen, "user info (user@host) in URLs is not supported");
     if (auth_len == 0)
-        return fail(err, errlen, SHOW " has an empty host", text);
+        return errmsg_set(-1, err, errlen, SHOW " has an empty host", text);
     if (auth_len >= sizeof(out->authority))
-        return fail(err, errlen, "host too long (max %d bytes)", URL_HOST_MAX - 1);
+        return errmsg_set(-1, err, errlen, "host too long (max %d bytes)", URL_HOST_MAX - 1);
 
     const char *host, *host_end, *port = NULL;
     if (*auth == '[') {
         host = auth + 1;
         host_end = memchr(host, ']', (size_t)(auth_end - host));
         if (!host_end)
-            return fail(err, errlen, "missing ']' after IPv6 address in " SHOW, text);
+            return errmsg_set(-1, err, errlen, "missing ']' after IPv6 address in " SHOW, text);
         if (host_end + 1 < auth_end) {
             if (host_end[1] != ':')
-                return fail(err, errlen,
-                            "unexpected text after ']' in " SHOW " (expected :PORT or /PATH)",
-                            text);
+                return errmsg_set(-1, err, errlen,
+                                  "unexpected text after ']' in " SHOW " (expected :PORT or /PATH)",
+                                  text);
             port = host_end + 2;
         }
         size_t n = (size_t)(host_end - host);
         char tmp[64];
         struct in6_addr addr;
         if (n == 0 || n >= sizeof(tmp))
-            return fail(err, errlen, "'[%.*s]' is not an IPv6 address", (int)(n > 64 ? 64 : n),
-                        host);
+            return errmsg_set(-1, err, errlen, "'[%.*s]' is not an IPv6 address",
+                              (int)(n > 64 ? 64 : n), host);
         memcpy(tmp, host, n);
         tmp[n] = '\0';
         if (inet_pton(AF_INET6, tmp, &addr) != 1)
-            return fail(err, errlen, "'[%s]' is not an IPv6 address", tmp);
+            return errmsg_set(-1, err, errlen, "'[%s]' is not an IPv6 address", tmp);
         out->ipv6_literal = true;
     } else {
         host = auth;
@@ -115,19 +105,21 @@ int url_parse(const char *text, url_t *out, char *err, size_t errlen)
         if (host_end) {
             port = host_end + 1;
             if (memchr(port, ':', (size_t)(auth_end - port)))
-                return fail(err, errlen, "an IPv6 address needs brackets, e.g. http://[::1]:8080/");
+                return errmsg_set(-1, err, errlen,
+                                  "an IPv6 address needs brackets, e.g. http://[::1]:8080/");
         } else {
             host_end = auth_end;
         }
         if (host == host_end)
-            return fail(err, errlen, SHOW " has an empty host", text);
+            return errmsg_set(-1, err, errlen, SHOW " has an empty host", text);
         for (const char *c = host; c < host_end; c++)
             if (!is_host_char(*c))
-                return fail(err, errlen, "invalid character '%c' in host (in " SHOW ")", *c, text);
+                return errmsg_set(-1, err, errlen, "invalid character '%c' in host (in " SHOW ")",
+                                  *c, text);
     }
     size_t host_len = (size_t)(host_end - host);
     if (host_len >= sizeof(out->host))
-        return fail(err, errlen, "host too long (max %d bytes)", URL_HOST_MAX - 1);
+        return errmsg_set(-1, err, errlen, "host too long (max %d bytes)", URL_HOST_MAX - 1);
     memcpy(out->host, host, host_len);
     out->host[host_len] = '\0';
 
@@ -145,13 +137,13 @@ int url_parse(const char *text, url_t *out, char *err, size_t errlen)
     size_t path_len = strcspn(p, "#");
     size_t lead = (*p == '/') ? 0 : 1; /* "" -> "/", "?q" -> "/?q" */
     if (lead + path_len >= sizeof(out->path))
-        return fail(err, errlen, "path too long (max %d bytes)", URL_PATH_MAX - 1);
+        return errmsg_set(-1, err, errlen, "path too long (max %d bytes)", URL_PATH_MAX - 1);
     for (size_t i = 0; i < path_len; i++) {
         unsigned char c = (unsigned char)p[i];
         if (c <= ' ' || c == 0x7f)
-            return fail(err, errlen,
-                        "the path holds a space or control character "
-                        "(percent-encode it, e.g. %%20)");
+            return errmsg_set(-1, err, errlen,
+                              "the path holds a space or control character "
+                              "(percent-encode it, e.g. %%20)");
     }
     out->path[0] = '/';
     memcpy(out->path + lead, p, path_len);

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/errmsg.h"
 #include "core/loop.h"
 #include "load/conn.h"
 #include "load/h2conn.h"
@@ -782,16 +782,6 @@ static unsigned effective_threads(const engine_t *e, const engine_config_t *cfg)
     return t ? t : 1;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* --http2: the pre-flight learns whether the server speaks HTTP/2 there
  * and how many streams it allows; the request's fields are translated once.
  * --http2=auto on a server that does not: HTTP/1.1, with err saying why. */
@@ -859,7 +849,7 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
     segment_share(e, cfg);
     e->nthreads = effective_threads(e, cfg);
     if ((cfg->concurrency == 0) == !(cfg->rate > 0)) {
-        set_err(err, errlen, "exactly one of --concurrency and --rate is needed");
+        errmsg_set(0, err, errlen, "exactly one of --concurrency and --rate is needed");
         rc = EINVAL;
         goto fail;
     }
@@ -873,7 +863,7 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
     else if (cfg->requests && !e->requests)
         empty = "--requests", total = cfg->requests;
     if (empty) {
-        set_err(err, errlen, "%s %llu cannot be split over %u segments: give at least %u", empty,
+        errmsg_set(0, err, errlen, "%s %llu cannot be split over %u segments: give at least %u", empty,
                 (unsigned long long)total, e->segments, e->segments);
         rc = EINVAL;
         goto fail;
@@ -888,7 +878,7 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
     }
     bool no_body = cfg->method && (!strcmp(cfg->method, "GET") || !strcmp(cfg->method, "HEAD"));
     if ((!cfg->plan && !cfg->raw_body && !no_body) || (cfg->plan && (cfg->raw_body || no_body))) {
-        set_err(err, errlen, "give either items (a plan) or a body to send");
+        errmsg_set(0, err, errlen, "give either items (a plan) or a body to send");
         rc = EINVAL;
         goto fail;
     }
@@ -908,7 +898,7 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
     if (!rc && cfg->validate == VALIDATE_JSON)
         rc = rpath_compile("=", &e->json, why, sizeof why);
     if (rc) {
-        set_err(err, errlen, "cannot prepare the request: %s", why);
+        errmsg_set(0, err, errlen, "cannot prepare the request: %s", why);
         goto fail;
     }
     if (cfg->http2 == ENGINE_H2_OFF)
@@ -931,7 +921,7 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
         e->ws[t].stop_io.fd = -1;
     for (unsigned t = 0; t < e->nthreads; t++) {
         if ((rc = worker_setup(&e->ws[t], e, t)) != 0) {
-            set_err(err, errlen, "cannot set up thread %u: %s", t, strerror(rc));
+            errmsg_set(0, err, errlen, "cannot set up thread %u: %s", t, strerror(rc));
             goto fail;
         }
     }
@@ -954,7 +944,7 @@ int engine_start(engine_t *e, char *err, size_t errlen)
          * meanwhile leaves at once and its latency shows the delay. */
         uint64_t mono = clock_now_ns(), wall = clock_wall_ns();
         if (wall > at + ENGINE_START_LATE_MAX_NS) {
-            set_err(err, errlen,
+            errmsg_set(0, err, errlen,
                     "the start time (--start-at) was %.3f s ago when the run was ready: the "
                     "segments of a run start together; give a time further ahead",
                     (double)(wall - at) / 1e9);
@@ -978,7 +968,7 @@ int engine_start(engine_t *e, char *err, size_t errlen)
     for (; e->started < e->nthreads; e->started++) {
         if ((rc = pthread_create(&e->ws[e->started].th, NULL, worker_main, &e->ws[e->started])) !=
             0) {
-            set_err(err, errlen, "cannot start a thread: %s", strerror(rc));
+            errmsg_set(0, err, errlen, "cannot start a thread: %s", strerror(rc));
             engine_stop(e);
             for (unsigned t = 0; t < e->started; t++)
                 pthread_join(e->ws[t].th, NULL);

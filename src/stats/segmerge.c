@@ -9,22 +9,12 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/errmsg.h"
 #include "core/walltime.h"
 
 #define DIGEST_PREFIX "sum-sha256:"
 #define DIGEST_HEX 64
 #define LIST_MAX 10 /* indexes named in one message; more are counted */
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 static void note(const segmerge_opts_t *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -105,17 +95,18 @@ static int check_one_run(const result_t *p, const char *const *names, size_t n, 
 {
     for (size_t i = 0; i < n && n > 1; i++)
         if (p[i].segment_count == 1)
-            return fail(err, errlen, EINVAL,
-                        "%s is a whole run (%s), not a segment: merge joins the segments of one "
-                        "run (run --segment I/N)",
-                        names[i], p[i].segment.merged ? "a merge already" : "no --segment");
+            return errmsg_set(
+                EINVAL, err, errlen,
+                "%s is a whole run (%s), not a segment: merge joins the segments of one "
+                "run (run --segment I/N)",
+                names[i], p[i].segment.merged ? "a merge already" : "no --segment");
     for (size_t i = 1; i < n; i++) {
         if (p[i].segment_count != p[0].segment_count)
-            return fail(err, errlen, EINVAL,
-                        "%s is segment %u of %u and %s is segment %u of %u: not segments of "
-                        "one run",
-                        names[0], p[0].segment_index, p[0].segment_count, names[i],
-                        p[i].segment_index, p[i].segment_count);
+            return errmsg_set(EINVAL, err, errlen,
+                              "%s is segment %u of %u and %s is segment %u of %u: not segments of "
+                              "one run",
+                              names[0], p[0].segment_index, p[0].segment_count, names[i],
+                              p[i].segment_index, p[i].segment_count);
         if (!p[0].config != !p[i].config ||
             (p[0].config && !json_equal(p[0].config, p[i].config))) {
             char why[256];
@@ -123,8 +114,8 @@ static int check_one_run(const result_t *p, const char *const *names, size_t n, 
                 config_difference(p[0].config, p[i].config, why, sizeof why);
             else
                 snprintf(why, sizeof why, "only one records its configuration");
-            return fail(err, errlen, EINVAL, "%s and %s are not segments of one run: %s", names[0],
-                        names[i], why);
+            return errmsg_set(EINVAL, err, errlen, "%s and %s are not segments of one run: %s",
+                              names[0], names[i], why);
         }
         uint64_t a = p[0].segment.start_at_ns, b = p[i].segment.start_at_ns;
         if (a != b) {
@@ -133,10 +124,11 @@ static int check_one_run(const result_t *p, const char *const *names, size_t n, 
                 walltime_format(a, ta, sizeof ta);
             if (b)
                 walltime_format(b, tb, sizeof tb);
-            return fail(err, errlen, EINVAL,
-                        "%s and %s are not segments of one run: told to start at %s and at %s "
-                        "(--start-at)",
-                        names[0], names[i], ta, tb);
+            return errmsg_set(
+                EINVAL, err, errlen,
+                "%s and %s are not segments of one run: told to start at %s and at %s "
+                "(--start-at)",
+                names[0], names[i], ta, tb);
         }
     }
     return 0;
@@ -187,15 +179,16 @@ static int pick_segments(const result_t *p, const char *const *names, size_t n, 
             chosen[k] = keep;
             continue;
         }
-        return fail(err, errlen, EINVAL,
-                    "segment %u of %u is given twice, %s and %s, and both %s: give the one to "
-                    "merge",
-                    k, count, names[j], names[i],
-                    p[i].interrupted ? "were interrupted" : "ran to their end");
+        return errmsg_set(
+            EINVAL, err, errlen,
+            "segment %u of %u is given twice, %s and %s, and both %s: give the one to "
+            "merge",
+            k, count, names[j], names[i],
+            p[i].interrupted ? "were interrupted" : "ran to their end");
     }
     bool *missing = calloc(count, sizeof *missing);
     if (!missing)
-        return fail(err, errlen, ENOMEM, "out of memory");
+        return errmsg_set(ENOMEM, err, errlen, "out of memory");
     size_t nmissing = 0;
     for (unsigned k = 0; k < count; k++)
         if (chosen[k] == SIZE_MAX)
@@ -204,10 +197,10 @@ static int pick_segments(const result_t *p, const char *const *names, size_t n, 
         char list[160];
         list_indexes(missing, count, list, sizeof list);
         free(missing);
-        return fail(err, errlen, ENOENT,
-                    "%s %s of %u %s missing: the merge of a run needs every segment's result",
-                    nmissing == 1 ? "segment" : "segments", list, count,
-                    nmissing == 1 ? "is" : "are");
+        return errmsg_set(ENOENT, err, errlen,
+                          "%s %s of %u %s missing: the merge of a run needs every segment's result",
+                          nmissing == 1 ? "segment" : "segments", list, count,
+                          nmissing == 1 ? "is" : "are");
     }
     free(missing);
     return 0;
@@ -235,7 +228,7 @@ static int check_times(const result_t *p, const char *const *names, const size_t
 {
     size_t *order = malloc(count * sizeof *order);
     if (!order)
-        return fail(err, errlen, ENOMEM, "out of memory");
+        return errmsg_set(ENOMEM, err, errlen, "out of memory");
     memcpy(order, chosen, count * sizeof *order);
     qsort_r(order, count, sizeof *order, by_start, (void *)p);
     const result_t *first = &p[order[0]];
@@ -243,10 +236,10 @@ static int check_times(const result_t *p, const char *const *names, const size_t
     for (unsigned i = 1; i < count; i++) {
         const result_t *r = &p[order[i]];
         if (r->started_wall_ns > end + o->late_ns) {
-            fail(err, errlen, EINVAL,
-                 "%s began %.1f s after the segments before it had ended (%s first): not "
-                 "segments of one run",
-                 names[order[i]], (double)(r->started_wall_ns - end) / 1e9, names[order[0]]);
+            errmsg_set(EINVAL, err, errlen,
+                       "%s began %.1f s after the segments before it had ended (%s first): not "
+                       "segments of one run",
+                       names[order[i]], (double)(r->started_wall_ns - end) / 1e9, names[order[0]]);
             free(order);
             return EINVAL;
         }
@@ -278,7 +271,7 @@ int segmerge(result_t *parts, const char *const *names, size_t n, const segmerge
 {
     memset(out, 0, sizeof *out);
     if (n == 0)
-        return fail(err, errlen, EINVAL, "no results to merge");
+        return errmsg_set(EINVAL, err, errlen, "no results to merge");
     int rc = check_one_run(parts, names, n, err, errlen);
     if (rc)
         return rc;
@@ -292,7 +285,7 @@ int segmerge(result_t *parts, const char *const *names, size_t n, const segmerge
     result_segment_t seg = {.start_at_ns = parts[0].segment.start_at_ns, .merged = count};
     seg.late = calloc(count, sizeof *seg.late);
     if (!chosen || !seg.late) {
-        rc = fail(err, errlen, ENOMEM, "out of memory");
+        rc = errmsg_set(ENOMEM, err, errlen, "out of memory");
         goto done;
     }
     if ((rc = pick_segments(parts, names, n, count, chosen, opts, err, errlen)) ||
@@ -317,15 +310,15 @@ int segmerge(result_t *parts, const char *const *names, size_t n, const segmerge
     for (unsigned k = 1; k < count; k++) {
         char why[256];
         if ((rc = result_merge(out, &parts[chosen[k]], why, sizeof why))) {
-            rc = fail(err, errlen, rc, "%s cannot be merged with %s: %s", names[chosen[k]],
-                      names[chosen[0]], why);
+            rc = errmsg_set(rc, err, errlen, "%s cannot be merged with %s: %s", names[chosen[k]],
+                            names[chosen[0]], why);
             goto done;
         }
     }
     free(out->inputs_digest);
     out->inputs_digest = digest_ok ? strdup(digest) : NULL;
     if (digest_ok && !out->inputs_digest) {
-        rc = fail(err, errlen, ENOMEM, "out of memory");
+        rc = errmsg_set(ENOMEM, err, errlen, "out of memory");
         goto done;
     }
     if (!shares)

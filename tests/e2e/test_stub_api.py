@@ -462,9 +462,12 @@ def test_ttft_and_tpot_of_one_request(ctx):
     t = [e["t"] for e in st.events if '"content":" ' in e["raw"]]
     assert len(t) == 6
     assert 71 - 3 <= t[0] <= 71 + slack(ctx, 25), t
-    gaps = [b - a for a, b in zip(t, t[1:])]
-    mean = sum(gaps) / len(gaps)
-    assert 21 - 3 <= mean <= 21 + slack(ctx, 10), gaps
+    # A busy test machine can read one event late (a short gap, then a long
+    # one), never early: the last token bounds the decode from below, and the
+    # median gap is the step.
+    assert 71 + 5 * 21 - 3 <= t[-1] <= 71 + 5 * 21 + slack(ctx, 35), t
+    gaps = sorted(b - a for a, b in zip(t, t[1:]))
+    assert 21 - 3 <= gaps[len(gaps) // 2] <= 21 + slack(ctx, 10), gaps
     # Not streamed: the whole answer after the same modelled time.
     t0 = time.monotonic()
     st2, _, a = post_json(s.port, "/v1/chat/completions",
