@@ -82,12 +82,15 @@ def test_nginx_h2_tls_alpn_open_loop(ctx):
 class RecordingNginx(tg.Nginx):
     """nginx that writes every request it gets -- its x-request-id header,
     path and body -- to a log of JSON lines, one log per front: `h2c`
-    (HTTP/2, prior knowledge) and `h1` (HTTP/1.1). Both fronts pass each
-    request to an HTTP/1.1 back end that answers {"outputs":["a"]}: nginx
-    reads a body only when it passes it on, and logs it then."""
+    (HTTP/2 only, prior knowledge) and `h1` (HTTP/1.1). Both fronts pass each
+    request over HTTP/1.1 to `back` (a port), by default a back end of its
+    own that answers {"outputs":["a"]}: nginx reads a body only when it
+    passes it on, and logs it then."""
 
-    def __init__(self, ctx):
-        self.h2c, self.h1, back = free_port(), free_port(), free_port()
+    def __init__(self, ctx, back=None):
+        self.h2c, self.h1 = free_port(), free_port()
+        own = back is None
+        back = free_port() if own else back
         self.logs = {"h2c": ctx.path("h2c.log"), "h1": ctx.path("h1.log")}
         fmt = ('\'{"id":"$http_x_request_id","fixed":"$http_x_fixed","uri":"$request_uri",'
                '"body":"$request_body","proto":"$server_protocol"}\'')
@@ -100,7 +103,9 @@ class RecordingNginx(tg.Nginx):
         }}
     }}"""
         http = f"""
-    log_format rec escape=json {fmt};
+    log_format rec escape=json {fmt};"""
+        if own:
+            http += f"""
     server {{
         listen 127.0.0.1:{back};
         default_type application/json;
@@ -108,7 +113,8 @@ class RecordingNginx(tg.Nginx):
     }}"""
         http += front.format(port=self.h2c, h2=" http2", log=self.logs["h2c"], back=back)
         http += front.format(port=self.h1, h2="", log=self.logs["h1"], back=back)
-        super().__init__(ctx, http, [self.h2c, self.h1, back], conf="nginx-rec.conf")
+        super().__init__(ctx, http, [self.h2c, self.h1] + ([back] if own else []),
+                         conf="nginx-rec.conf")
         self.seen = {k: 0 for k in self.logs}
 
     def take(self, front, n):
@@ -158,6 +164,26 @@ def test_h2_each_request_carries_its_own_header_path_and_body(ctx):
             assert res["connections"]["opened"] == 5, (name, res["connections"])
         runs[name] = sorted((g["id"], g["uri"], g["body"]) for g in got)
     assert runs["h2"] == runs["http/1.1"] and runs["h2 streams"] == runs["http/1.1"]
+
+
+def test_ab_verifies_over_h2_on_a_server_that_speaks_only_h2(ctx):
+    """`ab --http2`: the verification requests go over HTTP/2 too, so a
+    server that speaks only HTTP/2 (an h2c port of nginx, in front of the
+    stub) passes verification instead of failing it as malformed."""
+    stub = ctx.stub("--delay", "2ms")
+    ng = RecordingNginx(ctx, back=stub.port)
+    d = ctx.path("out")
+    r = ctx.run("ab", f"http://127.0.0.1:{ng.h2c}/v1/infer", "--http2", "--rate", "200",
+                "--requests", "40", "--out-dir", d)
+    assert r.rc == 0, r
+    assert "verified: 5 inputs give the same outputs alone and in one batch" in r.out, r.out
+    got = ng.take("h2c", 6 + 40 + 4)
+    # one batch of 5 samples, then each alone: every one over HTTP/2
+    probes = [json.loads(g["body"])["inputs"] for g in got[:6]]
+    assert [len(p) for p in probes] == [5, 1, 1, 1, 1, 1], probes
+    assert all(g["proto"] == "HTTP/2.0" for g in got), {g["proto"] for g in got}
+    cmp = tg.read_json(os.path.join(d, "comparison.json"))
+    assert cmp["sla_pass"] is True and cmp["inputs_identical"] is True, cmp
 
 
 # ---- the stub over HTTP/2 ----
