@@ -82,12 +82,13 @@ def test_nginx_h2_tls_alpn_open_loop(ctx):
 class RecordingNginx(tg.Nginx):
     """nginx that writes every request it gets -- its x-request-id header,
     path and body -- to a log of JSON lines, one log per front: `h2c`
-    (HTTP/2 only, prior knowledge) and `h1` (HTTP/1.1). Both fronts pass each
-    request over HTTP/1.1 to `back` (a port), by default a back end of its
-    own that answers {"outputs":["a"]}: nginx reads a body only when it
-    passes it on, and logs it then."""
+    (HTTP/2 only, prior knowledge) and `h1` (HTTP/1.1), each closing a
+    connection after `max_requests` (over HTTP/2 with a GOAWAY). Both fronts
+    pass each request over HTTP/1.1 to `back` (a port), by default a back end
+    of its own that answers {"outputs":["a"]}: nginx reads a body only when
+    it passes it on, and logs it then."""
 
-    def __init__(self, ctx, back=None):
+    def __init__(self, ctx, back=None, max_requests=1000):
         self.h2c, self.h1 = free_port(), free_port()
         own = back is None
         back = free_port() if own else back
@@ -97,6 +98,7 @@ class RecordingNginx(tg.Nginx):
         front = """
     server {{
         listen 127.0.0.1:{port}{h2};
+        keepalive_requests {max_requests};
         location / {{
             access_log {log} rec;
             proxy_pass http://127.0.0.1:{back};
@@ -111,8 +113,9 @@ class RecordingNginx(tg.Nginx):
         default_type application/json;
         location / {{ return 200 '{{"outputs":["a"]}}'; }}
     }}"""
-        http += front.format(port=self.h2c, h2=" http2", log=self.logs["h2c"], back=back)
-        http += front.format(port=self.h1, h2="", log=self.logs["h1"], back=back)
+        for port, h2, log in ((self.h2c, " http2", "h2c"), (self.h1, "", "h1")):
+            http += front.format(port=port, h2=h2, log=self.logs[log], back=back,
+                                 max_requests=max_requests)
         super().__init__(ctx, http, [self.h2c, self.h1] + ([back] if own else []),
                          conf="nginx-rec.conf")
         self.seen = {k: 0 for k in self.logs}
@@ -134,8 +137,11 @@ class RecordingNginx(tg.Nginx):
 def test_h2_each_request_carries_its_own_header_path_and_body(ctx):
     """{{request_id}} in a header, {{seq}} and {{request_id}} in the path,
     both in the body: over HTTP/2 each request carries its own values, exactly
-    as over HTTP/1.1 (the same header, path and body, request by request)."""
-    ng = RecordingNginx(ctx)
+    as over HTTP/1.1 (the same header, path and body, request by request).
+    nginx ends each connection after 50 requests, so most runs also send a
+    few streams again after a GOAWAY (retried: not asserted, it is a race);
+    they must carry their own values too."""
+    ng = RecordingNginx(ctx, max_requests=50)
     n = 300
     args = ["--requests", str(n), "--concurrency", "20", "--validate", "status",
             "-H", "X-Request-Id: {{request_id}}", "-H", "X-Fixed: same",
@@ -161,7 +167,7 @@ def test_h2_each_request_carries_its_own_header_path_and_body(ctx):
             assert body["rid"] == g["id"], (name, g)
             assert g["uri"] == f"/v1/{body['seq']}?rid={g['id']}", (name, g)
         if extra[1:]:
-            assert res["connections"]["opened"] == 5, (name, res["connections"])
+            assert res["config"]["streams_per_connection"] == 4, (name, res["config"])
         runs[name] = sorted((g["id"], g["uri"], g["body"]) for g in got)
     assert runs["h2"] == runs["http/1.1"] and runs["h2 streams"] == runs["http/1.1"]
 
