@@ -5,6 +5,8 @@
  *   bit 3     keep bodies (validation)
  *   bit 4     a body hook that consumes whole lines only
  *   bit 5     requests carry a body (POST) or none (GET)
+ *   bit 6     the fields are translated from each request's own head (a head
+ *             that varies per request)
  * Whatever arrives -- frames right or wrong, resets, GOAWAYs, a close -- every
  * stream must end exactly once, the hook must end at most once per stream and
  * only for a stream that ended whole, and a kept body is never longer than
@@ -113,11 +115,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char post[] = "POST /v1/infer HTTP/1.1\r\nHost: h\r\n"
                                "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
     static const char get[] = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
-    bool body = mode & 0x20;
+    bool body = mode & 0x20, varies = mode & 0x40;
+    const char *req = body ? post : get;
+    size_t req_len = body ? sizeof post - 1 : sizeof get - 1;
     char err[128];
     h2req_t fields;
-    CHECK(h2req_init(&fields, body ? post : get, body ? sizeof post - 1 : sizeof get - 1, "http",
-                     err, sizeof err) == 0);
+    CHECK(h2req_init(&fields, req, req_len, "http", varies, err, sizeof err) == 0);
+    static char heads[STREAMS][sizeof post]; /* each stream's own head */
+    size_t head_len = h2req_body_offset(req, req_len);
 
     memset(&R, 0, sizeof R);
     R.input_len = size;
@@ -141,7 +146,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(h2conn_init(&c, &env) == 0);
     unsigned n = (mode & 7) + 1;
     for (unsigned i = 0; i < n; i++) {
-        CHECK(h2conn_submit(&c, (void *)(intptr_t)i, "{}", body ? 2 : 0));
+        memcpy(heads[i], req, head_len);
+        CHECK(h2conn_submit(&c, (void *)(intptr_t)i, varies ? heads[i] : NULL, head_len, "{}",
+                            body ? 2 : 0));
         R.submitted++;
     }
     /* The server: whatever the fuzzer says, then its end of the socket. */

@@ -79,7 +79,7 @@ static const opt_t ab_table[] = {
     {"no-verify", 0, OPT_FLAG, OPT_SCOPE_GATE, A(no_verify),
      .help = "skip the checks made before measuring (a sample request\n"
              "answers 2xx with one output per input; a few inputs get the\n"
-             "same outputs alone and as one batch)"},
+             "same outputs alone and as one batch; HTTP/2 with --http2)"},
     {"verify-tolerance", 0, OPT_STRING, OPT_SCOPE_GATE, A(verify_tolerance),
      .check = check_tolerance, .arg = "abs=X[,rel=Y]",
      .help = "outputs' numbers agree alone and in a batch when\n"

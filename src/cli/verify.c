@@ -106,8 +106,11 @@ static int infer(const engine_config_t *cfg, const verify_req_t *vr, uint64_t fi
     size_t len = reqfmt_build(&vr->fmt, vr->buf, first, 1, n, first + 1, &req);
     char err[300];
     uint64_t timeout = cfg->timeout_ns ? cfg->timeout_ns : 30 * CLOCK_NS_PER_S;
-    int e = probe_request(&cfg->url, &cfg->tls, req, len, vr->fmt.head_request, timeout, &a->res,
-                          err, sizeof err);
+    probe_http_t http = cfg->http2 == ENGINE_H2_ON     ? PROBE_HTTP2
+                        : cfg->http2 == ENGINE_H2_AUTO ? PROBE_HTTP2_AUTO
+                                                       : PROBE_HTTP1;
+    int e = probe_request(&cfg->url, &cfg->tls, http, req, len, vr->fmt.head_request, timeout,
+                          &a->res, err, sizeof err);
     if (e) {
         fprintf(f, "verification: %s\n", err);
         return EXIT_CANNOT_RUN;

@@ -783,7 +783,8 @@ static unsigned effective_threads(const engine_t *e, const engine_config_t *cfg)
 }
 
 /* --http2: the pre-flight learns whether the server speaks HTTP/2 there
- * and how many streams it allows; the request's fields are translated once.
+ * and how many streams it allows; the request's fields are translated once
+ * (per request too when its head varies: h2req.h).
  * --http2=auto on a server that does not: HTTP/1.1, with err saying why. */
 static int prepare_h2(engine_t *e, char *err, size_t errlen)
 {
@@ -818,10 +819,9 @@ static int prepare_h2(engine_t *e, char *err, size_t errlen)
     char *tmp = malloc(e->fmt.buf_size ? e->fmt.buf_size : 1);
     if (!tmp)
         return ENOMEM;
-    /* The fields of the first request stand for every stream's: headers whose
-     * template varies per request ({{request_id}}) keep its value over h2. */
     len = reqfmt_build(&e->fmt, tmp, 0, 1, 1, 1, &start);
-    rc = h2req_init(&e->h2fields, start, len, cfg->url.tls ? "https" : "http", err, errlen);
+    rc = h2req_init(&e->h2fields, start, len, cfg->url.tls ? "https" : "http",
+                    reqfmt_head_varies(&e->fmt), err, errlen);
     free(tmp);
     return rc;
 }

@@ -723,7 +723,8 @@ unsigned h2conn_room(const h2conn_t *c)
     return c->active < limit ? limit - c->active : 0;
 }
 
-bool h2conn_submit(h2conn_t *c, void *user, const char *body, size_t len)
+bool h2conn_submit(h2conn_t *c, void *user, char *head, size_t head_len, const char *body,
+                   size_t len)
 {
     const h2conn_env_t *env = c->env;
     if (h2conn_room(c) == 0 || !c->free_streams)
@@ -743,6 +744,14 @@ bool h2conn_submit(h2conn_t *c, void *user, const char *body, size_t len)
     st->body_out = body;
     st->body_out_len = len;
     st->sent = 0;
+    size_t n = h2req_fields(env->fields, head, head_len, len, st->cl, c->nv);
+    if (n == 0) {
+        /* Not a head reqfmt builds (a bug): it never leaves, reported from
+         * the loop. */
+        end_stream(st, CONN_ERR_PROTOCOL);
+        loop_timer_set(env->loop, &c->timer, loop_now(env->loop));
+        return true;
+    }
     if (env->timeout_ns)
         loop_timer_set(env->loop, &st->timer, loop_now(env->loop) + env->timeout_ns);
     if (c->state == H2CONN_CLOSED) {
@@ -751,7 +760,6 @@ bool h2conn_submit(h2conn_t *c, void *user, const char *body, size_t len)
         if (!c->ng)
             return true; /* no session: it ends from the timer (pending_err) */
     }
-    size_t n = h2req_fields(env->fields, len, st->cl, c->nv);
     nghttp2_data_provider dp = {.source.ptr = st, .read_callback = cb_read_body};
     int32_t id =
         nghttp2_submit_request(c->ng, NULL, c->nv, n, env->fields->body && len ? &dp : NULL, NULL);

@@ -95,7 +95,7 @@ typedef struct {
     tls_ctx_t *tls;
     const char *tls_host;
     tls_resume_t *tls_resume;
-    const h2req_t *fields; /* the request's fields (borrowed) */
+    const h2req_t *fields; /* how requests become fields (borrowed) */
     unsigned max_streams;  /* streams at once per connection (--streams), >= 1 */
     /* The server's SETTINGS_MAX_CONCURRENT_STREAMS as the pre-flight saw it:
      * the limit assumed until a connection's own SETTINGS arrive. */
@@ -169,11 +169,15 @@ void h2conn_close(h2conn_t *c);
  * submission reconnects it). */
 unsigned h2conn_room(const h2conn_t *c);
 
-/* Sends one request on a new stream: the request's fields (env->fields) and
- * body[0..len) (it must stay valid until on_done; len 0 for none). user is
- * given back to on_done. Connects first when CLOSED. Returns false when c
- * has no room: nothing was sent. */
-bool h2conn_submit(h2conn_t *c, void *user, const char *body, size_t len);
+/* Sends one request on a new stream: its fields (env->fields; when they vary
+ * per request, translated from head[0..head_len), the request's own HTTP/1.1
+ * head as reqfmt built it -- h2req_fields, which lower-cases its names in
+ * place -- else head is not read) and body[0..len) (len 0 for none). head and
+ * body must stay valid until on_done. user is given back to on_done.
+ * Connects first when CLOSED. Returns false when c has no room: nothing was
+ * sent. */
+bool h2conn_submit(h2conn_t *c, void *user, char *head, size_t head_len, const char *body,
+                   size_t len);
 
 /* Ends every stream in progress with err now (on_done runs for each) and
  * closes the socket. */

@@ -12,6 +12,7 @@
 
 #define NO_COPY (NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE)
 #define HEAD_MAX (64 * 1024)
+#define MAX_HEADERS (H2REQ_MAX_FIELDS - 5) /* room left by 4 pseudo-headers, content-length */
 
 static bool named(const http_header_t *h, const char *name)
 {
@@ -19,7 +20,8 @@ static bool named(const http_header_t *h, const char *name)
 }
 
 /* Connection-specific fields: an HTTP/2 message carrying one is malformed
- * (RFC 9113 §8.2.2). Content-Length is per request (h2req_fields). */
+ * (RFC 9113 §8.2.2). Content-Length is per request (h2req_fields); Host
+ * becomes :authority. */
 static bool dropped(const http_header_t *h)
 {
     if (named(h, "te"))
@@ -29,57 +31,63 @@ static bool dropped(const http_header_t *h)
            named(h, "host");
 }
 
-/* Appends s[0..n) to the store; returns its copy. */
-static char *put(char **at, const char *s, size_t n, bool lower)
+static nghttp2_nv field(const char *name, size_t nlen, const char *value, size_t vlen)
 {
-    char *p = *at;
-    for (size_t i = 0; i < n; i++)
-        p[i] = lower ? (char)tolower((unsigned char)s[i]) : s[i];
-    p[n] = '\0';
-    *at += n + 1;
-    return p;
+    return (nghttp2_nv){(uint8_t *)name, (uint8_t *)value, nlen, vlen, NO_COPY};
 }
 
-static void field(h2req_t *h, char *name, size_t nlen, char *value, size_t vlen)
+/* The fields of the request head in head[0..len) into nv (*n of them, without
+ * content-length); names and values point into head, whose field names are
+ * lower-cased in place. *body: the request has a Content-Length (a method that
+ * sends a body). Returns the head's length, or http_parse_request's error. */
+static int translate(char *head, size_t len, size_t max_bytes, const char *scheme, nghttp2_nv *nv,
+                     size_t *n, bool *body)
 {
-    h->nv[h->n++] = (nghttp2_nv){(uint8_t *)name, (uint8_t *)value, nlen, vlen, NO_COPY};
-}
-
-int h2req_init(h2req_t *h, const char *req, size_t len, const char *scheme, char *err,
-               size_t errlen)
-{
-    memset(h, 0, sizeof *h);
-    http_header_t headers[H2REQ_MAX_FIELDS];
+    http_header_t headers[MAX_HEADERS];
     http_request_t r;
-    int hl = http_parse_request(req, len, &r, headers, H2REQ_MAX_FIELDS - 5, HEAD_MAX);
-    if (hl <= 0) {
-        snprintf(err, errlen, "cannot translate the request to HTTP/2: %s",
-                 hl == HTTP_TOO_LARGE ? "too many header fields" : "not a whole request head");
-        return EINVAL;
-    }
-    /* Everything the fields hold fits in the head's own size, plus the
-     * pseudo-header names and a NUL per string. */
-    h->store = malloc((size_t)hl + 64 + 2 * H2REQ_MAX_FIELDS);
-    if (!h->store)
-        return ENOMEM;
-    char *at = h->store;
+    int hl = http_parse_request(head, len, &r, headers, MAX_HEADERS, max_bytes);
+    if (hl <= 0)
+        return hl ? hl : HTTP_INVALID;
+    size_t k = 0;
     const http_header_t *host = http_find_header(headers, r.num_headers, "host");
-    field(h, put(&at, ":method", 7, false), 7, put(&at, r.method, r.method_len, false),
-          r.method_len);
-    field(h, put(&at, ":scheme", 7, false), 7, put(&at, scheme, strlen(scheme), false),
-          strlen(scheme));
+    nv[k++] = field(":method", 7, r.method, r.method_len);
+    nv[k++] = field(":scheme", 7, scheme, strlen(scheme));
     if (host)
-        field(h, put(&at, ":authority", 10, false), 10,
-              put(&at, host->value, host->value_len, false), host->value_len);
-    field(h, put(&at, ":path", 5, false), 5, put(&at, r.target, r.target_len, false), r.target_len);
+        nv[k++] = field(":authority", 10, host->value, host->value_len);
+    nv[k++] = field(":path", 5, r.target, r.target_len);
     for (size_t i = 0; i < r.num_headers; i++) {
         const http_header_t *f = &headers[i];
         if (dropped(f))
             continue;
-        field(h, put(&at, f->name, f->name_len, true), f->name_len,
-              put(&at, f->value, f->value_len, false), f->value_len);
+        char *name = head + (f->name - head); /* the caller's: writable */
+        for (size_t j = 0; j < f->name_len; j++)
+            name[j] = (char)tolower((unsigned char)name[j]);
+        nv[k++] = field(name, f->name_len, f->value, f->value_len);
     }
-    h->body = r.body == HTTP_BODY_LENGTH;
+    *n = k;
+    *body = r.body == HTTP_BODY_LENGTH;
+    return hl;
+}
+
+int h2req_init(h2req_t *h, const char *req, size_t len, const char *scheme, bool varies, char *err,
+               size_t errlen)
+{
+    memset(h, 0, sizeof *h);
+    size_t head_len = h2req_body_offset(req, len), slen = strlen(scheme);
+    h->store = malloc(head_len + slen + 1);
+    if (!h->store)
+        return ENOMEM;
+    memcpy(h->store, req, head_len);
+    memcpy(h->store + head_len, scheme, slen + 1);
+    h->scheme = h->store + head_len;
+    int hl = translate(h->store, head_len, HEAD_MAX, h->scheme, h->nv, &h->n, &h->body);
+    if (hl <= 0) {
+        snprintf(err, errlen, "cannot translate the request to HTTP/2: %s",
+                 hl == HTTP_TOO_LARGE ? "too many header fields" : "not a whole request head");
+        h2req_close(h);
+        return EINVAL;
+    }
+    h->varies = varies;
     return 0;
 }
 
@@ -95,12 +103,22 @@ size_t h2req_body_offset(const char *req, size_t len)
     return e ? (size_t)(e - req) + 4 : len;
 }
 
-size_t h2req_fields(const h2req_t *h, size_t body_len, char *cl, nghttp2_nv *nv)
+size_t h2req_fields(const h2req_t *h, char *head, size_t head_len, size_t body_len, char *cl,
+                    nghttp2_nv *nv)
 {
-    memcpy(nv, h->nv, h->n * sizeof *nv);
+    size_t n = h->n;
+    if (!h->varies) {
+        memcpy(nv, h->nv, n * sizeof *nv);
+    } else {
+        /* The same shape as the head h2req_init saw (reqfmt renders the same
+         * fields every time, only their values differ), so it fits. */
+        bool body;
+        if (!head || translate(head, head_len, head_len, h->scheme, nv, &n, &body) <= 0)
+            return 0;
+    }
     if (!h->body)
-        return h->n;
+        return n;
     int k = snprintf(cl, 24, "%zu", body_len);
-    nv[h->n] = (nghttp2_nv){(uint8_t *)"content-length", (uint8_t *)cl, 14, (size_t)k, NO_COPY};
-    return h->n + 1;
+    nv[n] = field("content-length", 14, cl, (size_t)k);
+    return n + 1;
 }

@@ -223,7 +223,7 @@ static void h2_send(pool_t *p, h2conn_t *c, slot_t *s)
     s->h2 = c;
     if (s->stream)
         stream_begin(s->stream, s->intended_ns); /* (again for a retry: nothing of it counts) */
-    h2conn_submit(c, s, s->h2_body, s->h2_body_len);
+    h2conn_submit(c, s, s->h2_head, s->h2_head_len, s->h2_body, s->h2_body_len);
     list_ready(p, c); /* (re)opened: listed while it has room */
 }
 
@@ -283,6 +283,10 @@ static bool pool_send_h2(pool_t *p, uint64_t req_seq, uint64_t first_seq, uint64
     size_t len = reqfmt_build(p->fmt, s->conn.wbuf, p->t + first_seq * p->nthreads, p->nthreads, n,
                               req_record_id(req_seq, p->t, p->nthreads), &start);
     size_t off = h2req_body_offset(start, len);
+    /* A head that varies was built in the slot's own buffer (start is
+     * inside it): its fields are translated from it as it goes out. */
+    s->h2_head = p->h2env->fields->varies ? s->conn.wbuf + (start - s->conn.wbuf) : NULL;
+    s->h2_head_len = off;
     s->h2_body = start + off;
     s->h2_body_len = len - off;
     h2_send(p, c, s);

@@ -32,7 +32,9 @@ typedef struct slot slot_t;
  * write buffer, to build the request in. */
 struct slot {
     conn_t conn;
-    h2conn_t *h2;        /* HTTP/2: the connection carrying it */
+    h2conn_t *h2;  /* HTTP/2: the connection carrying it */
+    char *h2_head; /* HTTP/2: the request's own head, in conn's buffer (when it varies) */
+    size_t h2_head_len;
     const char *h2_body; /* HTTP/2: the request's body, in conn's buffer */
     size_t h2_body_len;
     bool h2_retried;   /* HTTP/2: sent a second time (pool_retry) */

@@ -1,5 +1,6 @@
 #include "load/probe.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -10,6 +11,9 @@
 
 #include "core/clock.h"
 #include "core/h1resp.h"
+#include "core/loop.h"
+#include "load/h2conn.h"
+#include "load/h2req.h"
 #include "load/target.h"
 
 #define PROBE_MAX_RESPONSE (64u << 20)
@@ -198,11 +202,184 @@ static int start_tls(const url_t *url, const tls_client_opts_t *opts, probe_io_t
     return 0;
 }
 
-int probe_request(const url_t *url, const tls_client_opts_t *tls, const char *req, size_t req_len,
-                  bool head_request, uint64_t timeout_ns, probe_response_t *out, char *err,
-                  size_t errlen)
+/* ---- HTTP/2: one stream of load/h2conn on a loop of its own ---- */
+
+typedef struct {
+    loop_t *loop;
+    probe_response_t *out;
+    conn_outcome_t err;
+    char tls_error[160];
+    bool done, nomem;
+} h2probe_t;
+
+static void h2_on_done(h2conn_t *c, void *user, const conn_result_t *res)
+{
+    (void)c;
+    h2probe_t *p = user;
+    p->done = true;
+    p->err = res->err;
+    p->out->status = res->status;
+    if (res->tls_error)
+        snprintf(p->tls_error, sizeof p->tls_error, "%s", res->tls_error);
+    if (res->err == CONN_OK) {
+        p->out->body = malloc(res->body_len + 1);
+        if (p->out->body) {
+            memcpy(p->out->body, res->body ? res->body : "", res->body_len);
+            p->out->body[res->body_len] = '\0';
+            p->out->body_len = res->body_len;
+        } else {
+            p->nomem = true;
+        }
+    }
+    loop_stop(p->loop);
+}
+
+static void h2_on_connect(h2conn_t *c, void *opener, uint64_t connect_ns)
+{
+    (void)c, (void)opener, (void)connect_ns;
+}
+
+static void h2_on_tls(h2conn_t *c, uint64_t handshake_ns, bool resumed)
+{
+    (void)c, (void)handshake_ns, (void)resumed;
+}
+
+/* What a stream's outcome means, for a person. */
+static int h2_outcome(const h2probe_t *p, const url_t *url, char *err, size_t errlen)
+{
+    switch (p->err) {
+    case CONN_OK:
+        return p->nomem ? ENOMEM : 0;
+    case CONN_ERR_CONNECT_REFUSED:
+        snprintf(err, errlen, "cannot connect to %s:%s", url->host, url->port);
+        return ECONNREFUSED;
+    case CONN_ERR_CONNECT_TIMEOUT:
+        snprintf(err, errlen, "no connection to %s:%s in time", url->host, url->port);
+        return ETIMEDOUT;
+    case CONN_ERR_TIMEOUT:
+        snprintf(err, errlen, "no complete response in time");
+        return ETIMEDOUT;
+    case CONN_ERR_RESET:
+        snprintf(err, errlen,
+                 "the server reset the HTTP/2 stream or closed the connection before the "
+                 "response was complete");
+        return ECONNRESET;
+    case CONN_ERR_PROTOCOL:
+        snprintf(err, errlen, "the server sent malformed HTTP/2");
+        return EPROTO;
+    case CONN_ERR_TLS:
+        snprintf(err, errlen, "TLS handshake with %s:%s failed: %s", url->host, url->port,
+                 p->tls_error);
+        return EPROTO;
+    }
+    assert(!"a conn_outcome_t without a case");
+    return EPROTO;
+}
+
+/* The request over HTTP/2, on the address and with the stream limit the
+ * pre-flight found. */
+static int probe_h2(const url_t *url, tls_ctx_t *tls, const struct sockaddr_storage *addr,
+                    socklen_t addrlen, uint32_t server_streams, const char *req, size_t req_len,
+                    bool head_request, uint64_t timeout_ns, probe_response_t *out, char *err,
+                    size_t errlen)
+{
+    h2req_t fields;
+    int e = h2req_init(&fields, req, req_len, url->tls ? "https" : "http", false, err, errlen);
+    if (e)
+        return e;
+    h2probe_t p = {.out = out};
+    h2conn_t c = {.io.fd = -1};
+    if ((e = loop_new(&p.loop)) != 0)
+        goto out;
+    h2conn_env_t env = {
+        .loop = p.loop,
+        .addrlen = addrlen,
+        .timeout_ns = timeout_ns,
+        .head_request = head_request,
+        .keep_body = true,
+        .on_done = h2_on_done,
+        .on_connect = h2_on_connect,
+        .on_tls = h2_on_tls,
+        .tls = tls,
+        .tls_host = url->host,
+        .fields = &fields,
+        .max_streams = 1,
+        .server_streams = server_streams,
+    };
+    memcpy(&env.addr, addr, addrlen);
+    if ((e = h2conn_init(&c, &env)) != 0)
+        goto out;
+    loop_update_now(p.loop);
+    size_t off = h2req_body_offset(req, req_len);
+    h2conn_submit(&c, &p, NULL, 0, req + off, req_len - off);
+    /* The stream's timer (timeout_ns) ends it if nothing else does. */
+    while (!p.done && e == 0)
+        e = loop_run(p.loop);
+    if (e == 0) {
+        e = h2_outcome(&p, url, err, errlen);
+        out->http2 = true;
+    }
+out:
+    if (e == ENOMEM)
+        snprintf(err, errlen, "out of memory");
+    h2conn_close(&c);
+    loop_free(p.loop);
+    h2req_close(&fields);
+    return e;
+}
+
+/* HTTP/2: the engine's pre-flight (does the server speak it there?), then
+ * the request. *fallback: it does not, and PROBE_HTTP2_AUTO says to go over
+ * HTTP/1.1. */
+static int probe_try_h2(const url_t *url, const tls_client_opts_t *opts, probe_http_t http,
+                        const char *req, size_t req_len, bool head_request, uint64_t timeout_ns,
+                        probe_response_t *out, bool *fallback, char *err, size_t errlen)
+{
+    static const tls_client_opts_t defaults = {0};
+    tls_ctx_t *ctx = NULL;
+    int e = 0;
+    *fallback = false;
+    if (url->tls) {
+        tls_client_opts_t topts = opts ? *opts : defaults;
+        topts.alpn_h2 = true;
+        if ((e = tls_client_ctx_new(&topts, &ctx, err, errlen)) != 0)
+            return e;
+    }
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    bool h2;
+    uint32_t streams;
+    e = target_preflight_h2(url, timeout_ns, ctx, &addr, &addrlen, &h2, &streams, err, errlen);
+    if (e == 0 && !h2) {
+        if (http == PROBE_HTTP2_AUTO) {
+            *fallback = true;
+        } else {
+            size_t n = strlen(err);
+            snprintf(err + n, errlen > n ? errlen - n : 0, "; %s",
+                     url->tls ? "drop --http2, or give --http2=auto to fall back to HTTP/1.1"
+                              : "drop --http2, or use https with ALPN");
+            e = EPROTO;
+        }
+    } else if (e == 0) {
+        e = probe_h2(url, ctx, &addr, addrlen, streams, req, req_len, head_request, timeout_ns, out,
+                     err, errlen);
+    }
+    tls_ctx_free(ctx);
+    return e;
+}
+
+int probe_request(const url_t *url, const tls_client_opts_t *tls, probe_http_t http,
+                  const char *req, size_t req_len, bool head_request, uint64_t timeout_ns,
+                  probe_response_t *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
+    if (http != PROBE_HTTP1) {
+        bool fallback;
+        int e = probe_try_h2(url, tls, http, req, req_len, head_request, timeout_ns, out, &fallback,
+                             err, errlen);
+        if (!fallback)
+            return e;
+    }
     uint64_t deadline = clock_now_ns() + timeout_ns;
     probe_io_t io = {.fd = -1};
     tls_ctx_t *ctx = NULL;

@@ -208,6 +208,11 @@ bool reqfmt_is_fixed(const reqfmt_t *r)
     return r->fixed != NULL;
 }
 
+bool reqfmt_head_varies(const reqfmt_t *r)
+{
+    return !r->fixed && !r->head;
+}
+
 size_t reqfmt_build(const reqfmt_t *r, char *buf, uint64_t first, uint64_t stride, unsigned n,
                     uint64_t request_id, const char **start)
 {

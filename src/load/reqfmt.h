@@ -64,6 +64,9 @@ void reqfmt_close(reqfmt_t *r);
 
 /* True when every request is the same bytes (r->fixed): nothing to build. */
 bool reqfmt_is_fixed(const reqfmt_t *r);
+/* True when the head (request line and header fields) differs from request
+ * to request: a path or header names {{request_id}}, {{seq}} or {{batch}}. */
+bool reqfmt_head_varies(const reqfmt_t *r);
 
 /* Builds the request carrying n items (1 <= n <= batch): item indices first,
  * first + stride, ... into buf (r->buf_size bytes); request_id fills
