@@ -105,8 +105,14 @@ def test_http2_scripted_stream_times(ctx):
     slack = 3 if ctx.sanitized else 1
     for row in rows:
         assert (row["tokens_out"], row["chunks"]) == ("6", "6"), row
-        assert 60 - 0.05 <= float(row["ttft_ms"]) <= 60 + 25 * slack, row
-        assert 20 - 0.05 <= float(row["tpot_ms"]) <= 20 + 5 * slack, row
+        # from the intended send: the first four also wait for the connection
+        # and its SETTINGS exchange, which a busy test machine can stretch
+        ttft, tpot = float(row["ttft_ms"]), float(row["tpot_ms"])
+        assert 60 - 0.05 <= ttft <= 60 + 50 * slack, row
+        # a first token read late (never early) shortens tpot by a fifth of that
+        assert 20 - (ttft - 60) / 5 - 0.05 <= tpot <= 20 + 5 * slack, row
+    svc = res["latency_ms"]["ttft_service"]
+    assert 60 - 0.05 <= svc["min"] and svc["p50"] <= 60 + 10 * slack, svc
     assert res["latency_ms"]["itl"]["count"] == 8 * 5
 
 
