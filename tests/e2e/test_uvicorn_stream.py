@@ -187,6 +187,12 @@ def test_uvicorn_failures_mid_stream(ctx):
         assert (row["status_code"], row["error"], row["tokens_out"], row["chunks"]) == \
             ("200", "stream_error", "3", "3"), row
         assert float(row["ttft_ms"]) >= 20, row
+    # What the server said, where a person looks: the summary and the JSON.
+    message = "the engine failed mid-stream"
+    assert "first stream_error: request 1, status 200: an error event after 3 token events" \
+        in r.out and message in r.out, r
+    first = res["requests"]["first_errors"]["stream_error"]
+    assert message in first["body"] and first["reason"].startswith("an error event"), first
     # The connection closed inside the chunked body after 3 tokens: reset.
     r, res, rows = run(ctx, chat + "?mode=drop", "--api", "openai-chat", "-c", "2", "-n", "6",
                        name="drop")
