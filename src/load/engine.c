@@ -201,14 +201,31 @@ static err_kind_t judge(worker_t *w, const conn_result_t *res, unsigned n, inval
     return ERR_NONE;
 }
 
+_Static_assert(STREAM_ERROR_KEEP >= RUNSTATS_SAMPLE_BODY, "an error event's sample is whole");
+
 /* The first failure of a kind with an answer (runstats_sample_kind), kept
  * once per kind per thread with why it failed: off the hot path, which pays
- * one test of a flag. */
+ * one test of a flag. st: the request's stream (NULL: not streamed); a
+ * stream_error's sample is the error event the server sent, not a body. */
 __attribute__((noinline, cold)) static void keep_sample(worker_t *w, const sched_req_t *r,
-                                                        err_kind_t err, const conn_result_t *res)
+                                                        err_kind_t err, const conn_result_t *res,
+                                                        const stream_t *st)
 {
     char why[160] = "";
-    if (err == ERR_INVALID_RESPONSE && (res->status < 200 || res->status > 299)) {
+    const char *body = res->body;
+    size_t body_len = res->body_len;
+    if (err == ERR_STREAM && st && st->status == STREAM_ERROR_EVENT) {
+        snprintf(why, sizeof why, "an error event after %llu token events",
+                 (unsigned long long)stream_chunks(st));
+        body = st->error;
+        body_len = st->error_bytes;
+    } else if (err == ERR_STREAM) {
+        snprintf(why, sizeof why,
+                 "an event longer than --max-event (%zu bytes): raise it to read one",
+                 st ? st->cap : (size_t)0);
+        body = NULL;
+        body_len = 0;
+    } else if (err == ERR_INVALID_RESPONSE && (res->status < 200 || res->status > 299)) {
         snprintf(why, sizeof why, "status %d is not 2xx", res->status);
     } else if (err == ERR_INVALID_RESPONSE && w->cfg->stream) {
         snprintf(why, sizeof why, "an event of the stream is not valid JSON");
@@ -226,7 +243,7 @@ __attribute__((noinline, cold)) static void keep_sample(worker_t *w, const sched
     }
     runstats_keep_sample(&w->stats, err,
                          req_record_id(r->seq, (unsigned)w->item_offset, (unsigned)w->item_stride),
-                         res->status, res->body, res->body_len, why);
+                         res->status, body, body_len, why);
 }
 static void drop_retries(worker_t *w, uint64_t now);
 /* A streamed answer that came whole as far as HTTP goes: what its stream
@@ -337,7 +354,7 @@ static void slot_done(worker_t *w, slot_t *s, const conn_result_t *res)
         w->stats.retried++;
     if (runstats_sample_kind(err) && !w->stats.sample[err].set &&
         !sched_is_warmup(&w->sched, s->intended_ns))
-        keep_sample(w, &r, err, res);
+        keep_sample(w, &r, err, res, s->stream);
     if (err == ERR_INVALID_RESPONSE && !sched_is_warmup(&w->sched, s->intended_ns))
         runstats_record_invalid(&w->stats, why);
     record(w, &r, err, res->status, service, res->bytes_in, res->done_ns, s->connect_ns, tokp);

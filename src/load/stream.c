@@ -40,6 +40,7 @@ void stream_begin(stream_t *s, uint64_t intended_ns)
     s->over = false;
     s->unfinished = false;
     s->itl = NULL;
+    s->error_bytes = 0;
 }
 
 /* One event (or a whole answer): what it says, timed at s->now_ns. */
@@ -59,6 +60,8 @@ static void take(stream_t *s, const char *name, size_t name_len, const char *dat
     case LLMEVENT_ERROR:
         s->status = STREAM_ERROR_EVENT;
         s->over = true;
+        s->error_bytes = len;
+        memcpy(s->error, data, len < sizeof s->error ? len : sizeof s->error);
         break;
     case LLMEVENT_DONE:
         s->over = true;

@@ -25,6 +25,7 @@
 #include "stats/tokens.h"
 
 #define STREAM_DEFAULT_CAP SSE_DEFAULT_CAP
+#define STREAM_ERROR_KEEP 200 /* bytes of an error event's data kept (stream_t.error) */
 
 /* How the answer went, as far as the stream can tell (the transport's own
  * failures are the connection's). */
@@ -44,6 +45,11 @@ typedef struct {
     bool unfinished; /* the body ended inside an event (sse_finish) */
     uint64_t now_ns; /* the arrival time of the piece being fed */
     hist_t *itl;     /* where the piece's gaps go (NULL: nowhere) */
+    /* What the server said (STREAM_ERROR_EVENT): the error event's data, its
+     * first STREAM_ERROR_KEEP bytes in error, its whole length in
+     * error_bytes; copied once, when it comes (the SSE buffer moves on). */
+    size_t error_bytes;
+    char error[STREAM_ERROR_KEEP];
     size_t cap;
     char buf[]; /* the SSE parser's buffer */
 } stream_t;

@@ -124,7 +124,8 @@ static void samples_lines(FILE *f, const runstats_t *rs)
         fprintf(f, "  first %s: request %llu, status %d%s%s\n", err_kind_name((err_kind_t)k),
                 (unsigned long long)s->request_id, s->status, s->reason[0] ? ": " : "", s->reason);
         if (s->body_kept)
-            fprintf(f, "    body (%llu bytes): %s%s\n", (unsigned long long)s->body_bytes, s->body,
+            fprintf(f, "    %s (%llu bytes): %s%s\n", k == ERR_STREAM ? "event" : "body",
+                    (unsigned long long)s->body_bytes, s->body,
                     s->body_bytes > RUNSTATS_SAMPLE_BODY ? "..." : "");
         shape = shape || (k == ERR_INVALID_RESPONSE && s->status >= 200 && s->status <= 299);
     }

@@ -89,8 +89,9 @@ const char *connlimit_name(connlimit_t by);
 #define RUNSTATS_SECOND_SIG_DIGITS 2
 
 /* The first answer of a kind that failed for what it said (http_4xx,
- * http_5xx, invalid_response), so a person can see what the server sent and
- * why it did not count. Kept once per kind per thread, merged to the one of
+ * http_5xx, invalid_response, stream_error: there the body is the error
+ * event's data), so a person can see what the server sent and why it did not
+ * count. Kept once per kind per thread, merged to the one of
  * the lowest request id. */
 #define RUNSTATS_SAMPLE_BODY 200 /* bytes of the body kept */
 typedef struct {
@@ -219,7 +220,8 @@ runstats_second_t *runstats_second(runstats_t *rs, size_t i);
  * (inline: asked once per request). */
 static inline bool runstats_sample_kind(err_kind_t kind)
 {
-    return kind == ERR_HTTP_4XX || kind == ERR_HTTP_5XX || kind == ERR_INVALID_RESPONSE;
+    return kind == ERR_HTTP_4XX || kind == ERR_HTTP_5XX || kind == ERR_INVALID_RESPONSE ||
+           kind == ERR_STREAM;
 }
 /* Keeps the sample of kind (a runstats_sample_kind) unless one is kept:
  * body[0..body_len) may be NULL (not kept); reason may be NULL. Copies at

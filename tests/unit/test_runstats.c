@@ -398,6 +398,7 @@ static void test_samples(void **state)
     assert_int_equal(runstats_init(&b, 0), 0);
     assert_true(runstats_sample_kind(ERR_INVALID_RESPONSE));
     assert_true(runstats_sample_kind(ERR_HTTP_4XX) && runstats_sample_kind(ERR_HTTP_5XX));
+    assert_true(runstats_sample_kind(ERR_STREAM)); /* the server's error event */
     assert_false(runstats_sample_kind(ERR_TIMEOUT) || runstats_sample_kind(ERR_NONE));
     char body[300];
     for (size_t i = 0; i < sizeof body; i++)

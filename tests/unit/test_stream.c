@@ -207,6 +207,9 @@ static void test_error_event(void **state)
     tokens_result_t r = finish(&f, 0, 10);
     assert_int_equal(f.s->status, STREAM_ERROR_EVENT);
     assert_int_equal(r.chunks, 1);
+    /* What the server said is kept, for the summary: the event's data. */
+    assert_int_equal(f.s->error_bytes, strlen(VLLM_ERROR));
+    assert_memory_equal(f.s->error, VLLM_ERROR, strlen(VLLM_ERROR));
     feeder_close(&f);
     /* TGI's error shape, and an SSE event named "error". */
     static const char tgi[] = "data:" TGI_TOKEN1 "\n\ndata:" TGI_ERROR "\n\n";
@@ -218,6 +221,23 @@ static void test_error_event(void **state)
     feeder_init(&f, STREAM_DEFAULT_CAP, 200, 0);
     feed(&f, named, strlen(named), true, 10);
     assert_int_equal(f.s->status, STREAM_ERROR_EVENT);
+    assert_int_equal(f.s->error_bytes, 10);
+    assert_memory_equal(f.s->error, "overloaded", 10);
+    feeder_close(&f);
+    /* A long one: its first STREAM_ERROR_KEEP bytes and its whole length;
+     * a second error event does not replace the first. */
+    char big[1024];
+    int n = snprintf(big, sizeof big,
+                     "data: {\"error\": {\"message\": \"%0600d\"}}\n\n"
+                     "data: {\"error\": \"second\"}\n\n",
+                     7);
+    feeder_init(&f, STREAM_DEFAULT_CAP, 200, 0);
+    feed(&f, big, (size_t)n, true, 10);
+    assert_int_equal(f.s->error_bytes, 600 + strlen("{\"error\": {\"message\": \"\"}}"));
+    assert_memory_equal(f.s->error, big + strlen("data: "), STREAM_ERROR_KEEP);
+    /* The next request starts with nothing kept. */
+    stream_begin(f.s, 20);
+    assert_int_equal(f.s->error_bytes, 0);
     feeder_close(&f);
 }
 
