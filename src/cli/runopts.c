@@ -1,5 +1,6 @@
 #include "cli/runopts.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -86,14 +87,26 @@ static int check_outputs(const char *v, char *why, size_t len)
     return 0;
 }
 
-/* A name containing key, token or secret, in any case. */
+/* A name one of whose words, in any case, names a credential: words split at
+ * anything but a letter and where a lower-case letter meets an upper-case one
+ * (api_key, X-Api-Key, apiKey, accessToken). Whole words, so max_tokens,
+ * keyword and X-Monkey are shown as they are. */
 static bool name_looks_secret(const char *name, size_t n)
 {
-    static const char *const parts[] = {"key", "token", "secret"};
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        size_t pl = strlen(parts[i]);
-        for (size_t k = 0; k + pl <= n; k++)
-            if (!strncasecmp(name + k, parts[i], pl))
+    static const char *const words[] = {"key",        "apikey",      "token", "secret",
+                                        "password",   "passwd",      "auth",  "signature",
+                                        "credential", "credentials", "sig",   "pwd"};
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && !isalpha((unsigned char)name[i]))
+            i++;
+        size_t start = i;
+        while (
+            i < n && isalpha((unsigned char)name[i]) &&
+            !(i > start && isupper((unsigned char)name[i]) && islower((unsigned char)name[i - 1])))
+            i++;
+        for (size_t w = 0; i > start && w < sizeof words / sizeof words[0]; w++)
+            if (strlen(words[w]) == i - start && !strncasecmp(name + start, words[w], i - start))
                 return true;
     }
     return false;
@@ -370,8 +383,9 @@ const opt_t runopts_table[] = {
     {"show-secrets", 0, OPT_FLAG, OPT_SCOPE_OUTPUT, F(show_secrets),
      .help = "write the values of Authorization, Proxy-Authorization,\n"
              "Cookie, Set-Cookie, and of headers and URL query parameters\n"
-             "named like *key*, *token*, *secret* as given (default:\n"
-             "<redacted> in every output)"},
+             "with a word key, token, secret, password, auth, signature\n"
+             "(and a few more, see README) in their name as given\n"
+             "(default: <redacted> in every output)"},
     {.kind = OPT_HEADING, .help = "Streaming (LLM APIs; the metrics are defined below):"},
     {"stream", 0, OPT_FLAG, OPT_SCOPE_LOAD, F(stream), .config = "stream",
      .help = "read each answer as a token stream (SSE: OpenAI/vLLM\n"

@@ -390,9 +390,17 @@ static void test_secrets_redacted(void **state)
                                    "X-Api-Key: k",
                                    "X-Auth-Token : t",
                                    "client_secret: s",
-                                   "apikey: z"};
-    static const char *plain[] = {"Content-Type: application/json", "X-Trace: 1",
-                                  "Authorization-Hint: x", "Host: tok.example"};
+                                   "apikey: z",
+                                   "x-goog-api-key: g",
+                                   "X-Amz-Security-Token: t",
+                                   "accessToken: t"};
+    static const char *plain[] = {"Content-Type: application/json",
+                                  "X-Trace: 1",
+                                  "Authorization-Hint: x",
+                                  "Host: tok.example",
+                                  "X-Max-Tokens: 5",
+                                  "X-Monkey: m",
+                                  "Keyword: k"};
     for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++)
         if (!runopts_header_is_secret(secret[i]))
             fail_msg("'%s' not secret", secret[i]);
@@ -431,6 +439,9 @@ static void test_url_secrets_redacted(void **state)
         {"http://h/p?api_key=abc&n=1", "http://h/p?api_key=<redacted>&n=1"},
         {"http://h/p?n=1&TOKEN=x#frag", "http://h/p?n=1&TOKEN=<redacted>#frag"},
         {"http://h/p?secret&key=&x=key", "http://h/p?secret&key=<redacted>&x=key"},
+        {"http://h/p?max_tokens=64&keyword=a", "http://h/p?max_tokens=64&keyword=a"},
+        {"http://h/p?accessToken=a&X-Amz-Signature=b&password=c",
+         "http://h/p?accessToken=<redacted>&X-Amz-Signature=<redacted>&password=<redacted>"},
         {"http://h/p?", "http://h/p?"},
         {"", ""},
     };
