@@ -52,6 +52,14 @@ def med(sec, name, key):
     return statistics.median(vals) if vals else None
 
 
+def of_median_run(sec, name, by, key):
+    """KEY of the run whose BY is the median (the lower middle one for an even count): parts
+    of a whole (user and sys of a CPU total) taken from one run add up to the whole's median."""
+    rs = sorted((kv for (n, _), kv in runs[sec].items() if n == name and by in kv and key in kv),
+                key=lambda kv: kv[by])
+    return rs[(len(rs) - 1) // 2][key] if rs else None
+
+
 def reason(sec, name):
     return na[sec].get(name, "not run")
 
@@ -224,8 +232,8 @@ for rate, sfx in [(STREAM_RATE, "")] + ([(STREAM_RATE2, "_r2")] if float(STREAM_
     fe, pe = med("H", "tailgate" + sfx, "us_event"), med("H", "python" + sfx, "us_event")
     if fe is None or pe is None:
         continue
-    fu, pu = med("H", "tailgate" + sfx, "user_us_event"), med("H", "python" + sfx, "user_us_event")
-    fs, ps = med("H", "tailgate" + sfx, "sys_us_event"), med("H", "python" + sfx, "sys_us_event")
+    fu, pu = (of_median_run("H", c + sfx, "us_event", "user_us_event") for c in ("tailgate", "python"))
+    fs, ps = (of_median_run("H", c + sfx, "us_event", "sys_us_event") for c in ("tailgate", "python"))
     h_parts.append(f"at {rate} streams/s {fe:.2f} µs (user {fu:.2f} + sys {fs:.2f}) against {pe:.2f} µs "
                    f"({pu:.2f} + {ps:.2f}), {fr(ratio(fe, pe))}")
     h_user.append(f"{fr(ratio(fu, pu))} at {rate}/s")
@@ -461,7 +469,9 @@ p(f"`tailgate stub --api openai-chat --output-tokens 64` (zero delay: each step 
   "(Debian's python3-aiohttp), one task per request on the rate schedule, the answer read line by "
   "line and each chunk parsed with `json.loads`, as vLLM's benchmark client does. Client CPU = user + "
   "sys of the client process from `/usr/bin/time`, per token event and per request; \"user\" is the "
-  "client's own code, \"sys\" the kernel working for it (socket reads and writes, epoll, TCP). "
+  "client's own code, \"sys\" the kernel working for it (socket reads and writes, epoll, TCP), "
+  "both of the run whose total is the median: the split between them varies from run to run far "
+  "more than their sum does (every run below). "
   "Send lag p99: how late the 99th-percentile request left against its schedule — tailgate's "
   "self-check (intended time to first byte written); the Python client's is intended time to its "
   "task starting, before it connects and writes, so it understates.")
@@ -480,7 +490,8 @@ for rate, sfx in h_rates:
             continue
         p(f"| {lab} | {rate}/s | {fnum(med('H', n, 'requests'))} ({fnum(med('H', n, 'ok'))}) | {fnum(ev)} | "
           f"{med('H', n, 'us_event'):.2f} | {fr(ratio(med('H', n, 'us_event'), pe_r))} | "
-          f"{med('H', n, 'user_us_event'):.2f} | {fnum(med('H', n, 'sys_us_event'), 2)} | "
+          f"{fnum(of_median_run('H', n, 'us_event', 'user_us_event'), 2)} | "
+          f"{fnum(of_median_run('H', n, 'us_event', 'sys_us_event'), 2)} | "
           f"{med('H', n, 'us_req'):.1f} | {fnum(med('H', n, 'ttft_ms'), 2)} ms | "
           f"{fnum(med('H', n, 'send_lag_p99_ms'), 3)} ms | {fpct(med('H', n, 'client_pct'))} | "
           f"{fpct(med('H', n, 'server_pct'))} | {fpct(med('H', n, 'other_pct'))} | "
@@ -489,6 +500,19 @@ p("")
 p(f"- tailgate: `tailgate run URL --stream --body chat.json --rate RATE --duration {SECONDS}s --out H.json --quiet`")
 p(f"- Python: `python3 bench/stream_client.py URL chat.json RATE {SECONDS}`")
 p("")
+h_raw = sorted(((n, int(r)), kv) for (n, r), kv in runs["H"].items())
+if h_raw:
+    p("<details><summary>Every streaming run (raw)</summary>")
+    p("")
+    p("| client | run | token events | user s | sys s | CPU µs/event | user µs/event | sys µs/event | other load |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for (n, r), kv in h_raw:
+        p(f"| {n} | {r} | {fnum(kv.get('events'))} | {fnum(kv.get('user_s'), 2)} | {fnum(kv.get('sys_s'), 2)} | "
+          f"{fnum(kv.get('us_event'), 2)} | {fnum(kv.get('user_us_event'), 2)} | "
+          f"{fnum(kv.get('sys_us_event'), 2)} | {fpct(kv.get('other_pct'))} |")
+    p("")
+    p("</details>")
+    p("")
 p(f"Concurrent streams held on one client core: the stub stepping every 200 ms (`--step-time 200ms "
   f"--output-tokens 64 --max-seqs {int(STREAMS) + 100}`), `tailgate run --stream --concurrency {STREAMS} "
   f"--connections {STREAMS} --duration {SECONDS}s`. On time, itl would be the stub's step (200 ms, more "
