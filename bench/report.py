@@ -19,6 +19,12 @@ DELAY = E("BENCH_STUB_DELAY", "1s")
 STRACE_S = E("BENCH_STRACE_SECONDS", "2")
 STREAM_RATE = E("BENCH_STREAM_RATE", "200")
 STREAMS = E("BENCH_STREAMS", "10000")
+STREAM_RATE2 = E("BENCH_STREAM_RATE2", "1000")
+SSE_STREAMS = E("BENCH_SSE_STREAMS", "1000")
+SSE_CONNS = E("BENCH_SSE_H2_CONNS", "10")
+SSE_SECONDS = E("BENCH_SSE_SECONDS", "5")
+LAG_RATE = E("BENCH_LAG_RATE", "2000")
+LAG_SECONDS = E("BENCH_LAG_SECONDS", "5")
 SCPU, CCPU = E("SCPU", "0"), E("CCPU", "1")
 
 # data[section][name][key] -> list of values (one per run); na[section][name] -> reason
@@ -44,6 +50,14 @@ for line in open(sys.argv[1]):
 def med(sec, name, key):
     vals = data[sec].get(name, {}).get(key)
     return statistics.median(vals) if vals else None
+
+
+def of_median_run(sec, name, by, key):
+    """KEY of the run whose BY is the median (the lower middle one for an even count): parts
+    of a whole (user and sys of a CPU total) taken from one run add up to the whole's median."""
+    rs = sorted((kv for (n, _), kv in runs[sec].items() if n == name and by in kv and key in kv),
+                key=lambda kv: kv[by])
+    return rs[(len(rs) - 1) // 2][key] if rs else None
 
 
 def reason(sec, name):
@@ -123,8 +137,10 @@ p(f"- Peers: {E('BENCH_VERSIONS', '?')}")
 p(f"- Placement: every server (nginx with one worker, the stub) pinned to core {SCPU}, every client "
   f"pinned to core {CCPU} (`taskset`); traffic over loopback. Settings: {SECONDS} s per measurement, "
   f"{RUNS} runs (interleaved: run 1 of every tool, then run 2, ...), {CONNS} connections.")
-others = [v for sec in ("A", "C", "F") for n in data[sec] for v in data[sec][n].get("other_pct", [])]
-row_meds = [statistics.median(data[sec][n]["other_pct"]) for sec in ("A", "C", "F") for n in data[sec]
+# every run that records "other load": A, C, F and the streaming runs (G's SSE table, H)
+NOISE_SECS = ("A", "C", "F", "GS", "H", "I", "HL")
+others = [v for sec in NOISE_SECS for n in data[sec] for v in data[sec][n].get("other_pct", [])]
+row_meds = [statistics.median(data[sec][n]["other_pct"]) for sec in NOISE_SECS for n in data[sec]
             if data[sec][n].get("other_pct")]
 p(f"- Quiet machine at start: {E('QUIET_AT_START', '?')}. Each run also records \"other load\": CPU "
   "used on the machine by anything but the measured client and server, in % of one core"
@@ -211,14 +227,34 @@ if ff is not None and fc is not None:
         f"body: {fr(ratio(fcs, ff))} and {fr(ratio(fc, ff))} the fixed-body figure (goal ≤ 1.1×)"
         + (f"; wrk sending the fixed body spends {fw:.2f} µs ({fr(ratio(fc, fw))} for tailgate's "
            f"templated, validated requests; goal < 1×)." if fw is not None else "."))
-fe, pe = med("H", "tailgate", "us_event"), med("H", "python", "us_event")
-if fe is not None and pe is not None:
-    fu, pu = med("H", "tailgate", "user_us_event"), med("H", "python", "user_us_event")
-    reading.append(f"**Streaming (H):** at {STREAM_RATE} streams/s of 64 tokens, tailgate spends "
-                   f"{fe:.2f} µs of client CPU per token event against the Python aiohttp client's "
-                   f"{pe:.2f} µs ({fr(ratio(fe, pe))}; goal ≤ 0.05×); in user space alone {fu:.2f} against "
-                   f"{pu:.2f} µs ({fr(ratio(fu, pu))}): the rest is the kernel's TCP receive path, "
-                   "which a client that reads every event as it arrives pays per read.")
+h_parts, h_user = [], []
+for rate, sfx in [(STREAM_RATE, "")] + ([(STREAM_RATE2, "_r2")] if float(STREAM_RATE2) > 0 else []):
+    fe, pe = med("H", "tailgate" + sfx, "us_event"), med("H", "python" + sfx, "us_event")
+    if fe is None or pe is None:
+        continue
+    fu, pu = (of_median_run("H", c + sfx, "us_event", "user_us_event") for c in ("tailgate", "python"))
+    fs, ps = (of_median_run("H", c + sfx, "us_event", "sys_us_event") for c in ("tailgate", "python"))
+    h_parts.append(f"at {rate} streams/s {fe:.2f} µs (user {fu:.2f} + sys {fs:.2f}) against {pe:.2f} µs "
+                   f"({pu:.2f} + {ps:.2f}), {fr(ratio(fe, pe))}")
+    h_user.append(f"{fr(ratio(fu, pu))} at {rate}/s")
+if h_parts:
+    reading.append("**Streaming (H):** client CPU per token event of 64-token streams, tailgate against the "
+                   "Python aiohttp client: " + "; ".join(h_parts) + " (goal ≤ 0.05×). In user space alone "
+                   + " and ".join(h_user) + "; sys is the kernel's share (socket reads, epoll, TCP), paid per "
+                   "read by a client that reads every event as it arrives.")
+_gs = {n: (med("GS", n, "ttft_ms"), med("GS", n, "ttft_p99_ms"), med("GS", n, "tpot_ms")) for n in ("h2", "h1")}
+if all(v[0] is not None for v in _gs.values()):
+    reading.append(f"**{int(SSE_STREAMS):,} SSE streams (G):** over {SSE_CONNS} h2c connections ttft p50 / p99 "
+                   f"{_gs['h2'][0]:.1f} / {_gs['h2'][1]:.1f} ms, tpot p50 {_gs['h2'][2]:.2f} ms; over "
+                   f"{int(SSE_STREAMS):,} HTTP/1.1 connections {_gs['h1'][0]:.1f} / {_gs['h1'][1]:.1f} ms, "
+                   f"tpot p50 {_gs['h1'][2]:.2f} ms.")
+_lag = [kv for (nm, _), kv in sorted(runs["HL"].items(), key=lambda x: int(x[0][1])) if nm == "lag" and "send_lag_p99_ms" in kv]
+if _lag:
+    _cl = {bool(kv.get("client_limited")) for kv in _lag if "client_limited" in kv}
+    reading.append(f"**Send lag (H):** open loop at {int(LAG_RATE):,} streams/s, send lag p99 "
+                   + ", ".join(f"{kv['send_lag_p99_ms']:.3f}" for kv in _lag) + " ms over "
+                   + f"{len(_lag)} run{'s' if len(_lag) > 1 else ''}; `client_limited` "
+                   + ("/".join(str(x).lower() for x in sorted(_cl)) if _cl else "not reported") + ".")
 hr = med("I", "held", "rss_kib")
 if hr is not None:
     reading.append(f"**{STREAMS} concurrent streams (H):** held by one tailgate thread at "
@@ -386,49 +422,152 @@ for n in ("tailgate_fixed", "tailgate_chat_status", "tailgate_chat", "wrk"):
 p("")
 p("@@SECTION G@@")
 p("")
+# G's second table: SSE streams from the stub, multiplexed over HTTP/2 vs one per HTTP/1.1
+# connection (bench/run.sh after bench/h2.sh); only when it ran, under G's heading.
+if any(data["GS"].get(n) for n in ("h2", "h1")) or na["GS"]:
+    M = -(-int(SSE_STREAMS) // int(SSE_CONNS))
+    p(f"### {int(SSE_STREAMS):,} concurrent SSE streams: over {SSE_CONNS} HTTP/2 connections vs over "
+      f"{int(SSE_STREAMS):,} HTTP/1.1 connections")
+    p("")
+    p(f"`tailgate stub --api openai-chat --max-seqs {2 * int(SSE_STREAMS)} --step-time 20ms --output-tokens 16 "
+      f"--h2-max-streams {max(M, 128)}` on core {SCPU} (a 20 ms decode step, 16 tokens: each stream stays "
+      f"open ~340 ms); each client on core {CCPU}, closed loop with {int(SSE_STREAMS):,} streams in flight, "
+      f"{SSE_SECONDS} s x {RUNS} runs, interleaved, medians. Client CPU = user + sys of the client from "
+      "`/usr/bin/time`; every other figure from tailgate's `--out` JSON.")
+    p("")
+    gcmd = {"h2": f"tailgate run URL/v1/chat/completions --api openai-chat --http2 --connections {SSE_CONNS} "
+                  f"--streams {M} --concurrency {SSE_STREAMS} --duration {SSE_SECONDS}s --out h2.json --quiet",
+            "h1": f"tailgate run URL/v1/chat/completions --api openai-chat --connections {SSE_STREAMS} "
+                  f"--concurrency {SSE_STREAMS} --duration {SSE_SECONDS}s --out h1.json --quiet"}
+    glab = {"h2": f"h2c, {M} streams each", "h1": "HTTP/1.1"}
+    gconns = {"h2": SSE_CONNS, "h1": SSE_STREAMS}
+    p("| transport | connections | requests ok | errors (each run) | ttft p50 | ttft p99 | tpot p50 | "
+      "client CPU µs/request | client core | stub core | other load |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in ("h2", "h1"):
+        if med("GS", n, "events") is None:
+            p(f"| {glab[n]} | {reason('GS', n)} | | | | | | | | | |")
+            continue
+        errs = ", ".join(fnum(kv.get("errors")) for (nm, _), kv in sorted(runs["GS"].items(), key=lambda x: int(x[0][1])) if nm == n)
+        p(f"| {glab[n]} | {int(gconns[n]):,} | {fnum(med('GS', n, 'ok'))} | {errs} | "
+          f"{fnum(med('GS', n, 'ttft_ms'), 1)} ms | {fnum(med('GS', n, 'ttft_p99_ms'), 1)} ms | "
+          f"{fnum(med('GS', n, 'tpot_ms'), 2)} ms | {fnum(med('GS', n, 'us_req'), 1)} | "
+          f"{fpct(med('GS', n, 'client_pct'))} | {fpct(med('GS', n, 'server_pct'))} | "
+          f"{fpct(med('GS', n, 'other_pct'))} |")
+    p("")
+    for n in ("h2", "h1"):
+        p(f"- {glab[n]}: `{gcmd[n]}`")
+    p("")
 p("## H. Streaming: tailgate run --stream vs a Python client written like vLLM's")
 p("")
+h_rates = [(STREAM_RATE, "")] + ([(STREAM_RATE2, "_r2")] if float(STREAM_RATE2) > 0 else [])
 p(f"`tailgate stub --api openai-chat --output-tokens 64` (zero delay: each step emits a token at "
-  f"once) on core {SCPU}; each client on core {CCPU}, open loop at {STREAM_RATE} requests/s for "
-  f"{SECONDS} s, every request a chat completion streamed as 64 token events plus a usage chunk. The "
-  "Python client is `bench/stream_client.py`: asyncio + aiohttp (Debian's python3-aiohttp), one task per "
-  "request on the rate schedule, the answer read line by line and each chunk parsed with `json.loads`, as "
-  "vLLM's benchmark client does. Client CPU = user + sys of the client process from `/usr/bin/time`, per "
-  "token event and per request; \"user\" leaves the kernel out.")
+  f"once) on core {SCPU}; each client on core {CCPU}, open loop at "
+  + " and at ".join(r for r, _ in h_rates) + f" requests/s for {SECONDS} s, every request a chat "
+  "completion streamed as 64 token events plus a usage chunk; runs interleaved (each client at each "
+  "rate, then the next run). The Python client is `bench/stream_client.py`: asyncio + aiohttp "
+  "(Debian's python3-aiohttp), one task per request on the rate schedule, the answer read line by "
+  "line and each chunk parsed with `json.loads`, as vLLM's benchmark client does. Client CPU = user + "
+  "sys of the client process from `/usr/bin/time`, per token event and per request; \"user\" is the "
+  "client's own code, \"sys\" the kernel working for it (socket reads and writes, epoll, TCP), "
+  "both of the run whose total is the median: the split between them varies from run to run far "
+  "more than their sum does (every run below). "
+  "Send lag p99: how late the 99th-percentile request left against its schedule — tailgate's "
+  "self-check (intended time to first byte written); the Python client's is intended time to its "
+  "task starting, before it connects and writes, so it understates.")
 p("")
-fcmd = {"tailgate": f"tailgate run URL --stream --body chat.json --rate {STREAM_RATE} --duration {SECONDS}s --out F.json --quiet",
-        "python": f"python3 bench/stream_client.py URL chat.json {STREAM_RATE} {SECONDS}"}
-p("| client | requests (ok) | token events | CPU µs/event | vs Python | user µs/event | CPU µs/request | ttft p50 | client core | stub core | other load | peak RSS | command |")
-p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-for n in ("tailgate", "python"):
-    ev = med("H", n, "events")
-    if ev is None:
-        p(f"| {n} | {reason('F', n)} | | | | | | | | | | | `{fcmd[n]}` |")
-        continue
-    p(f"| {'**tailgate**' if n == 'tailgate' else 'Python aiohttp'} | {fnum(med('F', n, 'requests'))} "
-      f"({fnum(med('F', n, 'ok'))}) | {fnum(ev)} | {med('F', n, 'us_event'):.2f} | "
-      f"{fr(ratio(med('F', n, 'us_event'), pe))} | {med('F', n, 'user_us_event'):.2f} | "
-      f"{med('F', n, 'us_req'):.1f} | {fnum(med('F', n, 'ttft_ms'), 2)} ms | {fpct(med('F', n, 'client_pct'))} | "
-      f"{fpct(med('F', n, 'server_pct'))} | {fpct(med('F', n, 'other_pct'))} | "
-      f"{med('F', n, 'rss_kib') / 1024:.1f} MiB | `{fcmd[n]}` |")
+p("| client | rate | requests (ok) | token events | CPU µs/event | vs Python | user µs/event | sys µs/event | "
+  "CPU µs/request | ttft p50 | send lag p99 | client core | stub core | other load | peak RSS |")
+p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for rate, sfx in h_rates:
+    pe_r = med("H", "python" + sfx, "us_event")
+    for base in ("tailgate", "python"):
+        n = base + sfx
+        lab = "**tailgate**" if base == "tailgate" else "Python aiohttp"
+        ev = med("H", n, "events")
+        if ev is None:
+            p(f"| {lab} | {rate}/s | {reason('H', n)} | | | | | | | | | | | | |")
+            continue
+        p(f"| {lab} | {rate}/s | {fnum(med('H', n, 'requests'))} ({fnum(med('H', n, 'ok'))}) | {fnum(ev)} | "
+          f"{med('H', n, 'us_event'):.2f} | {fr(ratio(med('H', n, 'us_event'), pe_r))} | "
+          f"{fnum(of_median_run('H', n, 'us_event', 'user_us_event'), 2)} | "
+          f"{fnum(of_median_run('H', n, 'us_event', 'sys_us_event'), 2)} | "
+          f"{med('H', n, 'us_req'):.1f} | {fnum(med('H', n, 'ttft_ms'), 2)} ms | "
+          f"{fnum(med('H', n, 'send_lag_p99_ms'), 3)} ms | {fpct(med('H', n, 'client_pct'))} | "
+          f"{fpct(med('H', n, 'server_pct'))} | {fpct(med('H', n, 'other_pct'))} | "
+          f"{med('H', n, 'rss_kib') / 1024:.1f} MiB |")
 p("")
+p(f"- tailgate: `tailgate run URL --stream --body chat.json --rate RATE --duration {SECONDS}s --out H.json --quiet`")
+p(f"- Python: `python3 bench/stream_client.py URL chat.json RATE {SECONDS}`")
+p("")
+h_raw = sorted(((n, int(r)), kv) for (n, r), kv in runs["H"].items())
+if h_raw:
+    p("<details><summary>Every streaming run (raw)</summary>")
+    p("")
+    p("| client | run | token events | user s | sys s | CPU µs/event | user µs/event | sys µs/event | other load |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for (n, r), kv in h_raw:
+        p(f"| {n} | {r} | {fnum(kv.get('events'))} | {fnum(kv.get('user_s'), 2)} | {fnum(kv.get('sys_s'), 2)} | "
+          f"{fnum(kv.get('us_event'), 2)} | {fnum(kv.get('user_us_event'), 2)} | "
+          f"{fnum(kv.get('sys_us_event'), 2)} | {fpct(kv.get('other_pct'))} |")
+    p("")
+    p("</details>")
+    p("")
 p(f"Concurrent streams held on one client core: the stub stepping every 200 ms (`--step-time 200ms "
   f"--output-tokens 64 --max-seqs {int(STREAMS) + 100}`), `tailgate run --stream --concurrency {STREAMS} "
   f"--connections {STREAMS} --duration {SECONDS}s`. On time, itl would be the stub's step (200 ms, more "
   "when the stub's own core cannot write every sequence's token within a step).")
 p("")
 if med("I", "held", "events") is None:
-    p(f"n/a ({reason('G', 'held')})")
+    p(f"n/a ({reason('I', 'held')})")
 else:
-    p("| streams | requests (ok) | token events | client core | client CPU µs/event | peak RSS | ttft p50 / p99 | itl p50 / p99 | tpot p50 | stub core |")
-    p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    p("| streams | requests (ok) | token events | client core | client CPU µs/event | peak RSS | ttft p50 / p99 | itl p50 / p99 | tpot p50 | stub core | other load |")
+    p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     p(f"| {STREAMS} | {fnum(med('I', 'held', 'requests'))} ({fnum(med('I', 'held', 'ok'))}) | "
       f"{fnum(med('I', 'held', 'events'))} | {fpct(med('I', 'held', 'client_pct'))} | "
       f"{med('I', 'held', 'us_event'):.2f} | {med('I', 'held', 'rss_kib') / 1024:.1f} MiB | "
       f"{fnum(med('I', 'held', 'ttft_p50'), 0)} / {fnum(med('I', 'held', 'ttft_p99'), 0)} ms | "
       f"{fnum(med('I', 'held', 'itl_p50'), 0)} / {fnum(med('I', 'held', 'itl_p99'), 0)} ms | "
-      f"{fnum(med('I', 'held', 'tpot_p50'), 0)} ms | {fpct(med('I', 'held', 'server_pct'))} |")
+      f"{fnum(med('I', 'held', 'tpot_p50'), 0)} ms | {fpct(med('I', 'held', 'server_pct'))} | "
+      f"{fpct(med('I', 'held', 'other_pct'))} |")
 p("")
+
+# H's last table: tailgate alone, open loop at LAG_RATE streams/s; one row per run (the send
+# lag of each run is the figure people quote), then the medians.
+if data["HL"].get("lag") or na["HL"]:
+    p(f"### Open-loop send lag at {int(LAG_RATE):,} streams/s")
+    p("")
+    p(f"`tailgate stub --api openai-chat --output-tokens 64` (zero delay) on core {SCPU}; on core {CCPU} "
+      f"`tailgate run URL/v1/chat/completions --api openai-chat --rate {LAG_RATE} --duration {LAG_SECONDS}s "
+      f"--out lag.json --quiet`, {RUNS} runs. Send lag = actual send (first byte written) minus intended "
+      "send, per request, from tailgate's `--out` JSON (`latency_ms.send_lag`), with its self-check's "
+      "`client_limited` verdict (true when the client, not the server, fell behind its schedule).")
+    p("")
+    lim = med("HL", "lag", "send_lag_limit_ms")
+    p("| run | streams (ok) | errors | token events | send lag p50 | send lag p99 | send lag max | "
+      "client_limited | client core | stub core | other load |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lag_runs = sorted(((int(r), kv) for (nm, r), kv in runs["HL"].items() if nm == "lag"), key=lambda x: x[0])
+    if not lag_runs:
+        p(f"| — | {reason('HL', 'lag')} | | | | | | | | | |")
+    for r, kv in lag_runs:
+        cl = kv.get("client_limited")
+        p(f"| {r} | {fnum(kv.get('requests'))} ({fnum(kv.get('ok'))}) | {fnum(kv.get('errors'))} | "
+          f"{fnum(kv.get('events'))} | {fnum(kv.get('send_lag_p50_ms'), 3)} ms | "
+          f"{fnum(kv.get('send_lag_p99_ms'), 3)} ms | {fnum(kv.get('send_lag_max_ms'), 3)} ms | "
+          f"{'—' if cl is None else str(bool(cl)).lower()} | {fpct(kv.get('client_pct'))} | "
+          f"{fpct(kv.get('server_pct'))} | {fpct(kv.get('other_pct'))} |")
+    if len(lag_runs) > 1:
+        p(f"| **median** | {fnum(med('HL', 'lag', 'requests'))} ({fnum(med('HL', 'lag', 'ok'))}) | "
+          f"{fnum(med('HL', 'lag', 'errors'))} | {fnum(med('HL', 'lag', 'events'))} | "
+          f"{fnum(med('HL', 'lag', 'send_lag_p50_ms'), 3)} ms | **{fnum(med('HL', 'lag', 'send_lag_p99_ms'), 3)} ms** | "
+          f"{fnum(med('HL', 'lag', 'send_lag_max_ms'), 3)} ms | | {fpct(med('HL', 'lag', 'client_pct'))} | "
+          f"{fpct(med('HL', 'lag', 'server_pct'))} | {fpct(med('HL', 'lag', 'other_pct'))} |")
+    p("")
+    if lim is not None:
+        p(f"tailgate's self-check calls a run client-limited when, among other signs, its send lag p99 "
+          f"exceeds {fnum(lim, 2)} ms at this rate (`self_check.send_lag_limit_ms`).")
+        p("")
 
 # ------------------------------------------------------------------ method + raw
 p("@@SECTION J@@")

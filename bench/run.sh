@@ -14,11 +14,14 @@
 #   E  HTTPS: tailgate vs wrk over TLS, handshake rate with and without resumption (bench/tls.sh)
 #   F  templated requests: --api openai-chat over a 1,000-line data file vs a fixed body vs wrk,
 #      against nginx answering a chat completion
-#   G  HTTP/2: tailgate run --http2 vs h2load against nginx, h2c and h2 (bench/h2.sh)
+#   G  HTTP/2: tailgate run --http2 vs h2load against nginx, h2c and h2 (bench/h2.sh); then
+#      BENCH_SSE_STREAMS concurrent SSE streams from the stub over BENCH_SSE_H2_CONNS h2c
+#      connections vs one HTTP/1.1 connection each (ttft, tpot)
 #   H  streaming: the stub streaming 64-token chat answers with zero delay, driven at the same
 #      rate by tailgate run --stream and by a Python aiohttp client written like vLLM's
-#      benchmark client (bench/stream_client.py): client CPU per token event and per request;
-#      then tailgate holding BENCH_STREAMS concurrent streams on one core
+#      benchmark client (bench/stream_client.py): client CPU (user, sys) per token event and
+#      per request, at two rates; then tailgate holding BENCH_STREAMS concurrent streams on
+#      one core; then tailgate's open-loop send lag at BENCH_LAG_RATE streams/s
 #   J  segments: two processes with --segment (merged) vs one with --threads 2 (bench/segments.sh)
 #
 # Numbers, not pass/fail: the script exits 0 whenever it could measure something.
@@ -35,7 +38,13 @@
 #   BENCH_OUT=docs/PERFORMANCE.md   where the report goes ("-" = stdout only)
 #   BENCH_SECTIONS=ABCDEFGHIJ which sections (H streaming with I, its held streams; J segments)
 #   BENCH_STREAM_RATE=200   H: requests per second (each a 64-token stream)
+#   BENCH_STREAM_RATE2=1000 H: the second load point, requests per second (0 = none)
 #   BENCH_STREAMS=10000     H: concurrent streams held by tailgate
+#   BENCH_LAG_RATE=2000     H: streams per second of the open-loop send-lag runs
+#   BENCH_LAG_SECONDS=5     H: length of each send-lag run
+#   BENCH_SSE_STREAMS=1000  G: concurrent SSE streams, over HTTP/2 and over HTTP/1.1
+#   BENCH_SSE_H2_CONNS=10   G: HTTP/2 connections they share (one per stream on HTTP/1.1)
+#   BENCH_SSE_SECONDS=5     G: length of each SSE run
 #   BENCH_IDLE_WAIT=120     at start, wait up to this long for an idle machine
 #   BENCH_QUIET_WAIT=20     before each measurement, wait up to this long for a quiet second
 #   BENCH_MAX_OTHER=25      a run during which other work used more than this % of a core ...
@@ -58,6 +67,12 @@ BENCH_OUT=${BENCH_OUT:-docs/PERFORMANCE.md}
 BENCH_SECTIONS=${BENCH_SECTIONS:-ABCDEFGHIJ}
 BENCH_STREAM_RATE=${BENCH_STREAM_RATE:-200}
 BENCH_STREAMS=${BENCH_STREAMS:-10000}
+BENCH_STREAM_RATE2=${BENCH_STREAM_RATE2:-1000}
+BENCH_SSE_STREAMS=${BENCH_SSE_STREAMS:-1000}
+BENCH_SSE_H2_CONNS=${BENCH_SSE_H2_CONNS:-10}
+BENCH_SSE_SECONDS=${BENCH_SSE_SECONDS:-5}
+BENCH_LAG_RATE=${BENCH_LAG_RATE:-2000}
+BENCH_LAG_SECONDS=${BENCH_LAG_SECONDS:-5}
 BENCH_MAX_OTHER=${BENCH_MAX_OTHER:-25}
 BENCH_RETRIES=${BENCH_RETRIES:-2}
 SCPU=${BENCH_SERVER_CPU:-0}
@@ -713,6 +728,7 @@ subscript_section() { # LETTER NAME SCRIPT PREFIX BASE TITLE
     if ! env TAILGATE="$TG" "${pre}_SECONDS=$BENCH_SECONDS" "${pre}_RUNS=$BENCH_RUNS" \
         "${pre}_OUT=$TMP/$base-table.md" "$ROOT/bench/$script" >"$TMP/$base.log" 2>&1; then
         log "$l: bench/$script failed (see $TMP/$base.log)"
+        # shellcheck disable=SC2016 # the backticks are Markdown
         printf '## %s. %s\n\nbench/%s failed in this run; its log:\n\n```\n%s\n```\n' \
             "$l" "$name" "$script" "$(tail -20 "$TMP/$base.log")" >"$TMP/$base.md"
         return
@@ -752,8 +768,41 @@ section_f() {
 }
 
 # ---------------------------------------------------------------- G: HTTP/2
-# HTTP/2 lives in its own script too (its nginx serves h2c and h2).
-section_g() { subscript_section G HTTP/2 h2.sh H2 h2 "HTTP/2: tailgate --http2 vs h2load"; }
+# HTTP/2 lives in its own script too (its nginx serves h2c and h2); then the same number of
+# SSE streams against the streaming stub, multiplexed over a few HTTP/2 connections and one
+# per HTTP/1.1 connection.
+section_g() {
+    subscript_section G HTTP/2 h2.sh H2 h2 "HTTP/2: tailgate --http2 vs h2load"
+    sse_h2_h1
+}
+
+sse_h2_h1() {
+    local N=$BENCH_SSE_STREAMS C=$BENCH_SSE_H2_CONNS S=$BENCH_SSE_SECONDS port r url
+    local M=$(((BENCH_SSE_STREAMS + BENCH_SSE_H2_CONNS - 1) / BENCH_SSE_H2_CONNS))
+    log "G: $N concurrent SSE streams over $C HTTP/2 connections vs $N HTTP/1.1 connections, ${S}s, $BENCH_RUNS runs"
+    if ! tg_has run --api --http2 --streams || ! tg_has stub --api --h2-max-streams --step-time; then
+        rec_na GS h2 1 "n/a (not built)"
+        rec_na GS h1 1 "n/a (not built)"
+        return 0
+    fi
+    port=$(free_port)
+    # a 20 ms decode step and 16 tokens: every stream stays open ~340 ms, so the closed loop
+    # holds N streams open throughout
+    if ! start_stub "$port" --api openai-chat --max-seqs $((2 * N)) --step-time 20ms --output-tokens 16 \
+        --h2-max-streams $((M > 128 ? M : 128)); then
+        rec_na GS h2 1 "stub failed"
+        rec_na GS h1 1 "stub failed"
+        return 0
+    fi
+    url=http://127.0.0.1:$port/v1/chat/completions
+    for ((r = 1; r <= BENCH_RUNS; r++)); do
+        stream_client GS h2 "$r" tailgate "$TG" run "$url" --api openai-chat --http2 --connections "$C" \
+            --streams "$M" --concurrency "$N" --duration "${S}s" --out "$TMP/GS-h2-$r.json" --quiet
+        stream_client GS h1 "$r" tailgate "$TG" run "$url" --api openai-chat --connections "$N" \
+            --concurrency "$N" --duration "${S}s" --out "$TMP/GS-h1-$r.json" --quiet
+    done
+    stop_stub
+}
 
 # ---------------------------------------------------------------- H: streaming
 # The Python peer needs aiohttp: Debian's python3-aiohttp, for Debian's python3 (a python3
@@ -775,13 +824,20 @@ need_pkg() { # need_pkg PACKAGE: install a package that provides no command
         --no-install-recommends "$1" >/dev/null 2>&1 || true
 }
 
-# stream_once H NAME RUN KIND CMD...: one streaming client run on the client core; KIND
-# tailgate (totals from its --out JSON) or python (one JSON line on stdout).
+# stream_once SECTION NAME RUN KIND CMD...: one streaming client run on the client core; KIND
+# tailgate (every figure from its --out JSON, $TMP/SECTION-NAME-RUN.json) or python (one JSON
+# line on stdout). Records what both report (requests, ok, errors, token events, ttft p50,
+# send lag p99) and, for tailgate, ttft p99, tpot p50, send lag p50/max, client_limited.
 stream_client() { retrying stream_once "$@"; }
 stream_once() {
     local sec=$1 name=$2 run=$3 kind=$4
     shift 4
-    local out=$TMP/$sec-$name-$run.out tf=$TMP/$sec-$name-$run.time rc=0 w0 w1 m0 m1 t0 t1
+    local out=$TMP/$sec-$name-$run.out tf=$TMP/$sec-$name-$run.time kv=$TMP/$sec-$name-$run.kv
+    local rc=0 w0 w1 m0 m1 t0 t1
+    local json=$out
+    [[ $kind == tailgate ]] && json=$TMP/$sec-$name-$run.json
+    # a repeated run must not read the result of the attempt before it
+    rm -f "$json" "$kv"
     wait_quiet
     t0=$(proc_ticks "$STUB_PID")
     m0=$(machine_ticks)
@@ -791,41 +847,55 @@ stream_once() {
     w1=$(date +%s.%N)
     m1=$(machine_ticks)
     t1=$(proc_ticks "$STUB_PID")
-    local json=$out
-    [[ $kind == tailgate ]] && json=$TMP/$sec-$name-$run.json
-    local req="" ok="" events="" tokens="" ttft=""
-    read -r req ok events tokens ttft < <(python3 - "$kind" "$json" <<'EOF' || true
+    python3 - "$kind" "$json" >"$kv" <<'EOF' || true
 import json, sys
+def num(v):
+    if isinstance(v, bool):
+        return int(v)
+    return v if isinstance(v, (int, float)) else None
 try:
     if sys.argv[1] == "tailgate":
         d = json.load(open(sys.argv[2]))
-        print(d["requests"]["total"], d["requests"]["ok"], d["stream"]["chunks"],
-              d["stream"]["tokens_out"], d["latency_ms"]["ttft"]["p50"])
+        lat = d["latency_ms"]
+        sl = lat.get("send_lag") or {}
+        kv = {"requests": d["requests"]["total"], "ok": d["requests"]["ok"],
+              "errors": d["requests"]["errors"], "events": d["stream"]["chunks"],
+              "tokens": d["stream"]["tokens_out"], "ttft_ms": lat["ttft"]["p50"],
+              "ttft_p99_ms": lat["ttft"]["p99"], "tpot_ms": lat["tpot"]["p50"],
+              "send_lag_p50_ms": sl.get("p50"), "send_lag_p99_ms": sl.get("p99"),
+              "send_lag_max_ms": sl.get("max"), "client_limited": d.get("client_limited"),
+              "send_lag_limit_ms": (d.get("self_check") or {}).get("send_lag_limit_ms")}
     else:
         d = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])
-        print(d["requests"], d["ok"], d["events"], d["tokens"], d["ttft_p50_ms"])
-except Exception:
-    print("", "", "", "", "")
+        kv = {"requests": d["requests"], "ok": d["ok"], "errors": d["errors"],
+              "events": d["events"], "tokens": d["tokens"], "ttft_ms": d["ttft_p50_ms"],
+              "send_lag_p99_ms": d.get("send_lag_p99_ms")}
+except (OSError, ValueError, KeyError, TypeError, IndexError):
+    sys.exit(0)
+for k, v in kv.items():
+    if num(v) is not None:
+        print(k, num(v))
 EOF
-    )
-    if [[ -z $events || $events == 0 ]]; then
+    local req events
+    req=$(awk '$1=="requests"{print $2}' "$kv")
+    events=$(awk '$1=="events"{print $2}' "$kv")
+    if [[ -z $events || $events == 0 || -z $req || $req == 0 ]]; then
         log "  $name run $run: no result (rc=$rc); tail of output:"
         tail -5 "$out" | sed 's/^/      /' >&2
         rec_na "$sec" "$name" "$run" "failed (rc=$rc)"
         return 0
     fi
+    local k v
+    while read -r k v; do rec "$sec" "$name" "$run" "$k" "$v"; done <"$kv"
     local u="" s="" m=""
     read -r _ u s m < <(grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$tf" | tail -1) || true
     u=${u:-0} s=${s:-0} m=${m:-0}
-    rec "$sec" "$name" "$run" requests "$req"
-    rec "$sec" "$name" "$run" ok "$ok"
-    rec "$sec" "$name" "$run" events "$events"
-    rec "$sec" "$name" "$run" tokens "$tokens"
-    rec "$sec" "$name" "$run" ttft_ms "$ttft"
     rec "$sec" "$name" "$run" cpu_s "$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')"
     rec "$sec" "$name" "$run" user_s "$u"
+    rec "$sec" "$name" "$run" sys_s "$s"
     rec "$sec" "$name" "$run" us_event "$(awk -v u="$u" -v s="$s" -v n="$events" 'BEGIN{printf "%.3f", (u+s)*1e6/n}')"
     rec "$sec" "$name" "$run" user_us_event "$(awk -v u="$u" -v n="$events" 'BEGIN{printf "%.3f", u*1e6/n}')"
+    rec "$sec" "$name" "$run" sys_us_event "$(awk -v s="$s" -v n="$events" 'BEGIN{printf "%.3f", s*1e6/n}')"
     rec "$sec" "$name" "$run" us_req "$(awk -v u="$u" -v s="$s" -v n="$req" 'BEGIN{printf "%.3f", (u+s)*1e6/n}')"
     rec "$sec" "$name" "$run" client_pct "$(awk -v u="$u" -v s="$s" -v w0="$w0" -v w1="$w1" 'BEGIN{printf "%.0f", (u+s)/(w1-w0)*100}')"
     rec "$sec" "$name" "$run" rss_kib "$m"
@@ -834,12 +904,15 @@ EOF
     other=$(other_pct "$m0" "$m1" "$(awk -v u="$u" -v s="$s" -v hz="$CLK_TCK" -v a="$t0" -v b="$t1" 'BEGIN{print (u+s)*hz+b-a}')" "$w0" "$w1")
     rec "$sec" "$name" "$run" other_pct "$other"
     LAST_OTHER=$other
-    log "  $name run $run: $req requests ($ok ok), $events token events, $(awk -v u="$u" -v s="$s" -v n="$events" 'BEGIN{printf "%.2f", (u+s)*1e6/n}') µs CPU/event, other load ${other}%"
+    log "  $name run $run: $req requests ($(awk '$1=="ok"{print $2}' "$kv") ok), $events token events, $(awk -v u="$u" -v s="$s" -v n="$events" 'BEGIN{printf "%.2f", (u+s)*1e6/n}') µs CPU/event (user $u s, sys $s s), other load ${other}%"
 }
 
 section_h() {
-    local R=$BENCH_STREAM_RATE S=$BENCH_SECONDS port r body=$TMP/chat-stream.json
-    log "H: streaming — stub 64-token answers, zero delay; ${R} req/s for ${S}s, $BENCH_RUNS runs"
+    local S=$BENCH_SECONDS port r i R name body=$TMP/chat-stream.json
+    # two load points (names without and with the _r2 suffix); BENCH_STREAM_RATE2=0 drops the second
+    local rates=("$BENCH_STREAM_RATE") sfx=("")
+    ((BENCH_STREAM_RATE2 > 0)) && rates+=("$BENCH_STREAM_RATE2") && sfx+=(_r2)
+    log "H: streaming — stub 64-token answers, zero delay; ${rates[*]} req/s for ${S}s, $BENCH_RUNS runs"
     printf '%s' '{"model":"m","messages":[{"role":"user","content":"hello"}],"max_tokens":64,"stream":true,"stream_options":{"include_usage":true}}' >"$body"
     local tg_ok=0 py_ok=0
     tg_has run --stream && tg_has stub --api --output-tokens && tg_ok=1
@@ -847,19 +920,26 @@ section_h() {
     if ! tg_has stub --api --output-tokens; then
         rec_na H tailgate 1 "n/a (not built)"
         rec_na H python 1 "n/a (not built)"
+        rec_na I held 1 "n/a (not built)"
+        rec_na HL lag 1 "n/a (not built)"
         return 0
     fi
     port=$(free_port)
     start_stub "$port" --api openai-chat --output-tokens 64 || { rec_na H tailgate 1 "stub failed"; return 0; }
     local url=http://127.0.0.1:$port/v1/chat/completions
     for ((r = 1; r <= BENCH_RUNS; r++)); do
-        if ((tg_ok)); then
-            stream_client H tailgate "$r" tailgate "$TG" run "$url" --stream --body "$body" --rate "$R" \
-                --duration "${S}s" --out "$TMP/H-tailgate-$r.json" --quiet
-        else rec_na H tailgate "$r" "n/a (not built)"; fi
-        if ((py_ok)); then
-            stream_client H python "$r" python "$PY_AIO" "$ROOT/bench/stream_client.py" "$url" "$body" "$R" "$S"
-        else rec_na H python "$r" "n/a (python3-aiohttp missing)"; fi
+        for i in "${!rates[@]}"; do
+            R=${rates[i]}
+            name=tailgate${sfx[i]}
+            if ((tg_ok)); then
+                stream_client H "$name" "$r" tailgate "$TG" run "$url" --stream --body "$body" --rate "$R" \
+                    --duration "${S}s" --out "$TMP/H-$name-$r.json" --quiet
+            else rec_na H "$name" "$r" "n/a (not built)"; fi
+            name=python${sfx[i]}
+            if ((py_ok)); then
+                stream_client H "$name" "$r" python "$PY_AIO" "$ROOT/bench/stream_client.py" "$url" "$body" "$R" "$S"
+            else rec_na H "$name" "$r" "n/a (python3-aiohttp missing)"; fi
+        done
     done
     stop_stub
     # Concurrent streams held on one client core: a stub stepping every 200 ms (so every
@@ -878,10 +958,23 @@ lat = d["latency_ms"]
 for k in ("ttft", "itl", "tpot"):
     print("I\theld\t1\t%s_p50\t%s" % (k, lat[k]["p50"]))
     print("I\theld\t1\t%s_p99\t%s" % (k, lat[k]["p99"]))
-print("I\theld\t1\terrors\t%s" % d["requests"]["errors"])
 EOF
         stop_stub
     else rec_na I held 1 "n/a (not built)"; fi
+    # Open-loop send lag: tailgate alone at BENCH_LAG_RATE streams/s (the openai-chat preset's
+    # own requests) against the zero-delay stub; the lag between each request's intended and
+    # actual send is tailgate's self-check, so its p99 says whether the schedule held.
+    local L=$BENCH_LAG_RATE LS=$BENCH_LAG_SECONDS
+    log "H: open-loop send lag at $L streams/s, ${LS}s, $BENCH_RUNS runs"
+    port=$(free_port)
+    if ((tg_ok)) && tg_has run --api --rate && start_stub "$port" --api openai-chat --output-tokens 64 \
+        --max-seqs $((2 * L > 4096 ? 2 * L : 4096)); then
+        for ((r = 1; r <= BENCH_RUNS; r++)); do
+            stream_client HL lag "$r" tailgate "$TG" run "http://127.0.0.1:$port/v1/chat/completions" \
+                --api openai-chat --rate "$L" --duration "${LS}s" --out "$TMP/HL-lag-$r.json" --quiet
+        done
+        stop_stub
+    else rec_na HL lag 1 "n/a (not built)"; fi
 }
 
 # ---------------------------------------------------------------- J: segments
@@ -908,6 +1001,7 @@ while :; do
 done
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "tailgate bench: BENCH_SECONDS=$BENCH_SECONDS BENCH_RUNS=$BENCH_RUNS (temp $TMP)"
+# shellcheck disable=SC2119 # this start_nginx (not lib.sh's) takes no port
 start_nginx
 [[ $BENCH_SECTIONS == *A* ]] && section_a
 [[ $BENCH_SECTIONS == *B* ]] && section_b
@@ -924,7 +1018,8 @@ TG_VERSION=$(timeout 5 "$TG" --version 2>/dev/null | head -1 || true)
 GIT_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)
 if ! git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null; then GIT_REV="$GIT_REV+dirty"; fi
 export BENCH_SECONDS BENCH_RUNS BENCH_CONNS BENCH_C10K BENCH_C10K_SECONDS BENCH_STUB_DELAY \
-    BENCH_STRACE_SECONDS COMMAND_LINE TG_VERSION GIT_REV SCPU CCPU BENCH_STREAM_RATE BENCH_STREAMS
+    BENCH_STRACE_SECONDS COMMAND_LINE TG_VERSION GIT_REV SCPU CCPU BENCH_STREAM_RATE BENCH_STREAMS \
+    BENCH_STREAM_RATE2 BENCH_SSE_STREAMS BENCH_SSE_H2_CONNS BENCH_SSE_SECONDS BENCH_LAG_RATE BENCH_LAG_SECONDS
 BENCH_LOAD="$LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 BENCH_NPROC=$(nproc)

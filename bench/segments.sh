@@ -135,7 +135,9 @@ med = [statistics.median(c) for c in cols]
 print(" ".join(str(int(m)) if m == int(m) and m > 999 else f"{m:.4g}" for m in med))'
 }
 {
+    # shellcheck disable=SC2016 # the backticks are Markdown
     printf '### Segments vs threads: two processes (`--segment i/2`, one per core, merged) vs one process `--threads 2`\n\n'
+    # shellcheck disable=SC2016 # the backticks are Markdown
     printf 'nginx `return 200` (2 workers, unpinned), POST with a 29-byte JSON body, %s s x %s runs, median.\n' "$SECS" "$RUNS"
     printf 'Client CPU = user + sys of every tailgate process of the run (both segments, or the one process) / requests.\n'
     printf 'Load average %s before, %s after (other work on the machine shows here).\n\n' "$LOAD_BEFORE" "$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -151,6 +153,7 @@ print(" ".join(str(int(m)) if m == int(m) and m > 999 else f"{m:.4g}" for m in m
             printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$what" "$name" "$rps" "$cpu" "$p50" "$p99" "$n" "$e"
         done
     done
+    # shellcheck disable=SC2016 # the backticks are Markdown
     printf '\nCommands (URL = nginx; `T` = now + 1 s):\n\n```sh\n'
     printf 'taskset -c 0 tailgate run URL LOAD --body body.json -H "Content-Type: application/json" --validate status -d %ss --segment 0/2 --start-at T --out s0.json &\n' "$SECS"
     printf 'taskset -c 1 tailgate run URL LOAD --body body.json -H "Content-Type: application/json" --validate status -d %ss --segment 1/2 --start-at T --out s1.json &\n' "$SECS"
