@@ -242,6 +242,17 @@ if h_parts:
                    "Python aiohttp client: " + "; ".join(h_parts) + " (goal ≤ 0.05×). In user space alone "
                    + " and ".join(h_user) + "; sys is the kernel's share (socket reads, epoll, TCP), paid per "
                    "read by a client that reads every event as it arrives.")
+    fw = med("H", "wrk", "us_event")
+    if fw is not None:
+        reading.append(f"**The floor under that goal (H):** wrk, which frames the same answers and parses no "
+                       f"event, spends {fw:.2f} µs of CPU per event (closed loop over 2 connections, "
+                       f"{fnum(med('H', 'wrk', 'requests') / float(SECONDS))} answers/s): an HTTP/1.1 client "
+                       "that reads each event as it arrives pays the kernel more than 1/20 of the Python "
+                       "client's whole cost before it parses anything.")
+    f2 = med("H", "tailgate_h2", "us_event")
+    if f2 is not None:
+        reading.append(f"**The same streams over HTTP/2 (H):** one h2c connection carries them all and a "
+                       f"read brings many streams' events: {f2:.2f} µs per event.")
 _gs = {n: (med("GS", n, "ttft_ms"), med("GS", n, "ttft_p99_ms"), med("GS", n, "tpot_ms")) for n in ("h2", "h1")}
 if all(v[0] is not None for v in _gs.values()):
     reading.append(f"**{int(SSE_STREAMS):,} SSE streams (G):** over {SSE_CONNS} h2c connections ttft p50 / p99 "
@@ -496,8 +507,31 @@ for rate, sfx in h_rates:
           f"{fnum(med('H', n, 'send_lag_p99_ms'), 3)} ms | {fpct(med('H', n, 'client_pct'))} | "
           f"{fpct(med('H', n, 'server_pct'))} | {fpct(med('H', n, 'other_pct'))} | "
           f"{med('H', n, 'rss_kib') / 1024:.1f} MiB |")
+last_rate, last_sfx = h_rates[-1]
+pe_last = med("H", "python" + last_sfx, "us_event")
+for n, lab in (("tailgate_h2", "tailgate `--http2` (reference)"), ("wrk", "wrk, parses no event (reference)")):
+    ev = med("H", n, "events")
+    if ev is None:
+        if runs["H"] and any(k[0] == n for k in runs["H"]):
+            p(f"| {lab} | | {reason('H', n)} | | | | | | | | | | | | |")
+        continue
+    rate_txt = (f"{last_rate}/s" if n != "wrk"
+                else f"closed, {fnum(med('H', n, 'requests') / float(SECONDS))}/s")
+    p(f"| {lab} | {rate_txt} | {fnum(med('H', n, 'requests'))} ({fnum(med('H', n, 'ok'))}) | {fnum(ev)} | "
+      f"{med('H', n, 'us_event'):.2f} | {fr(ratio(med('H', n, 'us_event'), pe_last))} | "
+      f"{fnum(of_median_run('H', n, 'us_event', 'user_us_event'), 2)} | "
+      f"{fnum(of_median_run('H', n, 'us_event', 'sys_us_event'), 2)} | "
+      f"{med('H', n, 'us_req'):.1f} | {fnum(med('H', n, 'ttft_ms'), 2) + ' ms' if n != 'wrk' else ''} | "
+      f"{fnum(med('H', n, 'send_lag_p99_ms'), 3) + ' ms' if n != 'wrk' else ''} | {fpct(med('H', n, 'client_pct'))} | "
+      f"{fpct(med('H', n, 'server_pct'))} | {fpct(med('H', n, 'other_pct'))} | "
+      f"{med('H', n, 'rss_kib') / 1024:.1f} MiB |")
 p("")
 p(f"- tailgate: `tailgate run URL --stream --body chat.json --rate RATE --duration {SECONDS}s --out H.json --quiet`")
+p(f"- tailgate `--http2` (reference): the same, plus `--http2`: the same requests as streams of one h2c "
+  "connection")
+p(f"- wrk (reference): `wrk -t1 -c2 -d{SECONDS}s -s post-stream.lua URL` — the same POST, closed loop; it "
+  "frames the answers and parses no event, so its CPU per event (64 per answer, as the stub sends) is "
+  "what reading these answers costs an HTTP/1.1 client before any parsing or timing")
 p(f"- Python: `python3 bench/stream_client.py URL chat.json RATE {SECONDS}`")
 p("")
 h_raw = sorted(((n, int(r)), kv) for (n, r), kv in runs["H"].items())

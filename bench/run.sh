@@ -865,6 +865,16 @@ try:
               "send_lag_p50_ms": sl.get("p50"), "send_lag_p99_ms": sl.get("p99"),
               "send_lag_max_ms": sl.get("max"), "client_limited": d.get("client_limited"),
               "send_lag_limit_ms": (d.get("self_check") or {}).get("send_lag_limit_ms")}
+    elif sys.argv[1] == "wrk":
+        # wrk sees answers, not events: the stub sends each answer as 64 token events
+        import re
+        txt = open(sys.argv[2]).read()
+        req = int(re.search(r"(\d+) requests in", txt).group(1))
+        m = re.search(r"Non-2xx or 3xx responses: (\d+)", txt)
+        bad = int(m.group(1)) if m else 0
+        m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", txt)
+        sock = sum(int(x) for x in m.groups()) if m else 0
+        kv = {"requests": req, "ok": req - bad, "errors": bad + sock, "events": (req - bad) * 64}
     else:
         d = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])
         kv = {"requests": d["requests"], "ok": d["ok"], "errors": d["errors"],
@@ -914,6 +924,11 @@ section_h() {
     ((BENCH_STREAM_RATE2 > 0)) && rates+=("$BENCH_STREAM_RATE2") && sfx+=(_r2)
     log "H: streaming — stub 64-token answers, zero delay; ${rates[*]} req/s for ${S}s, $BENCH_RUNS runs"
     printf '%s' '{"model":"m","messages":[{"role":"user","content":"hello"}],"max_tokens":64,"stream":true,"stream_options":{"include_usage":true}}' >"$body"
+    {
+        echo 'wrk.method = "POST"'
+        echo 'wrk.headers["Content-Type"] = "application/json"'
+        echo "wrk.body = '$(cat "$body")'"
+    } >"$TMP/post-stream.lua"
     local tg_ok=0 py_ok=0
     tg_has run --stream && tg_has stub --api --output-tokens && tg_ok=1
     find_py_aio && py_ok=1
@@ -940,6 +955,17 @@ section_h() {
                 stream_client H "$name" "$r" python "$PY_AIO" "$ROOT/bench/stream_client.py" "$url" "$body" "$R" "$S"
             else rec_na H "$name" "$r" "n/a (python3-aiohttp missing)"; fi
         done
+        # References at the last rate: the same requests multiplexed over one h2c
+        # connection (the stub writes many streams' events per write, so the client
+        # reads many per read); and wrk, which parses no event at all, in a closed loop
+        # over 2 connections, for what reading these answers costs any HTTP/1.1 client.
+        if ((tg_ok)); then
+            stream_client H "tailgate_h2" "$r" tailgate "$TG" run "$url" --stream --http2 --body "$body" \
+                --rate "$R" --duration "${S}s" --out "$TMP/H-tailgate_h2-$r.json" --quiet
+        else rec_na H tailgate_h2 "$r" "n/a (not built)"; fi
+        if command -v wrk >/dev/null; then
+            stream_client H wrk "$r" wrk wrk -t1 -c2 -d"${S}s" -s "$TMP/post-stream.lua" "$url"
+        else rec_na H wrk "$r" "n/a (wrk missing)"; fi
     done
     stop_stub
     # Concurrent streams held on one client core: a stub stepping every 200 ms (so every
