@@ -60,13 +60,13 @@ static void eval_gate(const result_t *r, const sla_t *s, double confidence, swee
 {
     const runstats_t *rs = &r->stats;
     bool per_item = metric_table[s->latency].per == METRIC_PER_ITEM;
-    uint64_t n = per_item ? rs->items : rs->requests,
-             ok = per_item ? rs->items_ok : rs->requests_ok;
+    uint64_t n = per_item ? rs->items : rs->requests;
     const hist_t *h = rs->hist[s->latency];
     /* A failed item has no latency that meets any bound (the SLA judge ranks
-     * it slowest): it is over. */
-    uint64_t over =
-        (n > ok ? n - ok : 0) + (h ? sweep_count_over(h, s->threshold_ns, s->op == SLA_LT) : 0);
+     * it slowest, as a request that never got a token in a ttft gate): it is
+     * over. */
+    uint64_t over = sla_ranked_slowest(s, rs, NULL) +
+                    (h ? sweep_count_over(h, s->threshold_ns, s->op == SLA_LT) : 0);
     double p = s->percentile / 100;
     g->sla = *s;
     g->items = n;
