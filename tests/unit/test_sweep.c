@@ -160,6 +160,39 @@ static void test_failed_items_count_over(void **state)
     sweep_close(&s);
 }
 
+/* An error rate gate needs its evidence as a percentile does: 4 requests
+ * without an error do not show at 99% confidence that 99% succeed (a
+ * server failing half its requests answers 4 in a row one time in 16);
+ * 459 do. A bound of 0 claims nothing a count could back: its SLA alone. */
+static void test_error_rate_needs_enough_requests(void **state)
+{
+    (void)state;
+    static const char *const ER[] = {"error_rate<1%"}, *const ER0[] = {"error_rate<=0"};
+    sweep_t s;
+    init_sweep(&s, ER, 1);
+    step_t st = {.rate = 4, .seconds = 1, .base_ns = 5 * MS};
+    const sweep_step_t *x = add(&s, &st, ER, 1);
+    assert_int_equal(x->verdict, SWEEP_UNDECIDED);
+    assert_int_equal(x->ngates, 1);
+    assert_int_equal(x->gates[0].items, 4);
+    assert_int_equal(x->gates[0].needed, 459);
+    assert_non_null(strstr(x->why, "0 of 4 requests failed, for error_rate<1%"));
+    step_t enough = {.rate = 460, .seconds = 1, .base_ns = 5 * MS};
+    x = add(&s, &enough, ER, 1);
+    assert_int_equal(x->verdict, SWEEP_PASS);
+    /* failed requests count against it */
+    step_t some = {.rate = 500, .seconds = 1, .base_ns = 5 * MS, .failed = 4};
+    x = add(&s, &some, ER, 1);
+    assert_int_equal(x->gates[0].over, 4);
+    assert_int_equal(x->verdict, SWEEP_UNDECIDED);
+    sweep_close(&s);
+    init_sweep(&s, ER0, 1);
+    x = add(&s, &st, ER0, 1);
+    assert_int_equal(x->ngates, 0);
+    assert_int_equal(x->verdict, SWEEP_PASS);
+    sweep_close(&s);
+}
+
 static void test_sla_failure_fails_the_step(void **state)
 {
     (void)state;
@@ -348,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_step_passes_with_enough_items),
         cmocka_unit_test(test_short_step_is_undecided_then_fails_when_it_cannot_grow),
         cmocka_unit_test(test_failed_items_count_over),
+        cmocka_unit_test(test_error_rate_needs_enough_requests),
         cmocka_unit_test(test_sla_failure_fails_the_step),
         cmocka_unit_test(test_server_that_fell_behind_fails),
         cmocka_unit_test(test_client_limited_step_is_invalid),
