@@ -69,20 +69,21 @@ static bool is_gate(const sla_t *s)
 static void eval_gate(const result_t *r, const sla_t *s, double confidence, sweep_gate_t *g)
 {
     const runstats_t *rs = &r->stats;
-    bool per_item = metric_table[s->latency].per == METRIC_PER_ITEM;
-    uint64_t n = per_item ? rs->items : rs->requests, over;
+    uint64_t n, over;
     double p;
     if (s->metric == SLA_ERROR_RATE) { /* the failed requests are over */
         n = rs->requests;
         over = rs->requests > rs->requests_ok ? rs->requests - rs->requests_ok : 0;
         p = 1 - s->threshold / 100;
     } else {
+        /* What the SLA judge ranks: the values recorded (an itl gap each, a
+         * tpot only where defined) and, slowest, what has none -- a failed
+         * item has no latency that meets any bound, nor a request that never
+         * got a token a ttft bound: it is over. */
         const hist_t *h = rs->hist[s->latency];
-        /* A failed item has no latency that meets any bound (the SLA judge
-         * ranks it slowest, as a request that never got a token in a ttft
-         * gate): it is over. */
-        over = sla_ranked_slowest(s, rs, NULL) +
-               (h ? sweep_count_over(h, s->threshold_ns, s->op == SLA_LT) : 0);
+        uint64_t slowest = sla_ranked_slowest(s, rs, NULL);
+        n = (h ? hist_count(h) : 0) + slowest;
+        over = slowest + (h ? sweep_count_over(h, s->threshold_ns, s->op == SLA_LT) : 0);
         p = s->percentile / 100;
     }
     g->sla = *s;

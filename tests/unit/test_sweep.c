@@ -193,6 +193,52 @@ static void test_error_rate_needs_enough_requests(void **state)
     sweep_close(&s);
 }
 
+/* A gate's evidence is what its SLA ranks: 500 streamed answers of which
+ * 10 define a tpot (the others came in one event) back tpot.p99 with 10
+ * values, not 500; an itl gate counts gaps, not requests. */
+static void test_streamed_gates_count_what_they_rank(void **state)
+{
+    (void)state;
+    static const char *const G[] = {"tpot.p99<=50ms", "itl.p99<=50ms"};
+    runstats_t rs;
+    assert_int_equal(runstats_init(&rs, 2), 0);
+    assert_int_equal(runstats_init_stream(&rs), 0);
+    for (uint64_t k = 0; k < 500; k++) {
+        uint64_t t = k * 4 * MS, gap;
+        runstats_record_intended(&rs, t);
+        runstats_record_send(&rs, 1, false, 100000, t + 100000);
+        tokens_t tk;
+        tokens_result_t tr;
+        tokens_start(&tk, 0, 0);
+        tokens_event(&tk, 10 * MS, &gap);
+        if (k < 10 && tokens_event(&tk, 15 * MS, &gap)) /* a second event: tpot 5 ms */
+            runstats_record_value(&rs, METRIC_ITL, 0, gap);
+        tokens_end(&tk, 20 * MS);
+        tokens_result(&tk, &tr);
+        runstats_record_request(&rs, t / (1000 * MS), ERR_NONE, 200, 1, 20 * MS, 20 * MS, 100);
+        runstats_record_item(&rs, t / (1000 * MS), 20 * MS);
+        runstats_record_stream(&rs, &tr, true, t + tr.ttft_ns, t + tr.e2el_ns);
+    }
+    sla_t slas[] = {sla(G[0]), sla(G[1])};
+    result_meta_t meta = {.target = "http://127.0.0.1:1/v1/infer",
+                          .started_wall_ns = 1767225600000000000ull,
+                          .duration_ns = 2000 * MS,
+                          .offered_per_s = 250};
+    result_t r;
+    assert_int_equal(result_from_run(&r, &meta, &rs, slas, 2), 0);
+    assert_true(r.sla_pass);
+    sweep_t s;
+    init_sweep(&s, G, 2);
+    const sweep_step_t *x = sweep_add_step(&s, 250, &r, false);
+    assert_non_null(x);
+    assert_int_equal(x->ngates, 2);
+    assert_int_equal(x->gates[0].items, 10);
+    assert_int_equal(x->gates[1].items, 10);
+    assert_int_equal(x->verdict, SWEEP_UNDECIDED);
+    assert_non_null(strstr(x->why, "0 of 10 requests over the bound of tpot.p99<=50ms"));
+    sweep_close(&s);
+}
+
 static void test_sla_failure_fails_the_step(void **state)
 {
     (void)state;
@@ -382,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_short_step_is_undecided_then_fails_when_it_cannot_grow),
         cmocka_unit_test(test_failed_items_count_over),
         cmocka_unit_test(test_error_rate_needs_enough_requests),
+        cmocka_unit_test(test_streamed_gates_count_what_they_rank),
         cmocka_unit_test(test_sla_failure_fails_the_step),
         cmocka_unit_test(test_server_that_fell_behind_fails),
         cmocka_unit_test(test_client_limited_step_is_invalid),
