@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/gates.h"
 #include "cli/runopts.h"
 #include "core/clock.h"
 #include "output/console.h"
@@ -45,7 +46,8 @@ static const opt_t merge_table[] = {
     {"logs", 0, OPT_FLAG, OPT_SCOPE_OUTPUT, F(logs), .arg = NULL,
      .help = "the words after it, up to the next option, are the\n"
              "segments' CSV logs: --logs a.csv b.csv ... (with --log-out)"},
-    {"quiet", 'q', OPT_FLAG, OPT_SCOPE_OUTPUT, F(quiet), .help = "no summary"},
+    {"quiet", 'q', OPT_FLAG, OPT_SCOPE_OUTPUT, F(quiet),
+     .help = "no summary; each failed gate is still one line on stderr"},
     {"no-color", 0, OPT_FLAG, OPT_SCOPE_OUTPUT, F(no_color),
      .help = "no colours or Unicode in the summary"},
 };
@@ -72,9 +74,10 @@ static void merge_usage(FILE *f)
           "\n",
           f);
     opt_help(f, merge_table, MERGE_TABLE_LEN, 0, true);
-    fputs("\nExit codes: 0 merged and every SLA passed, 1 an SLA failed, 2 bad usage or the\n"
-          "files are not the segments of one run (a duplicate, another run's file),\n"
-          "3 a file is unreadable or a segment is missing, or an output cannot be written.\n",
+    fputs("\nExit codes: 0 merged and every SLA passed, 1 an SLA failed or every request\n"
+          "failed (as in 'tailgate run', --sla or not), 2 bad usage or the files are not\n"
+          "the segments of one run (a duplicate, another run's file), 3 a file is\n"
+          "unreadable or a segment is missing, or an output cannot be written.\n",
           f);
 }
 
@@ -207,8 +210,11 @@ int cmd_merge(int argc, char **argv)
         bool color = termchart_want_color(isatty(fileno(f)), m.no_color);
         bool utf8 = !m.no_color && termchart_locale_utf8();
         console_print_summary(f, &merged, color, utf8);
+    } else { /* quiet: a failed gate still says why, as run's does */
+        gates_print_failed_slas(stderr, "tailgate merge", merged.verdicts, merged.nverdicts);
     }
-    rc = merged.sla_pass ? EXIT_OK : EXIT_SLA_FAILED;
+    gates_print_all_failed(stderr, "tailgate merge", NULL, &merged);
+    rc = merged.sla_pass && !gates_all_failed(&merged) ? EXIT_OK : EXIT_SLA_FAILED;
 done:
     for (size_t i = 0; i < nparts; i++)
         result_close(&parts[i]);

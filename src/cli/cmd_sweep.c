@@ -83,7 +83,8 @@ static const opt_t sweep_table[] = {
      .config = "confidence",
      .help = "a step passes a percentile gate only with enough items to\n"
              "claim it at this confidence (binomial rule; default 99%:\n"
-             "90 items for p95, 459 for p99 when none is over the bound)"},
+             "90 items for p95, 459 for p99 when none is over the bound;\n"
+             "an error_rate<E gate the same in requests, failed ones over)"},
     {"require-rate", 0, OPT_RATE, OPT_SCOPE_GATE, W(require), 1e-3, 1e8, .arg = "R",
      .config = "require_rate", .help = "exit 1 unless the capacity is at least R"},
     {"concurrency-sweep", 0, OPT_FLAG, OPT_SCOPE_LOAD, W(concurrency_sweep),
@@ -106,10 +107,11 @@ static void sweep_usage(FILE *f)
             "Finds the highest load URL takes while every --sla holds: open-loop steps from\n"
             "--start-rate, doubling until one fails, then bisecting to --precision (MLPerf's\n"
             "server search). A step passes only when every SLA passes and it holds enough\n"
-            "items for each percentile gate at --confidence; one too short to decide runs\n"
-            "again longer. Every step checks the client too: one that fell behind its own\n"
-            "schedule (send lag, send rate, --connections) is invalid, and the sweep stops\n"
-            "and says what to change. Prints a line per step and the answer:\n"
+            "items for each percentile gate (and requests for an error_rate gate) at\n"
+            "--confidence; one too short to decide runs again longer. Every step checks\n"
+            "the client too: one that fell behind its own schedule (send lag, send rate,\n"
+            "--connections) is invalid, and the sweep stops and says what to change.\n"
+            "Prints a line per step and the answer:\n"
             "  capacity: 412 items/s at p95<=800ms (99%% confidence; next step 430/s failed:\n"
             "  p95 912 ms)\n"
             "With no URL it starts the stub in-process (%d workers, %d ms per request + %d ms\n"
@@ -259,7 +261,8 @@ static double goodput(const sweep_step_t *st)
     uint64_t good = rs->items_ok;
     for (size_t i = 0; i < st->ngates; i++) {
         const sweep_gate_t *g = &st->gates[i];
-        if (metric_table[g->sla.latency].per == METRIC_PER_ITEM && g->items >= g->over &&
+        if (g->sla.metric == SLA_LATENCY_PCT &&
+            metric_table[g->sla.latency].per == METRIC_PER_ITEM && g->items >= g->over &&
             g->items - g->over < good)
             good = g->items - g->over;
     }

@@ -205,10 +205,11 @@ static int write_out(h2conn_t *c)
     }
 }
 
-/* Reads and feeds nghttp2 until the socket is empty. Returns CONN_OK, or
- * how the connection ended (CONN_ERR_RESET: end of stream or error;
+/* Reads and feeds nghttp2 until the socket is empty. hup: the event that
+ * brought us here carried the peer's FIN. Returns CONN_OK, or how the
+ * connection ended (CONN_ERR_RESET: end of stream or error;
  * CONN_ERR_PROTOCOL: bytes that are not HTTP/2). */
-static conn_outcome_t read_in(h2conn_t *c)
+static conn_outcome_t read_in(h2conn_t *c, bool hup)
 {
     for (;;) {
         ssize_t n =
@@ -221,8 +222,10 @@ static conn_outcome_t read_in(h2conn_t *c)
                 return CONN_ERR_PROTOCOL;
             /* Plain TCP: a short read emptied the socket, and anything that
              * arrives later raises a new edge -- no read just to see EAGAIN.
-             * TLS may hold decrypted bytes: read on. */
-            if (!c->tls && (size_t)n < c->rcap)
+             * TLS may hold decrypted bytes: read on. So must a read whose
+             * FIN came with this edge: no later edge would bring it, and the
+             * streams still open would wait for their timeout. */
+            if (!c->tls && !hup && (size_t)n < c->rcap)
                 return CONN_OK;
             continue;
         }
@@ -628,7 +631,7 @@ static void on_io(loop_t *loop, loop_io_t *io, unsigned events)
     case H2CONN_DRAINING:
         c->in_io = true;
         if ((events & (LOOP_IN | LOOP_ERR | LOOP_HUP)) || c->tls)
-            c->broken = read_in(c);
+            c->broken = read_in(c, events & LOOP_HUP);
         settle(c);
         c->in_io = false;
         break;

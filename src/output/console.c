@@ -59,7 +59,13 @@ static void stream_lines(FILE *f, const result_t *r)
         fprintf(f,
                 "           no answer carried a token: is the URL an LLM API (completions, chat, "
                 "TGI) and does the body ask for a stream (\"stream\": true)?\n");
-    else if (rs->tokens_estimated)
+    else if (rs->requests_ok > hist_count(rs->hist[METRIC_TTFT]))
+        fprintf(f,
+                "           %llu of %llu answers carried no token: they have no ttft, and a "
+                "ttft or e2el gate ranks them slowest\n",
+                (unsigned long long)(rs->requests_ok - hist_count(rs->hist[METRIC_TTFT])),
+                (unsigned long long)rs->requests_ok);
+    if (rs->chunks && rs->tokens_estimated)
         fprintf(f,
                 "           %llu of %llu answers carried no token count (usage): their tokens "
                 "are their events\n",

@@ -27,10 +27,11 @@ const metric_t metric_table[METRIC_COUNT] = {
     [METRIC_TTFT] = {METRIC_TTFT, "ttft", "ttft", "ms", METRIC_PER_REQUEST, false, true,
                      "time to first token: from the moment a request should have been sent to "
                      "its first token-bearing event",
-                     .streamed = true},
+                     .streamed = true, .first_token = true},
     [METRIC_TTFT_SERVICE] = {METRIC_TTFT_SERVICE, "ttft_service", "ttft svc", "ms",
                              METRIC_PER_REQUEST, false, false,
-                             "time to first token from the first byte written", .streamed = true},
+                             "time to first token from the first byte written", .streamed = true,
+                             .first_token = true},
     [METRIC_TPOT] = {METRIC_TPOT, "tpot", "tpot", "ms", METRIC_PER_REQUEST, false, true,
                      "time per output token after the first: (last - first token event) / "
                      "(output tokens - 1), for 2 or more tokens in 2 or more events",
@@ -42,7 +43,7 @@ const metric_t metric_table[METRIC_COUNT] = {
     [METRIC_E2EL] = {METRIC_E2EL, "e2el", "e2el", "ms", METRIC_PER_REQUEST, false, true,
                      "end-to-end latency: from the moment a request should have been sent to "
                      "its last token-bearing event",
-                     .streamed = true},
+                     .streamed = true, .first_token = true},
     [METRIC_SEND_LAG] = {METRIC_SEND_LAG, "send_lag", "send lag", "ms", METRIC_PER_REQUEST, false,
                          false,
                          "send lag: how late the client sent each request that had a free "

@@ -50,6 +50,10 @@ typedef struct {
      * histogram NULL, runstats_init_stream creates it, and a result without
      * streaming has no such histogram (its JSON shows no such metric). */
     bool streamed;
+    /* Timed to a token-bearing event (ttft, ttft_service, e2el): a successful
+     * request in which none arrived has no value, and a percentile gate ranks
+     * it slowest, as it ranks a failure -- it never got a first token. */
+    bool first_token;
 } metric_t;
 
 extern const metric_t metric_table[METRIC_COUNT];

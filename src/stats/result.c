@@ -126,6 +126,16 @@ static void judge_stored(const sla_t *s, const result_t *r, const json_t *summar
     v->pass = sla_holds(s, v->value);
 }
 
+/* A streamed run that records it had no --goodput bounds: every success
+ * counted as good, so goodput and slo_attainment measured nothing a gate on
+ * them means ('run' refuses such a gate; a file judged again must not pass
+ * it). A file that records nothing about bounds is judged as it stands. */
+static bool without_goodput_bounds(const result_t *r, const sla_t *s)
+{
+    return (s->metric == SLA_GOODPUT || s->metric == SLA_SLO_ATTAINMENT) &&
+           runstats_streamed(&r->stats) && json_is_null(json_object_get(r->config, "goodput"));
+}
+
 int result_verdicts(const result_t *r, const sla_t *slas, size_t n, sla_verdict_t **out,
                     bool *all_pass)
 {
@@ -137,10 +147,17 @@ int result_verdicts(const result_t *r, const sla_t *slas, size_t n, sla_verdict_
         const sla_t *s = &slas[i];
         bool latency = s->metric == SLA_LATENCY_PCT || s->metric == SLA_LATENCY_MEAN;
         const json_t *stored = result_legacy_summary(r->legacy, s->latency);
-        if (latency && !r->stats.hist[s->latency] && stored)
+        if (latency && !r->stats.hist[s->latency] && stored) {
             judge_stored(s, r, stored, &v[i]);
-        else
+        } else if (without_goodput_bounds(r, s)) {
+            v[i].sla = *s;
+            v[i].value = NAN;
+            v[i].pass = false;
+            snprintf(v[i].note, sizeof v[i].note,
+                     "the run had no --goodput bounds: nothing says which requests were good");
+        } else {
             sla_judge(s, &r->stats, result_duration_s(r), &v[i]);
+        }
         pass = pass && v[i].pass;
     }
     *out = v;

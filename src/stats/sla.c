@@ -339,6 +339,29 @@ static uint64_t failed_in_scope(const sla_t *s, const runstats_t *rs)
     return 0;
 }
 
+/* A successful request records one value of a first-token metric exactly
+ * when a token-bearing event arrived: the rest of the successes got none. */
+static uint64_t without_token(const sla_t *s, const runstats_t *rs)
+{
+    const hist_t *h = rs->hist[s->latency];
+    if (!metric_table[s->latency].first_token || !h)
+        return 0;
+    uint64_t timed = hist_count(h);
+    return rs->requests_ok > timed ? rs->requests_ok - timed : 0;
+}
+
+uint64_t sla_ranked_slowest(const sla_t *s, const runstats_t *rs, uint64_t *no_token)
+{
+    uint64_t none = 0, failed = 0;
+    if (s->metric == SLA_LATENCY_PCT) {
+        none = without_token(s, rs);
+        failed = failed_in_scope(s, rs);
+    }
+    if (no_token)
+        *no_token = none;
+    return failed + none;
+}
+
 /* A latency percentile over everything issued, failures ranked slowest: the
  * histogram holds the answered ones, and a failed item has no latency that
  * could meet any threshold. "p95<=800ms" thus reads "95% of all items were
@@ -362,7 +385,7 @@ double sla_measure(const sla_t *s, const runstats_t *rs, double duration_s)
     const hist_t *h = rs->hist[s->latency];
     switch (s->metric) {
     case SLA_LATENCY_PCT:
-        return pct_over_all(s, h, failed_in_scope(s, rs));
+        return pct_over_all(s, h, sla_ranked_slowest(s, rs, NULL));
     case SLA_LATENCY_MEAN:
         return h && hist_count(h) ? hist_mean(h) / 1e6 : NAN;
     case SLA_ERROR_RATE:
@@ -444,18 +467,25 @@ void sla_judge(const sla_t *s, const runstats_t *rs, double duration_s, sla_verd
     v->value = sla_measure(s, rs, duration_s);
     v->pass = sla_holds(s, v->value);
     v->note[0] = '\0';
-    uint64_t failed = s->metric == SLA_LATENCY_PCT ? failed_in_scope(s, rs) : 0;
+    uint64_t none, slowest = sla_ranked_slowest(s, rs, &none), failed = slowest - none;
     const char *what = metric_table[s->latency].per == METRIC_PER_ITEM ? "items" : "requests";
+    /* "the 3 failed requests", "the 2 requests with no token", or both */
+    char who[96];
+    if (none && failed)
+        snprintf(who, sizeof who, "%llu requests: %llu failed, %llu with no token",
+                 (unsigned long long)slowest, (unsigned long long)failed, (unsigned long long)none);
+    else if (none)
+        snprintf(who, sizeof who, "%llu requests with no token", (unsigned long long)none);
+    else
+        snprintf(who, sizeof who, "%llu failed %s", (unsigned long long)failed, what);
     if (isnan(v->value) && sla_needs_stream(s) && !runstats_streamed(rs))
         snprintf(v->note, sizeof v->note, "the run did not stream (--stream)");
     else if (isnan(v->value))
         snprintf(v->note, sizeof v->note, "no values recorded");
     else if (isinf(v->value))
-        snprintf(v->note, sizeof v->note, "%s falls among the %llu failed %s", sla_metric_name(s),
-                 (unsigned long long)failed, what);
-    else if (failed)
-        snprintf(v->note, sizeof v->note, "over all %s, the %llu failed counted as slowest", what,
-                 (unsigned long long)failed);
+        snprintf(v->note, sizeof v->note, "%s falls among the %s", sla_metric_name(s), who);
+    else if (slowest)
+        snprintf(v->note, sizeof v->note, "over all %s, the %s counted as slowest", what, who);
 }
 
 json_t *sla_verdict_to_json(const sla_verdict_t *v)

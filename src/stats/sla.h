@@ -70,7 +70,7 @@ const char *sla_op_name(const sla_t *s);
  * everything the metric's population issued (metric_t.per: items or
  * requests), failed ones ranked slowest: from rs->hist[latency] when the rank
  * falls among the answered ones, +INFINITY when it falls among the failed
- * (items - items_ok, requests - requests_ok). mean is over the answered ones.
+ * (sla_ranked_slowest). mean is over the answered ones.
  * error_rate = (requests - requests_ok) / requests * 100,
  * rps = requests_ok / duration_s, ips = items_ok / duration_s,
  * output_tokens_per_s = tokens_out / duration_s, goodput = requests_good /
@@ -79,6 +79,12 @@ const char *sla_op_name(const sla_t *s);
  * duration <= 0, a token figure of a run that did not stream): such an SLA
  * does not hold. */
 double sla_measure(const sla_t *s, const runstats_t *rs, double duration_s);
+/* How many of the SLA's population (metric_t.per) a latency percentile
+ * ranks slowest: the items or requests that failed and, for a metric timed
+ * to a token (metric_t.first_token), the successful requests in which no
+ * token-bearing event arrived (*no_token, when not NULL, says how many of
+ * them those are). 0 for the other SLAs. */
+uint64_t sla_ranked_slowest(const sla_t *s, const runstats_t *rs, uint64_t *no_token);
 /* Whether the SLA judges something only a streamed run measures (a streamed
  * latency metric, output_tokens_per_s, goodput, slo_attainment). */
 bool sla_needs_stream(const sla_t *s);

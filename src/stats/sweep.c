@@ -49,25 +49,43 @@ uint64_t sweep_count_over(const hist_t *h, uint64_t bound_ns, bool strict)
     return n - lo;
 }
 
-/* A claim early stopping can back: a percentile below 100 held under a bound. */
-static bool is_gate(const sla_t *s)
+/* A latency percentile below 100 held under a bound. */
+static bool is_latency_gate(const sla_t *s)
 {
     return s->metric == SLA_LATENCY_PCT && s->percentile < 100 &&
            (s->op == SLA_LE || s->op == SLA_LT);
 }
 
+/* A claim early stopping can back: a latency percentile gate, or an error
+ * rate held under a bound above 0 -- "error_rate<1%" claims that 99% of
+ * the requests succeed, and 4 lucky requests of a server that fails half of
+ * them cannot back that claim any more than 4 items back a p99. */
+static bool is_gate(const sla_t *s)
+{
+    return is_latency_gate(s) || (s->metric == SLA_ERROR_RATE && s->threshold > 0 &&
+                                  s->threshold < 100 && (s->op == SLA_LE || s->op == SLA_LT));
+}
+
 static void eval_gate(const result_t *r, const sla_t *s, double confidence, sweep_gate_t *g)
 {
     const runstats_t *rs = &r->stats;
-    bool per_item = metric_table[s->latency].per == METRIC_PER_ITEM;
-    uint64_t n = per_item ? rs->items : rs->requests,
-             ok = per_item ? rs->items_ok : rs->requests_ok;
-    const hist_t *h = rs->hist[s->latency];
-    /* A failed item has no latency that meets any bound (the SLA judge ranks
-     * it slowest): it is over. */
-    uint64_t over =
-        (n > ok ? n - ok : 0) + (h ? sweep_count_over(h, s->threshold_ns, s->op == SLA_LT) : 0);
-    double p = s->percentile / 100;
+    uint64_t n, over;
+    double p;
+    if (s->metric == SLA_ERROR_RATE) { /* the failed requests are over */
+        n = rs->requests;
+        over = rs->requests > rs->requests_ok ? rs->requests - rs->requests_ok : 0;
+        p = 1 - s->threshold / 100;
+    } else {
+        /* What the SLA judge ranks: the values recorded (an itl gap each, a
+         * tpot only where defined) and, slowest, what has none -- a failed
+         * item has no latency that meets any bound, nor a request that never
+         * got a token a ttft bound: it is over. */
+        const hist_t *h = rs->hist[s->latency];
+        uint64_t slowest = sla_ranked_slowest(s, rs, NULL);
+        n = (h ? hist_count(h) : 0) + slowest;
+        over = slowest + (h ? sweep_count_over(h, s->threshold_ns, s->op == SLA_LT) : 0);
+        p = s->percentile / 100;
+    }
     g->sla = *s;
     g->items = n;
     g->over = over < n ? over : n;
@@ -102,7 +120,7 @@ static const sla_verdict_t *beyond_lateness(const result_t *r, const selfcheck_t
     double late_ms = (double)hist_max(lag) / 1e6;
     for (size_t i = 0; i < r->nverdicts; i++) {
         const sla_verdict_t *v = &r->verdicts[i];
-        if (!is_gate(&v->sla) || v->pass || late_ms > LATE_SHARE * v->sla.threshold)
+        if (!is_latency_gate(&v->sla) || v->pass || late_ms > LATE_SHARE * v->sla.threshold)
             continue;
         if (isinf(v->value) || v->value - late_ms > v->sla.threshold)
             return v;
@@ -199,12 +217,13 @@ void sweep_judge_step(const sweep_t *s, sweep_step_t *st)
         char need[64] = "no number of items would";
         if (g->needed != UINT64_MAX)
             snprintf(need, sizeof need, "needs %llu", (unsigned long long)g->needed);
-        snprintf(st->why, sizeof st->why,
-                 "%s%llu of %llu %s over the bound of %s; %g%% confidence %s",
+        bool errors = g->sla.metric == SLA_ERROR_RATE;
+        snprintf(st->why, sizeof st->why, "%s%llu of %llu %s %s %s; %g%% confidence %s",
                  st->timed_out ? "undecided at the longest step: " : "",
                  (unsigned long long)g->over, (unsigned long long)g->items,
-                 metric_table[g->sla.latency].per == METRIC_PER_ITEM ? "items" : "requests",
-                 g->sla.text, confidence * 100, need);
+                 !errors && metric_table[g->sla.latency].per == METRIC_PER_ITEM ? "items"
+                                                                                : "requests",
+                 errors ? "failed, for" : "over the bound of", g->sla.text, confidence * 100, need);
         return;
     }
     st->verdict = SWEEP_PASS;

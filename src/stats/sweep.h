@@ -12,8 +12,10 @@
  * nor fails -- unless the client was only late (not short of connections) by
  * at most a tenth of a latency gate's bound and that gate failed by more
  * than the lateness: then the server failed it, whatever the client's pace,
- * and the step fails. Gates: latency percentiles below 100 with <= or <; max, mean,
- * error_rate and throughput gates are judged by their SLA alone.
+ * and the step fails. Gates: latency percentiles below 100 with <= or <, and
+ * error_rate under a bound above 0 (its requests, the failed ones over: a
+ * claim that 100 - E percent succeed); max, mean, error_rate<=0 and
+ * throughput gates are judged by their SLA alone.
  *
  * An open-loop step also fails when the server fell behind the schedule: a
  * step of D seconds can meet a latency bound B while its queue grows, as long
@@ -51,7 +53,7 @@ typedef enum {
 /* "pass", "fail", "undecided", "invalid". */
 const char *sweep_verdict_name(sweep_verdict_t v);
 
-/* One percentile gate's evidence. */
+/* One percentile (or error rate) gate's evidence. */
 typedef struct {
     sla_t sla;
     uint64_t items;  /* n: the gate's population issued (items, or requests) */

@@ -16,6 +16,8 @@ Modes (one per server):
                 request body can never be sent
   stall         HEADERS 200, then nothing (a response body that never comes)
   maxstreams:N  SETTINGS_MAX_CONCURRENT_STREAMS N; answers after `delay`
+  cut           HEADERS 200 and the start of the body, then the connection
+                closes (the last bytes and the FIN in one write)
 """
 import socket
 import struct
@@ -143,6 +145,17 @@ class H2Server:
                 with wlock:
                     c.sendall(frame(RST, 0, sid, struct.pack(">I", 2)))
                 continue
+            if self.mode == "cut":
+                with wlock:  # corked: the bytes and the FIN leave in one segment
+                    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+                    c.sendall(frame(HEADERS, END_HEADERS, sid, b"\x88") +
+                              frame(DATA, 0, sid, BODY[:5]))
+                    c.shutdown(socket.SHUT_WR)
+                # Read on until the client closes: a close now would send a
+                # RST, a second event that would tell the client instead.
+                while c.recv(65536):
+                    pass
+                return
             if self.mode == "stall":
                 with wlock:
                     c.sendall(frame(HEADERS, END_HEADERS, sid, b"\x88"))

@@ -422,6 +422,20 @@ def test_response_body_stall_bounded_by_timeout(ctx):
     assert all(row["status_code"] == "200" and row["error"] == "timeout" for row in rows)
 
 
+def test_connection_closed_mid_body_is_reset_at_once(ctx):
+    # The server sends the start of an answer and closes, the FIN in the
+    # same read as the last bytes: every stream on that connection is a
+    # reset when the FIN comes, not a timeout --timeout later.
+    srv, url = h2srv(ctx, "cut")
+    t0 = time.monotonic()
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "2", "--concurrency", "1",
+                            "--timeout", "8s", "--validate", "status",
+                            rc=1)  # every request failed
+    assert res["requests"]["by_error"] == {"reset": 2}, res["requests"]
+    assert len(rows) == 2 and all(float(row["latency_ms"]) < 4000 for row in rows), rows
+    assert time.monotonic() - t0 < 8
+
+
 def test_settings_one_stream_at_a_time(ctx):
     srv, url = h2srv(ctx, "maxstreams:1", delay=0.01)
     res, rows, _ = run_json(ctx, url, "--http2", "--requests", "20", "--concurrency", "4",

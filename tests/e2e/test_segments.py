@@ -219,11 +219,24 @@ def test_merge_judges_slas_like_run(ctx):
     assert [v["expr"] for v in tg.read_json(out)["sla"]] == ["p99<=10s", "error_rate<1%"]
     r = ctx.run("merge", s0, s1, "--sla", "p50<=1us", "-q")
     assert r.rc == 1, r
+    # quiet, as run's: nothing but the failed gate, on stderr
+    assert r.out == "" and "tailgate merge: FAIL SLA p50<=1us: measured" in r.err, r
     # and the merge is a result like any other
     html = ctx.path("r.html")
     r = ctx.run("report", out, "-o", html)
     assert r.rc == 0, r
     assert os.path.getsize(html) > 1000
+
+
+def test_merge_of_segments_that_all_failed_fails(ctx):
+    # Every request of every segment failed: the merge fails as such a run
+    # does, --sla or not, and says why (quiet too).
+    stub = ctx.stub("--error-rate", "1")
+    s0, s1 = two_segments(ctx, stub, "f")
+    for extra in ([], ["-q"]):
+        r = ctx.run("merge", s0, s1, *extra)
+        assert r.rc == 1, r
+        assert "FAIL every request failed (20 http_5xx)" in r.err, r
 
 
 def test_segment_option_errors(ctx):

@@ -368,3 +368,27 @@ def test_plain_run_is_unchanged(ctx):
     assert "stream" not in res and "ttft" not in res["latency_ms"] and "itl" not in res["histogram"]
     assert list(tg.read_csv(log)[0].keys())[-1] == "connect_ms"
     assert "tokens" not in r.out
+
+
+def test_answers_without_a_token_rank_slowest(ctx):
+    # Of every 4 answers 3 stream no token (the script, for model "none")
+    # and 1 streams from the engine: the 3 never got a first token, so ttft
+    # and e2el gates rank them slowest, as failures, and cannot pass on the
+    # tokens of the others.
+    s = ctx.stub("--script", "none=" + ctx.write("k0.txt", "role\nfinish stop\nusage 0\ndone\n"),
+                 "--output-tokens", "4")
+    inputs = ctx.write("in.jsonl", '{"m": "m"}\n' + '{"m": "none"}\n' * 3)
+    body = '{"model": {{item.m}}, "messages": [{"role": "user", "content": "hi"}], "stream": true}'
+    out = ctx.path("r.json")
+    r = ctx.run("run", chat_url(s), "--stream", "--inputs", inputs, "--template-json", body,
+                "-c", "1", "-n", "8", "--out", out, "--sla", "ttft.p50<=10s",
+                "--sla", "e2el.p50<=10s", "--sla", "ttft.p25<=10s")
+    assert r.rc == 1, r
+    res = tg.read_json(out)
+    assert res["requests"]["ok"] == 8, res["requests"]
+    assert [v["pass"] for v in res["sla"]] == [False, False, True], res["sla"]
+    assert "6 requests with no token" in res["sla"][0]["note"], res["sla"]
+    assert "6 of 8 answers carried no token" in r.out, r
+    # Judged again from the file: the same verdict.
+    d = ctx.run("diff", out, out, "--sla", "ttft.p50<=10s")
+    assert d.rc == 1, d

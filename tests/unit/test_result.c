@@ -421,6 +421,18 @@ static void test_judge(void **state)
         assert_string_equal(v.note, "the run did not stream (--stream)");
     }
     runstats_close(&plain);
+    /* A run that records it had no --goodput bounds counted every success
+     * good: goodput and slo_attainment gates on it measure nothing. */
+    sla_t good[] = {sla("goodput>=0"), sla("slo_attainment>=0%")};
+    json_object_set_new(r.config, "goodput", json_null());
+    assert_int_equal(result_judge(&r, good, 2), 0);
+    for (size_t i = 0; i < 2; i++) {
+        assert_true(isnan(r.verdicts[i].value) && !r.verdicts[i].pass);
+        assert_non_null(strstr(r.verdicts[i].note, "no --goodput bounds"));
+    }
+    json_object_set_new(r.config, "goodput", json_string("ttft<=1s"));
+    assert_int_equal(result_judge(&r, good, 2), 0);
+    assert_true(r.sla_pass);
     sla_t pass[] = {sla("p50<=3600s"), sla("error_rate<=100")};
     assert_int_equal(result_judge(&r, pass, 2), 0);
     assert_true(r.sla_pass && r.nverdicts == 2);

@@ -343,6 +343,60 @@ static void test_failures_rank_slowest(void **state)
     runstats_close(&rs);
 }
 
+/* A successful streamed request in which no token-bearing event arrived
+ * never got a first token: ttft, ttft_service and e2el gates rank it
+ * slowest, as a failure, so 9 such answers of 10 cannot pass ttft.p99 on the
+ * one that streamed. tpot keeps vLLM's rule (undefined: left out). */
+static void test_no_token_ranks_slowest(void **state)
+{
+    (void)state;
+    runstats_t rs;
+    assert_int_equal(runstats_init(&rs, 0), 0);
+    assert_int_equal(runstats_init_stream(&rs), 0);
+    for (int i = 0; i < 10; i++) {
+        tokens_t t;
+        tokens_result_t tr;
+        uint64_t gap;
+        tokens_start(&t, 0, 0);
+        if (i == 0) { /* the one that streamed: tokens at 2, 4 and 6 ms */
+            for (int k = 1; k <= 3; k++)
+                tokens_event(&t, (uint64_t)k * 2000000, &gap);
+        }
+        tokens_end(&t, 8000000);
+        tokens_result(&t, &tr);
+        runstats_record_request(&rs, 0, ERR_NONE, 200, 1, 8000000, 8000000, 10);
+        runstats_record_item(&rs, 0, 8000000);
+        runstats_record_stream(&rs, &tr, true, tr.ttft_ns, tr.e2el_ns);
+    }
+    runstats_record_request(&rs, 0, ERR_TIMEOUT, 0, 1, 9000000, 0, 0);
+    sla_t ttft = parse_ok("ttft.p99<=1s");
+    uint64_t none;
+    assert_int_equal(sla_ranked_slowest(&ttft, &rs, &none), 10);
+    assert_int_equal(none, 9);
+    sla_verdict_t v;
+    sla_judge(&ttft, &rs, 1, &v);
+    assert_false(v.pass);
+    assert_true(isinf(v.value));
+    assert_non_null(strstr(v.note, "1 failed, 9 with no token"));
+    assert_true(isinf(measure("e2el.p50<=1s", &rs, 1)));
+    assert_true(isinf(measure("ttft.max<=1s", &rs, 1)));
+    /* rank 1 of 11 is the one token that came */
+    double p9 = measure("ttft.p9<=1s", &rs, 1);
+    assert_true(p9 >= 2.0 && p9 <= 2.0 * 1.001);
+    /* tpot: one defined value, the timeout ranked slowest, the 9 left out */
+    sla_t tpot = parse_ok("tpot.p50<=1s");
+    assert_int_equal(sla_ranked_slowest(&tpot, &rs, &none), 1);
+    assert_int_equal(none, 0);
+    double tp = sla_measure(&tpot, &rs, 1);
+    assert_true(tp >= 2.0 && tp <= 2.0 * 1.001);
+    /* the item gate is not about tokens: the timeout alone ranks slowest */
+    sla_t p90 = parse_ok("p90<=1s");
+    assert_int_equal(sla_ranked_slowest(&p90, &rs, &none), 1);
+    assert_int_equal(none, 0);
+    assert_true(sla_measure(&p90, &rs, 1) <= 8.0 * 1.001);
+    runstats_close(&rs);
+}
+
 /* A verdict written and read back is the same verdict; a malformed entry is
  * refused with the member named. */
 static void test_verdict_json(void **state)
@@ -387,7 +441,7 @@ int main(void)
         cmocka_unit_test(test_valid),         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_message_whole), cmocka_unit_test(test_boundary_exact),
         cmocka_unit_test(test_measure),       cmocka_unit_test(test_failures_rank_slowest),
-        cmocka_unit_test(test_verdict_json),
+        cmocka_unit_test(test_verdict_json),  cmocka_unit_test(test_no_token_ranks_slowest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -160,6 +160,85 @@ static void test_failed_items_count_over(void **state)
     sweep_close(&s);
 }
 
+/* An error rate gate needs its evidence as a percentile does: 4 requests
+ * without an error do not show at 99% confidence that 99% succeed (a
+ * server failing half its requests answers 4 in a row one time in 16);
+ * 459 do. A bound of 0 claims nothing a count could back: its SLA alone. */
+static void test_error_rate_needs_enough_requests(void **state)
+{
+    (void)state;
+    static const char *const ER[] = {"error_rate<1%"}, *const ER0[] = {"error_rate<=0"};
+    sweep_t s;
+    init_sweep(&s, ER, 1);
+    step_t st = {.rate = 4, .seconds = 1, .base_ns = 5 * MS};
+    const sweep_step_t *x = add(&s, &st, ER, 1);
+    assert_int_equal(x->verdict, SWEEP_UNDECIDED);
+    assert_int_equal(x->ngates, 1);
+    assert_int_equal(x->gates[0].items, 4);
+    assert_int_equal(x->gates[0].needed, 459);
+    assert_non_null(strstr(x->why, "0 of 4 requests failed, for error_rate<1%"));
+    step_t enough = {.rate = 460, .seconds = 1, .base_ns = 5 * MS};
+    x = add(&s, &enough, ER, 1);
+    assert_int_equal(x->verdict, SWEEP_PASS);
+    /* failed requests count against it */
+    step_t some = {.rate = 500, .seconds = 1, .base_ns = 5 * MS, .failed = 4};
+    x = add(&s, &some, ER, 1);
+    assert_int_equal(x->gates[0].over, 4);
+    assert_int_equal(x->verdict, SWEEP_UNDECIDED);
+    sweep_close(&s);
+    init_sweep(&s, ER0, 1);
+    x = add(&s, &st, ER0, 1);
+    assert_int_equal(x->ngates, 0);
+    assert_int_equal(x->verdict, SWEEP_PASS);
+    sweep_close(&s);
+}
+
+/* A gate's evidence is what its SLA ranks: 500 streamed answers of which
+ * 10 define a tpot (the others came in one event) back tpot.p99 with 10
+ * values, not 500; an itl gate counts gaps, not requests. */
+static void test_streamed_gates_count_what_they_rank(void **state)
+{
+    (void)state;
+    static const char *const G[] = {"tpot.p99<=50ms", "itl.p99<=50ms"};
+    runstats_t rs;
+    assert_int_equal(runstats_init(&rs, 2), 0);
+    assert_int_equal(runstats_init_stream(&rs), 0);
+    for (uint64_t k = 0; k < 500; k++) {
+        uint64_t t = k * 4 * MS, gap;
+        runstats_record_intended(&rs, t);
+        runstats_record_send(&rs, 1, false, 100000, t + 100000);
+        tokens_t tk;
+        tokens_result_t tr;
+        tokens_start(&tk, 0, 0);
+        tokens_event(&tk, 10 * MS, &gap);
+        if (k < 10 && tokens_event(&tk, 15 * MS, &gap)) /* a second event: tpot 5 ms */
+            runstats_record_value(&rs, METRIC_ITL, 0, gap);
+        tokens_end(&tk, 20 * MS);
+        tokens_result(&tk, &tr);
+        runstats_record_request(&rs, t / (1000 * MS), ERR_NONE, 200, 1, 20 * MS, 20 * MS, 100);
+        runstats_record_item(&rs, t / (1000 * MS), 20 * MS);
+        runstats_record_stream(&rs, &tr, true, t + tr.ttft_ns, t + tr.e2el_ns);
+    }
+    sla_t slas[] = {sla(G[0]), sla(G[1])};
+    result_meta_t meta = {.target = "http://127.0.0.1:1/v1/infer",
+                          .started_wall_ns = 1767225600000000000ull,
+                          .duration_ns = 2000 * MS,
+                          .offered_per_s = 250};
+    result_t r;
+    assert_int_equal(result_from_run(&r, &meta, &rs, slas, 2), 0);
+    assert_true(r.sla_pass);
+    sweep_t s;
+    init_sweep(&s, G, 2);
+    const sweep_step_t *x = sweep_add_step(&s, 250, &r, false);
+    assert_non_null(x);
+    assert_int_equal(x->ngates, 2);
+    assert_int_equal(x->gates[0].items, 10);
+    assert_int_equal(x->gates[1].items, 10);
+    assert_int_equal(x->verdict, SWEEP_UNDECIDED);
+    assert_non_null(strstr(x->why, "0 of 10 requests over the bound of tpot.p99<=50ms"));
+    sweep_close(&s);
+}
+
 static void test_sla_failure_fails_the_step(void **state)
 {
     (void)state;
@@ -348,6 +427,8 @@ int main(void)
         cmocka_unit_test(test_step_passes_with_enough_items),
         cmocka_unit_test(test_short_step_is_undecided_then_fails_when_it_cannot_grow),
         cmocka_unit_test(test_failed_items_count_over),
+        cmocka_unit_test(test_error_rate_needs_enough_requests),
+        cmocka_unit_test(test_streamed_gates_count_what_they_rank),
         cmocka_unit_test(test_sla_failure_fails_the_step),
         cmocka_unit_test(test_server_that_fell_behind_fails),
         cmocka_unit_test(test_client_limited_step_is_invalid),
