@@ -32,16 +32,14 @@ def python_with_fastapi():
     return DEBIAN_PYTHON if os.path.exists(DEBIAN_PYTHON) else sys.executable
 
 
-class LLMServer:
+class LLMServer(tg.Child):
     """llmserver.py in a process of its own; .base is its http://HOST:PORT.
     Registered with the test's context, which stops it at the end."""
 
     def __init__(self, ctx, *args):
-        self.errpath = ctx.path(f"llmserver-{len(ctx.procs)}.stderr")
-        self.err = open(self.errpath, "w+")
+        super().__init__(ctx, ctx.path(f"llmserver-{len(ctx.procs)}.stderr"))
         self.proc = subprocess.Popen([python_with_fastapi(), os.path.join(HERE, "llmserver.py"),
                                       *args], stdout=subprocess.PIPE, stderr=self.err, text=True)
-        ctx.procs.append(self)
         line = self.proc.stdout.readline()
         if not line.startswith("listening on http://"):
             self.stop()
@@ -51,21 +49,6 @@ class LLMServer:
     def stats(self):
         with urllib.request.urlopen(self.base + "/stats", timeout=10) as f:
             return json.load(f)
-
-    def stderr(self):
-        self.err.flush()
-        with open(self.errpath) as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
 
 
 def run(ctx, url, *args, name="r"):

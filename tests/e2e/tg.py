@@ -14,17 +14,42 @@ import tempfile
 import time
 
 
-class Stub:
+class Child:
+    """A process a test started, its stderr kept in a file; registered with the
+    test's context, which stops it at the end."""
+
+    def __init__(self, ctx, errpath):
+        self.errpath = errpath
+        self.err = open(errpath, "w+")
+        ctx.procs.append(self)
+
+    def stderr(self):
+        self.err.flush()
+        with open(self.errpath) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if not hasattr(self, "proc"):  # it failed to start
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+class Stub(Child):
     """A running `tailgate stub`; .port, .url (the inference URL), .proc."""
 
     def __init__(self, ctx, args, path="/v1/infer", tls=False):
         self.ctx = ctx
-        self.errpath = os.path.join(ctx.tmp, f"stub-{len(ctx.procs)}.stderr")
-        self.err = open(self.errpath, "w+")
+        Child.__init__(self, ctx, os.path.join(ctx.tmp, f"stub-{len(ctx.procs)}.stderr"))
         listen = [] if any(a == "--listen" for a in args) else ["--listen", "127.0.0.1:0"]
         self.proc = subprocess.Popen([*ctx.launcher, ctx.binary, "stub", *listen, *args],
                                      stdout=subprocess.PIPE, stderr=self.err, text=True)
-        ctx.procs.append(self)
         line = self.proc.stdout.readline()
         m = re.search(r"listening on (https?)://([^/\s]+):(\d+)", line)
         if not m:
@@ -36,21 +61,6 @@ class Stub:
         self.scheme = m.group(1)
         self.url = f"{self.scheme}://{self.host}:{self.port}{path}"
         self.base = f"{self.scheme}://{self.host}:{self.port}"
-
-    def stderr(self):
-        self.err.flush()
-        with open(self.errpath) as f:
-            return f.read()
-
-    def stop(self, sig=signal.SIGTERM, timeout=10):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
 
 
 class Result:
@@ -186,7 +196,7 @@ def nginx_dir(ctx):
     return d
 
 
-class Nginx:
+class Nginx(Child):
     """A running nginx with its own config and prefix (nginx_dir) in the test's
     temp dir. `http` is the inside of the http block after the settings every
     test shares (no access log, temp files in the prefix); the constructor
@@ -214,11 +224,9 @@ http {{
 }}
 """
         path = ctx.write(conf, text)
-        self.errpath = ctx.path(os.path.splitext(conf)[0] + ".stderr")
-        self.err = open(self.errpath, "w+")
+        Child.__init__(self, ctx, ctx.path(os.path.splitext(conf)[0] + ".stderr"))
         self.proc = subprocess.Popen([NGINX, "-p", d, "-c", path, "-e", f"{d}/logs/error.log"],
                                      stdout=subprocess.DEVNULL, stderr=self.err)
-        ctx.procs.append(self)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -230,21 +238,6 @@ http {{
             except OSError:
                 time.sleep(0.05)
         raise AssertionError("nginx did not start")
-
-    def stderr(self):
-        self.err.flush()
-        with open(self.errpath) as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        return self.proc.returncode
 
 
 class HTTPServer(http.server.ThreadingHTTPServer):
