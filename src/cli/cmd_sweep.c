@@ -22,6 +22,7 @@
 #include "cli/runcommon.h"
 #include "cli/runopts.h"
 #include "core/clock.h"
+#include "core/parse.h"
 #include "load/ratesearch.h"
 #include "stats/result.h"
 #include "stats/sweep.h"
@@ -420,7 +421,7 @@ static int sweep_run(sweep_run_t *sr, sweep_t *s)
                     sweep_judge_step(s, cur);
                 } else {
                     char d[32];
-                    opt_format_duration(longer, d, sizeof d);
+                    parse_format_duration(longer, d, sizeof d);
                     snprintf(then, sizeof then, "running it again for %s", d);
                 }
             } else if (cur->verdict == SWEEP_INVALID && repeats < repeats_for(cur)) {

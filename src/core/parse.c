@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/errmsg.h"
 
 #define SHOW "'%.64s'" /* how a rejected input is quoted in a message */
@@ -257,4 +258,31 @@ int parse_double(const char *text, double min, double max, double *out, char *er
                           max);
     *out = v;
     return 0;
+}
+
+void parse_format_duration(uint64_t ns, char *buf, size_t len)
+{
+    static const struct {
+        uint64_t ns;
+        const char *unit;
+    } units[] = {{3600 * CLOCK_NS_PER_S, "h"}, {60 * CLOCK_NS_PER_S, "m"}, {CLOCK_NS_PER_S, "s"},
+                 {CLOCK_NS_PER_MS, "ms"},      {CLOCK_NS_PER_US, "us"},    {1, "ns"}};
+    if (ns == 0) {
+        snprintf(buf, len, "0");
+        return;
+    }
+    /* The largest unit that gives a whole number, or one at least 1 with a
+     * short fraction (1.5s). */
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (ns % units[i].ns == 0) {
+            snprintf(buf, len, "%llu%s", (unsigned long long)(ns / units[i].ns), units[i].unit);
+            return;
+        }
+        if (ns >= units[i].ns && units[i].ns <= CLOCK_NS_PER_S && ns / units[i].ns < 1000 &&
+            (ns * 1000) % units[i].ns == 0) {
+            snprintf(buf, len, "%.3g%s", (double)ns / (double)units[i].ns, units[i].unit);
+            return;
+        }
+    }
+    snprintf(buf, len, "%lluns", (unsigned long long)ns);
 }

@@ -22,4 +22,7 @@ int parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out, char 
 /* Finite non-negative decimal (rates, fractions) in [min, max]. */
 int parse_double(const char *text, double min, double max, double *out, char *err, size_t errlen);
 
+/* "500ms", "30s", "2m", "1.5s", "0": the shortest exact-enough spelling. */
+void parse_format_duration(uint64_t ns, char *buf, size_t len);
+
 #endif

@@ -244,6 +244,27 @@ static void test_double(void **state)
     assert_non_null(strstr(err, "too large"));
 }
 
+/* What people read: the shortest spelling that says the duration. */
+static void test_format_duration(void **state)
+{
+    (void)state;
+    char b[32];
+    static const struct {
+        uint64_t ns;
+        const char *text;
+    } d[] = {{0, "0"},
+             {1500 * MS, "1.5s"},
+             {30 * S, "30s"},
+             {120 * S, "2m"},
+             {90 * S, "90s"},
+             {250000, "250us"},
+             {1, "1ns"}};
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        parse_format_duration(d[i].ns, b, sizeof b);
+        assert_string_equal(b, d[i].text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_size_golden),
         cmocka_unit_test(test_u64),
         cmocka_unit_test(test_double),
+        cmocka_unit_test(test_format_duration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
