@@ -262,27 +262,39 @@ int parse_double(const char *text, double min, double max, double *out, char *er
 
 void parse_format_duration(uint64_t ns, char *buf, size_t len)
 {
-    static const struct {
-        uint64_t ns;
-        const char *unit;
-    } units[] = {{3600 * CLOCK_NS_PER_S, "h"}, {60 * CLOCK_NS_PER_S, "m"}, {CLOCK_NS_PER_S, "s"},
-                 {CLOCK_NS_PER_MS, "ms"},      {CLOCK_NS_PER_US, "us"},    {1, "ns"}};
+    static const uint64_t S = CLOCK_NS_PER_S;
     if (ns == 0) {
         snprintf(buf, len, "0");
         return;
     }
-    /* The largest unit that gives a whole number, or one at least 1 with a
-     * short fraction (1.5s). */
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (ns % units[i].ns == 0) {
-            snprintf(buf, len, "%llu%s", (unsigned long long)(ns / units[i].ns), units[i].unit);
-            return;
-        }
-        if (ns >= units[i].ns && units[i].ns <= CLOCK_NS_PER_S && ns / units[i].ns < 1000 &&
-            (ns * 1000) % units[i].ns == 0) {
-            snprintf(buf, len, "%.3g%s", (double)ns / (double)units[i].ns, units[i].unit);
-            return;
-        }
+    /* From 999.5 s (where 3 digits of seconds would round to 1000), or a
+     * whole number of minutes: whole seconds in h, m and s, as one writes
+     * them ("20m35s", "2m", "1h30m"). */
+    if (ns >= 999 * S + S / 2 || ns % (60 * S) == 0) {
+        uint64_t secs = ns / S + (ns % S >= S / 2);
+        char h[24] = "", m[16] = "", sec[16] = "";
+        if (secs >= 3600)
+            snprintf(h, sizeof h, "%lluh", (unsigned long long)(secs / 3600));
+        if (secs / 60 % 60)
+            snprintf(m, sizeof m, "%um", (unsigned)(secs / 60 % 60));
+        if (secs % 60)
+            snprintf(sec, sizeof sec, "%us", (unsigned)(secs % 60));
+        snprintf(buf, len, "%s%s%s", h, m, sec);
+        return;
     }
-    snprintf(buf, len, "%lluns", (unsigned long long)ns);
+    /* Below: 3 significant digits in the largest unit that is at most ns --
+     * exact for the durations people give (1.5s, 250us), close enough for
+     * computed ones (6.41s, not 6411133603ns). A value that rounds to 1000
+     * takes the next unit up (999.6ms reads "1s"). */
+    static const struct {
+        uint64_t ns;
+        const char *unit;
+    } units[] = {{S, "s"}, {CLOCK_NS_PER_MS, "ms"}, {CLOCK_NS_PER_US, "us"}, {1, "ns"}};
+    size_t i = 0;
+    while (ns < units[i].ns)
+        i++;
+    double v = (double)ns / (double)units[i].ns;
+    if (v >= 999.5 && i > 0)
+        v = (double)ns / (double)units[--i].ns;
+    snprintf(buf, len, "%.3g%s", v, units[i].unit);
 }

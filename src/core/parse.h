@@ -22,7 +22,10 @@ int parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out, char 
 /* Finite non-negative decimal (rates, fractions) in [min, max]. */
 int parse_double(const char *text, double min, double max, double *out, char *err, size_t errlen);
 
-/* "500ms", "30s", "2m", "1.5s", "0": the shortest exact-enough spelling. */
+/* A duration as people read it, in the syntax parse_duration_ns reads:
+ * "0", "250us", "1.5s", "6.41s" (3 significant digits below 1000 s), "2m",
+ * "20m35s", "1h30m" (whole seconds from 1000 s, or whole minutes). Every
+ * duration shown to a person goes through here, never raw nanoseconds. */
 void parse_format_duration(uint64_t ns, char *buf, size_t len);
 
 #endif

@@ -258,7 +258,18 @@ static void test_format_duration(void **state)
              {120 * S, "2m"},
              {90 * S, "90s"},
              {250000, "250us"},
-             {1, "1ns"}};
+             {1, "1ns"},
+             /* a computed duration: 3 significant digits, never raw nanoseconds */
+             {6411133603ull, "6.41s"},
+             {2797297297ull, "2.8s"},
+             {12345678, "12.3ms"},
+             {1001, "1us"},
+             {999600 * 1000ull, "1s"}, /* 999.6ms rounds up a unit, not to "1e+03ms" */
+             {59999 * MS, "60s"},
+             {3600 * S, "1h"},
+             {5400 * S, "1h30m"},
+             {1234567 * MS, "20m35s"}, /* past 1000 s: whole seconds, largest units first */
+             {100000 * 3600 * S + 1, "100000h"}};
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         parse_format_duration(d[i].ns, b, sizeof b);
         assert_string_equal(b, d[i].text);
