@@ -1,5 +1,6 @@
 /* parse — the small value syntaxes of the command line: durations, sizes,
- * counts, rates. All return 0, or -1 with a reason in err. */
+ * counts, rates. All return 0, or -1 with a reason in err. A duration is
+ * written back for people by parse_format_duration. */
 #ifndef TAILGATE_CORE_PARSE_H
 #define TAILGATE_CORE_PARSE_H
 
