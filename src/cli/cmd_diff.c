@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/docfile.h"
 #include "cli/gates.h"
 #include "cli/runopts.h"
 #include <unistd.h>
@@ -104,8 +105,10 @@ int cmd_diff(int argc, char **argv)
     compare_t cmp = {0};
     json_t *json = NULL;
     int rc = EXIT_CANNOT_RUN;
-    if (result_read_file(base_path, &base, err, sizeof err) ||
-        result_read_file(opt_path, &opt, err, sizeof err)) {
+    static const char takes[] = "diff compares two run results (tailgate run --out, or ab's "
+                                "baseline.json/optimized.json)";
+    if (docfile_read_run(base_path, takes, &base, err, sizeof err) ||
+        docfile_read_run(opt_path, takes, &opt, err, sizeof err)) {
         fprintf(stderr, "tailgate diff: %s\n", err);
         goto done;
     }

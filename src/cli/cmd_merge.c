@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/docfile.h"
 #include "cli/gates.h"
 #include "cli/runopts.h"
 #include "core/clock.h"
@@ -163,7 +164,9 @@ int cmd_merge(int argc, char **argv)
     if (!(parts = calloc(npos, sizeof *parts)))
         goto done;
     for (; nparts < npos; nparts++) {
-        if (result_read_file(pos[nparts], &parts[nparts], err, sizeof err)) {
+        static const char takes[] = "merge joins the run results of one run's segments "
+                                    "(tailgate run --segment I/N --out)";
+        if (docfile_read_run(pos[nparts], takes, &parts[nparts], err, sizeof err)) {
             fprintf(stderr, "tailgate merge: %s\n", err);
             goto done;
         }

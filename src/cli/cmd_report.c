@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/docfile.h"
 #include "cli/runopts.h"
 #include "output/report.h"
 #include "output/sweepview.h"
@@ -65,6 +66,12 @@ static void report_usage(FILE *f)
           f);
 }
 
+/* What report takes, ending the message about a file it cannot take. */
+#define TAKES                                                                                      \
+    "report takes run results (tailgate run --out, or ab's baseline.json/optimized.json) or "      \
+    "sweep results (tailgate sweep --out), one kind at a time, and a comparison with "             \
+    "--comparison FILE"
+
 /* "runs/baseline.json" -> "baseline". */
 static void label_of(const char *path, char *buf, size_t len)
 {
@@ -114,20 +121,12 @@ static int report_sweeps(const char **files, size_t n, const report_cli_t *r, si
     for (size_t i = 0; i < n; i++) {
         json_t *j = NULL;
         char why[1024];
-        if (result_load_json(files[i], &j, err, sizeof err)) {
+        int e = docfile_load(files[i], DOCFILE_SWEEP, TAKES, &j, err, sizeof err);
+        if (e) {
             fprintf(stderr, "tailgate report: %s\n", err);
             goto done;
         }
-        if (!sweep_doc_is(j)) {
-            fprintf(stderr,
-                    "tailgate report: %s is a run result, %s a sweep: report one kind at a "
-                    "time\n",
-                    files[i], files[0]);
-            json_decref(j);
-            rc = EXIT_USAGE;
-            goto done;
-        }
-        int e = sweep_doc_from_json(j, &all[i], &counts[i], why, sizeof why);
+        e = sweep_doc_from_json(j, &all[i], &counts[i], why, sizeof why);
         json_decref(j);
         if (e) {
             fprintf(stderr, "tailgate report: %s is not a tailgate sweep: %s\n", files[i], why);
@@ -210,16 +209,8 @@ int cmd_report(int argc, char **argv)
     }
     for (size_t i = 0; i < n; i++) {
         const char *path = files[i];
-        char why[1024];
-        if (result_load_json(path, &cj, err, sizeof err)) {
+        if (docfile_read_run(path, TAKES, &results[i], err, sizeof err)) {
             fprintf(stderr, "tailgate report: %s\n", err);
-            goto done;
-        }
-        int e = result_from_json(cj, &results[i], why, sizeof why);
-        json_decref(cj);
-        cj = NULL;
-        if (e) {
-            fprintf(stderr, "tailgate report: %s is not a tailgate result: %s\n", path, why);
             goto done;
         }
         result_ptrs[i] = &results[i];
@@ -236,7 +227,10 @@ int cmd_report(int argc, char **argv)
     }
     if (comparison_path) {
         char why[1024];
-        if (result_load_json(comparison_path, &cj, err, sizeof err)) {
+        if (docfile_load(comparison_path, DOCFILE_COMPARISON,
+                         "--comparison takes a comparison (tailgate diff -o, or ab's "
+                         "comparison.json)",
+                         &cj, err, sizeof err)) {
             fprintf(stderr, "tailgate report: %s\n", err);
             goto done;
         }

@@ -22,6 +22,7 @@
 #include "cli/runcommon.h"
 #include "cli/runopts.h"
 #include "core/clock.h"
+#include "core/parse.h"
 #include "load/ratesearch.h"
 #include "stats/result.h"
 #include "stats/sweep.h"
@@ -420,7 +421,7 @@ static int sweep_run(sweep_run_t *sr, sweep_t *s)
                     sweep_judge_step(s, cur);
                 } else {
                     char d[32];
-                    opt_format_duration(longer, d, sizeof d);
+                    parse_format_duration(longer, d, sizeof d);
                     snprintf(then, sizeof then, "running it again for %s", d);
                 }
             } else if (cur->verdict == SWEEP_INVALID && repeats < repeats_for(cur)) {
@@ -469,8 +470,16 @@ static void print_answer(FILE *f, const sweep_t *s)
                 "measure the server: %s.\n",
                 st->attempt, why, advice);
     } else if (a.capacity_step < 0 && a.next_step >= 0 && s->steps[a.next_step].timed_out) {
-        fprintf(f, "  too few items for the claim at that load: give a higher --start-rate or a "
-                   "longer --max-step-duration\n");
+        /* The load that starts the search is the knob: a rate, or the
+         * requests a closed loop keeps in flight (more items each second). */
+        if (s->concurrency)
+            fprintf(f,
+                    "  too few items for the claim at %.0f request%s in flight: start with more "
+                    "in flight (--concurrency C) or give a longer --max-step-duration\n",
+                    s->steps[a.next_step].offered, s->steps[a.next_step].offered == 1 ? "" : "s");
+        else
+            fprintf(f, "  too few items for the claim at that load: give a higher --start-rate or "
+                       "a longer --max-step-duration\n");
     } else if (s->require > 0 && !a.meets_require) {
         char req[32];
         sweep_fmt_load(s->require, req, sizeof req);

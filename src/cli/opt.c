@@ -43,33 +43,6 @@ static void show_value(const char *v, char *buf, size_t len)
     buf[k] = '\0';
 }
 
-void opt_format_duration(uint64_t ns, char *buf, size_t len)
-{
-    static const struct {
-        uint64_t ns;
-        const char *unit;
-    } units[] = {{3600 * CLOCK_NS_PER_S, "h"}, {60 * CLOCK_NS_PER_S, "m"}, {CLOCK_NS_PER_S, "s"},
-                 {CLOCK_NS_PER_MS, "ms"},      {CLOCK_NS_PER_US, "us"},    {1, "ns"}};
-    if (ns == 0) {
-        snprintf(buf, len, "0");
-        return;
-    }
-    /* The largest unit that gives a whole number, or one at least 1 with a
-     * short fraction (1.5s). */
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (ns % units[i].ns == 0) {
-            snprintf(buf, len, "%llu%s", (unsigned long long)(ns / units[i].ns), units[i].unit);
-            return;
-        }
-        if (ns >= units[i].ns && units[i].ns <= CLOCK_NS_PER_S && ns / units[i].ns < 1000 &&
-            (ns * 1000) % units[i].ns == 0) {
-            snprintf(buf, len, "%.3g%s", (double)ns / (double)units[i].ns, units[i].unit);
-            return;
-        }
-    }
-    snprintf(buf, len, "%lluns", (unsigned long long)ns);
-}
-
 /* The u64 bounds of a count, duration or size row (double -> u64 safely). */
 static uint64_t to_u64(double d)
 {
@@ -144,12 +117,12 @@ static int set_duration(const opt_t *o, const char *v, const char *shown, void *
         return errmsg_set(-1, err, errlen, "--%s %s: must be more than 0, e.g. 500ms or 10s",
                           o->name, shown);
     if (ns < lo) {
-        opt_format_duration(lo, b, sizeof b);
+        parse_format_duration(lo, b, sizeof b);
         return errmsg_set(-1, err, errlen, "--%s %s: too short; give at least %s", o->name, shown,
                           b);
     }
     if (o->max > 0 && ns > hi) {
-        opt_format_duration(hi, b, sizeof b);
+        parse_format_duration(hi, b, sizeof b);
         return errmsg_set(-1, err, errlen, "--%s %s: too long; give at most %s", o->name, shown, b);
     }
     memcpy(field, &ns, sizeof ns);

@@ -128,7 +128,4 @@ json_t *opt_json_text(const char *s);
  * same allocation (one free), or NULL on ENOMEM. */
 char **opt_split(const char *text, int *argc_out);
 
-/* "500ms", "30s", "2m", "1.5s", "0": the shortest exact-enough spelling. */
-void opt_format_duration(uint64_t ns, char *buf, size_t len);
-
 #endif

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/errmsg.h"
 
 #define SHOW "'%.64s'" /* how a rejected input is quoted in a message */
@@ -257,4 +258,43 @@ int parse_double(const char *text, double min, double max, double *out, char *er
                           max);
     *out = v;
     return 0;
+}
+
+void parse_format_duration(uint64_t ns, char *buf, size_t len)
+{
+    static const uint64_t S = CLOCK_NS_PER_S;
+    if (ns == 0) {
+        snprintf(buf, len, "0");
+        return;
+    }
+    /* From 999.5 s (where 3 digits of seconds would round to 1000), or a
+     * whole number of minutes: whole seconds in h, m and s, as one writes
+     * them ("20m35s", "2m", "1h30m"). */
+    if (ns >= 999 * S + S / 2 || ns % (60 * S) == 0) {
+        uint64_t secs = ns / S + (ns % S >= S / 2);
+        char h[24] = "", m[16] = "", sec[16] = "";
+        if (secs >= 3600)
+            snprintf(h, sizeof h, "%lluh", (unsigned long long)(secs / 3600));
+        if (secs / 60 % 60)
+            snprintf(m, sizeof m, "%um", (unsigned)(secs / 60 % 60));
+        if (secs % 60)
+            snprintf(sec, sizeof sec, "%us", (unsigned)(secs % 60));
+        snprintf(buf, len, "%s%s%s", h, m, sec);
+        return;
+    }
+    /* Below: 3 significant digits in the largest unit that is at most ns --
+     * exact for the durations people give (1.5s, 250us), close enough for
+     * computed ones (6.41s, not 6411133603ns). A value that rounds to 1000
+     * takes the next unit up (999.6ms reads "1s"). */
+    static const struct {
+        uint64_t ns;
+        const char *unit;
+    } units[] = {{S, "s"}, {CLOCK_NS_PER_MS, "ms"}, {CLOCK_NS_PER_US, "us"}, {1, "ns"}};
+    size_t i = 0;
+    while (ns < units[i].ns)
+        i++;
+    double v = (double)ns / (double)units[i].ns;
+    if (v >= 999.5 && i > 0)
+        v = (double)ns / (double)units[--i].ns;
+    snprintf(buf, len, "%.3g%s", v, units[i].unit);
 }

@@ -1,5 +1,6 @@
 /* parse — the small value syntaxes of the command line: durations, sizes,
- * counts, rates. All return 0, or -1 with a reason in err. */
+ * counts, rates. All return 0, or -1 with a reason in err. A duration is
+ * written back for people by parse_format_duration. */
 #ifndef TAILGATE_CORE_PARSE_H
 #define TAILGATE_CORE_PARSE_H
 
@@ -21,5 +22,11 @@ int parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out, char 
 
 /* Finite non-negative decimal (rates, fractions) in [min, max]. */
 int parse_double(const char *text, double min, double max, double *out, char *err, size_t errlen);
+
+/* A duration as people read it, in the syntax parse_duration_ns reads:
+ * "0", "250us", "1.5s", "6.41s" (3 significant digits below 1000 s), "2m",
+ * "20m35s", "1h30m" (whole seconds from 1000 s, or whole minutes). Every
+ * duration shown to a person goes through here, never raw nanoseconds. */
+void parse_format_duration(uint64_t ns, char *buf, size_t len);
 
 #endif

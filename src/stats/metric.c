@@ -61,6 +61,19 @@ const metric_pct_t metric_pcts[METRIC_NUM_PCTS] = {
     {"p99_99", "p99.99", 99.99, 0},
 };
 
+const char *metric_per_noun(metric_per_t per)
+{
+    switch (per) {
+    case METRIC_PER_ITEM:
+        return "items";
+    case METRIC_PER_REQUEST:
+        return "requests";
+    case METRIC_PER_CONNECTION:
+        return "connections";
+    }
+    return "values";
+}
+
 const metric_t *metric_by_key(const char *key, size_t len)
 {
     for (int m = 0; m < METRIC_COUNT; m++)

@@ -37,6 +37,10 @@ typedef enum {
  * per-connection metrics. */
 typedef enum { METRIC_PER_ITEM, METRIC_PER_REQUEST, METRIC_PER_CONNECTION } metric_per_t;
 
+/* What a metric_per_t counts, as a plural noun: "items", "requests",
+ * "connections" ("the 3 failed requests"). */
+const char *metric_per_noun(metric_per_t per);
+
 typedef struct {
     metric_id_t id;
     const char *key;   /* JSON key under latency_ms and histogram, SLA prefix: "request" */

@@ -140,20 +140,29 @@ void regress_judge(const regress_t *g, bool gating, double base, double opt, reg
     double bound = base * (1 + g->limit_pct / 100);
     if (isinf(base) && g->limit_pct == -100)
         bound = 0;
-    /* An infinite baseline (a percentile among its failed items) is beaten by
+    /* An infinite baseline (a percentile among its failures) is beaten by
      * any finite value and matched by another infinite one; NaN never passes. */
     v->pass = regress_lower_is_better(&g->metric) ? opt <= bound : opt >= bound;
     const char *name = sla_metric_name(&g->metric);
+    /* What an infinite percentile falls among: what the metric counts that
+     * got no good answer (stats/sla.h ranks them slowest). Only a latency
+     * percentile is ever infinite. */
+    const metric_t *mt = &metric_table[g->metric.latency];
+    char among[64];
+    if (mt->first_token)
+        snprintf(among, sizeof among, "requests that failed or got no token");
+    else
+        snprintf(among, sizeof among, "failed %s", metric_per_noun(mt->per));
     if (isnan(base))
         snprintf(v->note, sizeof v->note, "the baseline has no %s", name);
     else if (isnan(opt))
         snprintf(v->note, sizeof v->note, "the optimized run has no %s", name);
     else if (isinf(base) && isinf(opt))
-        snprintf(v->note, sizeof v->note, "%s falls among the failed items in both runs", name);
+        snprintf(v->note, sizeof v->note, "%s falls among the %s in both runs", name, among);
     else if (isinf(base))
-        snprintf(v->note, sizeof v->note, "baseline %s falls among its failed items", name);
+        snprintf(v->note, sizeof v->note, "baseline %s falls among its %s", name, among);
     else if (isinf(opt))
-        snprintf(v->note, sizeof v->note, "optimized %s falls among its failed items", name);
+        snprintf(v->note, sizeof v->note, "optimized %s falls among its %s", name, among);
     else if (base == 0 && opt != 0)
         snprintf(v->note, sizeof v->note, "the baseline's %s is 0: no relative change", name);
 }

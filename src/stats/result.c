@@ -116,7 +116,7 @@ static void judge_stored(const sla_t *s, const result_t *r, const json_t *summar
     if (s->metric == SLA_LATENCY_PCT && failed > 0) {
         snprintf(v->note, sizeof v->note,
                  "the file has no histogram to rank its %llu failed %s against",
-                 (unsigned long long)failed, per_item ? "items" : "requests");
+                 (unsigned long long)failed, metric_per_noun(metric_table[s->latency].per));
         v->value = NAN;
     } else {
         snprintf(v->note, sizeof v->note, "%s",

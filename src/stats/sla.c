@@ -468,7 +468,7 @@ void sla_judge(const sla_t *s, const runstats_t *rs, double duration_s, sla_verd
     v->pass = sla_holds(s, v->value);
     v->note[0] = '\0';
     uint64_t none, slowest = sla_ranked_slowest(s, rs, &none), failed = slowest - none;
-    const char *what = metric_table[s->latency].per == METRIC_PER_ITEM ? "items" : "requests";
+    const char *what = metric_per_noun(metric_table[s->latency].per);
     /* "the 3 failed requests", "the 2 requests with no token", or both */
     char who[96];
     if (none && failed)

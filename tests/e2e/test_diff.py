@@ -288,3 +288,50 @@ def test_diff_refuses_a_comparison_as_a_result(ctx):
     r = ctx.run("diff", out, opt)
     assert r.rc == 3 and "cmp.json" in r.err and "comparison" in r.err, r
     assert "requests.total" not in r.err, r
+
+
+def test_diff_report_and_merge_name_the_kind_of_file_given(ctx):
+    # Every JSON file tailgate writes, given where a run result belongs: the
+    # message says what the file is and what the command takes, not which
+    # member the other kind lacks.
+    run = write(ctx, "run.json", result(OPT_LAT, 1000))
+    cmp = ctx.path("cmp.json")
+    assert ctx.run("diff", run, run, "-o", cmp).rc == 0
+    sweep = write(ctx, "sweep.json", {"tool": "tailgate", "version": "0.1.0", "kind": "sweep",
+                                      "config": None, "sweeps": [], "client_limited": False,
+                                      "pass": False})
+    stub = ctx.stub()
+    status, _, body = tg.http(stub.port, "GET /stats HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert status == 200
+    stats = ctx.write("stats.json", body.decode())
+    takes = ("diff compares two run results (tailgate run --out, or ab's "
+             "baseline.json/optimized.json)")
+    for path, what in ((sweep, "a sweep result (tailgate sweep --out)"),
+                       (cmp, "a comparison (tailgate diff -o, or ab's comparison.json)"),
+                       (stats, "the stub's counters (GET /stats of tailgate stub)")):
+        r = ctx.run("diff", run, path)
+        assert r.rc == 3, r
+        assert r.err == f"tailgate diff: {path} is {what}, not a run result: {takes}\n", r
+    # Anything else: the file, what is wrong, and what diff takes.
+    other = write(ctx, "other.json", {"model": "m", "outputs": [1]})
+    r = ctx.run("diff", other, run)
+    assert r.err == (f'tailgate diff: {other} is not a file tailgate writes (no "tool": '
+                     f'"tailgate"): {takes}\n'), r
+    damaged = result(OPT_LAT, 1000)
+    del damaged["requests"]["total"]
+    damaged = write(ctx, "damaged.json", damaged)
+    r = ctx.run("diff", run, damaged)
+    assert r.err == (f'tailgate diff: {damaged} is not a valid run result: "requests.total" is '
+                     f'missing; {takes}\n'), r
+    # report: a sweep among run results, and a file as --comparison that is not one.
+    r = ctx.run("report", run, sweep, "-o", ctx.path("x.html"))
+    assert r.rc == 3, r
+    assert f"{sweep} is a sweep result (tailgate sweep --out), not a run result: report takes " \
+        "run results" in r.err, r
+    r = ctx.run("report", run, "--comparison", sweep, "-o", ctx.path("x.html"))
+    assert r.rc == 3, r
+    assert r.err == (f"tailgate report: {sweep} is a sweep result (tailgate sweep --out), not a "
+                     "comparison: --comparison takes a comparison (tailgate diff -o, or ab's "
+                     "comparison.json)\n"), r
+    r = ctx.run("merge", run, cmp)
+    assert r.rc == 3 and f"{cmp} is a comparison" in r.err and "segments" in r.err, r

@@ -134,7 +134,8 @@ def test_report_usage_and_file_errors(ctx):
     assert r.rc == 3 and "--comparison" in r.err, r
     r = ctx.run("report", data("optimized.json"), "--comparison", data("optimized.json"),
                 "-o", ctx.path("x.html"))
-    assert r.rc == 3 and "not a tailgate comparison" in r.err, r
+    assert r.rc == 3 and "optimized.json is a run result (tailgate run --out), not a " \
+        "comparison: --comparison takes" in r.err, r
     r = ctx.run("report", data("optimized.json"), "-o", ctx.path("no/such/dir/r.html"))
     assert r.rc == 3 and "no/such/dir/r.html" in r.err, r
     assert not os.path.exists(ctx.path("x.html"))

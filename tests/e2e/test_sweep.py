@@ -199,3 +199,27 @@ def test_sweep_out_to_stdout(ctx):
     doc = json.loads(r.out)
     assert doc["kind"] == "sweep" and doc["sweeps"][0]["capacity"]["value"] == 100
     assert "capacity: 100 items/s at p95<=200ms" in r.err and "the highest load tried" in r.err
+
+
+def test_sweep_says_how_much_longer_in_units_people_read(ctx):
+    # 37 items in a 1 s step, 90 needed for p95 at 99%: the step runs again
+    # for 1 s * 90/37 * 1.15 = 2.797297297 s, a length no unit states whole.
+    realtime(ctx)
+    stub = ctx.stub("--delay", "5ms")
+    r = ctx.run("sweep", stub.url, "--sla", "p95<=200ms", "--start-rate", "37", "--max-rate",
+                "37", "--step-duration", "1s", "--max-step-duration", "5s", "--cooldown", "0")
+    assert r.rc == 0, r
+    m = re.search(r"running it again for (\S+)\n", r.out)
+    assert m and re.fullmatch(r"[0-9]\.[0-9]{1,2}s", m.group(1)), r
+
+
+def test_concurrency_sweep_too_few_items_names_its_own_knobs(ctx):
+    # One request in flight at 200 ms: 5 items in a 1 s step, 459 needed for
+    # p99 at 99%. The start of a concurrency sweep is --concurrency, not a rate.
+    stub = ctx.stub("--delay", "200ms")
+    r = ctx.run("sweep", stub.url, "--concurrency-sweep", "--sla", "p99<=1s", "--step-duration",
+                "1s", "--max-step-duration", "1s", "--cooldown", "0")
+    assert r.rc == 1, r
+    assert ("too few items for the claim at 1 request in flight: start with more in flight "
+            "(--concurrency C) or give a longer --max-step-duration") in r.out, r
+    assert "--start-rate" not in r.out + r.err, r

@@ -244,6 +244,38 @@ static void test_double(void **state)
     assert_non_null(strstr(err, "too large"));
 }
 
+/* What people read: the shortest spelling that says the duration. */
+static void test_format_duration(void **state)
+{
+    (void)state;
+    char b[32];
+    static const struct {
+        uint64_t ns;
+        const char *text;
+    } d[] = {{0, "0"},
+             {1500 * MS, "1.5s"},
+             {30 * S, "30s"},
+             {120 * S, "2m"},
+             {90 * S, "90s"},
+             {250000, "250us"},
+             {1, "1ns"},
+             /* a computed duration: 3 significant digits, never raw nanoseconds */
+             {6411133603ull, "6.41s"},
+             {2797297297ull, "2.8s"},
+             {12345678, "12.3ms"},
+             {1001, "1us"},
+             {999600 * 1000ull, "1s"}, /* 999.6ms rounds up a unit, not to "1e+03ms" */
+             {59999 * MS, "60s"},
+             {3600 * S, "1h"},
+             {5400 * S, "1h30m"},
+             {1234567 * MS, "20m35s"}, /* past 1000 s: whole seconds, largest units first */
+             {100000 * 3600 * S + 1, "100000h"}};
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        parse_format_duration(d[i].ns, b, sizeof b);
+        assert_string_equal(b, d[i].text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_size_golden),
         cmocka_unit_test(test_u64),
         cmocka_unit_test(test_double),
+        cmocka_unit_test(test_format_duration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -129,6 +129,19 @@ static void test_judge(void **state)
     assert_false(v.pass);
     assert_non_null(strstr(v.note, "optimized p95 falls among its failed items"));
     assert_true(judge("p95=+5%", INFINITY, INFINITY).pass);
+    /* ... among what the metric counts: a per-request metric's failed
+     * requests; a first-token metric's requests that got no token too */
+    v = judge("request.p95=+5%", INFINITY, 500);
+    assert_string_equal(v.note, "baseline request.p95 falls among its failed requests");
+    v = judge("tpot.p99=+5%", 500, INFINITY);
+    assert_string_equal(v.note, "optimized tpot.p99 falls among its failed requests");
+    v = judge("itl.p99=+5%", INFINITY, INFINITY);
+    assert_string_equal(v.note, "itl.p99 falls among the failed requests in both runs");
+    v = judge("ttft.p99=+5%", INFINITY, 500);
+    assert_string_equal(v.note,
+                        "baseline ttft.p99 falls among its requests that failed or got no token");
+    v = judge("p95=+5%", INFINITY, INFINITY);
+    assert_string_equal(v.note, "p95 falls among the failed items in both runs");
     /* nothing measured never passes */
     v = judge("p95=+5%", NAN, 10);
     assert_false(v.pass);
