@@ -148,7 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (unsigned i = 0; i < n; i++) {
         memcpy(heads[i], req, head_len);
         CHECK(h2conn_submit(&c, (void *)(intptr_t)i, varies ? heads[i] : NULL, head_len, "{}",
-                            body ? 2 : 0));
+                            body ? 2 : 0, 0));
         R.submitted++;
     }
     /* The server: whatever the fuzzer says, then its end of the socket. */

@@ -89,6 +89,9 @@ typedef struct {
     bool retried; /* it went out a second time, on a fresh connection (conn.c: maybe_retry) */
     bool refused; /* HTTP/2 (h2conn.h): the server never processed it (REFUSED_STREAM, or
                    * above a GOAWAY's last stream id, or it never left): safe to send again */
+    /* HTTP/2, refused: by a GOAWAY whose last stream id names a stream the server
+     * processed (load/h2retry.h) */
+    bool progress;
 } conn_result_t;
 
 /* Shared by the connections of one thread; must outlive them. */

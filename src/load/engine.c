@@ -9,6 +9,7 @@
 #include "load/engine.h"
 #include "core/container.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include "load/conn.h"
 #include "load/h2conn.h"
 #include "load/h2req.h"
+#include "load/h2retry.h"
 #include "load/outcome.h"
 #include "load/pacer.h"
 #include "load/pool.h"
@@ -387,19 +389,35 @@ static void on_done(conn_t *c, const conn_result_t *res)
 
 /* HTTP/2. A stream the server never processed (above a GOAWAY's last
  * stream id, REFUSED_STREAM, or one that never left a connection that
- * ended) goes out once more, on another connection, counted as retried; a
- * second refusal is its outcome (reset). */
+ * ended) goes out again, on another connection, while the server makes
+ * progress (load/h2retry.h), each resend counted as retried; otherwise the
+ * refusal is its outcome (reset), or a timeout once its deadline passed. */
 static void on_stream_done(h2conn_t *c, void *user, const conn_result_t *res)
 {
     (void)c;
     slot_t *s = user;
     worker_t *w = container_of(s->pool, worker_t, pool);
-    if (res->refused && !s->h2_retried && !sched_stopping(&w->sched)) {
-        if (!sched_is_warmup(&w->sched, s->intended_ns))
-            w->stats.retried++;
-        pool_retry(&w->pool, s);
-        settle(w);
-        return;
+    if (res->status)
+        w->pool.h2_answered++;
+    if (res->refused && !sched_stopping(&w->sched)) {
+        switch (h2retry_refused(&s->h2_retry, res->progress, w->pool.h2_answered, res->done_ns)) {
+        case H2RETRY_SEND:
+            if (!sched_is_warmup(&w->sched, s->intended_ns))
+                w->stats.retried++;
+            pool_retry(&w->pool, s);
+            settle(w);
+            return;
+        case H2RETRY_TIMEOUT: {
+            conn_result_t late = *res;
+            late.err = CONN_ERR_TIMEOUT;
+            slot_done(w, s, &late);
+            return;
+        }
+        case H2RETRY_RESET:
+            break;
+        default:
+            assert(!"bad h2retry verdict");
+        }
     }
     slot_done(w, s, res);
 }

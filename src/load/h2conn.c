@@ -87,6 +87,7 @@ static void report_done(h2conn_t *c)
             .tls_error = st->err == CONN_ERR_TLS ? c->tls_error : NULL,
             .tls_verify_failed = st->err == CONN_ERR_TLS && c->tls_verify_failed,
             .refused = st->refused && !ok,
+            .progress = st->refused && !ok && st->progress,
         };
         void *user = st->user;
         st->active = false;
@@ -331,7 +332,8 @@ static int cb_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint
 
 /* A GOAWAY: streams above its last id were never processed (RFC 9113
  * §6.8) -- they end refused, to be sent again elsewhere; the ones below
- * it finish here, and no new stream starts. */
+ * it finish here, and no new stream starts. A last id other than 0 names
+ * a stream the server did process: it is working, only not on these. */
 static void on_goaway(h2conn_t *c, int32_t last_id)
 {
     c->state = H2CONN_DRAINING;
@@ -339,6 +341,7 @@ static void on_goaway(h2conn_t *c, int32_t last_id)
         h2stream_t *st = &c->streams[i];
         if (st->active && st->id > last_id) {
             st->refused = true;
+            st->progress = last_id > 0;
             end_stream(st, CONN_ERR_RESET);
         }
     }
@@ -727,7 +730,7 @@ unsigned h2conn_room(const h2conn_t *c)
 }
 
 bool h2conn_submit(h2conn_t *c, void *user, char *head, size_t head_len, const char *body,
-                   size_t len)
+                   size_t len, uint64_t deadline_ns)
 {
     const h2conn_env_t *env = c->env;
     if (h2conn_room(c) == 0 || !c->free_streams)
@@ -739,7 +742,7 @@ bool h2conn_submit(h2conn_t *c, void *user, char *head, size_t head_len, const c
     st->user = user;
     st->id = 0;
     st->active = true;
-    st->ended = st->complete = st->refused = false;
+    st->ended = st->complete = st->refused = st->progress = false;
     st->status = 0;
     st->err = CONN_OK;
     st->first_write_ns = st->bytes_in = 0;
@@ -755,8 +758,16 @@ bool h2conn_submit(h2conn_t *c, void *user, char *head, size_t head_len, const c
         loop_timer_set(env->loop, &c->timer, loop_now(env->loop));
         return true;
     }
-    if (env->timeout_ns)
-        loop_timer_set(env->loop, &st->timer, loop_now(env->loop) + env->timeout_ns);
+    uint64_t now = loop_now(env->loop);
+    if (deadline_ns && deadline_ns <= now) {
+        /* Its time was up before it could go (a resend that waited for
+         * room): it never leaves, and ends as a timeout from the loop. */
+        end_stream(st, CONN_ERR_TIMEOUT);
+        loop_timer_set(env->loop, &c->timer, now);
+        return true;
+    }
+    if (deadline_ns || env->timeout_ns)
+        loop_timer_set(env->loop, &st->timer, deadline_ns ? deadline_ns : now + env->timeout_ns);
     if (c->state == H2CONN_CLOSED) {
         c->opener = user;
         start_connect(c);

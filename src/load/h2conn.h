@@ -23,7 +23,9 @@
  *                           connection ended before the response was whole;
  *                           res.refused when the server said it never
  *                           processed it (REFUSED_STREAM, or its id above a
- *                           GOAWAY's last stream id): safe to send again
+ *                           GOAWAY's last stream id): safe to send again;
+ *                           res.progress when that GOAWAY's last stream id
+ *                           is not 0 (the server processed others)
  *   CONN_ERR_TIMEOUT        no whole response within env->timeout_ns of its
  *                           submission (a flow-control stall included): the
  *                           stream is cancelled (RST_STREAM CANCEL), the
@@ -114,6 +116,7 @@ struct h2stream {
     bool ended;    /* its outcome is known (on the done list, or reported) */
     bool complete; /* END_STREAM received */
     bool refused;  /* the server did not process it */
+    bool progress; /* refused by a GOAWAY that names a stream the server did process */
     conn_outcome_t err;
     const char *body_out; /* request body: body_out[sent .. body_out_len) still to go */
     size_t body_out_len, sent;
@@ -174,10 +177,13 @@ unsigned h2conn_room(const h2conn_t *c);
  * head as reqfmt built it -- h2req_fields, which lower-cases its names in
  * place -- else head is not read) and body[0..len) (len 0 for none). head and
  * body must stay valid until on_done. user is given back to on_done.
+ * deadline_ns: the loop time at which the stream times out (a request sent
+ * again keeps the deadline of its first send); 0 = env->timeout_ns from now.
+ * One already past never leaves: it ends CONN_ERR_TIMEOUT.
  * Connects first when CLOSED. Returns false when c has no room: nothing was
  * sent. */
 bool h2conn_submit(h2conn_t *c, void *user, char *head, size_t head_len, const char *body,
-                   size_t len);
+                   size_t len, uint64_t deadline_ns);
 
 /* Ends every stream in progress with err now (on_done runs for each) and
  * closes the socket. */

@@ -223,7 +223,8 @@ static void h2_send(pool_t *p, h2conn_t *c, slot_t *s)
     s->h2 = c;
     if (s->stream)
         stream_begin(s->stream, s->intended_ns); /* (again for a retry: nothing of it counts) */
-    h2conn_submit(c, s, s->h2_head, s->h2_head_len, s->h2_body, s->h2_body_len);
+    h2conn_submit(c, s, s->h2_head, s->h2_head_len, s->h2_body, s->h2_body_len,
+                  s->h2_retry.deadline_ns);
     list_ready(p, c); /* (re)opened: listed while it has room */
 }
 
@@ -278,7 +279,7 @@ static bool pool_send_h2(pool_t *p, uint64_t req_seq, uint64_t first_seq, uint64
     s->intended_ns = intended;
     s->n = n;
     s->connect_ns = REQ_NO_CONNECT;
-    s->h2_retried = false;
+    h2retry_begin(&s->h2_retry, loop_now(p->h2env->loop), p->h2env->timeout_ns, p->h2_answered);
     memcpy(s->item_ns, item_ns, n * sizeof(uint64_t));
     size_t len = reqfmt_build(p->fmt, s->conn.wbuf, p->t + first_seq * p->nthreads, p->nthreads, n,
                               req_record_id(req_seq, p->t, p->nthreads), &start);
@@ -313,7 +314,6 @@ int pool_init_h2(pool_t *p, const h2conn_env_t *env, size_t max_conns, size_t pr
 
 void pool_retry(pool_t *p, slot_t *s)
 {
-    s->h2_retried = true;
     s->h2_after = s->h2 ? s->h2->serial : p->h2_serial; /* after the one that refused it */
     s->h2_next = NULL;
     if (p->retry_tail)

@@ -9,9 +9,9 @@
  * HTTP/2 (pool_init_h2): a request goes out on a new stream of a connection
  * that has room (h2conn_room), else on a new connection within the limit:
  * a connection fills to its stream limit before another opens. A request
- * the server never processed (a GOAWAY, REFUSED_STREAM) is sent once more,
- * on a connection opened after it was refused, before any new request
- * (pool_retry). */
+ * the server never processed (a GOAWAY, REFUSED_STREAM) may be sent again
+ * (the caller decides, by load/h2retry.h), on a connection opened after it
+ * was refused, before any new request (pool_retry). */
 #ifndef TAILGATE_LOAD_POOL_H
 #define TAILGATE_LOAD_POOL_H
 
@@ -21,6 +21,7 @@
 
 #include "load/conn.h"
 #include "load/h2conn.h"
+#include "load/h2retry.h"
 #include "load/reqfmt.h"
 #include "load/stream.h"
 
@@ -37,7 +38,8 @@ struct slot {
     size_t h2_head_len;
     const char *h2_body; /* HTTP/2: the request's body, in conn's buffer */
     size_t h2_body_len;
-    bool h2_retried;   /* HTTP/2: sent a second time (pool_retry) */
+    /* HTTP/2: whether it goes out again when refused, and its deadline */
+    h2retry_t h2_retry;
     uint64_t h2_after; /* HTTP/2: retried on a connection opened after this one's serial */
     slot_t *h2_next;   /* HTTP/2: free or retry list */
     pool_t *pool;
@@ -70,6 +72,8 @@ struct pool {
     slot_t *h2_free;            /* slots without a request */
     slot_t *retry_head, *retry_tail;
     uint64_t h2_serial; /* connections opened so far (h2conn_t.serial) */
+    /* HTTP/2: responses (a status) the server gave; the caller counts them */
+    uint64_t h2_answered;
 };
 
 /* Fills p (zeroed by the caller) and allocates `prealloc` connections
@@ -100,7 +104,8 @@ void pool_abort(pool_t *p, conn_outcome_t err);
 /* HTTP/2: s's request was never processed by the server (conn_result_t
  * .refused): it goes out again on a new connection -- one opened after now,
  * so not one the server is about to close too -- at once or, ahead of every
- * new request, as soon as one has room. Marks s->h2_retried. */
+ * new request, as soon as one has room, with the deadline of its first
+ * send (s->h2_retry). */
 void pool_retry(pool_t *p, slot_t *s);
 /* HTTP/2: a request waiting to be sent again, taken off the list (stopping:
  * the caller records it and frees it with pool_freed); NULL when none. */

@@ -311,7 +311,7 @@ static int probe_h2(const url_t *url, tls_ctx_t *tls, const struct sockaddr_stor
         goto out;
     loop_update_now(p.loop);
     size_t off = h2req_body_offset(req, req_len);
-    h2conn_submit(&c, &p, NULL, 0, req + off, req_len - off);
+    h2conn_submit(&c, &p, NULL, 0, req + off, req_len - off, 0);
     /* The stream's timer (timeout_ns) ends it if nothing else does. */
     while (!p.done && e == 0)
         e = loop_run(p.loop);

@@ -163,8 +163,8 @@ static void connections_line(FILE *f, const result_t *r)
                 t.pct_ms[p50], t.pct_ms[p99], (unsigned long long)rs->tls_resumed);
     if (rs->retried)
         fprintf(f,
-                h2 ? "; %llu requests the server never processed (GOAWAY, REFUSED_STREAM) "
-                     "sent again"
+                h2 ? "; %llu times a request the server never processed (GOAWAY, "
+                     "REFUSED_STREAM) was sent again"
                    : "; %llu requests retried after a stale keep-alive connection closed",
                 (unsigned long long)rs->retried);
     fputc('\n', f);

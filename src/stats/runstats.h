@@ -119,7 +119,8 @@ typedef struct {
      * file holds no histogram for that metric). */
     hist_t *hist[METRIC_COUNT];
     uint64_t connections_opened, tls_resumed;
-    uint64_t retried; /* requests sent again after a stale keep-alive connection closed */
+    uint64_t retried; /* requests sent again after a stale keep-alive connection closed;
+                       * HTTP/2: every resend of one the server never processed */
     /* Of requests and items: those that never left the client, still waiting
      * for a connection when the run ended or stopped (their outcome is a
      * timeout with no response; runstats_record_unsent). */

@@ -12,6 +12,10 @@ Modes (one per server):
                 answered, the ones above never are, then the connection closes
   goaway-drop:K as goaway:K, but the connection closes without answering
                 the streams up to the last id either
+  goaway0       at the first request on a connection, a GOAWAY with last
+                stream id 0 (nothing processed), then the connection closes
+  refuse:N      every Nth request (counted over all connections) is refused
+                (RST_STREAM REFUSED_STREAM: not processed), the others answered
   window0       SETTINGS_INITIAL_WINDOW_SIZE 0 and never a WINDOW_UPDATE: a
                 request body can never be sent
   stall         HEADERS 200, then nothing (a response body that never comes)
@@ -53,6 +57,8 @@ class H2Server:
         self.requests = 0  # complete requests seen, all connections
         self.connections = 0
         self.resets = 0
+        self.refused = 0  # streams refused unprocessed (goaway0, refuse:N)
+        self.seen = 0  # refuse:N: whole requests seen, refused or not
         self.lock = threading.Lock()
         self.stopped = False
         threading.Thread(target=self.accept_loop, daemon=True).start()
@@ -135,6 +141,22 @@ class H2Server:
             # a whole request on stream sid
             if last is not None and sid > last:
                 continue  # above the GOAWAY: never processed
+            if self.mode == "goaway0":
+                with self.lock:
+                    self.refused += 1
+                with wlock:
+                    c.sendall(frame(GOAWAY, 0, 0, struct.pack(">II", 0, 0)))
+                time.sleep(0.05)  # the client's other streams arrive, unprocessed
+                return
+            if self.mode == "refuse":
+                with self.lock:
+                    self.seen += 1
+                    refuse = self.seen % self.arg == 0
+                    self.refused += refuse
+                if refuse:
+                    with wlock:
+                        c.sendall(frame(RST, 0, sid, struct.pack(">I", 7)))  # REFUSED_STREAM
+                    continue
             n_here += 1
             with self.lock:
                 self.requests += 1

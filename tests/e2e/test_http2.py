@@ -61,10 +61,29 @@ def test_nginx_h2c_closed_loop_counts_and_goaway_retries(ctx):
     assert res["config"]["http2"] == "on" and res["config"]["streams_per_connection"] == 100
     c = res["connections"]
     # nginx ends each connection after 500 requests with a GOAWAY: the streams
-    # above its last stream id were never processed and went out once more.
+    # above its last stream id were never processed and went out again.
     assert c["opened"] >= 6, c
     assert c["retried"] > 0, c
     assert sum(1 for row in rows if row["connect_ms"] != "") == c["opened"], c
+
+
+def test_nginx_goaway_every_7_requests_every_request_ok(ctx):
+    """nginx ends each connection with a GOAWAY after 7 requests; with 20
+    in flight, 13 streams of each connection are above its last stream id,
+    and most are refused on more than one connection in turn. The server
+    processes every request it takes and fails none: while it makes progress,
+    a stream it never processed goes out again, so no request may end as an
+    error, and the resends are counted and reported."""
+    ng = Nginx(ctx, max_requests=7)
+    res, rows, r = run_json(ctx, f"http://127.0.0.1:{ng.h2c}/", "--http2", "--requests", "300",
+                            "--concurrency", "20", "--validate", "status")
+    req = res["requests"]
+    assert req["total"] == 300 and req["ok"] == 300 and req["errors"] == 0, req
+    assert len(rows) == 300 and all(row["error"] == "" for row in rows)
+    c = res["connections"]
+    # 7 requests per connection: 300 need at least 43 connections
+    assert c["opened"] >= 43 and c["retried"] > 0, c
+    assert f"{c['retried']} times a request the server never processed" in r.out, r.out
 
 
 def test_nginx_h2_tls_alpn_open_loop(ctx):
@@ -358,7 +377,7 @@ class _Stopper:
         return ""
 
 
-def test_goaway_streams_above_last_id_retried_once(ctx):
+def test_goaway_streams_above_last_id_sent_again(ctx):
     srv, url = h2srv(ctx, "goaway:20")
     res, rows, _ = run_json(ctx, url, "--http2", "--requests", "60", "--concurrency", "10",
                             "--connections", "1", "--validate", "status")
@@ -383,6 +402,41 @@ def test_goaway_unanswered_below_last_id_are_reset(ctx):
     assert req["total"] == 10 and req["by_error"] == {"reset": 10}, req
     assert res["connections"]["retried"] == 5, res["connections"]
     assert len(rows) == 10
+
+
+def test_refused_streams_sent_again_while_the_server_answers_others(ctx):
+    """REFUSED_STREAM on every other request, the others answered: the
+    server makes progress, so each refused request goes out again -- as often
+    as it takes -- and every request ends ok, each processed exactly once."""
+    srv, url = h2srv(ctx, "refuse:2")
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "100", "--concurrency", "10",
+                            "--connections", "1", "--validate", "status")
+    req = res["requests"]
+    assert req["total"] == 100 and req["ok"] == 100 and len(rows) == 100, req
+    assert srv.requests == 100 and srv.refused >= 90, (srv.requests, srv.refused)
+    # every refusal was followed by a resend
+    assert res["connections"]["retried"] == srv.refused, (res["connections"], srv.refused)
+
+
+def test_server_that_processes_nothing_ends_quickly_as_reset(ctx):
+    """A server that refuses every stream -- a GOAWAY with last stream id 0
+    on every connection, or REFUSED_STREAM on every stream -- makes no
+    progress: each request is sent twice (one refusal is forgiven: a restart
+    can race a request) and is then `reset`, long before its --timeout."""
+    for mode in ("goaway0", "refuse:1"):
+        srv, url = h2srv(ctx, mode)
+        t0 = time.monotonic()
+        res, rows, _ = run_json(ctx, url, "--http2", "--requests", "20", "--concurrency", "5",
+                                "--timeout", "20s", "--validate", "status",
+                                rc=1)  # every request failed
+        req = res["requests"]
+        assert req["total"] == 20 and req["by_error"] == {"reset": 20}, (mode, req)
+        assert len(rows) == 20, mode
+        assert res["connections"]["retried"] == 20, (mode, res["connections"])
+        assert srv.requests == 0, (mode, srv.requests)
+        if mode == "refuse:1":
+            assert srv.refused == 40, srv.refused
+        assert time.monotonic() - t0 < 8, mode
 
 
 def test_rst_stream_resets_that_stream_only(ctx):
