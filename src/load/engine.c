@@ -898,8 +898,8 @@ int engine_prepare(const engine_config_t *cfg, engine_t **out, char *err, size_t
     else if (cfg->requests && !e->requests)
         empty = "--requests", total = cfg->requests;
     if (empty) {
-        errmsg_set(0, err, errlen, "%s %llu cannot be split over %u segments: give at least %u", empty,
-                (unsigned long long)total, e->segments, e->segments);
+        errmsg_set(0, err, errlen, "%s %llu cannot be split over %u segments: give at least %u",
+                   empty, (unsigned long long)total, e->segments, e->segments);
         rc = EINVAL;
         goto fail;
     }
@@ -980,9 +980,9 @@ int engine_start(engine_t *e, char *err, size_t errlen)
         uint64_t mono = clock_now_ns(), wall = clock_wall_ns();
         if (wall > at + ENGINE_START_LATE_MAX_NS) {
             errmsg_set(0, err, errlen,
-                    "the start time (--start-at) was %.3f s ago when the run was ready: the "
-                    "segments of a run start together; give a time further ahead",
-                    (double)(wall - at) / 1e9);
+                       "the start time (--start-at) was %.3f s ago when the run was ready: the "
+                       "segments of a run start together; give a time further ahead",
+                       (double)(wall - at) / 1e9);
             return ETIME;
         }
         e->start_late_ns = wall > at ? wall - at : 0;
