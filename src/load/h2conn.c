@@ -664,7 +664,11 @@ static void on_stream_timer(loop_t *loop, loop_timer_t *timer)
     h2stream_t *st = container_of(timer, h2stream_t, timer);
     h2conn_t *c = st->conn;
     bool connecting = c->state == H2CONN_CONNECTING || c->state == H2CONN_HANDSHAKING;
-    if (st->id > 0 && c->ng && !connecting)
+    /* While connecting too: the stream's HEADERS, still queued, is then
+     * dropped rather than sent once the connection is up -- a request no one
+     * waits for, whose fields point into its slot's buffer (h2req_fields),
+     * by then another request's. */
+    if (st->id > 0 && c->ng)
         nghttp2_submit_rst_stream(c->ng, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_CANCEL);
     end_stream(st, connecting ? CONN_ERR_CONNECT_TIMEOUT : CONN_ERR_TIMEOUT);
     if (connecting && c->open == 0) {

@@ -45,10 +45,15 @@ def settings(**kv):
 
 
 class H2Server:
-    def __init__(self, mode="ok", delay=0.0):
+    """tls: an ssl.SSLContext to serve h2 over TLS (ALPN h2) instead of h2c;
+    hold: seconds each connection after the first waits before its TLS
+    handshake (the first is the client's pre-flight)."""
+
+    def __init__(self, mode="ok", delay=0.0, tls=None, hold=0.0):
         self.mode, _, arg = mode.partition(":")
         self.arg = int(arg) if arg else 0
         self.delay = delay
+        self.tls, self.hold = tls, hold
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -78,7 +83,8 @@ class H2Server:
                 return
             with self.lock:
                 self.connections += 1
-            threading.Thread(target=self.serve, args=(c,), daemon=True).start()
+                nth = self.connections
+            threading.Thread(target=self.serve, args=(c, nth), daemon=True).start()
 
     def answer(self, c, wlock, sid):
         if self.delay:
@@ -87,9 +93,13 @@ class H2Server:
             c.sendall(frame(HEADERS, END_HEADERS, sid, b"\x88") +
                       frame(DATA, END_STREAM, sid, BODY))
 
-    def serve(self, c):
+    def serve(self, c, nth):
         wlock = threading.Lock()
         try:
+            if self.tls:
+                if nth > 1:
+                    time.sleep(self.hold)
+                c = self.tls.wrap_socket(c, server_side=True)
             self.serve_frames(c, wlock)
         except OSError:
             pass

@@ -476,6 +476,29 @@ def test_response_body_stall_bounded_by_timeout(ctx):
     assert all(row["status_code"] == "200" and row["error"] == "timeout" for row in rows)
 
 
+def test_request_timed_out_while_connecting_never_leaves(ctx):
+    # The run's connection waits 2.7 s for its TLS handshake; requests go
+    # out every 0.5 s with --timeout 2s, so the first ones time out while it
+    # connects and the last ones do not. One that timed out is never sent
+    # when the connection comes up (its fields may by then be another
+    # request's): the server sees exactly the requests the run counts ok.
+    import ssl
+    ca = make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    sc = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sc.load_cert_chain(cert, key)
+    sc.set_alpn_protocols(["h2"])
+    srv = H2Server("ok", tls=sc, hold=2.7)
+    ctx.procs.append(_Stopper(srv))
+    url = f"https://127.0.0.1:{srv.port}/v1/infer"
+    res, rows, _ = run_json(ctx, url, "--http2", "--cacert", ca, "--rate", "2", "--duration",
+                            "2s", "--connections", "1", "--timeout", "2s", "--validate",
+                            "status", "-H", "x-request-id: {{request_id}}")
+    req = res["requests"]
+    assert req["ok"] >= 1 and req["total"] - req["ok"] >= 1, req
+    assert srv.requests == req["ok"], (srv.requests, req)
+
+
 def test_connection_closed_mid_body_is_reset_at_once(ctx):
     # The server sends the start of an answer and closes, the FIN in the
     # same read as the last bytes: every stream on that connection is a
