@@ -835,9 +835,7 @@ static int prepare_h2(engine_t *e, char *err, size_t errlen)
         char *more = err + n;
         size_t room = errlen > n ? errlen - n : 0;
         if (cfg->http2 == ENGINE_H2_ON) {
-            snprintf(more, room, "; %s",
-                     cfg->url.tls ? "drop --http2, or give --http2=auto to fall back to HTTP/1.1"
-                                  : "drop --http2, or use https with ALPN");
+            snprintf(more, room, "; %s", target_h2_advice(&cfg->url));
             return EPROTO;
         }
         snprintf(more, room, "; running over HTTP/1.1 (--http2=auto)");

@@ -355,9 +355,7 @@ static int probe_try_h2(const url_t *url, const tls_client_opts_t *opts, probe_h
             *fallback = true;
         } else {
             size_t n = strlen(err);
-            snprintf(err + n, errlen > n ? errlen - n : 0, "; %s",
-                     url->tls ? "drop --http2, or give --http2=auto to fall back to HTTP/1.1"
-                              : "drop --http2, or use https with ALPN");
+            snprintf(err + n, errlen > n ? errlen - n : 0, "; %s", target_h2_advice(url));
             e = EPROTO;
         }
     } else if (e == 0) {

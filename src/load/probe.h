@@ -34,7 +34,9 @@ typedef struct {
  * framed as the load connections frame theirs (core/h1resp, load/h2conn);
  * head_request: it was a HEAD request. http: the protocol (PROBE_HTTP2 to a
  * server that does not speak HTTP/2 is EPROTO, err saying why; with
- * PROBE_HTTP2_AUTO it goes over HTTP/1.1). Waits at most timeout_ns in all.
+ * PROBE_HTTP2_AUTO it goes over HTTP/1.1). Waits at most timeout_ns for the
+ * request (over HTTP/2, after the pre-flight's own bound of timeout_ns or 3 s,
+ * and again over HTTP/1.1 when it falls back).
  * https URLs go over TLS with tls's verification options (NULL = verify
  * against the system store). Returns 0, or an errno value with a reason in
  * err (connect refused, timeout, TLS verification -- EPROTO --, bad

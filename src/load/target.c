@@ -316,3 +316,9 @@ int target_preflight_h2(const url_t *u, uint64_t timeout_ns, tls_ctx_t *tls,
     close(fd);
     return rc;
 }
+
+const char *target_h2_advice(const url_t *u)
+{
+    return u->tls ? "drop --http2, or give --http2=auto to fall back to HTTP/1.1"
+                  : "drop --http2, or use https with ALPN";
+}

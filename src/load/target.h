@@ -51,4 +51,8 @@ int target_preflight_h2(const url_t *u, uint64_t timeout_ns, tls_ctx_t *tls,
                         struct sockaddr_storage *addr, socklen_t *addrlen, bool *h2,
                         uint32_t *max_streams, char *err, size_t errlen);
 
+/* What a person can do when --http2 found no HTTP/2 at u (target_preflight_h2
+ * gave *h2 false): the run's and ab's probe's advice. */
+const char *target_h2_advice(const url_t *u);
+
 #endif
