@@ -176,7 +176,5 @@ int result_write_file(const json_t *j, const char *path, char *err, size_t errle
  * cannot be read, or EINVAL when it is not JSON; err names the file and the
  * problem. *out is a new reference on 0. */
 int result_load_json(const char *path, json_t **out, char *err, size_t errlen);
-/* result_load_json + result_from_json; err names the file. */
-int result_read_file(const char *path, result_t *out, char *err, size_t errlen);
 
 #endif

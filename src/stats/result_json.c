@@ -1125,19 +1125,3 @@ int result_load_json(const char *path, json_t **out, char *err, size_t errlen)
     *out = j;
     return 0;
 }
-
-int result_read_file(const char *path, result_t *out, char *err, size_t errlen)
-{
-    json_t *j = NULL;
-    memset(out, 0, sizeof *out);
-    int rc = result_load_json(path, &j, err, errlen);
-    if (rc)
-        return rc;
-    /* The reason goes right after "PATH: " in err: no buffer between them to
-     * cut it short. */
-    int n = snprintf(err, errlen, "%s: ", path);
-    size_t off = n > 0 && (size_t)n < errlen ? (size_t)n : 0;
-    rc = result_from_json(j, out, err + off, errlen - off);
-    json_decref(j);
-    return rc;
-}
