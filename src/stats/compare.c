@@ -4,13 +4,13 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/errmsg.h"
 #include "core/version.h"
 
 static const char *const source_names[] = {
@@ -428,24 +428,14 @@ json_t *compare_to_json(const compare_t *c)
 
 /* ---- reading back --------------------------------------------------------- */
 
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return EINVAL;
-}
-
 static int read_fields(const json_t *o, const char *name, const field_t *f, size_t n, void *base,
                        char *err, size_t errlen)
 {
     for (size_t i = 0; i < n; i++) {
         const json_t *v = json_object_get(o, f[i].key);
         if (v && !json_is_null(v) && !json_is_number(v))
-            return bad(err, errlen, "\"%s.%s\" must be a number or null", name, f[i].key);
+            return errmsg_set(EINVAL, err, errlen, "\"%s.%s\" must be a number or null", name,
+                              f[i].key);
         *at(base, f[i].offset) = json_is_number(v) ? json_number_value(v) : NAN;
     }
     return 0;
@@ -456,7 +446,7 @@ static int read_str(const json_t *o, const char *name, const char *key, char **o
 {
     const json_t *v = json_object_get(o, key);
     if (v && !json_is_null(v) && !json_is_string(v))
-        return bad(err, errlen, "\"%s.%s\" must be a string or null", name, key);
+        return errmsg_set(EINVAL, err, errlen, "\"%s.%s\" must be a string or null", name, key);
     return dup_or_null(out, json_string_value(v));
 }
 
@@ -464,7 +454,8 @@ static int read_side(const json_t *j, const char *name, compare_side_t *s, char 
 {
     const json_t *o = json_object_get(j, name);
     if (!json_is_object(o))
-        return bad(err, errlen, "\"%s\" %s", name, o ? "must be an object" : "is missing");
+        return errmsg_set(EINVAL, err, errlen, "\"%s\" %s", name,
+                          o ? "must be an object" : "is missing");
     field_t f[MAX_FIELDS];
     size_t n = side_fields(f);
     int rc = read_fields(o, name, f, n, s, err, errlen);
@@ -474,7 +465,8 @@ static int read_side(const json_t *j, const char *name, compare_side_t *s, char 
         rc = read_str(o, name, "inputs_digest", &s->inputs_digest, err, errlen);
     const json_t *cl = json_object_get(o, "client_limited");
     if (!rc && cl && !json_is_boolean(cl) && !json_is_null(cl))
-        return bad(err, errlen, "\"%s.client_limited\" must be true, false or null", name);
+        return errmsg_set(EINVAL, err, errlen, "\"%s.client_limited\" must be true, false or null",
+                          name);
     s->client_limited = json_is_boolean(cl) ? json_is_true(cl) : -1;
     return rc;
 }
@@ -486,10 +478,10 @@ static int read_regress(const json_t *j, compare_t *out, char *err, size_t errle
     const json_t *arr = json_object_get(j, "regression"),
                  *rp = json_object_get(j, "regression_pass"), *pass = json_object_get(j, "pass");
     if (arr && !json_is_array(arr))
-        return bad(err, errlen, "\"regression\" must be an array");
+        return errmsg_set(EINVAL, err, errlen, "\"regression\" must be an array");
     if ((rp && !json_is_boolean(rp)) || (pass && !json_is_boolean(pass)))
-        return bad(err, errlen, "\"%s\" must be true or false",
-                   rp && !json_is_boolean(rp) ? "regression_pass" : "pass");
+        return errmsg_set(EINVAL, err, errlen, "\"%s\" must be true or false",
+                          rp && !json_is_boolean(rp) ? "regression_pass" : "pass");
     size_t n = json_array_size(arr);
     if (n && !(out->regress = calloc(n, sizeof *out->regress)))
         return ENOMEM;
@@ -513,9 +505,11 @@ int compare_from_json(const json_t *j, compare_t *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (!json_is_object(j))
-        return bad(err, errlen, "not a JSON object (a comparison, from 'diff' or 'ab')");
+        return errmsg_set(EINVAL, err, errlen,
+                          "not a JSON object (a comparison, from 'diff' or 'ab')");
     if (json_object_get(j, "requests") && !json_object_get(j, "baseline"))
-        return bad(err, errlen, "this is a run result, not a comparison: pass it as RESULT.json");
+        return errmsg_set(EINVAL, err, errlen,
+                          "this is a run result, not a comparison: pass it as RESULT.json");
     int rc = read_side(j, "baseline", &out->base, err, errlen);
     if (!rc)
         rc = read_side(j, "optimized", &out->opt, err, errlen);
@@ -525,22 +519,22 @@ int compare_from_json(const json_t *j, compare_t *out, char *err, size_t errlen)
     field_t f[MAX_FIELDS];
     size_t n = delta_fields(f);
     if (!rc && d && !json_is_object(d))
-        rc = bad(err, errlen, "\"delta\" must be an object");
+        rc = errmsg_set(EINVAL, err, errlen, "\"delta\" must be an object");
     if (!rc)
         rc = read_fields(d, "delta", f, n, &out->delta, err, errlen);
     if (!rc && same && !json_is_boolean(same))
-        rc = bad(err, errlen, "\"inputs_identical\" must be true or false");
+        rc = errmsg_set(EINVAL, err, errlen, "\"inputs_identical\" must be true or false");
     out->inputs_identical = json_is_true(same);
     const json_t *src = json_object_get(j, "inputs_same_source");
     if (!rc && src && !json_is_boolean(src))
-        rc = bad(err, errlen, "\"inputs_same_source\" must be true or false");
+        rc = errmsg_set(EINVAL, err, errlen, "\"inputs_same_source\" must be true or false");
     out->inputs_same_source = json_is_true(src);
     out->sla_source = COMPARE_SLA_UNKNOWN;
     for (int s = 0; !rc && source && s < COMPARE_SLA_UNKNOWN; s++)
         if (json_is_string(source) && !strcmp(json_string_value(source), source_names[s]))
             out->sla_source = (compare_sla_source_t)s;
     if (!rc && sla && !json_is_array(sla))
-        rc = bad(err, errlen, "\"sla\" must be an array");
+        rc = errmsg_set(EINVAL, err, errlen, "\"sla\" must be an array");
     size_t ns = json_array_size(sla);
     if (!rc && ns && !(out->verdicts = calloc(ns, sizeof *out->verdicts)))
         rc = ENOMEM;
@@ -548,7 +542,7 @@ int compare_from_json(const json_t *j, compare_t *out, char *err, size_t errlen)
     for (size_t i = 0; !rc && i < ns; i++) {
         char why[SLA_ERR_MAX];
         if (sla_verdict_from_json(json_array_get(sla, i), &out->verdicts[i], why, sizeof why))
-            rc = bad(err, errlen, "\"sla[%zu]\": %s", i, why);
+            rc = errmsg_set(EINVAL, err, errlen, "\"sla[%zu]\": %s", i, why);
         out->sla_pass = out->sla_pass && out->verdicts[i].pass;
         out->nverdicts = i + 1;
     }
