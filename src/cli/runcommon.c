@@ -486,6 +486,14 @@ int runjob_execute(runjob_t *job, const char *who)
             job->log_failed = true;
         }
     }
+    /* A run that could not run writes no result, and leaves no log behind
+     * either: a header (or a few rows) would pass for the run's record. */
+    if (job->usage_error || e) {
+        const char *paths[] = {job->log_path, o->stream ? o->log_events_path : NULL};
+        for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+            if (paths[i] && strcmp(paths[i], "-"))
+                unlink(paths[i]);
+    }
     if (job->usage_error)
         return EXIT_USAGE; /* said already */
     if (e) {

@@ -1,0 +1,44 @@
+"""Where a run's outputs go: --out, --log and --log-events each need their own
+file, '-' is stdout for any one of them, and a run that could not run leaves
+no file behind."""
+import csv
+import io
+import os
+
+import tg
+
+
+def test_outputs_that_share_a_file_are_refused(ctx):
+    stub = ctx.stub()
+    same = ctx.path("same.json")
+    for args, words in (
+            (["--out", same, "--log", same], "--out and --log both write"),
+            (["--log", ctx.path("a.csv"), "--log-events", ctx.path("x/../a.csv"),
+              "--api", "openai-chat"], "--log and --log-events both write"),
+            (["--out", "-", "--log", "-"], "both write to stdout"),
+            (["--log-events-every", "5"], "give --log-events too")):
+        os.makedirs(ctx.path("x"), exist_ok=True)
+        r = ctx.run("run", stub.base, "--requests", "5", *args, timeout=20)
+        assert r.rc == 2 and words in r.err, (args, r)
+        assert not os.path.exists(same) and not os.path.exists(ctx.path("a.csv")), args
+
+
+def test_log_dash_is_stdout(ctx):
+    stub = ctx.stub()
+    p = ctx.popen("run", stub.url, "--requests", "40", "--concurrency", "4", "--log", "-",
+                  "--no-progress", cwd=ctx.tmp)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, (out, err)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == 40 and all(r["status_code"] == "200" for r in rows), out[:500]
+    assert "40 total" in err, err  # the summary moved to stderr
+    assert not os.path.exists(os.path.join(ctx.tmp, "-"))
+
+
+def test_run_that_could_not_run_leaves_no_files(ctx):
+    port = tg.free_port()  # nothing listens there
+    log, out = ctx.path("l.csv"), ctx.path("l.json")
+    r = ctx.run("run", f"http://127.0.0.1:{port}/v1/infer", "--requests", "5", "--log", log,
+                "--out", out, timeout=20)
+    assert r.rc == 3 and "cannot connect" in r.err, r
+    assert not os.path.exists(log) and not os.path.exists(out), os.listdir(ctx.tmp)
