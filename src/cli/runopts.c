@@ -417,12 +417,12 @@ const opt_t runopts_table[] = {
              "e2el<=10s: goodput = good requests per second,\n"
              "slo_attainment = good / requests (needs --stream)"},
     {"log-events", 0, OPT_STRING, OPT_SCOPE_OUTPUT, F(log_events_path), .arg = "FILE.csv",
-     .hidden = RUNOPTS_VIEW_AB,
+     .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP,
      .help = "one row per token-bearing event (its arrival time) of the\n"
              "requests --log-events-every picks (needs --stream);\n"
              "- = stdout"},
     {"log-events-every", 0, OPT_COUNT, OPT_SCOPE_OUTPUT, F(log_events_every), 1, 1e12, .arg = "N",
-     .hidden = RUNOPTS_VIEW_AB,
+     .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP,
      .help = "log the events of one request in N: ids 1, N+1, 2N+1...\n"
              "(default 1: every request; needs --log-events)"},
 };

@@ -42,3 +42,11 @@ def test_run_that_could_not_run_leaves_no_files(ctx):
                 "--out", out, timeout=20)
     assert r.rc == 3 and "cannot connect" in r.err, r
     assert not os.path.exists(log) and not os.path.exists(out), os.listdir(ctx.tmp)
+
+
+def test_sweep_refuses_one_events_log_for_many_steps(ctx):
+    ev = ctx.path("ev.csv")
+    r = ctx.run("sweep", "http://127.0.0.1:9", "--api", "openai-chat", "--sla", "p95<=500ms",
+                "--log-events", ev, timeout=20)
+    assert r.rc == 2 and "--log-events: a sweep runs many steps" in r.err, r
+    assert not os.path.exists(ev)
