@@ -531,9 +531,7 @@ static void output_where(const char *path, char *buf, size_t len)
         snprintf(buf, len, "%s/%s", real, base);
 }
 
-/* Whether a and b name one file: the same text ("-" is stdout), the same
- * place once directories are resolved, or the same inode (links). */
-static bool same_output(const char *a, const char *b)
+bool runopts_same_output(const char *a, const char *b)
 {
     char wa[2 * PATH_MAX], wb[2 * PATH_MAX];
     struct stat sa, sb;
@@ -560,7 +558,7 @@ static int finish_outputs(const runopts_t *o, char *err, size_t errlen)
     const size_t n = sizeof out / sizeof out[0];
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
-            if (out[i].path && out[j].path && same_output(out[i].path, out[j].path)) {
+            if (out[i].path && out[j].path && runopts_same_output(out[i].path, out[j].path)) {
                 if (!strcmp(out[i].path, "-"))
                     snprintf(err, errlen,
                              "%s - and %s - both write to stdout: only one output can go "

@@ -50,3 +50,26 @@ def test_sweep_refuses_one_events_log_for_many_steps(ctx):
                 "--log-events", ev, timeout=20)
     assert r.rc == 2 and "--log-events: a sweep runs many steps" in r.err, r
     assert not os.path.exists(ev)
+
+
+def test_merge_never_writes_over_its_inputs(ctx):
+    stub = ctx.stub()
+    res, logs = [], []
+    for i in range(2):
+        res.append(ctx.path(f"s{i}.json"))
+        logs.append(ctx.path(f"s{i}.csv"))
+        r = ctx.run("run", stub.url, "--requests", "40", "--concurrency", "2", "--segment",
+                    f"{i}/2", "--out", res[i], "--log", logs[i], "-q", timeout=30)
+        assert r.rc == 0, r
+    before = open(logs[0]).read()
+    for log_out, words in ((logs[0], "is also one of the --logs"),
+                           (res[1], "is also one of the result files"),
+                           ("-", "only one output can go there")):
+        r = ctx.run("merge", *res, "--out", "-", "--log-out", log_out, "--logs", *logs, "-q")
+        assert r.rc == 2 and words in r.err, (log_out, r)
+    assert open(logs[0]).read() == before
+    r = ctx.run("merge", *res, "--log-out", "-", "--logs", *logs)
+    assert r.rc == 0 and len(r.out.splitlines()) == 41 and "40 total" in r.err, r
+    bad = ctx.path("m.csv")  # a result where a log goes: refused, no partial log left
+    r = ctx.run("merge", *res, "--log-out", bad, "--logs", logs[0], res[1], "-q")
+    assert r.rc == 3 and not os.path.exists(bad), r
