@@ -158,6 +158,14 @@ int cmd_merge(int argc, char **argv)
                       : "--log-out needs --logs a.csv b.csv ...: the segments' logs");
         goto done;
     }
+    const char *lost = runopts_output_overwrites(m.out, pos, npos);
+    if (lost) {
+        fprintf(stderr,
+                "tailgate merge: -o %s would write the merged result over the segment %s; "
+                "give it a file of its own, e.g. -o merged.json\n",
+                m.out, lost);
+        goto done;
+    }
     /* The merged log is written before the inputs are all read: naming one of
      * them (or the result) would destroy it. */
     for (size_t i = 0; m.log_out && i < nlogs + npos + 1; i++) {

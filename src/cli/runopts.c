@@ -547,6 +547,14 @@ bool runopts_same_output(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+const char *runopts_output_overwrites(const char *out, const char *const *inputs, size_t n)
+{
+    for (size_t i = 0; out && strcmp(out, "-") && i < n; i++)
+        if (inputs[i] && runopts_same_output(out, inputs[i]))
+            return inputs[i];
+    return NULL;
+}
+
 /* Two outputs in one file would overwrite or interleave each other, and a
  * sampling rate for an events log that is not written would do nothing. */
 static int finish_outputs(const runopts_t *o, char *err, size_t errlen)

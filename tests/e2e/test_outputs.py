@@ -73,3 +73,17 @@ def test_merge_never_writes_over_its_inputs(ctx):
     bad = ctx.path("m.csv")  # a result where a log goes: refused, no partial log left
     r = ctx.run("merge", *res, "--log-out", bad, "--logs", logs[0], res[1], "-q")
     assert r.rc == 3 and not os.path.exists(bad), r
+
+
+def test_no_command_writes_over_what_it_reads(ctx):
+    stub = ctx.stub()
+    res = ctx.path("r.json")
+    r = ctx.run("run", stub.url, "--requests", "20", "--out", res, "-q", timeout=30)
+    assert r.rc == 0, r
+    before = open(res).read()
+    for args in (["report", res, "-o", res], ["report", res, "-o", ctx.path("x/../r.json")],
+                 ["diff", res, res, "-o", res], ["merge", res, "-o", res, "-q"]):
+        os.makedirs(ctx.path("x"), exist_ok=True)
+        r = ctx.run(*args)
+        assert r.rc == 2 and "give" in r.err and "of its own" in r.err, (args, r)
+        assert open(res).read() == before, args
