@@ -324,6 +324,11 @@ int runjob_prepare_inputs(runjob_t *job, const runopts_t *o, inputs_t *inputs, c
                 o->cacert     ? "--cacert"
                 : o->insecure ? "--insecure"
                               : "--no-tls-resume");
+    if (o->concurrency && (RUNOPTS_GIVEN(o, arrival) || RUNOPTS_GIVEN(o, seed)))
+        fprintf(stderr,
+                "%s: note: %s shapes an open loop's arrivals (--rate R); a closed loop "
+                "(--concurrency) sends each request when one completes\n",
+                who, RUNOPTS_GIVEN(o, arrival) ? "--arrival" : "--seed");
     if (o->body_path) {
         int e = runcommon_read_file(o->body_path, &job->body, &job->eng.raw_body_len);
         if (e) {
