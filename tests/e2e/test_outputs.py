@@ -4,6 +4,7 @@ no file behind."""
 import csv
 import io
 import os
+import time
 
 import tg
 
@@ -54,13 +55,15 @@ def test_sweep_refuses_one_events_log_for_many_steps(ctx):
 
 def test_merge_never_writes_over_its_inputs(ctx):
     stub = ctx.stub()
-    res, logs = [], []
-    for i in range(2):
-        res.append(ctx.path(f"s{i}.json"))
-        logs.append(ctx.path(f"s{i}.csv"))
-        r = ctx.run("run", stub.url, "--requests", "40", "--concurrency", "2", "--segment",
-                    f"{i}/2", "--out", res[i], "--log", logs[i], "-q", timeout=30)
-        assert r.rc == 0, r
+    res = [ctx.path(f"s{i}.json") for i in range(2)]
+    logs = [ctx.path(f"s{i}.csv") for i in range(2)]
+    t = f"{time.time() + 1:.3f}"  # one run's segments start together
+    procs = [ctx.popen("run", stub.url, "--requests", "40", "--concurrency", "2", "--segment",
+                       f"{i}/2", "--start-at", t, "--out", res[i], "--log", logs[i], "-q")
+             for i in range(2)]
+    for p in procs:
+        out, err = p.communicate(timeout=30)
+        assert p.returncode == 0, err
     before = open(logs[0]).read()
     for log_out, words in ((logs[0], "is also one of the --logs"),
                            (res[1], "is also one of the result files"),
