@@ -97,6 +97,14 @@ int cmd_diff(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *out_path = d.out_path;
+    const char *lost = runopts_output_overwrites(out_path, pos, 2);
+    if (lost) {
+        fprintf(stderr,
+                "tailgate diff: -o %s would write the comparison over the result %s it "
+                "reads; give the comparison a file of its own, e.g. -o comparison.json\n",
+                out_path, lost);
+        return EXIT_USAGE;
+    }
     bool no_color = d.no_color;
     size_t nslas = runopts_parse_slas(&d.sla_texts, slas, DIFF_MAX_SLAS);
     runopts_warn_slas(slas, nslas, stderr, "tailgate diff");

@@ -43,7 +43,8 @@ static const opt_t merge_table[] = {
      .help = "flag a segment that began more than D after --start-at\n"
              "(or after the earliest segment) as late (default 100ms)"},
     {"log-out", 0, OPT_STRING, OPT_SCOPE_OUTPUT, F(log_out), .arg = "FILE.csv",
-     .help = "write the segments' CSV logs (--logs) as one log"},
+     .help = "write the segments' CSV logs (--logs) as one log; - =\n"
+             "stdout, and the summary goes to stderr"},
     {"logs", 0, OPT_FLAG, OPT_SCOPE_OUTPUT, F(logs), .arg = NULL,
      .help = "the words after it, up to the next option, are the\n"
              "segments' CSV logs: --logs a.csv b.csv ... (with --log-out)"},
@@ -157,6 +158,30 @@ int cmd_merge(int argc, char **argv)
                       : "--log-out needs --logs a.csv b.csv ...: the segments' logs");
         goto done;
     }
+    const char *lost = runopts_output_overwrites(m.out, pos, npos);
+    if (lost) {
+        fprintf(stderr,
+                "tailgate merge: -o %s would write the merged result over the segment %s; "
+                "give it a file of its own, e.g. -o merged.json\n",
+                m.out, lost);
+        goto done;
+    }
+    /* The merged log is written before the inputs are all read: naming one of
+     * them (or the result) would destroy it. */
+    for (size_t i = 0; m.log_out && i < nlogs + npos + 1; i++) {
+        const char *other = i < nlogs ? logs[i] : i < nlogs + npos ? pos[i - nlogs] : m.out;
+        if (other && runopts_same_output(m.log_out, other)) {
+            fprintf(stderr,
+                    "tailgate merge: --log-out %s is also %s: it would be written over; give "
+                    "the merged log a file of its own\n",
+                    m.log_out,
+                    i < nlogs             ? "one of the --logs"
+                    : i < nlogs + npos    ? "one of the result files"
+                    : !strcmp(m.out, "-") ? "--out's stdout (only one output can go there)"
+                                          : "--out");
+            goto done;
+        }
+    }
     size_t nslas = runopts_parse_slas(&m.sla_texts, slas, MERGE_MAX_SLAS);
     runopts_warn_slas(slas, nslas, stderr, "tailgate merge");
 
@@ -189,6 +214,8 @@ int cmd_merge(int argc, char **argv)
         uint64_t rows;
         if (logmerge(logs, nlogs, m.log_out, &rows, err, sizeof err)) {
             fprintf(stderr, "tailgate merge: --log-out: %s\n", err);
+            if (strcmp(m.log_out, "-")) /* no partial log left behind */
+                unlink(m.log_out);
             goto done;
         }
         if (rows != merged.stats.requests)
@@ -209,7 +236,9 @@ int cmd_merge(int argc, char **argv)
         goto done;
     }
     if (!m.quiet) {
-        FILE *f = m.out && !strcmp(m.out, "-") ? stderr : stdout;
+        bool data_on_stdout =
+            (m.out && !strcmp(m.out, "-")) || (m.log_out && !strcmp(m.log_out, "-"));
+        FILE *f = data_on_stdout ? stderr : stdout;
         bool color = termchart_want_color(isatty(fileno(f)), m.no_color);
         bool utf8 = !m.no_color && termchart_locale_utf8();
         console_print_summary(f, &merged, color, utf8);

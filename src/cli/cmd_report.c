@@ -191,6 +191,16 @@ int cmd_report(int argc, char **argv)
         free(files);
         return EXIT_USAGE;
     }
+    files[n] = comparison_path; /* files has room for one more */
+    const char *lost = runopts_output_overwrites(out, files, n + 1);
+    if (lost) {
+        fprintf(stderr,
+                "tailgate report: -o %s would write the report over %s, which it reads; "
+                "give the report a file of its own, e.g. -o report.html\n",
+                out, lost);
+        free(files);
+        return EXIT_USAGE;
+    }
 
     if (n && is_sweep_file(files[0]))
         return report_sweeps(files, n, &r, opts.nslas);

@@ -118,8 +118,12 @@ int cmd_run(int argc, char **argv)
     runcommon_install_signals();
     rc = runjob_execute(&job, "tailgate run");
     if (job.have_res) {
-        if (!o.quiet) /* with --out -, stdout carries the JSON: the summary goes beside it */
-            runjob_print_summary(&job, o.out_path && !strcmp(o.out_path, "-") ? stderr : stdout);
+        /* with --out - (or --log -), stdout carries the data: the summary goes beside it */
+        bool data_on_stdout = (o.out_path && !strcmp(o.out_path, "-")) ||
+                              (o.log_path && !strcmp(o.log_path, "-")) ||
+                              (o.log_events_path && !strcmp(o.log_events_path, "-"));
+        if (!o.quiet)
+            runjob_print_summary(&job, data_on_stdout ? stderr : stdout);
         else /* quiet: the summary's SLA lines are not printed; a failure still says why */
             gates_print_failed_slas(stderr, "tailgate run", job.res.verdicts, job.res.nverdicts);
         gates_print_all_failed(stderr, "tailgate run", NULL, &job.res);

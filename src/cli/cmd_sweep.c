@@ -510,6 +510,12 @@ static int check_options(const runopts_t *o, const sweep_opts_t *so, bool embedd
                         "--log: a sweep runs many steps; give --log-dir DIR for "
                         "one CSV per step"),
                -1;
+    if (o->log_events_path) /* each step would write it over the last one's */
+        return snprintf(err, errlen,
+                        "--log-events: a sweep runs many steps and the file would keep only "
+                        "the last one's; sweep with --log-dir DIR, then log the events of "
+                        "one load with 'tailgate run --rate R --log-events FILE.csv'"),
+               -1;
     if (so->concurrency_sweep && (GIVEN(so, start) || GIVEN(so, max)))
         return snprintf(err, errlen,
                         "--%s: with --concurrency-sweep the load is concurrency: start it with "

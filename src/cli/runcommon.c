@@ -324,6 +324,11 @@ int runjob_prepare_inputs(runjob_t *job, const runopts_t *o, inputs_t *inputs, c
                 o->cacert     ? "--cacert"
                 : o->insecure ? "--insecure"
                               : "--no-tls-resume");
+    if (o->concurrency && (RUNOPTS_GIVEN(o, arrival) || RUNOPTS_GIVEN(o, seed)))
+        fprintf(stderr,
+                "%s: note: %s shapes an open loop's arrivals (--rate R); a closed loop "
+                "(--concurrency) sends each request when one completes\n",
+                who, RUNOPTS_GIVEN(o, arrival) ? "--arrival" : "--seed");
     if (o->body_path) {
         int e = runcommon_read_file(o->body_path, &job->body, &job->eng.raw_body_len);
         if (e) {
@@ -485,6 +490,14 @@ int runjob_execute(runjob_t *job, const char *who)
             fprintf(stderr, "%s: %s\n", who, err);
             job->log_failed = true;
         }
+    }
+    /* A run that could not run writes no result, and leaves no log behind
+     * either: a header (or a few rows) would pass for the run's record. */
+    if (job->usage_error || e) {
+        const char *paths[] = {job->log_path, o->stream ? o->log_events_path : NULL};
+        for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+            if (paths[i] && strcmp(paths[i], "-"))
+                unlink(paths[i]);
     }
     if (job->usage_error)
         return EXIT_USAGE; /* said already */

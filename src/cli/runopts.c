@@ -2,11 +2,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "core/clock.h"
 #include "core/walltime.h"
@@ -359,7 +361,9 @@ const opt_t runopts_table[] = {
              "status with a plain body)"},
     {.kind = OPT_HEADING, .help = "Outputs and gate:"},
     {"log", 0, OPT_STRING, OPT_SCOPE_OUTPUT, F(log_path), .arg = "FILE.csv",
-     .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP, .help = "one row per request, streamed"},
+     .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP,
+     .help = "one row per request, streamed; - = stdout, and the\n"
+             "summary goes to stderr"},
     {"out", 'o', OPT_STRING, OPT_SCOPE_OUTPUT, F(out_path), .arg = "FILE.json",
      .hidden = RUNOPTS_VIEW_AB,
      .help = "result JSON (mergeable histograms included); - = stdout,\n"
@@ -413,13 +417,14 @@ const opt_t runopts_table[] = {
              "e2el<=10s: goodput = good requests per second,\n"
              "slo_attainment = good / requests (needs --stream)"},
     {"log-events", 0, OPT_STRING, OPT_SCOPE_OUTPUT, F(log_events_path), .arg = "FILE.csv",
-     .hidden = RUNOPTS_VIEW_AB,
+     .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP,
      .help = "one row per token-bearing event (its arrival time) of the\n"
-             "requests --log-events-every picks (needs --stream)"},
+             "requests --log-events-every picks (needs --stream);\n"
+             "- = stdout"},
     {"log-events-every", 0, OPT_COUNT, OPT_SCOPE_OUTPUT, F(log_events_every), 1, 1e12, .arg = "N",
-     .hidden = RUNOPTS_VIEW_AB,
+     .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP,
      .help = "log the events of one request in N: ids 1, N+1, 2N+1...\n"
-             "(default 1: every request)"},
+             "(default 1: every request; needs --log-events)"},
 };
 const size_t runopts_table_len = sizeof runopts_table / sizeof runopts_table[0];
 _Static_assert(sizeof runopts_table / sizeof runopts_table[0] <= 64, "given is a 64-bit mask");
@@ -509,6 +514,77 @@ static int finish_api_stream(runopts_t *o, char *err, size_t errlen)
     }
     if (preset_streams(p) && !o->no_stream)
         o->stream = true;
+    return 0;
+}
+
+/* path with its directory resolved (the file itself need not exist yet):
+ * "./a.csv" and "a.csv" come out the same. Empty when the directory cannot
+ * be resolved; writing there fails later with its own message. */
+static void output_where(const char *path, char *buf, size_t len)
+{
+    char dir[PATH_MAX], real[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + 1 : 1, slash ? path : ".");
+    buf[0] = '\0';
+    if (realpath(dir, real))
+        snprintf(buf, len, "%s/%s", real, base);
+}
+
+bool runopts_same_output(const char *a, const char *b)
+{
+    char wa[2 * PATH_MAX], wb[2 * PATH_MAX];
+    struct stat sa, sb;
+    if (!strcmp(a, b))
+        return true;
+    if (!strcmp(a, "-") || !strcmp(b, "-"))
+        return false;
+    output_where(a, wa, sizeof wa);
+    output_where(b, wb, sizeof wb);
+    if (wa[0] && !strcmp(wa, wb))
+        return true;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+const char *runopts_output_overwrites(const char *out, const char *const *inputs, size_t n)
+{
+    for (size_t i = 0; out && strcmp(out, "-") && i < n; i++)
+        if (inputs[i] && runopts_same_output(out, inputs[i]))
+            return inputs[i];
+    return NULL;
+}
+
+/* Two outputs in one file would overwrite or interleave each other, and a
+ * sampling rate for an events log that is not written would do nothing. */
+static int finish_outputs(const runopts_t *o, char *err, size_t errlen)
+{
+    const struct {
+        const char *name, *path;
+    } out[] = {
+        {"--out", o->out_path}, {"--log", o->log_path}, {"--log-events", o->log_events_path}};
+    const size_t n = sizeof out / sizeof out[0];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (out[i].path && out[j].path && runopts_same_output(out[i].path, out[j].path)) {
+                if (!strcmp(out[i].path, "-"))
+                    snprintf(err, errlen,
+                             "%s - and %s - both write to stdout: only one output can go "
+                             "there; give the other a file",
+                             out[i].name, out[j].name);
+                else
+                    snprintf(err, errlen,
+                             "%s and %s both write '%s': one would overwrite the other; "
+                             "give each its own file",
+                             out[i].name, out[j].name, out[j].path);
+                return -1;
+            }
+    if (RUNOPTS_GIVEN(o, log_events_every) && !o->log_events_path) {
+        snprintf(err, errlen,
+                 "--log-events-every picks the requests whose events --log-events FILE.csv "
+                 "writes: give --log-events too, or drop --log-events-every");
+        return -1;
+    }
     return 0;
 }
 
@@ -672,6 +748,8 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
     }
     if (o->concurrency && !o->connections)
         o->connections = o->concurrency;
+    if (finish_outputs(o, err, errlen) < 0)
+        return -1;
     if (finish_segments(o, err, errlen) < 0)
         return -1;
     o->num_slas = runopts_parse_slas(&o->sla_texts, o->slas, RUNOPTS_MAX_SLAS);

@@ -115,6 +115,12 @@ json_t *runopts_config_json(const runopts_t *o);
 
 /* The --sla row's check, for any command's table: the expression parses. */
 int runopts_check_sla(const char *value, char *why, size_t whylen);
+/* Whether output paths a and b name one file: the same text ("-" is stdout),
+ * the same place once their directories are resolved, or one inode. */
+bool runopts_same_output(const char *a, const char *b);
+/* The first of inputs[0..n) (NULLs skipped) that writing out would destroy,
+ * or NULL: none, or out is "-". */
+const char *runopts_output_overwrites(const char *out, const char *const *inputs, size_t n);
 /* Parses --sla texts that passed runopts_check_sla into out (at most max). */
 size_t runopts_parse_slas(const opt_list_t *texts, sla_t *out, size_t max);
 /* Warns on f, prefixed by who, about each error_rate value below 1 written

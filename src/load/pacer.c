@@ -76,7 +76,10 @@ uint64_t pacer_peek(const pacer_t *p, uint64_t closed_ready_ns)
     case PACER_CLOSED:
         return closed_ready_ns;
     case PACER_CONSTANT:
-        return p->start_ns + (uint64_t)((double)p->index * p->gap_ns);
+        /* Rounded, not truncated: k x (1e9 / R) lands a hair below a whole
+         * second for many R, and truncating it would put one item too many
+         * inside a run of whole seconds. */
+        return p->start_ns + (uint64_t)llround((double)p->index * p->gap_ns);
     case PACER_POISSON:
         return p->start_ns + (uint64_t)p->next_off_ns;
     }

@@ -59,7 +59,8 @@ int csvlog_open_kind(const char *path, csvlog_kind_t kind, csvlog_t **out, char 
     csvlog_t *log = calloc(1, sizeof *log);
     if (!log)
         return ENOMEM;
-    log->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    log->fd = !strcmp(path, "-") ? fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0)
+                                 : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (log->fd < 0) {
         int e = errno;
         snprintf(err, errlen, "cannot write log '%s': %s", path, strerror(e));

@@ -38,8 +38,9 @@ typedef enum {
     CSVLOG_TOKEN_EVENTS, /* one row per token-bearing event */
 } csvlog_kind_t;
 
-/* Creates (truncates) path and writes the header row of the requests log.
- * Returns 0 or an errno value with a reason in err. */
+/* Creates (truncates) path and writes the header row of the requests log;
+ * path "-" is standard output (a duplicate of it, so closing the log leaves
+ * stdout open). Returns 0 or an errno value with a reason in err. */
 int csvlog_open(const char *path, csvlog_t **out, char *err, size_t errlen);
 /* The same for a log of that kind. */
 int csvlog_open_kind(const char *path, csvlog_kind_t kind, csvlog_t **out, char *err,

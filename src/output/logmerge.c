@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define HEADER_START "request_id,"
 
@@ -39,7 +40,12 @@ int logmerge(const char *const *paths, size_t n, const char *out_path, uint64_t 
              size_t errlen)
 {
     *rows = 0;
-    FILE *out = fopen(out_path, "w");
+    int fd = -1;
+    if (!strcmp(out_path, "-")) /* a duplicate: closing the log leaves stdout open */
+        fflush(stdout), fd = dup(STDOUT_FILENO);
+    FILE *out = !strcmp(out_path, "-") ? (fd < 0 ? NULL : fdopen(fd, "w")) : fopen(out_path, "w");
+    if (!out && fd >= 0)
+        close(fd);
     if (!out) {
         int e = errno;
         snprintf(err, errlen, "cannot write '%s': %s", out_path, strerror(e));

@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Writes paths[0..n) as one log to out and sets *rows to the number of rows
+/* Writes paths[0..n) as one log to out ("-": standard output, left open) and
+ * sets *rows to the number of rows
  * (requests) written. Returns 0, EINVAL (a file that is not a tailgate log, or
  * whose header differs from the first's) or an errno value of the I/O, with
  * err naming the file. out is left incomplete on error. */

@@ -176,6 +176,41 @@ static void count_rows(FILE *f, const report_run_t *runs, size_t n)
     text_row(f, "connection limit", cells, n);
 }
 
+/* A streamed run's tokens as the console summary states them: how many, how
+ * fast over the measured span and in the busiest second, and with --goodput
+ * the good requests. Drawn when any run streamed; "-" for one that did not. */
+static void token_rows(FILE *f, const report_run_t *runs, size_t n)
+{
+    bool any = false, goodput = false;
+    for (size_t i = 0; i < n; i++) {
+        any = any || runstats_streamed(&runs[i].r->stats);
+        goodput = goodput || result_config_str(runs[i].r, "goodput");
+    }
+    if (!any)
+        return;
+    double v[5][MAX_RUNS];
+    for (size_t i = 0; i < n; i++) {
+        const result_t *r = runs[i].r;
+        const runstats_t *rs = &r->stats;
+        double dur = result_duration_s(r);
+        bool on = runstats_streamed(rs), good = on && result_config_str(r, "goodput");
+        v[0][i] = on ? (double)rs->tokens_out : NAN;
+        v[1][i] = on && dur > 0 ? (double)rs->tokens_out / dur : NAN;
+        v[2][i] = on ? (double)runstats_peak_tokens_second(rs) : NAN;
+        v[3][i] = good && dur > 0 ? (double)rs->requests_good / dur : NAN;
+        v[4][i] =
+            good && rs->requests ? (double)rs->requests_good * 100 / (double)rs->requests : NAN;
+    }
+    group_row(f, "Tokens", n);
+    value_row(f, "output tokens", v[0], n, V_COUNT);
+    value_row(f, "output tokens/s", v[1], n, V_RATE);
+    value_row(f, "busiest second (tokens)", v[2], n, V_COUNT);
+    if (goodput) {
+        value_row(f, "goodput (good requests/s)", v[3], n, V_RATE);
+        value_row(f, "slo attainment (%)", v[4], n, V_RATE);
+    }
+}
+
 /* Every latency metric any run measured (per-connection ones aside): its
  * percentiles, max, mean and stdev. */
 static void latency_rows(FILE *f, const report_run_t *runs, size_t n)
@@ -220,6 +255,7 @@ void runtable_summary(FILE *f, const report_run_t *runs, size_t n)
     run_header_cells(f, runs, n);
     fputs("</tr></thead><tbody>\n", f);
     count_rows(f, runs, n);
+    token_rows(f, runs, n);
     latency_rows(f, runs, n);
     group_row(f, "Outcomes", n);
     const char *cells[MAX_RUNS] = {0}; /* all set before use; gcc cannot tell */

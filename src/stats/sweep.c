@@ -335,9 +335,13 @@ void sweep_answer_text(const sweep_t *s, const sweep_answer_t *a, char *buf, siz
     }
     if (a->capacity_step < 0) {
         if (a->next_step >= 0) {
-            sweep_fmt_load(s->steps[a->next_step].offered, next, sizeof next);
-            snprintf(buf, len, "capacity: none found: even %s%s failed %s: %s", next, short_unit,
-                     slas, s->steps[a->next_step].why);
+            /* an undecided step (the sweep was interrupted before it could
+             * run longer) did not fail: say which it was */
+            const sweep_step_t *st = &s->steps[a->next_step];
+            sweep_fmt_load(st->offered, next, sizeof next);
+            snprintf(buf, len, "capacity: none found: %s%s%s %s %s: %s",
+                     st->verdict == SWEEP_FAIL ? "even " : "", next, short_unit,
+                     st->verdict == SWEEP_FAIL ? "failed" : "undecided on", slas, st->why);
         } else {
             snprintf(buf, len, "capacity: none found");
         }

@@ -91,6 +91,12 @@ int stub_config_check(const stub_config_t *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "--jitter needs --jitter-scale greater than 0");
         return EINVAL;
     }
+    if (cfg->jitter == STUB_JITTER_NONE && cfg->jitter_scale_ns) {
+        snprintf(err, errlen,
+                 "--jitter-scale needs --jitter uniform, exp or lognormal: without a kind "
+                 "it adds nothing");
+        return EINVAL;
+    }
     if (cfg->max_seqs < cfg->threads) {
         snprintf(err, errlen,
                  "--threads (%u) must not exceed --max-seqs (%llu): sequences are split per thread",

@@ -48,6 +48,22 @@ static void test_constant_no_drift(void **state)
     assert_true(t >= 1000000ull * 1000000000ull - 1 && t <= 1000000ull * 1000000000ull);
 }
 
+static void test_constant_whole_rate_fills_a_second(void **state)
+{
+    (void)state;
+    /* --rate R --duration 1s offers exactly R items: item R is due at the
+     * end, not a nanosecond before it (1e9 / 900 * 900 is 999999999.99...
+     * in doubles, which truncates to one item too many). */
+    for (unsigned r = 1; r <= 5000; r++) {
+        pacer_t p;
+        pacer_init(&p, PACER_CONSTANT, START, (double)r, 0);
+        uint64_t n = 0;
+        while (pacer_peek(&p, 0) < START + 1000000000ull)
+            pacer_next(&p, 0), n++;
+        assert_int_equal(n, r);
+    }
+}
+
 static void test_peek_does_not_consume(void **state)
 {
     (void)state;
@@ -161,6 +177,7 @@ int main(void)
         cmocka_unit_test(test_constant_exact),
         cmocka_unit_test(test_constant_rate_within_1pct),
         cmocka_unit_test(test_constant_no_drift),
+        cmocka_unit_test(test_constant_whole_rate_fills_a_second),
         cmocka_unit_test(test_peek_does_not_consume),
         cmocka_unit_test(test_poisson_mean_gap),
         cmocka_unit_test(test_poisson_deterministic_by_seed),

@@ -146,6 +146,26 @@ static void test_short_step_is_undecided_then_fails_when_it_cannot_grow(void **s
 
 /* Failed items count over the bound: 6 of 200 timed out, 3%, within p95 but
  * not enough to claim it at 99%. */
+/* A sweep that ended on an undecided step (interrupted before it could run
+ * longer) found no capacity, and says the step was undecided, not failed. */
+static void test_answer_on_an_undecided_step_says_so(void **state)
+{
+    (void)state;
+    sweep_t s;
+    init_sweep(&s, P95, 1);
+    step_t st = {.rate = 40, .seconds = 2, .base_ns = 50 * MS};
+    const sweep_step_t *x = add(&s, &st, P95, 1);
+    assert_int_equal(x->verdict, SWEEP_UNDECIDED);
+    sweep_answer_t a;
+    sweep_answer(&s, &a);
+    assert_int_equal(a.capacity_step, -1);
+    char text[800];
+    sweep_answer_text(&s, &a, text, sizeof text);
+    assert_null(strstr(text, "failed"));
+    assert_non_null(strstr(text, "capacity: none found: 40/s undecided on p95<=200ms: "));
+    sweep_close(&s);
+}
+
 static void test_failed_items_count_over(void **state)
 {
     (void)state;
@@ -426,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_count_over_matches_the_judge),
         cmocka_unit_test(test_step_passes_with_enough_items),
         cmocka_unit_test(test_short_step_is_undecided_then_fails_when_it_cannot_grow),
+        cmocka_unit_test(test_answer_on_an_undecided_step_says_so),
         cmocka_unit_test(test_failed_items_count_over),
         cmocka_unit_test(test_error_rate_needs_enough_requests),
         cmocka_unit_test(test_streamed_gates_count_what_they_rank),
