@@ -502,6 +502,20 @@ static const char *kind_plural(unsigned kind)
     }
 }
 
+/* "strings, arrays or objects": the kinds in `kinds`, for a message. */
+static void kinds_list(unsigned kinds, char *list, size_t size)
+{
+    size_t len = 0, shown = 0, total = (size_t)__builtin_popcount(kinds & INPUTS_ANY);
+    list[0] = '\0';
+    for (unsigned b = 1; b <= INPUTS_LITERAL; b <<= 1) {
+        if (!(kinds & b))
+            continue;
+        shown++;
+        len += (size_t)snprintf(list + len, size - len, "%s%s",
+                                shown == 1 ? "" : (shown == total ? " or " : ", "), kind_plural(b));
+    }
+}
+
 int inputs_check_kinds(const inputs_t *in, unsigned kinds, const char *who, char *err,
                        size_t errlen)
 {
@@ -510,16 +524,8 @@ int inputs_check_kinds(const inputs_t *in, unsigned kinds, const char *who, char
         unsigned kind = inputs_item_kind(in, k);
         if (kind & kinds)
             continue;
-        char list[128] = "";
-        size_t len = 0, shown = 0, total = (size_t)__builtin_popcount(kinds & INPUTS_ANY);
-        for (unsigned b = 1; b <= INPUTS_LITERAL; b <<= 1) {
-            if (!(kinds & b))
-                continue;
-            shown++;
-            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
-                                    shown == 1 ? "" : (shown == total ? " or " : ", "),
-                                    kind_plural(b));
-        }
+        char list[128];
+        kinds_list(kinds, list, sizeof list);
         if (in->generated)
             snprintf(err, errlen, "generated items are strings; %s takes %s", who, list);
         else
@@ -657,6 +663,25 @@ int inputs_add_field(inputs_t *in, const char *path, const char *dflt, unsigned 
         return rc;
     }
     *column = in->ncols++;
+    return 0;
+}
+
+int inputs_check_field_kinds(const inputs_t *in, size_t column, unsigned kinds, const char *who,
+                             char *err, size_t errlen)
+{
+    const column_t *col = &in->cols[column];
+    for (size_t k = 0; k < in->items.n; k++) {
+        const char *v = col->values.text + col->values.offset[k];
+        size_t n = col->values.offset[k + 1] - col->values.offset[k];
+        if (n == 0 || (kind_of(v[0]) & kinds)) /* n == 0: not an object (INPUTS_OBJECTS_ONLY) */
+            continue;
+        char list[128];
+        kinds_list(kinds, list, sizeof list);
+        snprintf(err, errlen, "%s:%lu: field \"%s\" is %.*s%s (%s); %s takes %s there", in->name,
+                 in->line[k], col->path, (int)(n > 40 ? 40 : n), v, n > 40 ? "..." : "",
+                 kind_name(kind_of(v[0])), who, list);
+        return EINVAL;
+    }
     return 0;
 }
 

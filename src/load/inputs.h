@@ -78,6 +78,12 @@ int inputs_check_kinds(const inputs_t *in, unsigned kinds, const char *who, char
 #define INPUTS_OBJECTS_ONLY 1u
 int inputs_add_field(inputs_t *in, const char *path, const char *dflt, unsigned flags,
                      size_t *column, char *err, size_t errlen);
+/* Checks that every object item's value in `column` is of a kind in `kinds`
+ * (items that are not objects, in an INPUTS_OBJECTS_ONLY column, are
+ * skipped). On failure returns EINVAL and err says "FILE:LINE: field
+ * "prompt" is 5 (a number); WHO takes strings or arrays there". */
+int inputs_check_field_kinds(const inputs_t *in, size_t column, unsigned kinds, const char *who,
+                             char *err, size_t errlen);
 /* Longest value text of a column. */
 size_t inputs_field_max_len(const inputs_t *in, size_t column);
 /* Writes the column's value for item `index` (cycling) into buf, which has

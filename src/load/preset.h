@@ -48,6 +48,12 @@ typedef struct {
     bool batch;             /* more than one item per request is allowed */
     unsigned items;         /* the item kinds it takes (INPUTS_* mask) */
     const char *items_help; /* what an item may be, one line for --api help */
+    /* Fields of object items whose kind the API constrains (the rest of an
+     * item is the server's to judge); path NULL ends the list. */
+    struct {
+        const char *path;
+        unsigned kinds; /* INPUTS_* mask */
+    } fields[2];
 } preset_t;
 
 /* The preset named `name`, or NULL. */
