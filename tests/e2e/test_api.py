@@ -379,6 +379,33 @@ def test_verify_tolerance(ctx):
     assert r.rc == 2 and "--verify-tolerance" in r.err, r
 
 
+def test_ab_verifies_no_larger_batch_than_the_runs_send(ctx):
+    """A server that caps its batch at 3 (as Triton's max_batch_size does):
+    with --optimized "--batch 3" verification compares a batch of 3, not 5,
+    and with neither side batching it sends every sample alone."""
+    seen = []
+
+    def answer(req):
+        inputs = req.json()["inputs"]
+        seen.append(len(inputs))
+        if len(inputs) > 3:
+            return 400, {"error": "batch-size must be <= 3"}
+        return 200, {"outputs": inputs}
+
+    with Capture(answer) as cap:
+        common = ["ab", cap.base + "/v1/infer", "--rate", "100", "--requests", "12"]
+        r = ctx.run(*common, "--optimized", "--batch 3 --linger 20ms", "--out-dir", ctx.path("a"))
+        assert r.rc == 0, r
+        assert "verified: 3 inputs give the same outputs alone and in one batch" in r.out, r.out
+        assert max(seen) == 3, seen
+        del seen[:]
+        r = ctx.run(*common, "--optimized", "--connections 0", "--out-dir", ctx.path("b"))
+        assert r.rc == 0, r
+        assert "verified: 5 inputs each answered with its output at /outputs (neither run " \
+            "batches" in r.out, r.out
+        assert max(seen) == 1, seen
+
+
 def test_ab_reads_stdin_inputs_once(ctx):
     """--inputs - in ab: read once, the same items for verification and both runs."""
     stub = ctx.stub()
