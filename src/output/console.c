@@ -120,8 +120,9 @@ static void errors_line(FILE *f, const runstats_t *rs)
 
 /* For each kind of failed answer, the first one: what the server sent and
  * why it did not count, and what to do when the shape was the problem. */
-static void samples_lines(FILE *f, const runstats_t *rs)
+static void samples_lines(FILE *f, const result_t *r)
 {
+    const runstats_t *rs = &r->stats;
     bool shape = false;
     for (int k = 1; k < ERR_KIND_COUNT; k++) {
         const runstats_sample_t *s = &rs->sample[k];
@@ -135,7 +136,29 @@ static void samples_lines(FILE *f, const runstats_t *rs)
                     s->body_bytes > RUNSTATS_SAMPLE_BODY ? "..." : "");
         shape = shape || (k == ERR_INVALID_RESPONSE && s->status >= 200 && s->status <= 299);
     }
-    if (shape)
+    if (!shape)
+        return;
+    /* Name where this run looked, not the tailgate API's "outputs": a
+     * streamed answer is judged by its events, the others at --outputs or
+     * their --api's path. */
+    const char *outputs = result_config_str(r, "outputs"), *api = result_config_str(r, "api");
+    if (json_is_true(json_object_get(r->config, "stream")))
+        fputs("  hint: every data: event of a stream must be JSON or [DONE]; --validate status\n"
+              "  counts every 2xx answer as ok\n",
+              f);
+    else if (outputs)
+        fprintf(f,
+                "  hint: --validate outputs (the default) wants one output per input at --outputs\n"
+                "  %s; --validate status counts every 2xx answer as ok\n",
+                outputs);
+    else if (api && strcmp(api, "tailgate") != 0)
+        fprintf(
+            f,
+            "  hint: --validate outputs (the default) wants one output per input where --api %s\n"
+            "  puts them (tailgate run --api help; --outputs PATH to look elsewhere); --validate\n"
+            "  status counts every 2xx answer as ok\n",
+            api);
+    else
         fputs("  hint: --validate outputs (the default) wants a JSON object with an \"outputs\"\n"
               "  array, one output per input; --validate status counts every 2xx answer as ok\n",
               f);
@@ -322,7 +345,7 @@ void console_print_summary(FILE *f, const result_t *r, bool color, bool utf8)
     console_print_item_chart(f, r, "  item latency", color, utf8);
     status_line(f, rs);
     errors_line(f, rs);
-    samples_lines(f, rs);
+    samples_lines(f, r);
     connections_line(f, r);
     sla_lines(f, r, &check, color);
 }

@@ -279,6 +279,27 @@ def test_validate_json_and_reasons(ctx):
         assert r.rc == 0 and tg.read_json(out)["requests"]["ok"] == 3, r
 
 
+def test_invalid_reason_and_hint_follow_the_api(ctx):
+    """A streamed answer whose event is not JSON counts as not_json, with a
+    hint about events; a chat answer without its output names --api's path,
+    not the tailgate API's "outputs" array."""
+    def answer(req):
+        if req.json().get("stream"):
+            return 200, "data: {not json\n\ndata: [DONE]\n\n"
+        return 200, {"choices": []}
+
+    with Capture(answer) as cap:
+        out = ctx.path("o.json")
+        r = ctx.run("run", cap.base, "--api", "openai-completions", "-n", "3", "--out", out)
+        assert r.rc == 1, r
+        assert tg.read_json(out)["requests"]["invalid_by_reason"] == {"not_json": 3}, r
+        assert "hint: every data: event of a stream must be JSON" in r.out, r.out
+        r = ctx.run("run", cap.base, "--api", "openai-chat", "--no-stream", "-n", "3", "--out", out)
+        assert tg.read_json(out)["requests"]["invalid_by_reason"] == {"count": 3}, r
+        assert "one output per input where --api openai-chat" in r.out, r.out
+        assert '"outputs"' not in r.out, r.out
+
+
 def test_api_help_and_unknown(ctx):
     r = ctx.run("run", "--api", "help")
     assert r.rc == 0, r
