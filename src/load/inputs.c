@@ -536,6 +536,51 @@ int inputs_check_kinds(const inputs_t *in, unsigned kinds, const char *who, char
     return 0;
 }
 
+int inputs_check_token_ids(const inputs_t *in, bool one_kind, const char *who, char *err,
+                           size_t errlen)
+{
+    size_t first[2] = {SIZE_MAX, SIZE_MAX}; /* the first string, the first array */
+    for (size_t k = 0; !in->generated && k < in->items.n; k++) {
+        const char *s = in->items.text + in->items.offset[k];
+        size_t n = in->items.offset[k + 1] - in->items.offset[k];
+        unsigned kind = kind_of(s[0]);
+        if (kind == INPUTS_STRING && first[0] == SIZE_MAX)
+            first[0] = k;
+        if (kind != INPUTS_ARRAY)
+            continue;
+        if (first[1] == SIZE_MAX)
+            first[1] = k;
+        json_t *a = json_loadb(s, n, 0, NULL);
+        if (!a) {
+            snprintf(err, errlen, "%s: out of memory", in->name); /* it parsed at load */
+            return ENOMEM;
+        }
+        bool ok = json_array_size(a) > 0;
+        for (size_t i = 0; ok && i < json_array_size(a); i++)
+            ok = json_is_integer(json_array_get(a, i)) &&
+                 json_integer_value(json_array_get(a, i)) >= 0;
+        json_decref(a);
+        if (!ok) {
+            snprintf(err, errlen,
+                     "%s:%lu: the item is an array, but not of token ids (a non-empty array of "
+                     "integers >= 0): %.*s%s; %s takes a text (string) or token ids",
+                     in->name, in->line[k], (int)(n > 40 ? 40 : n), s, n > 40 ? "..." : "", who);
+            return EINVAL;
+        }
+    }
+    if (one_kind && first[0] != SIZE_MAX && first[1] != SIZE_MAX) {
+        size_t later = first[0] > first[1] ? first[0] : first[1];
+        snprintf(err, errlen,
+                 "%s:%lu: the item is %s, but line %lu's is %s: %s takes a batch of texts or a "
+                 "batch of token ids, not both (one kind per file, or --batch 1)",
+                 in->name, in->line[later], later == first[0] ? "a text" : "token ids",
+                 in->line[later == first[0] ? first[1] : first[0]],
+                 later == first[0] ? "token ids" : "a text", who);
+        return EINVAL;
+    }
+    return 0;
+}
+
 /* Follows a dotted path; NULL when some step is absent. */
 static json_t *walk(json_t *v, const char *path)
 {

@@ -14,6 +14,7 @@
 #ifndef TAILGATE_LOAD_INPUTS_H
 #define TAILGATE_LOAD_INPUTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,14 @@ const char *inputs_name(const inputs_t *in);
  * err says "FILE:LINE: the item is a number; WHO takes strings or objects". */
 int inputs_check_kinds(const inputs_t *in, unsigned kinds, const char *who, char *err,
                        size_t errlen);
+
+/* Token ids (openai-embeddings): checks that every array item is a
+ * non-empty array of integers >= 0, and, when one_kind (a batch of more
+ * than one), that the items are not both strings and arrays (the API takes
+ * a list of texts or a list of token id lists, never a mix). Generated items
+ * pass. Returns 0, or EINVAL (ENOMEM) with err "FILE:LINE: ...". */
+int inputs_check_token_ids(const inputs_t *in, bool one_kind, const char *who, char *err,
+                           size_t errlen);
 
 /* Field columns: the value of one field of every item, extracted now as
  * compact JSON text so a request costs a copy, not a parse.

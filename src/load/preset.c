@@ -84,6 +84,7 @@ static const preset_t presets[] = {
         .outputs = "/data/*/embedding",
         .batch = true,
         .items = INPUTS_STRING | INPUTS_ARRAY,
+        .token_ids = true,
         .items_help = "a text (string), or an array of token ids",
     },
     {
@@ -223,6 +224,9 @@ int preset_plan(const preset_t *p, const preset_args_t *a, preset_plan_t *pl, pr
     }
     *part = PRESET_PART_INPUTS;
     if (ours && a->inputs && (rc = inputs_check_kinds(a->inputs, p->items, p->name, err, errlen)))
+        goto fail;
+    if (ours && a->inputs && p->token_ids &&
+        (rc = inputs_check_token_ids(a->inputs, a->batch > 1, p->name, err, errlen)))
         goto fail;
     /* The fields the object body reads, by the kinds the API takes, so that
      * {"prompt": 5} exits 2 here instead of drawing a 400 on every request.

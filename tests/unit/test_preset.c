@@ -129,17 +129,44 @@ static void test_openai_chat(void **state)
     inputs_free(in);
 }
 
+static void plan_fails(const char *api, preset_args_t *a, preset_part_t want_part,
+                       const char *want);
+
 static void test_openai_embeddings(void **state)
 {
     (void)state;
-    inputs_t *in = load("\"a\"\n[101, 102]\n\"c\"\n", ".jsonl");
+    inputs_t *in = load("\"a\"\n\"c\"\n", ".jsonl");
     preset_plan_t pl;
     plan("openai-embeddings", in, 16, &pl);
     path_is(&pl, "/v1/embeddings");
     body_is(&pl, 0, 1, "{\"model\":\"m\",\"input\":[\"a\"]}");
-    body_is(&pl, 0, 3, "{\"model\":\"m\",\"input\":[\"a\",[101,102],\"c\"]}");
+    body_is(&pl, 0, 3, "{\"model\":\"m\",\"input\":[\"a\",\"c\",\"a\"]}");
     preset_plan_close(&pl);
     inputs_free(in);
+    in = load("[101, 102]\n[7]\n", ".jsonl");
+    plan("openai-embeddings", in, 16, &pl);
+    body_is(&pl, 0, 2, "{\"model\":\"m\",\"input\":[[101,102],[7]]}");
+    preset_plan_close(&pl);
+    inputs_free(in);
+    /* The API takes texts or token id lists, not a mix: one at a time, any. */
+    in = load("\"a\"\n[101, 102]\n\"c\"\n", ".jsonl");
+    plan("openai-embeddings", in, 1, &pl);
+    body_is(&pl, 1, 1, "{\"model\":\"m\",\"input\":[[101,102]]}");
+    preset_plan_close(&pl);
+    preset_args_t a = {.model = "m", .batch = 2, .inputs = in};
+    plan_fails("openai-embeddings", &a, PRESET_PART_INPUTS,
+               ".jsonl:2: the item is token ids, but line 1's is a text: openai-embeddings takes a "
+               "batch of texts or a batch of token ids, not both");
+    inputs_free(in);
+    const char *bad[] = {"[\"a\", \"b\"]\n", "[]\n", "[1, 2.5]\n", "[-1]\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        in = load(bad[i], ".jsonl");
+        a.inputs = in;
+        a.batch = 1;
+        plan_fails("openai-embeddings", &a, PRESET_PART_INPUTS,
+                   ".jsonl:1: the item is an array, but not of token ids");
+        inputs_free(in);
+    }
 }
 
 static void test_kserve_v2(void **state)
