@@ -175,7 +175,12 @@ static int load_jsonl(inputs_t *in, const char *buf, size_t len, char *err, size
         json_error_t jerr;
         json_t *j = json_loadb(s, n, JSON_DECODE_ANY, &jerr);
         if (!j) {
-            snprintf(err, errlen, "%s:%lu: not a JSON value: %s", in->name, lineno, jerr.text);
+            /* The usual cause is a file of plain text or CSV: say what each
+             * line must be, and how to get there. */
+            snprintf(err, errlen,
+                     "%s:%lu: not a JSON value: %s (JSON Lines: one JSON value per line, text "
+                     "quoted; jq -R . quotes plain lines; CSV needs a file name ending in .csv)",
+                     in->name, lineno, jerr.text);
             return EINVAL;
         }
         int rc = add_json(in, j, lineno);

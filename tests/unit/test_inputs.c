@@ -375,6 +375,9 @@ static void test_stdin(void **state)
     close(fd);
     assert_int_equal(inputs_load("-", INPUTS_AUTO, &in, err, sizeof err), EINVAL);
     assert_memory_equal(err, "stdin:2: not a JSON value", 25);
+    /* what a line must be, and how to get there from text or CSV */
+    assert_non_null(strstr(err, "one JSON value per line, text quoted; jq -R . quotes"));
+    assert_non_null(strstr(err, "CSV needs a file name ending in .csv"));
     assert_int_equal(dup2(saved, 0), 0);
     close(saved);
     unlink(path);
