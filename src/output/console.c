@@ -118,6 +118,18 @@ static void errors_line(FILE *f, const runstats_t *rs)
         fputc('\n', f);
 }
 
+/* Whether items went to "/" because the URL had no path and no --api gave
+ * one (a 404 there is the usual first run against a real server). */
+static bool no_path(const result_t *r)
+{
+    const char *url = result_config_str(r, "url"), *api = result_config_str(r, "api");
+    const char *host = url ? strstr(url, "://") : NULL;
+    if (api || !host)
+        return false;
+    const char *path = strchr(host + 3, '/');
+    return !path || path[1] == '\0' || path[1] == '?';
+}
+
 /* For each kind of failed answer, the first one: what the server sent and
  * why it did not count, and what to do when the shape was the problem. */
 static void samples_lines(FILE *f, const result_t *r)
@@ -135,6 +147,10 @@ static void samples_lines(FILE *f, const result_t *r)
                     (unsigned long long)s->body_bytes, s->body,
                     s->body_bytes > RUNSTATS_SAMPLE_BODY ? "..." : "");
         shape = shape || (k == ERR_INVALID_RESPONSE && s->status >= 200 && s->status <= 299);
+        if (k == ERR_HTTP_4XX && s->status == 404 && no_path(r))
+            fputs("  hint: the URL has no path, so requests went to /: give the API's path\n"
+                  "  (http://host:port/v1/infer) or --api NAME, which supplies it\n",
+                  f);
     }
     if (!shape)
         return;

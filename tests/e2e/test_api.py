@@ -300,6 +300,17 @@ def test_invalid_reason_and_hint_follow_the_api(ctx):
         assert '"outputs"' not in r.out, r.out
 
 
+def test_404_on_a_url_without_path_says_to_give_one(ctx):
+    """Items sent to a URL with no path go to /; a 404 there says to give
+    the API's path or --api (which supplies it)."""
+    stub = ctx.stub()
+    r = ctx.run("run", stub.base, "-n", "2")
+    assert r.rc == 1, r
+    assert "hint: the URL has no path, so requests went to /" in r.out, r.out
+    r = ctx.run("run", stub.base + "/nope", "-n", "2")
+    assert r.rc == 1 and "the URL has no path" not in r.out, r
+
+
 def test_api_help_and_unknown(ctx):
     r = ctx.run("run", "--api", "help")
     assert r.rc == 0, r
