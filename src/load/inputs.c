@@ -100,9 +100,87 @@ static int add_item(inputs_t *in, const char *s, size_t n, unsigned long line)
     return strtab_add(&in->items, s, n);
 }
 
+/* Compact JSON text, built at load time only. */
+typedef struct {
+    char *b;
+    size_t len, cap;
+} dbuf_t;
+
+static int dbuf_put(const char *s, size_t n, void *arg)
+{
+    dbuf_t *d = arg;
+    if (d->len + n + 1 > d->cap) {
+        size_t cap = (d->len + n + 1) * 2;
+        char *nb = realloc(d->b, cap);
+        if (!nb)
+            return -1;
+        d->b = nb;
+        d->cap = cap;
+    }
+    memcpy(d->b + d->len, s, n);
+    d->len += n;
+    d->b[d->len] = '\0';
+    return 0;
+}
+
+/* Like json_dumps(JSON_COMPACT), but a real is written the shortest way that
+ * reads back the same double (0.1, not jansson's 0.10000000000000001): the
+ * body carries the numbers as the data file wrote them, not twice as many
+ * bytes of them. */
+static int dump_value(const json_t *j, dbuf_t *d)
+{
+    int rc = 0;
+    if (json_is_object(j)) {
+        const char *k;
+        json_t *v;
+        bool first = true;
+        rc = dbuf_put("{", 1, d);
+        json_object_foreach((json_t *)j, k, v)
+        {
+            json_t *key = json_string(k);
+            rc = rc || !key || (!first && dbuf_put(",", 1, d)) ||
+                 json_dump_callback(key, dbuf_put, d, JSON_ENCODE_ANY) || dbuf_put(":", 1, d) ||
+                 dump_value(v, d);
+            json_decref(key);
+            first = false;
+        }
+        return rc || dbuf_put("}", 1, d);
+    }
+    if (json_is_array(j)) {
+        rc = dbuf_put("[", 1, d);
+        for (size_t i = 0; i < json_array_size(j); i++)
+            rc = rc || (i && dbuf_put(",", 1, d)) || dump_value(json_array_get(j, i), d);
+        return rc || dbuf_put("]", 1, d);
+    }
+    if (json_is_real(j)) {
+        double x = json_real_value(j);
+        char num[40];
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(num, sizeof num - 2, "%.*g", prec, x);
+            if (strtod(num, NULL) == x)
+                break;
+        }
+        if (!strpbrk(num, ".eE"))
+            strcat(num, ".0"); /* still a real, as jansson writes one */
+        return dbuf_put(num, strlen(num), d);
+    }
+    return json_dump_callback(j, dbuf_put, d, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* Compact text of j (malloc'd), or NULL when out of memory. */
+static char *dump(const json_t *j)
+{
+    dbuf_t d = {0};
+    if (dump_value(j, &d) || !d.b) {
+        free(d.b);
+        return NULL;
+    }
+    return d.b;
+}
+
 static int add_json(inputs_t *in, json_t *j, unsigned long line)
 {
-    char *compact = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *compact = dump(j);
     if (!compact)
         return ENOMEM;
     int rc = add_item(in, compact, strlen(compact), line);
@@ -649,7 +727,7 @@ static int extract(inputs_t *in, column_t *col, const json_t *dflt, size_t k, ch
     } else if (!v) {
         rc = strtab_add(&col->values, col->dflt, strlen(col->dflt));
     } else {
-        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *text = dump(v);
         if (!text) {
             rc = ENOMEM;
         } else if (dflt && !json_is_null(dflt) && !same_type(v, dflt)) {
