@@ -264,8 +264,8 @@ static bool agree(const json_t *a, const json_t *b, const verify_tolerance_t *to
     return false;
 }
 
-int verify_target(const engine_config_t *cfg, unsigned samples, const verify_tolerance_t *tol,
-                  FILE *f)
+int verify_target(const engine_config_t *cfg, unsigned samples, unsigned max_batch,
+                  const verify_tolerance_t *tol, unsigned *checked, bool *batched, FILE *f)
 {
     static const verify_tolerance_t exact = {0, 0};
     int rc = 0;
@@ -276,9 +276,15 @@ int verify_target(const engine_config_t *cfg, unsigned samples, const verify_tol
     size_t count = inputs_count(cfg->inputs);
     if (count && samples > count)
         samples = (unsigned)count;
+    bool single = cfg->plan->single || max_batch < 2; /* no batch to compare */
+    if (!single && samples > max_batch)
+        samples = max_batch;
     if (samples < 2)
         samples = 2;
-    bool single = cfg->plan->single; /* one input per request: no batch to compare */
+    if (checked)
+        *checked = samples;
+    if (batched)
+        *batched = !single;
     /* The measured runs' request, byte for byte: the engine prepares its
      * reqfmt from the same fields of cfg. */
     verify_req_t vr = {0};

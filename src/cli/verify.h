@@ -26,8 +26,14 @@ int verify_parse_tolerance(const char *text, verify_tolerance_t *out, char *why,
 /* Returns 0 when the target passed; otherwise writes what differed to `f`
  * and returns EXIT_VERIFY (wrong answers) or EXIT_CANNOT_RUN (no answer).
  * cfg->plan says what is sent and where the outputs are (no plan: nothing
- * to verify). tol NULL: exact. */
-int verify_target(const engine_config_t *cfg, unsigned samples, const verify_tolerance_t *tol,
-                  FILE *f);
+ * to verify). The batch compared is never larger than max_batch, the most
+ * items the measured runs put in one request (a server that caps its batch
+ * refuses a larger one); max_batch 1: no batch to compare, each sample is
+ * sent alone. At most `samples` inputs, at least 2 (fewer when the file has
+ * fewer, or the batch is smaller); *checked (when not NULL) is set to how
+ * many were, *batched to whether they were also sent as one batch. tol
+ * NULL: exact. */
+int verify_target(const engine_config_t *cfg, unsigned samples, unsigned max_batch,
+                  const verify_tolerance_t *tol, unsigned *checked, bool *batched, FILE *f);
 
 #endif

@@ -344,8 +344,8 @@ static void slot_done(worker_t *w, slot_t *s, const conn_result_t *res)
     if (s->stream) {
         stream_end(s->stream, res->first_write_ns, res->done_ns, &tok);
         tokp = &tok;
-        if (err == ERR_NONE)
-            err = judge_stream(w, s, s->stream);
+        if (err == ERR_NONE && (err = judge_stream(w, s, s->stream)) == ERR_INVALID_RESPONSE)
+            why = INVALID_NOT_JSON; /* the one invalid a stream has: an event not JSON */
     }
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
     if (res->err == CONN_ERR_TLS && !w->tls_error[0]) {

@@ -100,9 +100,87 @@ static int add_item(inputs_t *in, const char *s, size_t n, unsigned long line)
     return strtab_add(&in->items, s, n);
 }
 
+/* Compact JSON text, built at load time only. */
+typedef struct {
+    char *b;
+    size_t len, cap;
+} dbuf_t;
+
+static int dbuf_put(const char *s, size_t n, void *arg)
+{
+    dbuf_t *d = arg;
+    if (d->len + n + 1 > d->cap) {
+        size_t cap = (d->len + n + 1) * 2;
+        char *nb = realloc(d->b, cap);
+        if (!nb)
+            return -1;
+        d->b = nb;
+        d->cap = cap;
+    }
+    memcpy(d->b + d->len, s, n);
+    d->len += n;
+    d->b[d->len] = '\0';
+    return 0;
+}
+
+/* Like json_dumps(JSON_COMPACT), but a real is written the shortest way that
+ * reads back the same double (0.1, not jansson's 0.10000000000000001): the
+ * body carries the numbers as the data file wrote them, not twice as many
+ * bytes of them. */
+static int dump_value(const json_t *j, dbuf_t *d)
+{
+    int rc = 0;
+    if (json_is_object(j)) {
+        const char *k;
+        json_t *v;
+        bool first = true;
+        rc = dbuf_put("{", 1, d);
+        json_object_foreach((json_t *)j, k, v)
+        {
+            json_t *key = json_string(k);
+            rc = rc || !key || (!first && dbuf_put(",", 1, d)) ||
+                 json_dump_callback(key, dbuf_put, d, JSON_ENCODE_ANY) || dbuf_put(":", 1, d) ||
+                 dump_value(v, d);
+            json_decref(key);
+            first = false;
+        }
+        return rc || dbuf_put("}", 1, d);
+    }
+    if (json_is_array(j)) {
+        rc = dbuf_put("[", 1, d);
+        for (size_t i = 0; i < json_array_size(j); i++)
+            rc = rc || (i && dbuf_put(",", 1, d)) || dump_value(json_array_get(j, i), d);
+        return rc || dbuf_put("]", 1, d);
+    }
+    if (json_is_real(j)) {
+        double x = json_real_value(j);
+        char num[40];
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(num, sizeof num - 2, "%.*g", prec, x);
+            if (strtod(num, NULL) == x)
+                break;
+        }
+        if (!strpbrk(num, ".eE"))
+            strcat(num, ".0"); /* still a real, as jansson writes one */
+        return dbuf_put(num, strlen(num), d);
+    }
+    return json_dump_callback(j, dbuf_put, d, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* Compact text of j (malloc'd), or NULL when out of memory. */
+static char *dump(const json_t *j)
+{
+    dbuf_t d = {0};
+    if (dump_value(j, &d) || !d.b) {
+        free(d.b);
+        return NULL;
+    }
+    return d.b;
+}
+
 static int add_json(inputs_t *in, json_t *j, unsigned long line)
 {
-    char *compact = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *compact = dump(j);
     if (!compact)
         return ENOMEM;
     int rc = add_item(in, compact, strlen(compact), line);
@@ -175,7 +253,12 @@ static int load_jsonl(inputs_t *in, const char *buf, size_t len, char *err, size
         json_error_t jerr;
         json_t *j = json_loadb(s, n, JSON_DECODE_ANY, &jerr);
         if (!j) {
-            snprintf(err, errlen, "%s:%lu: not a JSON value: %s", in->name, lineno, jerr.text);
+            /* The usual cause is a file of plain text or CSV: say what each
+             * line must be, and how to get there. */
+            snprintf(err, errlen,
+                     "%s:%lu: not a JSON value: %s (JSON Lines: one JSON value per line, text "
+                     "quoted; jq -R . quotes plain lines; CSV needs a file name ending in .csv)",
+                     in->name, lineno, jerr.text);
             return EINVAL;
         }
         int rc = add_json(in, j, lineno);
@@ -502,6 +585,20 @@ static const char *kind_plural(unsigned kind)
     }
 }
 
+/* "strings, arrays or objects": the kinds in `kinds`, for a message. */
+static void kinds_list(unsigned kinds, char *list, size_t size)
+{
+    size_t len = 0, shown = 0, total = (size_t)__builtin_popcount(kinds & INPUTS_ANY);
+    list[0] = '\0';
+    for (unsigned b = 1; b <= INPUTS_LITERAL; b <<= 1) {
+        if (!(kinds & b))
+            continue;
+        shown++;
+        len += (size_t)snprintf(list + len, size - len, "%s%s",
+                                shown == 1 ? "" : (shown == total ? " or " : ", "), kind_plural(b));
+    }
+}
+
 int inputs_check_kinds(const inputs_t *in, unsigned kinds, const char *who, char *err,
                        size_t errlen)
 {
@@ -510,21 +607,58 @@ int inputs_check_kinds(const inputs_t *in, unsigned kinds, const char *who, char
         unsigned kind = inputs_item_kind(in, k);
         if (kind & kinds)
             continue;
-        char list[128] = "";
-        size_t len = 0, shown = 0, total = (size_t)__builtin_popcount(kinds & INPUTS_ANY);
-        for (unsigned b = 1; b <= INPUTS_LITERAL; b <<= 1) {
-            if (!(kinds & b))
-                continue;
-            shown++;
-            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
-                                    shown == 1 ? "" : (shown == total ? " or " : ", "),
-                                    kind_plural(b));
-        }
+        char list[128];
+        kinds_list(kinds, list, sizeof list);
         if (in->generated)
             snprintf(err, errlen, "generated items are strings; %s takes %s", who, list);
         else
             snprintf(err, errlen, "%s:%lu: the item is %s; %s takes %s", in->name, in->line[k],
                      kind_name(kind), who, list);
+        return EINVAL;
+    }
+    return 0;
+}
+
+int inputs_check_token_ids(const inputs_t *in, bool one_kind, const char *who, char *err,
+                           size_t errlen)
+{
+    size_t first[2] = {SIZE_MAX, SIZE_MAX}; /* the first string, the first array */
+    for (size_t k = 0; !in->generated && k < in->items.n; k++) {
+        const char *s = in->items.text + in->items.offset[k];
+        size_t n = in->items.offset[k + 1] - in->items.offset[k];
+        unsigned kind = kind_of(s[0]);
+        if (kind == INPUTS_STRING && first[0] == SIZE_MAX)
+            first[0] = k;
+        if (kind != INPUTS_ARRAY)
+            continue;
+        if (first[1] == SIZE_MAX)
+            first[1] = k;
+        json_t *a = json_loadb(s, n, 0, NULL);
+        if (!a) {
+            snprintf(err, errlen, "%s: out of memory", in->name); /* it parsed at load */
+            return ENOMEM;
+        }
+        bool ok = json_array_size(a) > 0;
+        for (size_t i = 0; ok && i < json_array_size(a); i++)
+            ok = json_is_integer(json_array_get(a, i)) &&
+                 json_integer_value(json_array_get(a, i)) >= 0;
+        json_decref(a);
+        if (!ok) {
+            snprintf(err, errlen,
+                     "%s:%lu: the item is an array, but not of token ids (a non-empty array of "
+                     "integers >= 0): %.*s%s; %s takes a text (string) or token ids",
+                     in->name, in->line[k], (int)(n > 40 ? 40 : n), s, n > 40 ? "..." : "", who);
+            return EINVAL;
+        }
+    }
+    if (one_kind && first[0] != SIZE_MAX && first[1] != SIZE_MAX) {
+        size_t later = first[0] > first[1] ? first[0] : first[1];
+        snprintf(err, errlen,
+                 "%s:%lu: the item is %s, but line %lu's is %s: %s takes a batch of texts or a "
+                 "batch of token ids, not both (one kind per file, or --batch 1)",
+                 in->name, in->line[later], later == first[0] ? "a text" : "token ids",
+                 in->line[later == first[0] ? first[1] : first[0]],
+                 later == first[0] ? "token ids" : "a text", who);
         return EINVAL;
     }
     return 0;
@@ -593,7 +727,7 @@ static int extract(inputs_t *in, column_t *col, const json_t *dflt, size_t k, ch
     } else if (!v) {
         rc = strtab_add(&col->values, col->dflt, strlen(col->dflt));
     } else {
-        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *text = dump(v);
         if (!text) {
             rc = ENOMEM;
         } else if (dflt && !json_is_null(dflt) && !same_type(v, dflt)) {
@@ -657,6 +791,25 @@ int inputs_add_field(inputs_t *in, const char *path, const char *dflt, unsigned 
         return rc;
     }
     *column = in->ncols++;
+    return 0;
+}
+
+int inputs_check_field_kinds(const inputs_t *in, size_t column, unsigned kinds, const char *who,
+                             char *err, size_t errlen)
+{
+    const column_t *col = &in->cols[column];
+    for (size_t k = 0; k < in->items.n; k++) {
+        const char *v = col->values.text + col->values.offset[k];
+        size_t n = col->values.offset[k + 1] - col->values.offset[k];
+        if (n == 0 || (kind_of(v[0]) & kinds)) /* n == 0: not an object (INPUTS_OBJECTS_ONLY) */
+            continue;
+        char list[128];
+        kinds_list(kinds, list, sizeof list);
+        snprintf(err, errlen, "%s:%lu: field \"%s\" is %.*s%s (%s); %s takes %s there", in->name,
+                 in->line[k], col->path, (int)(n > 40 ? 40 : n), v, n > 40 ? "..." : "",
+                 kind_name(kind_of(v[0])), who, list);
+        return EINVAL;
+    }
     return 0;
 }
 

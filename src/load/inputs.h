@@ -14,6 +14,7 @@
 #ifndef TAILGATE_LOAD_INPUTS_H
 #define TAILGATE_LOAD_INPUTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,14 @@ const char *inputs_name(const inputs_t *in);
 int inputs_check_kinds(const inputs_t *in, unsigned kinds, const char *who, char *err,
                        size_t errlen);
 
+/* Token ids (openai-embeddings): checks that every array item is a
+ * non-empty array of integers >= 0, and, when one_kind (a batch of more
+ * than one), that the items are not both strings and arrays (the API takes
+ * a list of texts or a list of token id lists, never a mix). Generated items
+ * pass. Returns 0, or EINVAL (ENOMEM) with err "FILE:LINE: ...". */
+int inputs_check_token_ids(const inputs_t *in, bool one_kind, const char *who, char *err,
+                           size_t errlen);
+
 /* Field columns: the value of one field of every item, extracted now as
  * compact JSON text so a request costs a copy, not a parse.
  *   path   "prompt", "a.b" (nested): on an object a step is a member name,
@@ -78,6 +87,12 @@ int inputs_check_kinds(const inputs_t *in, unsigned kinds, const char *who, char
 #define INPUTS_OBJECTS_ONLY 1u
 int inputs_add_field(inputs_t *in, const char *path, const char *dflt, unsigned flags,
                      size_t *column, char *err, size_t errlen);
+/* Checks that every object item's value in `column` is of a kind in `kinds`
+ * (items that are not objects, in an INPUTS_OBJECTS_ONLY column, are
+ * skipped). On failure returns EINVAL and err says "FILE:LINE: field
+ * "prompt" is 5 (a number); WHO takes strings or arrays there". */
+int inputs_check_field_kinds(const inputs_t *in, size_t column, unsigned kinds, const char *who,
+                             char *err, size_t errlen);
 /* Longest value text of a column. */
 size_t inputs_field_max_len(const inputs_t *in, size_t column);
 /* Writes the column's value for item `index` (cycling) into buf, which has

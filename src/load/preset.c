@@ -51,6 +51,8 @@ static const preset_t presets[] = {
                               "\"max_tokens\":{{item.max_tokens ?? 16}},\"stream\":true,"
                               "\"stream_options\":{\"include_usage\":true}}",
         .items = INPUTS_STRING | INPUTS_OBJECT,
+        /* A prompt is a string, or an array of strings or of token ids. */
+        .fields = {{"prompt", INPUTS_STRING | INPUTS_ARRAY}},
         .items_help = "a prompt (string), or an object with \"prompt\" and optional "
                       "\"max_tokens\"",
     },
@@ -70,6 +72,7 @@ static const preset_t presets[] = {
                               "\"max_tokens\":{{item.max_tokens ?? 16}},\"stream\":true,"
                               "\"stream_options\":{\"include_usage\":true}}",
         .items = INPUTS_STRING | INPUTS_OBJECT,
+        .fields = {{"messages", INPUTS_ARRAY}},
         .items_help = "a user message (string), or an object with \"messages\" and optional "
                       "\"max_tokens\"",
     },
@@ -81,6 +84,7 @@ static const preset_t presets[] = {
         .outputs = "/data/*/embedding",
         .batch = true,
         .items = INPUTS_STRING | INPUTS_ARRAY,
+        .token_ids = true,
         .items_help = "a text (string), or an array of token ids",
     },
     {
@@ -108,6 +112,7 @@ static const preset_t presets[] = {
                               "{{item.max_tokens ?? 16}},\"details\":true}}",
         .stream_path = "/generate_stream",
         .items = INPUTS_STRING | INPUTS_OBJECT,
+        .fields = {{"prompt", INPUTS_STRING}},
         .items_help = "a prompt (string), or an object with \"prompt\" and optional "
                       "\"max_tokens\"",
     },
@@ -220,6 +225,21 @@ int preset_plan(const preset_t *p, const preset_args_t *a, preset_plan_t *pl, pr
     *part = PRESET_PART_INPUTS;
     if (ours && a->inputs && (rc = inputs_check_kinds(a->inputs, p->items, p->name, err, errlen)))
         goto fail;
+    if (ours && a->inputs && p->token_ids &&
+        (rc = inputs_check_token_ids(a->inputs, a->batch > 1, p->name, err, errlen)))
+        goto fail;
+    /* The fields the object body reads, by the kinds the API takes, so that
+     * {"prompt": 5} exits 2 here instead of drawing a 400 on every request.
+     * The column is the one the body binds next (same path and flags). */
+    for (size_t f = 0; pl->body_object && f < 2 && p->fields[f].path; f++) {
+        size_t col;
+        rc = inputs_add_field(a->inputs, p->fields[f].path, NULL, INPUTS_OBJECTS_ONLY, &col, err,
+                              errlen);
+        if (!rc)
+            rc = inputs_check_field_kinds(a->inputs, col, p->fields[f].kinds, p->name, err, errlen);
+        if (rc)
+            goto fail;
+    }
     rc = template_bind(pl->body, a->inputs, 0, err, errlen);
     if (!rc && pl->body_object)
         rc = template_bind(pl->body_object, a->inputs, INPUTS_OBJECTS_ONLY, err, errlen);

@@ -10,7 +10,7 @@
  *   openai-chat         a string becomes one user message; an object gives
  *                       "messages" (used as is) and optionally "max_tokens".
  *   openai-embeddings   a string, or an array of token ids; batches natively
- *                       ("input": [...]).
+ *                       ("input": [...]), all strings or all token ids.
  *   kserve-v2           a string: a batch is one BYTES tensor of shape [n].
  *                       Numeric tensors: --template with "shape":[{{batch}},K].
  *   tgi                 as openai-completions; max_tokens becomes
@@ -47,7 +47,14 @@ typedef struct {
     const char *stream_path;
     bool batch;             /* more than one item per request is allowed */
     unsigned items;         /* the item kinds it takes (INPUTS_* mask) */
+    bool token_ids;         /* array items are token ids (inputs_check_token_ids) */
     const char *items_help; /* what an item may be, one line for --api help */
+    /* Fields of object items whose kind the API constrains (the rest of an
+     * item is the server's to judge); path NULL ends the list. */
+    struct {
+        const char *path;
+        unsigned kinds; /* INPUTS_* mask */
+    } fields[2];
 } preset_t;
 
 /* The preset named `name`, or NULL. */

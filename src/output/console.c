@@ -118,10 +118,23 @@ static void errors_line(FILE *f, const runstats_t *rs)
         fputc('\n', f);
 }
 
+/* Whether items went to "/" because the URL had no path and no --api gave
+ * one (a 404 there is the usual first run against a real server). */
+static bool no_path(const result_t *r)
+{
+    const char *url = result_config_str(r, "url"), *api = result_config_str(r, "api");
+    const char *host = url ? strstr(url, "://") : NULL;
+    if (api || !host)
+        return false;
+    const char *path = strchr(host + 3, '/');
+    return !path || path[1] == '\0' || path[1] == '?';
+}
+
 /* For each kind of failed answer, the first one: what the server sent and
  * why it did not count, and what to do when the shape was the problem. */
-static void samples_lines(FILE *f, const runstats_t *rs)
+static void samples_lines(FILE *f, const result_t *r)
 {
+    const runstats_t *rs = &r->stats;
     bool shape = false;
     for (int k = 1; k < ERR_KIND_COUNT; k++) {
         const runstats_sample_t *s = &rs->sample[k];
@@ -134,8 +147,34 @@ static void samples_lines(FILE *f, const runstats_t *rs)
                     (unsigned long long)s->body_bytes, s->body,
                     s->body_bytes > RUNSTATS_SAMPLE_BODY ? "..." : "");
         shape = shape || (k == ERR_INVALID_RESPONSE && s->status >= 200 && s->status <= 299);
+        if (k == ERR_HTTP_4XX && s->status == 404 && no_path(r))
+            fputs("  hint: the URL has no path, so requests went to /: give the API's path\n"
+                  "  (http://host:port/v1/infer) or --api NAME, which supplies it\n",
+                  f);
     }
-    if (shape)
+    if (!shape)
+        return;
+    /* Name where this run looked, not the tailgate API's "outputs": a
+     * streamed answer is judged by its events, the others at --outputs or
+     * their --api's path. */
+    const char *outputs = result_config_str(r, "outputs"), *api = result_config_str(r, "api");
+    if (json_is_true(json_object_get(r->config, "stream")))
+        fputs("  hint: every data: event of a stream must be JSON or [DONE]; --validate status\n"
+              "  counts every 2xx answer as ok\n",
+              f);
+    else if (outputs)
+        fprintf(f,
+                "  hint: --validate outputs (the default) wants one output per input at --outputs\n"
+                "  %s; --validate status counts every 2xx answer as ok\n",
+                outputs);
+    else if (api && strcmp(api, "tailgate") != 0)
+        fprintf(
+            f,
+            "  hint: --validate outputs (the default) wants one output per input where --api %s\n"
+            "  puts them (tailgate run --api help; --outputs PATH to look elsewhere); --validate\n"
+            "  status counts every 2xx answer as ok\n",
+            api);
+    else
         fputs("  hint: --validate outputs (the default) wants a JSON object with an \"outputs\"\n"
               "  array, one output per input; --validate status counts every 2xx answer as ok\n",
               f);
@@ -322,7 +361,7 @@ void console_print_summary(FILE *f, const result_t *r, bool color, bool utf8)
     console_print_item_chart(f, r, "  item latency", color, utf8);
     status_line(f, rs);
     errors_line(f, rs);
-    samples_lines(f, rs);
+    samples_lines(f, r);
     connections_line(f, r);
     sla_lines(f, r, &check, color);
 }

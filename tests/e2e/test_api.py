@@ -279,6 +279,38 @@ def test_validate_json_and_reasons(ctx):
         assert r.rc == 0 and tg.read_json(out)["requests"]["ok"] == 3, r
 
 
+def test_invalid_reason_and_hint_follow_the_api(ctx):
+    """A streamed answer whose event is not JSON counts as not_json, with a
+    hint about events; a chat answer without its output names --api's path,
+    not the tailgate API's "outputs" array."""
+    def answer(req):
+        if req.json().get("stream"):
+            return 200, "data: {not json\n\ndata: [DONE]\n\n"
+        return 200, {"choices": []}
+
+    with Capture(answer) as cap:
+        out = ctx.path("o.json")
+        r = ctx.run("run", cap.base, "--api", "openai-completions", "-n", "3", "--out", out)
+        assert r.rc == 1, r
+        assert tg.read_json(out)["requests"]["invalid_by_reason"] == {"not_json": 3}, r
+        assert "hint: every data: event of a stream must be JSON" in r.out, r.out
+        r = ctx.run("run", cap.base, "--api", "openai-chat", "--no-stream", "-n", "3", "--out", out)
+        assert tg.read_json(out)["requests"]["invalid_by_reason"] == {"count": 3}, r
+        assert "one output per input where --api openai-chat" in r.out, r.out
+        assert '"outputs"' not in r.out, r.out
+
+
+def test_404_on_a_url_without_path_says_to_give_one(ctx):
+    """Items sent to a URL with no path go to /; a 404 there says to give
+    the API's path or --api (which supplies it)."""
+    stub = ctx.stub()
+    r = ctx.run("run", stub.base, "-n", "2")
+    assert r.rc == 1, r
+    assert "hint: the URL has no path, so requests went to /" in r.out, r.out
+    r = ctx.run("run", stub.base + "/nope", "-n", "2")
+    assert r.rc == 1 and "the URL has no path" not in r.out, r
+
+
 def test_api_help_and_unknown(ctx):
     r = ctx.run("run", "--api", "help")
     assert r.rc == 0, r
@@ -377,6 +409,33 @@ def test_verify_tolerance(ctx):
         assert r.rc == 4 and 'at /label of the output: "pos" alone, "neg" in the batch' in r.err, r
     r = ctx.run("ab", "http://127.0.0.1:9/", "--verify-tolerance", "abs=-1")
     assert r.rc == 2 and "--verify-tolerance" in r.err, r
+
+
+def test_ab_verifies_no_larger_batch_than_the_runs_send(ctx):
+    """A server that caps its batch at 3 (as Triton's max_batch_size does):
+    with --optimized "--batch 3" verification compares a batch of 3, not 5,
+    and with neither side batching it sends every sample alone."""
+    seen = []
+
+    def answer(req):
+        inputs = req.json()["inputs"]
+        seen.append(len(inputs))
+        if len(inputs) > 3:
+            return 400, {"error": "batch-size must be <= 3"}
+        return 200, {"outputs": inputs}
+
+    with Capture(answer) as cap:
+        common = ["ab", cap.base + "/v1/infer", "--rate", "100", "--requests", "12"]
+        r = ctx.run(*common, "--optimized", "--batch 3 --linger 20ms", "--out-dir", ctx.path("a"))
+        assert r.rc == 0, r
+        assert "verified: 3 inputs give the same outputs alone and in one batch" in r.out, r.out
+        assert max(seen) == 3, seen
+        del seen[:]
+        r = ctx.run(*common, "--optimized", "--connections 0", "--out-dir", ctx.path("b"))
+        assert r.rc == 0, r
+        assert "verified: 5 inputs each answered with its output at /outputs (neither run " \
+            "batches" in r.out, r.out
+        assert max(seen) == 1, seen
 
 
 def test_ab_reads_stdin_inputs_once(ctx):

@@ -74,6 +74,31 @@ static void test_file_compact_and_cycling(void **state)
     free(path);
 }
 
+/* Reals are sent the shortest way that reads back the same, as a data file
+ * writes them: 0.1, not 0.10000000000000001 (a float tensor twice the
+ * bytes); a field's value too. */
+static void test_reals_shortest(void **state)
+{
+    (void)state;
+    char *path = write_tmp("[0.1, 0.3, 2.675, 1e2, -0.0, 5e-324, 0.30000000000000004]\n"
+                           "{\"t\": 0.7, \"k\": {\"b\": 1, \"a\": \"\\u00e9\\\"\"}}\n");
+    inputs_t *in;
+    char err[256] = "";
+    assert_int_equal(inputs_load_file(path, &in, err, sizeof(err)), 0);
+    item_is(in, 0, "[0.1,0.3,2.675,100.0,-0.0,4.94065645841247e-324,0.30000000000000004]");
+    item_is(in, 1, "{\"t\":0.7,\"k\":{\"b\":1,\"a\":\"\xc3\xa9\\\"\"}}");
+    size_t col;
+    assert_int_equal(inputs_add_field(in, "t", NULL, INPUTS_OBJECTS_ONLY, &col, err, sizeof err),
+                     0);
+    char buf[64];
+    size_t n = inputs_field(in, col, 1, buf);
+    assert_int_equal(n, 3);
+    assert_memory_equal(buf, "0.7", 3);
+    inputs_free(in);
+    unlink(path);
+    free(path);
+}
+
 static void test_file_no_trailing_newline(void **state)
 {
     (void)state;
@@ -375,6 +400,9 @@ static void test_stdin(void **state)
     close(fd);
     assert_int_equal(inputs_load("-", INPUTS_AUTO, &in, err, sizeof err), EINVAL);
     assert_memory_equal(err, "stdin:2: not a JSON value", 25);
+    /* what a line must be, and how to get there from text or CSV */
+    assert_non_null(strstr(err, "one JSON value per line, text quoted; jq -R . quotes"));
+    assert_non_null(strstr(err, "CSV needs a file name ending in .csv"));
     assert_int_equal(dup2(saved, 0), 0);
     close(saved);
     unlink(path);
@@ -465,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_generated),
         cmocka_unit_test(test_file_compact_and_cycling),
         cmocka_unit_test(test_file_no_trailing_newline),
+        cmocka_unit_test(test_reals_shortest),
         cmocka_unit_test(test_file_bad_line_names_line),
         cmocka_unit_test(test_file_empty),
         cmocka_unit_test(test_file_missing),

@@ -129,17 +129,44 @@ static void test_openai_chat(void **state)
     inputs_free(in);
 }
 
+static void plan_fails(const char *api, preset_args_t *a, preset_part_t want_part,
+                       const char *want);
+
 static void test_openai_embeddings(void **state)
 {
     (void)state;
-    inputs_t *in = load("\"a\"\n[101, 102]\n\"c\"\n", ".jsonl");
+    inputs_t *in = load("\"a\"\n\"c\"\n", ".jsonl");
     preset_plan_t pl;
     plan("openai-embeddings", in, 16, &pl);
     path_is(&pl, "/v1/embeddings");
     body_is(&pl, 0, 1, "{\"model\":\"m\",\"input\":[\"a\"]}");
-    body_is(&pl, 0, 3, "{\"model\":\"m\",\"input\":[\"a\",[101,102],\"c\"]}");
+    body_is(&pl, 0, 3, "{\"model\":\"m\",\"input\":[\"a\",\"c\",\"a\"]}");
     preset_plan_close(&pl);
     inputs_free(in);
+    in = load("[101, 102]\n[7]\n", ".jsonl");
+    plan("openai-embeddings", in, 16, &pl);
+    body_is(&pl, 0, 2, "{\"model\":\"m\",\"input\":[[101,102],[7]]}");
+    preset_plan_close(&pl);
+    inputs_free(in);
+    /* The API takes texts or token id lists, not a mix: one at a time, any. */
+    in = load("\"a\"\n[101, 102]\n\"c\"\n", ".jsonl");
+    plan("openai-embeddings", in, 1, &pl);
+    body_is(&pl, 1, 1, "{\"model\":\"m\",\"input\":[[101,102]]}");
+    preset_plan_close(&pl);
+    preset_args_t a = {.model = "m", .batch = 2, .inputs = in};
+    plan_fails("openai-embeddings", &a, PRESET_PART_INPUTS,
+               ".jsonl:2: the item is token ids, but line 1's is a text: openai-embeddings takes a "
+               "batch of texts or a batch of token ids, not both");
+    inputs_free(in);
+    const char *bad[] = {"[\"a\", \"b\"]\n", "[]\n", "[1, 2.5]\n", "[-1]\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        in = load(bad[i], ".jsonl");
+        a.inputs = in;
+        a.batch = 1;
+        plan_fails("openai-embeddings", &a, PRESET_PART_INPUTS,
+                   ".jsonl:1: the item is an array, but not of token ids");
+        inputs_free(in);
+    }
 }
 
 static void test_kserve_v2(void **state)
@@ -299,6 +326,45 @@ static void test_refusals(void **state)
     inputs_free(in);
 }
 
+/* An object item's field of a kind the API rejects exits before the run,
+ * naming the line; the kinds the API takes pass, and a template of the
+ * user's is not held to the preset's fields. */
+static void test_field_kinds(void **state)
+{
+    (void)state;
+    inputs_t *in = load("{\"prompt\":\"a\",\"messages\":[]}\n\"s\"\n"
+                        "{\"prompt\":5,\"messages\":\"hi\"}\n",
+                        ".jsonl");
+    preset_args_t a = {.model = "m", .batch = 1, .inputs = in};
+    plan_fails("openai-completions", &a, PRESET_PART_INPUTS,
+               ".jsonl:3: field \"prompt\" is 5 (a number); openai-completions takes strings or "
+               "arrays there");
+    plan_fails("tgi", &a, PRESET_PART_INPUTS, ".jsonl:3: field \"prompt\" is 5 (a number)");
+    plan_fails("openai-chat", &a, PRESET_PART_INPUTS,
+               ".jsonl:3: field \"messages\" is \"hi\" (a string); openai-chat takes arrays there");
+    inputs_free(in);
+
+    in = load("{\"prompt\":[\"a\",\"b\"]}\n{\"prompt\":[1,2],\"max_tokens\":4}\n\"s\"\n", ".jsonl");
+    a.inputs = in;
+    preset_plan_t pl;
+    plan("openai-completions", in, 1, &pl);
+    body_is(&pl, 1, 1, "{\"model\":\"m\",\"prompt\":[1,2],\"max_tokens\":4,\"stream\":false}");
+    preset_plan_close(&pl);
+    plan_fails("tgi", &a, PRESET_PART_INPUTS,
+               ".jsonl:1: field \"prompt\" is [\"a\",\"b\"] (an array); tgi takes strings there");
+    inputs_free(in);
+
+    in = load("{\"prompt\":[\"a\",\"b\"]}\n", ".jsonl");
+    a.inputs = in;
+    a.template_text = "{\"inputs\":{{item.prompt}}}";
+    a.template_len = strlen(a.template_text);
+    preset_part_t part;
+    char err[256] = "";
+    assert_int_equal(preset_plan(preset_find("tgi"), &a, &pl, &part, err, sizeof err), 0);
+    preset_plan_close(&pl);
+    inputs_free(in);
+}
+
 /* A user's template over a preset keeps the preset's path and outputs. */
 static void test_custom_template(void **state)
 {
@@ -348,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_kserve_v2),   cmocka_unit_test(test_tgi),
         cmocka_unit_test(test_refusals),    cmocka_unit_test(test_custom_template),
         cmocka_unit_test(test_table),       cmocka_unit_test(test_streamed),
+        cmocka_unit_test(test_field_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
