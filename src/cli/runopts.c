@@ -340,7 +340,8 @@ const opt_t runopts_table[] = {
      .config = "api",
      .help = "the API's request and answer shapes: tailgate (default),\n"
              "openai-completions, openai-chat, openai-embeddings,\n"
-             "kserve-v2, tgi; its path when the URL has none.\n"
+             "kserve-v2, tgi; when given, also its path if the URL has\n"
+             "none (without --api the URL is used as it is).\n"
              "--api help shows the body each sends"},
     {"template", 0, OPT_STRING, OPT_SCOPE_LOAD, F(template_path), .arg = "FILE",
      .config = "template",
