@@ -214,8 +214,7 @@ int cmd_merge(int argc, char **argv)
         uint64_t rows;
         if (logmerge(logs, nlogs, m.log_out, &rows, err, sizeof err)) {
             fprintf(stderr, "tailgate merge: --log-out: %s\n", err);
-            if (strcmp(m.log_out, "-")) /* no partial log left behind */
-                unlink(m.log_out);
+            runopts_remove_output(m.log_out); /* no partial log left behind */
             goto done;
         }
         if (rows != merged.stats.requests)

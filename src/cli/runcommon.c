@@ -496,8 +496,7 @@ int runjob_execute(runjob_t *job, const char *who)
     if (job->usage_error || e) {
         const char *paths[] = {job->log_path, o->stream ? o->log_events_path : NULL};
         for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
-            if (paths[i] && strcmp(paths[i], "-"))
-                unlink(paths[i]);
+            runopts_remove_output(paths[i]);
     }
     if (job->usage_error)
         return EXIT_USAGE; /* said already */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/walltime.h"
@@ -532,20 +533,38 @@ static void output_where(const char *path, char *buf, size_t len)
         snprintf(buf, len, "%s/%s", real, base);
 }
 
+/* An existing path that is not a regular file: a device (/dev/null, a
+ * terminal, /dev/stdout) or a pipe, which writing truncates nothing of. */
+static bool not_a_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
 bool runopts_same_output(const char *a, const char *b)
 {
     char wa[2 * PATH_MAX], wb[2 * PATH_MAX];
     struct stat sa, sb;
+    if (!strcmp(a, "-") || !strcmp(b, "-"))
+        return !strcmp(a, b);
+    /* --out /dev/null --log /dev/null discards both: nothing is overwritten */
+    if (not_a_file(a) || not_a_file(b))
+        return false;
     if (!strcmp(a, b))
         return true;
-    if (!strcmp(a, "-") || !strcmp(b, "-"))
-        return false;
     output_where(a, wa, sizeof wa);
     output_where(b, wb, sizeof wb);
     if (wa[0] && !strcmp(wa, wb))
         return true;
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
            sa.st_ino == sb.st_ino;
+}
+
+void runopts_remove_output(const char *path)
+{
+    struct stat st;
+    if (path && strcmp(path, "-") && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+        unlink(path);
 }
 
 const char *runopts_output_overwrites(const char *out, const char *const *inputs, size_t n)

@@ -116,8 +116,14 @@ json_t *runopts_config_json(const runopts_t *o);
 /* The --sla row's check, for any command's table: the expression parses. */
 int runopts_check_sla(const char *value, char *why, size_t whylen);
 /* Whether output paths a and b name one file: the same text ("-" is stdout),
- * the same place once their directories are resolved, or one inode. */
+ * the same place once their directories are resolved, or one inode. A path
+ * that exists and is not a regular file (/dev/null, a terminal, a pipe) is
+ * never the same as another: writing there overwrites nothing. */
 bool runopts_same_output(const char *a, const char *b);
+/* Removes an output a failed command wrote, when path ("-" and NULL
+ * skipped) is itself a regular file: never a device such as /dev/null, a
+ * pipe, or a symbolic link (the file it points to is not ours to remove). */
+void runopts_remove_output(const char *path);
 /* The first of inputs[0..n) (NULLs skipped) that writing out would destroy,
  * or NULL: none, or out is "-". */
 const char *runopts_output_overwrites(const char *out, const char *const *inputs, size_t n);

@@ -45,6 +45,22 @@ def test_run_that_could_not_run_leaves_no_files(ctx):
     assert not os.path.exists(log) and not os.path.exists(out), os.listdir(ctx.tmp)
 
 
+def test_outputs_to_devices_are_not_files(ctx):
+    """/dev/null takes any number of outputs, and a run that could not run
+    removes only the regular files it wrote: a log that is a link to a device
+    stays (as root, unlinking /dev/null itself would remove the device)."""
+    stub = ctx.stub()
+    r = ctx.run("run", stub.url, "--requests", "5", "--out", "/dev/null", "--log", "/dev/null",
+                "-q", timeout=20)
+    assert r.rc == 0, r
+    link = ctx.path("null.csv")
+    os.symlink("/dev/null", link)
+    port = tg.free_port()  # nothing listens there
+    r = ctx.run("run", f"http://127.0.0.1:{port}/v1/infer", "--requests", "5", "--log", link,
+                timeout=20)
+    assert r.rc == 3 and os.path.islink(link), r
+
+
 def test_sweep_refuses_one_events_log_for_many_steps(ctx):
     ev = ctx.path("ev.csv")
     r = ctx.run("sweep", "http://127.0.0.1:9", "--api", "openai-chat", "--sla", "p95<=500ms",
@@ -76,6 +92,10 @@ def test_merge_never_writes_over_its_inputs(ctx):
     bad = ctx.path("m.csv")  # a result where a log goes: refused, no partial log left
     r = ctx.run("merge", *res, "--log-out", bad, "--logs", logs[0], res[1], "-q")
     assert r.rc == 3 and not os.path.exists(bad), r
+    link = ctx.path("null.csv")  # not a regular file: left where it is
+    os.symlink("/dev/null", link)
+    r = ctx.run("merge", *res, "--log-out", link, "--logs", logs[0], res[1], "-q")
+    assert r.rc == 3 and os.path.islink(link), r
 
 
 def test_no_command_writes_over_what_it_reads(ctx):
