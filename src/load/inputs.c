@@ -123,10 +123,12 @@ static int dbuf_put(const char *s, size_t n, void *arg)
     return 0;
 }
 
-/* Like json_dumps(JSON_COMPACT), but a real is written the shortest way that
- * reads back the same double (0.1, not jansson's 0.10000000000000001): the
- * body carries the numbers as the data file wrote them, not twice as many
- * bytes of them. */
+/* Like json_dumps(JSON_COMPACT), but a real is written in the fewest of 15,
+ * 16 or 17 significant digits that read back the same double (0.1, not
+ * jansson's 0.10000000000000001): the body carries the numbers as the data
+ * file wrote them, not twice as many bytes of them. Any double of at most 15
+ * digits comes out as written; a subnormal, whose last digits carry no bits,
+ * may take more digits than it needs (still exact). */
 static int dump_value(const json_t *j, dbuf_t *d)
 {
     int rc = 0;
