@@ -174,9 +174,12 @@ static int ab_side(const runopts_t *shared, const char *label, const char *text,
     return EXIT_OK;
 }
 
-static int ab_mkdir(const char *dir)
+/* *made: this call created it (so a run that writes nothing into it can
+ * take it away again). */
+static int ab_mkdir(const char *dir, bool *made)
 {
-    if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+    *made = mkdir(dir, 0755) == 0;
+    if (*made || errno == EEXIST)
         return 0;
     return errno;
 }
@@ -233,6 +236,7 @@ int cmd_ab(int argc, char **argv)
     char err[1024];
     const char *pos[1];
     size_t npos = 0;
+    bool made_dir = false; /* --out-dir created by this run */
     runopts_defaults(&shared);
     opt_group_t groups[2] = {runopts_group(&shared), {ab_table, AB_TABLE_LEN, &ab, &ab.given}};
     int rc = opt_parse(groups, 2, argc - 1, argv + 1, pos, 1, &npos, err, sizeof err);
@@ -341,7 +345,7 @@ int cmd_ab(int argc, char **argv)
     if (rc != EXIT_OK)
         goto done;
     runopts_warn_slas(opt.slas, opt.num_slas, stderr, "tailgate ab");
-    int e = ab_mkdir(ab.out_dir);
+    int e = ab_mkdir(ab.out_dir, &made_dir);
     if (e) {
         fprintf(stderr, "tailgate ab: --out-dir: cannot create '%s': %s\n", ab.out_dir,
                 strerror(e));
@@ -448,6 +452,11 @@ int cmd_ab(int argc, char **argv)
         gates_print_failed_compare(stderr, "tailgate ab", &cmp);
     rc = cmp.pass ? EXIT_OK : EXIT_SLA_FAILED;
 done:
+    /* A directory this call made and nothing was written into (an
+     * unreachable target, a failed verification): rmdir removes only an
+     * empty one. */
+    if (made_dir)
+        rmdir(ab.out_dir);
     result_close(&bres);
     result_close(&ores);
     compare_close(&cmp);

@@ -223,3 +223,17 @@ def test_ab_and_diff_max_regression_gate(ctx):
         assert r.rc == 2 and f"--max-regression {bad}: " in r.err and why in r.err, r
         r = ctx.run("ab", stub.url, "--max-regression", bad)
         assert r.rc == 2 and why in r.err, r
+
+
+def test_ab_unreachable_target_leaves_no_empty_out_dir(ctx):
+    """Nothing measured, nothing left behind: an --out-dir ab made is taken
+    away again; one that was there before stays."""
+    url = f"http://127.0.0.1:{tg.free_port()}/v1/infer"
+    made = ctx.path("made")
+    r = ctx.run("ab", url, "--out-dir", made, "-q")
+    assert r.rc == 3 and "cannot connect" in r.err, r
+    assert not os.path.exists(made)
+    there = ctx.path("there")
+    os.mkdir(there)
+    r = ctx.run("ab", url, "--out-dir", there, "-q")
+    assert r.rc == 3 and os.path.isdir(there), r
