@@ -47,13 +47,13 @@ static void stream_lines(FILE *f, const result_t *r)
     const runstats_t *rs = &r->stats;
     if (!runstats_streamed(rs))
         return;
-    double dur = result_duration_s(r);
+    runstats_stream_rates_t v = runstats_stream_rates(rs, result_duration_s(r));
     fprintf(f,
             "  tokens   %10llu out %10llu events %6.2f per event %10.1f tokens/s, busiest second "
             "%llu\n",
             (unsigned long long)rs->tokens_out, (unsigned long long)rs->chunks,
             rs->chunks ? (double)rs->tokens_out / (double)rs->chunks : 0.0,
-            dur > 0 ? (double)rs->tokens_out / dur : 0.0,
+            isnan(v.output_tokens_per_s) ? 0.0 : v.output_tokens_per_s,
             (unsigned long long)runstats_peak_tokens_second(rs));
     if (rs->requests_ok && !rs->chunks)
         fprintf(f,
@@ -73,9 +73,9 @@ static void stream_lines(FILE *f, const result_t *r)
     const char *spec = result_config_str(r, "goodput");
     if (spec && rs->requests)
         fprintf(f, "  goodput  %10.1f req/s met %s: %llu of %llu requests (%.1f%%)\n",
-                dur > 0 ? (double)rs->requests_good / dur : 0.0, spec,
+                isnan(v.goodput_per_s) ? 0.0 : v.goodput_per_s, spec,
                 (unsigned long long)rs->requests_good, (unsigned long long)rs->requests,
-                (double)rs->requests_good * 100.0 / (double)rs->requests);
+                v.slo_attainment_pct);
 }
 
 static void status_line(FILE *f, const runstats_t *rs)

@@ -192,14 +192,13 @@ static void token_rows(FILE *f, const report_run_t *runs, size_t n)
     for (size_t i = 0; i < n; i++) {
         const result_t *r = runs[i].r;
         const runstats_t *rs = &r->stats;
-        double dur = result_duration_s(r);
         bool on = runstats_streamed(rs), good = on && result_config_str(r, "goodput");
+        runstats_stream_rates_t rate = runstats_stream_rates(rs, result_duration_s(r));
         v[0][i] = on ? (double)rs->tokens_out : NAN;
-        v[1][i] = on && dur > 0 ? (double)rs->tokens_out / dur : NAN;
+        v[1][i] = rate.output_tokens_per_s;
         v[2][i] = on ? (double)runstats_peak_tokens_second(rs) : NAN;
-        v[3][i] = good && dur > 0 ? (double)rs->requests_good / dur : NAN;
-        v[4][i] =
-            good && rs->requests ? (double)rs->requests_good * 100 / (double)rs->requests : NAN;
+        v[3][i] = good ? rate.goodput_per_s : NAN;
+        v[4][i] = good ? rate.slo_attainment_pct : NAN;
     }
     group_row(f, "Tokens", n);
     value_row(f, "output tokens", v[0], n, V_COUNT);

@@ -312,17 +312,16 @@ static double per_s(uint64_t n, double dur_s)
 static json_t *stream_json(const result_t *r)
 {
     const runstats_t *rs = &r->stats;
-    double dur_s = result_duration_s(r);
+    runstats_stream_rates_t v = runstats_stream_rates(rs, result_duration_s(r));
     return json_pack(
         "{s:I,s:I,s:I,s:I,s:o,s:f,s:I,s:f,s:o}", "tokens_out", (json_int_t)rs->tokens_out,
         "tokens_estimated", (json_int_t)rs->tokens_estimated, "chunks", (json_int_t)rs->chunks,
         "requests_good", (json_int_t)rs->requests_good, "tokens_per_chunk",
         rs->chunks ? json_real((double)rs->tokens_out / (double)rs->chunks) : json_null(),
-        "output_tokens_per_s", per_s(rs->tokens_out, dur_s), "peak_output_tokens_in_1s",
-        (json_int_t)runstats_peak_tokens_second(rs), "goodput_per_s",
-        per_s(rs->requests_good, dur_s), "slo_attainment_pct",
-        rs->requests ? json_real((double)rs->requests_good * 100.0 / (double)rs->requests)
-                     : json_null());
+        "output_tokens_per_s", isnan(v.output_tokens_per_s) ? 0.0 : v.output_tokens_per_s,
+        "peak_output_tokens_in_1s", (json_int_t)runstats_peak_tokens_second(rs), "goodput_per_s",
+        isnan(v.goodput_per_s) ? 0.0 : v.goodput_per_s, "slo_attainment_pct",
+        isnan(v.slo_attainment_pct) ? json_null() : json_real(v.slo_attainment_pct));
 }
 
 json_t *result_to_json(const result_t *r)

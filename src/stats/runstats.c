@@ -7,6 +7,7 @@
  * 0: requests_ok counts the successes. */
 #include "stats/runstats.h"
 
+#include <math.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,6 +289,20 @@ uint64_t runstats_peak_tokens_second(const runstats_t *rs)
         if (rs->seconds[i].tokens_out > peak)
             peak = rs->seconds[i].tokens_out;
     return peak;
+}
+
+runstats_stream_rates_t runstats_stream_rates(const runstats_t *rs, double dur_s)
+{
+    runstats_stream_rates_t r = {NAN, NAN, NAN};
+    if (!runstats_streamed(rs))
+        return r;
+    if (dur_s > 0) {
+        r.output_tokens_per_s = (double)rs->tokens_out / dur_s;
+        r.goodput_per_s = (double)rs->requests_good / dur_s;
+    }
+    if (rs->requests)
+        r.slo_attainment_pct = (double)rs->requests_good * 100.0 / (double)rs->requests;
+    return r;
 }
 
 void runstats_record_connect(runstats_t *rs, uint64_t connect_ns)

@@ -186,6 +186,15 @@ void runstats_record_stream(runstats_t *rs, const tokens_result_t *t, bool good,
                             uint64_t last_ns);
 /* The timeline's busiest second for output tokens (0 when none). */
 uint64_t runstats_peak_tokens_second(const runstats_t *rs);
+/* What a streamed run's counts give over its measured span of dur_s seconds,
+ * defined once for the summary, the report, the result JSON and the gates;
+ * NAN where a figure is undefined (no stream, no span, no request). */
+typedef struct {
+    double output_tokens_per_s;
+    double goodput_per_s;      /* requests good (--goodput bounds met) per second */
+    double slo_attainment_pct; /* good / requests, in % */
+} runstats_stream_rates_t;
+runstats_stream_rates_t runstats_stream_rates(const runstats_t *rs, double dur_s);
 /* A new connection: counted, and its connect time recorded. */
 void runstats_record_connect(runstats_t *rs, uint64_t connect_ns);
 /* A TLS handshake, resumed or full. */

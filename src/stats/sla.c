@@ -403,14 +403,11 @@ double sla_measure(const sla_t *s, const runstats_t *rs, double duration_s)
      * token figures, not zero of them. Failed requests count no tokens and
      * are never good. */
     case SLA_OUTPUT_TOKENS_PER_S:
-        return runstats_streamed(rs) && duration_s > 0 ? (double)rs->tokens_out / duration_s : NAN;
+        return runstats_stream_rates(rs, duration_s).output_tokens_per_s;
     case SLA_GOODPUT:
-        return runstats_streamed(rs) && duration_s > 0 ? (double)rs->requests_good / duration_s
-                                                       : NAN;
+        return runstats_stream_rates(rs, duration_s).goodput_per_s;
     case SLA_SLO_ATTAINMENT:
-        return runstats_streamed(rs) && rs->requests
-                   ? (double)rs->requests_good * 100.0 / (double)rs->requests
-                   : NAN;
+        return runstats_stream_rates(rs, duration_s).slo_attainment_pct;
     }
     return NAN;
 }
