@@ -1,6 +1,8 @@
 /* svg — chart primitives for the HTML report. */
 #include "output/svg.h"
 
+#include "core/jtok.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -11,35 +13,11 @@
 #define SVG_GRID_COLOR "#e3e3e3"
 
 /* Length of a valid UTF-8 sequence at s (1..4), or 0 when the bytes there are
- * not one (overlongs, surrogates and truncated sequences included). XML 1.0
- * also forbids U+FFFE/U+FFFF, rejected here too. */
+ * not one. XML 1.0 also forbids U+FFFE/U+FFFF (EF BF BE, EF BF BF). */
 static size_t utf8_len(const unsigned char *s)
 {
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) /* also stops at the terminating NUL */
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-        return 0;
-    if ((cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+    size_t n = jtok_utf8(s, strnlen((const char *)s, 4));
+    if (n == 3 && s[0] == 0xef && s[1] == 0xbf && s[2] >= 0xbe)
         return 0;
     return n;
 }

@@ -1,5 +1,7 @@
 #include "stub/sbuf.h"
 
+#include "core/jtok.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,8 +71,20 @@ int sbuf_json_string(sbuf_t *b, const char *s, size_t n)
             *o++ = (char)c;
         } else if (c < 0x20) {
             o += sprintf(o, "\\u%04x", c);
-        } else {
+        } else if (c < 0x80) {
             *o++ = (char)c;
+        } else {
+            /* A script's text or a cut prompt may hold bytes that are not
+             * UTF-8; JSON may not, so each such byte becomes U+FFFD. */
+            size_t k = jtok_utf8((const unsigned char *)s + i, n - i);
+            if (k == 0) {
+                memcpy(o, "\\ufffd", 6);
+                o += 6;
+                continue;
+            }
+            memcpy(o, s + i, k);
+            o += k;
+            i += k - 1;
         }
     }
     *o++ = '"';

@@ -15,6 +15,7 @@
 #include "stub/embed.h"
 #include "stub/gen.h"
 #include "stub/kserve.h"
+#include "stub/sbuf.h"
 
 static json_t *load(const sbuf_t *b)
 {
@@ -26,6 +27,29 @@ static json_t *load(const sbuf_t *b)
 }
 
 /* ---- routes ---- */
+
+/* JSON text carries only UTF-8: a prompt cut inside a character, or a
+ * script's stray byte, becomes U+FFFD; whole characters pass unchanged. */
+static void test_json_string_is_utf8(void **state)
+{
+    (void)state;
+    sbuf_t b = {0};
+    assert_int_equal(sbuf_json_string(&b, "h\xc3\xa9\"\x01\xc3", 6), 0);
+    assert_int_equal(b.len, strlen("\"h\xc3\xa9\\\"\\u0001\\ufffd\""));
+    assert_memory_equal(b.data, "\"h\xc3\xa9\\\"\\u0001\\ufffd\"", b.len);
+    json_t *j = json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(j), "h\xc3\xa9\"\x01\xef\xbf\xbd");
+    json_decref(j);
+    sbuf_reset(&b);
+    /* overlong, surrogate and past U+10FFFF: one U+FFFD per byte */
+    assert_int_equal(sbuf_json_string(&b, "\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80", 9), 0);
+    j = json_loadb(b.data, b.len, JSON_DECODE_ANY, NULL);
+    assert_non_null(j);
+    assert_int_equal(json_string_length(j), 9 * 3);
+    json_decref(j);
+    sbuf_free(&b);
+}
 
 static void test_routes(void **state)
 {
@@ -400,6 +424,7 @@ static void test_kserve_batched_equals_single(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_string_is_utf8),
         cmocka_unit_test(test_routes),
         cmocka_unit_test(test_error_bodies),
         cmocka_unit_test(test_gen_parse),
