@@ -152,6 +152,8 @@ int cmd_merge(int argc, char **argv)
                         "b.csv ...\n");
         goto done;
     }
+    m.out = runopts_stdout_alias(m.out);
+    m.log_out = runopts_stdout_alias(m.log_out);
     if (!nlogs != !m.log_out) {
         fprintf(stderr, "tailgate merge: %s\n",
                 nlogs ? "--logs needs --log-out FILE.csv: where the merged log goes"

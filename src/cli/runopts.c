@@ -541,6 +541,15 @@ static bool not_a_file(const char *path)
     return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
 }
 
+const char *runopts_stdout_alias(const char *path)
+{
+    static const char *const names[] = {"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"};
+    for (size_t i = 0; path && i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(path, names[i]))
+            return "-";
+    return path;
+}
+
 bool runopts_same_output(const char *a, const char *b)
 {
     char wa[2 * PATH_MAX], wb[2 * PATH_MAX];
@@ -577,8 +586,11 @@ const char *runopts_output_overwrites(const char *out, const char *const *inputs
 
 /* Two outputs in one file would overwrite or interleave each other, and a
  * sampling rate for an events log that is not written would do nothing. */
-static int finish_outputs(const runopts_t *o, char *err, size_t errlen)
+static int finish_outputs(runopts_t *o, char *err, size_t errlen)
 {
+    o->out_path = runopts_stdout_alias(o->out_path);
+    o->log_path = runopts_stdout_alias(o->log_path);
+    o->log_events_path = runopts_stdout_alias(o->log_events_path);
     const struct {
         const char *name, *path;
     } out[] = {

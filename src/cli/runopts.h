@@ -120,6 +120,10 @@ int runopts_check_sla(const char *value, char *why, size_t whylen);
  * that exists and is not a regular file (/dev/null, a terminal, a pipe) is
  * never the same as another: writing there overwrites nothing. */
 bool runopts_same_output(const char *a, const char *b);
+/* "-" for a path that names stdout itself (/dev/stdout, /dev/fd/1,
+ * /proc/self/fd/1): it then counts as stdout, so the summary moves to
+ * stderr and a second output there is refused. Any other path as given. */
+const char *runopts_stdout_alias(const char *path);
 /* Removes an output a failed command wrote, when path ("-" and NULL
  * skipped) is itself a regular file: never a device such as /dev/null, a
  * pipe, or a symbolic link (the file it points to is not ours to remove). */

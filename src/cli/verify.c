@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/runcommon.h"
 #include "core/clock.h"
+#include "core/jtok.h"
 #include "load/probe.h"
 #include "load/reqfmt.h"
 #include "load/rpath.h"
@@ -87,7 +88,7 @@ static const char *output_text(const answer_t *a, size_t i, char *buf, size_t le
         return buf;
     }
     const rpath_span_t *sp = &a->spans[i];
-    int n = sp->len > 300 ? 300 : (int)sp->len;
+    int n = (int)jtok_utf8_cut(a->res.body + sp->off, sp->len, 300);
     const char *dots = sp->len > 300 ? "..." : "";
     if (a->stride > 1)
         snprintf(buf, len, "[%.*s%s]", n, a->res.body + sp->off, dots);

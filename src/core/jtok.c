@@ -40,6 +40,18 @@ size_t jtok_utf8(const unsigned char *s, size_t len)
     return n;
 }
 
+size_t jtok_utf8_cut(const char *s, size_t n, size_t max)
+{
+    if (n <= max)
+        return n;
+    size_t k = max;
+    /* s[k] is the first byte left out: a continuation byte there means the
+     * character began before the cut. A character is at most 4 bytes. */
+    while (k > 0 && max - k < 3 && ((unsigned char)s[k] & 0xC0) == 0x80)
+        k--;
+    return k;
+}
+
 int jtok_hex4(const char *s)
 {
     int v = 0;

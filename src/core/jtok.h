@@ -27,6 +27,9 @@ ssize_t jtok_string(const char *s, size_t len, jtok_error_t *err);
 ssize_t jtok_number(const char *s, size_t len, jtok_error_t *err);
 /* Length of the valid UTF-8 sequence at s (1 to 4), or 0 if it is invalid. */
 size_t jtok_utf8(const unsigned char *s, size_t len);
+/* How much of s[0..n) to show when at most max bytes fit: max, backed up so
+ * the cut never falls inside a UTF-8 character (n when all of it fits). */
+size_t jtok_utf8_cut(const char *s, size_t n, size_t max);
 /* The value of four hex digits at s, or -1. */
 int jtok_hex4(const char *s);
 

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "core/jtok.h"
 #include "load/csv.h"
 
 /* "input-" + up to 20 digits, quoted. */
@@ -649,7 +650,8 @@ int inputs_check_token_ids(const inputs_t *in, bool one_kind, const char *who, c
             snprintf(err, errlen,
                      "%s:%lu: the item is an array, but not of token ids (a non-empty array of "
                      "integers >= 0): %.*s%s; %s takes a text (string) or token ids",
-                     in->name, in->line[k], (int)(n > 40 ? 40 : n), s, n > 40 ? "..." : "", who);
+                     in->name, in->line[k], (int)jtok_utf8_cut(s, n, 40), s, n > 40 ? "..." : "",
+                     who);
             return EINVAL;
         }
     }
@@ -808,7 +810,7 @@ int inputs_check_field_kinds(const inputs_t *in, size_t column, unsigned kinds, 
         char list[128];
         kinds_list(kinds, list, sizeof list);
         snprintf(err, errlen, "%s:%lu: field \"%s\" is %.*s%s (%s); %s takes %s there", in->name,
-                 in->line[k], col->path, (int)(n > 40 ? 40 : n), v, n > 40 ? "..." : "",
+                 in->line[k], col->path, (int)jtok_utf8_cut(v, n, 40), v, n > 40 ? "..." : "",
                  kind_name(kind_of(v[0])), who, list);
         return EINVAL;
     }

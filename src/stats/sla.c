@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jtok.h"
+
 /* An error message composed in the caller's buffer, piece by piece: no
  * intermediate buffer of our own that could cut it short. */
 typedef struct {
@@ -63,7 +65,9 @@ static void fail(char *err, size_t errlen, const char *expr, const char *fmt, ..
     msg_t m = {err, errlen, 0};
     if (errlen)
         err[0] = '\0';
-    add(&m, "SLA \"%.*s%s\": ", SHOW_MAX, expr, strlen(expr) > SHOW_MAX ? "..." : "");
+    size_t n = strlen(expr);
+    add(&m, "SLA \"%.*s%s\": ", (int)jtok_utf8_cut(expr, n, SHOW_MAX), expr,
+        n > SHOW_MAX ? "..." : "");
     va_list ap;
     va_start(ap, fmt);
     vadd(&m, fmt, ap);

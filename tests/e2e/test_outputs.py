@@ -17,6 +17,9 @@ def test_outputs_that_share_a_file_are_refused(ctx):
             (["--log", ctx.path("a.csv"), "--log-events", ctx.path("x/../a.csv"),
               "--api", "openai-chat"], "--log and --log-events both write"),
             (["--out", "-", "--log", "-"], "both write to stdout"),
+            (["--out", "-", "--log", "/dev/stdout"], "both write to stdout"),
+            (["--out", "/dev/fd/1", "--log-events", "/dev/stdout", "--api", "openai-chat"],
+             "both write to stdout"),
             (["--log-events-every", "5"], "give --log-events too")):
         os.makedirs(ctx.path("x"), exist_ok=True)
         r = ctx.run("run", stub.base, "--requests", "5", *args, timeout=20)
@@ -25,15 +28,18 @@ def test_outputs_that_share_a_file_are_refused(ctx):
 
 
 def test_log_dash_is_stdout(ctx):
+    """'-' and /dev/stdout both put the log alone on stdout: the summary
+    moves to stderr instead of landing between the CSV rows."""
     stub = ctx.stub()
-    p = ctx.popen("run", stub.url, "--requests", "40", "--concurrency", "4", "--log", "-",
-                  "--no-progress", cwd=ctx.tmp)
-    out, err = p.communicate(timeout=30)
-    assert p.returncode == 0, (out, err)
-    rows = list(csv.DictReader(io.StringIO(out)))
-    assert len(rows) == 40 and all(r["status_code"] == "200" for r in rows), out[:500]
-    assert "40 total" in err, err  # the summary moved to stderr
-    assert not os.path.exists(os.path.join(ctx.tmp, "-"))
+    for where in ("-", "/dev/stdout"):
+        p = ctx.popen("run", stub.url, "--requests", "40", "--concurrency", "4", "--log", where,
+                      "--no-progress", cwd=ctx.tmp)
+        out, err = p.communicate(timeout=30)
+        assert p.returncode == 0, (where, out, err)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert len(rows) == 40 and all(r["status_code"] == "200" for r in rows), out[:500]
+        assert "40 total" in err, err  # the summary moved to stderr
+        assert not os.path.exists(os.path.join(ctx.tmp, "-"))
 
 
 def test_run_that_could_not_run_leaves_no_files(ctx):

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/jtok.h"
 #include "core/parse.h"
 
 #define MS CLOCK_NS_PER_MS
@@ -276,6 +277,24 @@ static void test_format_duration(void **state)
     }
 }
 
+/* Text cut for a message never ends inside a UTF-8 character. */
+static void test_utf8_cut(void **state)
+{
+    (void)state;
+    const char *s = "ab\xc3\xa9z\xe2\x82\xac!"; /* a b é z € ! : 9 bytes */
+    assert_int_equal(jtok_utf8_cut(s, 9, 40), 9);
+    assert_int_equal(jtok_utf8_cut(s, 9, 9), 9);
+    assert_int_equal(jtok_utf8_cut(s, 9, 2), 2);
+    assert_int_equal(jtok_utf8_cut(s, 9, 3), 2); /* not after the first byte of é */
+    assert_int_equal(jtok_utf8_cut(s, 9, 4), 4);
+    assert_int_equal(jtok_utf8_cut(s, 9, 6), 5); /* € is bytes 5..7 */
+    assert_int_equal(jtok_utf8_cut(s, 9, 7), 5);
+    assert_int_equal(jtok_utf8_cut(s, 9, 8), 8);
+    assert_int_equal(jtok_utf8_cut(s, 9, 0), 0);
+    /* stray continuation bytes are not a character: cut where asked, at most 3 back */
+    assert_int_equal(jtok_utf8_cut("\x80\x80\x80\x80\x80\x80", 6, 5), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_u64),
         cmocka_unit_test(test_double),
         cmocka_unit_test(test_format_duration),
+        cmocka_unit_test(test_utf8_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
