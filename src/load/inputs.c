@@ -583,17 +583,31 @@ static const char *kind_plural(unsigned kind)
         return "objects";
     case INPUTS_ARRAY:
         return "arrays";
+    case INPUTS_COUNT:
+        return "whole numbers of 1 or more";
     default:
         return "true/false/null";
     }
 }
 
+/* A JSON number written as a whole number of 1 or more: digits only, no
+ * leading zero (1.0, 1e3 and -3 are not counts to an API that takes one). */
+static bool is_count(const char *v, size_t n)
+{
+    if (n == 0 || v[0] < '1' || v[0] > '9')
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] < '0' || v[i] > '9')
+            return false;
+    return true;
+}
+
 /* "strings, arrays or objects": the kinds in `kinds`, for a message. */
 static void kinds_list(unsigned kinds, char *list, size_t size)
 {
-    size_t len = 0, shown = 0, total = (size_t)__builtin_popcount(kinds & INPUTS_ANY);
+    size_t len = 0, shown = 0, total = (size_t)__builtin_popcount(kinds);
     list[0] = '\0';
-    for (unsigned b = 1; b <= INPUTS_LITERAL; b <<= 1) {
+    for (unsigned b = 1; b <= INPUTS_COUNT; b <<= 1) {
         if (!(kinds & b))
             continue;
         shown++;
@@ -806,6 +820,8 @@ int inputs_check_field_kinds(const inputs_t *in, size_t column, unsigned kinds, 
         const char *v = col->values.text + col->values.offset[k];
         size_t n = col->values.offset[k + 1] - col->values.offset[k];
         if (n == 0 || (kind_of(v[0]) & kinds)) /* n == 0: not an object (INPUTS_OBJECTS_ONLY) */
+            continue;
+        if ((kinds & INPUTS_COUNT) && is_count(v, n))
             continue;
         char list[128];
         kinds_list(kinds, list, sizeof list);

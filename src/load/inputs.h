@@ -33,6 +33,9 @@ typedef enum {
 #define INPUTS_ARRAY 8u
 #define INPUTS_LITERAL 16u /* true, false, null */
 #define INPUTS_ANY 31u
+/* Not a JSON type: a whole number of 1 or more (a count such as max_tokens),
+ * for inputs_check_field_kinds. */
+#define INPUTS_COUNT 32u
 
 /* Reads and checks a data file. Returns 0, or an errno value with a reason
  * naming the file (and line) in err: ENOENT & co. when it cannot be read,

@@ -52,7 +52,7 @@ static const preset_t presets[] = {
                               "\"stream_options\":{\"include_usage\":true}}",
         .items = INPUTS_STRING | INPUTS_OBJECT,
         /* A prompt is a string, or an array of strings or of token ids. */
-        .fields = {{"prompt", INPUTS_STRING | INPUTS_ARRAY}},
+        .fields = {{"prompt", INPUTS_STRING | INPUTS_ARRAY}, {"max_tokens", INPUTS_COUNT, "16"}},
         .items_help = "a prompt (string), or an object with \"prompt\" and optional "
                       "\"max_tokens\"",
     },
@@ -72,7 +72,7 @@ static const preset_t presets[] = {
                               "\"max_tokens\":{{item.max_tokens ?? 16}},\"stream\":true,"
                               "\"stream_options\":{\"include_usage\":true}}",
         .items = INPUTS_STRING | INPUTS_OBJECT,
-        .fields = {{"messages", INPUTS_ARRAY}},
+        .fields = {{"messages", INPUTS_ARRAY}, {"max_tokens", INPUTS_COUNT, "16"}},
         .items_help = "a user message (string), or an object with \"messages\" and optional "
                       "\"max_tokens\"",
     },
@@ -112,7 +112,7 @@ static const preset_t presets[] = {
                               "{{item.max_tokens ?? 16}},\"details\":true}}",
         .stream_path = "/generate_stream",
         .items = INPUTS_STRING | INPUTS_OBJECT,
-        .fields = {{"prompt", INPUTS_STRING}},
+        .fields = {{"prompt", INPUTS_STRING}, {"max_tokens", INPUTS_COUNT, "16"}},
         .items_help = "a prompt (string), or an object with \"prompt\" and optional "
                       "\"max_tokens\"",
     },
@@ -233,8 +233,8 @@ int preset_plan(const preset_t *p, const preset_args_t *a, preset_plan_t *pl, pr
      * The column is the one the body binds next (same path and flags). */
     for (size_t f = 0; pl->body_object && f < 2 && p->fields[f].path; f++) {
         size_t col;
-        rc = inputs_add_field(a->inputs, p->fields[f].path, NULL, INPUTS_OBJECTS_ONLY, &col, err,
-                              errlen);
+        rc = inputs_add_field(a->inputs, p->fields[f].path, p->fields[f].dflt, INPUTS_OBJECTS_ONLY,
+                              &col, err, errlen);
         if (!rc)
             rc = inputs_check_field_kinds(a->inputs, col, p->fields[f].kinds, p->name, err, errlen);
         if (rc)

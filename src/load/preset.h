@@ -53,7 +53,8 @@ typedef struct {
      * item is the server's to judge); path NULL ends the list. */
     struct {
         const char *path;
-        unsigned kinds; /* INPUTS_* mask */
+        unsigned kinds;   /* INPUTS_* mask */
+        const char *dflt; /* the body's default when the item has no such field, or NULL */
     } fields[2];
 } preset_t;
 

@@ -363,6 +363,34 @@ static void test_field_kinds(void **state)
     assert_int_equal(preset_plan(preset_find("tgi"), &a, &pl, &part, err, sizeof err), 0);
     preset_plan_close(&pl);
     inputs_free(in);
+    a.template_text = NULL;
+    a.template_len = 0;
+
+    /* max_tokens, where given, is a whole number of 1 or more; absent, the
+     * body's default stands */
+    /* as written, and as the message shows the value (read, then written) */
+    static const char *const bad[][2] = {
+        {"1.5", "1.5"}, {"-3", "-3"}, {"0", "0"}, {"16.0", "16.0"}, {"1e3", "1000.0"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[128], want[128];
+        snprintf(text, sizeof text, "{\"prompt\":\"a\"}\n{\"prompt\":\"b\",\"max_tokens\":%s}\n",
+                 bad[i][0]);
+        in = load(text, ".jsonl");
+        a.inputs = in;
+        snprintf(want, sizeof want,
+                 ".jsonl:2: field \"max_tokens\" is %s (a number); tgi takes whole numbers of 1 "
+                 "or more there",
+                 bad[i][1]);
+        plan_fails("tgi", &a, PRESET_PART_INPUTS, want);
+        plan_fails("openai-completions", &a, PRESET_PART_INPUTS, "whole numbers of 1 or more");
+        inputs_free(in);
+    }
+    in = load("{\"messages\":[],\"max_tokens\":7}\n{\"messages\":[]}\n", ".jsonl");
+    plan("openai-chat", in, 1, &pl);
+    body_is(&pl, 0, 1, "{\"model\":\"m\",\"messages\":[],\"max_tokens\":7,\"stream\":false}");
+    body_is(&pl, 1, 1, "{\"model\":\"m\",\"messages\":[],\"max_tokens\":16,\"stream\":false}");
+    preset_plan_close(&pl);
+    inputs_free(in);
 }
 
 /* A user's template over a preset keeps the preset's path and outputs. */
