@@ -115,6 +115,13 @@ size_t h2req_fields(const h2req_t *h, char *head, size_t head_len, size_t body_l
         bool body;
         if (!head || translate(head, head_len, head_len, h->scheme, nv, &n, &body) <= 0)
             return 0;
+        /* A value that changes per request (a request id, a path with {{seq}})
+         * would take a new HPACK table entry each time and push out the ones
+         * that repeat: it goes out never-indexed instead. */
+        for (size_t i = 0; i < n && i < h->n; i++)
+            if (nv[i].valuelen != h->nv[i].valuelen ||
+                memcmp(nv[i].value, h->nv[i].value, nv[i].valuelen))
+                nv[i].flags |= NGHTTP2_NV_FLAG_NO_INDEX;
     }
     if (!h->body)
         return n;

@@ -15,7 +15,9 @@
  * a path or header naming {{request_id}}, {{seq}} or {{batch}} -- is
  * translated per request from that request's own head (h2req_fields), so
  * each stream carries exactly the fields its HTTP/1.1 twin would: a parse of
- * the head and pointers into it, no copy and no allocation.
+ * the head and pointers into it, no copy and no allocation. A field whose
+ * value differs from the first request's is marked never-indexed, so per-
+ * request values do not churn the HPACK dynamic table.
  *
  * Pure: no I/O, no nghttp2 session. The fixed fields point into h->store,
  * which lives until h2req_close. */
