@@ -27,7 +27,10 @@ for t in "$@"; do
     else
         failed=1
         echo "fuzz_$t: FAILED (exit $rc) after ${execs:-?} executions; log: $log"
-        { grep -E 'ERROR|SUMMARY|artifact' "$log" || tail -n 3 "$log"; } | head -n 5 | sed 's/^/    /'
+        # The failed check and the input itself: a CI log is all there is to
+        # reproduce from (printf '%s' B64 | base64 -d > crash; build/fuzz/fuzz_T crash).
+        { grep -E 'CHECK failed|ERROR|SUMMARY|artifact|^Base64' "$log" || tail -n 3 "$log"; } |
+            head -n 8 | cut -c 1-8000 | sed 's/^/    /'
     fi
 done
 exit $failed

@@ -52,7 +52,8 @@ static const preset_t presets[] = {
                               "\"stream_options\":{\"include_usage\":true}}",
         .items = INPUTS_STRING | INPUTS_OBJECT,
         /* A prompt is a string, or an array of strings or of token ids. */
-        .fields = {{"prompt", INPUTS_STRING | INPUTS_ARRAY}, {"max_tokens", INPUTS_COUNT, "16"}},
+        .fields = {{"prompt", INPUTS_STRING | INPUTS_ARRAY, NULL},
+                   {"max_tokens", INPUTS_COUNT, "16"}},
         .items_help = "a prompt (string), or an object with \"prompt\" and optional "
                       "\"max_tokens\"",
     },
@@ -72,7 +73,7 @@ static const preset_t presets[] = {
                               "\"max_tokens\":{{item.max_tokens ?? 16}},\"stream\":true,"
                               "\"stream_options\":{\"include_usage\":true}}",
         .items = INPUTS_STRING | INPUTS_OBJECT,
-        .fields = {{"messages", INPUTS_ARRAY}, {"max_tokens", INPUTS_COUNT, "16"}},
+        .fields = {{"messages", INPUTS_ARRAY, NULL}, {"max_tokens", INPUTS_COUNT, "16"}},
         .items_help = "a user message (string), or an object with \"messages\" and optional "
                       "\"max_tokens\"",
     },
@@ -112,7 +113,7 @@ static const preset_t presets[] = {
                               "{{item.max_tokens ?? 16}},\"details\":true}}",
         .stream_path = "/generate_stream",
         .items = INPUTS_STRING | INPUTS_OBJECT,
-        .fields = {{"prompt", INPUTS_STRING}, {"max_tokens", INPUTS_COUNT, "16"}},
+        .fields = {{"prompt", INPUTS_STRING, NULL}, {"max_tokens", INPUTS_COUNT, "16"}},
         .items_help = "a prompt (string), or an object with \"prompt\" and optional "
                       "\"max_tokens\"",
     },
