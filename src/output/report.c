@@ -253,11 +253,12 @@ int report_page_end(FILE *f, char *err, size_t errlen)
     return 0;
 }
 
+/* As precise as the console's SLA lines: a value just past its threshold
+ * must not read as equal to it (800.4 against 800 rounded to "800"). */
 static void verdict_value(FILE *f, const sla_verdict_t *v)
 {
-    char buf[64];
     if (isfinite(v->value))
-        svg_escapef(f, "%s %s", svg_fmt_num(buf, sizeof buf, v->value), sla_unit(&v->sla));
+        svg_escapef(f, "%.3f %s", v->value, sla_unit(&v->sla));
     else
         svg_escapef(f, "not measured%s%s%s", v->note[0] ? " (" : "", v->note,
                     v->note[0] ? ")" : "");
@@ -265,7 +266,6 @@ static void verdict_value(FILE *f, const sla_verdict_t *v)
 
 static void sla_table(FILE *f, const report_run_t *runs, size_t n, const report_opts_t *o)
 {
-    char buf[64];
     bool any = false;
     for (size_t i = 0; i < n; i++) {
         const report_run_t *run = &runs[i];
@@ -287,8 +287,7 @@ static void sla_table(FILE *f, const report_run_t *runs, size_t n, const report_
             fputs("</td><td>", f);
             verdict_value(f, v);
             fputs("</td><td>", f);
-            svg_escapef(f, "%s %s", svg_fmt_num(buf, sizeof buf, v->sla.threshold),
-                        sla_unit(&v->sla));
+            svg_escapef(f, "%.6g %s", v->sla.threshold, sla_unit(&v->sla));
             fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", v->pass ? "pass" : "fail",
                     v->pass ? "PASS" : "FAIL");
         }

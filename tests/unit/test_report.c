@@ -184,7 +184,13 @@ static void test_render_no_success(void **state)
     html = render(r, &o, &rc);
     assert_int_equal(rc, 0);
     assert_non_null(strstr(html, "SLA PASS"));
-    assert_non_null(strstr(html, "40 ms"));
+    assert_non_null(strstr(html, "40.000 ms"));
+    free(html);
+    /* a threshold shows as given, never rounded onto the value it judges */
+    assert_int_equal(sla_parse("p95<=39.95ms", &s, err, sizeof err), 0);
+    html = render(r, &o, &rc);
+    assert_non_null(strstr(html, "SLA FAIL"));
+    assert_non_null(strstr(html, "39.95 ms"));
     free(html);
     json_decref(r);
 }
