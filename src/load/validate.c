@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/jtok.h"
+
 #define MAX_DEPTH 64
 
 typedef struct {
@@ -98,6 +100,27 @@ static bool scan_literal(scan_t *s, const char *word)
     return true;
 }
 
+/* Whether the raw (still escaped) key k[0..n) is "outputs" once decoded:
+ * "\u006futputs" names the same member (the scan checked the escapes). */
+static bool key_is_outputs(const char *k, size_t n)
+{
+    static const char want[] = "outputs";
+    size_t w = 0;
+    for (size_t i = 0; i < n; w++) {
+        int c = (unsigned char)k[i];
+        if (c == '\\') {
+            char e = k[i + 1];
+            c = e == 'u' ? jtok_hex4(k + i + 2) : (e == '"' || e == '\\' || e == '/') ? e : 0;
+            i += e == 'u' ? 6 : 2;
+        } else {
+            i++;
+        }
+        if (w >= sizeof want - 1 || c != want[w])
+            return false;
+    }
+    return w == sizeof want - 1;
+}
+
 /* At '['. *count (if not NULL) receives the element count. */
 static bool scan_array(scan_t *s, int depth, long *count)
 {
@@ -149,7 +172,7 @@ static bool scan_object(scan_t *s, int depth, long *count)
             return false;
         s->p++;
         skip_ws(s);
-        bool outputs = count && klen == 7 && memcmp(key, "outputs", 7) == 0;
+        bool outputs = count && key_is_outputs(key, klen);
         if (outputs && s->p < s->end && *s->p == '[') {
             if (depth + 1 > MAX_DEPTH || !scan_array(s, depth + 1, count))
                 return false;

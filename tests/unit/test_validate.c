@@ -25,6 +25,11 @@ static void test_outputs_counted(void **state)
     assert_int_equal(count("{\"outputs\":[{\"x\":[1,2,{\"outputs\":[1]}]},[],null,true,-1.5e3]}"),
                      5);
     assert_int_equal(count("{\"a\":{\"outputs\":[1,2]},\"outputs\":[\"\\\"]\\u00e9\"]}"), 1);
+    /* a key is compared once its escapes are decoded, as any JSON reader does */
+    assert_int_equal(count("{\"\\u006futputs\":[1,2]}"), 2);
+    assert_int_equal(count("{\"outp\\u0075ts\":[1,2,3]}"), 3);
+    assert_int_equal(count("{\"outputs\\u0000\":[1],\"output\":[1]}"), -1);
+    assert_int_equal(count("{\"outputs\\/\":[1]}"), -1);
 }
 
 static void test_outputs_rejected(void **state)
