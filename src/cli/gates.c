@@ -22,7 +22,7 @@ size_t gates_parse_regress(const opt_list_t *texts, regress_t *out, size_t max)
 
 bool gates_all_failed(const result_t *r)
 {
-    return r->stats.requests > 0 && r->stats.requests_ok == 0;
+    return r->stats.requests_ok == 0;
 }
 
 void gates_print_all_failed(FILE *f, const char *who, const char *run, const result_t *r)
@@ -30,6 +30,13 @@ void gates_print_all_failed(FILE *f, const char *who, const char *run, const res
     if (!gates_all_failed(r))
         return;
     const runstats_t *rs = &r->stats;
+    if (!rs->requests) {
+        fprintf(f,
+                "%s: FAIL no request %swas made: a run with no successful request fails, "
+                "--sla or not\n",
+                who, run ? run : "");
+        return;
+    }
     fprintf(f, "%s: FAIL every request %sfailed (", who, run ? run : "");
     for (int k = 1, any = 0; k < ERR_KIND_COUNT; k++)
         if (rs->by_error[k])
@@ -73,7 +80,9 @@ void gates_print_failed_compare(FILE *f, const char *who, const compare_t *c)
             fprintf(f, ", %+.1f%%", v->change_pct);
         fprintf(f, "%s%s%s\n", v->note[0] ? " (" : "", v->note, v->note[0] ? ")" : "");
     }
-    if (compare_opt_all_failed(c))
+    if (compare_opt_all_failed(c) && c->opt.requests == 0)
+        fprintf(f, "%s: FAIL the optimized run made no request\n", who);
+    else if (compare_opt_all_failed(c))
         fprintf(f, "%s: FAIL every request of the optimized run failed (%.0f)\n", who,
                 c->opt.requests);
 }

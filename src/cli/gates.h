@@ -21,11 +21,13 @@ int gates_check_regress(const char *value, char *why, size_t whylen);
 /* Parses --max-regression texts that passed the check into out (at most max). */
 size_t gates_parse_regress(const opt_list_t *texts, regress_t *out, size_t max);
 
-/* The run issued requests and none succeeded: it fails (exit 1) even
- * without --sla. */
+/* No request of the run succeeded -- every one failed, or none was made
+ * (a window with no arrival in it): it measured nothing about the server
+ * and fails (exit 1) even without --sla. */
 bool gates_all_failed(const result_t *r);
 
-/* "WHO: every request failed (156 invalid_response); ..." when r's did. */
+/* "WHO: every request failed (156 invalid_response); ..." when r's did,
+ * "WHO: no request was made; ..." when r made none. */
 void gates_print_all_failed(FILE *f, const char *who, const char *run, const result_t *r);
 /* One line per failed SLA of r: "WHO: FAIL p95<=10ms: measured 12.3 ms". */
 void gates_print_failed_slas(FILE *f, const char *who, const sla_verdict_t *v, size_t n);

@@ -815,6 +815,17 @@ void runopts_warn_slas(const sla_t *slas, size_t n, FILE *f, const char *who)
                     "keep it, or 'error_rate%s%g%%' for %g%%\n",
                     who, s->text, s->threshold, 100 / s->threshold, s->threshold * 100, s->text,
                     sla_op_name(s), s->threshold * 100, s->threshold * 100);
+        /* The same reading of slo_attainment errs the other way: a fraction
+         * "slo_attainment>=0.99" read as 0.99% passes a run in which 1 request
+         * in 100 was good. */
+        if (s->metric == SLA_SLO_ATTAINMENT && s->threshold > 0 && s->threshold < 1 &&
+            !strchr(s->text, '%'))
+            fprintf(f,
+                    "%s: warning: --sla '%s': slo_attainment is in percent, so this means "
+                    "%g%% of the requests good, not a fraction (%g%%); write '%s%%' to keep "
+                    "it, or 'slo_attainment%s%g%%' for %g%%\n",
+                    who, s->text, s->threshold, s->threshold * 100, s->text, sla_op_name(s),
+                    s->threshold * 100, s->threshold * 100);
     }
 }
 

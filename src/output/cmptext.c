@@ -178,7 +178,9 @@ void cmptext_verdict(FILE *f, const compare_t *c)
     if (gates)
         sep = "; ";
     if (compare_opt_all_failed(c))
-        fprintf(f, "%severy request of the optimized run failed", sep);
+        fprintf(f, "%s%s", sep,
+                c->opt.requests ? "every request of the optimized run failed"
+                                : "the optimized run made no request");
     fputc(')', f);
     /* Slower without a gate: said plainly, whatever the verdict. */
     for (size_t i = 0, k = 0; i < c->nregress; i++) {

@@ -100,7 +100,8 @@ void compare_close(compare_t *c); /* zeroed is fine */
 int compare_gate(compare_t *c, const result_t *base, const result_t *opt, const regress_t *g,
                  size_t n);
 
-/* Whether the optimized run issued requests and none succeeded. */
+/* Whether no request of the optimized run succeeded: every one failed, or
+ * it made none (it measured nothing, and fails as a run does). */
 bool compare_opt_all_failed(const compare_t *c);
 
 /* "option", "recorded", "default" (NULL for unknown): as the JSON writes

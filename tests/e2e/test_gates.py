@@ -202,3 +202,21 @@ def test_closed_loop_ab_explains_different_counts(ctx):
     assert ctx.run("run", stub.url, "-c", "4", "-n", "50", "--inputs", other, "--out", o2).rc == 0
     r = ctx.run("diff", os.path.join(d, "baseline.json"), o2)
     assert "WARNING: the two runs did NOT send identical inputs" in r.err, r.err
+
+
+def test_a_run_that_made_no_request_fails(ctx):
+    """A window in which no arrival fell (rate 0.5/s: one arrival in the
+    warmup, the next after the end) measured nothing: it fails like a run
+    whose every request failed, --sla or not, and so does its saved result
+    given to diff (it had exited 0 and printed a table of dashes)."""
+    stub = ctx.stub("--delay", "1ms")
+    out = ctx.path("none.json")
+    r = ctx.run("run", stub.url, "--rate", "0.5", "-d", "1s", "--warmup", "1s", "-q",
+                "--out", out)
+    assert tg.read_json(out)["requests"]["total"] == 0
+    assert r.rc == 1 and r.out == "", r
+    assert r.err == ("tailgate run: FAIL no request was made: a run with no successful "
+                     "request fails, --sla or not\n"), r.err
+    r = ctx.run("diff", out, out)
+    assert r.rc == 1, r
+    assert "FAIL (" in r.out and "the optimized run made no request" in r.out, r.out

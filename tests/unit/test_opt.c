@@ -520,6 +520,29 @@ static void test_error_rate_warning(void **state)
     free(buf);
 }
 
+/* A fraction given to slo_attainment is read as a percentage, which makes
+ * the gate far easier to pass than meant: said before the run. */
+static void test_slo_attainment_warning(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    sla_t s[4];
+    char why[1024];
+    assert_int_equal(sla_parse("slo_attainment>=0.99", &s[0], why, sizeof why), 0);
+    assert_int_equal(sla_parse("slo_attainment>=0.99%", &s[1], why, sizeof why), 0);
+    assert_int_equal(sla_parse("slo_attainment>=99", &s[2], why, sizeof why), 0);
+    assert_int_equal(sla_parse("slo_attainment>0", &s[3], why, sizeof why), 0);
+    runopts_warn_slas(s, 4, f, "tailgate diff");
+    fclose(f);
+    assert_string_equal(buf, "tailgate diff: warning: --sla 'slo_attainment>=0.99': "
+                             "slo_attainment is in percent, so this means 0.99% of the requests "
+                             "good, not a fraction (99%); write 'slo_attainment>=0.99%' to keep "
+                             "it, or 'slo_attainment>=99%' for 99%\n");
+    free(buf);
+}
+
 static void test_split(void **state)
 {
     (void)state;
@@ -547,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_url_secrets_redacted),
         cmocka_unit_test(test_run_cross_checks),
         cmocka_unit_test(test_error_rate_warning),
+        cmocka_unit_test(test_slo_attainment_warning),
         cmocka_unit_test(test_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
