@@ -14,11 +14,12 @@
 
 #include "core/clock.h"
 #include "core/errmsg.h"
+#include "core/jtok.h"
 #include "core/parse.h"
 
 /* A value as it is shown in a message: as typed when it is plain, in single
- * quotes when it holds anything a shell would treat specially, non-printable
- * bytes as '?', at most 80 characters. */
+ * quotes when it holds anything a shell would treat specially, UTF-8 text as
+ * typed (p95≤800ms), control and stray bytes as '?', at most 80 characters. */
 static void show_value(const char *v, char *buf, size_t len)
 {
     bool plain = *v != '\0';
@@ -36,6 +37,14 @@ static void show_value(const char *v, char *buf, size_t len)
             break;
         }
         unsigned char c = (unsigned char)*p;
+        size_t u = c >= 0x80 ? jtok_utf8((const unsigned char *)p, strnlen(p, 4)) : 0;
+        if (u > 1 && k + u + 5 < len) { /* a character: as typed, unless a C1 control */
+            bool c1 = c == 0xc2 && (unsigned char)p[1] < 0xa0;
+            memcpy(buf + k, c1 ? "?" : p, c1 ? 1 : u);
+            k += c1 ? 1 : u;
+            p += u - 1;
+            continue;
+        }
         buf[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
     }
     if (!plain && k + 1 < len)

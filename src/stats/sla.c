@@ -214,6 +214,16 @@ int sla_parse(const char *text, sla_t *out, char *err, size_t errlen)
         bool eq = p[1] == '=';
         s.op = p[0] == '<' ? (eq ? SLA_LE : SLA_LT) : (eq ? SLA_GE : SLA_GT);
         p += 1 + eq;
+    } else if (!strncmp(p, "\xe2\x89\xa4", 3) || !strncmp(p, "\xe2\x89\xa5", 3)) {
+        fail(err, errlen, expr, "write the operator as \"%s\" (ASCII), not \"%.3s\"",
+             p[2] == '\xa4' ? "<=" : ">=", p);
+        return EINVAL;
+    } else if (!strncmp(p, "=<", 2) || !strncmp(p, "=>", 2)) {
+        fail(err, errlen, expr, "write \"%c=\", not \"=%c\"", p[1], p[1]);
+        return EINVAL;
+    } else if (p[0] == '=') {
+        fail(err, errlen, expr, "\"=\" is not an operator: a gate is a bound, \"<=\" or \">=\"");
+        return EINVAL;
     } else {
         fail(err, errlen, expr, "expected an operator after \"%s\"", name);
         return EINVAL;

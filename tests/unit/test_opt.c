@@ -200,6 +200,10 @@ static void test_duration_needs_a_unit(void **state)
         "5x");
     ERR("--timeout -5ms: not a duration", "--timeout", "-5ms");
     ERR("--timeout 5MS: not a duration", "--timeout", "5MS");
+    /* a value is shown as typed: UTF-8 text whole, control and stray bytes as '?' */
+    ERR("--timeout '5\xc2\xb5s': not a duration", "--timeout", "5\xc2\xb5s");
+    ERR("--timeout '5?s?': not a duration", "--timeout", "5\x01s\xff");
+    ERR("--timeout '5?': not a duration", "--timeout", "5\xc2\x85");
 
     /* a duration row's bounds: --duration must be more than 0 */
     runopts_t r;

@@ -154,6 +154,19 @@ static void test_invalid(void **state)
     assert_non_null(strstr(err, "unknown metric \"p96.5x\""));
     assert_non_null(strstr(err, "p99.9"));
     assert_non_null(strstr(err, "error_rate"));
+    /* operators as people also write them get the ASCII spelling to use */
+    static const char *const ops[][2] = {{"p95\xe2\x89\xa4"
+                                          "800ms",
+                                          "write the operator as \"<=\""},
+                                         {"ips \xe2\x89\xa5 5", "write the operator as \">=\""},
+                                         {"p95=<3ms", "write \"<=\", not \"=<\""},
+                                         {"p95 => 3ms", "write \">=\", not \"=>\""},
+                                         {"p95=3ms", "\"=\" is not an operator"}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        assert_int_equal(sla_parse(ops[i][0], &s, err, sizeof err), EINVAL);
+        if (!strstr(err, ops[i][1]))
+            fail_msg("%s: %s", ops[i][0], err);
+    }
     char tiny[16];
     assert_int_equal(sla_parse("bogus", &s, tiny, sizeof tiny), EINVAL);
     assert_int_equal(strlen(tiny), sizeof tiny - 1);
