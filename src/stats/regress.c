@@ -143,6 +143,10 @@ void regress_judge(const regress_t *g, bool gating, double base, double opt, reg
     /* An infinite baseline (a percentile among its failures) is beaten by
      * any finite value and matched by another infinite one; NaN never passes. */
     v->pass = regress_lower_is_better(&g->metric) ? opt <= bound : opt >= bound;
+    /* A watch (no gate) only says "slower"; with a side that has no value it
+     * has nothing to say (the SLA on it fails on its own). */
+    if (!gating && (isnan(base) || isnan(opt)))
+        v->pass = true;
     const char *name = sla_metric_name(&g->metric);
     /* What an infinite percentile falls among: what the metric counts that
      * got no good answer (stats/sla.h ranks them slowest). Only a latency

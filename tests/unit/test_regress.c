@@ -157,6 +157,17 @@ static void test_judge(void **state)
     g = parse("ips=-1%");
     regress_watch(&g.metric, &w);
     assert_string_equal(w.text, "ips=-0%");
+    /* a watch says "slower" only between two values; a gate still fails without one */
+    g = parse("ttft.p99=+1%");
+    regress_watch(&g.metric, &w);
+    regress_judge(&w, false, NAN, NAN, &v);
+    assert_true(v.pass);
+    regress_judge(&w, false, 10, NAN, &v);
+    assert_true(v.pass);
+    regress_judge(&w, false, 10, 11, &v);
+    assert_false(v.pass);
+    regress_judge(&g, true, NAN, NAN, &v);
+    assert_false(v.pass);
 }
 
 static void test_json(void **state)
