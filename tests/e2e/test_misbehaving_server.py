@@ -194,3 +194,24 @@ def test_answer_sent_before_the_body_was_read_is_the_outcome(ctx):
     assert [row["status_code"] for row in tg.read_csv(log)] == ["413"] * 6
     assert r.seconds < 10, r.seconds
 
+
+def test_streamed_request_answered_by_a_page_is_invalid(ctx):
+    """A 200 text/html page (a proxy's) where an event stream was asked for
+    holds no event: an invalid answer that shows its start, not a success
+    with no token."""
+    srv = misbehave.Server("html_page")
+    try:
+        out, log = ctx.path("h.json"), ctx.path("h.csv")
+        r = ctx.run("run", srv.url, "--stream", "--api", "openai-chat", "-n", "6", "-c", "2",
+                    "--timeout", "2s", "--out", out, "--log", log, timeout=30)
+    finally:
+        srv.close()
+    assert r.rc == 1, r
+    req = tg.read_json(out)["requests"]
+    assert req["by_error"] == {"invalid_response": 6}, req
+    assert req["invalid_by_reason"] == {"not_json": 6}, req
+    first = req["first_errors"]["invalid_response"]
+    assert first["body"].startswith("<html><body><h1>502"), first
+    assert "no server-sent event" in first["reason"], first
+    assert "no server-sent event" in r.out, r.out
+    assert len(tg.read_csv(log)) == 6
