@@ -41,6 +41,11 @@ static int parse_head(h1resp_t *r, char *buf, size_t *len)
                                     r->head_request);
         if (n < 0)
             return n;
+        /* 101 switches the connection to another protocol (RFC 9110 §15.2.2),
+         * which we never ask for: what follows is not a response to frame, and
+         * waiting for one would only wait out the timeout. */
+        if (res.status == 101)
+            return HTTP_INVALID;
         if (res.status < 200) {
             /* 1xx interim response (RFC 9110 §15.2): the real one follows. */
             memmove(buf, buf + n, *len - (size_t)n);

@@ -1,5 +1,5 @@
 /* h1resp — frames one HTTP/1.1 response as its bytes arrive (RFC 9112 §6.3):
- * the head (1xx interim responses skipped), then a body delimited by
+ * the head (1xx interim responses skipped; a 101 is invalid), then a body delimited by
  * Content-Length, by the chunked coding, or by the server closing. The one
  * framer of every client path (load/conn, load/probe).
  *

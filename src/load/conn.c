@@ -319,10 +319,17 @@ static void do_write(conn_t *c)
             return; /* the edge-triggered LOOP_OUT brings us back */
         if (maybe_retry(c))
             return;
-        if (c->in_send)
+        if (c->in_send) {
             fail_later(c, CONN_ERR_RESET); /* on_done never runs inside conn_send */
-        else
-            conn_abort(c, CONN_ERR_RESET);
+            return;
+        }
+        /* The server stopped reading and closed: it may have answered first
+         * (a 413 or 401 sent before the body was read, as servers do). That
+         * answer, still readable after the reset, is the outcome, not the
+         * failed write; nothing came: a reset. The socket is done either way. */
+        c->peer_closed = true;
+        c->state = CONN_READING;
+        do_read(c);
         return;
     }
     /* The response cannot be there yet: wait for LOOP_IN instead of a read()

@@ -229,6 +229,12 @@ __attribute__((noinline, cold)) static void keep_sample(worker_t *w, const sched
         body_len = 0;
     } else if (err == ERR_INVALID_RESPONSE && (res->status < 200 || res->status > 299)) {
         snprintf(why, sizeof why, "status %d is not 2xx", res->status);
+    } else if (err == ERR_INVALID_RESPONSE && st && st->status == STREAM_NO_EVENT) {
+        snprintf(why, sizeof why, "%s",
+                 st->error_bytes ? "the answer holds no server-sent event: not an event stream"
+                                 : "an empty answer: no server-sent event");
+        body = st->error;
+        body_len = st->error_bytes;
     } else if (err == ERR_INVALID_RESPONSE && w->cfg->stream) {
         snprintf(why, sizeof why, "an event of the stream is not valid JSON");
     } else if (err == ERR_INVALID_RESPONSE) {
@@ -258,6 +264,7 @@ static err_kind_t judge_stream(const worker_t *w, const slot_t *s, const stream_
     case STREAM_TOO_LARGE:
         return ERR_STREAM;
     case STREAM_INVALID:
+    case STREAM_NO_EVENT:
         if (w->cfg->validate != VALIDATE_NONE)
             return ERR_INVALID_RESPONSE;
         break;

@@ -39,6 +39,7 @@ void stream_begin(stream_t *s, uint64_t intended_ns)
     s->mode = MODE_UNKNOWN;
     s->over = false;
     s->unfinished = false;
+    s->events = 0;
     s->itl = NULL;
     s->error_bytes = 0;
 }
@@ -46,6 +47,7 @@ void stream_begin(stream_t *s, uint64_t intended_ns)
 /* One event (or a whole answer): what it says, timed at s->now_ns. */
 static void take(stream_t *s, const char *name, size_t name_len, const char *data, size_t len)
 {
+    s->events++;
     if (s->over)
         return;
     llmevent_t ev;
@@ -102,6 +104,25 @@ static int sniff(const char *data, size_t len)
     return MODE_UNKNOWN;
 }
 
+/* Until the first event, the body's start is kept: if none ever comes, it is
+ * what the user needs to see (a proxy's HTML page, a plain-text error). */
+static void keep_start(stream_t *s, const char *data, size_t len)
+{
+    if (s->error_bytes < sizeof s->error) {
+        size_t room = sizeof s->error - s->error_bytes;
+        memcpy(s->error + s->error_bytes, data, len < room ? len : room);
+    }
+    s->error_bytes += len;
+}
+
+/* The body is complete: one without any event was no event stream (one that
+ * ended inside its first event was cut off: the caller judges that). */
+static void no_event(stream_t *s)
+{
+    if (s->events == 0 && !s->unfinished && s->status == STREAM_OK)
+        s->status = STREAM_NO_EVENT;
+}
+
 size_t stream_feed(stream_t *s, int status, const char *data, size_t len, bool end, uint64_t now_ns,
                    hist_t *itl)
 {
@@ -113,6 +134,8 @@ size_t stream_feed(stream_t *s, int status, const char *data, size_t len, bool e
     case MODE_UNKNOWN:
         if (!end)
             return 0; /* white space only: hold it until something says what comes */
+        keep_start(s, data, len);
+        no_event(s);
         return len;
     case MODE_WHOLE:
         /* Held in the connection's buffer (the hook consumes nothing) until
@@ -122,12 +145,15 @@ size_t stream_feed(stream_t *s, int status, const char *data, size_t len, bool e
         take(s, NULL, 0, data, len);
         return len;
     case MODE_SSE: {
+        if (s->events == 0)
+            keep_start(s, data, len);
         ssize_t n = sse_feed(&s->sse, data, len, on_event, s);
         if (n == SSE_TOO_LARGE) {
             s->status = STREAM_TOO_LARGE;
             s->mode = MODE_SKIP;
         } else if (end) {
             s->unfinished = sse_finish(&s->sse);
+            no_event(s);
         }
         return len;
     }

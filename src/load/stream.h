@@ -12,7 +12,9 @@
  * is a whole JSON answer (a server that ignored "stream": true), measured as
  * one event when the body is complete; anything else is an event stream.
  * The body of a status other than 2xx is not read (the request fails by its
- * status). After an error event or [DONE], later events are not timed. */
+ * status). After an error event or [DONE], later events are not timed. A 2xx
+ * body that ends without a single event (an HTML page, a plain-text error, an
+ * empty body) is not an answer to a streaming request. */
 #ifndef TAILGATE_LOAD_STREAM_H
 #define TAILGATE_LOAD_STREAM_H
 
@@ -34,6 +36,7 @@ typedef enum {
     STREAM_ERROR_EVENT, /* the server reported a failure mid-stream: stream_error */
     STREAM_TOO_LARGE,   /* an event longer than the buffer: stream_error */
     STREAM_INVALID,     /* an event (or whole answer) that is neither JSON nor [DONE] */
+    STREAM_NO_EVENT,    /* a 2xx body that ended holding no event at all */
 } stream_status_t;
 
 typedef struct {
@@ -43,11 +46,14 @@ typedef struct {
     int mode;        /* what the body is (stream.c) */
     bool over;       /* an error event or [DONE] came: later events are not timed */
     bool unfinished; /* the body ended inside an event (sse_finish) */
+    uint64_t events; /* events (or whole answers) taken, timed or not */
     uint64_t now_ns; /* the arrival time of the piece being fed */
     hist_t *itl;     /* where the piece's gaps go (NULL: nowhere) */
     /* What the server said (STREAM_ERROR_EVENT): the error event's data, its
      * first STREAM_ERROR_KEEP bytes in error, its whole length in
-     * error_bytes; copied once, when it comes (the SSE buffer moves on). */
+     * error_bytes; copied once, when it comes (the SSE buffer moves on).
+     * STREAM_NO_EVENT: the body's first bytes and its length, gathered as
+     * they come until the first event. */
     size_t error_bytes;
     char error[STREAM_ERROR_KEEP];
     size_t cap;

@@ -9,9 +9,9 @@ import time
 OK_BODY = b'{"outputs":["x"]}'
 
 
-def read_request(f):
-    """Reads one request head and its Content-Length body; (head, body), or
-    None at EOF."""
+def read_request(f, body=True):
+    """Reads one request head and (unless not body) its Content-Length body;
+    (head, body), or None at EOF."""
     head = b""
     while not head.endswith(b"\r\n\r\n"):
         line = f.readline()
@@ -22,8 +22,7 @@ def read_request(f):
     for ln in head.split(b"\r\n"):
         if ln.lower().startswith(b"content-length:"):
             length = int(ln.split(b":", 1)[1])
-    body = f.read(length) if length else b""
-    return head, body
+    return head, (f.read(length) if length and body else b"")
 
 
 def ok(body=OK_BODY, extra=b""):
@@ -192,6 +191,30 @@ def m_status_799(s):  # outside 100..599: invalid, to be treated as 5xx (RFC 911
     return True
 
 
+def m_switch_protocols(s):  # 101 unasked (we never send Upgrade), then silence
+    s.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\n"
+              b"Upgrade: h2c\r\n\r\n")
+    time.sleep(3)
+    return False
+
+
+def m_html_page(s):  # a proxy's page where an event stream was asked for
+    page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+    s.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n"
+              % len(page) + page)
+    return True
+
+
+def m_early_413(s):  # answers from the head alone and closes with the body unread: an RST
+    s.sendall(b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n"
+              b"Content-Length: 2\r\n\r\n{}")
+    s.close()
+    return None
+
+
+m_early_413.head_only = True
+
+
 def m_trailing_garbage(s):  # a stray response after the real one: not reusable
     s.sendall(ok() + b"HTTP/1.1 500 Stray\r\nContent-Length: 0\r\n\r\n")
     return True
@@ -262,7 +285,7 @@ class Server:
                 try:
                     i = 0
                     while True:
-                        req = read_request(self.rfile)
+                        req = read_request(self.rfile, not getattr(fn, "head_only", False))
                         if req is None:
                             return
                         with server.lock:

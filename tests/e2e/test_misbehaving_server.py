@@ -36,6 +36,7 @@ CASES = {
     "204": None,
     "status_799": "http_5xx",
     "trailing_garbage": None,
+    "switch_protocols": "protocol",
 }
 
 
@@ -173,3 +174,44 @@ def test_fin_racing_a_request_is_seen_at_once(ctx):
         assert req["ok"] + req["by_error"].get("reset", 0) == 20, (c, req)
         assert req["ok"] >= 10, (c, req)
         assert r.seconds < 10, (c, r.seconds)
+
+
+def test_answer_sent_before_the_body_was_read_is_the_outcome(ctx):
+    """The server answers 413 from the head alone and closes with the body
+    unread (an RST, mid-write): its answer, not the failed write, is what
+    each request got."""
+    srv = misbehave.Server("early_413")
+    try:
+        out, log = ctx.path("e.json"), ctx.path("e.csv")
+        body = ctx.write("big.bin", "a" * (8 << 20))
+        r = ctx.run("run", srv.url, "--body", body, "-n", "6", "-c", "2", "--timeout", "5s",
+                    "--validate", "status", "--out", out, "--log", log, timeout=60)
+    finally:
+        srv.close()
+    assert r.rc == 1, r
+    req = tg.read_json(out)["requests"]
+    assert req["by_error"] == {"http_4xx": 6} and req["by_status"] == {"413": 6}, req
+    assert [row["status_code"] for row in tg.read_csv(log)] == ["413"] * 6
+    assert r.seconds < 10, r.seconds
+
+
+def test_streamed_request_answered_by_a_page_is_invalid(ctx):
+    """A 200 text/html page (a proxy's) where an event stream was asked for
+    holds no event: an invalid answer that shows its start, not a success
+    with no token."""
+    srv = misbehave.Server("html_page")
+    try:
+        out, log = ctx.path("h.json"), ctx.path("h.csv")
+        r = ctx.run("run", srv.url, "--stream", "--api", "openai-chat", "-n", "6", "-c", "2",
+                    "--timeout", "2s", "--out", out, "--log", log, timeout=30)
+    finally:
+        srv.close()
+    assert r.rc == 1, r
+    req = tg.read_json(out)["requests"]
+    assert req["by_error"] == {"invalid_response": 6}, req
+    assert req["invalid_by_reason"] == {"not_json": 6}, req
+    first = req["first_errors"]["invalid_response"]
+    assert first["body"].startswith("<html><body><h1>502"), first
+    assert "no server-sent event" in first["reason"], first
+    assert "no server-sent event" in r.out, r.out
+    assert len(tg.read_csv(log)) == 6

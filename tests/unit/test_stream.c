@@ -296,6 +296,39 @@ static void test_invalid_unfinished_status(void **state)
     feeder_close(&f);
 }
 
+/* A 2xx body that ends without one event is no event stream: its start is
+ * kept (whole or byte by byte alike); a body cut inside its first event, or
+ * one that is only [DONE], is not that. */
+static void test_no_event(void **state)
+{
+    (void)state;
+    static const char page[] = "<html><body>502 Bad Gateway</body></html>\n";
+    for (size_t piece = 1; piece <= sizeof page; piece += sizeof page - 1) {
+        feeder_t f;
+        feeder_init(&f, STREAM_DEFAULT_CAP, 200, 0);
+        for (size_t i = 0; i < strlen(page); i += piece) {
+            size_t n = strlen(page) - i < piece ? strlen(page) - i : piece;
+            feed(&f, page + i, n, i + n == strlen(page), 1);
+        }
+        assert_int_equal(f.s->status, STREAM_NO_EVENT);
+        assert_int_equal(f.s->error_bytes, strlen(page));
+        assert_memory_equal(f.s->error, page, strlen(page));
+        feeder_close(&f);
+    }
+    static const char *const bodies[] = {"", "\r\n", ": ping\n\n", "data: [DONE]\n\n",
+                                         "data: {\"choices\":[]}"};
+    static const stream_status_t want[] = {STREAM_NO_EVENT, STREAM_NO_EVENT, STREAM_NO_EVENT,
+                                           STREAM_OK, STREAM_OK};
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+        feeder_t f;
+        feeder_init(&f, STREAM_DEFAULT_CAP, 200, 0);
+        feed(&f, bodies[i], strlen(bodies[i]), true, 1);
+        assert_int_equal(f.s->status, want[i]);
+        assert_int_equal(f.s->unfinished, i == 4);
+        feeder_close(&f);
+    }
+}
+
 /* One stream serves request after request: begin resets everything. */
 static void test_reuse(void **state)
 {
@@ -329,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_error_event),
         cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_invalid_unfinished_status),
+        cmocka_unit_test(test_no_event),
         cmocka_unit_test(test_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
