@@ -405,6 +405,16 @@ static int cb_on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, voi
         h2stream_t *st = stream_of(c, frame->hd.stream_id);
         if (st && st->first_write_ns == 0)
             st->first_write_ns = loop_now(c->env->loop);
+    } else if (frame->hd.type == NGHTTP2_RST_STREAM) {
+        /* Ours end their stream before they are submitted; one for a
+         * stream still open is nghttp2's: the server's frames on it were
+         * not valid HTTP/2 (a malformed response, RFC 9113 §8.1.1: an
+         * upper-case or connection-specific field, a bad content-length),
+         * a fault of the answer, not a reset by the server. (NO_ERROR
+         * ends a request whose whole answer came before its body left.) */
+        h2stream_t *st = stream_of(c, frame->hd.stream_id);
+        if (st && frame->rst_stream.error_code != NGHTTP2_NO_ERROR)
+            end_stream(st, CONN_ERR_PROTOCOL);
     } else if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
         c->proto_error = true; /* nghttp2 found the peer's bytes wrong */
     }

@@ -33,7 +33,9 @@
  *   CONN_ERR_CONNECT_*      no connection (TLS handshake included) in time
  *   CONN_ERR_TLS            the handshake failed
  *   CONN_ERR_PROTOCOL       bytes that are not HTTP/2 (a connection error:
- *                           every open stream ends so), or ALPN without h2
+ *                           every open stream ends so), ALPN without h2, or
+ *                           a malformed response on one stream (nghttp2
+ *                           resets that stream; the others go on)
  *
  * Callbacks never run inside h2conn_submit. Streams that end while the
  * connection reads are reported after the read, so on_done may submit again

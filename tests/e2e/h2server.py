@@ -22,6 +22,9 @@ Modes (one per server):
   maxstreams:N  SETTINGS_MAX_CONCURRENT_STREAMS N; answers after `delay`
   cut           HEADERS 200 and the start of the body, then the connection
                 closes (the last bytes and the FIN in one write)
+  malformed:N   every Nth request is answered with a connection-specific
+                field (`connection: keep-alive`, malformed in HTTP/2, RFC
+                9113 §8.2.2), the others answered
 """
 import socket
 import struct
@@ -176,6 +179,12 @@ class H2Server:
                     self.resets += 1
                 with wlock:
                     c.sendall(frame(RST, 0, sid, struct.pack(">I", 2)))
+                continue
+            if self.mode == "malformed" and nth % self.arg == 0:
+                field = b"\x00\x0aconnection\x0akeep-alive"  # literal, not indexed
+                with wlock:
+                    c.sendall(frame(HEADERS, END_HEADERS, sid, b"\x88" + field) +
+                              frame(DATA, END_STREAM, sid, BODY))
                 continue
             if self.mode == "cut":
                 with wlock:  # corked: the bytes and the FIN leave in one segment

@@ -449,6 +449,19 @@ def test_rst_stream_resets_that_stream_only(ctx):
     assert res["connections"]["opened"] == 1 and res["connections"]["retried"] == 0
 
 
+def test_malformed_response_is_protocol_for_that_stream_only(ctx):
+    # A connection-specific field in a response is malformed HTTP/2: nghttp2
+    # resets that stream itself, and the outcome is the answer's fault
+    # (`protocol`), not a reset by the server; the connection goes on.
+    srv, url = h2srv(ctx, "malformed:3")
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "30", "--concurrency", "5",
+                            "--validate", "status")
+    req = res["requests"]
+    assert req["ok"] == 20 and req["by_error"] == {"protocol": 10}, req
+    assert sorted(r["error"] for r in rows) == [""] * 20 + ["protocol"] * 10
+    assert srv.requests == 30 and res["connections"]["opened"] == 1, res["connections"]
+
+
 def test_flow_control_stall_bounded_by_timeout(ctx):
     srv, url = h2srv(ctx, "window0")
     # a body larger than the connection's first window (65,535 bytes): the
