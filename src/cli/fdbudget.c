@@ -60,6 +60,15 @@ int fdbudget_apply(const fdbudget_t *b, const runopts_t *o, const engine_config_
                               "LimitNOFILE=N; docker: --ulimit nofile=N:N)"
                             : "raise the limit (ulimit -n N)";
     uint64_t want = cfg->connections ? cfg->connections : cfg->max_connections;
+    /* HTTP/2's closed loop: --connections defaults to --concurrency, a limit
+     * it never reaches: each thread's users share connections of `streams`
+     * streams (ceil(users / streams) per thread). */
+    unsigned streams = 0;
+    bool h2 = engine_proto(eng, &streams) != REQ_PROTO_HTTP1 && streams > 0;
+    bool users = cfg->connections && !RUNOPTS_GIVEN(o, connections) && o->concurrency;
+    unsigned threads = cfg->threads ? cfg->threads : 1;
+    if (h2 && users && (o->concurrency + streams - 1) / streams + threads - 1 < want)
+        want = (o->concurrency + streams - 1) / streams + threads - 1;
     if (!want) {
         if (room == 0) {
             snprintf(err, errlen,
@@ -72,15 +81,23 @@ int fdbudget_apply(const fdbudget_t *b, const runopts_t *o, const engine_config_
         return 0;
     }
     uint64_t need = b->open + want * per;
-    if (need <= b->limit)
+    if (need <= b->limit) {
+        if (h2)
+            engine_limit_connections(eng, room); /* resends may want fresh connections */
         return 0;
+    }
     char what[96], fix[160];
     if (room == 0) {
         snprintf(fix, sizeof fix, "no descriptor is left for connections");
         snprintf(what, sizeof what, "%s %llu",
                  cfg->connections ? "--connections" : "--max-connections",
                  (unsigned long long)want);
-    } else if (cfg->connections && !RUNOPTS_GIVEN(o, connections) && o->concurrency) {
+    } else if (h2 && users) {
+        snprintf(what, sizeof what, "--concurrency %llu over HTTP/2 (%u stream%s per connection)",
+                 (unsigned long long)o->concurrency, streams, streams == 1 ? "" : "s");
+        snprintf(fix, sizeof fix, "give --concurrency %llu or fewer",
+                 (unsigned long long)(room >= threads ? (room - threads + 1) * streams : streams));
+    } else if (users) {
         snprintf(what, sizeof what, "--concurrency %llu (one connection per request in flight)",
                  (unsigned long long)o->concurrency);
         snprintf(fix, sizeof fix,

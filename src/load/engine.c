@@ -1121,13 +1121,20 @@ void engine_free(engine_t *e)
 
 void engine_limit_connections(engine_t *e, uint64_t ceiling)
 {
-    if (!ceiling || e->connections)
+    if (!ceiling)
         return;
     for (unsigned t = 0; t < e->nthreads; t++) {
         worker_t *w = &e->ws[t];
         uint64_t c = engine_share(ceiling, e->nthreads, t);
         if (c == 0)
             c = 1;
+        /* HTTP/2 counts its connections apart from its request slots, and
+         * opens them as its streams fill (or a resend wants a fresh one),
+         * within a fixed pool too: a socket past the limit would fail. */
+        if (e->proto != REQ_PROTO_HTTP1 && (!w->pool.max_h2 || c < w->pool.max_h2))
+            w->pool.max_h2 = c;
+        if (e->connections)
+            continue;
         if (w->auto_cap) {
             poolcap_init(&w->cap, e->cfg->rate / ((double)e->nthreads * e->segments), c);
             w->pool.max_slots = c;

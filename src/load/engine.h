@@ -183,7 +183,8 @@ void engine_free(engine_t *e);
  * that is not fixed (connections 0) holds at most `ceiling` connections in
  * all (split over the threads, at least one each); the result records it as
  * the pool's bound when it is what bounded it (connections.limit_by
- * "open_files"). A fixed pool is the caller's to check against the limit. */
+ * "open_files"). A fixed pool is the caller's to check against the limit;
+ * an HTTP/2 pool, fixed or not, opens at most `ceiling` connections too. */
 void engine_limit_connections(engine_t *e, uint64_t ceiling);
 
 /* Async-signal-safe, any time between prepare and free: stop issuing, give

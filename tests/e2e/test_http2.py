@@ -535,6 +535,40 @@ def test_settings_one_stream_at_a_time(ctx):
     assert res["connections"]["opened"] == 1 and res["connections"]["retried"] == 0
 
 
+def test_open_files_limit_counts_h2_connections_not_requests(ctx):
+    """Under an open-files limit of 64: -c 500 over HTTP/2 needs 5
+    connections of 100 streams, not 500 (it exited 2 asking for 500); and a
+    growing pool of one-stream connections against a server that holds every
+    request stops below the limit, the rest waiting in the client (timeout,
+    unsent), where sockets used to run out as 500 `connect_refused`."""
+    import resource
+    import subprocess
+
+    def run(*args):
+        out = ctx.path(f"fd-{len(os.listdir(ctx.tmp))}.json")
+        p = subprocess.run([ctx.binary, "run", *args, "--out", out, "--no-progress"],
+                           capture_output=True, text=True, timeout=60,
+                           preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
+        ctx.check_sanitizer(p.stderr, "tailgate run")
+        return p, out
+
+    stub = ctx.stub()
+    p, out = run(stub.url, "--http2", "--concurrency", "500", "--requests", "1000")
+    assert p.returncode == 0, p.stderr
+    res = tg.read_json(out)
+    assert res["requests"]["ok"] == 1000 and res["connections"]["opened"] <= 5, res["connections"]
+
+    slow = ctx.stub("--delay", "5s")
+    p, out = run(slow.url, "--http2", "--streams", "1", "--rate", "200", "-d", "1s",
+                 "--timeout", "500ms")
+    assert p.returncode == 1, p.stderr  # every request failed
+    res = tg.read_json(out)
+    req, conns = res["requests"], res["connections"]
+    assert req["total"] == 200 and req["by_error"] == {"timeout": 200}, req
+    assert req["unsent"] > 0 and 0 < conns["opened"] < 64, (req, conns)
+    assert conns["limit_by"] == "open_files", conns
+
+
 def http1_server(ctx, tls_ctx=None):
     import http.server
     import threading
