@@ -724,7 +724,9 @@ static void record_pool_bound(worker_t *w)
 {
     const pool_t *p = &w->pool;
     runstats_t *rs = &w->stats;
-    uint64_t live = p->nslots - p->retired;
+    /* (HTTP/2: connections, not the request slots that share them) */
+    uint64_t live = p->h2env ? p->nh2 : p->nslots - p->retired;
+    uint64_t fixed = p->h2env ? p->max_h2 : p->max_slots;
     if (p->fd_limited_at) {
         rs->connections_limit = p->fd_limited_at;
         rs->connections_limit_by = CONNLIMIT_SOCKETS;
@@ -734,7 +736,7 @@ static void record_pool_bound(worker_t *w)
         rs->connections_limit_by =
             poolcap_ceiling_binds(&w->cap) ? CONNLIMIT_OPEN_FILES : CONNLIMIT_RULE;
     } else {
-        rs->connections_limit = p->max_slots ? p->max_slots : live; /* closed loop: its users */
+        rs->connections_limit = fixed ? fixed : live; /* closed loop: its users */
         rs->connections_limit_by = w->bound_by;
     }
 }

@@ -80,7 +80,11 @@ double result_file_real(double v)
 
 void result_selfcheck(const result_t *r, selfcheck_t *out)
 {
-    selfcheck_judge(&r->stats, r->offered_per_s, r->connections, out);
+    int64_t streams = 1; /* HTTP/2: the requests one connection carried at once */
+    if (!result_config_int(r, "streams_per_connection", &streams) || streams < 1 ||
+        streams > UINT32_MAX)
+        streams = 1;
+    selfcheck_judge(&r->stats, r->offered_per_s, r->connections, (unsigned)streams, out);
 }
 
 void result_digest_text(const char *prefix, const uint8_t d[32], char *out, size_t len)

@@ -8,11 +8,12 @@
 #include "stats/hist.h"
 
 void selfcheck_judge(const runstats_t *rs, double offered_per_s, uint64_t connections,
-                     selfcheck_t *out)
+                     unsigned streams, selfcheck_t *out)
 {
     memset(out, 0, sizeof *out);
     out->offered_per_s = offered_per_s;
     out->connections = connections;
+    out->streams = streams ? streams : 1;
     out->send_per_s = out->lag_p99_ms = out->service_min_ms = out->pool_per_s =
         out->needed_connections = out->interval_ms = out->lag_limit_ms = NAN;
     if (!(offered_per_s > 0) || rs->requests == 0 || rs->items == 0)
@@ -43,9 +44,9 @@ void selfcheck_judge(const runstats_t *rs, double offered_per_s, uint64_t connec
     if (svc && hist_count(svc) > 0) {
         double min_s = (double)hist_min(svc) / 1e9;
         out->service_min_ms = min_s * 1e3;
-        out->needed_connections = req_per_s * min_s;
+        out->needed_connections = req_per_s * min_s / out->streams;
         if (connections && min_s > 0)
-            out->pool_per_s = (double)connections / min_s;
+            out->pool_per_s = (double)connections * out->streams / min_s;
     }
     if (out->send_per_s < SELFCHECK_RATE_SHARE * offered_per_s) {
         if (rs->waited_requests == 0)
@@ -74,14 +75,17 @@ void selfcheck_describe(const selfcheck_t *c, char *buf, size_t len)
                               n ? "; " : "", c->send_per_s, c->offered_per_s,
                               100 * c->send_per_s / c->offered_per_s);
     if (n < len && (c->why & SELFCHECK_CONNECTIONS)) {
-        if (c->connections && isfinite(c->pool_per_s))
+        if (c->connections && isfinite(c->pool_per_s)) {
+            char of[48] = "";
+            if (c->streams > 1)
+                snprintf(of, sizeof of, " of %u streams", c->streams);
             snprintf(buf + n, len - n,
-                     "; %.0f%% of requests waited for a connection: %llu connection%s "
+                     "; %.0f%% of requests waited for a connection: %llu connection%s%s "
                      "carr%s at most %.4g requests/s at the fastest service time seen (%.2f ms)",
                      c->waited_pct, (unsigned long long)c->connections,
-                     c->connections == 1 ? "" : "s", c->connections == 1 ? "ies" : "y",
+                     c->connections == 1 ? "" : "s", of, c->connections == 1 ? "ies" : "y",
                      c->pool_per_s, c->service_min_ms);
-        else
+        } else
             snprintf(buf + n, len - n,
                      "; %.0f%% of requests waited for a connection (sockets ran out)",
                      c->waited_pct);

@@ -15,7 +15,7 @@
  *     connection (the loop fell behind: SELFCHECK_SEND_RATE), or requests
  *     waited for a pool of --connections K that could not have carried the
  *     schedule even at the fastest service time seen, K / min(service) below
- *     the offered requests/s (or sockets ran out; SELFCHECK_CONNECTIONS).
+ *     the offered requests/s (K * streams over HTTP/2) (or sockets ran out; SELFCHECK_CONNECTIONS).
  *     Requests that waited for a pool large enough at that speed waited
  *     because the server slowed down: that shortfall is the server's.
  * The achieved send rate is the offered rate scaled by the share of items
@@ -54,15 +54,17 @@ typedef struct {
     double lag_limit_ms;       /* max(1 ms, 10% of the interval) */
     double waited_pct;         /* requests that waited for a connection, % of those sent */
     uint64_t connections;      /* the pool's size; 0 = unlimited */
+    unsigned streams;          /* requests a connection carries at once (HTTP/2), >= 1 */
     double service_min_ms;     /* the fastest service time; NaN when none was answered */
     double pool_per_s;         /* requests/s the pool carries at that speed; NaN: unknown */
     double needed_connections; /* offered requests/s * fastest service time; NaN: unknown */
 } selfcheck_t;
 
 /* Judges rs, measured under a schedule of offered_per_s items/s (0 = closed
- * loop: out->checked false) with a pool of `connections` (0 = unlimited). */
+ * loop: out->checked false) with a pool of `connections` (0 = unlimited)
+ * that carry `streams` requests each at once (HTTP/2; 0 or 1: one). */
 void selfcheck_judge(const runstats_t *rs, double offered_per_s, uint64_t connections,
-                     selfcheck_t *out);
+                     unsigned streams, selfcheck_t *out);
 
 /* What to change, in words for a person ("" when not limited): names
  * --threads and/or --connections with the figures that call for it. */

@@ -569,6 +569,21 @@ def test_open_files_limit_counts_h2_connections_not_requests(ctx):
     assert conns["limit_by"] == "open_files", conns
 
 
+def test_self_check_counts_streams_a_slow_server_is_not_the_client(ctx):
+    """One connection of 10 streams carries 500 requests/s at the stub's
+    fastest 20 ms; the stub, one worker, serves 50/s, so the streams fill and
+    requests wait in the client. That shortfall is the server's: the
+    self-check counted one request per connection (50/s < 200/s offered)
+    and called the client the limit, with a pool 'at its limit of 10'."""
+    stub = ctx.stub("--workers", "1", "--queue", "10000", "--delay", "20ms")
+    res, rows, r = run_json(ctx, stub.url, "--http2", "--connections", "1", "--streams", "10",
+                            "--rate", "200", "-d", "1s", "--timeout", "2s", "--validate", "status")
+    assert res["client_limited"] is False, (res["self_check"], r.out)
+    assert "client limited" not in r.out, r.out
+    assert res["connections"]["limit"] == 1, res["connections"]
+    assert len(rows) == res["requests"]["total"] == 200, res["requests"]
+
+
 def http1_server(ctx, tls_ctx=None):
     import http.server
     import threading

@@ -47,7 +47,7 @@ static void test_closed_loop_is_not_checked(void **state)
     run_t r = {.n = 100, .interval_ns = 10 * MS, .batch = 1, .service_ns = 5 * MS};
     record(&rs, &r);
     selfcheck_t c;
-    selfcheck_judge(&rs, 0, 10, &c);
+    selfcheck_judge(&rs, 0, 10, 1, &c);
     assert_false(c.checked);
     assert_false(c.client_limited);
     runstats_close(&rs);
@@ -62,7 +62,7 @@ static void test_on_time_client_is_not_limited(void **state)
         .n = 200, .interval_ns = 40 * MS, .batch = 4, .lag_ns = 150000, .service_ns = 20 * MS};
     record(&rs, &r);
     selfcheck_t c;
-    selfcheck_judge(&rs, 100, 0, &c);
+    selfcheck_judge(&rs, 100, 0, 1, &c);
     assert_true(c.checked);
     assert_false(c.client_limited);
     assert_int_equal(c.why, 0);
@@ -87,7 +87,7 @@ static void test_send_lag_over_the_limit(void **state)
     run_t r = {.n = 1000, .interval_ns = MS, .batch = 1, .lag_ns = 1500000, .service_ns = MS};
     record(&rs, &r);
     selfcheck_t c;
-    selfcheck_judge(&rs, 1000, 0, &c);
+    selfcheck_judge(&rs, 1000, 0, 1, &c);
     assert_true(c.client_limited);
     assert_true(c.why & SELFCHECK_SEND_LAG);
     assert_true(fabs(c.lag_limit_ms - 1) < 1e-9);
@@ -98,14 +98,14 @@ static void test_send_lag_over_the_limit(void **state)
     /* The same lag at 50 requests/s is within 10% of its 20 ms interval. */
     r = (run_t){.n = 100, .interval_ns = 20 * MS, .batch = 1, .lag_ns = 1500000, .service_ns = MS};
     record(&rs, &r);
-    selfcheck_judge(&rs, 50, 0, &c);
+    selfcheck_judge(&rs, 50, 0, 1, &c);
     assert_false(c.client_limited);
     assert_true(fabs(c.lag_limit_ms - 2) < 1e-9);
     runstats_close(&rs);
     /* 99 requests: their p99 is their maximum, not judged */
     r = (run_t){.n = 99, .interval_ns = MS, .batch = 1, .lag_ns = 1500000, .service_ns = MS};
     record(&rs, &r);
-    selfcheck_judge(&rs, 1000, 0, &c);
+    selfcheck_judge(&rs, 1000, 0, 1, &c);
     assert_false(c.why & SELFCHECK_SEND_LAG);
     assert_true(c.lag_p99_ms > 1.4);
     runstats_close(&rs);
@@ -124,7 +124,7 @@ static void test_send_rate_short_with_connections_free(void **state)
                .unsent = 5};
     record(&rs, &r);
     selfcheck_t c;
-    selfcheck_judge(&rs, 100, 0, &c);
+    selfcheck_judge(&rs, 100, 0, 1, &c);
     assert_true(c.client_limited);
     assert_int_equal(c.why, SELFCHECK_SEND_RATE);
     assert_true(c.send_per_s > 94 && c.send_per_s < 96);
@@ -133,10 +133,10 @@ static void test_send_rate_short_with_connections_free(void **state)
     r = (run_t){.n = 200, .interval_ns = 10 * MS, .batch = 1, .lag_ns = 200000, .service_ns = MS};
     record(&rs, &r);
     rs.last_sent_ns += 15 * MS;
-    selfcheck_judge(&rs, 100, 0, &c);
+    selfcheck_judge(&rs, 100, 0, 1, &c);
     assert_false(c.client_limited);
     rs.last_sent_ns += 20 * MS; /* 35 ms: 1.7% */
-    selfcheck_judge(&rs, 100, 0, &c);
+    selfcheck_judge(&rs, 100, 0, 1, &c);
     assert_true(c.client_limited);
     runstats_close(&rs);
 }
@@ -158,7 +158,7 @@ static void test_starved_pool_is_the_clients(void **state)
     /* What a FIFO behind one connection does: the hand-overs end 4x late. */
     rs.last_sent_ns = 4 * rs.last_intended_ns;
     selfcheck_t c;
-    selfcheck_judge(&rs, 200, 1, &c);
+    selfcheck_judge(&rs, 200, 1, 1, &c);
     assert_true(c.client_limited);
     assert_int_equal(c.why, SELFCHECK_CONNECTIONS);
     assert_true(fabs(c.pool_per_s - 50) < 1e-6);
@@ -170,7 +170,7 @@ static void test_starved_pool_is_the_clients(void **state)
     selfcheck_describe(&c, buf, sizeof buf);
     assert_non_null(strstr(buf, "1 connection carries at most 50 requests/s"));
     /* Sockets ran out (no pool limit asked for): the client's too. */
-    selfcheck_judge(&rs, 200, 0, &c);
+    selfcheck_judge(&rs, 200, 0, 1, &c);
     assert_int_equal(c.why, SELFCHECK_CONNECTIONS);
     selfcheck_advice(&c, buf, sizeof buf);
     assert_non_null(strstr(buf, "ulimit"));
@@ -193,7 +193,7 @@ static void test_pool_held_by_a_slow_server_is_the_servers(void **state)
     record(&rs, &r);
     rs.last_sent_ns = 2 * rs.last_intended_ns;
     selfcheck_t c;
-    selfcheck_judge(&rs, 200, 100, &c);
+    selfcheck_judge(&rs, 200, 100, 1, &c);
     assert_false(c.client_limited);
     assert_true(c.send_per_s < 150); /* short, but the server's */
     assert_true(c.waited_pct > 49 && c.waited_pct < 51);
@@ -207,27 +207,27 @@ static void test_degenerate(void **state)
     runstats_t rs;
     assert_int_equal(runstats_init(&rs, 0), 0);
     selfcheck_t c;
-    selfcheck_judge(&rs, 100, 0, &c);
+    selfcheck_judge(&rs, 100, 0, 1, &c);
     assert_false(c.checked);
     runstats_close(&rs);
     /* a single request sent on time at the very start */
     run_t r = {.n = 1, .interval_ns = 10 * MS, .batch = 1, .lag_ns = 50000, .service_ns = MS};
     record(&rs, &r);
-    selfcheck_judge(&rs, 100, 0, &c);
+    selfcheck_judge(&rs, 100, 0, 1, &c);
     assert_true(c.checked);
     assert_false(c.client_limited);
     runstats_close(&rs);
     /* nothing was handed over and nothing waited: the client did not send */
     r = (run_t){.n = 50, .interval_ns = 10 * MS, .batch = 1, .unsent = 50};
     record(&rs, &r);
-    selfcheck_judge(&rs, 100, 5, &c);
+    selfcheck_judge(&rs, 100, 5, 1, &c);
     assert_true(isnan(c.lag_p99_ms));
     assert_true(isnan(c.service_min_ms));
     assert_int_equal(c.why, SELFCHECK_SEND_RATE);
     /* requests waited for the pool but none was answered: no service time
      * says whether the pool or the server was slow, so no claim */
     rs.waited_requests = 10;
-    selfcheck_judge(&rs, 100, 5, &c);
+    selfcheck_judge(&rs, 100, 5, 1, &c);
     assert_false(c.client_limited);
     runstats_close(&rs);
 }
