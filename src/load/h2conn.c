@@ -216,6 +216,7 @@ static conn_outcome_t read_in(h2conn_t *c, bool hup)
         ssize_t n =
             c->tls ? tls_recv_like(c->tls, c->rbuf, c->rcap) : read(c->io.fd, c->rbuf, c->rcap);
         if (n > 0) {
+            c->heard_ns = loop_now(c->env->loop);
             ssize_t r = nghttp2_session_mem_recv(c->ng, (const uint8_t *)c->rbuf, (size_t)n);
             if (r < 0)
                 return CONN_ERR_PROTOCOL;
@@ -533,6 +534,7 @@ static void start_connect(h2conn_t *c)
 static void opened(h2conn_t *c)
 {
     c->state = H2CONN_OPEN;
+    c->heard_ns = loop_now(c->env->loop);
     c->want_out = true;
     settle(c);
 }
@@ -681,6 +683,13 @@ static void on_stream_timer(loop_t *loop, loop_timer_t *timer)
     if (st->id > 0 && c->ng)
         nghttp2_submit_rst_stream(c->ng, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_CANCEL);
     end_stream(st, connecting ? CONN_ERR_CONNECT_TIMEOUT : CONN_ERR_TIMEOUT);
+    /* Not a byte for a whole --timeout: the connection may be gone without a
+     * FIN (a dropped route, a NAT that forgot it). It takes no new stream --
+     * those go to a connection that answers -- and closes once the streams
+     * it holds have ended, each at its own deadline. */
+    if (c->state == H2CONN_OPEN && c->env->timeout_ns &&
+        loop_now(c->env->loop) - c->heard_ns >= c->env->timeout_ns)
+        c->state = H2CONN_DRAINING;
     if (connecting && c->open == 0) {
         close_fd(c); /* no stream wants this connection any more */
         c->room_up = true;

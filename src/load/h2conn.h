@@ -155,6 +155,7 @@ struct h2conn {
     bool in_io;                        /* inside our own event handler: write at its end */
     bool want_out;                     /* frames may wait in nghttp2 */
     bool proto_error;                  /* bytes that are not HTTP/2 came */
+    uint64_t heard_ns;                 /* loop time it opened or last read a byte */
     char *wbuf;                        /* frames waiting for the socket: wbuf[woff .. wlen) */
     size_t wlen, woff, wcap;
     char *rbuf;

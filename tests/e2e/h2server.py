@@ -22,6 +22,9 @@ Modes (one per server):
   maxstreams:N  SETTINGS_MAX_CONCURRENT_STREAMS N; answers after `delay`
   cut           HEADERS 200 and the start of the body, then the connection
                 closes (the last bytes and the FIN in one write)
+  silent:K      each connection answers its first K requests, then says
+                nothing more (no frame, not even a PING ack, and no FIN): a
+                connection gone dead, as behind a NAT that forgot it
   malformed:N   every Nth request is answered with a connection-specific
                 field (`connection: keep-alive`, malformed in HTTP/2, RFC
                 9113 §8.2.2), the others answered
@@ -139,6 +142,8 @@ class H2Server:
             ftype, flags = head[3], head[4]
             sid = int.from_bytes(head[5:9], "big") & 0x7FFFFFFF
             payload, buf = self.read_exact(c, length, buf)
+            if self.mode == "silent" and n_here >= self.arg:
+                continue  # read and dropped: nothing comes back any more
             if ftype == SETTINGS and not flags & ACK:
                 with wlock:
                     c.sendall(frame(SETTINGS, ACK, 0))

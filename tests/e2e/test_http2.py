@@ -489,6 +489,22 @@ def test_response_body_stall_bounded_by_timeout(ctx):
     assert all(row["status_code"] == "200" and row["error"] == "timeout" for row in rows)
 
 
+def test_connection_gone_silent_takes_no_new_streams(ctx):
+    """Each connection answers 5 requests, then goes dead without a FIN. The
+    request that times out there (a whole --timeout without a byte) retires
+    the connection: the next requests go out on a new one, instead of every
+    later request timing out on the dead one."""
+    srv, url = h2srv(ctx, "silent:5")
+    t0 = time.monotonic()
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "12", "--concurrency", "1",
+                            "--timeout", "500ms", "--validate", "status")
+    # each connection: 5 ok, then 1 timeout (the one that finds it dead)
+    assert res["requests"]["ok"] == 10, res["requests"]
+    assert res["requests"]["by_error"] == {"timeout": 2}, res["requests"]
+    assert len(rows) == 12 and sum(r["error"] == "timeout" for r in rows) == 2
+    assert time.monotonic() - t0 < 8
+
+
 def test_request_timed_out_while_connecting_never_leaves(ctx):
     # The run's connection waits 2.7 s for its TLS handshake; requests go
     # out every 0.5 s with --timeout 2s, so the first ones time out while it
