@@ -20,8 +20,9 @@ static const char usage[] =
     "  merge R1.json R2.json...  the results of a run's segments (--segment) as one, gated\n"
     "\n"
     "Run 'tailgate COMMAND --help' (or 'tailgate help COMMAND') for a command's options.\n"
-    "Exit codes: 0 ran and every SLA passed, 1 an SLA failed, 2 bad usage,\n"
-    "3 could not run, 4 target failed verification, 130/143 interrupted.\n";
+    "Exit codes: 0 ran and every SLA passed, 1 an SLA or --max-regression gate\n"
+    "failed (or every request failed), 2 bad usage, 3 could not run, 4 target failed\n"
+    "verification, 130/143 interrupted.\n";
 
 static const struct {
     const char *name;

@@ -270,7 +270,8 @@ int cmd_ab(int argc, char **argv)
         shared.requests = AB_DEFAULT_REQUESTS;
         RUNOPTS_SET_GIVEN(&shared, requests);
     }
-    if (shared.sla_texts.n == 0)
+    bool sla_default = shared.sla_texts.n == 0;
+    if (sla_default)
         shared.sla_texts.v[shared.sla_texts.n++] = AB_DEFAULT_SLA;
 
     /* The embedded target, started before the options are finished so the
@@ -424,8 +425,9 @@ int cmd_ab(int argc, char **argv)
      * regression gates on both. */
     regress_t gates[GATES_MAX_REGRESS];
     size_t ngates = gates_parse_regress(&ab.regress_texts, gates, GATES_MAX_REGRESS);
-    if (compare_build(&bres, "baseline.json", &ores, "optimized.json", opt.slas, opt.num_slas,
-                      &cmp) ||
+    /* Without --sla the default is what the runs recorded: say so, not "the --sla given". */
+    if (compare_build(&bres, "baseline.json", &ores, "optimized.json",
+                      sla_default ? NULL : opt.slas, sla_default ? 0 : opt.num_slas, &cmp) ||
         compare_gate(&cmp, &bres, &ores, gates, ngates) || !(cmp_json = compare_to_json(&cmp))) {
         fprintf(stderr, "tailgate ab: out of memory\n");
         rc = EXIT_CANNOT_RUN;

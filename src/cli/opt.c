@@ -190,11 +190,20 @@ static int set_percent(const opt_t *o, const char *v, const char *shown, void *f
     } else {
         rc = parse_double(v, 0, 1, &d, NULL, 0);
     }
-    if (rc || d < o->min || d > o->max)
+    if (rc || d < o->min || d > o->max) {
+        /* The example must be a value the option takes: 5% is no confidence. */
+        static const double picks[] = {0.05, 0.99, 0.5};
+        double e = o->min;
+        for (size_t i = 0; i < sizeof picks / sizeof picks[0]; i++)
+            if (picks[i] >= o->min && picks[i] <= o->max) {
+                e = picks[i];
+                break;
+            }
         return errmsg_set(-1, err, errlen,
-                          "--%s %s: give a fraction from %.6g to %.6g or a percentage, e.g. 0.05 "
-                          "or 5%%",
-                          o->name, shown, o->min, o->max);
+                          "--%s %s: give a fraction from %.6g to %.6g or a percentage from %.6g%% "
+                          "to %.6g%%, e.g. %.6g or %.6g%%",
+                          o->name, shown, o->min, o->max, o->min * 100, o->max * 100, e, e * 100);
+    }
     memcpy(field, &d, sizeof d);
     return 0;
 }

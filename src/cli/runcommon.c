@@ -542,7 +542,11 @@ int runjob_execute(runjob_t *job, const char *who)
         .inputs_digest = job->result.inputs_digest_valid ? digest : NULL,
         .inputs_source = job->result.inputs_source_valid ? source : NULL,
         .interrupted = job->result.interrupted,
-        .offered_per_s = job->eng.concurrency ? 0 : job->eng.rate,
+        /* a segment offers its share of the schedule (arrivals I, I+N, ...), and
+         * a merge adds the shares back up to the whole rate */
+        .offered_per_s = job->eng.concurrency   ? 0
+                         : o->segment_count > 1 ? job->eng.rate / o->segment_count
+                                                : job->eng.rate,
         /* the pool the run had: fewer when sockets ran out; with --connections 0,
          * the bound the pool grew to (its rule, --max-connections, open files) */
         .connections = job->result.fd_limited_connections ? job->result.fd_limited_connections

@@ -43,7 +43,9 @@ void loadview_read(const result_t *r, loadview_t *v)
     v->open =
         json_is_number(rate) && json_number_value(rate) > 0 && !(load && !strcmp(load, "closed"));
     if (v->open) {
-        v->offered_ips = json_number_value(rate);
+        /* the schedule this result offered: a segment's share, a merge's sum
+         * (the configured --rate is the whole run's); files without it: --rate */
+        v->offered_ips = r->offered_per_s > 0 ? r->offered_per_s : json_number_value(rate);
         uint64_t sent = rs->items - rs->items_unsent;
         v->sent_share = rs->items ? (double)sent / (double)rs->items : NAN;
         /* Per second of the schedule: what left, at the rate it was offered. */

@@ -589,7 +589,7 @@ int report_write_with(const char *out_path, report_render_fn render, const void 
     int rc = 0, fd = mkstemp(tmp);
     if (fd < 0) {
         rc = errno;
-        snprintf(err, errlen, "%s: %s", out_path, strerror(rc));
+        snprintf(err, errlen, "cannot write '%s': %s", out_path, strerror(rc));
         free(tmp);
         return rc;
     }
@@ -597,7 +597,7 @@ int report_write_with(const char *out_path, report_render_fn render, const void 
     if (!f) {
         rc = errno;
         close(fd);
-        snprintf(err, errlen, "%s: %s", out_path, strerror(rc));
+        snprintf(err, errlen, "cannot write '%s': %s", out_path, strerror(rc));
         goto fail;
     }
     /* mkstemp makes 0600; a report is for sharing. */
@@ -605,13 +605,13 @@ int report_write_with(const char *out_path, report_render_fn render, const void 
     rc = render(f, arg, err, errlen);
     if (fclose(f) && !rc) {
         rc = errno ? errno : EIO;
-        snprintf(err, errlen, "%s: %s", out_path, strerror(rc));
+        snprintf(err, errlen, "cannot write '%s': %s", out_path, strerror(rc));
     }
     if (rc)
         goto fail;
     if (rename(tmp, out_path)) {
         rc = errno;
-        snprintf(err, errlen, "%s: %s", out_path, strerror(rc));
+        snprintf(err, errlen, "cannot write '%s': %s", out_path, strerror(rc));
         goto fail;
     }
     free(tmp);

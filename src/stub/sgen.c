@@ -368,6 +368,11 @@ static int script_run(sconn_t *c)
             g->pc++;
             continue;
         case SCRIPT_SPLIT:
+            /* The events before it go out whole: close their write first, or
+             * the first split event would pace them with it. */
+            if (at != SIZE_MAX && chunk_close(c, at))
+                return ENOMEM;
+            at = SIZE_MAX;
             g->split = st->n;
             g->split_gap_ns = st->ns;
             g->pc++;

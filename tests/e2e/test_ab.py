@@ -35,6 +35,9 @@ def test_ab_against_external_stub_passes(ctx):
     cmp = tg.read_json(os.path.join(d, "comparison.json"))
     assert cmp["inputs_identical"] is True
     assert cmp["sla_pass"] is True
+    # no --sla was given: the verdict is on the default the runs recorded, not "the --sla given"
+    assert cmp["sla_source"] == "recorded" and "with the --sla given" not in r.out, r.out
+    assert [s["expr"] for s in cmp["sla"]] == ["p95<=800ms"], cmp["sla"]
     assert len(tg.read_csv(os.path.join(d, "latency_baseline.csv"))) == 400
     opt = tg.read_json(os.path.join(d, "optimized.json"))
     assert opt["items"]["total"] == 400 and opt["config"]["batch"] == 10

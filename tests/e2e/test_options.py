@@ -117,6 +117,8 @@ def test_help_command(ctx):
         assert h.rc == 0 and h.out == direct.out and f"usage: tailgate {cmd}" in h.out, (cmd, h)
     r = ctx.run("help")
     assert r.rc == 0 and "commands:" in r.out, r
+    # exit 1 is also a failed --max-regression gate, or a run where every request failed
+    assert "--max-regression" in r.out and "every request failed" in r.out, r.out
     r = ctx.run("help", "bogus")
     assert r.rc == 2 and "unknown command 'bogus'" in r.err, r
 

@@ -138,6 +138,8 @@ def test_report_usage_and_file_errors(ctx):
         "comparison: --comparison takes" in r.err, r
     r = ctx.run("report", data("optimized.json"), "-o", ctx.path("no/such/dir/r.html"))
     assert r.rc == 3 and "no/such/dir/r.html" in r.err, r
+    # the output, not an input, is what failed: the message says so
+    assert "cannot write" in r.err, r
     assert not os.path.exists(ctx.path("x.html"))
     # -o - writes the report to stdout
     r = ctx.run("report", data("single.json"), "-o", "-")

@@ -69,6 +69,12 @@ def test_open_loop_segments_merge_into_the_one_process_run(ctx):
     assert m["segment"] == {"index": 0, "count": 1, "start_at": one["segment"]["start_at"],
                             "late_ns": m["segment"]["late_ns"], "merged": 4, "late": []}
     assert m["started_at"] == one["started_at"]
+    # each segment offered its share of the schedule, and the merge the whole of it
+    # (a segment recorded the whole run's rate, so the merge's self-check said 480/s)
+    for s in segs:
+        assert s["self_check"]["offered_per_s"] == 30, s["self_check"]
+    assert m["self_check"]["offered_per_s"] == one["self_check"]["offered_per_s"] == 120
+    assert "offered 120.0 items/s" in r.out and "schedule 120 items/s" in r.out, r.out
     # per second of intended time (trailing seconds that only saw completions,
     # which depend on how fast each process was answered, left out)
     def sent(tl):

@@ -651,6 +651,22 @@ def test_script_split_event_across_writes(ctx):
     assert st.events[0]["t"] >= (pieces - 1) * 3 - 2, (st.events[0], pieces)
 
 
+def test_script_split_leaves_earlier_events_whole(ctx):
+    # Events before a split (and no wait since) go out whole, at once; only the
+    # events after it are paced (the open write used to be split with them).
+    s = script_stub(ctx, """
+        token
+        token
+        split 40 100ms
+        token
+        done
+        """)
+    st = Stream(s.port, "/v1/completions", {"prompt": "p", "stream": True})
+    assert st.complete and len(st.json_events()) == 3
+    assert st.events[1]["t"] < 150, st.events[:2]  # paced: 6+ pieces 100 ms apart
+    assert st.events[2]["t"] >= 200, st.events[2]
+
+
 def test_script_tgi_folds_finish_into_last_token(ctx):
     s = script_stub(ctx, "token\ntoken 2\nfinish stop\n")
     st = Stream(s.port, "/generate_stream", {"inputs": "q"})

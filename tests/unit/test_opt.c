@@ -169,6 +169,28 @@ static void test_min_max(void **state)
     ERR("--connections 11: out of range; give a whole number from 0 to 10", "--connections", "11");
 }
 
+/* A percent option's error gives an example inside its own range: a
+ * confidence from 50% refused "5%" and then suggested "e.g. 0.05 or 5%". */
+static void test_percent_example_in_range(void **state)
+{
+    (void)state;
+    double conf = 0;
+    static const opt_t ctable[] = {
+        {"confidence", 0, OPT_PERCENT, OPT_SCOPE_GATE, 0, 0.5, 0.999999, .arg = "C%"},
+    };
+    opt_group_t g = {ctable, 1, &conf, NULL};
+    const char *words[] = {"--confidence", "5%", NULL};
+    assert_int_equal(opt_parse(&g, 1, 2, (char *const *)words, pos, 8, &npos, err, sizeof err), -1);
+    if (!strstr(err, "percentage from 50% to 99.9999%, e.g. 0.99 or 99%"))
+        fail_msg("got \"%s\"", err);
+    words[1] = "99%";
+    assert_int_equal(opt_parse(&g, 1, 2, (char *const *)words, pos, 8, &npos, err, sizeof err), 0);
+    assert_true(conf > 0.98999 && conf < 0.99001);
+    ERR("--error-rate 0.6: give a fraction from 0 to 0.5 or a percentage from 0% to 50%, e.g. "
+        "0.05 or 5%",
+        "--error-rate", "0.6");
+}
+
 static void test_duration_needs_a_unit(void **state)
 {
     (void)state;
@@ -565,6 +587,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_kind),
         cmocka_unit_test(test_min_max),
+        cmocka_unit_test(test_percent_example_in_range),
         cmocka_unit_test(test_duration_needs_a_unit),
         cmocka_unit_test(test_unknown_and_missing),
         cmocka_unit_test(test_scope_rule_and_merge),
