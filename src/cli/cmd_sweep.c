@@ -107,11 +107,12 @@ static void sweep_usage(FILE *f)
             "\n"
             "Finds the highest load URL takes while every --sla holds: open-loop steps from\n"
             "--start-rate, doubling until one fails, then bisecting to --precision (MLPerf's\n"
-            "server search). A step passes only when every SLA passes and it holds enough\n"
-            "items for each percentile gate (and requests for an error_rate gate) at\n"
-            "--confidence; one too short to decide runs again longer. Every step checks\n"
-            "the client too: one that fell behind its own schedule (send lag, send rate,\n"
-            "--connections) is invalid, and the sweep stops and says what to change.\n"
+            "server search); the answer runs once more and must pass again. A step passes\n"
+            "only when every SLA passes and it holds enough items for each percentile gate\n"
+            "(and requests for an error_rate gate) at --confidence; one too short to decide\n"
+            "runs again longer. Every step checks the client too: one that fell behind its\n"
+            "own schedule (send lag, send rate, --connections) is invalid, and the sweep\n"
+            "stops and says what to change.\n"
             "Prints a line per step and the answer:\n"
             "  capacity: 412 items/s at p95<=800ms (99%% confidence; next step 430/s failed:\n"
             "  p95 912 ms)\n"
@@ -138,8 +139,11 @@ typedef struct {
     const char *label;    /* "batch 1", or "" */
     const char *file_tag; /* "batch1-", or "" */
     bool quiet;
-    FILE *out;     /* the table and the answer: stdout, or stderr when --out - has it */
-    unsigned runs; /* engine runs so far, this sweep (for the cooldown and file names) */
+    FILE *out;       /* the table and the answer: stdout, or stderr when --out - has it */
+    unsigned runs;   /* engine runs so far, this sweep (for the cooldown and file names) */
+    bool confirming; /* the step runs the answer again: a fresh sample */
+    bool probing;    /* the run is the probe, not a step: not numbered */
+    unsigned steps;  /* steps run so far (the table's and the log files' numbers) */
 } sweep_run_t;
 
 static void clear_given(runopts_t *o, size_t offset)
@@ -168,6 +172,10 @@ static int step_options(const sweep_run_t *sr, bool closed, double load, uint64_
         o->rate = load;
         RUNOPTS_SET_GIVEN(o, rate);
     }
+    /* The same seed would replay the same poisson arrivals, scaled: the
+     * confirmation would repeat the sample it is meant to check. */
+    if (sr->confirming && !closed && o->arrival == ARRIVAL_POISSON)
+        o->seed++;
     o->out_path = NULL;
     o->log_path = NULL;
     o->quiet = true;
@@ -201,10 +209,15 @@ static int run_once(sweep_run_t *sr, bool closed, double load, uint64_t duration
         return EXIT_USAGE;
     }
     const char *log = NULL;
+    if (!sr->probing)
+        sr->steps++;
     if (sr->so->log_dir) {
+        /* Numbered as the table and the document number the steps. */
+        char step[16];
+        snprintf(step, sizeof step, "step-%02u", sr->steps);
         sweep_fmt_load(load, num, sizeof num);
-        snprintf(path, sizeof path, "%s/%sstep-%02u-%s-%s.csv", sr->so->log_dir, sr->file_tag,
-                 sr->runs, closed ? "concurrency" : "rate", num);
+        snprintf(path, sizeof path, "%s/%s%s-%s-%s.csv", sr->so->log_dir, sr->file_tag,
+                 sr->probing ? "probe" : step, closed ? "concurrency" : "rate", num);
         log = path;
     }
     runjob_t job;
@@ -297,10 +310,11 @@ static void table_row(const sweep_run_t *sr, const sweep_t *s, const sweep_step_
                          : 0.0,
             goodput(st), sweep_verdict_name(st->verdict),
             st->verdict == SWEEP_INVALID ? "no" : "yes");
-    if (st->verdict != SWEEP_PASS && st->why[0])
+    bool why = st->verdict != SWEEP_PASS && st->why[0];
+    if (why)
         fprintf(sr->out, "  %s", st->why);
     if (then)
-        fprintf(sr->out, "; %s", then);
+        fprintf(sr->out, "%s%s", why ? "; " : "  ", then);
     fputc('\n', sr->out);
     fflush(sr->out);
 }
@@ -315,7 +329,9 @@ static double probe_start(sweep_run_t *sr, int *rc)
         RUNOPTS_GIVEN(sr->base, concurrency) ? sr->base->concurrency : PROBE_CONCURRENCY;
     result_t r;
     memset(&r, 0, sizeof r);
+    sr->probing = true;
     *rc = run_once(sr, true, (double)users, PROBE_NS, &r);
+    sr->probing = false;
     if (*rc != EXIT_OK)
         return 0;
     double d = result_duration_s(&r), served = d > 0 ? (double)r.stats.items_ok / d : 0;
@@ -396,8 +412,13 @@ static int sweep_run(sweep_run_t *sr, sweep_t *s)
     ratesearch_init(&search, start, min, max, so->precision);
     if (closed)
         ratesearch_set_granularity(&search, 1);
+    uint64_t pass_dur = 0; /* the length of the last passing step, at pass_load */
+    double pass_load = 0;
     for (double load; (load = ratesearch_next(&search)) > 0;) {
-        uint64_t dur = so->step_ns;
+        sr->confirming = search.phase == RATESEARCH_CONFIRM;
+        /* A confirmation runs as long as the step it confirms: shorter, it
+         * would be undecided at first again. */
+        uint64_t dur = sr->confirming && load == pass_load ? pass_dur : so->step_ns;
         unsigned repeats = 0;
         const sweep_step_t *st;
         for (;;) {
@@ -427,6 +448,11 @@ static int sweep_run(sweep_run_t *sr, sweep_t *s)
             } else if (cur->verdict == SWEEP_INVALID && repeats < repeats_for(cur)) {
                 snprintf(then, sizeof then, "running it again (%u of %u)", repeats + 1,
                          repeats_for(cur));
+            } else if (sr->confirming && cur->verdict == SWEEP_PASS) {
+                snprintf(then, sizeof then, "the answer, confirmed on a second run");
+            } else if (sr->confirming && cur->verdict == SWEEP_FAIL) {
+                snprintf(then, sizeof then,
+                         "it passed before but not on a second run: searching below it");
             }
             table_row(sr, s, cur, then[0] ? then : NULL);
             if (runcommon_signal_seen())
@@ -447,6 +473,8 @@ static int sweep_run(sweep_run_t *sr, sweep_t *s)
          * lower loads would hold fewer still. The answer says what it lacked. */
         if (st->timed_out && search.pass_rate == 0)
             return EXIT_OK;
+        if (st->verdict == SWEEP_PASS)
+            pass_dur = dur, pass_load = load;
         ratesearch_report(&search, load, st->verdict == SWEEP_PASS);
     }
     return EXIT_OK;

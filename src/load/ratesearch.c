@@ -56,50 +56,98 @@ static bool close_enough(const ratesearch_t *s)
            mid >= s->fail_rate;
 }
 
+/* The search would end on pass_rate: run it once more. */
+static void confirm(ratesearch_t *s)
+{
+    s->phase = RATESEARCH_CONFIRM;
+    s->next = s->pass_rate;
+}
+
+static void push_pass(ratesearch_t *s, double rate)
+{
+    if (s->npassed == RATESEARCH_MAX_PASSES) { /* the lowest is the least likely needed */
+        for (unsigned i = 1; i < s->npassed; i++)
+            s->passed[i - 1] = s->passed[i];
+        s->npassed--;
+    }
+    s->passed[s->npassed++] = rate;
+}
+
+/* Nothing passed below `rate`, which failed: half of it, unless that is
+ * the floor already (it fails even there). */
+static void down(ratesearch_t *s, double rate)
+{
+    if (rate <= s->min_rate || !(rate / 2 > 0) || clamp(s, rate / 2) >= rate) {
+        s->phase = RATESEARCH_DONE;
+        return;
+    }
+    s->phase = RATESEARCH_DOWN;
+    s->next = clamp(s, rate / 2);
+}
+
+/* Between pass_rate and fail_rate: the next midpoint, or the confirmation. */
+static void bisect(ratesearch_t *s)
+{
+    s->phase = RATESEARCH_BISECT;
+    if (close_enough(s))
+        confirm(s);
+    else
+        s->next = midpoint(s);
+}
+
 void ratesearch_report(ratesearch_t *s, double rate, bool passed)
 {
     if (s->phase == RATESEARCH_DONE)
         return;
     s->steps++;
     if (passed) {
-        if (rate > s->pass_rate)
+        if (rate > s->pass_rate) {
             s->pass_rate = rate;
+            push_pass(s, rate);
+        }
     } else if (s->fail_rate == 0 || rate < s->fail_rate) {
         s->fail_rate = rate;
     }
     switch (s->phase) {
     case RATESEARCH_UP:
         if (!passed) {
-            s->phase = s->pass_rate > 0 ? RATESEARCH_BISECT : RATESEARCH_DOWN;
-            break;
+            if (s->pass_rate > 0)
+                bisect(s);
+            else
+                down(s, rate);
+            return;
         }
         if (s->max_rate > 0 && rate >= s->max_rate) {
-            s->phase = RATESEARCH_DONE; /* passes at the ceiling: capacity >= max */
+            confirm(s); /* passes at the ceiling: capacity >= max */
             return;
         }
         s->next = clamp(s, rate * 2);
         return;
     case RATESEARCH_DOWN:
-        if (passed) {
-            s->phase = RATESEARCH_BISECT;
-            break;
-        }
-        if (rate <= s->min_rate || rate / 2 <= 0 || clamp(s, rate / 2) >= rate) {
-            s->phase = RATESEARCH_DONE; /* fails even at the floor */
-            return;
-        }
-        s->next = clamp(s, rate / 2);
+        if (passed)
+            bisect(s);
+        else
+            down(s, rate);
         return;
     case RATESEARCH_BISECT:
-        break;
+        bisect(s);
+        return;
+    case RATESEARCH_CONFIRM:
+        if (passed) {
+            s->phase = RATESEARCH_DONE;
+            return;
+        }
+        /* The answer did not hold: below it, from the pass before it. */
+        if (s->npassed > 0 && s->passed[s->npassed - 1] == rate)
+            s->npassed--;
+        s->pass_rate = s->npassed > 0 ? s->passed[s->npassed - 1] : 0;
+        if (s->pass_rate > 0)
+            bisect(s);
+        else
+            down(s, rate);
+        return;
     case RATESEARCH_DONE:
     default:
         return;
     }
-    /* Bisecting (or just started to). */
-    if (close_enough(s)) {
-        s->phase = RATESEARCH_DONE;
-        return;
-    }
-    s->next = midpoint(s);
 }

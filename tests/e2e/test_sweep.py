@@ -223,3 +223,25 @@ def test_concurrency_sweep_too_few_items_names_its_own_knobs(ctx):
     assert ("too few items for the claim at 1 request in flight: start with more in flight "
             "(--concurrency C) or give a longer --max-step-duration") in r.out, r
     assert "--start-rate" not in r.out + r.err, r
+
+
+def test_sweep_confirms_its_answer_and_numbers_logs_as_steps(ctx):
+    # The answer runs twice (a lucky step is not a capacity); the probe's log
+    # is not a step: step-01 is the table's and the document's step 1.
+    realtime(ctx)
+    stub = ctx.stub("--delay", "5ms")
+    out, logs = ctx.path("sweep.json"), ctx.path("logs")
+    r = ctx.run("sweep", stub.url, "--sla", "p95<=200ms", "--concurrency", "2", "--max-rate",
+                "100", "--step-duration", "1s", "--cooldown", "0", "--out", out,
+                "--log-dir", logs)
+    assert r.rc == 0, r
+    assert "the answer, confirmed on a second run" in r.out, r
+    (sw,) = tg.read_json(out)["sweeps"]
+    steps = sw["steps"]
+    assert [st["offered"] for st in steps] == [100, 100], steps
+    assert [st["final"] for st in steps] == [False, True] and steps[1]["attempt"] == 2
+    assert sorted(os.listdir(logs)) == ["probe-concurrency-2.csv", "step-01-rate-100.csv",
+                                        "step-02-rate-100.csv"]
+    for i, st in enumerate(steps):
+        rows = tg.read_csv(os.path.join(logs, f"step-{i + 1:02d}-rate-100.csv"))
+        assert len(rows) == st["result"]["requests"]["total"]

@@ -68,8 +68,8 @@ static void test_passes_at_ceiling_stops(void **state)
     double tried[64];
     ratesearch_init(&s, 300, 1, 1000, 0.05);
     unsigned n = search(&s, 1e9, tried, 64);
-    assert_int_equal(n, 3); /* 300 600 1000 */
-    assert_true(tried[2] == 1000);
+    assert_int_equal(n, 4); /* 300 600 1000, and 1000 again: the answer confirmed */
+    assert_true(tried[2] == 1000 && tried[3] == 1000);
     assert_true(s.pass_rate == 1000 && s.fail_rate == 0);
 }
 
@@ -120,6 +120,56 @@ static void test_granularity_one_searches_whole_numbers(void **state)
     assert_true(ratesearch_next(&s) == 6);
 }
 
+/* The search ends by running its answer again: the last step is the highest
+ * rate that passed, and it passed twice. */
+static void test_answer_is_confirmed(void **state)
+{
+    (void)state;
+    ratesearch_t s;
+    double tried[64];
+    ratesearch_init(&s, 100, 1, 0, 0.05);
+    unsigned n = search(&s, 730, tried, 64);
+    assert_true(n >= 2 && tried[n - 1] == s.pass_rate);
+    unsigned twice = 0;
+    for (unsigned i = 0; i < n; i++)
+        twice += tried[i] == s.pass_rate;
+    assert_int_equal(twice, 2);
+}
+
+/* One lucky step above the knee (a queue that happened not to build) is not
+ * the answer: its confirmation fails and the search goes on below it, from
+ * the pass before it, to an answer that passes twice. */
+static void test_lucky_step_is_not_the_answer(void **state)
+{
+    (void)state;
+    ratesearch_t s;
+    double tried[64];
+    unsigned n = 0, at_80 = 0;
+    ratesearch_init(&s, 40, 1, 0, 0.05);
+    for (double r; (r = ratesearch_next(&s)) > 0;) {
+        assert_true(n < 64);
+        tried[n++] = r;
+        /* the server takes 72/s; 80 passed once, by luck */
+        bool pass = r <= 72 || (r == 80 && at_80++ == 0);
+        ratesearch_report(&s, r, pass);
+    }
+    assert_true(tried[0] == 40 && tried[1] == 80 && tried[2] == 160);
+    assert_int_equal(at_80, 2); /* 80 ran again, and failed */
+    assert_true(s.pass_rate <= 72 && s.pass_rate >= 72 / 1.05);
+    assert_true(s.fail_rate > 72 && s.fail_rate <= s.pass_rate * 1.05);
+    assert_true(tried[n - 1] == s.pass_rate);
+    /* A confirmation that fails with no pass below it halves. */
+    ratesearch_init(&s, 100, 10, 0, 0.05);
+    assert_true(ratesearch_next(&s) == 100);
+    ratesearch_report(&s, 100, true);
+    for (double r; (r = ratesearch_next(&s)) != 100;)
+        ratesearch_report(&s, r, false);
+    assert_int_equal(s.phase, RATESEARCH_CONFIRM);
+    assert_true(ratesearch_next(&s) == 100);
+    ratesearch_report(&s, 100, false);
+    assert_true(s.pass_rate == 0 && s.fail_rate == 100 && ratesearch_next(&s) == 50);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -130,6 +180,8 @@ int main(void)
         cmocka_unit_test(test_start_clamped),
         cmocka_unit_test(test_steps_are_logarithmic),
         cmocka_unit_test(test_granularity_one_searches_whole_numbers),
+        cmocka_unit_test(test_answer_is_confirmed),
+        cmocka_unit_test(test_lucky_step_is_not_the_answer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
