@@ -19,11 +19,6 @@ import tg
 PROBE_MS = 200  # a valid request during abuse answers within this (+ its delay)
 
 
-def slack(ctx, ms):
-    """Timing tolerance: sanitized builds are slower."""
-    return ms * (3 if ctx.sanitized else 1)
-
-
 def infer_req(inputs, model="m", extra=""):
     body = json.dumps({"model": model, "inputs": inputs}).encode()
     return (f"POST /v1/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -39,7 +34,7 @@ def probe(ctx, port, delay_ms=0, what="probe"):
     ms = (time.monotonic() - t0) * 1000
     assert status == 200, (what, status, out)
     assert len(out["outputs"]) == 1, out
-    limit = slack(ctx, PROBE_MS) + delay_ms
+    limit = tg.slack(ctx, PROBE_MS) + delay_ms
     assert ms <= limit, f"{what}: valid request took {ms:.0f} ms (limit {limit} ms)"
     return ms
 
@@ -148,7 +143,7 @@ class Prober:
     def check(self, min_probes=3):
         assert not self.errors, self.errors[:5]
         assert len(self.lat) >= min_probes, f"only {len(self.lat)} probes ran"
-        limit = slack(self.ctx, PROBE_MS) + self.delay_ms
+        limit = tg.slack(self.ctx, PROBE_MS) + self.delay_ms
         worst = max(self.lat)
         assert worst <= limit, f"valid request took {worst:.0f} ms during abuse (limit {limit})"
 
@@ -177,7 +172,7 @@ def test_slowloris_does_not_starve_valid_clients(ctx):
     closed = [False] * n
     t_start = time.monotonic()
     with Prober(ctx, s.port, delay_ms=20) as p:
-        deadline = t_start + 1.5 + slack(ctx, 2.0)
+        deadline = t_start + 1.5 + tg.slack(ctx, 2.0)
         while time.monotonic() < deadline and not all(closed):
             for i, so in enumerate(socks):
                 if closed[i]:
@@ -231,10 +226,10 @@ def test_five_thousand_idle_connections(ctx):
             if i % 1000 == 999:
                 probe(ctx, s.port, 0, f"while connecting {i + 1}")
         st = wait_for(lambda: (lambda x: x if x["connections"] >= n + 1 else None)(stats(s.port)),
-                      slack(ctx, 5))
+                      tg.slack(ctx, 5))
         assert st and st["connections"] >= n + 1, stats(s.port)
         lat = [probe(ctx, s.port, 0, f"with {n} idle #{k}") for k in range(20)]
-        assert max(lat) <= slack(ctx, PROBE_MS)
+        assert max(lat) <= tg.slack(ctx, PROBE_MS)
         # Some of the idle ones now send a request: they are served too.
         for so in socks[::500]:
             so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -244,7 +239,7 @@ def test_five_thousand_idle_connections(ctx):
         for so in socks:
             so.close()
     st = wait_for(lambda: (lambda x: x if x["connections"] <= 2 else None)(stats(s.port)),
-                  slack(ctx, 5))
+                  tg.slack(ctx, 5))
     assert st, f"connections not released: {stats(s.port)}"
     probe(ctx, s.port, 0, "after idle")
     alive(s, ctx)
@@ -263,7 +258,7 @@ def test_idle_connections_time_out_with_408(ctx):
         so.setblocking(False)
         sel.register(so, selectors.EVENT_READ)
     got = {}
-    end = time.monotonic() + 1 + slack(ctx, 4)
+    end = time.monotonic() + 1 + tg.slack(ctx, 4)
     while len(got) < n and time.monotonic() < end:
         for key, _ in sel.select(0.2):
             so = key.fileobj
@@ -286,7 +281,7 @@ def test_idle_connections_time_out_with_408(ctx):
     assert not bad, bad[:3]
     for so in socks:
         so.close()
-    assert wait_for(lambda: stats(s.port)["connections"] <= 1, slack(ctx, 3))
+    assert wait_for(lambda: stats(s.port)["connections"] <= 1, tg.slack(ctx, 3))
     alive(s, ctx)
 
 
@@ -326,7 +321,7 @@ def test_more_connections_than_descriptors(ctx):
     th.start()
     closed = 0
     cpu_checked = False
-    end = time.monotonic() + 6 + slack(ctx, 4)
+    end = time.monotonic() + 6 + tg.slack(ctx, 4)
     while closed < n and time.monotonic() < end:
         for key, _ in sel.select(0.1):
             so = key.fileobj
@@ -346,7 +341,7 @@ def test_more_connections_than_descriptors(ctx):
     th.join(15)
     assert closed == n, f"{n - closed} silent connections never timed out"
     assert result.get("status") == 200, result
-    assert wait_for(lambda: stats(s.port)["connections"] <= 1, slack(ctx, 3))
+    assert wait_for(lambda: stats(s.port)["connections"] <= 1, tg.slack(ctx, 3))
     probe(ctx, s.port, 0, "after descriptor exhaustion")
     alive(s, ctx)
 
@@ -427,7 +422,7 @@ def test_pipelined_flood_with_slow_reader_is_bounded(ctx):
     growth_mib = (peak - base) / 1024
     assert growth_mib < 64, f"stub RSS grew by {growth_mib:.0f} MiB under a slow-reading flood"
     so.close()
-    assert wait_for(lambda: stats(s.port)["connections"] <= 1, slack(ctx, 3))
+    assert wait_for(lambda: stats(s.port)["connections"] <= 1, tg.slack(ctx, 3))
     probe(ctx, s.port, 0, "after slow-reader flood")
     alive(s, ctx)
 
@@ -462,12 +457,12 @@ def test_truncated_requests(ctx):
                 rst_close(so)
             else:
                 so.shutdown(socket.SHUT_WR)
-                data, closed = read_until_close(so, timeout=slack(ctx, 3))
+                data, closed = read_until_close(so, timeout=tg.slack(ctx, 3))
                 assert closed, (raw[:60], "server kept a half-closed truncated request open")
                 assert status_of(data) in (0, 400), (raw[:60], data[:80])
                 so.close()
         probe(ctx, s.port, 0, f"after truncated/{how}")
-    assert wait_for(lambda: stats(s.port)["connections"] <= 1, slack(ctx, 3)), stats(s.port)
+    assert wait_for(lambda: stats(s.port)["connections"] <= 1, tg.slack(ctx, 3)), stats(s.port)
     st = stats(s.port)
     assert st["client_disconnects"] >= 2 * len(TRUNCATED) - 1, st
     alive(s, ctx)
@@ -565,7 +560,7 @@ def test_invalid_framing_then_valid_request(ctx):
             so.sendall(raw)
         except (BrokenPipeError, ConnectionResetError):
             pass
-        data, closed = read_until_close(so, timeout=slack(ctx, 3))
+        data, closed = read_until_close(so, timeout=tg.slack(ctx, 3))
         so.close()
         st = status_of(data)
         if st not in want:
@@ -580,7 +575,7 @@ def test_invalid_framing_then_valid_request(ctx):
     for name, raw, want in INVALID[:10]:
         so = socket.create_connection(("127.0.0.1", s.port))
         so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + raw)
-        data, closed = read_until_close(so, timeout=slack(ctx, 3))
+        data, closed = read_until_close(so, timeout=tg.slack(ctx, 3))
         so.close()
         assert data.startswith(b"HTTP/1.1 200"), (name, data[:80])
         rest = data[data.index(b"\r\n\r\n") + 4 + len(b'{"status":"ok"}'):]
@@ -614,7 +609,7 @@ def test_refused_client_that_keeps_sending_is_cut_off(ctx):
     p.check()
     assert cut, "the stub kept reading a refused client's body for 8 s"
     so.close()
-    assert wait_for(lambda: stats(s.port)["connections"] <= 1, slack(ctx, 3))
+    assert wait_for(lambda: stats(s.port)["connections"] <= 1, tg.slack(ctx, 3))
     alive(s, ctx)
 
 
@@ -679,7 +674,7 @@ def test_announced_bodies_cost_nothing_until_sent(ctx):
             so = socket.create_connection(("127.0.0.1", s.port))
             so.sendall(b"POST /v1/infer HTTP/1.1\r\nHost: x\r\nContent-Length: 8388608\r\n\r\n{")
             socks.append(so)
-        assert wait_for(lambda: stats(s.port)["connections"] >= n + 1, slack(ctx, 5))
+        assert wait_for(lambda: stats(s.port)["connections"] >= n + 1, tg.slack(ctx, 5))
         growth_mib = (vm_kib(s.proc.pid) - base) / 1024
         assert growth_mib < 1024, f"address space grew by {growth_mib:.0f} MiB for {n} headers"
         probe(ctx, s.port, 0, "with announced bodies")
@@ -694,7 +689,7 @@ def test_announced_bodies_cost_nothing_until_sent(ctx):
     finally:
         for so in socks:
             so.close()
-    assert wait_for(lambda: stats(s.port)["connections"] <= 1, slack(ctx, 3))
+    assert wait_for(lambda: stats(s.port)["connections"] <= 1, tg.slack(ctx, 3))
     alive(s, ctx)
 
 
@@ -743,7 +738,7 @@ def test_hundred_thousand_inputs(ctx):
     assert len(out) == n
     assert len({o["input_hash"] for o in out[:1000]}) == 1000
     assert tg.infer(s.port, ["i77777"])[1]["outputs"][0] == out[77777]  # same as alone
-    assert time.monotonic() - t0 < slack(ctx, 5)
+    assert time.monotonic() - t0 < tg.slack(ctx, 5)
     s2 = ctx.stub("--max-body", "256KiB")
     status, _, _ = tg.post(s2.port, "/v1/infer", body, timeout=15)
     assert status == 413, status
@@ -771,7 +766,7 @@ def test_client_closes_mid_response(ctx):
             so.recv(1000)
             rst_close(so)
     probe(ctx, s.port, 0, "after mid-response closes")
-    assert wait_for(lambda: stats(s.port)["connections"] <= 1, slack(ctx, 3)), stats(s.port)
+    assert wait_for(lambda: stats(s.port)["connections"] <= 1, tg.slack(ctx, 3)), stats(s.port)
     alive(s, ctx)
 
 
@@ -801,13 +796,13 @@ def test_client_that_never_reads_does_not_block_others(ctx):
         done, last[0] = now == last[0], now
         return done
 
-    assert wait_for(settled, slack(ctx, 5), step=0.3), "the stub kept answering non-readers"
+    assert wait_for(settled, tg.slack(ctx, 5), step=0.3), "the stub kept answering non-readers"
     assert stats(s.port)["connections"] >= len(hogs) + 1
     with Prober(ctx, s.port) as p:
         time.sleep(1.0)
     p.check()
     # Stalled past --header-timeout: the stub closes them.
-    assert wait_for(lambda: stats(s.port)["connections"] <= 1, 3 + slack(ctx, 3)), stats(s.port)
+    assert wait_for(lambda: stats(s.port)["connections"] <= 1, 3 + tg.slack(ctx, 3)), stats(s.port)
     for so in hogs:
         so.close()
     probe(ctx, s.port, 0, "after non-readers")

@@ -15,11 +15,6 @@ import tg
 STREAM_COLUMNS = ["ttft_ms", "tpot_ms", "tokens_out", "tokens_estimated", "chunks"]
 
 
-def slack(ctx, ms):
-    """Timing tolerance: tests share two busy cores; sanitized builds are slower."""
-    return ms * (3 if ctx.sanitized else 1)
-
-
 def chat_body(ctx, max_tokens=8, stream=True, usage=True, name="chat.json"):
     b = {"model": "m", "messages": [{"role": "user", "content": "hello"}],
          "max_tokens": max_tokens, "stream": stream}
@@ -97,10 +92,10 @@ def test_scripted_times_and_usage(ctx):
     assert min(since_send) >= 80 and min(ttft) >= 80
     assert min(abs(x - 200 / 9) for x in tpot) <= 1, tpot
     assert sum(abs(g - 25) <= 1 for g in gaps) >= 3, gaps
-    assert abs(lat["ttft_service"]["p50"] - 80) <= 2 + slack(ctx, 10), lat["ttft_service"]
-    assert abs(lat["tpot"]["p50"] - 200 / 9) <= 1 + slack(ctx, 2), lat["tpot"]
-    assert abs(lat["itl"]["p50"] - 25) <= 1 + slack(ctx, 5), lat["itl"]
-    assert abs(lat["e2el"]["p50"] - 280) <= 2 + slack(ctx, 10), lat["e2el"]
+    assert abs(lat["ttft_service"]["p50"] - 80) <= 2 + tg.slack(ctx, 10), lat["ttft_service"]
+    assert abs(lat["tpot"]["p50"] - 200 / 9) <= 1 + tg.slack(ctx, 2), lat["tpot"]
+    assert abs(lat["itl"]["p50"] - 25) <= 1 + tg.slack(ctx, 5), lat["itl"]
+    assert abs(lat["e2el"]["p50"] - 280) <= 2 + tg.slack(ctx, 10), lat["e2el"]
     assert lat["itl"]["count"] == 20 * 8 and lat["tpot"]["count"] == 20
     st = res["stream"]
     assert st["tokens_out"] == 200 and st["chunks"] == 180 and st["tokens_estimated"] == 0, st
@@ -222,7 +217,7 @@ def test_mid_stream_failures_are_their_kinds(ctx):
         if kind == "timeout":
             # --idle-timeout ended each stall after 300 ms of silence, long
             # before --timeout's 30 s.
-            assert all(300 <= float(row["latency_ms"]) <= 300 + slack(ctx, 200) for row in rows)
+            assert all(300 <= float(row["latency_ms"]) <= 300 + tg.slack(ctx, 200) for row in rows)
             assert time.monotonic() - t0 < 10
 
 

@@ -24,11 +24,6 @@ def assert_ok(port, inputs=("after",)):
     assert len(out["outputs"]) == len(inputs), out
 
 
-def slack(ctx, ms):
-    """Timing tolerance: sanitized builds are slower."""
-    return ms * (3 if ctx.sanitized else 1)
-
-
 # ---- answers ----
 
 def test_three_inputs_three_outputs(ctx):
@@ -91,7 +86,7 @@ def test_delay_200ms(ctx):
         t0 = time.monotonic()
         assert_ok(s.port)
         ms = (time.monotonic() - t0) * 1000
-        assert 200 <= ms < 200 + slack(ctx, 60), ms
+        assert 200 <= ms < 200 + tg.slack(ctx, 60), ms
 
 
 def test_per_item_delay(ctx):
@@ -99,7 +94,7 @@ def test_per_item_delay(ctx):
     t0 = time.monotonic()
     assert_ok(s.port, list(range(10)))
     ms = (time.monotonic() - t0) * 1000
-    assert 250 <= ms < 250 + slack(ctx, 80), ms
+    assert 250 <= ms < 250 + tg.slack(ctx, 80), ms
 
 
 def test_thousand_concurrent_requests(ctx):
@@ -173,7 +168,7 @@ def test_workers_fifo_queue(ctx):
         t.join()
     assert all(r[0] == 200 for r in results), results
     ms = sorted(r[1] for r in results)
-    tol = slack(ctx, 40)
+    tol = tg.slack(ctx, 40)
     assert abs(ms[0] - 100) < tol and abs(ms[1] - 100) < tol, ms
     assert abs(ms[2] - 200) < tol and abs(ms[3] - 200) < tol, ms
 

@@ -13,11 +13,6 @@ import time
 import tg
 
 
-def slack(ctx, ms):
-    """Timing tolerance: tests share two busy cores; sanitized builds are slower."""
-    return ms * (3 if ctx.sanitized else 1)
-
-
 def post_json(port, path, body, timeout=10):
     status, headers, raw = tg.post(port, path, body if isinstance(body, (str, bytes))
                                    else json.dumps(body), timeout)
@@ -461,19 +456,19 @@ def test_ttft_and_tpot_of_one_request(ctx):
     st = Stream(s.port, "/v1/chat/completions", chat_body(content="x" * 400, max_tokens=6))
     t = [e["t"] for e in st.events if '"content":" ' in e["raw"]]
     assert len(t) == 6
-    assert 71 - 3 <= t[0] <= 71 + slack(ctx, 25), t
+    assert 71 - 3 <= t[0] <= 71 + tg.slack(ctx, 25), t
     # A busy test machine can read one event late (a short gap, then a long
     # one), never early: the last token bounds the decode from below, and the
     # median gap is the step.
-    assert 71 + 5 * 21 - 3 <= t[-1] <= 71 + 5 * 21 + slack(ctx, 35), t
+    assert 71 + 5 * 21 - 3 <= t[-1] <= 71 + 5 * 21 + tg.slack(ctx, 35), t
     gaps = sorted(b - a for a, b in zip(t, t[1:]))
-    assert 21 - 3 <= gaps[len(gaps) // 2] <= 21 + slack(ctx, 10), gaps
+    assert 21 - 3 <= gaps[len(gaps) // 2] <= 21 + tg.slack(ctx, 10), gaps
     # Not streamed: the whole answer after the same modelled time.
     t0 = time.monotonic()
     st2, _, a = post_json(s.port, "/v1/chat/completions",
                           chat_body(content="x" * 400, max_tokens=6, stream=False))
     ms = (time.monotonic() - t0) * 1000
-    assert st2 == 200 and 71 + 5 * 21 - 3 <= ms <= 71 + 5 * 21 + slack(ctx, 40), ms
+    assert st2 == 200 and 71 + 5 * 21 - 3 <= ms <= 71 + 5 * 21 + tg.slack(ctx, 40), ms
 
 
 def test_second_request_waits_for_a_slot_at_max_seqs_1(ctx):
@@ -494,11 +489,11 @@ def test_second_request_waits_for_a_slot_at_max_seqs_1(ctx):
         t.join()
     first, second = out["first"], out["second"]
     assert len(first) == 10 and len(second) == 10
-    assert first[0] <= 20 + slack(ctx, 15), first
+    assert first[0] <= 20 + tg.slack(ctx, 15), first
     # The second arrived ~50 ms in and waited for the first's 10 steps (200 ms):
     # its TTFT includes the rest of the first's decode, ~150 + 20 ms.
     assert second[0] >= 150 - 10, (first, second)
-    assert second[0] <= 170 + slack(ctx, 60), (first, second)
+    assert second[0] <= 170 + tg.slack(ctx, 60), (first, second)
 
 
 def test_tpot_grows_with_active_sequences(ctx):
@@ -523,11 +518,11 @@ def test_tpot_grows_with_active_sequences(ctx):
 
     alone = gaps_of(1)
     four = gaps_of(4)
-    assert 20 - 3 <= alone <= 20 + slack(ctx, 10), alone  # 10 + 10 x 1
+    assert 20 - 3 <= alone <= 20 + tg.slack(ctx, 10), alone  # 10 + 10 x 1
     # 10 + 10 x 4 = 50 while all four decode together (a little less at the
     # ends, where one may start or finish a step apart from the others).
     assert four >= alone + 12, (alone, four)
-    assert four <= 50 + slack(ctx, 15), four
+    assert four <= 50 + tg.slack(ctx, 15), four
 
 
 def test_engine_queue_full_503_and_error_rate(ctx):
@@ -591,7 +586,7 @@ def test_script_times_within_a_few_ms(ctx):
     # is absolute: one late event does not delay the next).
     t = [e["t"] for e in content]
     for got, want in zip(t, [100, 130, 160, 190]):
-        assert want - 2 <= got <= want + slack(ctx, 20), t
+        assert want - 2 <= got <= want + tg.slack(ctx, 20), t
     chunks = st.json_events()
     assert words(chunks[2]["choices"][0]["delta"]["content"]).__len__() == 2
     assert chunks[-2]["choices"][0]["finish_reason"] == "length"

@@ -158,6 +158,13 @@ class Context:
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
+def slack(ctx, ms):
+    """A timing test's upper tolerance in ms. Tests share two busy cores: an
+    event is read late, never early, so lower bounds stay exact and upper
+    ones stretch (three times under the sanitizers, which are slower)."""
+    return ms * (3 if ctx.sanitized else 1.5)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
