@@ -142,7 +142,9 @@ static int set_rate(const opt_t *o, const char *v, const char *shown, void *fiel
                     size_t errlen)
 {
     double d;
-    if (parse_double(v, 0, DBL_MAX, &d, NULL, 0))
+    if (v[0] == '-' && parse_double(v + 1, 0, DBL_MAX, &d, NULL, 0) == 0)
+        d = -d; /* a number, below any range here: said so below, not "not a number" */
+    else if (parse_double(v, 0, DBL_MAX, &d, NULL, 0))
         return errmsg_set(-1, err, errlen,
                           "--%s %s: not a number; give one from %.10g to %.10g, e.g. 100", o->name,
                           shown, o->min, o->max);

@@ -154,6 +154,7 @@ static void test_min_max(void **state)
     ERR("--rate 0.1: out of range; give a number from 0.5 to 1000", "--rate", "0.1");
     ERR("--rate 1001: out of range", "--rate", "1001");
     ERR("--rate nan: not a number; give one from 0.5 to 1000", "--rate", "nan");
+    ERR("--rate -3: out of range; give a number from 0.5 to 1000", "--rate", "-3");
     ERR("--max-body 0: too small; give at least 1 byte", "--max-body", "0");
     ERR("--max-body 2MiB: too large; give at most 1048576 bytes", "--max-body", "2MiB");
     ERR("--max-body 8KB: not a size; give bytes or a number with a 1024-based unit", "--max-body",
