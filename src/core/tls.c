@@ -384,6 +384,14 @@ tls_status_t tls_read(tls_conn_t *t, void *buf, size_t len, size_t *n)
     }
 }
 
+/* With SSL_OP_IGNORE_UNEXPECTED_EOF both ends look alike to SSL_read; only an
+ * unannounced end makes the library read the socket's EOF (a close_notify is
+ * the last record it reads). */
+bool tls_closed_cleanly(const tls_conn_t *t)
+{
+    return BIO_eof(SSL_get_rbio(SSL_OF(t))) == 0;
+}
+
 tls_status_t tls_write(tls_conn_t *t, const void *buf, size_t len, size_t *n)
 {
     SSL *ssl = SSL_OF(t);

@@ -78,6 +78,10 @@ bool tls_alpn_h2(const tls_conn_t *t);
 /* Reads up to len bytes. TLS_OK with *n > 0 bytes, or *n == 0 when the peer
  * closed (close_notify or plain EOF). TLS_ERROR on a reset or a bad record. */
 tls_status_t tls_read(tls_conn_t *t, void *buf, size_t len, size_t *n);
+/* After a read said the peer closed: true when it sent close_notify first,
+ * false when the connection just ended (anyone on the path can do that: a
+ * message framed only by the close was maybe cut short, RFC 8446 section 6.1). */
+bool tls_closed_cleanly(const tls_conn_t *t);
 /* Writes up to len bytes (partial writes happen). After a WANT_* retry with
  * the same buf and len. */
 tls_status_t tls_write(tls_conn_t *t, const void *buf, size_t len, size_t *n);

@@ -407,8 +407,11 @@ static void do_read(conn_t *c)
             continue;
         if (n < 0 && errno == EAGAIN)
             return;
-        /* End of stream or error: complete only for a close-delimited body. */
-        if (n == 0 && h1resp_eof(&c->resp, c->rbuf, &c->rlen) == 0) {
+        /* End of stream or error: complete only for a close-delimited body,
+         * and over TLS only after close_notify: a bare end of a body framed by
+         * the close may be a cut (RFC 9112 section 9.8). */
+        if (n == 0 && (!c->tls || tls_closed_cleanly(c->tls)) &&
+            h1resp_eof(&c->resp, c->rbuf, &c->rlen) == 0) {
             finish(c, CONN_OK);
             return;
         }

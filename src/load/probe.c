@@ -130,7 +130,9 @@ static int read_response(probe_io_t *io, uint64_t deadline, bool head, probe_res
             len += (size_t)n;
             f = h1resp_feed(&r, buf, &len);
         } else if (n == 0) {
-            f = h1resp_eof(&r, buf, &len);
+            /* Over TLS a body framed by the close needs close_notify (conn.c). */
+            f = io->tls && !tls_closed_cleanly(io->tls) ? HTTP_INCOMPLETE
+                                                        : h1resp_eof(&r, buf, &len);
             if (f == HTTP_INCOMPLETE) {
                 snprintf(err, errlen,
                          "the server closed the connection before the response was complete");

@@ -1,7 +1,10 @@
 """HTTPS end to end: a throw-away CA and server certificates
 made with the `openssl` command, the stub serving TLS with them, tailgate run
 verifying (or not) against them, and nginx with TLS as an independent server."""
+import http.server
 import os
+import ssl
+import threading
 
 import tg
 from tg import NGINX, free_port, make_ca, make_cert
@@ -129,6 +132,58 @@ def test_stub_https_new_connection_per_request_resumes(ctx):
     assert r.rc == 0, r
     c = connections(tg.read_json(out))
     assert c["opened"] == 50 and c["tls_resumed"] == 0, c
+
+
+def close_delimited_server(cert, key, close_notify):
+    """HTTPS answers framed by the close (HTTP/1.0, no Content-Length); the
+    server ends each with close_notify, or just closes the socket."""
+    class H(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"outputs":["a"]}')
+            self.wfile.flush()
+            if close_notify:  # sent now, the client's is not awaited
+                self.connection.setblocking(False)
+                try:
+                    self.connection.unwrap()
+                except (ssl.SSLError, OSError):
+                    pass
+
+        def log_message(self, *args):
+            pass
+
+    srv = tg.HTTPServer(("127.0.0.1", 0), H)
+    tctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tctx.load_cert_chain(cert, key)
+    srv.socket = tctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, f"https://127.0.0.1:{srv.server_address[1]}/v1/infer"
+
+
+def test_body_framed_by_close_needs_close_notify(ctx):
+    # RFC 9112 section 9.8: without a length, only close_notify says the body
+    # is whole; a bare close may be a cut, so the request is not ok.
+    ca = make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    for close_notify, rc, kind in ((False, 1, "reset"), (True, 0, None)):
+        srv, url = close_delimited_server(cert, key, close_notify)
+        try:
+            out = ctx.path("out.json")
+            r = ctx.run("run", url, "--cacert", ca, "--requests", "20", "--concurrency", "2",
+                        "--validate", "status", "--out", out)
+            assert r.rc == rc, (close_notify, r)
+            req = tg.read_json(out)["requests"]
+            assert req["total"] == 20, req
+            assert req["ok"] == (0 if kind else 20) and req["by_error"] == (
+                {kind: 20} if kind else {}), (close_notify, req)
+        finally:
+            srv.shutdown()
+            srv.server_close()
 
 
 # ---- nginx ----
