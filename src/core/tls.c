@@ -293,6 +293,22 @@ static tls_status_t io_status(SSL *ssl, int rc)
     }
 }
 
+/* What the library's words mean for the person running the test. */
+static const char *handshake_hint(int reason)
+{
+    switch (reason) {
+    case SSL_R_WRONG_VERSION_NUMBER: /* the first bytes back were no TLS record */
+    case SSL_R_PACKET_LENGTH_TOO_LONG:
+        return ": the server did not answer in TLS (plain HTTP on this port? use http://)";
+    case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
+    case SSL_R_UNSUPPORTED_PROTOCOL:
+    case SSL_R_NO_PROTOCOLS_AVAILABLE:
+        return ": no TLS version in common (tailgate speaks TLS 1.2 and 1.3)";
+    default:
+        return "";
+    }
+}
+
 tls_status_t tls_handshake(tls_conn_t *t, char *err, size_t errlen)
 {
     SSL *ssl = SSL_OF(t);
@@ -315,7 +331,10 @@ tls_status_t tls_handshake(tls_conn_t *t, char *err, size_t errlen)
         snprintf(err, errlen, "the server closed the connection in the handshake");
         ERR_clear_error();
     } else {
-        openssl_reason(err, errlen, "handshake failed");
+        int reason = ERR_GET_REASON(ERR_peek_last_error());
+        char why[120];
+        openssl_reason(why, sizeof why, "handshake failed");
+        snprintf(err, errlen, "%s%s", why, handshake_hint(reason));
     }
     return TLS_ERROR;
 }

@@ -3,8 +3,10 @@ made with the `openssl` command, the stub serving TLS with them, tailgate run
 verifying (or not) against them, and nginx with TLS as an independent server."""
 import http.server
 import os
+import socket
 import ssl
 import threading
+import warnings
 
 import tg
 from tg import NGINX, free_port, make_ca, make_cert
@@ -184,6 +186,45 @@ def test_body_framed_by_close_needs_close_notify(ctx):
         finally:
             srv.shutdown()
             srv.server_close()
+
+
+def tls10_server(cert, key):
+    """A server that speaks only TLS 1.0 (each handshake fails: tailgate asks for 1.2+)."""
+    tctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tctx.load_cert_chain(cert, key)
+    tctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        tctx.minimum_version = tctx.maximum_version = ssl.TLSVersion.TLSv1
+    ls = socket.create_server(("127.0.0.1", 0), backlog=64)
+
+    def serve():
+        while True:
+            s, _ = ls.accept()
+            try:
+                tctx.wrap_socket(s, server_side=True).close()
+            except (ssl.SSLError, OSError):
+                s.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return ls.getsockname()[1]
+
+
+def test_handshake_failures_say_what_to_do(ctx):
+    # Plain HTTP on the port an https:// URL names: the OpenSSL words ("wrong
+    # version number") alone do not say what is wrong.
+    stub = ctx.stub()
+    r = ctx.run("run", f"https://127.0.0.1:{stub.port}/v1/infer", "--requests", "5")
+    assert r.rc == 3, r
+    assert "did not answer in TLS" in r.err and "use http://" in r.err, r.err
+    # A server older than TLS 1.2.
+    make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    port = tls10_server(cert, key)
+    for extra in ((), ("--http2",)):
+        r = ctx.run("run", f"https://127.0.0.1:{port}/v1/infer", "--insecure", "--requests", "5",
+                    *extra)
+        assert r.rc == 3, r
+        assert "no TLS version in common (tailgate speaks TLS 1.2 and 1.3)" in r.err, r.err
 
 
 # ---- nginx ----
