@@ -216,7 +216,15 @@ __attribute__((noinline, cold)) static void keep_sample(worker_t *w, const sched
     char why[160] = "";
     const char *body = res->body;
     size_t body_len = res->body_len;
-    if (err == ERR_STREAM && st && st->status == STREAM_ERROR_EVENT) {
+    if (err == ERR_TLS) { /* no answer: the handshake's own words */
+        const char *t = res->tls_error ? res->tls_error : "handshake failed";
+        if (res->tls_verify_failed)
+            snprintf(why, sizeof why, "%.90s (%s)", t, target_tls_advice(t));
+        else
+            snprintf(why, sizeof why, "%s", t);
+        body = NULL;
+        body_len = 0;
+    } else if (err == ERR_STREAM && st && st->status == STREAM_ERROR_EVENT) {
         snprintf(why, sizeof why, "an error event after %llu token events",
                  (unsigned long long)stream_chunks(st));
         body = st->error;
@@ -1084,14 +1092,8 @@ int engine_collect(engine_t *e, engine_result_t *res)
         for (unsigned t = 0; t < nthreads; t++) {
             if (!ws[t].tls_error[0])
                 continue;
-            if (ws[t].tls_verify_failed)
-                snprintf(res->fatal_msg, sizeof(res->fatal_msg),
-                         "TLS verification failed for %.60s: %.150s (use --cacert FILE or "
-                         "--insecure)",
-                         name, ws[t].tls_error);
-            else
-                snprintf(res->fatal_msg, sizeof(res->fatal_msg),
-                         "TLS handshake with %.60s failed: %.150s", name, ws[t].tls_error);
+            target_tls_failure(name, ws[t].tls_error, ws[t].tls_verify_failed, res->fatal_msg,
+                               sizeof(res->fatal_msg));
             break;
         }
         rc = EPROTO;

@@ -193,12 +193,9 @@ static int start_tls(const url_t *url, const tls_client_opts_t *opts, probe_io_t
     if (tls_conn_client(*ctx, io->fd, url->host, NULL, &io->tls) != 0)
         return ENOMEM;
     if (tls_handshake_wait(io->tls, io->fd, remaining_ms(deadline), why, sizeof why) != TLS_OK) {
-        if (tls_verify_failed(io->tls))
-            snprintf(err, errlen,
-                     "TLS verification failed for %s:%s: %s (use --cacert FILE or --insecure)",
-                     url->host, url->port, why);
-        else
-            snprintf(err, errlen, "TLS handshake with %s:%s failed: %s", url->host, url->port, why);
+        char name[URL_HOST_MAX + 16];
+        snprintf(name, sizeof name, "%s:%s", url->host, url->port);
+        target_tls_failure(name, why, tls_verify_failed(io->tls), err, errlen);
         return EPROTO;
     }
     return 0;

@@ -87,12 +87,7 @@ static int preflight_tls(const url_t *u, tls_ctx_t *ctx, int fd, int timeout_ms,
     }
     int rc = 0;
     if (tls_handshake_wait(t, fd, timeout_ms, why, sizeof why) != TLS_OK) {
-        if (tls_verify_failed(t))
-            snprintf(err, errlen,
-                     "TLS verification failed for %.60s: %.150s (use --cacert FILE or --insecure)",
-                     name, why);
-        else
-            snprintf(err, errlen, "TLS handshake with %.60s failed: %.150s", name, why);
+        target_tls_failure(name, why, tls_verify_failed(t), err, errlen);
         rc = EPROTO;
     }
     tls_conn_free(t, rc == 0);
@@ -105,6 +100,22 @@ static int preflight_ms(uint64_t timeout_ns)
     if (timeout_ns && timeout_ns / CLOCK_NS_PER_MS < (uint64_t)timeout_ms)
         timeout_ms = (int)(timeout_ns / CLOCK_NS_PER_MS) + 1;
     return timeout_ms;
+}
+
+const char *target_tls_advice(const char *why)
+{
+    if (strstr(why, "mismatch"))
+        return "use a name the certificate holds in the URL, or --insecure";
+    return "use --cacert FILE or --insecure";
+}
+
+void target_tls_failure(const char *name, const char *why, bool verify, char *err, size_t errlen)
+{
+    if (verify)
+        snprintf(err, errlen, "TLS verification failed for %.60s: %.150s (%s)", name, why,
+                 target_tls_advice(why));
+    else
+        snprintf(err, errlen, "TLS handshake with %.60s failed: %.150s", name, why);
 }
 
 int target_preflight(const url_t *u, uint64_t timeout_ns, tls_ctx_t *tls,
@@ -293,13 +304,7 @@ int target_preflight_h2(const url_t *u, uint64_t timeout_ns, tls_ctx_t *tls,
             return ENOMEM;
         }
         if (tls_handshake_wait(t, fd, timeout_ms, why, sizeof why) != TLS_OK) {
-            if (tls_verify_failed(t))
-                snprintf(err, errlen,
-                         "TLS verification failed for %.60s: %.150s (use --cacert FILE or "
-                         "--insecure)",
-                         name, why);
-            else
-                snprintf(err, errlen, "TLS handshake with %.60s failed: %.150s", name, why);
+            target_tls_failure(name, why, tls_verify_failed(t), err, errlen);
             rc = EPROTO;
         } else if (!tls_alpn_h2(t)) {
             snprintf(err, errlen,

@@ -25,6 +25,14 @@ void target_name(const url_t *u, char *buf, size_t len);
 int target_connect(const url_t *u, int timeout_ms, int *fd_out, struct sockaddr_storage *addr,
                    socklen_t *addrlen, char *err, size_t errlen);
 
+/* What to do about a certificate that failed verification for `why`: a name
+ * mismatch is not cured by --cacert, an unknown issuer is. */
+const char *target_tls_advice(const char *why);
+/* The sentence for a failed handshake with `name` (host:port): "TLS
+ * verification failed for NAME: WHY (ADVICE)" when verify, else "TLS
+ * handshake with NAME failed: WHY". */
+void target_tls_failure(const char *name, const char *why, bool verify, char *err, size_t errlen);
+
 /* The engine's pre-flight check: resolves u once and proves something listens
  * there -- and, with tls (https), that it completes a handshake, verification
  * included -- so a run against nothing fails at once with a reason instead of

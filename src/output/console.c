@@ -140,8 +140,13 @@ static void samples_lines(FILE *f, const result_t *r)
         const runstats_sample_t *s = &rs->sample[k];
         if (!s->set)
             continue;
-        fprintf(f, "  first %s: request %llu, status %d%s%s\n", err_kind_name((err_kind_t)k),
-                (unsigned long long)s->request_id, s->status, s->reason[0] ? ": " : "", s->reason);
+        if (s->status) /* a tls failure has no status: no answer came */
+            fprintf(f, "  first %s: request %llu, status %d%s%s\n", err_kind_name((err_kind_t)k),
+                    (unsigned long long)s->request_id, s->status, s->reason[0] ? ": " : "",
+                    s->reason);
+        else
+            fprintf(f, "  first %s: request %llu%s%s\n", err_kind_name((err_kind_t)k),
+                    (unsigned long long)s->request_id, s->reason[0] ? ": " : "", s->reason);
         if (s->body_kept)
             fprintf(f, "    %s (%llu bytes): %s%s\n", k == ERR_STREAM ? "event" : "body",
                     (unsigned long long)s->body_bytes, s->body,

@@ -469,7 +469,7 @@ static int read_samples(reader_t *rd, const json_t *req, runstats_t *rs)
         if (k == ERR_KIND_COUNT || !runstats_sample_kind((err_kind_t)k))
             return bad(rd,
                        "\"requests.first_errors\": \"%.40s\" is not a kind with an answer "
-                       "(http_4xx, http_5xx, invalid_response, stream_error)",
+                       "(http_4xx, http_5xx, invalid_response, stream_error, tls)",
                        key);
         runstats_sample_t *s = &rs->sample[k];
         char path[96];

@@ -226,12 +226,12 @@ int runstats_second_add(runstats_t *rs, size_t i, metric_id_t m, const hist_t *h
 /* Makes timeline second i exist (zero counts). Returns it, or NULL on ENOMEM. */
 runstats_second_t *runstats_second(runstats_t *rs, size_t i);
 
-/* Whether a failure of this kind has an answer worth keeping a sample of
- * (inline: asked once per request). */
+/* Whether a failure of this kind has an answer (or, for tls, a reason from
+ * the handshake) worth keeping a sample of (inline: asked once per request). */
 static inline bool runstats_sample_kind(err_kind_t kind)
 {
     return kind == ERR_HTTP_4XX || kind == ERR_HTTP_5XX || kind == ERR_INVALID_RESPONSE ||
-           kind == ERR_STREAM;
+           kind == ERR_STREAM || kind == ERR_TLS;
 }
 /* Keeps the sample of kind (a runstats_sample_kind) unless one is kept:
  * body[0..body_len) may be NULL (not kept); reason may be NULL. Copies at

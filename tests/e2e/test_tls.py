@@ -227,6 +227,48 @@ def test_handshake_failures_say_what_to_do(ctx):
         assert "no TLS version in common (tailgate speaks TLS 1.2 and 1.3)" in r.err, r.err
 
 
+def test_some_handshakes_fail_the_summary_says_why(ctx):
+    """A server whose every other connection shows a certificate for another
+    name: those requests are `tls`, and the summary and first_errors give the
+    handshake's reason, as they give an http_5xx's answer."""
+    ca = make_ca(ctx)
+    good = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    good.load_cert_chain(*make_cert(ctx, "srv"))
+    bad = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    bad.load_cert_chain(*make_cert(ctx, "other", san="DNS:other.invalid"))
+    ls = socket.create_server(("127.0.0.1", 0), backlog=64)
+    answer = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 17\r\n"
+              b"Connection: close\r\n\r\n{\"outputs\":[\"a\"]}")
+
+    def serve():
+        n = 0
+        while True:
+            try:
+                s, _ = ls.accept()
+            except OSError:
+                return
+            n += 1  # the first (the pre-flight's) shows the good certificate
+            try:
+                t = (good if n % 2 else bad).wrap_socket(s, server_side=True)
+                t.recv(65536)
+                t.sendall(answer)
+                t.close()
+            except (ssl.SSLError, OSError):
+                s.close()
+    threading.Thread(target=serve, daemon=True).start()
+    out = ctx.path("out.json")
+    r = ctx.run("run", f"https://127.0.0.1:{ls.getsockname()[1]}/v1/infer", "--cacert", ca,
+                "--requests", "10", "--concurrency", "1", "--no-tls-resume", "--out", out)
+    ls.close()
+    assert r.rc == 0, r
+    req = tg.read_json(out)["requests"]
+    assert req["ok"] + req["by_error"].get("tls", 0) == 10 and req["by_error"]["tls"] >= 4, req
+    first = req["first_errors"]["tls"]
+    assert first["status"] == 0 and first["body"] is None, first
+    assert "IP address mismatch" in first["reason"] and "a name the certificate holds" in first["reason"], first
+    assert "first tls: request " in r.out and "IP address mismatch" in r.out, r.out
+
+
 # ---- nginx ----
 
 class Nginx(tg.Nginx):
