@@ -54,6 +54,7 @@ int runcommon_read_file(const char *path, char **data, size_t *len)
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap);
     while (buf) {
+        errno = 0;
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
         if (n < cap)
@@ -66,7 +67,7 @@ int runcommon_read_file(const char *path, char **data, size_t *len)
             buf = nb;
         }
     }
-    int e = ferror(f) ? EIO : 0;
+    int e = ferror(f) ? (errno ? errno : EIO) : 0; /* EISDIR says more than EIO */
     fclose(f);
     if (!buf)
         return ENOMEM;

@@ -369,8 +369,10 @@ static int load_csv(inputs_t *in, const char *buf, size_t len, char *err, size_t
         if (field_blank_record(f, nf))
             continue;
         if (nf != ncols) {
-            snprintf(err, errlen, "%s:%lu: %zu field%s, but the header names %zu", in->name,
-                     row_line, nf, nf == 1 ? "" : "s", ncols);
+            snprintf(err, errlen, "%s:%lu: %zu field%s, but the header names %zu (%s)", in->name,
+                     row_line, nf, nf == 1 ? "" : "s", ncols,
+                     nf > ncols ? "a field with a comma in it is quoted: \"a, b\""
+                                : "every column takes a value, an empty one too: a,,c");
             goto out;
         }
         json_t *obj = json_object();

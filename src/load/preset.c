@@ -224,6 +224,17 @@ int preset_plan(const preset_t *p, const preset_args_t *a, preset_plan_t *pl, pr
         goto fail;
     }
     *part = PRESET_PART_INPUTS;
+    /* A data file the body never reads would be counted as sent, and its
+     * digest reported, while every request carried the same literal. */
+    if (!ours && a->inputs && inputs_count(a->inputs) &&
+        !(template_flags(pl->body) & (TEMPLATE_READS_ITEM | TEMPLATE_READS_ITEMS))) {
+        snprintf(err, errlen,
+                 "%s: the template sends none of its items (it has no {{item}}, {{items}}, "
+                 "{{item.F}} or {{items.F}}): put one where the items go, or drop --inputs",
+                 inputs_name(a->inputs));
+        rc = EINVAL;
+        goto fail;
+    }
     if (ours && a->inputs && (rc = inputs_check_kinds(a->inputs, p->items, p->name, err, errlen)))
         goto fail;
     if (ours && a->inputs && p->token_ids &&

@@ -59,6 +59,7 @@ typedef struct {
 typedef struct {
     const char *s;
     size_t len, pos;
+    size_t origin; /* where the template starts: past a byte order mark */
     template_t *t;
     buf_t lit;  /* literal text of the template */
     buf_t *out; /* where tokens go: &lit, or a default's text */
@@ -103,7 +104,7 @@ static bool __attribute__((format(printf, 3, 4))) fail(comp_t *c, size_t at, con
     if (c->rc)
         return false;
     unsigned long line = 1, col = 1;
-    for (size_t i = 0; i < at && i < c->len; i++) {
+    for (size_t i = c->origin; i < at && i < c->len; i++) {
         if (c->s[i] == '\n') {
             line++;
             col = 1;
@@ -546,6 +547,10 @@ int template_compile(const char *text_in, size_t len, template_mode_t mode, cons
     c.out = &c.lit;
     bool ok;
     if (mode == TEMPLATE_JSON) {
+        /* Editors on Windows save UTF-8 with a byte order mark; RFC 8259
+         * lets a reader ignore it, as --inputs does. */
+        if (len >= 3 && memcmp(text_in, "\xEF\xBB\xBF", 3) == 0)
+            c.pos = c.origin = 3;
         ok = value(&c, 1, true);
         if (ok) {
             skip_ws(&c);

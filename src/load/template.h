@@ -22,7 +22,8 @@
  * TEMPLATE_JSON: the text is one JSON document in which a placeholder stands
  * where a value stands; never inside a string (an error: it would have to be
  * escaped, and a string item brings its own quotes) and never as an object
- * key. Rendering gives valid JSON always. Literal parts are kept compact:
+ * key. A leading UTF-8 byte order mark is skipped (columns count from after
+ * it). Rendering gives valid JSON always. Literal parts are kept compact:
  * whitespace outside strings is dropped, strings and numbers stay as written.
  * TEMPLATE_PATH, TEMPLATE_HEADER: plain text with {{model}}, {{request_id}},
  * {{seq}}, {{batch}} only; the model name is percent-encoded in a path

@@ -161,6 +161,8 @@ def test_template_errors_exit_2_with_position(ctx):
             ('{"inputs": [{{items}}}', "t.json:1:22: expected ',' or ']'"),
             ('{"inputs": {{items}},}', "t.json:1:22:"),
             ('{"inputs": {{items.text}}}', "d.jsonl:3: the item has no field \"text\""),
+            ('{"n": {{batch}}}', "--inputs: " + data + ": the template sends none of its items"),
+            ('\ufeff{"inputs": {{itemz}}}', "t.json:1:12: unknown placeholder {{itemz}}"),
         ]
         for text, want in cases:
             t = ctx.write("t.json", text)
@@ -170,6 +172,8 @@ def test_template_errors_exit_2_with_position(ctx):
         assert r.rc == 2 and "--template-json" in r.err and "1:8: a placeholder inside" in r.err, r
         r = ctx.run("run", cap.base, "--template", ctx.path("missing.json"), "-n", "1")
         assert r.rc == 3 and "--template: cannot read" in r.err, r
+        r = ctx.run("run", cap.base, "--template", ctx.path(""), "-n", "1")
+        assert r.rc == 3 and "cannot read" in r.err and "Is a directory" in r.err, r
         r = ctx.run("run", cap.base, "-H", "x-id: {{item}}", "-n", "1")
         assert r.rc == 2 and "--header 'x-id: {{item}}': 1:7: {{item}} cannot go into a URL path" \
             in r.err, r

@@ -365,8 +365,10 @@ static void test_csv_errors_name_the_line(void **state)
     (void)state;
     load_fails("a,b\n1,2\n\"multi\nline\",2\n1,2,3\n", ".csv",
                ":5: 3 fields, but the header "
-               "names 2");
-    load_fails("a,b\n1,2\n1\n", ".csv", ":3: 1 field, but the header names 2");
+               "names 2 (a field with a comma in it is quoted: \"a, b\")");
+    load_fails("a,b\n1,2\n1\n", ".csv",
+               ":3: 1 field, but the header names 2 (every column takes a value, an empty one "
+               "too: a,,c)");
     load_fails("a,b\n1,2\n\n\n3,\"open\n4,5\n", ".csv", ":5: a quoted field is not closed");
     load_fails("a,b\n1,x\"y\n", ".csv", ":2: a quote inside an unquoted field");
     load_fails("a,a\n1,2\n", ".csv", ":1: two columns are named \"a\"");

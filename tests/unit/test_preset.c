@@ -312,6 +312,10 @@ static void test_refusals(void **state)
     a.template_len = strlen(a.template_text);
     plan_fails("tailgate", &a, PRESET_PART_INPUTS,
                ".jsonl:1: the item is a string, not an object with a field \"text\"");
+    /* A template that reads no item would leave the data file unsent. */
+    a.template_text = "{\"q\":{{request_id}},\"n\":{{batch}}}";
+    a.template_len = strlen(a.template_text);
+    plan_fails("tailgate", &a, PRESET_PART_INPUTS, ".jsonl: the template sends none of its items");
     a.template_text = "{\"q\":\"{{items}}\"}";
     a.template_len = strlen(a.template_text);
     plan_fails("tailgate", &a, PRESET_PART_TEMPLATE, "1:7: a placeholder inside a string");

@@ -107,6 +107,12 @@ static void test_literal_compacted(void **state)
     t = compile("{\"a\":\"use {{braces}} and {{ or }}\"}");
     renders(t, TEMPLATE_JSON, 0, 1, 1, 0, "{\"a\":\"use {{braces}} and {{ or }}\"}");
     template_free(t);
+    /* A file saved with a byte order mark: the mark is not sent, and error
+     * columns count from after it. */
+    t = compile("\xEF\xBB\xBF{\"n\": {{batch}}}\r\n");
+    renders(t, TEMPLATE_JSON, 0, 1, 3, 0, "{\"n\":3}");
+    template_free(t);
+    compile_fails("\xEF\xBB\xBF{\"a\": {{nope}}}", TEMPLATE_JSON, "1:7: unknown placeholder");
 }
 
 static void test_item_and_items(void **state)
