@@ -20,7 +20,10 @@ def test_batch_item_latency_counts_the_wait(ctx):
     assert item["min"] >= 100, item
     # the first item of each batch waited for nine more at 10 ms apart
     assert 80 <= item["max"] - req["max"] <= 110, (item, req)
-    assert 80 <= item["max"] - item["min"] <= 120, item
+    # ... and the fastest item is the last of its batch, which waited for none:
+    # the spread is that wait plus the requests' own (a busy machine widens theirs)
+    spread = item["max"] - item["min"] - (req["max"] - req["min"])
+    assert 80 <= spread <= 100, (item, req)
     rows = tg.read_csv(log)
     assert len(rows) == 10 and all(row["batch_size"] == "10" for row in rows), rows
 
