@@ -60,6 +60,10 @@ struct h2sstream {
     sbuf_t path, authority, fields, body;
     bool dispatched;
     bool early; /* answered before the client finished: RST_STREAM NO_ERROR after */
+    /* Its HEADERS came then (until dispatched); then when its answer's
+     * bytes last began to wait or were last taken (h2s_on_timer). */
+    uint64_t since_ns;
+    bool cut; /* reset (at since_ns): its answer was cut short or not taken */
     /* the answer */
     h1resp_t resp;
     sbuf_t raw;  /* HTTP/1.1 bytes being framed */
@@ -96,6 +100,8 @@ struct h2sconn {
 static void h2s_on_io(loop_t *loop, loop_io_t *io, unsigned events);
 static void h2s_on_timer(loop_t *loop, loop_timer_t *timer);
 static void h2s_on_flush(loop_t *loop, loop_timer_t *timer);
+static void dispatch(h2sstream_t *st, uint64_t body_len, bool owed);
+static void reset(h2sstream_t *st, uint32_t code);
 
 int h2serve_preface(const char *buf, size_t len)
 {
@@ -130,7 +136,7 @@ static h2sstream_t *stream_get(h2sconn_t *h)
     sbuf_reset(&st->raw);
     sbuf_reset(&st->data);
     st->data_off = 0;
-    st->dispatched = st->early = false;
+    st->dispatched = st->early = st->cut = false;
     st->framing = st->submitted = st->answered = st->deferred = st->blocked = false;
     return st;
 }
@@ -353,17 +359,55 @@ static void h2s_on_io(loop_t *loop, loop_io_t *io, unsigned events)
     h2s_flush(h);
 }
 
+/* Streams keep HTTP/1.1's clock (--header-timeout): a request not whole
+ * within it of its HEADERS gets 408 (dispatched with its body still owed,
+ * so sconn's timer answers it), and an answer whose bytes the client takes
+ * none of for as long is reset -- else a client could hold its streams,
+ * and their answers' memory, for as long as it keeps the connection. The
+ * timer runs at least once per timeout, so a stream that begins between
+ * two runs is not due before the next; no timer work per stream. */
 static void h2s_on_timer(loop_t *loop, loop_timer_t *timer)
 {
     h2sconn_t *h = container_of(timer, h2sconn_t, timer);
-    uint64_t now = loop_now(loop);
+    uint64_t now = loop_now(loop), limit = h->srv->cfg->header_timeout_ns;
     if (h->open == 0 && now - h->idle_since >= STUB_IDLE_NS) {
         nghttp2_session_terminate_session(h->ng, NGHTTP2_NO_ERROR);
         write_out(h);
         h2s_free(h);
         return;
     }
-    loop_timer_set(loop, timer, (h->open ? now : h->idle_since) + STUB_IDLE_NS);
+    uint64_t next = now + limit;
+    if (h->open == 0 && h->idle_since + STUB_IDLE_NS < next)
+        next = h->idle_since + STUB_IDLE_NS;
+    bool deaf = false;
+    h->in_io = true; /* what the walk answers is written once, below */
+    for (h2sstream_t *st = h->all; st; st = st->all_next) {
+        bool waiting = st->id > 0 && !st->dispatched;
+        bool stalled = st->id > 0 && st->dispatched && !st->c &&
+                       (st->cut || (st->answered && st->data_off < st->data.len));
+        if (!waiting && !stalled)
+            continue;
+        if (st->since_ns + limit > now) {
+            if (st->since_ns + limit < next)
+                next = st->since_ns + limit;
+        } else if (waiting) {
+            st->early = true; /* the client may still be sending */
+            dispatch(st, st->body.len, true);
+        } else if (st->cut) {
+            deaf = true; /* not even its reset left in a timeout: nothing is read */
+        } else {
+            reset(st, NGHTTP2_INTERNAL_ERROR);
+            st->cut = true;
+            st->since_ns = now;
+        }
+    }
+    h->in_io = false;
+    if (deaf) {
+        h2s_free(h);
+        return;
+    }
+    loop_timer_set(loop, timer, next);
+    h2s_flush(h); /* may free h */
 }
 
 /* ---- a stream's request ---- */
@@ -374,9 +418,21 @@ static void reset(h2sstream_t *st, uint32_t code)
         nghttp2_submit_rst_stream(st->conn->ng, NGHTTP2_FLAG_NONE, st->id, code);
 }
 
+/* Copies n bytes to p and returns the end. An empty buffer is NULL (a
+ * request without fields, authority or body), and memcpy from NULL is
+ * undefined even for 0 bytes. */
+static char *put(char *p, const void *src, size_t n)
+{
+    if (n)
+        memcpy(p, src, n);
+    return p + n;
+}
+
 /* The request, as the HTTP/1.1 bytes sconn.c parses; then it runs. A body
- * over --max-body is not carried: its length alone gets the 413. */
-static void dispatch(h2sstream_t *st, uint64_t body_len)
+ * over --max-body is not carried: its length alone gets the 413. owed: the
+ * request timed out unfinished; its body is sent as still to come, and
+ * sconn's timer, due now, answers 408 in the route's error shape. */
+static void dispatch(h2sstream_t *st, uint64_t body_len, bool owed)
 {
     server_t *srv = st->conn->srv;
     sconn_t *c = sconn_stream_new(srv, st);
@@ -386,9 +442,11 @@ static void dispatch(h2sstream_t *st, uint64_t body_len)
     }
     st->c = c;
     st->dispatched = true;
-    bool carried = body_len == st->body.len;
+    bool carried = body_len == st->body.len && !owed;
     char cl[64];
-    int cln = snprintf(cl, sizeof cl, "Content-Length: %llu\r\n\r\n", (unsigned long long)body_len);
+    int cln = owed ? snprintf(cl, sizeof cl, "Transfer-Encoding: chunked\r\n\r\n")
+                   : snprintf(cl, sizeof cl, "Content-Length: %llu\r\n\r\n",
+                              (unsigned long long)body_len);
     static const char ver[] = " HTTP/1.1\r\nHost: ";
     size_t need = st->method_len + 1 + st->path.len + sizeof ver - 1 + st->authority.len + 2 +
                   st->fields.len + (size_t)cln + (carried ? st->body.len : 0);
@@ -398,26 +456,22 @@ static void dispatch(h2sstream_t *st, uint64_t body_len)
         return;
     }
     char *p = rq->buf;
-    memcpy(p, st->method, st->method_len);
-    p += st->method_len;
+    p = put(p, st->method, st->method_len);
     *p++ = ' ';
-    memcpy(p, st->path.data, st->path.len);
-    p += st->path.len;
-    memcpy(p, ver, sizeof ver - 1);
-    p += sizeof ver - 1;
-    memcpy(p, st->authority.data, st->authority.len);
-    p += st->authority.len;
+    p = put(p, st->path.data, st->path.len);
+    p = put(p, ver, sizeof ver - 1);
+    p = put(p, st->authority.data, st->authority.len);
     *p++ = '\r';
     *p++ = '\n';
-    memcpy(p, st->fields.data, st->fields.len);
-    p += st->fields.len;
-    memcpy(p, cl, (size_t)cln);
-    p += cln;
-    if (carried) {
-        memcpy(p, st->body.data, st->body.len);
-        p += st->body.len;
-    }
+    p = put(p, st->fields.data, st->fields.len);
+    p = put(p, cl, (size_t)cln);
+    if (carried)
+        p = put(p, st->body.data, st->body.len);
     rq->len = (size_t)(p - rq->buf);
+    if (owed && sconn_deadline(c, loop_now(srv->loop))) {
+        sconn_close(c);
+        return;
+    }
     sconn_drive(c);
 }
 
@@ -439,6 +493,7 @@ static int cb_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, voi
         return 0;
     }
     st->id = frame->hd.stream_id;
+    st->since_ns = loop_now(h->srv->loop);
     nghttp2_session_set_stream_user_data(ng, st->id, st);
     h->open++;
     return 0;
@@ -496,7 +551,7 @@ static int cb_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t
         return 0;
     if (st->body.len + len > h->srv->cfg->max_body) {
         st->early = true; /* 413 now: the rest of the body is not waited for */
-        dispatch(st, st->body.len + len);
+        dispatch(st, st->body.len + len, false);
         return 0;
     }
     return sbuf_append(&st->body, data, len) ? NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE : 0;
@@ -511,7 +566,7 @@ static int cb_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *
         return 0;
     h2sstream_t *st = stream_of(h, frame->hd.stream_id);
     if (st && !st->dispatched)
-        dispatch(st, st->body.len);
+        dispatch(st, st->body.len, false);
     return 0;
 }
 
@@ -578,6 +633,7 @@ static ssize_t cb_read_data(nghttp2_session *ng, int32_t id, uint8_t *buf, size_
     size_t n = avail < length ? avail : length;
     memcpy(buf, st->data.data + st->data_off, n);
     st->data_off += n;
+    st->since_ns = loop_now(st->conn->srv->loop); /* the client takes the answer */
     if (st->data_off == st->data.len) {
         st->data.len = st->data_off = 0;
         if (st->answered)
@@ -646,7 +702,9 @@ int h2serve_write(sconn_t *c, const char *data, size_t len)
         st->framing = true;
     }
     if (st->answered)
-        return 0; /* bytes after the answer (none are written): ignored */
+        return 0;                     /* bytes after the answer (none are written): ignored */
+    if (st->data_off == st->data.len) /* bytes begin to wait for the client now */
+        st->since_ns = loop_now(h->srv->loop);
     if (sbuf_append(&st->raw, data, len)) {
         sconn_close(c);
         return -1;
@@ -676,6 +734,8 @@ void h2serve_sconn_closed(sconn_t *c)
     st->c = NULL;
     if (!st->answered) { /* cut short: a script's drop or reset, a stalled write */
         reset(st, NGHTTP2_INTERNAL_ERROR);
+        st->cut = true;
+        st->since_ns = loop_now(st->conn->srv->loop);
         want_flush(st->conn);
     }
 }
@@ -728,7 +788,7 @@ int h2serve_accept(server_t *srv, int fd, tls_conn_t *tls, const char *pre, size
     srv->nconns++;
     STAT_ADD(srv, connections, 1);
     h->idle_since = loop_now(srv->loop);
-    loop_timer_set(srv->loop, &h->timer, h->idle_since + STUB_IDLE_NS);
+    loop_timer_set(srv->loop, &h->timer, h->idle_since + srv->cfg->header_timeout_ns);
     h->in_io = true;
     if (len && nghttp2_session_mem_recv(h->ng, (const uint8_t *)pre, len) < 0) {
         h2s_free(h);

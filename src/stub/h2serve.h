@@ -16,9 +16,12 @@
  * gets its error response on its stream; a malformed HTTP/2 request is
  * reset by nghttp2 (RST_STREAM PROTOCOL_ERROR); an answer cut short (a
  * script's drop or reset, a write that stalled) resets its stream
- * (RST_STREAM INTERNAL_ERROR). The connection goes on. It ends at the
- * client's GOAWAY or close, a connection error, STUB_IDLE_NS without a
- * stream, or a drain (a GOAWAY first; streams in progress finish). */
+ * (RST_STREAM INTERNAL_ERROR). The connection goes on. Streams keep the
+ * header timeout of HTTP/1.1: a request unfinished after it gets 408, an
+ * answer not taken for as long is reset. It ends at the client's GOAWAY
+ * or close, a connection error, STUB_IDLE_NS without a stream, resets that
+ * cannot leave within the header timeout, or a drain (a GOAWAY first;
+ * streams in progress finish). */
 #ifndef TAILGATE_STUB_H2SERVE_H
 #define TAILGATE_STUB_H2SERVE_H
 

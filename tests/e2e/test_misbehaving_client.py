@@ -807,3 +807,140 @@ def test_client_that_never_reads_does_not_block_others(ctx):
         so.close()
     probe(ctx, s.port, 0, "after non-readers")
     alive(s, ctx)
+
+
+# ---- HTTP/2 clients (h2c by prior knowledge, raw frames) ----
+
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+H2_DATA, H2_HEADERS, H2_RST, H2_SETTINGS, H2_GOAWAY = 0, 1, 3, 4, 7
+H2_END_STREAM, H2_END_HEADERS = 0x1, 0x4
+
+
+def h2_frame(ftype, flags, sid, payload=b""):
+    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(
+        ">I", sid) + payload
+
+
+def h2_fields(fields):
+    """HPACK literals without indexing, new names, no Huffman (each string
+    under 127 bytes)."""
+    out = b""
+    for k, v in fields:
+        k, v = k.encode(), v.encode()
+        out += b"\x00" + bytes([len(k)]) + k + bytes([len(v)]) + v
+    return out
+
+
+def h2_request(method, path):
+    return h2_fields([(":method", method), (":scheme", "http"), (":path", path),
+                      (":authority", "x")])
+
+
+def h2_connect(port, settings=b""):
+    so = socket.create_connection(("127.0.0.1", port))
+    so.sendall(H2_PREFACE + h2_frame(H2_SETTINGS, 0, 0, settings))
+    return so
+
+
+def h2_frames(so, timeout, until):
+    """Frames (type, flags, stream, payload) until until(frames) holds, the
+    connection ends ("EOF") or timeout. Acknowledges the server's SETTINGS."""
+    so.settimeout(0.2)
+    buf, frames = b"", []
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and not until(frames):
+        try:
+            chunk = so.recv(65536)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            frames.append(("EOF", 0, 0, b""))
+            break
+        buf += chunk
+        while len(buf) >= 9 and len(buf) >= 9 + int.from_bytes(buf[:3], "big"):
+            n = int.from_bytes(buf[:3], "big")
+            f = (buf[3], buf[4], int.from_bytes(buf[5:9], "big") & 0x7FFFFFFF, buf[9:9 + n])
+            buf = buf[9 + n:]
+            frames.append(f)
+            if f[0] == H2_SETTINGS and not f[1] & 1:
+                so.sendall(h2_frame(H2_SETTINGS, 1, 0))
+    return frames
+
+
+def h2_body(frames, sid):
+    return b"".join(f[3] for f in frames if f[0] == H2_DATA and f[2] == sid)
+
+
+def h2_ended(sid):
+    return lambda fr: any(f[2] == sid and f[0] in (H2_DATA, H2_HEADERS, H2_RST) and
+                          (f[0] == H2_RST or f[1] & H2_END_STREAM) for f in fr)
+
+
+def test_h2_request_with_no_fields_and_no_body(ctx):
+    """An HTTP/2 request of pseudo-header fields alone (no regular field, no
+    body, nothing but :method/:scheme/:path/:authority) is answered: its
+    empty field and body buffers are copied as zero bytes (undefined
+    behaviour from a NULL buffer once; the sanitizer build aborted)."""
+    s = ctx.stub()
+    so = h2_connect(s.port)
+    so.sendall(h2_frame(H2_HEADERS, H2_END_HEADERS | H2_END_STREAM, 1,
+                        h2_request("GET", "/healthz")))
+    fr = h2_frames(so, tg.slack(ctx, 3), h2_ended(1))
+    assert h2_body(fr, 1) == b'{"status":"ok"}', fr
+    so.close()
+    probe(ctx, s.port, 0, "after a bare h2 request")
+    alive(s, ctx)
+
+
+def test_h2_unfinished_request_408_and_unread_answer_reset(ctx):
+    """HTTP/2 streams keep HTTP/1.1's --header-timeout: a request whose body
+    never ends gets 408 on its stream (in its API's error shape) and the
+    connection goes on; answers a client takes nothing of (a flow-control
+    window of 0) are reset; a client that reads nothing at all loses its
+    connection. Before, such streams were held for as long as the client
+    kept the connection, with their answers in memory."""
+    s = ctx.stub("--header-timeout", "1s")
+    so = h2_connect(s.port)
+    chat = h2_request("POST", "/v1/chat/completions") + h2_fields([("content-type",
+                                                                     "application/json")])
+    t0 = time.monotonic()
+    so.sendall(h2_frame(H2_HEADERS, H2_END_HEADERS, 1, chat) + h2_frame(H2_DATA, 0, 1, b'{"mo'))
+    fr = h2_frames(so, tg.slack(ctx, 4), h2_ended(1))
+    ms = (time.monotonic() - t0) * 1000
+    err = json.loads(h2_body(fr, 1))["error"]
+    assert err["code"] == 408 and "--header-timeout" in err["message"], err
+    assert 1000 <= ms <= tg.slack(ctx, 2000), f"408 after {ms:.0f} ms (timeout 1 s)"
+    # The connection still serves.
+    so.sendall(h2_frame(H2_HEADERS, H2_END_HEADERS | H2_END_STREAM, 3,
+                        h2_request("GET", "/healthz")))
+    fr = h2_frames(so, tg.slack(ctx, 3), h2_ended(3))
+    assert h2_body(fr, 3) == b'{"status":"ok"}', fr
+    so.close()
+
+    # Window 0 (SETTINGS_INITIAL_WINDOW_SIZE): no answer's body can leave.
+    so = h2_connect(s.port, struct.pack(">HI", 4, 0))
+    body = json.dumps({"model": "m", "inputs": ["x"] * 200}).encode()
+    for sid in (1, 3, 5):
+        so.sendall(h2_frame(H2_HEADERS, H2_END_HEADERS, sid, h2_request("POST", "/v1/infer")) +
+                   h2_frame(H2_DATA, H2_END_STREAM, sid, body))
+    fr = h2_frames(so, tg.slack(ctx, 4),
+                   lambda fr: {f[2] for f in fr if f[0] == H2_RST} == {1, 3, 5})
+    resets = {f[2]: f[3] for f in fr if f[0] == H2_RST}
+    assert resets == {sid: struct.pack(">I", 2) for sid in (1, 3, 5)}, fr  # INTERNAL_ERROR
+    so.close()
+
+    # A client that opens every window and then reads nothing: the socket
+    # fills, even the resets cannot leave, and its connection is closed.
+    so = h2_connect(s.port, struct.pack(">HI", 4, 0x7FFFFFFF))
+    so.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    so.sendall(h2_frame(8, 0, 0, struct.pack(">I", 0x7FFFFFFF - 65535)))  # WINDOW_UPDATE
+    big = json.dumps({"model": "m", "inputs": ["x"] * 5000}).encode()  # ~0.5 MB answers
+    for sid in range(1, 21, 2):
+        so.sendall(h2_frame(H2_HEADERS, H2_END_HEADERS, sid, h2_request("POST", "/v1/infer")) +
+                   h2_frame(H2_DATA, H2_END_STREAM, sid, big))
+    assert wait_for(lambda: stats(s.port)["connections"] <= 1, tg.slack(ctx, 6)), stats(s.port)
+    so.close()
+    probe(ctx, s.port, 0, "after h2 clients that stall")
+    alive(s, ctx)
