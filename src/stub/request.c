@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define RBUF_KEEP_MAX 16384 /* a larger heap buffer goes back to inline when possible */
 
@@ -64,6 +65,26 @@ static request_result_t refuse(request_t *rq, int status, const char *why)
     return REQUEST_REFUSE;
 }
 
+/* The origin-form part of an absolute-form target ("http://host:port/v1/x"
+ * -> "/v1/x"), which a server must accept (RFC 9112 §3.2.2); any other
+ * target as it is. */
+static void origin_form(const char **t, size_t *len)
+{
+    const char *s = *t;
+    size_t n = *len, k;
+    if (n > 7 && !strncasecmp(s, "http://", 7))
+        k = 7;
+    else if (n > 8 && !strncasecmp(s, "https://", 8))
+        k = 8;
+    else
+        return;
+    const char *slash = memchr(s + k, '/', n - k);
+    if (slash) { /* (no path at all: left as it is, to be refused as a path) */
+        *t = slash;
+        *len = n - (size_t)(slash - s);
+    }
+}
+
 static bool method_is(const http_request_t *r, const char *m)
 {
     return strlen(m) == r->method_len && !memcmp(r->method, m, r->method_len);
@@ -83,9 +104,11 @@ request_result_t request_parse_head(request_t *rq, const stub_config_t *cfg)
         return refuse(rq, 431, "request header section too large (over 16 KiB or 100 headers)");
     rq->hlen = (size_t)n;
     bool get = method_is(&req, "GET") || method_is(&req, "HEAD");
-    rq->route =
-        api_route(cfg, req.target, req.target_len, method_is(&req, "POST"), get, &rq->captured);
-    size_t toff = (size_t)(req.target - rq->buf); /* captures: offsets into buf */
+    const char *target = req.target;
+    size_t target_len = req.target_len;
+    origin_form(&target, &target_len);
+    rq->route = api_route(cfg, target, target_len, method_is(&req, "POST"), get, &rq->captured);
+    size_t toff = (size_t)(target - rq->buf); /* captures: offsets into buf */
     if (rq->captured.model_len)
         rq->captured.model_off += toff;
     if (rq->captured.version_len)

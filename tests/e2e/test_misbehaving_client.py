@@ -651,6 +651,25 @@ def test_body_at_and_over_max_body(ctx):
     alive(s, ctx)
 
 
+def test_absolute_form_target_is_served(ctx):
+    """A request line with a whole URL as its target (as a proxy-minded client
+    sends it) names the same resource: a server must accept it (RFC 9112
+    §3.2.2), model and version captures included."""
+    s = ctx.stub("--api", "kserve-v2")
+    body = b'{"inputs":[{"name":"input","shape":[1],"datatype":"BYTES","data":["a"]}]}'
+    for target in (f"http://127.0.0.1:{s.port}/v2/models/m1/versions/3/infer",
+                   "HTTP://Example.COM/v2/models/m1/versions/3/infer"):
+        raw = (f"POST {target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+        status, _, out = tg.http(s.port, raw)
+        assert status == 200, (target, status, out)
+        answer = json.loads(out)
+        assert (answer["model_name"], answer["model_version"]) == ("m1", "3"), answer
+    status, _, _ = tg.http(s.port, "GET http://x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert status == 404, status
+    alive(s, ctx)
+
+
 def vm_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
