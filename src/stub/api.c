@@ -170,9 +170,10 @@ int api_error_body(sbuf_t *out, stub_api_t api, int status, const char *msg)
     case STUB_API_OPENAI_COMPLETIONS:
     case STUB_API_OPENAI_CHAT:
     case STUB_API_OPENAI_EMBEDDINGS: {
-        /* vLLM's ErrorResponse(error=ErrorInfo(...)) and its type names. */
-        const char *type = status == 400   ? "BadRequestError"
-                           : status == 404 ? "NotFoundError"
+        /* vLLM's ErrorResponse(error=ErrorInfo(...)) and its type names: a
+         * client's error (408, 413, 431 too) is a bad request, not the server's. */
+        const char *type = status == 404   ? "NotFoundError"
+                           : status < 500  ? "BadRequestError"
                            : status == 503 ? "ServiceUnavailableError"
                                            : "InternalServerError";
         if (sbuf_puts(out, "{\"error\":{\"message\":") || sbuf_json_string(out, msg, n) ||
@@ -182,7 +183,7 @@ int api_error_body(sbuf_t *out, stub_api_t api, int status, const char *msg)
     }
     case STUB_API_TGI: {
         /* TGI's ErrorResponse {error, error_type}. */
-        const char *type = status == 400   ? "validation"
+        const char *type = status < 500    ? "validation"
                            : status == 503 ? "overloaded"
                                            : "generation";
         if (sbuf_puts(out, "{\"error\":") || sbuf_json_string(out, msg, n) ||

@@ -115,6 +115,28 @@ static void test_error_bodies(void **state)
     j = load(&b);
     assert_string_equal(json_string_value(json_object_get(j, "error")), "m");
     json_decref(j);
+    /* a client's error is typed as one whatever its code; the server's as its own */
+    static const struct {
+        int status;
+        const char *openai, *tgi;
+    } types[] = {{408, "BadRequestError", "validation"},
+                 {413, "BadRequestError", "validation"},
+                 {404, "NotFoundError", "validation"},
+                 {500, "InternalServerError", "generation"},
+                 {503, "ServiceUnavailableError", "overloaded"}};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        sbuf_reset(&b);
+        api_error_body(&b, STUB_API_OPENAI_COMPLETIONS, types[i].status, "m");
+        j = load(&b);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "error"), "type")),
+                            types[i].openai);
+        json_decref(j);
+        sbuf_reset(&b);
+        api_error_body(&b, STUB_API_TGI, types[i].status, "m");
+        j = load(&b);
+        assert_string_equal(json_string_value(json_object_get(j, "error_type")), types[i].tgi);
+        json_decref(j);
+    }
     sbuf_free(&b);
 }
 
