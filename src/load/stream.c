@@ -108,7 +108,7 @@ static int sniff(const char *data, size_t len)
  * what the user needs to see (a proxy's HTML page, a plain-text error). */
 static void keep_start(stream_t *s, const char *data, size_t len)
 {
-    if (s->error_bytes < sizeof s->error) {
+    if (len && s->error_bytes < sizeof s->error) { /* (HTTP/2 ends with data NULL) */
         size_t room = sizeof s->error - s->error_bytes;
         memcpy(s->error + s->error_bytes, data, len < room ? len : room);
     }

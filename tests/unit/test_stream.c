@@ -329,6 +329,20 @@ static void test_no_event(void **state)
     }
 }
 
+/* HTTP/2 ends a body with no bytes as nghttp2 does (a HEADERS frame that
+ * ends the stream): the end alone, no buffer. */
+static void test_no_event_end_without_buffer(void **state)
+{
+    (void)state;
+    stream_t *s;
+    assert_int_equal(stream_new(STREAM_DEFAULT_CAP, &s), 0);
+    stream_begin(s, 0);
+    assert_int_equal(stream_feed(s, 200, NULL, 0, true, 1, NULL), 0);
+    assert_int_equal(s->status, STREAM_NO_EVENT);
+    assert_int_equal(s->error_bytes, 0);
+    stream_free(s);
+}
+
 /* One stream serves request after request: begin resets everything. */
 static void test_reuse(void **state)
 {
@@ -363,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_invalid_unfinished_status),
         cmocka_unit_test(test_no_event),
+        cmocka_unit_test(test_no_event_end_without_buffer),
         cmocka_unit_test(test_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
