@@ -1135,14 +1135,18 @@ void engine_limit_connections(engine_t *e, uint64_t ceiling)
         /* HTTP/2 counts its connections apart from its request slots, and
          * opens them as its streams fill (or a resend wants a fresh one),
          * within a fixed pool too: a socket past the limit would fail. */
-        if (e->proto != REQ_PROTO_HTTP1 && (!w->pool.max_h2 || c < w->pool.max_h2))
+        bool h2 = e->proto != REQ_PROTO_HTTP1;
+        if (h2 && (!w->pool.max_h2 || c < w->pool.max_h2)) {
             w->pool.max_h2 = c;
+            if (!e->connections && !w->auto_cap)
+                w->bound_by = CONNLIMIT_OPEN_FILES; /* below --max-connections */
+        }
         if (e->connections)
             continue;
         if (w->auto_cap) {
             poolcap_init(&w->cap, e->cfg->rate / ((double)e->nthreads * e->segments), c);
             w->pool.max_slots = c;
-        } else if (!w->pool.max_slots || c < w->pool.max_slots) {
+        } else if (!h2 && (!w->pool.max_slots || c < w->pool.max_slots)) {
             w->pool.max_slots = c;
             w->bound_by = CONNLIMIT_OPEN_FILES;
         }

@@ -696,3 +696,16 @@ def test_stub_preface_first_starts_h2c_later_is_a_bad_request(ctx):
         assert data.startswith(b"HTTP/1.1 200"), data[:80]
         rest = data[data.index(b'{"status":"ok"}') + 15:]
         assert rest.startswith(b"HTTP/1.1 400") or rest.startswith(b"HTTP/1.1 505"), rest[:80]
+
+
+def test_h2_max_connections_is_the_bound_it_records(ctx):
+    # --max-connections bounds an HTTP/2 pool as it does an HTTP/1.1 one: the
+    # result says so, not 'open_files' (the open-files limit is far above 3).
+    stub = ctx.stub("--delay", "20ms")
+    out = ctx.path("r.json")
+    r = ctx.run("run", stub.url, "--http2", "--rate", "100", "--max-connections", "3", "-d",
+                "500ms", "--out", out)
+    assert r.rc == 0, r
+    conns = tg.read_json(out)["connections"]
+    assert conns["opened"] <= 3 and conns["limit"] == 3, conns
+    assert conns["limit_by"] == "max_connections", conns
