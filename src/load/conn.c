@@ -405,9 +405,11 @@ static void do_read(conn_t *c)
         }
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && errno == EAGAIN)
+        if (n < 0 && errno == EAGAIN && !c->peer_closed)
             return;
-        /* End of stream or error: complete only for a close-delimited body,
+        /* (Nothing to read once the server closed -- after its FIN, or a write
+         * it refused -- is the end: no later event would come to say more.)
+         * End of stream or error: complete only for a close-delimited body,
          * and over TLS only after close_notify: a bare end of a body framed by
          * the close may be a cut (RFC 9112 section 9.8). */
         if (n == 0 && (!c->tls || tls_closed_cleanly(c->tls)) &&
