@@ -738,6 +738,12 @@ static void record_pool_bound(worker_t *w)
     if (p->fd_limited_at) {
         rs->connections_limit = p->fd_limited_at;
         rs->connections_limit_by = CONNLIMIT_SOCKETS;
+    } else if (w->auto_cap && p->h2env) {
+        /* HTTP/2 opens a connection when its streams are full, up to the
+         * open-files ceiling: the rule's estimate counts requests, and bounds
+         * HTTP/1.1 sockets only. */
+        rs->connections_limit = p->max_h2 > live ? p->max_h2 : live;
+        rs->connections_limit_by = p->max_h2 ? CONNLIMIT_OPEN_FILES : CONNLIMIT_RULE;
     } else if (w->auto_cap) {
         uint64_t cap = poolcap_limit(&w->cap); /* 0: no estimate and no ceiling */
         rs->connections_limit = cap > live ? cap : live;

@@ -709,3 +709,13 @@ def test_h2_max_connections_is_the_bound_it_records(ctx):
     conns = tg.read_json(out)["connections"]
     assert conns["opened"] <= 3 and conns["limit"] == 3, conns
     assert conns["limit_by"] == "max_connections", conns
+    # Without it, the pool opens a connection when its streams are full, up
+    # to the open-files limit: that is its bound, not the HTTP/1.1 rule's
+    # estimate of requests in flight (about 8 here, with 1 connection open).
+    r = ctx.run("run", stub.url, "--http2", "--rate", "100", "-d", "500ms", "--out", out)
+    assert r.rc == 0, r
+    res = tg.read_json(out)
+    conns = res["connections"]
+    assert conns["opened"] == 1 and conns["limit_by"] == "open_files", conns
+    assert conns["limit"] > 100, conns
+    assert res["self_check"]["client_limited"] is False, res["self_check"]
