@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/jtok.h"
 
 /* A second settles once a record arrives this many seconds after it. Records
  * that come later still count: they reopen it and it settles again. */
@@ -424,7 +425,12 @@ void runstats_keep_sample(runstats_t *rs, err_kind_t kind, uint64_t request_id, 
         }
     }
     s->body[k] = '\0';
-    snprintf(s->reason, sizeof s->reason, "%s", reason ? reason : "");
+    /* Cut, if it must be, between characters: the reason may quote the
+     * user's own words (a response path's names), and goes into JSON. */
+    size_t rlen = reason ? strlen(reason) : 0;
+    snprintf(s->reason, sizeof s->reason, "%.*s",
+             (int)jtok_utf8_cut(reason ? reason : "", rlen, sizeof s->reason - 1),
+             reason ? reason : "");
 }
 
 int runstats_merge(runstats_t *dst, const runstats_t *src)

@@ -425,6 +425,20 @@ static void test_samples(void **state)
     assert_int_equal(a.sample[ERR_INVALID_RESPONSE].request_id, 5); /* lower id wins */
     assert_string_equal(a.sample[ERR_INVALID_RESPONSE].body, "{}");
     assert_int_equal(a.sample[ERR_HTTP_4XX].status, 404);
+    /* a reason too long for its field is cut between characters: 'é' is 2 bytes */
+    char reason[400];
+    size_t n = 0;
+    while (n + 2 < sizeof reason) {
+        memcpy(reason + n, n ? "\xc3\xa9" : "xy", 2);
+        n += 2;
+    }
+    reason[n] = '\0';
+    runstats_keep_sample(&b, ERR_TLS, 9, 0, NULL, 0, reason);
+    const char *kept = b.sample[ERR_TLS].reason;
+    assert_true(strlen(kept) < sizeof b.sample[ERR_TLS].reason);
+    assert_int_equal(strlen(kept) % 2, 0); /* "xy" + whole "é"s */
+    assert_int_equal(memcmp(kept, reason, strlen(kept)), 0);
+    assert_true(runstats_sample_kind(ERR_TLS)); /* a handshake's reason */
     runstats_close(&a);
     runstats_close(&b);
 }
