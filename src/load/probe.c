@@ -131,11 +131,16 @@ static int read_response(probe_io_t *io, uint64_t deadline, bool head, probe_res
             f = h1resp_feed(&r, buf, &len);
         } else if (n == 0) {
             /* Over TLS a body framed by the close needs close_notify (conn.c). */
-            f = io->tls && !tls_closed_cleanly(io->tls) ? HTTP_INCOMPLETE
-                                                        : h1resp_eof(&r, buf, &len);
+            f = h1resp_eof(&r, buf, &len);
+            bool unclean = f == 0 && io->tls && !tls_closed_cleanly(io->tls);
+            if (unclean)
+                f = HTTP_INCOMPLETE;
             if (f == HTTP_INCOMPLETE) {
                 snprintf(err, errlen,
-                         "the server closed the connection before the response was complete");
+                         "the server closed the connection before the response was complete%s",
+                         unclean ? " (over TLS without close_notify: a body that ends with the "
+                                   "connection may have been cut)"
+                                 : "");
                 e = ECONNRESET;
                 break;
             }
