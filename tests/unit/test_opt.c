@@ -526,20 +526,29 @@ static void test_run_cross_checks(void **state)
     assert_int_equal(r.connections, 10);
 }
 
-static void test_error_rate_warning(void **state)
+/* What runopts_warn_slas prints, as who, for the SLAs texts[0..n). The
+ * caller frees it. */
+static char *slas_warnings(const char *const *texts, size_t n, const char *who)
 {
-    (void)state;
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    sla_t s[4];
+    sla_t s[8];
     char why[1024];
-    assert_int_equal(sla_parse("error_rate<0.01", &s[0], why, sizeof why), 0);
-    assert_int_equal(sla_parse("error_rate<0.01%", &s[1], why, sizeof why), 0);
-    assert_int_equal(sla_parse("error_rate<1", &s[2], why, sizeof why), 0);
-    assert_int_equal(sla_parse("error_rate<=0", &s[3], why, sizeof why), 0);
-    runopts_warn_slas(s, 4, f, "tailgate run");
+    assert_true(n <= 8);
+    for (size_t i = 0; i < n; i++)
+        if (sla_parse(texts[i], &s[i], why, sizeof why))
+            fail_msg("%s: %s", texts[i], why);
+    runopts_warn_slas(s, n, f, who);
     fclose(f);
+    return buf;
+}
+
+static void test_error_rate_warning(void **state)
+{
+    (void)state;
+    const char *texts[] = {"error_rate<0.01", "error_rate<0.01%", "error_rate<1", "error_rate<=0"};
+    char *buf = slas_warnings(texts, 4, "tailgate run");
     assert_string_equal(buf, "tailgate run: warning: --sla 'error_rate<0.01': error_rate is in "
                              "percent, so this means 0.01% (1 error in 10000 requests), where "
                              "k6 would read 1%; write 'error_rate<0.01%' to keep it, or "
@@ -552,17 +561,9 @@ static void test_error_rate_warning(void **state)
 static void test_slo_attainment_warning(void **state)
 {
     (void)state;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    sla_t s[4];
-    char why[1024];
-    assert_int_equal(sla_parse("slo_attainment>=0.99", &s[0], why, sizeof why), 0);
-    assert_int_equal(sla_parse("slo_attainment>=0.99%", &s[1], why, sizeof why), 0);
-    assert_int_equal(sla_parse("slo_attainment>=99", &s[2], why, sizeof why), 0);
-    assert_int_equal(sla_parse("slo_attainment>0", &s[3], why, sizeof why), 0);
-    runopts_warn_slas(s, 4, f, "tailgate diff");
-    fclose(f);
+    const char *texts[] = {"slo_attainment>=0.99", "slo_attainment>=0.99%", "slo_attainment>=99",
+                           "slo_attainment>0"};
+    char *buf = slas_warnings(texts, 4, "tailgate diff");
     assert_string_equal(buf, "tailgate diff: warning: --sla 'slo_attainment>=0.99': "
                              "slo_attainment is in percent, so this means 0.99% of the requests "
                              "good, not a fraction (99%); write 'slo_attainment>=0.99%' to keep "
