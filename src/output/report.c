@@ -579,6 +579,23 @@ int report_write_with(const char *out_path, report_render_fn render, const void 
     }
     if (!strcmp(out_path, "-"))
         return render(stdout, arg, err, errlen);
+    /* A device, a pipe or a link is written through: renaming a finished
+     * file over it would replace the thing itself (as root, /dev/null). */
+    struct stat st;
+    if (lstat(out_path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        FILE *f = fopen(out_path, "w");
+        if (!f) {
+            int rc = errno;
+            snprintf(err, errlen, "cannot write '%s': %s", out_path, strerror(rc));
+            return rc;
+        }
+        int rc = render(f, arg, err, errlen);
+        if (fclose(f) && !rc) {
+            rc = errno ? errno : EIO;
+            snprintf(err, errlen, "cannot write '%s': %s", out_path, strerror(rc));
+        }
+        return rc;
+    }
     size_t len = strlen(out_path) + 16;
     char *tmp = malloc(len);
     if (!tmp) {

@@ -86,6 +86,33 @@ def test_report_degenerate_runs(ctx):
            "--comparison", data("comparison.json"), out="mixed.html")
 
 
+def test_report_writes_through_links_and_pipes(ctx):
+    """A report is written to a temporary file and renamed into place, but
+    never over something that is not a regular file: a link stays a link (its
+    file gets the report) and a pipe gets the report through it. (Renamed
+    over, /dev/null given as -o would itself have become a file.)"""
+    import threading
+    real, link = ctx.path("real.html"), ctx.path("link.html")
+    with open(real, "w") as f:
+        f.write("old")
+    os.symlink(real, link)
+    r = ctx.run("report", data("single.json"), "-o", link)
+    assert r.rc == 0, r
+    assert os.path.islink(link), "the link was replaced by a file"
+    with open(real, encoding="utf-8") as f:
+        assert "<svg" in f.read()
+    fifo = ctx.path("pipe.html")
+    os.mkfifo(fifo)
+    got = []
+    t = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()), daemon=True)
+    t.start()
+    r = ctx.run("report", data("single.json"), "-o", fifo, timeout=20)
+    t.join(10)
+    assert r.rc == 0, r
+    assert os.path.exists(fifo) and not os.path.isfile(fifo), "the pipe was replaced by a file"
+    assert got and b"<svg" in got[0]
+
+
 def test_report_sla_option(ctx):
     _, html = render(ctx, data("optimized.json"), "--sla", "p99<=100ms", "--sla", "ips>=100")
     assert "SLA p99&lt;=100ms" in html
