@@ -2,6 +2,7 @@
 scripts/segments.sh, and the Kubernetes manifests and Dockerfile that carry them."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -379,5 +380,16 @@ def test_dockerfile_builds_in_a_first_stage(ctx):
     assert any(ln.startswith("COPY --from=build") and "tailgate" in ln for ln in final)
     runtime = " ".join(ln for ln in final if ln.startswith("RUN"))
     assert "libjansson4" in runtime and "libssl3" in runtime
+    # every library the Makefile links is installed to build and to run (Debian 12 names)
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        libs = re.search(r"^LDLIBS\s*=(.*)$", f.read(), re.M).group(1).split()
+    dev = {"-ljansson": ("libjansson-dev", "libjansson4"),
+           "-lnghttp2": ("libnghttp2-dev", "libnghttp2-14"),
+           "-lssl": ("libssl-dev", "libssl3"), "-lcrypto": ("libssl-dev", "libssl3"),
+           "-lm": ("libc6-dev", ""), "-pthread": ("libc6-dev", "")}
+    buildrun = " ".join(ln for ln in build if ln.startswith("RUN"))
+    for lib in libs:
+        assert lib in dev, f"Makefile links {lib}: say which Debian packages provide it"
+        assert dev[lib][0] in buildrun and dev[lib][1] in runtime, (lib, buildrun, runtime)
     assert "gcc" not in runtime and "-dev" not in runtime  # no toolchain in the image
     assert any(ln.startswith("ENTRYPOINT") and "tailgate" in ln for ln in final)
