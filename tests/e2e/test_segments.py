@@ -93,6 +93,13 @@ def test_open_loop_segments_merge_into_the_one_process_run(ctx):
         union.update(part)
     assert union == single
     assert ids_and_times(ctx.path("merged.csv")) == single
+    # one log given twice in place of another can hold as many rows as the results
+    # count: refused, not merged into a log with duplicate request ids
+    r = ctx.run("merge", *[ctx.path(f"s{i}.json") for i in range(4)], "-q",
+                "--log-out", ctx.path("dup.csv"),
+                "--logs", *[ctx.path(f"s{i}.csv") for i in (0, 1, 2, 2)])
+    assert r.rc == 2 and "s2.csv is given twice" in r.err, r
+    assert not os.path.exists(ctx.path("dup.csv"))
     # the same requests against the same server: percentiles agree within the
     # histogram's resolution (0.1%) plus what loopback on a busy machine adds
     for key in ("p50", "p90"):
