@@ -363,7 +363,8 @@ def test_kubernetes_manifests(ctx):
         vols = j["spec"]["template"]["spec"]["volumes"]
         assert vols[0]["persistentVolumeClaim"]["claimName"] == claim
     mc = merge["spec"]["template"]["spec"]["containers"][0]
-    assert "tailgate merge /results/segment-*.json" in " ".join(mc["args"])
+    assert 'tailgate merge "$dir"/segment-*.json' in " ".join(mc["args"])
+    assert mc["envFrom"][0]["configMapRef"]["name"] == cm["metadata"]["name"]
     assert merge["spec"]["backoffLimit"] == 0
     # the script that creates the Job sets START_AT to now + 60 s
     with open(os.path.join(K8S, "run.sh")) as f:
@@ -400,3 +401,43 @@ def test_dockerfile_builds_in_a_first_stage(ctx):
         assert dev[lib][0] in buildrun and dev[lib][1] in runtime, (lib, buildrun, runtime)
     assert "gcc" not in runtime and "-dev" not in runtime  # no toolchain in the image
     assert any(ln.startswith("ENTRYPOINT") and "tailgate" in ln for ln in final)
+
+
+def test_kubernetes_pods_commands_run_and_merge(ctx):
+    """The Job's and the merge Job's shell commands, run here as their pods would
+    (the ConfigMap's variables, JOB_COMPLETION_INDEX, /results a directory), on a
+    volume that still holds an earlier run's files: the merge is this run's."""
+    stub = ctx.stub("--delay", "1ms")
+    (job,) = load_yaml("job.yaml")
+    (merge,) = load_yaml("merge-job.yaml")
+    results = ctx.path("results")
+    os.makedirs(results)
+
+    def script(j):
+        c = j["spec"]["template"]["spec"]["containers"][0]
+        assert c["command"] == ["/bin/sh", "-c"]
+        return c["args"][0].replace("/results", results)
+
+    def iso(t):
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+    env = dict(os.environ, TARGET_URL=stub.url, TAILGATE_ARGS="--rate 40 --duration 1s",
+               PATH=os.path.dirname(ctx.binary) + os.pathsep + os.environ["PATH"])
+    # an earlier run, of 3 segments, left its last one on the volume
+    p = subprocess.run(["sh", "-c", script(job)], capture_output=True, text=True, timeout=60,
+                       env=dict(env, SEGMENTS="3", JOB_COMPLETION_INDEX="2",
+                                START_AT=iso(int(time.time()) + 1)))
+    assert p.returncode == 0, p.stderr
+    env.update(SEGMENTS="2", START_AT=iso(int(time.time()) + 3))
+    pods = [subprocess.Popen(["sh", "-c", script(job)], env=dict(env, JOB_COMPLETION_INDEX=str(i)),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for i in range(2)]
+    for p in pods:
+        _, err = p.communicate(timeout=60)
+        ctx.check_sanitizer(err, "job pod")
+        assert p.returncode == 0, err
+    p = subprocess.run(["sh", "-c", script(merge)], env=env, capture_output=True, text=True,
+                       timeout=60)
+    ctx.check_sanitizer(p.stderr, "merge pod")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert "merged from 2 segments" in p.stdout, p.stdout
