@@ -184,6 +184,17 @@ int cmd_merge(int argc, char **argv)
             goto done;
         }
     }
+    /* A log given twice doubles its rows and can stand in for a missing one
+     * with the row count still matching: nothing later would notice. */
+    for (size_t i = 0; i < nlogs; i++)
+        for (size_t j = 0; j < i; j++)
+            if (runopts_same_output(logs[i], logs[j])) {
+                fprintf(stderr,
+                        "tailgate merge: --logs: %s is given twice (as %s too); give each "
+                        "segment's log once\n",
+                        logs[i], logs[j]);
+                goto done;
+            }
     size_t nslas = runopts_parse_slas(&m.sla_texts, slas, MERGE_MAX_SLAS);
     runopts_warn_slas(slas, nslas, stderr, "tailgate merge");
 

@@ -2,6 +2,7 @@
 scripts/segments.sh, and the Kubernetes manifests and Dockerfile that carry them."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -92,6 +93,13 @@ def test_open_loop_segments_merge_into_the_one_process_run(ctx):
         union.update(part)
     assert union == single
     assert ids_and_times(ctx.path("merged.csv")) == single
+    # one log given twice in place of another can hold as many rows as the results
+    # count: refused, not merged into a log with duplicate request ids
+    r = ctx.run("merge", *[ctx.path(f"s{i}.json") for i in range(4)], "-q",
+                "--log-out", ctx.path("dup.csv"),
+                "--logs", *[ctx.path(f"s{i}.csv") for i in (0, 1, 2, 2)])
+    assert r.rc == 2 and "s2.csv is given twice" in r.err, r
+    assert not os.path.exists(ctx.path("dup.csv"))
     # the same requests against the same server: percentiles agree within the
     # histogram's resolution (0.1%) plus what loopback on a busy machine adds
     for key in ("p50", "p90"):
@@ -355,7 +363,8 @@ def test_kubernetes_manifests(ctx):
         vols = j["spec"]["template"]["spec"]["volumes"]
         assert vols[0]["persistentVolumeClaim"]["claimName"] == claim
     mc = merge["spec"]["template"]["spec"]["containers"][0]
-    assert "tailgate merge /results/segment-*.json" in " ".join(mc["args"])
+    assert 'tailgate merge "$dir"/segment-*.json' in " ".join(mc["args"])
+    assert mc["envFrom"][0]["configMapRef"]["name"] == cm["metadata"]["name"]
     assert merge["spec"]["backoffLimit"] == 0
     # the script that creates the Job sets START_AT to now + 60 s
     with open(os.path.join(K8S, "run.sh")) as f:
@@ -379,5 +388,56 @@ def test_dockerfile_builds_in_a_first_stage(ctx):
     assert any(ln.startswith("COPY --from=build") and "tailgate" in ln for ln in final)
     runtime = " ".join(ln for ln in final if ln.startswith("RUN"))
     assert "libjansson4" in runtime and "libssl3" in runtime
+    # every library the Makefile links is installed to build and to run (Debian 12 names)
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        libs = re.search(r"^LDLIBS\s*=(.*)$", f.read(), re.M).group(1).split()
+    dev = {"-ljansson": ("libjansson-dev", "libjansson4"),
+           "-lnghttp2": ("libnghttp2-dev", "libnghttp2-14"),
+           "-lssl": ("libssl-dev", "libssl3"), "-lcrypto": ("libssl-dev", "libssl3"),
+           "-lm": ("libc6-dev", ""), "-pthread": ("libc6-dev", "")}
+    buildrun = " ".join(ln for ln in build if ln.startswith("RUN"))
+    for lib in libs:
+        assert lib in dev, f"Makefile links {lib}: say which Debian packages provide it"
+        assert dev[lib][0] in buildrun and dev[lib][1] in runtime, (lib, buildrun, runtime)
     assert "gcc" not in runtime and "-dev" not in runtime  # no toolchain in the image
     assert any(ln.startswith("ENTRYPOINT") and "tailgate" in ln for ln in final)
+
+
+def test_kubernetes_pods_commands_run_and_merge(ctx):
+    """The Job's and the merge Job's shell commands, run here as their pods would
+    (the ConfigMap's variables, JOB_COMPLETION_INDEX, /results a directory), on a
+    volume that still holds an earlier run's files: the merge is this run's."""
+    stub = ctx.stub("--delay", "1ms")
+    (job,) = load_yaml("job.yaml")
+    (merge,) = load_yaml("merge-job.yaml")
+    results = ctx.path("results")
+    os.makedirs(results)
+
+    def script(j):
+        c = j["spec"]["template"]["spec"]["containers"][0]
+        assert c["command"] == ["/bin/sh", "-c"]
+        return c["args"][0].replace("/results", results)
+
+    def iso(t):
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+    env = dict(os.environ, TARGET_URL=stub.url, TAILGATE_ARGS="--rate 40 --duration 1s",
+               PATH=os.path.dirname(ctx.binary) + os.pathsep + os.environ["PATH"])
+    # an earlier run, of 3 segments, left its last one on the volume
+    p = subprocess.run(["sh", "-c", script(job)], capture_output=True, text=True, timeout=60,
+                       env=dict(env, SEGMENTS="3", JOB_COMPLETION_INDEX="2",
+                                START_AT=iso(int(time.time()) + 1)))
+    assert p.returncode == 0, p.stderr
+    env.update(SEGMENTS="2", START_AT=iso(int(time.time()) + 3))
+    pods = [subprocess.Popen(["sh", "-c", script(job)], env=dict(env, JOB_COMPLETION_INDEX=str(i)),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for i in range(2)]
+    for p in pods:
+        _, err = p.communicate(timeout=60)
+        ctx.check_sanitizer(err, "job pod")
+        assert p.returncode == 0, err
+    p = subprocess.run(["sh", "-c", script(merge)], env=env, capture_output=True, text=True,
+                       timeout=60)
+    ctx.check_sanitizer(p.stderr, "merge pod")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert "merged from 2 segments" in p.stdout, p.stdout
