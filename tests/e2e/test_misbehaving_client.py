@@ -930,7 +930,8 @@ def test_h2_unfinished_request_408_and_unread_answer_reset(ctx):
     ms = (time.monotonic() - t0) * 1000
     err = json.loads(h2_body(fr, 1))["error"]
     assert err["code"] == 408 and "--header-timeout" in err["message"], err
-    assert 1000 <= ms <= tg.slack(ctx, 2000), f"408 after {ms:.0f} ms (timeout 1 s)"
+    # the stub checks its streams once per timeout: a stream can wait up to twice it
+    assert 1000 <= ms <= tg.slack(ctx, 3000), f"408 after {ms:.0f} ms (timeout 1 s)"
     # The connection still serves.
     so.sendall(h2_frame(H2_HEADERS, H2_END_HEADERS | H2_END_STREAM, 3,
                         h2_request("GET", "/healthz")))
