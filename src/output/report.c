@@ -570,6 +570,18 @@ int report_write(const char *out_path, const result_t *const *results, const cha
     return report_write_with(out_path, render_report, &a, err, errlen);
 }
 
+/* Renders into f and closes it; 0 or an errno with err set. */
+static int render_close(FILE *f, const char *out_path, report_render_fn render, const void *arg,
+                        char *err, size_t errlen)
+{
+    int rc = render(f, arg, err, errlen);
+    if (fclose(f) && !rc) {
+        rc = errno ? errno : EIO;
+        snprintf(err, errlen, "cannot write '%s': %s", out_path, strerror(rc));
+    }
+    return rc;
+}
+
 int report_write_with(const char *out_path, report_render_fn render, const void *arg, char *err,
                       size_t errlen)
 {
@@ -589,12 +601,7 @@ int report_write_with(const char *out_path, report_render_fn render, const void 
             snprintf(err, errlen, "cannot write '%s': %s", out_path, strerror(rc));
             return rc;
         }
-        int rc = render(f, arg, err, errlen);
-        if (fclose(f) && !rc) {
-            rc = errno ? errno : EIO;
-            snprintf(err, errlen, "cannot write '%s': %s", out_path, strerror(rc));
-        }
-        return rc;
+        return render_close(f, out_path, render, arg, err, errlen);
     }
     size_t len = strlen(out_path) + 16;
     char *tmp = malloc(len);
@@ -619,12 +626,7 @@ int report_write_with(const char *out_path, report_render_fn render, const void 
     }
     /* mkstemp makes 0600; a report is for sharing. */
     fchmod(fd, 0644);
-    rc = render(f, arg, err, errlen);
-    if (fclose(f) && !rc) {
-        rc = errno ? errno : EIO;
-        snprintf(err, errlen, "cannot write '%s': %s", out_path, strerror(rc));
-    }
-    if (rc)
+    if ((rc = render_close(f, out_path, render, arg, err, errlen)) != 0)
         goto fail;
     if (rename(tmp, out_path)) {
         rc = errno;
