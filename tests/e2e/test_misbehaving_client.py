@@ -957,10 +957,16 @@ def test_h2_unfinished_request_408_and_unread_answer_reset(ctx):
     so.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     so.sendall(h2_frame(8, 0, 0, struct.pack(">I", 0x7FFFFFFF - 65535)))  # WINDOW_UPDATE
     big = json.dumps({"model": "m", "inputs": ["x"] * 5000}).encode()  # ~0.5 MB answers
+    sent = 0
     for sid in range(1, 21, 2):
-        so.sendall(h2_frame(H2_HEADERS, H2_END_HEADERS, sid, h2_request("POST", "/v1/infer")) +
-                   h2_frame(H2_DATA, H2_END_STREAM, sid, big))
-    assert wait_for(lambda: stats(s.port)["connections"] <= 1, tg.slack(ctx, 6)), stats(s.port)
+        try:
+            so.sendall(h2_frame(H2_HEADERS, H2_END_HEADERS, sid, h2_request("POST", "/v1/infer"))
+                       + h2_frame(H2_DATA, H2_END_STREAM, sid, big))
+        except (BrokenPipeError, ConnectionResetError):
+            break  # the stub already closed it: what this part checks (a slow host sees it early)
+        sent += 1
+    assert wait_for(lambda: stats(s.port)["connections"] <= 1, tg.slack(ctx, 6)), \
+        (sent, stats(s.port))
     so.close()
     probe(ctx, s.port, 0, "after h2 clients that stall")
     alive(s, ctx)
