@@ -307,6 +307,18 @@ static bool submit(void *arg, const sched_req_t *r)
     return true;
 }
 
+/* The self-check (open loop): a request begins to wait for a connection,
+ * and the client was late_ns late to offer it. That is send lag all the
+ * same: a client that stalled while requests queued for its pool was late,
+ * and must not read as a slow server. The wait that follows is the pool's
+ * (waited_requests). */
+static void queued(void *arg, const sched_req_t *r, uint64_t late_ns)
+{
+    worker_t *w = arg;
+    if (w->cfg->concurrency == 0 && !sched_is_warmup(&w->sched, r->intended_ns))
+        runstats_record_value(&w->stats, METRIC_SEND_LAG, 0, late_ns);
+}
+
 /* Stopped, aborted, the duration over or out of memory while waiting: no
  * answer, a timeout, counted as never sent too. */
 static void unsent(void *arg, const sched_req_t *r, uint64_t now)
@@ -694,7 +706,7 @@ static int worker_setup(worker_t *w, engine_t *e, unsigned t)
     sched_config_t sc;
     sched_config(cfg, w->batch, engine_share(e->users, e->nthreads, t), w->item_offset,
                  w->item_stride, &sc);
-    sched_ops_t ops = {submit, unsent, w};
+    sched_ops_t ops = {submit, unsent, w, queued};
     if ((rc = sched_init(&w->sched, &sc, &ops)) != 0)
         return rc;
     const engine_observer_t *obs = &cfg->observer;

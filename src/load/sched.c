@@ -53,6 +53,8 @@ static int fifo_push_back(sched_t *s, const sched_req_t *r)
 {
     if (s->q_len == s->q_cap && fifo_grow(s) != 0)
         return ENOMEM;
+    if (s->q_len == 0)
+        s->q_since = s->now;
     fifo_put(s, (s->q_head + s->q_len++) % s->q_cap, r);
     return 0;
 }
@@ -61,6 +63,8 @@ static int fifo_push_front(sched_t *s, const sched_req_t *r)
 {
     if (s->q_len == s->q_cap && fifo_grow(s) != 0)
         return ENOMEM;
+    if (s->q_len == 0)
+        s->q_since = s->now;
     s->q_head = (s->q_head + s->q_cap - 1) % s->q_cap;
     s->q_len++;
     fifo_put(s, s->q_head, r);
@@ -149,6 +153,13 @@ static void issue(sched_t *s, uint64_t first_item, uint64_t intended, unsigned n
         s->inflight++;
         return;
     }
+    /* Until older requests were waiting, a connection might have been free
+     * at its time: how late the client came to it is the client's. A stall
+     * of the client itself queues every request it overslept, and must not
+     * read as the pool's (as the server's). */
+    uint64_t until = s->q_len == 0 ? s->now : min_u64(s->now, s->q_since);
+    if (s->ops.queued && (s->q_len == 0 || intended <= s->q_since))
+        s->ops.queued(s->ops.arg, &r, until > intended ? until - intended : 0);
     /* After the duration (the last batch, at its linger deadline) a request
      * leaves at once or not at all. */
     if (s->ended || fifo_push_back(s, &r) != 0)

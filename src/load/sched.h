@@ -26,7 +26,9 @@
  * - sched_stop: the pending batch is dropped unsent, waiting requests end as
  *   unsent, in-flight ones get the grace.
  * - A request offered from the FIFO (or put back in it) says so (waited): its
- *   lateness is the pool's, not the client's pace.
+ *   wait is the pool's, not the client's pace. The client's lateness before
+ *   it began to wait (until older requests were waiting) is still the
+ *   client's: ops.queued hears it.
  *
  * Not thread-safe: one per worker thread. */
 #ifndef TAILGATE_LOAD_SCHED_H
@@ -59,6 +61,12 @@ typedef struct {
      * let it wait): the caller records it as ended at `now`. */
     void (*unsent)(void *arg, const sched_req_t *r, uint64_t now);
     void *arg;
+    /* Optional (NULL: none). r, just issued, begins to wait for a
+     * connection; late_ns: how late the client came to offer it, up to the
+     * moment older requests were already waiting. That lateness is the
+     * client's; the wait from then on is the pool's. Not called when older
+     * requests waited already before r was due: its wait is all the pool's. */
+    void (*queued)(void *arg, const sched_req_t *r, uint64_t late_ns);
 } sched_ops_t;
 
 typedef struct {
@@ -97,6 +105,7 @@ typedef struct {
     sched_wait_t *q;                       /* FIFO ring; item times in q_items */
     uint64_t *q_items;
     size_t q_cap, q_head, q_len;
+    uint64_t q_since; /* when the FIFO last became non-empty */
 } sched_t;
 
 /* Prepares s (allocates its batcher and FIFO); ops are copied. Returns 0,

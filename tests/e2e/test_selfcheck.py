@@ -89,3 +89,27 @@ def test_report_and_diff_show_the_self_check(ctx):
     assert cmp["optimized"]["client_limited"] is True
     assert cmp["baseline"]["client_limited"] is False
     assert "client limited" in r.err or "client limited" in r.out, r
+
+
+def test_a_client_stall_behind_a_small_pool_is_the_clients(ctx):
+    # The client itself stops for 0.6 s (as a GC pause or a descheduled
+    # process would) with one connection to a fast server: the requests it
+    # overslept queue for that connection when it resumes. Their latency is
+    # the stall's, and the self-check must blame the client, not the pool.
+    import os
+    import signal
+    import time
+    stub = ctx.stub()
+    out = ctx.path("r.json")
+    p = ctx.popen("run", stub.url, "--rate", "200", "--duration", "2s", "--connections", "1",
+                  "--out", out)
+    time.sleep(0.7)
+    os.kill(p.pid, signal.SIGSTOP)
+    time.sleep(0.6)
+    os.kill(p.pid, signal.SIGCONT)
+    o, e = p.communicate(timeout=30)
+    assert p.returncode == 0, (o, e)
+    c = tg.read_json(out)["self_check"]
+    assert c["client_limited"] is True and "send_lag" in c["reasons"], c
+    assert c["send_lag_p99_ms"] > 300, c
+    assert c["waited_requests"] > 50, c

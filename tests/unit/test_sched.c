@@ -28,6 +28,8 @@ typedef struct {
     int free;
     seen_t sent[MAXREQ], unsent[MAXREQ];
     size_t nsent, nunsent;
+    uint64_t late_seq[MAXREQ], late_ns[MAXREQ]; /* ops.queued: whose lateness, how much */
+    size_t nlate;
     uint64_t now;
 } harness_t;
 
@@ -61,6 +63,14 @@ static void h_unsent(void *arg, const sched_req_t *r, uint64_t now)
     copy(&h->unsent[h->nunsent++], r, now);
 }
 
+static void h_queued(void *arg, const sched_req_t *r, uint64_t late_ns)
+{
+    harness_t *h = arg;
+    assert_true(h->nlate < MAXREQ);
+    h->late_seq[h->nlate] = r->seq;
+    h->late_ns[h->nlate++] = late_ns;
+}
+
 static sched_config_t closed_cfg(uint64_t users, unsigned batch)
 {
     sched_config_t c = {.users = users, .batch = batch, .items = SCHED_NEVER, .drain_ns = 50 * MS};
@@ -80,7 +90,7 @@ static void h_start(harness_t *h, const sched_config_t *c, int free_conns)
 {
     memset(h, 0, sizeof(*h));
     h->free = free_conns;
-    sched_ops_t ops = {h_submit, h_unsent, h};
+    sched_ops_t ops = {h_submit, h_unsent, h, h_queued};
     assert_int_equal(sched_init(&h->s, c, &ops), 0);
     sched_start(&h->s, S);
     h->now = S;
@@ -111,7 +121,7 @@ static void test_init_rejects_batch_zero(void **state)
     (void)state;
     sched_t s;
     sched_config_t c = closed_cfg(1, 0);
-    sched_ops_t ops = {h_submit, h_unsent, NULL};
+    sched_ops_t ops = {h_submit, h_unsent, NULL, NULL};
     assert_int_equal(sched_init(&s, &c, &ops), EINVAL);
     sched_close(&s);
 }
@@ -600,6 +610,47 @@ static void test_waited_marks_requests_that_sat_in_the_fifo(void **state)
     sched_close(&h.s);
 }
 
+/* A client that overslept (its loop ran 10 ms late) with one connection: the
+ * first request due takes it, the nine others due meanwhile wait for it. Each
+ * was late by the client's stall before it began to wait, and says so: the
+ * stall must not read as a wait for the pool. */
+static void test_queued_reports_the_lateness_of_an_overslept_client(void **state)
+{
+    (void)state;
+    harness_t h;
+    sched_config_t c = open_cfg(1000, 1, 0);
+    h_start(&h, &c, 1);
+    h.now = S + 9 * MS;
+    sched_advance(&h.s, h.now); /* seq 0..9 due at S .. S + 9 ms, handled at S + 9 ms */
+    assert_int_equal(h.nsent, 1);
+    assert_int_equal(h.nlate, 9);
+    for (size_t k = 0; k < 9; k++) {
+        assert_int_equal(h.late_seq[k], k + 1);
+        assert_int_equal(h.late_ns[k], (9 - (k + 1)) * MS);
+    }
+    sched_close(&h.s);
+}
+
+/* A slow server held the one connection: requests due while others already
+ * waited were on time and then waited for the pool; only the first to wait
+ * reports (on time: 0), the later ones' wait is all the pool's. */
+static void test_queued_leaves_the_pools_wait_out(void **state)
+{
+    (void)state;
+    harness_t h;
+    sched_config_t c = open_cfg(1000, 1, 0);
+    h_start(&h, &c, 1);
+    h_run(&h, S + 5 * MS); /* on time; seq 0 holds the connection */
+    assert_int_equal(h.nsent, 1);
+    assert_int_equal(h.nlate, 1);
+    assert_int_equal(h.late_seq[0], 1);
+    assert_int_equal(h.late_ns[0], 0);
+    h.now = S + 8 * MS; /* late, but behind requests already waiting since S + 1 ms */
+    sched_advance(&h.s, h.now);
+    assert_int_equal(h.nlate, 1);
+    sched_close(&h.s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -623,6 +674,8 @@ int main(void)
         cmocka_unit_test(test_refused_connection_rests_with_backoff),
         cmocka_unit_test(test_requeue_goes_to_the_head),
         cmocka_unit_test(test_waited_marks_requests_that_sat_in_the_fifo),
+        cmocka_unit_test(test_queued_reports_the_lateness_of_an_overslept_client),
+        cmocka_unit_test(test_queued_leaves_the_pools_wait_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
