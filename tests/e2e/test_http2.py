@@ -581,7 +581,9 @@ def test_open_files_limit_counts_h2_connections_not_requests(ctx):
     res = tg.read_json(out)
     req, conns = res["requests"], res["connections"]
     assert req["total"] == 200 and req["by_error"] == {"timeout": 200}, req
-    assert req["unsent"] > 0 and 0 < conns["opened"] < 64, (req, conns)
+    # "opened" counts over the run: a connection silent for a whole --timeout
+    # is retired and another opened, so the bound is on the pool, not on it.
+    assert req["unsent"] > 0 and conns["opened"] > 0 and 0 < conns["limit"] < 64, (req, conns)
     assert conns["limit_by"] == "open_files", conns
 
 
