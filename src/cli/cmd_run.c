@@ -127,6 +127,7 @@ int cmd_run(int argc, char **argv)
         else /* quiet: the summary's SLA lines are not printed; a failure still says why */
             gates_print_failed_slas(stderr, "tailgate run", job.res.verdicts, job.res.nverdicts);
         gates_print_all_failed(stderr, "tailgate run", NULL, &job.res);
+        gates_print_tls_hint(stderr, "tailgate run", &job.eng.url, &job.res);
     }
     int sig = runcommon_signal_seen();
     runjob_close(&job);

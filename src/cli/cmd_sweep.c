@@ -20,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "cli/runcommon.h"
+#include "cli/gates.h"
 #include "cli/runopts.h"
 #include "core/clock.h"
 #include "core/parse.h"
@@ -336,7 +337,15 @@ static double probe_start(sweep_run_t *sr, int *rc)
         return 0;
     double d = result_duration_s(&r), served = d > 0 ? (double)r.stats.items_ok / d : 0;
     uint64_t errors = r.stats.requests - r.stats.requests_ok;
+    url_t u;
+    char uerr[200];
+    bool tls = !(served > 0) && url_parse(sr->base->url_text, &u, uerr, sizeof uerr) == 0 &&
+               gates_print_tls_hint(stderr, WHO, &u, &r);
     result_close(&r);
+    if (tls) {
+        *rc = EXIT_CANNOT_RUN;
+        return 0;
+    }
     if (!(served > 0)) {
         fprintf(stderr,
                 WHO ": the probe (%llu requests in flight for 2 s) got no successful answer "

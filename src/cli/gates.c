@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "load/target.h"
+
 int gates_check_regress(const char *v, char *why, size_t len)
 {
     regress_t g;
@@ -43,6 +45,18 @@ void gates_print_all_failed(FILE *f, const char *who, const char *run, const res
             fprintf(f, "%s%llu %s", any++ ? ", " : "", (unsigned long long)rs->by_error[k],
                     err_kind_name((err_kind_t)k));
     fputs("): a run with no successful request fails, --sla or not\n", f);
+}
+
+bool gates_print_tls_hint(FILE *f, const char *who, const url_t *u, const result_t *r)
+{
+    const runstats_t *rs = &r->stats;
+    if (u->tls || rs->requests_ok || !rs->by_error[ERR_RESET] || rs->bytes_in)
+        return false;
+    char hint[600];
+    if (!target_speaks_tls(u, 2000, hint, sizeof hint))
+        return false;
+    fprintf(f, "%s: %s\n", who, hint);
+    return true;
 }
 
 static void value(FILE *f, double v, const char *unit)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "cli/opt.h"
+#include "core/url.h"
 #include "stats/compare.h"
 #include "stats/regress.h"
 #include "stats/result.h"
@@ -29,6 +30,10 @@ bool gates_all_failed(const result_t *r);
 /* "WHO: every request failed (156 invalid_response); ..." when r's did,
  * "WHO: no request was made; ..." when r made none. */
 void gates_print_all_failed(FILE *f, const char *who, const char *run, const result_t *r);
+/* After a run over http:// in which every request failed with nothing read
+ * (reset): when the server speaks TLS there (target_speaks_tls), "WHO: the
+ * server at HOST:PORT speaks TLS: use https://...". Returns whether it said so. */
+bool gates_print_tls_hint(FILE *f, const char *who, const url_t *u, const result_t *r);
 /* One line per failed SLA of r: "WHO: FAIL p95<=10ms: measured 12.3 ms". */
 void gates_print_failed_slas(FILE *f, const char *who, const sla_verdict_t *v, size_t n);
 /* One line per failed gate of a comparison: its SLAs, its --max-regression

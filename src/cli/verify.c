@@ -13,6 +13,7 @@
 #include "load/probe.h"
 #include "load/reqfmt.h"
 #include "load/rpath.h"
+#include "load/target.h"
 
 /* Each value needs one number: "abs=X", "rel=Y", or both, comma-separated. */
 int verify_parse_tolerance(const char *text, verify_tolerance_t *out, char *why, size_t whylen)
@@ -114,6 +115,10 @@ static int infer(const engine_config_t *cfg, const verify_req_t *vr, uint64_t fi
                           &a->res, err, sizeof err);
     if (e) {
         fprintf(f, "verification: %s\n", err);
+        char hint[600];
+        if ((e == ECONNRESET || e == EPIPE || e == EPROTO) &&
+            target_speaks_tls(&cfg->url, 2000, hint, sizeof hint))
+            fprintf(f, "verification: %s\n", hint);
         return EXIT_CANNOT_RUN;
     }
     const rpath_t *p = cfg->plan->outputs;

@@ -118,6 +118,34 @@ void target_tls_failure(const char *name, const char *why, bool verify, char *er
         snprintf(err, errlen, "TLS handshake with %.60s failed: %.150s", name, why);
 }
 
+bool target_speaks_tls(const url_t *u, int timeout_ms, char *hint, size_t hintlen)
+{
+    if (u->tls)
+        return false;
+    char err[256];
+    tls_ctx_t *ctx = NULL;
+    tls_client_opts_t opts = {.insecure = true, .no_resume = true};
+    if (tls_client_ctx_new(&opts, &ctx, err, sizeof err) != 0)
+        return false;
+    int fd = -1;
+    tls_conn_t *t = NULL;
+    bool tls = false;
+    if (target_connect(u, timeout_ms, &fd, NULL, NULL, err, sizeof err) == 0 &&
+        tls_conn_client(ctx, fd, u->host, NULL, &t) == 0)
+        tls = tls_handshake_wait(t, fd, timeout_ms, err, sizeof err) == TLS_OK;
+    tls_conn_free(t, tls);
+    if (fd >= 0)
+        close(fd);
+    tls_ctx_free(ctx);
+    if (tls) {
+        char name[URL_HOST_MAX + 16];
+        target_name(u, name, sizeof name);
+        snprintf(hint, hintlen, "the server at %s speaks TLS: use https://%s%.200s", name, name,
+                 u->path);
+    }
+    return tls;
+}
+
 int target_preflight(const url_t *u, uint64_t timeout_ns, tls_ctx_t *tls,
                      struct sockaddr_storage *addr, socklen_t *addrlen, char *err, size_t errlen)
 {
@@ -209,8 +237,8 @@ static void first_line(const uint8_t *b, size_t n, char *out, size_t outlen)
 }
 
 /* Our preface and an empty SETTINGS; the server's SETTINGS read back. */
-static int h2_exchange(int fd, tls_conn_t *t, const char *name, int timeout_ms, bool *h2,
-                       uint32_t *max_streams, char *err, size_t errlen)
+static int h2_exchange(int fd, tls_conn_t *t, const url_t *u, const char *name, int timeout_ms,
+                       bool *h2, uint32_t *max_streams, char *err, size_t errlen)
 {
     static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"      /* RFC 9113 §3.4 */
                                   "\x00\x00\x00\x04\x00\x00\x00\x00\x00"; /* SETTINGS, empty */
@@ -223,6 +251,11 @@ static int h2_exchange(int fd, tls_conn_t *t, const char *name, int timeout_ms, 
     }
     uint8_t hd[64];
     ssize_t n = recv_some(fd, t, hd, sizeof hd, deadline);
+    char hint[600];
+    if (n <= 0 && n != -ETIMEDOUT && !t && target_speaks_tls(u, timeout_ms, hint, sizeof hint)) {
+        snprintf(err, errlen, "%s", hint);
+        return 0;
+    }
     if (n <= 0) {
         snprintf(err, errlen, "%.60s does not speak %s: %s instead of HTTP/2 SETTINGS", name,
                  t ? "HTTP/2" : "h2c",
@@ -312,11 +345,11 @@ int target_preflight_h2(const url_t *u, uint64_t timeout_ns, tls_ctx_t *tls,
                      "there)",
                      name);
         } else {
-            rc = h2_exchange(fd, t, name, timeout_ms, h2, max_streams, err, errlen);
+            rc = h2_exchange(fd, t, u, name, timeout_ms, h2, max_streams, err, errlen);
         }
         tls_conn_free(t, rc == 0);
     } else {
-        rc = h2_exchange(fd, NULL, name, timeout_ms, h2, max_streams, err, errlen);
+        rc = h2_exchange(fd, NULL, u, name, timeout_ms, h2, max_streams, err, errlen);
     }
     close(fd);
     return rc;

@@ -33,6 +33,14 @@ const char *target_tls_advice(const char *why);
  * handshake with NAME failed: WHY". */
 void target_tls_failure(const char *name, const char *why, bool verify, char *err, size_t errlen);
 
+/* For an http:// URL whose requests all failed with nothing read (reset):
+ * connects once more and tries a TLS handshake (no verification, at most
+ * timeout_ms). When the server completes it -- it speaks TLS, so no plain
+ * request could ever be answered there -- writes "the server at HOST:PORT
+ * speaks TLS: use https://HOST:PORT/PATH" to hint and returns true; else
+ * false and hint is untouched. */
+bool target_speaks_tls(const url_t *u, int timeout_ms, char *hint, size_t hintlen);
+
 /* The engine's pre-flight check: resolves u once and proves something listens
  * there -- and, with tls (https), that it completes a handshake, verification
  * included -- so a run against nothing fails at once with a reason instead of

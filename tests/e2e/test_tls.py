@@ -227,6 +227,58 @@ def test_handshake_failures_say_what_to_do(ctx):
         assert "no TLS version in common (tailgate speaks TLS 1.2 and 1.3)" in r.err, r.err
 
 
+def resetting_server():
+    """Plain TCP that resets every connection once a request arrived: as a TLS
+    server does to a plain request, but speaking no TLS."""
+    ls = socket.create_server(("127.0.0.1", 0), backlog=64)
+
+    def serve():
+        while True:
+            try:
+                s, _ = ls.accept()
+            except OSError:
+                return
+            try:
+                s.recv(65536)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+            finally:
+                s.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return ls, ls.getsockname()[1]
+
+
+def test_http_url_on_a_tls_port_says_use_https(ctx):
+    """http:// to an HTTPS server: every request is reset with no byte read
+    (OpenSSL drops a plain request), which said nothing of the cause. run,
+    ab's verification, sweep's probe and the --http2 pre-flight now shake
+    hands once to learn it, and name the URL to use; a plain server that
+    resets gets no such hint."""
+    make_ca(ctx)
+    cert, key = make_cert(ctx, "srv")
+    stub = tls_stub(ctx, cert, key)
+    url = f"http://127.0.0.1:{stub.port}/v1/infer"
+    hint = (f"the server at 127.0.0.1:{stub.port} speaks TLS: "
+            f"use https://127.0.0.1:{stub.port}/v1/infer")
+    r = ctx.run("run", url, "--requests", "5", "-q")
+    assert r.rc == 1 and "every request failed (5 reset)" in r.err, r
+    assert f"tailgate run: {hint}\n" in r.err, r.err
+    r = ctx.run("run", url, "--requests", "5", "--http2")
+    assert r.rc == 3 and hint in r.err and "drop --http2" in r.err, r
+    r = ctx.run("ab", url, "--requests", "8")
+    assert r.rc == 3 and f"verification: {hint}\n" in r.err, r
+    r = ctx.run("sweep", url, "--sla", "p95<=100ms")
+    assert r.rc == 3 and f"tailgate sweep: {hint}\n" in r.err, r
+    assert "got no successful answer" not in r.err, r.err
+
+    ls, port = resetting_server()
+    try:
+        r = ctx.run("run", f"http://127.0.0.1:{port}/v1/infer", "--requests", "5", "-q")
+        assert r.rc == 1 and "every request failed (5 reset)" in r.err, r
+        assert "speaks TLS" not in r.err, r.err
+    finally:
+        ls.close()
+
+
 def test_some_handshakes_fail_the_summary_says_why(ctx):
     """A server whose every other connection shows a certificate for another
     name: those requests are `tls`, and the summary and first_errors give the
