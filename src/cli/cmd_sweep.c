@@ -357,10 +357,13 @@ static double probe_start(sweep_run_t *sr, int *rc)
     /* Three significant digits: every later rate is this times a power of two. */
     double half = served / 2, mag = pow(10, floor(log10(half)) - 2);
     double start = fmax(round(half / mag) * mag, 1e-3);
-    if (!sr->quiet)
+    if (!sr->quiet) {
+        char at[32];
+        sweep_fmt_load(start, at, sizeof at);
         fprintf(sr->out,
-                "probe: %llu requests in flight for 2 s served %.1f items/s: starting at %.4g/s\n",
-                (unsigned long long)users, served, start);
+                "probe: %llu requests in flight for 2 s served %.1f items/s: starting at %s/s\n",
+                (unsigned long long)users, served, at);
+    }
     return start;
 }
 
