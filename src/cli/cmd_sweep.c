@@ -216,7 +216,7 @@ static int run_once(sweep_run_t *sr, bool closed, double load, uint64_t duration
         /* Numbered as the table and the document number the steps. */
         char step[16];
         snprintf(step, sizeof step, "step-%02u", sr->steps);
-        sweep_fmt_load(load, num, sizeof num);
+        parse_format_number(load, num, sizeof num);
         snprintf(path, sizeof path, "%s/%s%s-%s-%s.csv", sr->so->log_dir, sr->file_tag,
                  sr->probing ? "probe" : step, closed ? "concurrency" : "rate", num);
         log = path;
@@ -296,7 +296,7 @@ static void table_row(const sweep_run_t *sr, const sweep_t *s, const sweep_step_
     char step[16], load[32];
     snprintf(step, sizeof step, "%zu%s", (size_t)(st - s->steps) + 1,
              st->attempt > 1 ? (st->attempt == 2 ? " (2nd)" : " (again)") : "");
-    sweep_fmt_load(st->offered, load, sizeof load);
+    parse_format_number(st->offered, load, sizeof load);
     fprintf(sr->out, "  %-9s %10s %10.1f ", step, load, d > 0 ? (double)rs->items_ok / d : 0.0);
     static const double shown[] = {50, 95, 99};
     for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
@@ -359,7 +359,7 @@ static double probe_start(sweep_run_t *sr, int *rc)
     double start = fmax(round(half / mag) * mag, 1e-3);
     if (!sr->quiet) {
         char at[32];
-        sweep_fmt_load(start, at, sizeof at);
+        parse_format_number(start, at, sizeof at);
         fprintf(sr->out,
                 "probe: %llu requests in flight for 2 s served %.1f items/s: starting at %s/s\n",
                 (unsigned long long)users, served, at);
@@ -522,7 +522,7 @@ static void print_answer(FILE *f, const sweep_t *s)
                        "a longer --max-step-duration\n");
     } else if (s->require > 0 && !a.meets_require) {
         char req[32];
-        sweep_fmt_load(s->require, req, sizeof req);
+        parse_format_number(s->require, req, sizeof req);
         fprintf(f, "  below --require-rate %s\n", req);
     }
     fflush(f);

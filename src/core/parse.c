@@ -298,3 +298,15 @@ void parse_format_duration(uint64_t ns, char *buf, size_t len)
         v = (double)ns / (double)units[--i].ns;
     snprintf(buf, len, "%.3g%s", v, units[i].unit);
 }
+
+void parse_format_number(double v, char *buf, size_t len)
+{
+    /* %g writes 76700 as "7.67e+04": past 4 digits, the digits beyond the
+     * fourth significant one are zeros instead. */
+    if (isfinite(v) && fabs(v) >= 1e4) {
+        double mag = pow(10, floor(log10(fabs(v))) - 3);
+        snprintf(buf, len, "%.0f", round(v / mag) * mag);
+        return;
+    }
+    snprintf(buf, len, "%.4g", v);
+}

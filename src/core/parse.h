@@ -1,6 +1,7 @@
 /* parse — the small value syntaxes of the command line: durations, sizes,
  * counts, rates. All return 0, or -1 with a reason in err. A duration is
- * written back for people by parse_format_duration. */
+ * written back for people by parse_format_duration, a rate by
+ * parse_format_number. */
 #ifndef TAILGATE_CORE_PARSE_H
 #define TAILGATE_CORE_PARSE_H
 
@@ -28,5 +29,9 @@ int parse_double(const char *text, double min, double max, double *out, char *er
  * "20m35s", "1h30m" (whole seconds from 1000 s, or whole minutes). Every
  * duration shown to a person goes through here, never raw nanoseconds. */
 void parse_format_duration(uint64_t ns, char *buf, size_t len);
+
+/* A rate or count as people read it: "412", "81.25", "153400" (4
+ * significant digits, never an exponent). */
+void parse_format_number(double v, char *buf, size_t len);
 
 #endif

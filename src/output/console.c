@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/parse.h"
 #include "output/loadview.h"
 #include "output/termchart.h"
 #include "stats/hist.h"
@@ -260,8 +261,10 @@ static void load_lines(FILE *f, const result_t *r, const selfcheck_t *c, bool co
                 (long long)v.max_batch);
     fputc('\n', f);
     if (c->checked) {
-        fprintf(f, "  schedule %.4g items/s offered, send rate %.4g/s", c->offered_per_s,
-                c->send_per_s);
+        char offered[32], sent[32];
+        parse_format_number(c->offered_per_s, offered, sizeof offered);
+        parse_format_number(c->send_per_s, sent, sizeof sent);
+        fprintf(f, "  schedule %s items/s offered, send rate %s/s", offered, sent);
         if (isfinite(c->lag_p99_ms))
             fprintf(f, "; send lag p99 %.2f ms (limit %.2f ms)", c->lag_p99_ms, c->lag_limit_ms);
         if (c->waited_pct > 0)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/parse.h"
 #include "output/report.h"
 #include "output/svg.h"
 
@@ -138,7 +139,7 @@ static void capacity_lines(FILE *f, const svg_axes_t *a, const series_t *se, siz
     for (size_t i = 0; i < n; i++) {
         if (se[i].answer.capacity_step < 0)
             continue;
-        sweep_fmt_load(se[i].answer.capacity, num, sizeof num);
+        parse_format_number(se[i].answer.capacity, num, sizeof num);
         snprintf(label, sizeof label, "capacity%s%s %s%s", n > 1 ? " " : "",
                  n > 1 ? se[i].label : "", num, se[i].s->concurrency ? "" : "/s");
         svg_vline(f, a, se[i].answer.capacity, se[i].color, "3,3", label);
@@ -148,7 +149,7 @@ static void capacity_lines(FILE *f, const svg_axes_t *a, const series_t *se, siz
 static void step_title(const series_t *se, const sweep_step_t *st, char *buf, size_t len)
 {
     char num[32];
-    sweep_fmt_load(st->offered, num, sizeof num);
+    parse_format_number(st->offered, num, sizeof num);
     snprintf(buf, len, "%s %s%s: %s%s%s", se->label, num, se->s->concurrency ? " users" : "/s",
              sweep_verdict_name(st->verdict), st->why[0] ? " - " : "", st->why);
 }
@@ -292,7 +293,7 @@ static void steps_table(FILE *f, const series_t *se, size_t n)
                 cell(f, "text", se[i].label);
             snprintf(buf, sizeof buf, "%zu%s", k + 1, st->attempt > 1 ? " (again)" : "");
             cell(f, NULL, buf);
-            sweep_fmt_load(st->offered, buf, sizeof buf);
+            parse_format_number(st->offered, buf, sizeof buf);
             cell(f, NULL, buf);
             cell(f, NULL, svg_fmt_fixed(buf, sizeof buf, result_duration_s(&st->result), 1));
             cell(f, NULL, svg_fmt_fixed(buf, sizeof buf, served_per_s(&st->result), 1));

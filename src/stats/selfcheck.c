@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/parse.h"
 #include "stats/hist.h"
 
 void selfcheck_judge(const runstats_t *rs, double offered_per_s, uint64_t connections,
@@ -70,21 +71,25 @@ void selfcheck_describe(const selfcheck_t *c, char *buf, size_t len)
                               "send lag p99 %.2f ms > %.2f ms (max of 1 ms and 10%% of the "
                               "%.2f ms interval)",
                               c->lag_p99_ms, c->lag_limit_ms, c->interval_ms);
+    char sent[32], offered[32];
+    parse_format_number(c->send_per_s, sent, sizeof sent);
+    parse_format_number(c->offered_per_s, offered, sizeof offered);
     if (n < len && (c->why & (SELFCHECK_SEND_RATE | SELFCHECK_CONNECTIONS)))
-        n += (size_t)snprintf(buf + n, len - n, "%ssent %.4g of %.4g items/s offered (%.1f%%)",
-                              n ? "; " : "", c->send_per_s, c->offered_per_s,
-                              100 * c->send_per_s / c->offered_per_s);
+        n += (size_t)snprintf(buf + n, len - n, "%ssent %s of %s items/s offered (%.1f%%)",
+                              n ? "; " : "", sent, offered, 100 * c->send_per_s / c->offered_per_s);
     if (n < len && (c->why & SELFCHECK_CONNECTIONS)) {
         if (c->connections && isfinite(c->pool_per_s)) {
             char of[48] = "";
             if (c->streams > 1)
                 snprintf(of, sizeof of, " of %u streams", c->streams);
+            char most[32];
+            parse_format_number(c->pool_per_s, most, sizeof most);
             snprintf(buf + n, len - n,
                      "; %.0f%% of requests waited for a connection: %llu connection%s%s "
-                     "carr%s at most %.4g requests/s at the fastest service time seen (%.2f ms)",
+                     "carr%s at most %s requests/s at the fastest service time seen (%.2f ms)",
                      c->waited_pct, (unsigned long long)c->connections,
-                     c->connections == 1 ? "" : "s", of, c->connections == 1 ? "ies" : "y",
-                     c->pool_per_s, c->service_min_ms);
+                     c->connections == 1 ? "" : "s", of, c->connections == 1 ? "ies" : "y", most,
+                     c->service_min_ms);
         } else
             snprintf(buf + n, len - n,
                      "; %.0f%% of requests waited for a connection (sockets ran out)",

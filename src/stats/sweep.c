@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/parse.h"
 #include "core/version.h"
 #include "stats/earlystop.h"
 
@@ -301,18 +302,6 @@ void sweep_answer(const sweep_t *s, sweep_answer_t *a)
     a->meets_require = a->capacity_step >= 0 && a->capacity >= s->require;
 }
 
-void sweep_fmt_load(double v, char *buf, size_t len)
-{
-    /* %g writes 76700 as "7.67e+04": past 4 digits, the digits beyond the
-     * fourth significant one are zeros instead. */
-    if (isfinite(v) && fabs(v) >= 1e4) {
-        double mag = pow(10, floor(log10(fabs(v))) - 3);
-        snprintf(buf, len, "%.0f", round(v / mag) * mag);
-        return;
-    }
-    snprintf(buf, len, "%.4g", v);
-}
-
 static void slas_text(const sweep_t *s, char *buf, size_t len)
 {
     size_t n = 0;
@@ -329,13 +318,13 @@ void sweep_answer_text(const sweep_t *s, const sweep_answer_t *a, char *buf, siz
     slas_text(s, slas, sizeof slas);
     if (a->limited_step >= 0) {
         const sweep_step_t *st = &s->steps[a->limited_step];
-        sweep_fmt_load(st->offered, next, sizeof next);
+        parse_format_number(st->offered, next, sizeof next);
         size_t n = (size_t)snprintf(buf, len,
                                     "capacity: not measured: the client, not the server, is the "
                                     "limit at %s%s",
                                     next, unit);
         if (a->capacity_step >= 0 && n < len) {
-            sweep_fmt_load(a->capacity, cap, sizeof cap);
+            parse_format_number(a->capacity, cap, sizeof cap);
             snprintf(buf + n, len - n, " (%s%s passed at %s before)", cap, unit, slas);
         }
         return;
@@ -345,7 +334,7 @@ void sweep_answer_text(const sweep_t *s, const sweep_answer_t *a, char *buf, siz
             /* an undecided step (the sweep was interrupted before it could
              * run longer) did not fail: say which it was */
             const sweep_step_t *st = &s->steps[a->next_step];
-            sweep_fmt_load(st->offered, next, sizeof next);
+            parse_format_number(st->offered, next, sizeof next);
             snprintf(buf, len, "capacity: none found: %s%s%s %s %s: %s",
                      st->verdict == SWEEP_FAIL ? "even " : "", next, short_unit,
                      st->verdict == SWEEP_FAIL ? "failed" : "undecided on", slas, st->why);
@@ -354,7 +343,7 @@ void sweep_answer_text(const sweep_t *s, const sweep_answer_t *a, char *buf, siz
         }
         return;
     }
-    sweep_fmt_load(a->capacity, cap, sizeof cap);
+    parse_format_number(a->capacity, cap, sizeof cap);
     size_t n = (size_t)snprintf(buf, len, "capacity: %s%s at %s (%g%% confidence", cap, unit, slas,
                                 s->confidence * 100);
     if (s->concurrency && n < len)
@@ -363,7 +352,7 @@ void sweep_answer_text(const sweep_t *s, const sweep_answer_t *a, char *buf, siz
         return;
     if (a->next_step >= 0) {
         const sweep_step_t *st = &s->steps[a->next_step];
-        sweep_fmt_load(st->offered, next, sizeof next);
+        parse_format_number(st->offered, next, sizeof next);
         snprintf(buf + n, len - n, "; next step %s%s %s: %s)", next, short_unit,
                  st->verdict == SWEEP_FAIL ? "failed" : "undecided", st->why);
     } else {

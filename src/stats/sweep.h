@@ -119,9 +119,6 @@ void sweep_judge_step(const sweep_t *s, sweep_step_t *st);
 sweep_step_t *sweep_add_step(sweep_t *s, double offered, result_t *result, bool timed_out);
 void sweep_close(sweep_t *s); /* zeroed is fine */
 
-/* "412", "81.25", "153400": a load as people read it (4 significant
- * digits, never an exponent). */
-void sweep_fmt_load(double v, char *buf, size_t len);
 /* The answer line: "capacity: 412 items/s at p95<=800ms (99% confidence;
  * next step 430/s failed: p95 912 ms)". */
 void sweep_answer_text(const sweep_t *s, const sweep_answer_t *a, char *buf, size_t len);

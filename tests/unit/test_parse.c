@@ -295,9 +295,27 @@ static void test_utf8_cut(void **state)
     assert_int_equal(jtok_utf8_cut("\x80\x80\x80\x80\x80\x80", 6, 5), 2);
 }
 
+/* Loads read as people write them: 4 significant digits, no exponent. */
+static void test_load_is_written_without_exponent(void **state)
+{
+    (void)state;
+    static const struct {
+        double v;
+        const char *text;
+    } cases[] = {{412, "412"},      {81.25, "81.25"},   {0.5, "0.5"},
+                 {9999, "9999"},    {76700, "76700"},   {153443.6, "153400"},
+                 {99995, "100000"}, {1.5e6, "1500000"}, {12345678, "12350000"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[32];
+        parse_format_number(cases[i].v, buf, sizeof buf);
+        assert_string_equal(buf, cases[i].text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load_is_written_without_exponent),
         cmocka_unit_test(test_duration_golden),
         cmocka_unit_test(test_size_golden),
         cmocka_unit_test(test_u64),

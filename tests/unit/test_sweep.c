@@ -440,23 +440,6 @@ static void test_document_round_trip(void **state)
     sweep_close(&s[1]);
 }
 
-/* Loads read as people write them: 4 significant digits, no exponent. */
-static void test_load_is_written_without_exponent(void **state)
-{
-    (void)state;
-    static const struct {
-        double v;
-        const char *text;
-    } cases[] = {{412, "412"},      {81.25, "81.25"},   {0.5, "0.5"},
-                 {9999, "9999"},    {76700, "76700"},   {153443.6, "153400"},
-                 {99995, "100000"}, {1.5e6, "1500000"}, {12345678, "12350000"}};
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char buf[32];
-        sweep_fmt_load(cases[i].v, buf, sizeof buf);
-        assert_string_equal(buf, cases[i].text);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,7 +456,6 @@ int main(void)
         cmocka_unit_test(test_failure_beyond_the_clients_lateness_is_a_fail),
         cmocka_unit_test(test_answer),
         cmocka_unit_test(test_document_round_trip),
-        cmocka_unit_test(test_load_is_written_without_exponent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
