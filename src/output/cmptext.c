@@ -215,7 +215,14 @@ void cmptext_print(FILE *f, const compare_t *c)
     row(f, "item mean (ms)", b->mean_ms, o->mean_ms, 2, true);
     row(f, "request p95 (ms)", b->request_p95_ms, o->request_p95_ms, 2, true);
     row(f, "batch", b->batch, o->batch, 0, false);
-    row(f, "connections", b->connections, o->connections, 0, false);
+    /* --connections 0 is a pool with no bound, not "0 connections": the
+     * bound is shown as words, what each run opened beside it. */
+    char pb[32], po[32];
+    cell(pb, sizeof pb, b->connections, 0, false);
+    cell(po, sizeof po, o->connections, 0, false);
+    fprintf(f, "%-18s %14s %14s %14s %9s\n", "connection pool",
+            b->connections == 0 ? "no bound" : pb, o->connections == 0 ? "no bound" : po, "-", "-");
+    row(f, "connections opened", b->connections_opened, o->connections_opened, 0, false);
     fprintf(f, "\ninputs: %s\n",
             c->inputs_identical     ? "identical"
             : c->inputs_same_source ? "the same sequence, not the same items (see the note)"

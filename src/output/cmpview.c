@@ -118,6 +118,20 @@ void cmpview_head(FILE *f, const compare_t *c, const chart_sla_t *lines, size_t 
 
 /* One row: a headline number of both runs, its change and relative change
  * (NULL where the comparison does not give one). decimals -1: latency. */
+/* --connections 0 is a pool with no bound, not "0 connections". */
+static void pool_row(FILE *f, double b, double o)
+{
+    char buf[64];
+    fputs("<tr><td>connection pool</td>", f);
+    double side[2] = {b, o};
+    for (int s = 0; s < 2; s++) {
+        fputs("<td>", f);
+        svg_escape(f, side[s] == 0 ? "no bound" : svg_fmt_fixed(buf, sizeof buf, side[s], 0));
+        fputs("</td>", f);
+    }
+    fputs("<td></td><td></td></tr>\n", f);
+}
+
 static void row(FILE *f, const char *name, double b, double o, const double *delta,
                 const double *delta_pct, int decimals)
 {
@@ -175,7 +189,8 @@ void cmpview_table(FILE *f, const compare_t *c)
     row(f, "mean (ms)", b->mean_ms, o->mean_ms, NULL, NULL, -1);
     row(f, "request p95 (ms)", b->request_p95_ms, o->request_p95_ms, NULL, NULL, -1);
     row(f, "batch", b->batch, o->batch, NULL, NULL, 0);
-    row(f, "connections", b->connections, o->connections, NULL, NULL, 0);
+    pool_row(f, b->connections, o->connections);
+    row(f, "connections opened", b->connections_opened, o->connections_opened, NULL, NULL, 0);
     fputs("</tbody></table>\n", f);
     if (b->file || o->file) {
         fputs("<p>", f);

@@ -65,6 +65,7 @@ static int side_from(const result_t *r, const char *file, compare_side_t *s)
         .request_p95_ms = req.present ? req.pct_ms[p95] : NAN,
         .batch = config_num(r, "batch"),
         .connections = config_num(r, "connections"),
+        .connections_opened = (double)rs->connections_opened,
     };
     for (int k = 0; k < METRIC_NUM_PCTS; k++)
         s->item_ms[k] = item.present ? item.pct_ms[k] : NAN;
@@ -300,6 +301,7 @@ static size_t side_fields(field_t *f)
     f[n++].integer = false;
     F("batch", batch, true);
     F("connections", connections, true);
+    F("connections_opened", connections_opened, true);
 #undef F
     return n;
 }

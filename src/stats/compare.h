@@ -11,7 +11,8 @@
  *                   "gating","pass"[,"note"]}],"regression_pass":bool,"pass":bool}
  *   HEADLINE = {"file","requests","ok","errors","error_rate_pct","items","items_per_s",
  *               "requests_per_s","p50_ms","p90_ms","p95_ms","p99_ms","max_ms","mean_ms",
- *               "request_p95_ms","inputs_digest","batch","connections",
+ *               "request_p95_ms","inputs_digest","batch","connections" (--connections:
+ *               0 = no bound),"connections_opened" (null when not recorded),
  *               "client_limited" (true, false, null: not checked)}
  * The latency keys are item latency (pN_ms for the METRIC_PCT_HEADLINE
  * percentiles, deltas for the METRIC_PCT_BRIEF ones). delta = optimized -
@@ -62,7 +63,8 @@ typedef struct {
     double item_ms[METRIC_NUM_PCTS]; /* by metric_pcts; only the headline ones are written */
     double max_ms, mean_ms, request_p95_ms;
     char *inputs_digest;       /* NULL = null */
-    double batch, connections; /* from the run's configuration */
+    double batch, connections; /* from the run's configuration (connections 0: no bound) */
+    double connections_opened; /* what the run opened (NAN: not recorded) */
     int client_limited;        /* the run's self-check: 1, 0, -1 not checked (closed loop) */
 } compare_side_t;
 

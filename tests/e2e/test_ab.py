@@ -113,6 +113,13 @@ def test_embedded_demo_baseline_fails_optimized_passes(ctx):
     # honest per-item latency: no item can finish before its request's service time
     assert opt["latency_ms"]["item"]["min"] >= opt["latency_ms"]["service"]["min"]
     assert base["requests"]["errors"] == 0 and opt["requests"]["errors"] == 0
+    # what pooling did, as opened: the baseline's 100-connection pool against
+    # the optimized run's unbounded one (--connections 0, never "0 connections")
+    b, o = cmp["baseline"], cmp["optimized"]
+    assert b["connections_opened"] == base["connections"]["opened"] > o["connections_opened"] >= 1
+    assert (b["connections"], o["connections"]) == (100, 0), (b, o)
+    assert any(ln.split()[2:] == ["100", "no", "bound", "-", "-"]
+               for ln in r.out.splitlines() if ln.startswith("connection pool")), r.out
 
 
 def test_ab_interrupted_during_verification_measures_nothing(ctx):

@@ -87,7 +87,8 @@ def test_diff_fields_table_and_file(ctx):
     assert c["tool"] == "tailgate" and c["version"]
     headline = {"file", "requests", "ok", "errors", "error_rate_pct", "items", "items_per_s",
                 "requests_per_s", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms",
-                "request_p95_ms", "inputs_digest", "batch", "connections", "client_limited"}
+                "request_p95_ms", "inputs_digest", "batch", "connections", "connections_opened",
+                "client_limited"}
     assert set(c["baseline"]) == headline, set(c["baseline"]) ^ headline
     assert set(c["optimized"]) == headline
     b, o, d = c["baseline"], c["optimized"], c["delta"]
@@ -99,6 +100,9 @@ def test_diff_fields_table_and_file(ctx):
     # ... within the histogram's 0.1% of the exact order statistic.
     assert abs(b["p95_ms"] - exact(BASE_LAT, 95)) <= exact(BASE_LAT, 95) * 1e-3
     assert o["batch"] == 10 and o["connections"] == 0 and b["batch"] == 1
+    # --connections 0 is a pool with no bound: never "100 -> 0, delta -100"
+    pool = [ln.split() for ln in r.out.splitlines() if ln.startswith("connection pool")]
+    assert pool == [["connection", "pool", "100", "no", "bound", "-", "-"]], r.out
     assert abs(d["p95_ms"] - (o["p95_ms"] - b["p95_ms"])) < 1e-6
     assert abs(d["p95_pct"] - (o["p95_ms"] - b["p95_ms"]) / b["p95_ms"] * 100) < 1e-6
     # requests/s counts what was served (as the rps gate does): 990 and 100 over 10 s
