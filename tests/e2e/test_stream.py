@@ -294,12 +294,14 @@ def test_gates_on_each_streamed_metric(ctx):
     s = script_stub(ctx, "wait 40ms\nrole\ntoken\n" +
                     "wait 20ms\ntoken\n" * 4 +
                     "usage\ndone\n")
+    # Failing bounds sit below what the script takes (no load makes it
+    # faster); passing ones far above it (a loaded CI made itl p99 80 ms).
     slas = {
-        "ttft.p99<=300ms": True, "ttft.p99<=25ms": False,
+        "ttft.p99<=1s": True, "ttft.p99<=25ms": False,
         "ttft_service.p50<=1s": None,  # not gateable: a usage error below
-        "tpot.p99<=60ms": True, "tpot.p99<=10ms": False,
-        "itl.p99<=60ms": True, "itl.p50<=10ms": False,
-        "e2el.p95<=500ms": True, "e2el.p95<=100ms": False,
+        "tpot.p99<=500ms": True, "tpot.p99<=10ms": False,
+        "itl.p99<=500ms": True, "itl.p50<=10ms": False,
+        "e2el.p95<=3s": True, "e2el.p95<=100ms": False,
         "output_tokens_per_s>=10": True, "output_tokens_per_s>=1000000": False,
         "goodput>=1": True, "goodput>=100000": False,
         "slo_attainment>=99%": True, "slo_attainment>=100%": True,
@@ -309,7 +311,7 @@ def test_gates_on_each_streamed_metric(ctx):
         if want is not None:
             args += ["--sla", expr]
     r, res, rows = run_stream(ctx, s, "-c", "4", "-n", "16", "--goodput",
-                              "ttft<=400ms,tpot<=100ms,e2el<=2s", *args)
+                              "ttft<=2s,tpot<=1s,e2el<=5s", *args)
     assert r.rc == 1, r
     got = {v["expr"]: v["pass"] for v in res["sla"]}
     want = {k: v for k, v in slas.items() if v is not None}
@@ -331,7 +333,7 @@ def test_gates_on_each_streamed_metric(ctx):
     text = open(html).read()
     for chart in ("chart-ttft", "chart-tpot", "chart-itl", "chart-tokens-time"):
         assert f'id="{chart}"' in text, chart
-    assert "SLA ttft.p99&lt;=300ms" in text
+    assert "SLA ttft.p99&lt;=1s" in text
 
 
 def test_stream_usage_errors(ctx):
