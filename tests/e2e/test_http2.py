@@ -594,6 +594,7 @@ def test_self_check_counts_streams_a_slow_server_is_not_the_client(ctx):
     self-check counted one request per connection (50/s < 200/s offered)
     and called the client the limit, with a pool 'at its limit of 10'."""
     stub = ctx.stub("--workers", "1", "--queue", "10000", "--delay", "20ms")
+    tg.realtime(ctx)
     res, rows, r = run_json(ctx, stub.url, "--http2", "--connections", "1", "--streams", "10",
                             "--rate", "200", "-d", "1s", "--timeout", "2s", "--validate", "status")
     assert res["client_limited"] is False, (res["self_check"], r.out)
@@ -714,6 +715,7 @@ def test_h2_max_connections_is_the_bound_it_records(ctx):
     # Without it, the pool opens a connection when its streams are full, up
     # to the open-files limit: that is its bound, not the HTTP/1.1 rule's
     # estimate of requests in flight (about 8 here, with 1 connection open).
+    tg.realtime(ctx)
     r = ctx.run("run", stub.url, "--http2", "--rate", "100", "-d", "500ms", "--out", out)
     assert r.rc == 0, r
     res = tg.read_json(out)

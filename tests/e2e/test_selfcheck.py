@@ -1,18 +1,7 @@
 """The self-check of every open-loop run: offered rate, achieved send rate and
 send lag in the result, client_limited when the client fell behind its own
 schedule, a warning in the summary, SLA verdicts marked."""
-import shutil
-import subprocess
-
 import tg
-
-
-def realtime(ctx):
-    """The client gets the CPU first when the machine allows it: a run at an
-    easy rate must not be called limited because other tests hold both cores
-    (the self-check would be right to: the client waited for a CPU)."""
-    if shutil.which("chrt") and subprocess.run(["chrt", "-f", "1", "true"]).returncode == 0:
-        ctx.launcher = ["chrt", "-f", "1"]
 
 
 def test_run_at_a_rate_the_client_cannot_hold_is_client_limited(ctx):
@@ -37,7 +26,7 @@ def test_run_at_a_rate_the_client_cannot_hold_is_client_limited(ctx):
 
 
 def test_run_at_an_easy_rate_is_not_client_limited(ctx):
-    realtime(ctx)
+    tg.realtime(ctx)
     stub = ctx.stub("--delay", "5ms")
     out = ctx.path("r.json")
     r = ctx.run("run", stub.url, "--rate", "20", "--duration", "2s", "--sla", "p95<=1s",
@@ -69,7 +58,7 @@ def test_closed_loop_has_no_self_check(ctx):
 
 
 def test_report_and_diff_show_the_self_check(ctx):
-    realtime(ctx)
+    tg.realtime(ctx)
     stub = ctx.stub("--delay", "20ms")
     bad, good = ctx.path("bad.json"), ctx.path("good.json")
     assert ctx.run("run", stub.url, "--rate", "200", "--duration", "1s", "--connections", "1",

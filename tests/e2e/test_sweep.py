@@ -9,7 +9,6 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
 
 import tg
@@ -19,18 +18,13 @@ ANSWER = re.compile(r"capacity: ([0-9.]+) items/s at p95<=200ms \(99% confidence
                     r"([0-9.]+)/s (failed|undecided): (.+)\)")
 
 
-def realtime(ctx):
-    if shutil.which("chrt") and subprocess.run(["chrt", "-f", "1", "true"]).returncode == 0:
-        ctx.launcher = ["chrt", "-f", "1"]
-
-
 def binom_cdf(t, n, q):
     return sum(math.comb(n, k) * q ** k * (1 - q) ** (n - k) for k in range(t + 1))
 
 
 def test_sweep_finds_the_capacity_of_a_known_server(ctx):
     # Four workers, 50 ms each: 80 requests/s and no more.
-    realtime(ctx)
+    tg.realtime(ctx)
     stub = ctx.stub("--workers", "4", "--delay", "50ms")
     out, logs = ctx.path("sweep.json"), ctx.path("logs")
     r = ctx.run("sweep", stub.url, "--sla", "p95<=200ms", "--start-rate", "50",
@@ -97,7 +91,7 @@ def test_sweep_starved_client_is_the_limit(ctx):
 
 def test_sweep_report_renders_with_both_charts(ctx):
     assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing (Debian: apt-get install -y chromium)"
-    realtime(ctx)
+    tg.realtime(ctx)
     stub = ctx.stub("--workers", "2", "--delay", "20ms")  # 100 requests/s
     out = ctx.path("sweep.json")
     r = ctx.run("sweep", stub.url, "--sla", "p95<=100ms", "--start-rate", "60",
@@ -136,7 +130,7 @@ def test_sweep_report_renders_with_both_charts(ctx):
 def test_concurrency_sweep(ctx):
     # 4 workers of 50 ms: c users wait ceil(c/4) * 50 ms, so p95<=200ms
     # holds up to 16 users.
-    realtime(ctx)
+    tg.realtime(ctx)
     stub = ctx.stub("--workers", "4", "--delay", "50ms")
     out = ctx.path("sweep.json")
     r = ctx.run("sweep", stub.url, "--concurrency-sweep", "--concurrency", "4",
@@ -191,7 +185,7 @@ def test_sweep_usage_errors(ctx):
 
 def test_sweep_out_to_stdout(ctx):
     # --out -: the document on stdout, the table and the answer on stderr.
-    realtime(ctx)
+    tg.realtime(ctx)
     stub = ctx.stub("--delay", "5ms")
     r = ctx.run("sweep", stub.url, "--sla", "p95<=200ms", "--start-rate", "100", "--max-rate",
                 "100", "--step-duration", "1s", "--cooldown", "0", "--out", "-")
@@ -204,7 +198,7 @@ def test_sweep_out_to_stdout(ctx):
 def test_sweep_says_how_much_longer_in_units_people_read(ctx):
     # 37 items in a 1 s step, 90 needed for p95 at 99%: the step runs again
     # for 1 s * 90/37 * 1.15 = 2.797297297 s, a length no unit states whole.
-    realtime(ctx)
+    tg.realtime(ctx)
     stub = ctx.stub("--delay", "5ms")
     r = ctx.run("sweep", stub.url, "--sla", "p95<=200ms", "--start-rate", "37", "--max-rate",
                 "37", "--step-duration", "1s", "--max-step-duration", "5s", "--cooldown", "0")
@@ -228,7 +222,7 @@ def test_concurrency_sweep_too_few_items_names_its_own_knobs(ctx):
 def test_sweep_confirms_its_answer_and_numbers_logs_as_steps(ctx):
     # The answer runs twice (a lucky step is not a capacity); the probe's log
     # is not a step: step-01 is the table's and the document's step 1.
-    realtime(ctx)
+    tg.realtime(ctx)
     stub = ctx.stub("--delay", "5ms")
     out, logs = ctx.path("sweep.json"), ctx.path("logs")
     r = ctx.run("sweep", stub.url, "--sla", "p95<=200ms", "--concurrency", "2", "--max-rate",
