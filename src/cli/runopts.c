@@ -360,7 +360,7 @@ const opt_t runopts_table[] = {
      .config = "validate",
      .help = "none | status (2xx) | json (2xx + a JSON body) | outputs\n"
              "(2xx + one output per item at --outputs; default, or\n"
-             "status with a plain body)"},
+             "status with a plain body). A 4xx or 5xx fails with any"},
     {.kind = OPT_HEADING, .help = "Outputs and gate:"},
     {"log", 0, OPT_STRING, OPT_SCOPE_OUTPUT, F(log_path), .arg = "FILE.csv",
      .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP,
