@@ -239,3 +239,27 @@ def test_validate_none_still_counts_failed_statuses(ctx):
     r = ctx.run("run", stub.base + "/healthz", "-m", "GET", "--requests", "20", "--validate",
                 "none", "--sla", "error_rate<=0", "-q")
     assert r.rc == 0, r
+
+
+def test_diff_of_an_interrupted_run_is_no_pass(ctx):
+    """A run stopped by SIGINT wrote what it did and exited 130; diff of that
+    file passed (exit 0) on the part that ran, and explained its fewer items
+    as a closed loop's. It fails, saying which run was interrupted."""
+    stub = ctx.stub("--delay", "1ms")
+    full = ctx.path("full.json")
+    assert ctx.run("run", stub.url, "--rate", "100", "-n", "50", "-q", "--out", full).rc == 0
+    doc = tg.read_json(full)
+    doc["interrupted"] = True
+    cut = ctx.write("cut.json", json.dumps(doc))
+    cmp = ctx.path("cmp.json")
+    r = ctx.run("diff", full, full, "-o", cmp)
+    assert r.rc == 0, r
+    assert tg.read_json(cmp)["optimized"]["interrupted"] is False
+    r = ctx.run("diff", full, cut, "-o", cmp)
+    assert r.rc == 1, r
+    assert "verdict: FAIL (SLA met; the optimized run was interrupted)" in r.out, r.out
+    c = tg.read_json(cmp)
+    assert c["pass"] is False and c["sla_pass"] is True, c
+    assert c["optimized"]["interrupted"] is True and c["baseline"]["interrupted"] is False, c
+    r = ctx.run("diff", cut, full)
+    assert r.rc == 1 and "the baseline was interrupted" in r.out, r

@@ -125,13 +125,13 @@ static void test_every_field(void **state)
     assert_string_equal(json_string_value(json_object_get(c, "tool")), "tailgate");
     assert_non_null(json_string_value(json_object_get(c, "version")));
 
-    static const char *const keys[] = {"file",          "requests",       "ok",
-                                       "errors",        "error_rate_pct", "items",
-                                       "items_per_s",   "requests_per_s", "p50_ms",
-                                       "p90_ms",        "p95_ms",         "p99_ms",
-                                       "max_ms",        "mean_ms",        "request_p95_ms",
-                                       "inputs_digest", "batch",          "connections",
-                                       "client_limited"};
+    static const char *const keys[] = {"file",           "requests",       "ok",
+                                       "errors",         "error_rate_pct", "items",
+                                       "items_per_s",    "requests_per_s", "p50_ms",
+                                       "p90_ms",         "p95_ms",         "p99_ms",
+                                       "max_ms",         "mean_ms",        "request_p95_ms",
+                                       "inputs_digest",  "batch",          "connections",
+                                       "client_limited", "interrupted"};
     const json_t *hb = json_object_get(c, "baseline"), *ho = json_object_get(c, "optimized");
     assert_int_equal(json_object_size(hb), sizeof keys / sizeof keys[0]);
     assert_int_equal(json_object_size(ho), sizeof keys / sizeof keys[0]);
