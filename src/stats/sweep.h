@@ -24,7 +24,8 @@
  * full second of the step finish, on average, at that second plus their mean
  * latency; when the mean grows by g seconds per second, the server answers
  * offered/(1+g) of the offered items/s. Below (1 - precision) of the offered
- * rate, the server did not keep up: the step fails. Needs two full seconds.
+ * rate, the server did not keep up: the step fails. Needs two full seconds:
+ * an open-loop step with fewer is undecided (nothing shows it kept up).
  *
  * The answer: capacity is the highest load that passed; the next step is
  * the lowest load above it that failed or stayed undecided. Everything here
