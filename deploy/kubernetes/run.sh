@@ -1,7 +1,7 @@
 #!/bin/sh
 # deploy/kubernetes/run.sh — one tailgate run over N pods: start them together,
 # wait, merge, and exit with the gate's code (0 pass, 1 an SLA failed, 2 not one
-# run, 3 a segment missing), so a CI step needs nothing else.
+# run, 3 a segment missing or interrupted), so a CI step needs nothing else.
 #
 #   deploy/kubernetes/run.sh                 # START_IN=60 NAMESPACE=default
 #

@@ -69,8 +69,8 @@ static void diff_usage(FILE *f)
           "plainly; --max-regression p95=+5% fails on it.\n"
           "\n"
           "Exit codes: 0 every SLA and --max-regression gate passed, 1 one failed (or no\n"
-          "request of OPT succeeded), 2 bad usage, 3 a file is unreadable or not a valid\n"
-          "result.\n",
+          "request of OPT succeeded, or either run was interrupted), 2 bad usage, 3 a file\n"
+          "is unreadable or not a valid result.\n",
           f);
 }
 

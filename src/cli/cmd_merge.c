@@ -79,7 +79,8 @@ static void merge_usage(FILE *f)
     fputs("\nExit codes: 0 merged and every SLA passed, 1 an SLA failed or every request\n"
           "failed (as in 'tailgate run', --sla or not), 2 bad usage or the files are not\n"
           "the segments of one run (a duplicate, another run's file), 3 a file is\n"
-          "unreadable or a segment is missing, or an output cannot be written.\n",
+          "unreadable, a segment is missing or was interrupted (the merge is written, but\n"
+          "is no verdict), or an output cannot be written.\n",
           f);
 }
 
@@ -87,6 +88,16 @@ static void print_note(void *arg, const char *text)
 {
     (void)arg;
     fprintf(stderr, "tailgate merge: warning: %s\n", text);
+}
+
+/* Whether segment p[i] was also run to its end (a retried pod: segmerge
+ * kept that one). */
+static bool retried(const result_t *p, size_t n, size_t i)
+{
+    for (size_t j = 0; j < n; j++)
+        if (j != i && !p[j].interrupted && p[j].segment_index == p[i].segment_index)
+            return true;
+    return false;
 }
 
 /* "--logs a.csv b.csv --x" -> the logs out of argv: argv keeps "--logs"
@@ -220,9 +231,6 @@ int cmd_merge(int argc, char **argv)
         fprintf(stderr, "tailgate merge: out of memory\n");
         goto done;
     }
-    if (merged.interrupted)
-        fprintf(stderr, "tailgate merge: warning: a segment was interrupted: the merge holds "
-                        "what was done\n");
     if (nlogs) {
         uint64_t rows;
         if (logmerge(logs, nlogs, m.log_out, &rows, err, sizeof err)) {
@@ -259,6 +267,18 @@ int cmd_merge(int argc, char **argv)
     }
     gates_print_all_failed(stderr, "tailgate merge", NULL, &merged);
     rc = merged.sla_pass && !gates_all_failed(&merged) ? EXIT_OK : EXIT_SLA_FAILED;
+    /* A segment interrupted (and not run again to its end) did not offer
+     * its share of the load: the merge holds what was done, but judges a
+     * lighter run than the one asked for, as a run interrupted is no
+     * verdict either (it exits 130/143). */
+    for (size_t i = 0; merged.interrupted && i < nparts; i++)
+        if (parts[i].interrupted && !retried(parts, nparts, i)) {
+            fprintf(stderr,
+                    "tailgate merge: segment %u of %u (%s) was interrupted: its share of the run "
+                    "was not all offered, so the merge is no verdict on the run; run it again\n",
+                    parts[i].segment_index, parts[i].segment_count, pos[i]);
+            rc = EXIT_CANNOT_RUN;
+        }
 done:
     for (size_t i = 0; i < nparts; i++)
         result_close(&parts[i]);

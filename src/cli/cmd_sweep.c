@@ -390,6 +390,11 @@ static uint64_t extended(const sweep_run_t *sr, const sweep_step_t *st, uint64_t
      * taken off): undecided now rather than after a long run. */
     if (want / EXTEND_MARGIN > (double)max)
         return 0;
+    /* Too short to show the server kept up (two full seconds of arrivals,
+     * stats/sweep.h): three, so that a last partial second leaves it short
+     * no more. */
+    if (!sr->so->concurrency_sweep && !isfinite(st->growth) && want < 3e9)
+        want = 3e9;
     return want > (double)max ? max : (uint64_t)want;
 }
 

@@ -113,7 +113,9 @@ bool runopts_body_mode(const runopts_t *o);
  * --show-secrets). NULL on ENOMEM. */
 json_t *runopts_config_json(const runopts_t *o);
 
-/* The --sla row's check, for any command's table: the expression parses. */
+/* The --sla row's check, for any command's table: the expression parses,
+ * and a slo_attainment bound is not a fraction without '%' (0 < v <= 1:
+ * read as a percentage it passes far too easily). */
 int runopts_check_sla(const char *value, char *why, size_t whylen);
 /* Whether output paths a and b name one file: the same text ("-" is stdout),
  * the same place once their directories are resolved, or one inode. A path

@@ -27,6 +27,17 @@ void cmptext_warn_inputs(FILE *f, const compare_t *c)
         return;
     /* The same sequence, different spans of it: like for like item by item,
      * and what made the spans differ is the load model, not the inputs. */
+    if (c->inputs_same_source && c->base.items != c->opt.items &&
+        (c->base.interrupted || c->opt.interrupted)) {
+        fprintf(f,
+                "\nnote: the two runs sent different numbers of items (baseline %.0f, "
+                "optimized %.0f): %s interrupted\n\n",
+                c->base.items, c->opt.items,
+                !c->opt.interrupted    ? "the baseline was"
+                : !c->base.interrupted ? "the optimized run was"
+                                       : "both were");
+        return;
+    }
     if (c->inputs_same_source && c->base.items != c->opt.items) {
         fprintf(f,
                 "\nnote: the two runs sent different numbers of items (baseline %.0f, "
@@ -177,10 +188,17 @@ void cmptext_verdict(FILE *f, const compare_t *c)
     }
     if (gates)
         sep = "; ";
-    if (compare_opt_all_failed(c))
+    if (compare_opt_all_failed(c)) {
         fprintf(f, "%s%s", sep,
                 c->opt.requests ? "every request of the optimized run failed"
                                 : "the optimized run made no request");
+        sep = "; ";
+    }
+    if (c->base.interrupted || c->opt.interrupted)
+        fprintf(f, "%s%s interrupted", sep,
+                !c->opt.interrupted    ? "the baseline was"
+                : !c->base.interrupted ? "the optimized run was"
+                                       : "both runs were");
     fputc(')', f);
     /* Slower without a gate: said plainly, whatever the verdict. */
     for (size_t i = 0, k = 0; i < c->nregress; i++) {

@@ -74,6 +74,7 @@ static int side_from(const result_t *r, const char *file, compare_side_t *s)
     selfcheck_t check;
     result_selfcheck(r, &check);
     s->client_limited = check.checked ? check.client_limited : -1;
+    s->interrupted = r->interrupted;
     int rc = dup_or_null(&s->file, file);
     if (!rc)
         rc = dup_or_null(&s->inputs_digest, r->inputs_digest);
@@ -130,7 +131,10 @@ static void settle_pass(compare_t *c)
     for (size_t i = 0; i < c->nregress; i++)
         if (c->regress[i].gating && !c->regress[i].pass)
             c->regress_pass = false;
-    c->pass = c->sla_pass && c->regress_pass && !compare_opt_all_failed(c);
+    /* An interrupted run exited 130/143, not 0: the part of it that ran is
+     * no verdict here either (it passed, on the first second of a run). */
+    c->pass = c->sla_pass && c->regress_pass && !compare_opt_all_failed(c) &&
+              !c->base.interrupted && !c->opt.interrupted;
 }
 
 /* A watch on each latency metric the SLAs judge (once each), item p95 when
@@ -377,9 +381,10 @@ static json_t *side_json(const compare_side_t *s)
         return NULL;
     }
     o = fields_json(s, f + n - 2, 2, o);
-    if (o && json_object_set_new(o, "client_limited",
-                                 s->client_limited < 0 ? json_null()
-                                                       : json_boolean(s->client_limited))) {
+    if (o && (json_object_set_new(o, "client_limited",
+                                  s->client_limited < 0 ? json_null()
+                                                        : json_boolean(s->client_limited)) ||
+              json_object_set_new(o, "interrupted", json_boolean(s->interrupted)))) {
         json_decref(o);
         return NULL;
     }
@@ -470,6 +475,10 @@ static int read_side(const json_t *j, const char *name, compare_side_t *s, char 
         return errmsg_set(EINVAL, err, errlen, "\"%s.client_limited\" must be true, false or null",
                           name);
     s->client_limited = json_is_boolean(cl) ? json_is_true(cl) : -1;
+    const json_t *in = json_object_get(o, "interrupted"); /* absent before it was written */
+    if (!rc && in && !json_is_boolean(in))
+        return errmsg_set(EINVAL, err, errlen, "\"%s.interrupted\" must be true or false", name);
+    s->interrupted = json_is_true(in);
     return rc;
 }
 

@@ -13,7 +13,7 @@
  *               "requests_per_s","p50_ms","p90_ms","p95_ms","p99_ms","max_ms","mean_ms",
  *               "request_p95_ms","inputs_digest","batch","connections" (--connections:
  *               0 = no bound),"connections_opened" (null when not recorded),
- *               "client_limited" (true, false, null: not checked)}
+ *               "client_limited" (true, false, null: not checked),"interrupted"}
  * The latency keys are item latency (pN_ms for the METRIC_PCT_HEADLINE
  * percentiles, deltas for the METRIC_PCT_BRIEF ones). delta = optimized -
  * baseline; *_pct relative to the baseline, null when the baseline is 0 or
@@ -29,7 +29,8 @@
  * gate names (item p95 when they judge none), so the verdict can say when
  * the optimized run is slower even though its SLA passed. pass: the
  * verdict -- the SLAs and the gates passed and the optimized run answered
- * at least one request. Nothing here prints (output/cmptext.h and
+ * at least one request, and neither run was interrupted (its figures
+ * cover only what ran before it stopped). Nothing here prints (output/cmptext.h and
  * output/cmpview.h show a comparison). */
 #ifndef TAILGATE_STATS_COMPARE_H
 #define TAILGATE_STATS_COMPARE_H
@@ -66,6 +67,7 @@ typedef struct {
     double batch, connections; /* from the run's configuration (connections 0: no bound) */
     double connections_opened; /* what the run opened (NAN: not recorded) */
     int client_limited;        /* the run's self-check: 1, 0, -1 not checked (closed loop) */
+    bool interrupted;          /* stopped by a signal: it covers part of the run */
 } compare_side_t;
 
 typedef struct {

@@ -52,7 +52,8 @@ typedef struct {
 
 /* Judges g on the two measured values: pass when opt is within the limit
  * of base (an infinite base -- a percentile among the failed -- allows
- * anything finite), with a note when a value is missing or infinite. */
+ * anything finite; both infinite measure no change, and fail a gate), with
+ * a note when a value is missing or infinite. */
 void regress_judge(const regress_t *g, bool gating, double base, double opt, regress_verdict_t *v);
 
 /* {"expr","metric","unit","baseline","optimized","change_pct","limit_pct",

@@ -24,7 +24,8 @@
  * full second of the step finish, on average, at that second plus their mean
  * latency; when the mean grows by g seconds per second, the server answers
  * offered/(1+g) of the offered items/s. Below (1 - precision) of the offered
- * rate, the server did not keep up: the step fails. Needs two full seconds.
+ * rate, the server did not keep up: the step fails. Needs two full seconds:
+ * an open-loop step with fewer is undecided (nothing shows it kept up).
  *
  * The answer: capacity is the highest load that passed; the next step is
  * the lowest load above it that failed or stayed undecided. Everything here
@@ -62,7 +63,9 @@ typedef struct {
     bool accepted;
 } sweep_gate_t;
 
-#define SWEEP_MAX_GATES 16
+/* One for each SLA a sweep judges (sweep_t.slas; --sla takes 32): a gate
+ * left out would pass without the items its claim needs. */
+#define SWEEP_MAX_GATES 32
 
 typedef struct {
     double offered;   /* items/s, or (concurrency mode) requests in flight */
@@ -90,7 +93,7 @@ typedef struct {
     double confidence; /* 0.99 */
     double precision;  /* 0.05 */
     double require;    /* --require-rate; 0 = none */
-    sla_t slas[32];
+    sla_t slas[SWEEP_MAX_GATES];
     size_t nslas;
     sweep_step_t *steps; /* in the order they ran */
     size_t nsteps, cap;

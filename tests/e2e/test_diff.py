@@ -88,7 +88,7 @@ def test_diff_fields_table_and_file(ctx):
     headline = {"file", "requests", "ok", "errors", "error_rate_pct", "items", "items_per_s",
                 "requests_per_s", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "mean_ms",
                 "request_p95_ms", "inputs_digest", "batch", "connections", "connections_opened",
-                "client_limited"}
+                "client_limited", "interrupted"}
     assert set(c["baseline"]) == headline, set(c["baseline"]) ^ headline
     assert set(c["optimized"]) == headline
     b, o, d = c["baseline"], c["optimized"], c["delta"]

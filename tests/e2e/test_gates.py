@@ -220,3 +220,46 @@ def test_a_run_that_made_no_request_fails(ctx):
     r = ctx.run("diff", out, out)
     assert r.rc == 1, r
     assert "FAIL (" in r.out and "the optimized run made no request" in r.out, r.out
+
+
+def test_validate_none_still_counts_failed_statuses(ctx):
+    """--validate none skips the checks on the answer, not the server's own
+    word that a request failed: half the answers 500 fail error_rate<1%
+    (it passed, every 500 counted ok), and a server that sheds load with
+    fast errors cannot pass a latency gate on them."""
+    stub = ctx.stub("--delay", "1ms", "--error-rate", "0.5", "--seed", "3")
+    out = ctx.path("none.json")
+    r = ctx.run("run", stub.url, "--requests", "100", "--concurrency", "4", "--validate",
+                "none", "--sla", "error_rate<1%", "-q", "--out", out)
+    assert r.rc == 1, r
+    assert "FAIL SLA error_rate<1%" in r.err, r.err
+    req = tg.read_json(out)["requests"]
+    assert req["by_error"].get("http_5xx", 0) == req["by_status"]["500"] > 0, req
+    # a 2xx that is not JSON is still fine under none
+    r = ctx.run("run", stub.base + "/healthz", "-m", "GET", "--requests", "20", "--validate",
+                "none", "--sla", "error_rate<=0", "-q")
+    assert r.rc == 0, r
+
+
+def test_diff_of_an_interrupted_run_is_no_pass(ctx):
+    """A run stopped by SIGINT wrote what it did and exited 130; diff of that
+    file passed (exit 0) on the part that ran, and explained its fewer items
+    as a closed loop's. It fails, saying which run was interrupted."""
+    stub = ctx.stub("--delay", "1ms")
+    full = ctx.path("full.json")
+    assert ctx.run("run", stub.url, "--rate", "100", "-n", "50", "-q", "--out", full).rc == 0
+    doc = tg.read_json(full)
+    doc["interrupted"] = True
+    cut = ctx.write("cut.json", json.dumps(doc))
+    cmp = ctx.path("cmp.json")
+    r = ctx.run("diff", full, full, "-o", cmp)
+    assert r.rc == 0, r
+    assert tg.read_json(cmp)["optimized"]["interrupted"] is False
+    r = ctx.run("diff", full, cut, "-o", cmp)
+    assert r.rc == 1, r
+    assert "verdict: FAIL (SLA met; the optimized run was interrupted)" in r.out, r.out
+    c = tg.read_json(cmp)
+    assert c["pass"] is False and c["sla_pass"] is True, c
+    assert c["optimized"]["interrupted"] is True and c["baseline"]["interrupted"] is False, c
+    r = ctx.run("diff", cut, full)
+    assert r.rc == 1 and "the baseline was interrupted" in r.out, r

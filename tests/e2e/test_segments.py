@@ -164,6 +164,13 @@ def test_merge_refuses_what_is_not_one_run(ctx):
     assert r.rc == 0, r
     assert "a1-first-attempt.json was interrupted and is left out" in r.err, r.err
     assert tg.read_json(out)["interrupted"] is False
+    # the interrupted attempt alone: its share was not all offered, so the
+    # merge is written but is no verdict (it passed, exit 0, with a warning)
+    r = ctx.run("merge", a0, retry, "-q", "-o", out)
+    assert r.rc == 3, r
+    assert ("segment 1 of 2 (" in r.err and "a1-first-attempt.json) was interrupted" in r.err
+            and "run it again" in r.err), r.err
+    assert tg.read_json(out)["interrupted"] is True
     # another run's segment (another rate): exit 2, naming the difference
     b0, b1 = two_segments(ctx, stub, "b", "--rate", "50")
     r = ctx.run("merge", a0, b1, "-q")

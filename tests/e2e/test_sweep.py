@@ -196,12 +196,12 @@ def test_sweep_out_to_stdout(ctx):
 
 
 def test_sweep_says_how_much_longer_in_units_people_read(ctx):
-    # 37 items in a 1 s step, 90 needed for p95 at 99%: the step runs again
-    # for 1 s * 90/37 * 1.15 = 2.797297297 s, a length no unit states whole.
+    # 62 items in a 2 s step, 90 needed for p95 at 99%: the step runs again
+    # for 2 s * 90/62 * 1.15 = 3.338709677 s, a length no unit states whole.
     tg.realtime(ctx)
     stub = ctx.stub("--delay", "5ms")
-    r = ctx.run("sweep", stub.url, "--sla", "p95<=200ms", "--start-rate", "37", "--max-rate",
-                "37", "--step-duration", "1s", "--max-step-duration", "5s", "--cooldown", "0")
+    r = ctx.run("sweep", stub.url, "--sla", "p95<=200ms", "--start-rate", "31", "--max-rate",
+                "31", "--step-duration", "2s", "--max-step-duration", "5s", "--cooldown", "0")
     assert r.rc == 0, r
     m = re.search(r"running it again for (\S+)\n", r.out)
     assert m and re.fullmatch(r"[0-9]\.[0-9]{1,2}s", m.group(1)), r
@@ -226,7 +226,7 @@ def test_sweep_confirms_its_answer_and_numbers_logs_as_steps(ctx):
     stub = ctx.stub("--delay", "5ms")
     out, logs = ctx.path("sweep.json"), ctx.path("logs")
     r = ctx.run("sweep", stub.url, "--sla", "p95<=200ms", "--concurrency", "2", "--max-rate",
-                "100", "--step-duration", "1s", "--cooldown", "0", "--out", out,
+                "100", "--step-duration", "2s", "--cooldown", "0", "--out", out,
                 "--log-dir", logs)
     assert r.rc == 0, r
     assert "the answer, confirmed on a second run" in r.out, r

@@ -144,7 +144,8 @@ static void test_every_field(void **state)
                                        "batch",
                                        "connections",
                                        "connections_opened",
-                                       "client_limited"};
+                                       "client_limited",
+                                       "interrupted"};
     const json_t *hb = json_object_get(c, "baseline"), *ho = json_object_get(c, "optimized");
     assert_int_equal(json_object_size(hb), sizeof keys / sizeof keys[0]);
     assert_int_equal(json_object_size(ho), sizeof keys / sizeof keys[0]);

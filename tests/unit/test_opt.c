@@ -557,17 +557,24 @@ static void test_error_rate_warning(void **state)
 }
 
 /* A fraction given to slo_attainment is read as a percentage, which makes
- * the gate far easier to pass than meant: said before the run. */
-static void test_slo_attainment_warning(void **state)
+ * the gate far easier to pass than meant ("slo_attainment>=0.99" passed with
+ * 1 request in 100 good, under a warning): refused, saying how to write it. */
+static void test_slo_attainment_fraction_refused(void **state)
 {
     (void)state;
-    const char *texts[] = {"slo_attainment>=0.99", "slo_attainment>=0.99%", "slo_attainment>=99",
-                           "slo_attainment>0"};
-    char *buf = slas_warnings(texts, 4, "tailgate diff");
-    assert_string_equal(buf, "tailgate diff: warning: --sla 'slo_attainment>=0.99': "
-                             "slo_attainment is in percent, so this means 0.99% of the requests "
-                             "good, not a fraction (99%); write 'slo_attainment>=0.99%' to keep "
-                             "it, or 'slo_attainment>=99%' for 99%\n");
+    char why[SLA_ERR_MAX];
+    assert_int_equal(runopts_check_sla("slo_attainment>=0.99", why, sizeof why), -1);
+    assert_string_equal(why, "slo_attainment is in percent: 'slo_attainment>=0.99' would pass "
+                             "with 0.99% of the requests good; write 'slo_attainment>=99%' for "
+                             "the fraction 0.99, or 'slo_attainment>=0.99%' if 0.99% is meant");
+    assert_int_equal(runopts_check_sla("slo_attainment>1", why, sizeof why), -1);
+    assert_non_null(strstr(why, "write 'slo_attainment>100%' for the fraction 1"));
+    const char *fine[] = {"slo_attainment>=0.99%", "slo_attainment>=99", "slo_attainment>0",
+                          "slo_attainment>=1%", "error_rate<0.01"};
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++)
+        assert_int_equal(runopts_check_sla(fine[i], why, sizeof why), 0);
+    char *buf = slas_warnings(fine, 4, "tailgate diff"); /* nothing left to warn of */
+    assert_string_equal(buf, "");
     free(buf);
 }
 
@@ -599,7 +606,7 @@ int main(void)
         cmocka_unit_test(test_url_secrets_redacted),
         cmocka_unit_test(test_run_cross_checks),
         cmocka_unit_test(test_error_rate_warning),
-        cmocka_unit_test(test_slo_attainment_warning),
+        cmocka_unit_test(test_slo_attainment_fraction_refused),
         cmocka_unit_test(test_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -128,7 +128,14 @@ static void test_judge(void **state)
     v = judge("p95=+5%", 500, INFINITY);
     assert_false(v.pass);
     assert_non_null(strstr(v.note, "optimized p95 falls among its failed items"));
-    assert_true(judge("p95=+5%", INFINITY, INFINITY).pass);
+    /* both among their failures: no change is measured, so the gate cannot
+     * say the optimized run stayed within it (a watch has nothing to say) */
+    assert_false(judge("p95=+5%", INFINITY, INFINITY).pass);
+    assert_false(judge("p95=+1000000%", INFINITY, INFINITY).pass);
+    regress_t watch, gate = parse("p95=+5%");
+    regress_watch(&gate.metric, &watch);
+    regress_judge(&watch, false, INFINITY, INFINITY, &v);
+    assert_true(v.pass);
     /* ... among what the metric counts: a per-request metric's failed
      * requests; a first-token metric's requests that got no token too */
     v = judge("request.p95=+5%", INFINITY, 500);
@@ -136,12 +143,15 @@ static void test_judge(void **state)
     v = judge("tpot.p99=+5%", 500, INFINITY);
     assert_string_equal(v.note, "optimized tpot.p99 falls among its failed requests");
     v = judge("itl.p99=+5%", INFINITY, INFINITY);
-    assert_string_equal(v.note, "itl.p99 falls among the failed requests in both runs");
+    assert_false(v.pass);
+    assert_string_equal(v.note, "itl.p99 falls among the failed requests in both runs: no change "
+                                "can be measured");
     v = judge("ttft.p99=+5%", INFINITY, 500);
     assert_string_equal(v.note,
                         "baseline ttft.p99 falls among its requests that failed or got no token");
     v = judge("p95=+5%", INFINITY, INFINITY);
-    assert_string_equal(v.note, "p95 falls among the failed items in both runs");
+    assert_string_equal(v.note,
+                        "p95 falls among the failed items in both runs: no change can be measured");
     /* nothing measured never passes */
     v = judge("p95=+5%", NAN, 10);
     assert_false(v.pass);
