@@ -25,9 +25,12 @@ Modes (one per server):
   silent:K      each connection answers its first K requests, then says
                 nothing more (no frame, not even a PING ack, and no FIN): a
                 connection gone dead, as behind a NAT that forgot it
+  silent-one:K  as silent:K on the first connection that answers K
+                requests only; every other connection answers everything
   malformed:N   every Nth request is answered with a connection-specific
                 field (`connection: keep-alive`, malformed in HTTP/2, RFC
                 9113 §8.2.2), the others answered
+PINGs are answered (counted in `pings`) unless the mode is silent.
 """
 import socket
 import struct
@@ -70,6 +73,8 @@ class H2Server:
         self.resets = 0
         self.refused = 0  # streams refused unprocessed (goaway0, refuse:N)
         self.seen = 0  # refuse:N: whole requests seen, refused or not
+        self.pings = 0  # PINGs answered
+        self.went_silent = False  # silent-one: a connection has
         self.lock = threading.Lock()
         self.stopped = False
         threading.Thread(target=self.accept_loop, daemon=True).start()
@@ -132,6 +137,7 @@ class H2Server:
             kv["max_streams"] = self.arg
         with wlock:
             c.sendall(settings(**kv))
+        dead = False  # silent-one: this connection says nothing more
         n_here = 0
         last = None  # GOAWAY sent with this last stream id
         pending = []  # goaway: streams up to `last` still to answer
@@ -142,13 +148,15 @@ class H2Server:
             ftype, flags = head[3], head[4]
             sid = int.from_bytes(head[5:9], "big") & 0x7FFFFFFF
             payload, buf = self.read_exact(c, length, buf)
-            if self.mode == "silent" and n_here >= self.arg:
+            if (self.mode == "silent" and n_here >= self.arg) or dead:
                 continue  # read and dropped: nothing comes back any more
             if ftype == SETTINGS and not flags & ACK:
                 with wlock:
                     c.sendall(frame(SETTINGS, ACK, 0))
                 continue
             if ftype == PING and not flags & ACK:
+                with self.lock:
+                    self.pings += 1
                 with wlock:
                     c.sendall(frame(PING, ACK, 0, payload))
                 continue
@@ -230,6 +238,10 @@ class H2Server:
                 threads.append(t)
             else:
                 self.answer(c, wlock, sid)
+            if self.mode == "silent-one" and n_here == self.arg:
+                with self.lock:
+                    dead = not self.went_silent
+                    self.went_silent = True
 
 
 if __name__ == "__main__":

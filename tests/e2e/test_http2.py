@@ -505,6 +505,47 @@ def test_connection_gone_silent_takes_no_new_streams(ctx):
     assert time.monotonic() - t0 < 8
 
 
+def test_silent_connection_found_dead_by_ping(ctx):
+    """One connection answers 5 requests, then says nothing more: no frame,
+    no PING ACK, no FIN (a NAT that forgot it, a stopped server). After 1 s
+    of silence with streams open the client PINGs it and puts no new stream
+    on it; 1.5 s later (--timeout/4), no ACK: dead, closed, its streams end
+    as timeouts (the server may have processed them) before their --timeout,
+    and the run goes on on a new connection. The old client put every
+    request on it until the first timed out -- all 100 streams it takes --
+    each lost after its whole --timeout."""
+    srv, url = h2srv(ctx, "silent-one:5")
+    res, rows, _ = run_json(ctx, url, "--http2", "--rate", "50", "--duration", "3s",
+                            "--timeout", "6s", "--validate", "status")
+    req = res["requests"]
+    assert req["total"] == 150 and len(rows) == 150, req
+    # the ~50 requests sent in its second of silence, no more
+    lost = [float(r["latency_ms"]) for r in rows if r["error"] == "timeout"]
+    assert set(req["by_error"]) == {"timeout"} and 20 <= len(lost) <= 80, req
+    assert req["ok"] == 150 - len(lost) and srv.requests == req["ok"], (req, srv.requests)
+    # found dead 2.5 s after its last byte: none waited its whole 6 s
+    assert max(lost) < 5000, max(lost)
+    assert res["connections"]["opened"] >= 2, res["connections"]
+
+
+def test_slow_server_that_answers_pings_is_alive_busy_one_never_pinged(ctx):
+    """A server that answers each request after 2 s, and PINGs at once: the
+    silent connection is PINGed after 1 s, the ACK comes, and the answers are
+    waited for -- every request ok on the one connection. The next PING
+    would wait for twice the silence, after the answers came. A server that
+    answers at once is never PINGed."""
+    srv, url = h2srv(ctx, "ok", delay=2.0)
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "4", "--concurrency", "4",
+                            "--timeout", "8s", "--validate", "status")
+    assert res["requests"]["ok"] == 4 and len(rows) == 4, res["requests"]
+    assert res["connections"]["opened"] == 1, res["connections"]
+    assert 1 <= srv.pings <= 2, srv.pings
+    srv, url = h2srv(ctx, "ok")
+    res, _, _ = run_json(ctx, url, "--http2", "--requests", "300", "--concurrency", "10",
+                         "--validate", "status")
+    assert res["requests"]["ok"] == 300 and srv.pings == 0, (res["requests"], srv.pings)
+
+
 def test_request_timed_out_while_connecting_never_leaves(ctx):
     # The run's connection waits 2.7 s for its TLS handshake; requests go
     # out every 0.5 s with --timeout 2s, so the first ones time out while it
