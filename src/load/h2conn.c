@@ -89,6 +89,7 @@ static void report_done(h2conn_t *c)
             .tls_verify_failed = st->err == CONN_ERR_TLS && c->tls_verify_failed,
             .refused = st->refused && !ok,
             .progress = st->refused && !ok && st->progress,
+            .requeue = st->requeue && !ok,
         };
         void *user = st->user;
         st->active = false;
@@ -351,6 +352,32 @@ static void on_goaway(h2conn_t *c, int32_t last_id)
     }
 }
 
+/* The server's limit (a SETTINGS) is below the streams c holds: those
+ * that have not left -- nghttp2 holds them until the limit allows -- go back
+ * to the caller, newest first, to wait for room in the client (one that
+ * frees here, or on another connection). The RST_STREAM cancels a HEADERS
+ * still queued: nothing goes out. Those on the wire stay: the server lets
+ * them finish or refuses them. A scan per stream handed back: a connection
+ * holds at most --streams, and this happens once in its life, if ever. */
+static void hand_back(h2conn_t *c)
+{
+    unsigned limit = c->peer_streams < c->env->max_streams ? c->peer_streams : c->env->max_streams;
+    while (c->open > limit) {
+        h2stream_t *newest = NULL;
+        for (unsigned i = 0; i < c->env->max_streams; i++) {
+            h2stream_t *st = &c->streams[i];
+            if (st->active && !st->ended && st->id > 0 && st->first_write_ns == 0 &&
+                (!newest || st->id > newest->id))
+                newest = st;
+        }
+        if (!newest)
+            return;
+        nghttp2_submit_rst_stream(c->ng, NGHTTP2_FLAG_NONE, newest->id, NGHTTP2_CANCEL);
+        newest->requeue = true;
+        end_stream(newest, CONN_ERR_RESET);
+    }
+}
+
 static int cb_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 {
     h2conn_t *c = arg;
@@ -376,6 +403,7 @@ static int cb_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, voi
                 nghttp2_session_get_remote_settings(ng, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
             if (c->peer_streams > before)
                 c->room_up = true; /* told after the read (settle) */
+            hand_back(c);
         }
         return 0;
     case NGHTTP2_PING:
@@ -488,9 +516,12 @@ static int new_session(h2conn_t *c)
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, cb_on_stream_close);
     nghttp2_session_callbacks_set_on_frame_send_callback(cb, cb_on_frame_send);
     nghttp2_session_callbacks_set_on_frame_not_send_callback(cb, cb_on_frame_not_send);
-    /* Until its SETTINGS arrive, the server is taken to allow what the
-     * pre-flight saw. */
-    nghttp2_option_set_peer_max_concurrent_streams(opt, c->env->server_streams);
+    /* Until its SETTINGS arrive, one stream goes out (with the preface: the
+     * first request pays no round trip) and nghttp2 holds the others: this
+     * connection's server may allow fewer than the pre-flight's did, and a
+     * stream over its limit would be refused. Its first SETTINGS replace
+     * the 1 (nghttp2: with no limit when they name none). */
+    nghttp2_option_set_peer_max_concurrent_streams(opt, 1);
     int rc = nghttp2_session_client_new2(&c->ng, cb, c, opt);
     nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cb);
@@ -851,7 +882,7 @@ bool h2conn_submit(h2conn_t *c, void *user, char *head, size_t head_len, const c
     st->user = user;
     st->id = 0;
     st->active = true;
-    st->ended = st->complete = st->refused = st->progress = false;
+    st->ended = st->complete = st->refused = st->progress = st->requeue = false;
     st->status = 0;
     st->err = CONN_OK;
     st->first_write_ns = st->bytes_in = 0;

@@ -40,10 +40,24 @@
  *                           a malformed response on one stream (nghttp2
  *                           resets that stream; the others go on)
  *
+ *   res.requeue             it never left, and the connection can no longer
+ *                           take it (below): not an outcome, the caller sends
+ *                           it again as a request that waited for room
+ *
  * Liveness (load/h2live.h). A connection with streams open that has read
  * nothing for a while sends a PING and takes no new stream until its ACK;
  * no byte within the ACK's wait and it is dead: closed, its streams whose
  * HEADERS left end CONN_ERR_TIMEOUT, those that never left end refused.
+ *
+ * Stream limits. Each connection keeps to its own server's
+ * SETTINGS_MAX_CONCURRENT_STREAMS, the latest one received. Until the first
+ * arrives, h2conn_room offers the pre-flight's limit (so a burst does not
+ * open a connection per request) but one stream only goes out; the others
+ * wait in nghttp2's queue. A limit below what the connection holds sends
+ * the streams that have not left back to the caller (res.requeue), newest
+ * first: a server is never sent more streams than it allowed, and the
+ * requests it has no room for wait in the client like those that find the
+ * pool full, free to go out on another connection.
  *
  * Callbacks never run inside h2conn_submit. Streams that end while the
  * connection reads are reported after the read, so on_done may submit again
@@ -127,6 +141,7 @@ struct h2stream {
     bool ended;    /* its outcome is known (on the done list, or reported) */
     bool complete; /* END_STREAM received */
     bool refused;  /* the server did not process it */
+    bool requeue;  /* it never left, and its connection's limit fell below it */
     bool progress; /* refused by a GOAWAY that names a stream the server did process */
     conn_outcome_t err;
     const char *body_out; /* request body: body_out[sent .. body_out_len) still to go */

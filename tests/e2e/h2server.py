@@ -27,10 +27,20 @@ Modes (one per server):
                 connection gone dead, as behind a NAT that forgot it
   silent-one:K  as silent:K on the first connection that answers K
                 requests only; every other connection answers everything
+  maxstreams-2nd:N
+                the second connection (the run's first: the first is the
+                client's pre-flight) says SETTINGS_MAX_CONCURRENT_STREAMS N
+                in its preface, 300 ms after it opened (a far server), the
+                others set no limit; answers after `delay`
+  lower:K       after its Kth request a connection lowers its limit to 2 (a
+                new SETTINGS), binding once the client has acknowledged it
+                (RFC 9113 §6.5.3); answers after `delay`
   malformed:N   every Nth request is answered with a connection-specific
                 field (`connection: keep-alive`, malformed in HTTP/2, RFC
                 9113 §8.2.2), the others answered
-PINGs are answered (counted in `pings`) unless the mode is silent.
+Every mode with a limit refuses (RST_STREAM REFUSED_STREAM, counted in
+`refused`) a request that arrives while that many are unanswered on its
+connection. PINGs are answered (counted in `pings`) unless the mode is silent.
 """
 import socket
 import struct
@@ -74,6 +84,7 @@ class H2Server:
         self.refused = 0  # streams refused unprocessed (goaway0, refuse:N)
         self.seen = 0  # refuse:N: whole requests seen, refused or not
         self.pings = 0  # PINGs answered
+        self.max_open = 0  # most requests unanswered at once on one connection
         self.went_silent = False  # silent-one: a connection has
         self.lock = threading.Lock()
         self.stopped = False
@@ -97,9 +108,12 @@ class H2Server:
                 nth = self.connections
             threading.Thread(target=self.serve, args=(c, nth), daemon=True).start()
 
-    def answer(self, c, wlock, sid):
+    def answer(self, c, wlock, sid, live=None):
         if self.delay:
             time.sleep(self.delay)
+        if live is not None:  # no longer unanswered before the answer can be read
+            with self.lock:
+                live[0] -= 1
         with wlock:
             c.sendall(frame(HEADERS, END_HEADERS, sid, b"\x88") +
                       frame(DATA, END_STREAM, sid, BODY))
@@ -111,7 +125,7 @@ class H2Server:
                 if nth > 1:
                     time.sleep(self.hold)
                 c = self.tls.wrap_socket(c, server_side=True)
-            self.serve_frames(c, wlock)
+            self.serve_frames(c, wlock, nth)
         except OSError:
             pass
         finally:
@@ -125,7 +139,7 @@ class H2Server:
             buf += chunk
         return buf[:n], buf[n:]
 
-    def serve_frames(self, c, wlock):
+    def serve_frames(self, c, wlock, conn_nth):
         buf = b""
         pre, buf = self.read_exact(c, len(PREFACE), buf)
         if pre != PREFACE:
@@ -133,10 +147,17 @@ class H2Server:
         kv = {}
         if self.mode == "window0":
             kv["window"] = 0
+        limit = None  # requests unanswered at once, over it refused
         if self.mode == "maxstreams":
             kv["max_streams"] = self.arg
+        if self.mode == "maxstreams-2nd" and conn_nth == 2:
+            kv["max_streams"] = limit = self.arg
+            time.sleep(0.3)  # what the client sends meanwhile waits in the socket
         with wlock:
             c.sendall(settings(**kv))
+        live = [0]  # requests unanswered on this connection
+        acks = 0  # SETTINGS acknowledged by the client
+        lowered = False  # lower: the new SETTINGS went out
         dead = False  # silent-one: this connection says nothing more
         n_here = 0
         last = None  # GOAWAY sent with this last stream id
@@ -150,7 +171,12 @@ class H2Server:
             payload, buf = self.read_exact(c, length, buf)
             if (self.mode == "silent" and n_here >= self.arg) or dead:
                 continue  # read and dropped: nothing comes back any more
-            if ftype == SETTINGS and not flags & ACK:
+            if ftype == SETTINGS and flags & ACK:
+                acks += 1
+                if lowered and acks == 2:
+                    limit = 2  # the client has the new limit
+                continue
+            if ftype == SETTINGS:
                 with wlock:
                     c.sendall(frame(SETTINGS, ACK, 0))
                 continue
@@ -183,10 +209,24 @@ class H2Server:
                     with wlock:
                         c.sendall(frame(RST, 0, sid, struct.pack(">I", 7)))  # REFUSED_STREAM
                     continue
+            if limit is not None:
+                with self.lock:
+                    over = live[0] >= limit
+                    self.refused += over
+                if over:
+                    with wlock:
+                        c.sendall(frame(RST, 0, sid, struct.pack(">I", 7)))  # REFUSED_STREAM
+                    continue
             n_here += 1
             with self.lock:
                 self.requests += 1
                 nth = self.requests
+                live[0] += 1
+                self.max_open = max(self.max_open, live[0])
+            if self.mode == "lower" and n_here == self.arg:
+                lowered = True
+                with wlock:
+                    c.sendall(settings(max_streams=2))
             if self.mode == "rst" and nth % self.arg == 0:
                 with self.lock:
                     self.resets += 1
@@ -233,11 +273,11 @@ class H2Server:
                 # answered at once
                 pending.remove(sid)
             if self.delay:
-                t = threading.Thread(target=self.answer, args=(c, wlock, sid), daemon=True)
+                t = threading.Thread(target=self.answer, args=(c, wlock, sid, live), daemon=True)
                 t.start()
                 threads.append(t)
             else:
-                self.answer(c, wlock, sid)
+                self.answer(c, wlock, sid, live)
             if self.mode == "silent-one" and n_here == self.arg:
                 with self.lock:
                     dead = not self.went_silent

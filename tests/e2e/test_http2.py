@@ -546,6 +546,29 @@ def test_slow_server_that_answers_pings_is_alive_busy_one_never_pinged(ctx):
     assert res["requests"]["ok"] == 300 and srv.pings == 0, (res["requests"], srv.pings)
 
 
+def test_each_connection_keeps_to_its_own_stream_limit(ctx):
+    """The pre-flight's connection sets no stream limit; the run's allows 2,
+    in SETTINGS that come 300 ms after it opened. The client sends one
+    stream before them, then never more than 2 at once: the requests due
+    meanwhile wait in the client (waited_requests) and none is refused. The
+    old client sent them all at once (the pre-flight's limit) and the
+    server refused all but 2. A limit lowered later, by a new SETTINGS,
+    binds as well (that one the old client kept too)."""
+    srv, url = h2srv(ctx, "maxstreams-2nd:2", delay=0.02)
+    res, rows, _ = run_json(ctx, url, "--http2", "--rate", "50", "--requests", "50",
+                            "--connections", "1", "--timeout", "5s", "--validate", "status")
+    req = res["requests"]
+    assert req["ok"] == 50 and len(rows) == 50, req
+    assert srv.refused == 0 and srv.max_open <= 2, (srv.refused, srv.max_open)
+    assert res["connections"]["retried"] == 0, res["connections"]
+    assert res["self_check"]["waited_requests"] >= 10, res["self_check"]
+    srv, url = h2srv(ctx, "lower:3", delay=0.05)
+    res, _, _ = run_json(ctx, url, "--http2", "--requests", "30", "--concurrency", "6",
+                         "--connections", "1", "--validate", "status")
+    assert res["requests"]["ok"] == 30 and srv.refused == 0, (res["requests"], srv.refused)
+    assert res["connections"]["retried"] == 0, res["connections"]
+
+
 def test_request_timed_out_while_connecting_never_leaves(ctx):
     # The run's connection waits 2.7 s for its TLS handshake; requests go
     # out every 0.5 s with --timeout 2s, so the first ones time out while it
