@@ -265,6 +265,13 @@ class H2Server:
                 if self.mode == "goaway":
                     for s in pending:
                         self.answer(c, wlock, s)
+                # A close with the client's bytes unread would send a RST,
+                # and the client's kernel would drop the answers it had not
+                # read yet: end our side, read on until the client closes.
+                c.shutdown(socket.SHUT_WR)
+                c.settimeout(5)
+                while c.recv(65536):
+                    pass
                 return
             if self.mode in ("goaway", "goaway-drop") and last is None:
                 pending.append(sid)
