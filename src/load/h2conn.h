@@ -55,9 +55,9 @@
  * open a connection per request) but one stream only goes out; the others
  * wait in nghttp2's queue. A limit below what the connection holds sends
  * the streams that have not left back to the caller (res.requeue), newest
- * first: a server is never sent more streams than it allowed, and the
- * requests it has no room for wait in the client like those that find the
- * pool full, free to go out on another connection.
+ * first: no stream goes out over the limit the connection last heard, and
+ * the requests it has no room for wait in the client like those that find
+ * the pool full, free to go out on another connection.
  *
  * Callbacks never run inside h2conn_submit. Streams that end while the
  * connection reads are reported after the read, so on_done may submit again

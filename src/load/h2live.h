@@ -11,7 +11,9 @@
  *   connection that had none) -> a PING; until its ACK, the connection
  *   takes no new stream (h2live_pinging);
  *
- *   the ACK (or any byte) within wait_ns -> alive; no byte at all -> dead;
+ *   the ACK (or any byte) within wait_ns -> alive; no byte at all -> dead
+ *   (a server paused whole for that long is taken for dead too, though it
+ *   might have answered within --timeout: wait_ns is the bar, so it is high);
  *
  *   a server that stays silent on its streams but answers PINGs is slow,
  *   not dead: the next PING waits twice as much silence (up to
