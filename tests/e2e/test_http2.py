@@ -2,7 +2,8 @@
 knowledge, and h2 over TLS with ALPN), against the stub (h2c and h2, every
 preset, streaming), and against a raw-frame HTTP/2 server written here
 (h2server.py) that misbehaves on purpose: GOAWAY, RST_STREAM, a stalled
-flow-control window, one stream at a time, and HTTP/1.1 to a client that
+flow-control window, one stream at a time, a connection gone silent, a
+stream limit of its own per connection, and HTTP/1.1 to a client that
 speaks HTTP/2."""
 import json
 import os
