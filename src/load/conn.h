@@ -92,6 +92,9 @@ typedef struct {
     /* HTTP/2, refused: by a GOAWAY whose last stream id names a stream the server
      * processed (load/h2retry.h) */
     bool progress;
+    /* HTTP/2 (h2conn.h): it never left, and its connection's server allows fewer
+     * streams than the connection held: not an outcome, it waits for room again */
+    bool requeue;
 } conn_result_t;
 
 /* Shared by the connections of one thread; must outlive them. */

@@ -428,6 +428,20 @@ static void on_stream_done(h2conn_t *c, void *user, const conn_result_t *res)
     (void)c;
     slot_t *s = user;
     worker_t *w = container_of(s->pool, worker_t, pool);
+    if (res->requeue) {
+        /* It never left: its connection's server allows fewer streams than
+         * the connection held (h2conn.h). It waits in the FIFO, ahead of
+         * newer requests, as one that found the pool full (waited). s is
+         * free first: nothing takes it before the FIFO has copied r. */
+        sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n, false};
+        pool_freed(&w->pool, s);
+        if (sched_requeue(&w->sched, &r, res->done_ns) != 0) {
+            unsent(w, &r, res->done_ns); /* stopping, or the duration is over */
+            sched_done(&w->sched, res->done_ns, false);
+        }
+        settle(w);
+        return;
+    }
     if (res->status)
         w->pool.h2_answered++;
     if (res->refused && !sched_stopping(&w->sched)) {

@@ -30,6 +30,7 @@
 static void on_io(loop_t *loop, loop_io_t *io, unsigned events);
 static void on_conn_timer(loop_t *loop, loop_timer_t *timer);
 static void on_stream_timer(loop_t *loop, loop_timer_t *timer);
+static void on_live_timer(loop_t *loop, loop_timer_t *timer);
 static void settle(h2conn_t *c);
 
 /* ---- streams ---- */
@@ -88,6 +89,7 @@ static void report_done(h2conn_t *c)
             .tls_verify_failed = st->err == CONN_ERR_TLS && c->tls_verify_failed,
             .refused = st->refused && !ok,
             .progress = st->refused && !ok && st->progress,
+            .requeue = st->requeue && !ok,
         };
         void *user = st->user;
         st->active = false;
@@ -127,6 +129,8 @@ static void close_fd(h2conn_t *c)
     }
     nghttp2_session_del(c->ng);
     c->ng = NULL;
+    loop_timer_cancel(c->env->loop, &c->live_timer);
+    c->live.ping_ns = 0; /* (a closed connection takes streams: it reconnects) */
     c->state = H2CONN_CLOSED;
     c->wlen = c->woff = 0;
     c->want_out = false;
@@ -216,7 +220,7 @@ static conn_outcome_t read_in(h2conn_t *c, bool hup)
         ssize_t n =
             c->tls ? tls_recv_like(c->tls, c->rbuf, c->rcap) : read(c->io.fd, c->rbuf, c->rcap);
         if (n > 0) {
-            c->heard_ns = loop_now(c->env->loop);
+            h2live_heard(&c->live, loop_now(c->env->loop));
             ssize_t r = nghttp2_session_mem_recv(c->ng, (const uint8_t *)c->rbuf, (size_t)n);
             if (r < 0)
                 return CONN_ERR_PROTOCOL;
@@ -348,12 +352,39 @@ static void on_goaway(h2conn_t *c, int32_t last_id)
     }
 }
 
+/* The server's limit (a SETTINGS) is below the streams c holds: those
+ * that have not left -- nghttp2 holds them until the limit allows -- go back
+ * to the caller, newest first, to wait for room in the client (one that
+ * frees here, or on another connection). The RST_STREAM cancels a HEADERS
+ * still queued: nothing goes out. Those on the wire stay: the server lets
+ * them finish or refuses them. A scan per stream handed back: a connection
+ * holds at most --streams, and this happens once in its life, if ever. */
+static void hand_back(h2conn_t *c)
+{
+    unsigned limit = c->peer_streams < c->env->max_streams ? c->peer_streams : c->env->max_streams;
+    while (c->open > limit) {
+        h2stream_t *newest = NULL;
+        for (unsigned i = 0; i < c->env->max_streams; i++) {
+            h2stream_t *st = &c->streams[i];
+            if (st->active && !st->ended && st->id > 0 && st->first_write_ns == 0 &&
+                (!newest || st->id > newest->id))
+                newest = st;
+        }
+        if (!newest)
+            return;
+        nghttp2_submit_rst_stream(c->ng, NGHTTP2_FLAG_NONE, newest->id, NGHTTP2_CANCEL);
+        newest->requeue = true;
+        end_stream(newest, CONN_ERR_RESET);
+    }
+}
+
 static int cb_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 {
     h2conn_t *c = arg;
     switch (frame->hd.type) {
     case NGHTTP2_HEADERS:
     case NGHTTP2_DATA: {
+        h2live_answered(&c->live);
         h2stream_t *st = stream_of(c, frame->hd.stream_id);
         if (!st)
             return 0;
@@ -372,7 +403,14 @@ static int cb_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, voi
                 nghttp2_session_get_remote_settings(ng, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
             if (c->peer_streams > before)
                 c->room_up = true; /* told after the read (settle) */
+            hand_back(c);
         }
+        return 0;
+    case NGHTTP2_PING:
+        if ((frame->hd.flags & NGHTTP2_FLAG_ACK) &&
+            !memcmp(frame->ping.opaque_data, c->ping_data, sizeof c->ping_data) &&
+            h2live_ack(&c->live))
+            c->room_up = true; /* alive: it takes streams again */
         return 0;
     case NGHTTP2_GOAWAY:
         on_goaway(c, frame->goaway.last_stream_id);
@@ -478,9 +516,12 @@ static int new_session(h2conn_t *c)
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, cb_on_stream_close);
     nghttp2_session_callbacks_set_on_frame_send_callback(cb, cb_on_frame_send);
     nghttp2_session_callbacks_set_on_frame_not_send_callback(cb, cb_on_frame_not_send);
-    /* Until its SETTINGS arrive, the server is taken to allow what the
-     * pre-flight saw. */
-    nghttp2_option_set_peer_max_concurrent_streams(opt, c->env->server_streams);
+    /* Until its SETTINGS arrive, one stream goes out (with the preface: the
+     * first request pays no round trip) and nghttp2 holds the others: this
+     * connection's server may allow fewer than the pre-flight's did, and a
+     * stream over its limit would be refused. Its first SETTINGS replace
+     * the 1 (nghttp2: with no limit when they name none). */
+    nghttp2_option_set_peer_max_concurrent_streams(opt, 1);
     int rc = nghttp2_session_client_new2(&c->ng, cb, c, opt);
     nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cb);
@@ -534,7 +575,9 @@ static void start_connect(h2conn_t *c)
 static void opened(h2conn_t *c)
 {
     c->state = H2CONN_OPEN;
-    c->heard_ns = loop_now(c->env->loop);
+    h2live_start(&c->live, loop_now(c->env->loop));
+    if (c->open > 0)
+        loop_timer_set(c->env->loop, &c->live_timer, h2live_due(&c->live));
     c->want_out = true;
     settle(c);
 }
@@ -688,12 +731,80 @@ static void on_stream_timer(loop_t *loop, loop_timer_t *timer)
      * those go to a connection that answers -- and closes once the streams
      * it holds have ended, each at its own deadline. */
     if (c->state == H2CONN_OPEN && c->env->timeout_ns &&
-        loop_now(c->env->loop) - c->heard_ns >= c->env->timeout_ns)
+        loop_now(c->env->loop) - c->live.heard_ns >= c->env->timeout_ns)
         c->state = H2CONN_DRAINING;
     if (connecting && c->open == 0) {
         close_fd(c); /* no stream wants this connection any more */
         c->room_up = true;
     }
+    settle(c);
+}
+
+/* Nothing read for the ACK's wait after a PING: the connection is dead
+ * (load/h2live.h). A stream whose HEADERS left may have been processed: it
+ * was not answered in the time the client gave the connection, a timeout,
+ * never sent again. One that never left is refused: safe to send again
+ * (load/h2retry.h). The socket closes without a word: no one reads it. */
+static void die(h2conn_t *c)
+{
+    for (unsigned i = 0; i < c->env->max_streams; i++) {
+        h2stream_t *st = &c->streams[i];
+        if (!st->active || st->ended)
+            continue;
+        if (st->first_write_ns == 0) {
+            st->refused = true;
+            end_stream(st, CONN_ERR_RESET);
+        } else {
+            end_stream(st, CONN_ERR_TIMEOUT);
+        }
+    }
+    close_fd(c);
+    c->room_up = true; /* closed: settle tells the owner */
+    settle(c);
+}
+
+/* Liveness: silence with streams open sends a PING; no byte after it
+ * within the wait is death. Armed while streams are open; a connection
+ * without any lets it lapse (h2conn_submit arms it again). */
+static void on_live_timer(loop_t *loop, loop_timer_t *timer)
+{
+    h2conn_t *c = container_of(timer, h2conn_t, live_timer);
+    if (!up(c))
+        return;
+    bool pinging = h2live_pinging(&c->live);
+    uint64_t next = 0;
+    h2live_action_t a = h2live_check(&c->live, loop_now(loop), c->open > 0, &next);
+    if (a == H2LIVE_DEAD) {
+        /* The ACK may wait unread -- this loop ran late itself, its timers
+         * before the reads -- so read before the verdict. */
+        on_io(loop, &c->io, LOOP_IN);
+        if (!up(c))
+            return; /* the read found the end of the connection */
+        a = h2live_check(&c->live, loop_now(loop), c->open > 0, &next);
+    }
+    switch (a) {
+    case H2LIVE_DEAD:
+        die(c);
+        return;
+    case H2LIVE_PING:
+        for (unsigned i = 0; i < sizeof c->ping_data; i++)
+            c->ping_data[i] = (uint8_t)(c->live.ping_ns >> (8 * i));
+        if (nghttp2_submit_ping(c->ng, NGHTTP2_FLAG_NONE, c->ping_data) != 0) {
+            c->live.ping_ns = 0; /* no memory for it: no verdict on silence alone */
+            next = loop_now(loop) + c->live.gap_ns;
+        }
+        c->want_out = true;
+        break;
+    case H2LIVE_WAIT:
+    case H2LIVE_IDLE:
+        break;
+    default:
+        assert(!"bad h2live action");
+    }
+    if (a != H2LIVE_IDLE)
+        loop_timer_set(loop, timer, next);
+    if (pinging && !h2live_pinging(&c->live))
+        c->room_up = true; /* bytes came: alive, it takes streams again */
     settle(c);
 }
 
@@ -708,6 +819,8 @@ int h2conn_init(h2conn_t *c, const h2conn_env_t *env)
     c->io.fn = on_io;
     c->peer_streams = env->server_streams;
     loop_timer_init(&c->timer, on_conn_timer);
+    loop_timer_init(&c->live_timer, on_live_timer);
+    h2live_init(&c->live, env->timeout_ns);
     c->streams = calloc(env->max_streams, sizeof *c->streams);
     c->wbuf = malloc(WBUF_INITIAL);
     c->rbuf = malloc(RBUF_SIZE);
@@ -730,6 +843,7 @@ void h2conn_close(h2conn_t *c)
     if (!c->env)
         return;
     loop_timer_cancel(c->env->loop, &c->timer);
+    loop_timer_cancel(c->env->loop, &c->live_timer);
     for (unsigned i = 0; c->streams && i < c->env->max_streams; i++) {
         loop_timer_cancel(c->env->loop, &c->streams[i].timer);
         free(c->streams[i].body);
@@ -744,7 +858,7 @@ void h2conn_close(h2conn_t *c)
 
 unsigned h2conn_room(const h2conn_t *c)
 {
-    if (c->state == H2CONN_DRAINING || c->pending_err != CONN_OK)
+    if (c->state == H2CONN_DRAINING || c->pending_err != CONN_OK || h2live_pinging(&c->live))
         return 0;
     unsigned limit = c->env->max_streams;
     if (c->peer_streams < limit) /* (closed: the pre-flight's figure) */
@@ -760,12 +874,15 @@ bool h2conn_submit(h2conn_t *c, void *user, char *head, size_t head_len, const c
         return false;
     h2stream_t *st = c->free_streams;
     c->free_streams = st->next;
+    uint64_t now = loop_now(env->loop);
+    if (c->open == 0)
+        h2live_busy(&c->live, now); /* silence counts from now, not from its last answer */
     c->active++;
     c->open++;
     st->user = user;
     st->id = 0;
     st->active = true;
-    st->ended = st->complete = st->refused = st->progress = false;
+    st->ended = st->complete = st->refused = st->progress = st->requeue = false;
     st->status = 0;
     st->err = CONN_OK;
     st->first_write_ns = st->bytes_in = 0;
@@ -781,7 +898,6 @@ bool h2conn_submit(h2conn_t *c, void *user, char *head, size_t head_len, const c
         loop_timer_set(env->loop, &c->timer, loop_now(env->loop));
         return true;
     }
-    uint64_t now = loop_now(env->loop);
     if (deadline_ns && deadline_ns <= now) {
         /* Its time was up before it could go (a resend that waited for
          * room): it never leaves, and ends as a timeout from the loop. */
@@ -812,6 +928,8 @@ bool h2conn_submit(h2conn_t *c, void *user, char *head, size_t head_len, const c
     }
     st->id = id;
     nghttp2_session_set_stream_user_data(c->ng, id, st);
+    if (up(c) && !loop_timer_pending(&c->live_timer))
+        loop_timer_set(env->loop, &c->live_timer, h2live_due(&c->live));
     c->want_out = true;
     if (!c->in_io && up(c) && write_out(c) != 0)
         fail_later(c, CONN_ERR_RESET);

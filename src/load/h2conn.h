@@ -29,13 +29,35 @@
  *   CONN_ERR_TIMEOUT        no whole response within env->timeout_ns of its
  *                           submission (a flow-control stall included): the
  *                           stream is cancelled (RST_STREAM CANCEL), the
- *                           connection and its other streams go on
+ *                           connection and its other streams go on; or its
+ *                           HEADERS left on a connection found dead (below):
+ *                           the server may have processed it, and it was not
+ *                           answered in the time the client gave it
  *   CONN_ERR_CONNECT_*      no connection (TLS handshake included) in time
  *   CONN_ERR_TLS            the handshake failed
  *   CONN_ERR_PROTOCOL       bytes that are not HTTP/2 (a connection error:
  *                           every open stream ends so), ALPN without h2, or
  *                           a malformed response on one stream (nghttp2
  *                           resets that stream; the others go on)
+ *
+ *   res.requeue             it never left, and the connection can no longer
+ *                           take it (below): not an outcome, the caller sends
+ *                           it again as a request that waited for room
+ *
+ * Liveness (load/h2live.h). A connection with streams open that has read
+ * nothing for a while sends a PING and takes no new stream until its ACK;
+ * no byte within the ACK's wait and it is dead: closed, its streams whose
+ * HEADERS left end CONN_ERR_TIMEOUT, those that never left end refused.
+ *
+ * Stream limits. Each connection keeps to its own server's
+ * SETTINGS_MAX_CONCURRENT_STREAMS, the latest one received. Until the first
+ * arrives, h2conn_room offers the pre-flight's limit (so a burst does not
+ * open a connection per request) but one stream only goes out; the others
+ * wait in nghttp2's queue. A limit below what the connection holds sends
+ * the streams that have not left back to the caller (res.requeue), newest
+ * first: no stream goes out over the limit the connection last heard, and
+ * the requests it has no room for wait in the client like those that find
+ * the pool full, free to go out on another connection.
  *
  * Callbacks never run inside h2conn_submit. Streams that end while the
  * connection reads are reported after the read, so on_done may submit again
@@ -57,6 +79,7 @@
 #include "core/loop.h"
 #include "core/tls.h"
 #include "load/conn.h"
+#include "load/h2live.h"
 #include "load/h2req.h"
 
 typedef enum {
@@ -91,8 +114,8 @@ typedef struct {
     /* https: the TLS handshake finished, handshake_ns after the connect. */
     void (*on_tls)(h2conn_t *c, uint64_t handshake_ns, bool resumed);
     /* c can take more streams than before other than by one of its streams
-     * ending: it closed (the next submission reconnects it), or the server
-     * raised its stream limit. */
+     * ending: it closed (the next submission reconnects it), the server
+     * raised its stream limit, or answered a PING (liveness). */
     void (*on_room)(h2conn_t *c);
     /* https: the client context (ALPN h2 offered), SNI/verified name, the
      * thread's session store (NULL = no resumption). NULL tls = h2c. */
@@ -118,6 +141,7 @@ struct h2stream {
     bool ended;    /* its outcome is known (on the done list, or reported) */
     bool complete; /* END_STREAM received */
     bool refused;  /* the server did not process it */
+    bool requeue;  /* it never left, and its connection's limit fell below it */
     bool progress; /* refused by a GOAWAY that names a stream the server did process */
     conn_outcome_t err;
     const char *body_out; /* request body: body_out[sent .. body_out_len) still to go */
@@ -155,7 +179,9 @@ struct h2conn {
     bool in_io;                        /* inside our own event handler: write at its end */
     bool want_out;                     /* frames may wait in nghttp2 */
     bool proto_error;                  /* bytes that are not HTTP/2 came */
-    uint64_t heard_ns;                 /* loop time it opened or last read a byte */
+    h2live_t live;                     /* heard from when; PING unanswered (no new streams) */
+    loop_timer_t live_timer;           /* when liveness is checked next (streams open) */
+    uint8_t ping_data[8];              /* our PING's, to know its ACK */
     char *wbuf;                        /* frames waiting for the socket: wbuf[woff .. wlen) */
     size_t wlen, woff, wcap;
     char *rbuf;
@@ -169,10 +195,10 @@ int h2conn_init(h2conn_t *c, const h2conn_env_t *env);
 /* Closes the socket without callbacks and frees everything. */
 void h2conn_close(h2conn_t *c);
 
-/* How many more streams c takes now: 0 while DRAINING, else the smaller of
- * env->max_streams and the server's limit (before its SETTINGS arrive, the
- * pre-flight's), less the streams in progress (CLOSED counts as empty: a
- * submission reconnects it). */
+/* How many more streams c takes now: 0 while DRAINING or while a PING is
+ * unanswered (liveness), else the smaller of env->max_streams and the
+ * server's limit (before its SETTINGS arrive, the pre-flight's), less the
+ * streams in progress (CLOSED counts as empty: a submission reconnects it). */
 unsigned h2conn_room(const h2conn_t *c);
 
 /* Sends one request on a new stream: its fields (env->fields; when they vary

@@ -25,9 +25,22 @@ Modes (one per server):
   silent:K      each connection answers its first K requests, then says
                 nothing more (no frame, not even a PING ack, and no FIN): a
                 connection gone dead, as behind a NAT that forgot it
+  silent-one:K  as silent:K on the first connection that answers K
+                requests only; every other connection answers everything
+  maxstreams-2nd:N
+                the second connection (the run's first: the first is the
+                client's pre-flight) says SETTINGS_MAX_CONCURRENT_STREAMS N
+                in its preface, 300 ms after it opened (a far server), the
+                others set no limit; answers after `delay`
+  lower:K       after its Kth request a connection lowers its limit to 2 (a
+                new SETTINGS), binding once the client has acknowledged it
+                (RFC 9113 §6.5.3); answers after `delay`
   malformed:N   every Nth request is answered with a connection-specific
                 field (`connection: keep-alive`, malformed in HTTP/2, RFC
                 9113 §8.2.2), the others answered
+Every mode with a limit refuses (RST_STREAM REFUSED_STREAM, counted in
+`refused`) a request that arrives while that many are unanswered on its
+connection. PINGs are answered (counted in `pings`) unless the mode is silent.
 """
 import socket
 import struct
@@ -70,6 +83,9 @@ class H2Server:
         self.resets = 0
         self.refused = 0  # streams refused unprocessed (goaway0, refuse:N)
         self.seen = 0  # refuse:N: whole requests seen, refused or not
+        self.pings = 0  # PINGs answered
+        self.max_open = 0  # most requests unanswered at once on one connection
+        self.went_silent = False  # silent-one: a connection has
         self.lock = threading.Lock()
         self.stopped = False
         threading.Thread(target=self.accept_loop, daemon=True).start()
@@ -92,9 +108,12 @@ class H2Server:
                 nth = self.connections
             threading.Thread(target=self.serve, args=(c, nth), daemon=True).start()
 
-    def answer(self, c, wlock, sid):
+    def answer(self, c, wlock, sid, live=None):
         if self.delay:
             time.sleep(self.delay)
+        if live is not None:  # no longer unanswered before the answer can be read
+            with self.lock:
+                live[0] -= 1
         with wlock:
             c.sendall(frame(HEADERS, END_HEADERS, sid, b"\x88") +
                       frame(DATA, END_STREAM, sid, BODY))
@@ -106,7 +125,7 @@ class H2Server:
                 if nth > 1:
                     time.sleep(self.hold)
                 c = self.tls.wrap_socket(c, server_side=True)
-            self.serve_frames(c, wlock)
+            self.serve_frames(c, wlock, nth)
         except OSError:
             pass
         finally:
@@ -120,7 +139,7 @@ class H2Server:
             buf += chunk
         return buf[:n], buf[n:]
 
-    def serve_frames(self, c, wlock):
+    def serve_frames(self, c, wlock, conn_nth):
         buf = b""
         pre, buf = self.read_exact(c, len(PREFACE), buf)
         if pre != PREFACE:
@@ -128,10 +147,18 @@ class H2Server:
         kv = {}
         if self.mode == "window0":
             kv["window"] = 0
+        limit = None  # requests unanswered at once, over it refused
         if self.mode == "maxstreams":
             kv["max_streams"] = self.arg
+        if self.mode == "maxstreams-2nd" and conn_nth == 2:
+            kv["max_streams"] = limit = self.arg
+            time.sleep(0.3)  # what the client sends meanwhile waits in the socket
         with wlock:
             c.sendall(settings(**kv))
+        live = [0]  # requests unanswered on this connection
+        acks = 0  # SETTINGS acknowledged by the client
+        lowered = False  # lower: the new SETTINGS went out
+        dead = False  # silent-one: this connection says nothing more
         n_here = 0
         last = None  # GOAWAY sent with this last stream id
         pending = []  # goaway: streams up to `last` still to answer
@@ -142,13 +169,20 @@ class H2Server:
             ftype, flags = head[3], head[4]
             sid = int.from_bytes(head[5:9], "big") & 0x7FFFFFFF
             payload, buf = self.read_exact(c, length, buf)
-            if self.mode == "silent" and n_here >= self.arg:
+            if (self.mode == "silent" and n_here >= self.arg) or dead:
                 continue  # read and dropped: nothing comes back any more
-            if ftype == SETTINGS and not flags & ACK:
+            if ftype == SETTINGS and flags & ACK:
+                acks += 1
+                if lowered and acks == 2:
+                    limit = 2  # the client has the new limit
+                continue
+            if ftype == SETTINGS:
                 with wlock:
                     c.sendall(frame(SETTINGS, ACK, 0))
                 continue
             if ftype == PING and not flags & ACK:
+                with self.lock:
+                    self.pings += 1
                 with wlock:
                     c.sendall(frame(PING, ACK, 0, payload))
                 continue
@@ -175,10 +209,24 @@ class H2Server:
                     with wlock:
                         c.sendall(frame(RST, 0, sid, struct.pack(">I", 7)))  # REFUSED_STREAM
                     continue
+            if limit is not None:
+                with self.lock:
+                    over = live[0] >= limit
+                    self.refused += over
+                if over:
+                    with wlock:
+                        c.sendall(frame(RST, 0, sid, struct.pack(">I", 7)))  # REFUSED_STREAM
+                    continue
             n_here += 1
             with self.lock:
                 self.requests += 1
                 nth = self.requests
+                live[0] += 1
+                self.max_open = max(self.max_open, live[0])
+            if self.mode == "lower" and n_here == self.arg:
+                lowered = True
+                with wlock:
+                    c.sendall(settings(max_streams=2))
             if self.mode == "rst" and nth % self.arg == 0:
                 with self.lock:
                     self.resets += 1
@@ -217,6 +265,13 @@ class H2Server:
                 if self.mode == "goaway":
                     for s in pending:
                         self.answer(c, wlock, s)
+                # A close with the client's bytes unread would send a RST,
+                # and the client's kernel would drop the answers it had not
+                # read yet: end our side, read on until the client closes.
+                c.shutdown(socket.SHUT_WR)
+                c.settimeout(5)
+                while c.recv(65536):
+                    pass
                 return
             if self.mode in ("goaway", "goaway-drop") and last is None:
                 pending.append(sid)
@@ -225,11 +280,15 @@ class H2Server:
                 # answered at once
                 pending.remove(sid)
             if self.delay:
-                t = threading.Thread(target=self.answer, args=(c, wlock, sid), daemon=True)
+                t = threading.Thread(target=self.answer, args=(c, wlock, sid, live), daemon=True)
                 t.start()
                 threads.append(t)
             else:
-                self.answer(c, wlock, sid)
+                self.answer(c, wlock, sid, live)
+            if self.mode == "silent-one" and n_here == self.arg:
+                with self.lock:
+                    dead = not self.went_silent
+                    self.went_silent = True
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 knowledge, and h2 over TLS with ALPN), against the stub (h2c and h2, every
 preset, streaming), and against a raw-frame HTTP/2 server written here
 (h2server.py) that misbehaves on purpose: GOAWAY, RST_STREAM, a stalled
-flow-control window, one stream at a time, and HTTP/1.1 to a client that
+flow-control window, one stream at a time, a connection gone silent, a
+stream limit of its own per connection, and HTTP/1.1 to a client that
 speaks HTTP/2."""
 import json
 import os
@@ -503,6 +504,70 @@ def test_connection_gone_silent_takes_no_new_streams(ctx):
     assert res["requests"]["by_error"] == {"timeout": 2}, res["requests"]
     assert len(rows) == 12 and sum(r["error"] == "timeout" for r in rows) == 2
     assert time.monotonic() - t0 < 8
+
+
+def test_silent_connection_found_dead_by_ping(ctx):
+    """One connection answers 5 requests, then says nothing more: no frame,
+    no PING ACK, no FIN (a NAT that forgot it, a stopped server). After 1 s
+    of silence with streams open the client PINGs it and puts no new stream
+    on it; 1.5 s later (--timeout/4), no ACK: dead, closed, its streams end
+    as timeouts (the server may have processed them) before their --timeout,
+    and the run goes on on a new connection. The old client put every
+    request on it until the first timed out -- all 100 streams it takes --
+    each lost after its whole --timeout."""
+    srv, url = h2srv(ctx, "silent-one:5")
+    res, rows, _ = run_json(ctx, url, "--http2", "--rate", "50", "--duration", "3s",
+                            "--timeout", "6s", "--validate", "status")
+    req = res["requests"]
+    assert req["total"] == 150 and len(rows) == 150, req
+    # the ~50 requests sent in its second of silence, no more
+    lost = [float(r["latency_ms"]) for r in rows if r["error"] == "timeout"]
+    assert set(req["by_error"]) == {"timeout"} and 20 <= len(lost) <= 80, req
+    assert req["ok"] == 150 - len(lost) and srv.requests == req["ok"], (req, srv.requests)
+    # found dead 2.5 s after its last byte: none waited its whole 6 s
+    assert max(lost) < 5000, max(lost)
+    assert res["connections"]["opened"] >= 2, res["connections"]
+
+
+def test_slow_server_that_answers_pings_is_alive_busy_one_never_pinged(ctx):
+    """A server that answers each request after 2 s, and PINGs at once: the
+    silent connection is PINGed after 1 s, the ACK comes, and the answers are
+    waited for -- every request ok on the one connection. The next PING
+    would wait for twice the silence, after the answers came. A server that
+    answers at once is never PINGed."""
+    srv, url = h2srv(ctx, "ok", delay=2.0)
+    res, rows, _ = run_json(ctx, url, "--http2", "--requests", "4", "--concurrency", "4",
+                            "--timeout", "8s", "--validate", "status")
+    assert res["requests"]["ok"] == 4 and len(rows) == 4, res["requests"]
+    assert res["connections"]["opened"] == 1, res["connections"]
+    assert 1 <= srv.pings <= 2, srv.pings
+    srv, url = h2srv(ctx, "ok")
+    res, _, _ = run_json(ctx, url, "--http2", "--requests", "300", "--concurrency", "10",
+                         "--validate", "status")
+    assert res["requests"]["ok"] == 300 and srv.pings == 0, (res["requests"], srv.pings)
+
+
+def test_each_connection_keeps_to_its_own_stream_limit(ctx):
+    """The pre-flight's connection sets no stream limit; the run's allows 2,
+    in SETTINGS that come 300 ms after it opened. The client sends one
+    stream before them, then never more than 2 at once: the requests due
+    meanwhile wait in the client (waited_requests) and none is refused. The
+    old client sent them all at once (the pre-flight's limit) and the
+    server refused all but 2. A limit lowered later, by a new SETTINGS,
+    binds as well (that one the old client kept too)."""
+    srv, url = h2srv(ctx, "maxstreams-2nd:2", delay=0.02)
+    res, rows, _ = run_json(ctx, url, "--http2", "--rate", "50", "--requests", "50",
+                            "--connections", "1", "--timeout", "5s", "--validate", "status")
+    req = res["requests"]
+    assert req["ok"] == 50 and len(rows) == 50, req
+    assert srv.refused == 0 and srv.max_open <= 2, (srv.refused, srv.max_open)
+    assert res["connections"]["retried"] == 0, res["connections"]
+    assert res["self_check"]["waited_requests"] >= 10, res["self_check"]
+    srv, url = h2srv(ctx, "lower:3", delay=0.05)
+    res, _, _ = run_json(ctx, url, "--http2", "--requests", "30", "--concurrency", "6",
+                         "--connections", "1", "--validate", "status")
+    assert res["requests"]["ok"] == 30 and srv.refused == 0, (res["requests"], srv.refused)
+    assert res["connections"]["retried"] == 0, res["connections"]
 
 
 def test_request_timed_out_while_connecting_never_leaves(ctx):
