@@ -25,7 +25,7 @@ static inputs_t *load(const char *text, const char *suffix)
     close(fd);
     inputs_t *in = NULL;
     char err[256] = "";
-    if (inputs_load(path, INPUTS_AUTO, &in, err, sizeof err))
+    if (inputs_load(path, DATAFILE_AUTO, &in, err, sizeof err))
         fail_msg("%s", err);
     unlink(path);
     return in;

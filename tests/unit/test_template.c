@@ -33,7 +33,7 @@ static inputs_t *load(const char *text, const char *suffix)
     char *path = write_tmp(text, suffix);
     inputs_t *in = NULL;
     char err[256] = "";
-    int rc = inputs_load(path, INPUTS_AUTO, &in, err, sizeof err);
+    int rc = inputs_load(path, DATAFILE_AUTO, &in, err, sizeof err);
     if (rc)
         fail_msg("%s", err);
     unlink(path);
