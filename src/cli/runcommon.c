@@ -243,7 +243,7 @@ static int prepare_plan(runjob_t *job, const runopts_t *o, char *err, size_t err
         .stream = o->stream,
     };
     preset_part_t part;
-    char why[512];
+    char why[1024];
     int e = preset_plan(p, &a, &job->plan, &part, why, sizeof why);
     if (e == ENOMEM) {
         snprintf(err, errlen, "out of memory");

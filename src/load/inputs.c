@@ -306,6 +306,11 @@ size_t inputs_max_len(const inputs_t *in)
     return in->items.max_len;
 }
 
+datafile_format_t inputs_format(const inputs_t *in)
+{
+    return in->generated ? DATAFILE_AUTO : in->format;
+}
+
 const char *inputs_name(const inputs_t *in)
 {
     return in->generated ? "generated" : in->name;
@@ -587,10 +592,17 @@ static int extract(inputs_t *in, column_t *col, const json_t *dflt, size_t k, ch
         if (!text) {
             rc = ENOMEM;
         } else if (dflt && !json_is_null(dflt) && !same_type(v, dflt)) {
-            snprintf(err, errlen,
-                     "%s:%lu: field \"%s\" is %.40s%s (%s), but its default %.40s is %s", in->name,
-                     in->line[k], col->path, text, strlen(text) > 40 ? "..." : "",
-                     kind_name(kind_of(text[0])), col->dflt, kind_name(kind_of(col->dflt[0])));
+            size_t tn = strlen(text);
+            int w = snprintf(err, errlen,
+                             "%s:%lu: field \"%s\" is %.*s%s (%s), but its default %.40s is %s",
+                             in->name, in->line[k], col->path, (int)jtok_utf8_cut(text, tn, 40),
+                             text, tn > 40 ? "..." : "", kind_name(kind_of(text[0])), col->dflt,
+                             kind_name(kind_of(col->dflt[0])));
+            if (in->format == DATAFILE_CSV && json_is_string(v) && w > 0 && (size_t)w < errlen)
+                snprintf(err + w, errlen - (size_t)w,
+                         " (a CSV field is always a string: give the values in JSON Lines, "
+                         "{\"%s\": %.40s}, or drop the column)",
+                         col->path, col->dflt);
             rc = EINVAL;
         } else {
             rc = strtab_add(&col->values, text, strlen(text));

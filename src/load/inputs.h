@@ -54,6 +54,9 @@ unsigned inputs_item_kind(const inputs_t *in, uint64_t index);
  * generated items. */
 const char *inputs_name(const inputs_t *in);
 
+/* The format the data file was read in; DATAFILE_AUTO for generated items. */
+datafile_format_t inputs_format(const inputs_t *in);
+
 /* Checks that every item's kind is in `kinds`. On failure returns EINVAL and
  * err says "FILE:LINE: the item is a number; WHO takes strings or objects". */
 int inputs_check_kinds(const inputs_t *in, unsigned kinds, const char *who, char *err,
