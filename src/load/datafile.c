@@ -20,8 +20,9 @@
 #define EXCERPT_AFTER 16
 
 /* Parse flags for every JSON item: a key given twice would be sent once
- * (jansson keeps the last), which is not what the file says. */
-#define JSON_FLAGS (JSON_DECODE_ANY | JSON_REJECT_DUPLICATES)
+ * (jansson keeps the last), which is not what the file says; a string may
+ * hold \u0000 (scraped text does), sent as written. */
+#define JSON_FLAGS (JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)
 
 #define HINT_UTF8                                                                                  \
     "the file must be UTF-8: iconv -f cp1252 -t utf-8 converts a Windows (Excel) export"
@@ -185,6 +186,12 @@ static size_t error_point(const char *s, size_t n, const json_error_t *je)
     return at;
 }
 
+static bool at_word(const char *s, size_t n, size_t at, const char *word)
+{
+    size_t k = strlen(word);
+    return at + k <= n && !memcmp(s + at, word, k);
+}
+
 /* A JSON error in the value at `start` (n bytes to the line's or text's end). */
 static int json_fail(df_t *d, size_t start, size_t n, const json_error_t *je, bool lines)
 {
@@ -192,6 +199,8 @@ static int json_fail(df_t *d, size_t start, size_t n, const json_error_t *je, bo
     size_t at = error_point(s, n, je);
     /* The text ended inside the value (jansson's words for it). */
     bool ended = strstr(je->text, "near end of file") || strstr(je->text, "premature end");
+    const char *near = strstr(je->text, " near '");
+    const char *token = near ? near + 7 : ""; /* "TOKEN'" */
     size_t first = 0;
     while (first < n && blank_byte(s[first]))
         first++;
@@ -199,10 +208,23 @@ static int json_fail(df_t *d, size_t start, size_t n, const json_error_t *je, bo
     const char *hint = NULL;
     put_escaped(je->text, 0, strlen(je->text), what, sizeof what);
     if (!strncmp(je->text, "end of file expected", 20)) {
-        snprintf(what, sizeof what, "a second value starts here");
-        hint = "JSON Lines: one JSON value per line";
+        snprintf(what, sizeof what, "text after the value");
+        hint = "JSON Lines: one JSON value per line, nothing after it";
     } else if (!strncmp(je->text, "unable to decode", 16)) {
         hint = HINT_UTF8;
+    } else if (!strncmp(je->text, "too big integer", 15)) {
+        hint = "integers are read into 64 bits: write a larger one as a string";
+    } else if (token[0] == '\'') {
+        hint = "JSON strings take double quotes: Python's print(dict) or str(dict) is not JSON, "
+               "json.dumps(dict) is";
+    } else if (at_word(s, n, at, "True") || at_word(s, n, at, "False") ||
+               at_word(s, n, at, "None")) {
+        hint = "JSON writes true, false and null: Python's str(dict) is not JSON, json.dumps(dict) "
+               "is";
+    } else if (at_word(s, n, at, "NaN") || at_word(s, n, at, "Infinity") ||
+               at_word(s, n, at, "-Infinity")) {
+        hint = "JSON has no NaN or Infinity (Python's json.dumps writes them unless "
+               "allow_nan=False): write null or a number";
     } else if (lines && first < n && s[first] != '{' && s[first] != '[' && s[first] != '"') {
         /* Plain text or CSV, most likely: what a line must be, and how. */
         hint = "JSON Lines: one JSON value per line, text quoted (jq -R . quotes plain lines); "
@@ -502,15 +524,42 @@ static datafile_format_t sniff(const df_t *d)
     return !j && je.position >= 0 && (size_t)je.position >= n ? DATAFILE_JSON : DATAFILE_JSONL;
 }
 
+/* Files people hand over as data that are not text, by their first bytes:
+ * what they are, and the command that reads them into --inputs - (pipe) or
+ * what to do instead. */
+static const struct {
+    const char *magic;
+    size_t len;
+    const char *what, *pipe, *todo;
+} not_text[] = {
+    {"\xFF\xFE", 2, "UTF-16 (it starts with a UTF-16 byte order mark)", NULL,
+     "iconv -f utf-16 -t utf-8 converts it"},
+    {"\xFE\xFF", 2, "UTF-16 (it starts with a UTF-16 byte order mark)", NULL,
+     "iconv -f utf-16 -t utf-8 converts it"},
+    {"\x1F\x8B", 2, "gzip-compressed", "gunzip -c", NULL},
+    {"\x28\xB5\x2F\xFD", 4, "zstd-compressed", "zstd -dc", NULL},
+    {"PAR1", 4, "Parquet", NULL,
+     "write it as JSON Lines (pandas: read_parquet(path).to_json(out, orient=\"records\", "
+     "lines=True))"},
+    {"PK\x03\x04", 4, "a zip archive (an Excel workbook?)", NULL,
+     "save the sheet as \"CSV UTF-8\", or unzip it"},
+};
+
 int datafile_read(const char *text, size_t len, datafile_format_t format, const char *name,
                   datafile_item_fn fn, void *arg, datafile_format_t *format_read, char *err,
                   size_t errlen)
 {
-    if (len >= 2 && (!memcmp(text, "\xFF\xFE", 2) || !memcmp(text, "\xFE\xFF", 2))) {
-        snprintf(err, errlen,
-                 "%s: the file is UTF-16 (it starts with a UTF-16 byte order mark); tailgate "
-                 "reads UTF-8: iconv -f utf-16 -t utf-8 converts it",
-                 name);
+    for (size_t i = 0; i < sizeof not_text / sizeof not_text[0]; i++) {
+        if (len < not_text[i].len || memcmp(text, not_text[i].magic, not_text[i].len))
+            continue;
+        if (not_text[i].pipe)
+            snprintf(err, errlen,
+                     "%s: the file is %s; tailgate reads UTF-8 text: %s %s | tailgate run ... "
+                     "--inputs - (with --inputs-format csv for CSV)",
+                     name, not_text[i].what, not_text[i].pipe, name);
+        else
+            snprintf(err, errlen, "%s: the file is %s; tailgate reads UTF-8 text: %s", name,
+                     not_text[i].what, not_text[i].todo);
         return EINVAL;
     }
     if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {

@@ -454,7 +454,7 @@ int inputs_check_token_ids(const inputs_t *in, bool one_kind, const char *who, c
             continue;
         if (first[1] == SIZE_MAX)
             first[1] = k;
-        json_t *a = json_loadb(s, n, 0, NULL);
+        json_t *a = json_loadb(s, n, JSON_ALLOW_NUL, NULL);
         if (!a) {
             snprintf(err, errlen, "%s: out of memory", in->name); /* it parsed at load */
             return ENOMEM;
@@ -568,7 +568,7 @@ static int extract(inputs_t *in, column_t *col, const json_t *dflt, size_t k, ch
                  in->line[k], kind_name(kind), col->path);
         return EINVAL;
     }
-    json_t *item = json_loadb(s, n, 0, NULL);
+    json_t *item = json_loadb(s, n, JSON_ALLOW_NUL, NULL);
     if (!item)
         return ENOMEM; /* it parsed at load: only memory can fail */
     json_t *v = walk(item, col->path);

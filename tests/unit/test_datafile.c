@@ -93,6 +93,9 @@ static void test_jsonl(void **state)
     /* A line that is a whole array is one item, in a .jsonl file or stdin. */
     read_is("d.jsonl", "[1, 2]\n[3]\n", DATAFILE_AUTO, DATAFILE_JSONL, "1:[1,2]|2:[3]|");
     read_is("stdin", " [1, 2]\n", DATAFILE_AUTO, DATAFILE_JSONL, "1:[1,2]|");
+    /* \u0000 in a string (scraped text has it) is sent as written. */
+    read_is("d.jsonl", "{\"a\": \"x\\u0000y\"}\n", DATAFILE_AUTO, DATAFILE_JSONL,
+            "1:{\"a\":\"x\\u0000y\"}|");
     /* A .csv name read as JSON Lines when told to. */
     read_is("d.csv", "\"x\"\n", DATAFILE_JSONL, DATAFILE_JSONL, "1:\"x\"|");
 }
@@ -161,8 +164,24 @@ static void test_json_errors(void **state)
           "line, text quoted (jq -R . quotes plain lines); CSV needs a file name ending in .csv "
           "or --inputs-format csv)");
     fails("d.jsonl", "{\"a\": 1} {\"b\": 2}", DATAFILE_AUTO,
-          "d.jsonl:1:10: not a JSON value: a second value starts here (JSON Lines: one JSON value "
-          "per line)");
+          "d.jsonl:1:10: not a JSON value: text after the value (JSON Lines: one JSON value per "
+          "line, nothing after it)");
+    fails("d.jsonl", "{\"a\": 1},\n", DATAFILE_AUTO,
+          "d.jsonl:1:9: not a JSON value: text after the value (JSON Lines: one JSON value per "
+          "line, nothing after it)");
+    /* Python's str() of a dict, and its json.dumps of NaN */
+    fails("d.jsonl", "{'a': 1}", DATAFILE_AUTO,
+          "d.jsonl:1:2: not a JSON value: string or '}' expected near ''' (JSON strings take "
+          "double quotes: Python's print(dict) or str(dict) is not JSON, json.dumps(dict) is)");
+    fails("d.jsonl", "[1, None]", DATAFILE_AUTO,
+          "d.jsonl:1:5: not a JSON value: invalid token near 'None' (JSON writes true, false and "
+          "null: Python's str(dict) is not JSON, json.dumps(dict) is)");
+    fails("d.jsonl", "{\"x\": -Infinity}", DATAFILE_AUTO,
+          "d.jsonl:1:7: not a JSON value: invalid token near '-' (JSON has no NaN or Infinity "
+          "(Python's json.dumps writes them unless allow_nan=False): write null or a number)");
+    fails("d.jsonl", "[1, 123456789012345678901234]", DATAFILE_AUTO,
+          "d.jsonl:1:28: not a JSON value: too big integer (integers are read into 64 bits: write "
+          "a larger one as a string)");
     fails("d.jsonl", "{\n  \"a\": 1\n}\n", DATAFILE_AUTO,
           "d.jsonl:1:2: not a JSON value: string or '}' expected near end of file (the line ends "
           "inside the value: JSON Lines holds each value whole on one line (jq -c . rewrites "
@@ -259,7 +278,13 @@ static void test_csv_errors(void **state)
               "a\0\n\0",
               6, DATAFILE_AUTO,
               "d.csv: the file is UTF-16 (it starts with a UTF-16 byte order mark); tailgate "
-              "reads UTF-8: iconv -f utf-16 -t utf-8 converts it");
+              "reads UTF-8 text: iconv -f utf-16 -t utf-8 converts it");
+    fails_len("d.jsonl.gz", "\x1F\x8B\x08\0", 4, DATAFILE_AUTO,
+              "d.jsonl.gz: the file is gzip-compressed; tailgate reads UTF-8 text: gunzip -c "
+              "d.jsonl.gz | tailgate run ... --inputs - (with --inputs-format csv for CSV)");
+    fails("d.xlsx", "PK\x03\x04...", DATAFILE_AUTO,
+          "d.xlsx: the file is a zip archive (an Excel workbook?); tailgate reads UTF-8 text: save "
+          "the sheet as \"CSV UTF-8\", or unzip it");
 }
 
 int main(void)

@@ -496,6 +496,19 @@ static void missing_field(const char *text, const char *field, const char *want)
     inputs_free(in);
 }
 
+/* A string holding \u0000 is an item, and a field, as written. */
+static void test_nul_in_a_string(void **state)
+{
+    (void)state;
+    inputs_t *in = load_ok("{\"p\": \"a\\u0000b\", \"ids\": [1]}\n", ".jsonl", DATAFILE_AUTO);
+    item_is(in, 0, "{\"p\":\"a\\u0000b\",\"ids\":[1]}");
+    char err[256] = "";
+    size_t col;
+    assert_int_equal(inputs_add_field(in, "p", NULL, 0, &col, err, sizeof err), 0);
+    field_is(in, col, 0, "\"a\\u0000b\"");
+    inputs_free(in);
+}
+
 static void test_csv_missing_field_names_the_columns(void **state)
 {
     (void)state;
@@ -549,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_csv_missing_field_names_the_columns),
+        cmocka_unit_test(test_nul_in_a_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
