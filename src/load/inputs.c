@@ -486,13 +486,18 @@ int inputs_check_token_ids(const inputs_t *in, bool one_kind, const char *who, c
     return 0;
 }
 
-/* Follows a dotted path; NULL when some step is absent. */
+/* Follows a dotted path; NULL when some step is absent. A member named by
+ * the whole rest of the path is taken first: a CSV column "user.name" (as
+ * pandas' json_normalize names one) is read by {{item.user.name}}. */
 static json_t *walk(json_t *v, const char *path)
 {
     const char *p = path;
     while (v) {
         const char *dot = strchr(p, '.');
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        json_t *whole = dot && json_is_object(v) ? json_object_get(v, p) : NULL;
+        if (whole)
+            return whole;
         if (json_is_object(v)) {
             char key[256];
             if (n >= sizeof key)

@@ -73,7 +73,8 @@ int inputs_check_token_ids(const inputs_t *in, bool one_kind, const char *who, c
 /* Field columns: the value of one field of every item, extracted now as
  * compact JSON text so a request costs a copy, not a parse.
  *   path   "prompt", "a.b" (nested): on an object a step is a member name,
- *          on an array a step of digits is an index.
+ *          on an array a step of digits is an index; a member named by the
+ *          whole rest of the path ("a.b") comes first.
  *   dflt   compact JSON text used for an item without the field; NULL when
  *          the field is required. When dflt is not null, the value of every
  *          item that has the field must be of the default's JSON type (a

@@ -197,7 +197,7 @@ static void first_column(const inputs_t *in, char *out, size_t size)
     bool ok = key && key[0] && strlen(key) < size;
     for (const char *k = key; ok && *k; k++)
         ok = (*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') ||
-             *k == '_' || *k == '-' || (unsigned char)*k >= 0x80;
+             *k == '_' || *k == '-' || *k == '.' || (unsigned char)*k >= 0x80;
     if (ok)
         strcpy(out, key);
     json_decref(row);

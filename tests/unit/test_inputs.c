@@ -518,6 +518,11 @@ static void test_csv_missing_field_names_the_columns(void **state)
     assert_int_equal(inputs_add_field(in, "lang", NULL, 0, &col, err, sizeof err), 0);
     field_is(in, col, 0, "\" en\"");
     inputs_free(in);
+    /* A dotted column name (pandas' json_normalize writes them) is one field. */
+    in = load_ok("user.name,user\nann,bob\n", ".csv", DATAFILE_AUTO);
+    assert_int_equal(inputs_add_field(in, "user.name", NULL, 0, &col, err, sizeof err), 0);
+    field_is(in, col, 0, "\"ann\"");
+    inputs_free(in);
     missing_field("prompt,n\nhi,1\n", "text",
                   ".csv:2: the item has no field \"text\" (the header's columns: \"prompt\", "
                   "\"n\")");
