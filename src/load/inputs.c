@@ -241,6 +241,10 @@ int inputs_load(const char *path, datafile_format_t format, inputs_t **out, char
     char *buf = NULL;
     size_t len = 0;
     int rc;
+    if (!path[0]) {
+        snprintf(err, errlen, "an empty file name: give a path, or - for standard input");
+        return EINVAL;
+    }
     inputs_t *in = calloc(1, sizeof(*in));
     if (!in || !(in->name = strdup(strcmp(path, "-") == 0 ? "stdin" : path))) {
         snprintf(err, errlen, "%s: out of memory", path);
@@ -559,6 +563,19 @@ static void field_names(json_t *obj, char *out, size_t size)
         snprintf(out, size, "none");
 }
 
+static bool key_with_space(json_t *obj)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        (void)v;
+        if (strchr(key, ' '))
+            return true;
+    }
+    return false;
+}
+
 /* Extracts the column of item k. Returns 0, or EINVAL/ENOMEM with err set. */
 static int extract(inputs_t *in, column_t *col, const json_t *dflt, size_t k, char *err,
                    size_t errlen)
@@ -583,12 +600,16 @@ static int extract(inputs_t *in, column_t *col, const json_t *dflt, size_t k, ch
         field_names(item, names, sizeof names);
         const char *one =
             json_object_size(item) == 1 ? json_object_iter_key(json_object_iter(item)) : NULL;
-        char sep = one && strchr(one, ';') ? ';' : one && strchr(one, '\t') ? '\t' : 0;
-        snprintf(
-            err, errlen, "%s:%lu: the item has no field \"%s\" (%s: %s%s%s)", in->name, in->line[k],
-            col->path, in->format == DATAFILE_CSV ? "the header's columns" : "its fields", names,
-            in->format == DATAFILE_CSV && sep ? "; CSV columns are separated by commas, not " : "",
-            in->format == DATAFILE_CSV && sep ? (sep == ';' ? "';'" : "tabs") : "");
+        bool csv = in->format == DATAFILE_CSV;
+        const char *why = "";
+        if (csv && one && strchr(one, ';'))
+            why = "; CSV columns are separated by commas, not ';'";
+        else if (csv && one && strchr(one, '\t'))
+            why = "; CSV columns are separated by commas, not tabs";
+        else if (key_with_space(item)) /* "a b": a template cannot name it */
+            why = "; a name with a space cannot be read by a template: rename it, as a_b";
+        snprintf(err, errlen, "%s:%lu: the item has no field \"%s\" (%s: %s%s)", in->name,
+                 in->line[k], col->path, csv ? "the header's columns" : "its fields", names, why);
         rc = EINVAL;
     } else if (!v) {
         rc = strtab_add(&col->values, col->dflt, strlen(col->dflt));

@@ -145,6 +145,9 @@ static void test_file_missing(void **state)
     char err[256] = "";
     assert_int_equal(inputs_load_file("/nonexistent/x.jsonl", &in, err, sizeof(err)), ENOENT);
     assert_non_null(strstr(err, "/nonexistent/x.jsonl"));
+    /* --inputs "": a usage error, not a file that cannot be read */
+    assert_int_equal(inputs_load_file("", &in, err, sizeof(err)), EINVAL);
+    assert_string_equal(err, "an empty file name: give a path, or - for standard input");
 }
 
 static void test_many_lines(void **state)
@@ -532,6 +535,10 @@ static void test_csv_missing_field_names_the_columns(void **state)
     missing_field("text\tlang\nhi\ten\n", "lang",
                   ".csv:2: the item has no field \"lang\" (the header's columns: "
                   "\"text\\tlang\"; CSV columns are separated by commas, not tabs)");
+    missing_field("user prompt,lang\nhi,en\n", "prompt",
+                  ".csv:2: the item has no field \"prompt\" (the header's columns: \"user "
+                  "prompt\", \"lang\"; a name with a space cannot be read by a template: rename "
+                  "it, as a_b)");
     /* Many long names: as many as fit, then "...". */
     char text[1024] = "";
     for (int i = 0; i < 12; i++)
