@@ -586,8 +586,10 @@ static int extract(inputs_t *in, column_t *col, const json_t *dflt, size_t k, ch
     if (kind != INPUTS_OBJECT) {
         if (col->flags & INPUTS_OBJECTS_ONLY)
             return strtab_add(&col->values, "", 0) ? ENOMEM : 0;
-        snprintf(err, errlen, "%s:%lu: the item is %s, not an object with a field \"%s\"", in->name,
-                 in->line[k], kind_name(kind), col->path);
+        snprintf(err, errlen,
+                 "%s:%lu: the item is %s, not an object with a field \"%s\" ({{item}} sends the "
+                 "item itself)",
+                 in->name, in->line[k], kind_name(kind), col->path);
         return EINVAL;
     }
     json_t *item = json_loadb(s, n, JSON_ALLOW_NUL, NULL);

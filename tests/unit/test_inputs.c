@@ -468,7 +468,8 @@ static void test_fields(void **state)
     /* Without INPUTS_OBJECTS_ONLY every item must be an object. */
     assert_int_equal(inputs_add_field(in, "p", NULL, 0, &again, err, sizeof err), EINVAL);
     assert_non_null(
-        strstr(err, ".jsonl:4: the item is a string, not an object with a field \"p\""));
+        strstr(err, ".jsonl:4: the item is a string, not an object with a field \"p\" ({{item}} "
+                    "sends the item itself)"));
     assert_int_equal(inputs_add_field(in, "q", NULL, INPUTS_OBJECTS_ONLY, &again, err, sizeof err),
                      EINVAL);
     assert_non_null(strstr(err, ".jsonl:1: the item has no field \"q\" (its fields: \"p\", "
