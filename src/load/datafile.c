@@ -53,6 +53,11 @@ static size_t put_escaped(const char *line, size_t from, size_t to, char *out, s
         if (c == 1 && u[0] == '\t') {
             memcpy(out + k, "\\t", 2);
             k += 2;
+        } else if (c == 3 && !memcmp(u, "\xEF\xBB\xBF", 3)) { /* invisible: a byte order mark */
+            if (k + 7 >= size)
+                break;
+            memcpy(out + k, "\\uFEFF", 6);
+            k += 6;
         } else if (c == 0 || u[0] < 0x20 || u[0] == 0x7f) {
             k += (size_t)snprintf(out + k, size - k, "\\x%02X", u[0]);
             c = 1;
@@ -253,10 +258,12 @@ static int read_jsonl(df_t *d)
             first++;
         if (first == n)
             continue;
+        /* A byte order mark that starts a later line: files joined with cat. */
+        size_t bom = n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3) ? 3 : 0;
         json_error_t je;
-        json_t *j = json_loadb(s, n, JSON_FLAGS, &je);
+        json_t *j = json_loadb(s + bom, n - bom, JSON_FLAGS, &je);
         if (!j)
-            return json_fail(d, start, n, &je, true);
+            return json_fail(d, start + bom, n - bom, &je, true);
         int rc = emit(d, j, lineno);
         if (rc)
             return rc;
@@ -349,7 +356,13 @@ static ssize_t csv_next(df_t *d, size_t pos, csv_field_t **fields, size_t *cap, 
     for (;;) {
         ssize_t n = csv_record(d->text + pos, d->len - pos, true, *fields, *cap, nf, &ce);
         if (n < 0) {
-            fail_at(d, pos + ce.offset, NULL, "%s", ce.what);
+            /* A file whose lines all end in CR alone ("CSV (Macintosh)"). */
+            bool cr_lines = d->text[pos + ce.offset] == '\r' && !memchr(d->text, '\n', d->len);
+            fail_at(d, pos + ce.offset,
+                    cr_lines ? "its lines end with CR alone, as old Mac files do: tr '\\r' '\\n' "
+                               "converts it"
+                             : NULL,
+                    "%s", cr_lines ? "a CR that does not end a line" : ce.what);
             return -1;
         }
         if (*nf <= *cap)
@@ -449,11 +462,14 @@ static int read_csv(df_t *d)
         if (nf == 1 && f[0].len == 0 && !f[0].quoted)
             continue; /* a blank line */
         if (nf != ncols) {
+            /* One more field, empty: a comma ending the line. */
+            bool trailing = nf == ncols + 1 && f[ncols].len == 0 && !f[ncols].quoted;
             fail_at(d,
                     nf > ncols ? (size_t)(f[ncols].text - d->text) - f[ncols].quoted
                                : field_end(d, &f[nf - 1]),
-                    nf > ncols ? "a field with a comma in it is quoted: \"a, b\""
-                               : "every column takes a value, an empty one too: a,,c",
+                    trailing     ? "a comma at the end of the line starts one more, empty field"
+                    : nf > ncols ? "a field with a comma in it is quoted: \"a, b\""
+                                 : "every column takes a value, an empty one too: a,,c",
                     "%zu field%s, but the header names %zu", nf, nf == 1 ? "" : "s", ncols);
             goto out;
         }

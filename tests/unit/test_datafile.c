@@ -90,6 +90,12 @@ static void test_jsonl(void **state)
     read_is("d.jsonl", "1\n\n{\"a\": [1, 2]}\r\n  \"x\"", DATAFILE_AUTO, DATAFILE_JSONL,
             "1:1|3:{\"a\":[1,2]}|4:\"x\"|");
     read_is("d.jsonl", "\xEF\xBB\xBF\"bom\"\n", DATAFILE_AUTO, DATAFILE_JSONL, "1:\"bom\"|");
+    /* Files joined with cat: each one's byte order mark starts a line. */
+    read_is("d.jsonl",
+            "\xEF\xBB\xBF"
+            "1\n\xEF\xBB\xBF"
+            "2\n",
+            DATAFILE_AUTO, DATAFILE_JSONL, "1:1|2:2|");
     /* A line that is a whole array is one item, in a .jsonl file or stdin. */
     read_is("d.jsonl", "[1, 2]\n[3]\n", DATAFILE_AUTO, DATAFILE_JSONL, "1:[1,2]|2:[3]|");
     read_is("stdin", " [1, 2]\n", DATAFILE_AUTO, DATAFILE_JSONL, "1:[1,2]|");
@@ -212,6 +218,9 @@ static void test_json_errors(void **state)
           "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"
           "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\" x]");
     free(s);
+    /* An invisible byte order mark inside a message is shown as \uFEFF. */
+    fails("d.jsonl", "[\"\xEF\xBB\xBF\t\"]", DATAFILE_AUTO,
+          "d.jsonl:1:4: not a JSON value: control character 0x9 near '\"\\uFEFF'");
     fails_len("d.jsonl", "[\"\xC3\xA9\"]\n\x01\n", 9, DATAFILE_AUTO,
               "d.jsonl:2:1: not a JSON value: invalid token near '\\x01' (JSON Lines: one JSON "
               "value per line, text quoted (jq -R . quotes plain lines); CSV needs a file name "
@@ -244,6 +253,12 @@ static void test_csv_errors(void **state)
     fails("d.csv", "a,b\n1,2\n\"multi\nline\",2\n1,2,3\n", DATAFILE_AUTO,
           "d.csv:5:5: 3 fields, but the header names 2 (a field with a comma in it is quoted: "
           "\"a, b\")");
+    fails("d.csv", "a,b\r\n1,2,\r\n", DATAFILE_AUTO,
+          "d.csv:2:5: 3 fields, but the header names 2 (a comma at the end of the line starts one "
+          "more, empty field)");
+    fails("d.csv", "a,b\r1,2\r", DATAFILE_AUTO,
+          "d.csv:1:4: a CR that does not end a line (its lines end with CR alone, as old Mac files "
+          "do: tr '\\r' '\\n' converts it)");
     fails("d.csv", "a,b\n1,2\n\"1\"\n", DATAFILE_AUTO,
           "d.csv:3:4: 1 field, but the header names 2 (every column takes a value, an empty one "
           "too: a,,c)");
