@@ -89,3 +89,27 @@ def test_bad_files_name_line_and_column_and_send_nothing(ctx):
                     "--template-json", '{"model":{{model}},"input":{{items.prompt}}}', "-n", "1",
                     "--validate", "status")
         assert r.rc == 0 and cap.requests[0].json()["input"] == ["hi"], r
+
+
+def test_inputs_format_option(ctx):
+    """--inputs-format needs --inputs and one of its names; json refuses a
+    file that is not one array, saying what it takes; the config records it."""
+    r = ctx.run("run", "http://127.0.0.1:9/", "--inputs-format", "csv", "-n", "1")
+    assert r.rc == 2 and "--inputs-format says how to read --inputs FILE: give --inputs too" \
+        in r.err, r
+    r = ctx.run("run", "http://127.0.0.1:9/", "--inputs", "-", "--inputs-format", "tsv")
+    assert r.rc == 2 and "--inputs-format tsv: not a known value; use auto, jsonl, csv or json" \
+        in r.err, r
+    lines = ctx.write("l.txt", '{"a": 1}\n')
+    r = ctx.run("run", "http://127.0.0.1:9/", "--inputs", lines, "--inputs-format", "json")
+    assert r.rc == 2 and r.err.startswith(
+        f"tailgate run: --inputs: {lines}:1:1: '[' expected (--inputs-format json takes one JSON "
+        "array of items)"), r
+    with Capture(echo) as cap:
+        out = ctx.path("r.json")
+        arr = ctx.write("a.txt", '["x", "y"]')
+        r = ctx.run("run", cap.base, "--inputs", arr, "--inputs-format", "json", "-n", "2",
+                    "-c", "1", "--out", out)
+        assert r.rc == 0 and [q.json()["inputs"] for q in cap.requests] == [["x"], ["y"]], r
+        with open(out) as f:
+            assert json.load(f)["config"]["inputs_format"] == "json"
