@@ -623,12 +623,6 @@ static int finish_outputs(runopts_t *o, char *err, size_t errlen)
                              out[i].name, out[j].name, out[j].path);
                 return -1;
             }
-    if (RUNOPTS_GIVEN(o, inputs_format) && !o->inputs_path) {
-        snprintf(err, errlen,
-                 "--inputs-format says how to read --inputs FILE: give --inputs too, or drop "
-                 "--inputs-format");
-        return -1;
-    }
     if (RUNOPTS_GIVEN(o, log_events_every) && !o->log_events_path) {
         snprintf(err, errlen,
                  "--log-events-every picks the requests whose events --log-events FILE.csv "
@@ -716,6 +710,12 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
         snprintf(err, errlen,
                  "--concurrency and --rate exclude each other: choose a closed loop "
                  "(--concurrency) or an open loop (--rate)");
+        return -1;
+    }
+    if (RUNOPTS_GIVEN(o, inputs_format) && !o->inputs_path) {
+        snprintf(err, errlen,
+                 "--inputs-format says how to read --inputs FILE: give --inputs too, or drop "
+                 "--inputs-format");
         return -1;
     }
     if (RUNOPTS_GIVEN(o, rate))
