@@ -1,4 +1,4 @@
-/* libFuzzer target: CSV data files (inputs_load with INPUTS_CSV, through
+/* libFuzzer target: CSV data files (inputs_load with DATAFILE_CSV, through
  * csv_record) on a memfd holding the input. An accepted file gives items
  * that are JSON objects of strings, one member per header column; a refused
  * one names the file. */
@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     inputs_t *in = NULL;
     char err[512] = "";
-    if (inputs_load(path, INPUTS_CSV, &in, err, sizeof err) == 0) {
+    if (inputs_load(path, DATAFILE_CSV, &in, err, sizeof err) == 0) {
         size_t n = inputs_count(in), max = inputs_max_len(in), columns = 0;
         CHECK(n > 0);
         char *buf = malloc(max + 1);

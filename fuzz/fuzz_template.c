@@ -33,7 +33,7 @@ static inputs_t *data_file(void)
     char path[64], err[256];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     if (write(fd, rows, sizeof rows - 1) == (ssize_t)(sizeof rows - 1))
-        inputs_load(path, INPUTS_JSONL, &in, err, sizeof err);
+        inputs_load(path, DATAFILE_JSONL, &in, err, sizeof err);
     close(fd);
     return in;
 }

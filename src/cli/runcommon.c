@@ -180,7 +180,8 @@ int runcommon_load_inputs(const runopts_t *o, inputs_t **out, char *err, size_t 
      * may be long): no buffer between them to cut it. */
     int n = snprintf(err, errlen, "--inputs: ");
     size_t off = n > 0 && (size_t)n < errlen ? (size_t)n : 0;
-    int e = o->inputs_path ? inputs_load(o->inputs_path, INPUTS_AUTO, out, err + off, errlen - off)
+    int e = o->inputs_path ? inputs_load(o->inputs_path, (datafile_format_t)o->inputs_format, out,
+                                         err + off, errlen - off)
                            : inputs_generated(out);
     if (e) {
         if (!o->inputs_path)
@@ -242,7 +243,7 @@ static int prepare_plan(runjob_t *job, const runopts_t *o, char *err, size_t err
         .stream = o->stream,
     };
     preset_part_t part;
-    char why[512];
+    char why[1024];
     int e = preset_plan(p, &a, &job->plan, &part, why, sizeof why);
     if (e == ENOMEM) {
         snprintf(err, errlen, "out of memory");

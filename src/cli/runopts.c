@@ -24,6 +24,11 @@ static const char *const http2_names[] = {[ENGINE_H2_OFF] = "off",
                                           [ENGINE_H2_ON] = "on",
                                           [ENGINE_H2_AUTO] = "auto",
                                           [ENGINE_H2_AUTO + 1] = NULL};
+static const char *const inputs_format_names[] = {[DATAFILE_AUTO] = "auto",
+                                                  [DATAFILE_JSONL] = "jsonl",
+                                                  [DATAFILE_CSV] = "csv",
+                                                  [DATAFILE_JSON] = "json",
+                                                  [DATAFILE_JSON + 1] = NULL};
 static const char *const validate_names[] = {[VALIDATE_NONE] = "none",
                                              [VALIDATE_STATUS] = "status",
                                              [VALIDATE_JSON] = "json",
@@ -336,10 +341,17 @@ const opt_t runopts_table[] = {
      .config = "linger_ms", .help = "longest an item waits for its batch to fill (default 50ms)"},
     {.kind = OPT_HEADING, .help = "What to send:"},
     {"inputs", 0, OPT_STRING, OPT_SCOPE_LOAD, F(inputs_path), .arg = "FILE",
-     .help = "the items: JSON Lines (one JSON value per line) or CSV\n"
-             "with a header row (FILE.csv: objects of string fields);\n"
-             "used in order, cycling; - reads stdin (default:\n"
-             "generated distinct items \"input-N\")"},
+     .help = "the items: JSON Lines (one JSON value per line), a\n"
+             "JSON array, or CSV with a header row (FILE.csv:\n"
+             "objects of string fields); used in order, cycling;\n"
+             "- reads stdin (default: generated items \"input-N\")"},
+    {"inputs-format", 0, OPT_ENUM, OPT_SCOPE_LOAD, F(inputs_format), .choices = inputs_format_names,
+     .arg = "FMT", .config = "inputs_format",
+     .help = "how to read --inputs: jsonl, json (one JSON array of\n"
+             "items), csv, or auto (default): FILE.csv is CSV;\n"
+             "FILE.json, or a file whose first line opens an array\n"
+             "it does not close, is a JSON array; else JSON Lines.\n"
+             "Stdin has no name: --inputs - --inputs-format csv"},
     {"model", 0, OPT_STRING, OPT_SCOPE_LOAD, F(model), .arg = "NAME", .config = "model",
      .help = "model name in the body (default example-model)"},
     {"header", 'H', OPT_LIST, OPT_SCOPE_CLIENT, F(headers), 0, RUNOPTS_MAX_HEADERS,
@@ -713,6 +725,12 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
         snprintf(err, errlen,
                  "--concurrency and --rate exclude each other: choose a closed loop "
                  "(--concurrency) or an open loop (--rate)");
+        return -1;
+    }
+    if (RUNOPTS_GIVEN(o, inputs_format) && !o->inputs_path) {
+        snprintf(err, errlen,
+                 "--inputs-format says how to read --inputs FILE: give --inputs too, or drop "
+                 "--inputs-format");
         return -1;
     }
     if (RUNOPTS_GIVEN(o, rate))

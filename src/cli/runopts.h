@@ -36,6 +36,7 @@ typedef struct {
     uint64_t segments;         /* --segments N (with --segment k8s) */
     const char *start_at_text; /* --start-at T; NULL = now */
     const char *inputs_path;   /* NULL = generated items */
+    int inputs_format;         /* datafile_format_t */
     const char *model;
     const char *body_path;
     const char *method;

@@ -12,6 +12,15 @@ static ssize_t fail(csv_error_t *err, const char *what, size_t offset)
     return CSV_INVALID;
 }
 
+/* Whether s[0..n) is all spaces and tabs (and not empty). */
+static bool spaces(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t')
+            return false;
+    return n > 0;
+}
+
 ssize_t csv_record(const char *buf, size_t len, bool eof, csv_field_t *fields, size_t max,
                    size_t *nfields, csv_error_t *err)
 {
@@ -43,14 +52,22 @@ ssize_t csv_record(const char *buf, size_t len, bool eof, csv_field_t *fields, s
                 break;
             }
             if (i < len && buf[i] != ',' && buf[i] != '\n' && buf[i] != '\r')
-                return fail(
-                    err, "text after a closing quote (a quote inside a field is written \"\")", i);
+                return fail(err,
+                            buf[i] == ' ' || buf[i] == '\t'
+                                ? "a space after a field's closing quote (the comma comes right "
+                                  "after it: \"a\",b)"
+                                : "text after a closing quote (a quote inside a field is written "
+                                  "\"\")",
+                            i);
         } else {
             while (i < len && buf[i] != ',' && buf[i] != '\n' && buf[i] != '\r') {
                 if (buf[i] == '"')
                     return fail(err,
-                                "a quote inside an unquoted field (quote the field and "
-                                "write the quote as \"\")",
+                                spaces(f.text, (size_t)(buf + i - f.text))
+                                    ? "a space before a field's opening quote (a quoted "
+                                      "field starts right after the comma: a,\"b\")"
+                                    : "a quote inside an unquoted field (quote the field "
+                                      "and write the quote as \"\")",
                                 i);
                 i++;
             }

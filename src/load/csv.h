@@ -4,10 +4,11 @@
  * as most files written on Unix end lines), or the end of the input. A field
  * is either unquoted (any bytes but ',', CR, LF and '"') or quoted: '"' ...
  * '"', where '""' stands for one '"' and CR, LF and ',' are plain text.
- * Refused (CSV_INVALID, with what and where): a '"' inside an unquoted field,
- * anything but ',' or a line end after a closing quote, a quoted field the
- * input ends inside. Nothing else is interpreted: no trimming of spaces, no
- * other separators, no comment lines.
+ * Refused (CSV_INVALID, with what and where): a '"' inside an unquoted field
+ * (spaces before an opening quote, too: `a, "b"`), anything but ',' or a line
+ * end after a closing quote, a quoted field the input ends inside. Nothing
+ * else is interpreted: no trimming of spaces, no other separators, no
+ * comment lines.
  *
  * Return convention, as for the HTTP parsers: bytes consumed (through the
  * line end), CSV_INCOMPLETE when the record may go on past len (only when

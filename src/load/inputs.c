@@ -9,14 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
 
 #include "core/jtok.h"
-#include "load/csv.h"
 
 /* "input-" + up to 20 digits, quoted. */
 #define GENERATED_MAX_LEN (2 + 6 + 20)
@@ -39,6 +37,7 @@ typedef struct {
 struct inputs {
     bool generated;
     char *name;
+    datafile_format_t format; /* the format read */
     strtab_t items;
     unsigned long *line; /* the line each item starts on */
     column_t *cols;
@@ -181,8 +180,10 @@ static char *dump(const json_t *j)
     return d.b;
 }
 
-static int add_json(inputs_t *in, json_t *j, unsigned long line)
+/* A datafile_item_fn. */
+static int add_json(void *arg, json_t *j, unsigned long line)
 {
+    inputs_t *in = arg;
     char *compact = dump(j);
     if (!compact)
         return ENOMEM;
@@ -234,202 +235,16 @@ static int read_all(const char *path, char **out, size_t *outlen)
     return 0;
 }
 
-static bool blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-            return false;
-    return true;
-}
-
-static int load_jsonl(inputs_t *in, const char *buf, size_t len, char *err, size_t errlen)
-{
-    unsigned long lineno = 0;
-    for (size_t pos = 0; pos < len;) {
-        const char *nl = memchr(buf + pos, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - (buf + pos)) : len - pos;
-        const char *s = buf + pos;
-        pos += n + (nl != NULL);
-        lineno++;
-        if (blank(s, n))
-            continue;
-        json_error_t jerr;
-        json_t *j = json_loadb(s, n, JSON_DECODE_ANY, &jerr);
-        if (!j) {
-            /* The usual cause is a file of plain text or CSV: say what each
-             * line must be, and how to get there. */
-            snprintf(err, errlen,
-                     "%s:%lu: not a JSON value: %s (JSON Lines: one JSON value per line, text "
-                     "quoted; jq -R . quotes plain lines; CSV needs a file name ending in .csv)",
-                     in->name, lineno, jerr.text);
-            return EINVAL;
-        }
-        int rc = add_json(in, j, lineno);
-        json_decref(j);
-        if (rc) {
-            snprintf(err, errlen, "%s:%lu: out of memory", in->name, lineno);
-            return rc;
-        }
-    }
-    return 0;
-}
-
-static unsigned long count_lines(const char *s, size_t n)
-{
-    unsigned long k = 0;
-    for (const char *p = s; (p = memchr(p, '\n', n - (size_t)(p - s))) != NULL; p++)
-        k++;
-    return k;
-}
-
-/* One record: *nf fields into *fields (grown to fit). Returns bytes consumed,
- * 0 at the end, or -1 with err set. */
-static ssize_t csv_next(inputs_t *in, const char *buf, size_t len, unsigned long line,
-                        csv_field_t **fields, size_t *cap, size_t *nf, char *err, size_t errlen)
-{
-    if (len == 0)
-        return 0;
-    csv_error_t ce;
-    for (;;) {
-        ssize_t n = csv_record(buf, len, true, *fields, *cap, nf, &ce);
-        if (n < 0) {
-            snprintf(err, errlen, "%s:%lu: %s", in->name, line + count_lines(buf, ce.offset),
-                     ce.what);
-            return -1;
-        }
-        if (*nf <= *cap)
-            return n;
-        csv_field_t *nfl = realloc(*fields, *nf * sizeof(**fields));
-        if (!nfl) {
-            snprintf(err, errlen, "%s:%lu: out of memory", in->name, line);
-            return -1;
-        }
-        *fields = nfl;
-        *cap = *nf;
-    }
-}
-
-static bool field_blank_record(const csv_field_t *f, size_t nf)
-{
-    return nf == 1 && f[0].len == 0 && !f[0].quoted;
-}
-
-static int load_csv(inputs_t *in, const char *buf, size_t len, char *err, size_t errlen)
-{
-    int rc = EINVAL;
-    size_t cap = 16, nf = 0, ncols = 0;
-    csv_field_t *f = malloc(cap * sizeof(*f));
-    char **names = NULL;
-    char *value = NULL;
-    unsigned long line = 1;
-    size_t pos = 0;
-    if (!f)
-        goto nomem;
-    ssize_t n = csv_next(in, buf, len, line, &f, &cap, &nf, err, errlen);
-    if (n < 0)
-        goto out;
-    if (n == 0) {
-        snprintf(err, errlen, "%s: no header row (the file is empty)", in->name);
-        goto out;
-    }
-    ncols = nf;
-    names = calloc(ncols, sizeof(*names));
-    if (!names)
-        goto nomem;
-    for (size_t i = 0; i < ncols; i++) {
-        names[i] = malloc(f[i].len + 1);
-        if (!names[i])
-            goto nomem;
-        size_t nl = csv_unquote(&f[i], names[i]);
-        names[i][nl] = '\0';
-        json_t *valid = strlen(names[i]) == nl ? json_stringn(names[i], nl) : NULL;
-        json_decref(valid);
-        if (nl == 0 || !valid) {
-            snprintf(err, errlen, "%s:1: column %zu of the header %s", in->name, i + 1,
-                     nl == 0 ? "has no name" : "is not valid UTF-8 text");
-            goto out;
-        }
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(names[k], names[i]) == 0) {
-                snprintf(err, errlen, "%s:1: two columns are named \"%.60s\"", in->name, names[i]);
-                goto out;
-            }
-    }
-    pos = (size_t)n;
-    line += count_lines(buf, (size_t)n);
-    for (;;) {
-        n = csv_next(in, buf + pos, len - pos, line, &f, &cap, &nf, err, errlen);
-        if (n < 0)
-            goto out;
-        if (n == 0)
-            break;
-        unsigned long row_line = line;
-        line += count_lines(buf + pos, (size_t)n);
-        pos += (size_t)n;
-        if (field_blank_record(f, nf))
-            continue;
-        if (nf != ncols) {
-            snprintf(err, errlen, "%s:%lu: %zu field%s, but the header names %zu (%s)", in->name,
-                     row_line, nf, nf == 1 ? "" : "s", ncols,
-                     nf > ncols ? "a field with a comma in it is quoted: \"a, b\""
-                                : "every column takes a value, an empty one too: a,,c");
-            goto out;
-        }
-        json_t *obj = json_object();
-        if (!obj)
-            goto nomem;
-        for (size_t i = 0; i < ncols; i++) {
-            char *nv = realloc(value, f[i].len + 1);
-            if (!nv) {
-                json_decref(obj);
-                goto nomem;
-            }
-            value = nv;
-            size_t vlen = csv_unquote(&f[i], value);
-            json_t *s = memchr(value, '\0', vlen) ? NULL : json_stringn(value, vlen);
-            if (!s) {
-                json_decref(obj);
-                snprintf(err, errlen, "%s:%lu: column \"%.60s\" is not valid UTF-8 text", in->name,
-                         row_line, names[i]);
-                goto out;
-            }
-            if (json_object_set_new(obj, names[i], s) != 0) {
-                json_decref(obj);
-                goto nomem;
-            }
-        }
-        rc = add_json(in, obj, row_line);
-        json_decref(obj);
-        if (rc)
-            goto nomem;
-        rc = EINVAL;
-    }
-    rc = 0;
-    goto out;
-nomem:
-    rc = ENOMEM;
-    snprintf(err, errlen, "%s: out of memory", in->name);
-out:
-    if (names)
-        for (size_t i = 0; i < ncols; i++)
-            free(names[i]);
-    free(names);
-    free(value);
-    free(f);
-    return rc;
-}
-
-static bool ends_with_csv(const char *path)
-{
-    size_t n = strlen(path);
-    return n >= 4 && strcasecmp(path + n - 4, ".csv") == 0;
-}
-
-int inputs_load(const char *path, inputs_format_t format, inputs_t **out, char *err, size_t errlen)
+int inputs_load(const char *path, datafile_format_t format, inputs_t **out, char *err,
+                size_t errlen)
 {
     char *buf = NULL;
     size_t len = 0;
     int rc;
+    if (!path[0]) {
+        snprintf(err, errlen, "an empty file name: give a path, or - for standard input");
+        return EINVAL;
+    }
     inputs_t *in = calloc(1, sizeof(*in));
     if (!in || !(in->name = strdup(strcmp(path, "-") == 0 ? "stdin" : path))) {
         snprintf(err, errlen, "%s: out of memory", path);
@@ -441,23 +256,9 @@ int inputs_load(const char *path, inputs_format_t format, inputs_t **out, char *
         snprintf(err, errlen, "cannot read %s: %s", in->name, strerror(rc));
         goto fail;
     }
-    const char *text = buf;
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
-        text += 3;
-        len -= 3;
-    }
-    if (format == INPUTS_AUTO)
-        format = ends_with_csv(path) ? INPUTS_CSV : INPUTS_JSONL;
-    rc = format == INPUTS_CSV ? load_csv(in, text, len, err, errlen)
-                              : load_jsonl(in, text, len, err, errlen);
+    rc = datafile_read(buf, len, format, in->name, add_json, in, &in->format, err, errlen);
     if (rc)
         goto fail;
-    if (in->items.n == 0) {
-        rc = EINVAL;
-        snprintf(err, errlen, "%s: no inputs (the file %s)", in->name,
-                 format == INPUTS_CSV ? "has a header but no rows" : "is empty");
-        goto fail;
-    }
     free(buf);
     *out = in;
     return 0;
@@ -469,7 +270,7 @@ fail:
 
 int inputs_load_file(const char *path, inputs_t **out, char *err, size_t errlen)
 {
-    return inputs_load(path, INPUTS_AUTO, out, err, errlen);
+    return inputs_load(path, DATAFILE_AUTO, out, err, errlen);
 }
 
 int inputs_generated(inputs_t **out)
@@ -507,6 +308,11 @@ size_t inputs_count(const inputs_t *in)
 size_t inputs_max_len(const inputs_t *in)
 {
     return in->items.max_len;
+}
+
+datafile_format_t inputs_format(const inputs_t *in)
+{
+    return in->generated ? DATAFILE_AUTO : in->format;
 }
 
 const char *inputs_name(const inputs_t *in)
@@ -652,7 +458,7 @@ int inputs_check_token_ids(const inputs_t *in, bool one_kind, const char *who, c
             continue;
         if (first[1] == SIZE_MAX)
             first[1] = k;
-        json_t *a = json_loadb(s, n, 0, NULL);
+        json_t *a = json_loadb(s, n, JSON_ALLOW_NUL, NULL);
         if (!a) {
             snprintf(err, errlen, "%s: out of memory", in->name); /* it parsed at load */
             return ENOMEM;
@@ -684,13 +490,18 @@ int inputs_check_token_ids(const inputs_t *in, bool one_kind, const char *who, c
     return 0;
 }
 
-/* Follows a dotted path; NULL when some step is absent. */
+/* Follows a dotted path; NULL when some step is absent. A member named by
+ * the whole rest of the path is taken first: a CSV column "user.name" (as
+ * pandas' json_normalize names one) is read by {{item.user.name}}. */
 static json_t *walk(json_t *v, const char *path)
 {
     const char *p = path;
     while (v) {
         const char *dot = strchr(p, '.');
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        json_t *whole = dot && json_is_object(v) ? json_object_get(v, p) : NULL;
+        if (whole)
+            return whole;
         if (json_is_object(v)) {
             char key[256];
             if (n >= sizeof key)
@@ -721,6 +532,50 @@ static bool str_eq(const char *a, const char *b)
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
+/* "\"a\", \"b\"": the object's member names, for a message; "none" for none. */
+static void field_names(json_t *obj, char *out, size_t size)
+{
+    const char *key;
+    json_t *v;
+    size_t len = 0;
+    out[0] = '\0';
+    json_object_foreach(obj, key, v)
+    {
+        (void)v;
+        json_t *name = json_string(key); /* quoted and escaped: a tab shows as \t */
+        char *q = name ? json_dumps(name, JSON_ENCODE_ANY) : NULL;
+        json_decref(name);
+        size_t n = q ? strlen(q) : 0;
+        int w = q ? snprintf(out + len, size - len, "%s%.*s%s", len ? ", " : "",
+                             (int)jtok_utf8_cut(q, n, 40), q, n > 40 ? "...\"" : "")
+                  : -1;
+        free(q);
+        if (w < 0 || (size_t)w >= size - len) {
+            /* no room for another name: end with "..." where the last one fitted */
+            out[len] = '\0';
+            if (len + 5 < size)
+                strcat(out, ", ...");
+            return;
+        }
+        len += (size_t)w;
+    }
+    if (!len)
+        snprintf(out, size, "none");
+}
+
+static bool key_with_space(json_t *obj)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        (void)v;
+        if (strchr(key, ' '))
+            return true;
+    }
+    return false;
+}
+
 /* Extracts the column of item k. Returns 0, or EINVAL/ENOMEM with err set. */
 static int extract(inputs_t *in, column_t *col, const json_t *dflt, size_t k, char *err,
                    size_t errlen)
@@ -731,18 +586,32 @@ static int extract(inputs_t *in, column_t *col, const json_t *dflt, size_t k, ch
     if (kind != INPUTS_OBJECT) {
         if (col->flags & INPUTS_OBJECTS_ONLY)
             return strtab_add(&col->values, "", 0) ? ENOMEM : 0;
-        snprintf(err, errlen, "%s:%lu: the item is %s, not an object with a field \"%s\"", in->name,
-                 in->line[k], kind_name(kind), col->path);
+        snprintf(err, errlen,
+                 "%s:%lu: the item is %s, not an object with a field \"%s\" ({{item}} sends the "
+                 "item itself)",
+                 in->name, in->line[k], kind_name(kind), col->path);
         return EINVAL;
     }
-    json_t *item = json_loadb(s, n, 0, NULL);
+    json_t *item = json_loadb(s, n, JSON_ALLOW_NUL, NULL);
     if (!item)
         return ENOMEM; /* it parsed at load: only memory can fail */
     json_t *v = walk(item, col->path);
     int rc = 0;
     if (!v && !col->dflt) {
-        snprintf(err, errlen, "%s:%lu: the item has no field \"%s\"", in->name, in->line[k],
-                 col->path);
+        char names[256];
+        field_names(item, names, sizeof names);
+        const char *one =
+            json_object_size(item) == 1 ? json_object_iter_key(json_object_iter(item)) : NULL;
+        bool csv = in->format == DATAFILE_CSV;
+        const char *why = "";
+        if (csv && one && strchr(one, ';'))
+            why = "; CSV columns are separated by commas, not ';'";
+        else if (csv && one && strchr(one, '\t'))
+            why = "; CSV columns are separated by commas, not tabs";
+        else if (key_with_space(item)) /* "a b": a template cannot name it */
+            why = "; a name with a space cannot be read by a template: rename it, as a_b";
+        snprintf(err, errlen, "%s:%lu: the item has no field \"%s\" (%s: %s%s)", in->name,
+                 in->line[k], col->path, csv ? "the header's columns" : "its fields", names, why);
         rc = EINVAL;
     } else if (!v) {
         rc = strtab_add(&col->values, col->dflt, strlen(col->dflt));
@@ -751,10 +620,17 @@ static int extract(inputs_t *in, column_t *col, const json_t *dflt, size_t k, ch
         if (!text) {
             rc = ENOMEM;
         } else if (dflt && !json_is_null(dflt) && !same_type(v, dflt)) {
-            snprintf(err, errlen,
-                     "%s:%lu: field \"%s\" is %.40s%s (%s), but its default %.40s is %s", in->name,
-                     in->line[k], col->path, text, strlen(text) > 40 ? "..." : "",
-                     kind_name(kind_of(text[0])), col->dflt, kind_name(kind_of(col->dflt[0])));
+            size_t tn = strlen(text);
+            int w = snprintf(err, errlen,
+                             "%s:%lu: field \"%s\" is %.*s%s (%s), but its default %.40s is %s",
+                             in->name, in->line[k], col->path, (int)jtok_utf8_cut(text, tn, 40),
+                             text, tn > 40 ? "..." : "", kind_name(kind_of(text[0])), col->dflt,
+                             kind_name(kind_of(col->dflt[0])));
+            if (in->format == DATAFILE_CSV && json_is_string(v) && w > 0 && (size_t)w < errlen)
+                snprintf(err + w, errlen - (size_t)w,
+                         " (a CSV field is always a string: give the values in JSON Lines, "
+                         "{\"%s\": %.40s}, or drop the column)",
+                         col->path, col->dflt);
             rc = EINVAL;
         } else {
             rc = strtab_add(&col->values, text, strlen(text));

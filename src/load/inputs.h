@@ -1,16 +1,12 @@
-/* inputs — the items a run sends: the rows of a data file (used in order,
+/* inputs — the items a run sends: the items of a data file (used in order,
  * cycling), or generated distinct items when no file is given. Each item is
  * kept as compact JSON text, ready to be copied into a request body; the
  * fields a template reads are extracted once, at load, the same way.
  *
- * Data files (FILE "-" is standard input, named "stdin" in messages):
- *   JSON Lines  one JSON value per line (blank lines skipped); any value.
- *   CSV         RFC 4180 with a header row naming the columns (unique, not
- *               empty); each row becomes an object of string fields in
- *               column order: {"prompt":"hi","max_tokens":"16"}. CSV has no
- *               numbers: a template that needs one reads JSON Lines.
- * A leading UTF-8 byte order mark is skipped. Every error names FILE:LINE
- * (the line a row starts on) and what was wrong. */
+ * Data files (FILE "-" is standard input, named "stdin" in messages) are
+ * JSON Lines, one JSON array or CSV, read by load/datafile.h, whose errors
+ * name FILE:LINE:COLUMN. The errors here name FILE:LINE (the line an item
+ * starts on) and what was wrong. */
 #ifndef TAILGATE_LOAD_INPUTS_H
 #define TAILGATE_LOAD_INPUTS_H
 
@@ -18,13 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct inputs inputs_t;
+#include "load/datafile.h"
 
-typedef enum {
-    INPUTS_AUTO,  /* CSV when the name ends in ".csv" (any case), else JSON Lines */
-    INPUTS_JSONL, /* JSON Lines */
-    INPUTS_CSV,   /* CSV with a header row */
-} inputs_format_t;
+typedef struct inputs inputs_t;
 
 /* Item kinds, by JSON type: masks for inputs_check_kinds. */
 #define INPUTS_STRING 1u
@@ -37,11 +29,13 @@ typedef enum {
  * for inputs_check_field_kinds. */
 #define INPUTS_COUNT 32u
 
-/* Reads and checks a data file. Returns 0, or an errno value with a reason
- * naming the file (and line) in err: ENOENT & co. when it cannot be read,
- * EINVAL for bad data or a file with no items, ENOMEM. */
-int inputs_load(const char *path, inputs_format_t format, inputs_t **out, char *err, size_t errlen);
-/* inputs_load(path, INPUTS_AUTO, ...): the wave-1 call, kept for its callers. */
+/* Reads and checks a data file in `format` (DATAFILE_AUTO: by its name and
+ * text, see datafile.h). Returns 0, or an errno value with a reason naming
+ * the file (and line) in err: ENOENT & co. when it cannot be read, EINVAL for
+ * bad data or a file with no items, ENOMEM. */
+int inputs_load(const char *path, datafile_format_t format, inputs_t **out, char *err,
+                size_t errlen);
+/* inputs_load(path, DATAFILE_AUTO, ...): the wave-1 call, kept for its callers. */
 int inputs_load_file(const char *path, inputs_t **out, char *err, size_t errlen);
 /* Generated items: item i is the JSON string "input-<i>" (distinct for every i). */
 int inputs_generated(inputs_t **out);
@@ -60,6 +54,9 @@ unsigned inputs_item_kind(const inputs_t *in, uint64_t index);
  * generated items. */
 const char *inputs_name(const inputs_t *in);
 
+/* The format the data file was read in; DATAFILE_AUTO for generated items. */
+datafile_format_t inputs_format(const inputs_t *in);
+
 /* Checks that every item's kind is in `kinds`. On failure returns EINVAL and
  * err says "FILE:LINE: the item is a number; WHO takes strings or objects". */
 int inputs_check_kinds(const inputs_t *in, unsigned kinds, const char *who, char *err,
@@ -76,7 +73,8 @@ int inputs_check_token_ids(const inputs_t *in, bool one_kind, const char *who, c
 /* Field columns: the value of one field of every item, extracted now as
  * compact JSON text so a request costs a copy, not a parse.
  *   path   "prompt", "a.b" (nested): on an object a step is a member name,
- *          on an array a step of digits is an index.
+ *          on an array a step of digits is an index; a member named by the
+ *          whole rest of the path ("a.b") comes first.
  *   dflt   compact JSON text used for an item without the field; NULL when
  *          the field is required. When dflt is not null, the value of every
  *          item that has the field must be of the default's JSON type (a

@@ -24,7 +24,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 static const preset_t presets[] = {
     {
@@ -183,6 +186,56 @@ bool preset_one_item(const preset_t *p, const preset_args_t *a)
     return one;
 }
 
+/* The first column of a CSV file (the first member of its first item), when
+ * a template can name it: "" otherwise. */
+static void first_column(const inputs_t *in, char *out, size_t size)
+{
+    out[0] = '\0';
+    char *buf = malloc(inputs_max_len(in) + 1);
+    json_t *row = buf ? json_loadb(buf, inputs_item(in, 0, buf), 0, NULL) : NULL;
+    const char *key = json_object_iter_key(json_object_iter(row));
+    bool ok = key && key[0] && strlen(key) < size;
+    for (const char *k = key; ok && *k; k++)
+        ok = (*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') ||
+             *k == '_' || *k == '-' || *k == '.' || (unsigned char)*k >= 0x80;
+    if (ok)
+        strcpy(out, key);
+    json_decref(row);
+    free(buf);
+}
+
+/* A CSV row is an object of string columns, which an API's own item shapes
+ * (a string; chat's "messages" array) do not fit: err gets the template that
+ * sends the first column where the preset's body sends the item (and
+ * --stream for a streamed body: a template's body is not streamed without). */
+static void csv_advice(const char *body, bool stream, const inputs_t *in, char *err, size_t errlen)
+{
+    char col[128];
+    if (inputs_format(in) != DATAFILE_CSV)
+        return;
+    first_column(in, col, sizeof col);
+    size_t len = strlen(err);
+    if (!col[0] || len + 1 >= errlen)
+        return;
+    int w = snprintf(err + len, errlen - len,
+                     " (a CSV row is an object of its columns: to send column \"%s\" as the "
+                     "item, give --template-json '",
+                     col);
+    for (const char *b = body; w > 0 && (len += (size_t)w) < errlen && *b;) {
+        const char *slot = strstr(b, "{{item");
+        size_t lit = slot ? (size_t)(slot - b) : strlen(b);
+        w = snprintf(err + len, errlen - len, "%.*s", (int)lit, b);
+        b += lit;
+        if (slot && (len += (size_t)w) < errlen) {
+            bool many = !strncmp(slot, "{{items}}", 9);
+            w = snprintf(err + len, errlen - len, "{{%s.%s}}", many ? "items" : "item", col);
+            b += many ? 9 : 8;
+        }
+    }
+    if (len < errlen)
+        snprintf(err + len, errlen - len, "'%s)", stream ? " --stream" : "");
+}
+
 int preset_plan(const preset_t *p, const preset_args_t *a, preset_plan_t *pl, preset_part_t *part,
                 char *err, size_t errlen)
 {
@@ -235,8 +288,10 @@ int preset_plan(const preset_t *p, const preset_args_t *a, preset_plan_t *pl, pr
         rc = EINVAL;
         goto fail;
     }
-    if (ours && a->inputs && (rc = inputs_check_kinds(a->inputs, p->items, p->name, err, errlen)))
+    if (ours && a->inputs && (rc = inputs_check_kinds(a->inputs, p->items, p->name, err, errlen))) {
+        csv_advice(body, streamed, a->inputs, err, errlen);
         goto fail;
+    }
     if (ours && a->inputs && p->token_ids &&
         (rc = inputs_check_token_ids(a->inputs, a->batch > 1, p->name, err, errlen)))
         goto fail;
@@ -249,6 +304,8 @@ int preset_plan(const preset_t *p, const preset_args_t *a, preset_plan_t *pl, pr
                               &col, err, errlen);
         if (!rc)
             rc = inputs_check_field_kinds(a->inputs, col, p->fields[f].kinds, p->name, err, errlen);
+        if (rc == EINVAL && !p->fields[f].dflt) /* a field the API requires */
+            csv_advice(body, streamed, a->inputs, err, errlen);
         if (rc)
             goto fail;
     }

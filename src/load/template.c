@@ -364,8 +364,17 @@ static bool placeholder(comp_t *c, int depth)
         if (!field_path_ok(path, path_len))
             return fail(c, open, "the field path '%.*s' has an empty step", (int)path_len, path);
     }
+    size_t gap = c->pos;
     while (c->pos < c->len && c->s[c->pos] == ' ')
         c->pos++;
+    /* {{item.user prompt}}: a CSV column named with a space, most likely. */
+    size_t more = c->pos > gap ? name_len(c->s + c->pos, c->len - c->pos) : 0;
+    if (path && more)
+        return fail(c, c->pos,
+                    "a field name has no spaces: '%.*s %.*s' cannot be named here; rename the "
+                    "field (the CSV column) in the data file, as %.*s_%.*s",
+                    (int)path_len, path, (int)more, c->s + c->pos, (int)path_len, path, (int)more,
+                    c->s + c->pos);
     buf_t dflt = {0};
     if (at(c, "??")) {
         size_t q = c->pos;

@@ -89,6 +89,10 @@ static void test_invalid(void **state)
     invalid("\"a\"b,c\n", 3, "text after a closing quote");
     invalid("x,\"open\n", 2, "a quoted field is not closed");
     invalid("a\rb\n", 1, "a CR that does not end a line");
+    /* Spaces around a quoted field (a, "b"): said as such, not as a stray quote. */
+    invalid("a, \t\"b\"\n", 4, "a space before a field's opening quote");
+    invalid("x\"\n", 1, "a quote inside an unquoted field");
+    invalid("\"a\" ,b\n", 3, "a space after a field's closing quote");
 }
 
 static void test_more_fields_than_room(void **state)

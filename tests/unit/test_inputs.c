@@ -145,6 +145,9 @@ static void test_file_missing(void **state)
     char err[256] = "";
     assert_int_equal(inputs_load_file("/nonexistent/x.jsonl", &in, err, sizeof(err)), ENOENT);
     assert_non_null(strstr(err, "/nonexistent/x.jsonl"));
+    /* --inputs "": a usage error, not a file that cannot be read */
+    assert_int_equal(inputs_load_file("", &in, err, sizeof(err)), EINVAL);
+    assert_string_equal(err, "an empty file name: give a path, or - for standard input");
 }
 
 static void test_many_lines(void **state)
@@ -308,7 +311,7 @@ static void test_digest_body_adds_up(void **state)
     assert_memory_not_equal(whole, b, 32);
 }
 
-static inputs_t *load_ok(const char *text, const char *suffix, inputs_format_t format)
+static inputs_t *load_ok(const char *text, const char *suffix, datafile_format_t format)
 {
     char *path = write_tmp_as(text, suffix);
     inputs_t *in = NULL;
@@ -326,7 +329,7 @@ static void load_fails(const char *text, const char *suffix, const char *want)
     char *path = write_tmp_as(text, suffix);
     inputs_t *in = NULL;
     char err[256] = "";
-    assert_int_equal(inputs_load(path, INPUTS_AUTO, &in, err, sizeof err), EINVAL);
+    assert_int_equal(inputs_load(path, DATAFILE_AUTO, &in, err, sizeof err), EINVAL);
     assert_null(in);
     char expect[320];
     snprintf(expect, sizeof expect, "%s%s", path, want);
@@ -344,7 +347,7 @@ static void test_csv_file(void **state)
                            "\r\n"
                            "\"a, b\",\"8\",\"say \"\"hi\"\"\"\r\n"
                            "\"two\nlines\",1,é\n",
-                           ".CSV", INPUTS_AUTO);
+                           ".CSV", DATAFILE_AUTO);
     assert_int_equal(inputs_count(in), 3);
     item_is(in, 0, "{\"prompt\":\"hello\",\"max_tokens\":\"16\",\"note\":\"\"}");
     item_is(in, 1, "{\"prompt\":\"a, b\",\"max_tokens\":\"8\",\"note\":\"say \\\"hi\\\"\"}");
@@ -352,30 +355,22 @@ static void test_csv_file(void **state)
     assert_int_equal(inputs_item_kind(in, 1), INPUTS_OBJECT);
     inputs_free(in);
     /* The format can be forced whatever the name. */
-    in = load_ok("a\nx\n", ".txt", INPUTS_CSV);
+    in = load_ok("a\nx\n", ".txt", DATAFILE_CSV);
     item_is(in, 0, "{\"a\":\"x\"}");
     inputs_free(in);
-    in = load_ok("\"x\"\n", ".csv", INPUTS_JSONL);
+    in = load_ok("\"x\"\n", ".csv", DATAFILE_JSONL);
     item_is(in, 0, "\"x\"");
     inputs_free(in);
 }
 
+/* Data file errors (load/datafile.h, tested there) name the path given. */
 static void test_csv_errors_name_the_line(void **state)
 {
     (void)state;
     load_fails("a,b\n1,2\n\"multi\nline\",2\n1,2,3\n", ".csv",
-               ":5: 3 fields, but the header "
+               ":5:5: 3 fields, but the header "
                "names 2 (a field with a comma in it is quoted: \"a, b\")");
-    load_fails("a,b\n1,2\n1\n", ".csv",
-               ":3: 1 field, but the header names 2 (every column takes a value, an empty one "
-               "too: a,,c)");
-    load_fails("a,b\n1,2\n\n\n3,\"open\n4,5\n", ".csv", ":5: a quoted field is not closed");
-    load_fails("a,b\n1,x\"y\n", ".csv", ":2: a quote inside an unquoted field");
-    load_fails("a,a\n1,2\n", ".csv", ":1: two columns are named \"a\"");
-    load_fails("a,,c\n1,2,3\n", ".csv", ":1: column 2 of the header has no name");
     load_fails("a,b\n", ".csv", ": no inputs (the file has a header but no rows)");
-    load_fails("", ".csv", ": no header row (the file is empty)");
-    load_fails("a\n\xff\n", ".csv", ":2: column \"a\" is not valid UTF-8 text");
 }
 
 static void test_stdin(void **state)
@@ -389,7 +384,7 @@ static void test_stdin(void **state)
     close(fd);
     inputs_t *in = NULL;
     char err[256] = "";
-    assert_int_equal(inputs_load("-", INPUTS_AUTO, &in, err, sizeof err), 0);
+    assert_int_equal(inputs_load("-", DATAFILE_AUTO, &in, err, sizeof err), 0);
     assert_string_equal(inputs_name(in), "stdin");
     item_is(in, 1, "{\"a\":1}");
     inputs_free(in);
@@ -400,11 +395,11 @@ static void test_stdin(void **state)
     fd = open(path, O_RDONLY);
     assert_int_equal(dup2(fd, 0), 0);
     close(fd);
-    assert_int_equal(inputs_load("-", INPUTS_AUTO, &in, err, sizeof err), EINVAL);
-    assert_memory_equal(err, "stdin:2: not a JSON value", 25);
+    assert_int_equal(inputs_load("-", DATAFILE_AUTO, &in, err, sizeof err), EINVAL);
+    assert_memory_equal(err, "stdin:2:1: not a JSON value", 27);
     /* what a line must be, and how to get there from text or CSV */
-    assert_non_null(strstr(err, "one JSON value per line, text quoted; jq -R . quotes"));
-    assert_non_null(strstr(err, "CSV needs a file name ending in .csv"));
+    assert_non_null(strstr(err, "one JSON value per line, text quoted (jq -R . quotes"));
+    assert_non_null(strstr(err, "CSV needs a file name ending in .csv or --inputs-format csv"));
     assert_int_equal(dup2(saved, 0), 0);
     close(saved);
     unlink(path);
@@ -414,7 +409,7 @@ static void test_stdin(void **state)
 static void test_kinds(void **state)
 {
     (void)state;
-    inputs_t *in = load_ok("\"s\"\n1.5\n{}\n[]\nnull\ntrue\n", ".jsonl", INPUTS_AUTO);
+    inputs_t *in = load_ok("\"s\"\n1.5\n{}\n[]\nnull\ntrue\n", ".jsonl", DATAFILE_AUTO);
     const unsigned kinds[] = {INPUTS_STRING, INPUTS_NUMBER,  INPUTS_OBJECT,
                               INPUTS_ARRAY,  INPUTS_LITERAL, INPUTS_LITERAL};
     for (unsigned i = 0; i < 6; i++)
@@ -451,7 +446,7 @@ static void test_fields(void **state)
                            "\n"
                            "{\"p\": \"y\", \"a\": {\"b\": [2, {\"c\": false}]}}\n"
                            "\"plain\"\n",
-                           ".jsonl", INPUTS_AUTO);
+                           ".jsonl", DATAFILE_AUTO);
     char err[256] = "";
     size_t c1, c2, c3, again;
     assert_int_equal(inputs_add_field(in, "p", NULL, INPUTS_OBJECTS_ONLY, &c1, err, sizeof err), 0);
@@ -473,10 +468,12 @@ static void test_fields(void **state)
     /* Without INPUTS_OBJECTS_ONLY every item must be an object. */
     assert_int_equal(inputs_add_field(in, "p", NULL, 0, &again, err, sizeof err), EINVAL);
     assert_non_null(
-        strstr(err, ".jsonl:4: the item is a string, not an object with a field \"p\""));
+        strstr(err, ".jsonl:4: the item is a string, not an object with a field \"p\" ({{item}} "
+                    "sends the item itself)"));
     assert_int_equal(inputs_add_field(in, "q", NULL, INPUTS_OBJECTS_ONLY, &again, err, sizeof err),
                      EINVAL);
-    assert_non_null(strstr(err, ".jsonl:1: the item has no field \"q\""));
+    assert_non_null(strstr(err, ".jsonl:1: the item has no field \"q\" (its fields: \"p\", "
+                                "\"a\", \"n\")"));
     assert_int_equal(
         inputs_add_field(in, "a.b.1.c", "\"s\"", INPUTS_OBJECTS_ONLY, &again, err, sizeof err),
         EINVAL);
@@ -487,6 +484,73 @@ static void test_fields(void **state)
         inputs_add_field(in, "a", "null", INPUTS_OBJECTS_ONLY, &again, err, sizeof err), 0);
     field_is(in, again, 1, "{\"b\":[2,{\"c\":false}]}");
     inputs_free(in);
+}
+
+/* A field a CSV row lacks: the message lists the header's columns, as the
+ * template would name them (a header "text, lang" names "lang"). */
+static void missing_field(const char *text, const char *field, const char *want)
+{
+    inputs_t *in = load_ok(text, ".csv", DATAFILE_AUTO);
+    char err[512] = "";
+    size_t col;
+    assert_int_equal(inputs_add_field(in, field, NULL, 0, &col, err, sizeof err), EINVAL);
+    const char *after = strstr(err, ".csv:");
+    if (!after || strcmp(after, want) != 0)
+        fail_msg("error  %s\n    wanted ...%s", err, want);
+    inputs_free(in);
+}
+
+/* A string holding \u0000 is an item, and a field, as written. */
+static void test_nul_in_a_string(void **state)
+{
+    (void)state;
+    inputs_t *in = load_ok("{\"p\": \"a\\u0000b\", \"ids\": [1]}\n", ".jsonl", DATAFILE_AUTO);
+    item_is(in, 0, "{\"p\":\"a\\u0000b\",\"ids\":[1]}");
+    char err[256] = "";
+    size_t col;
+    assert_int_equal(inputs_add_field(in, "p", NULL, 0, &col, err, sizeof err), 0);
+    field_is(in, col, 0, "\"a\\u0000b\"");
+    inputs_free(in);
+}
+
+static void test_csv_missing_field_names_the_columns(void **state)
+{
+    (void)state;
+    inputs_t *in = load_ok("text, lang\nhi, en\n", ".csv", DATAFILE_AUTO);
+    char err[256] = "";
+    size_t col;
+    assert_int_equal(inputs_add_field(in, "lang", NULL, 0, &col, err, sizeof err), 0);
+    field_is(in, col, 0, "\" en\"");
+    inputs_free(in);
+    /* A dotted column name (pandas' json_normalize writes them) is one field. */
+    in = load_ok("user.name,user\nann,bob\n", ".csv", DATAFILE_AUTO);
+    assert_int_equal(inputs_add_field(in, "user.name", NULL, 0, &col, err, sizeof err), 0);
+    field_is(in, col, 0, "\"ann\"");
+    inputs_free(in);
+    missing_field("prompt,n\nhi,1\n", "text",
+                  ".csv:2: the item has no field \"text\" (the header's columns: \"prompt\", "
+                  "\"n\")");
+    missing_field("text;lang\nhi;en\n", "text",
+                  ".csv:2: the item has no field \"text\" (the header's columns: \"text;lang\"; "
+                  "CSV columns are separated by commas, not ';')");
+    missing_field("text\tlang\nhi\ten\n", "lang",
+                  ".csv:2: the item has no field \"lang\" (the header's columns: "
+                  "\"text\\tlang\"; CSV columns are separated by commas, not tabs)");
+    missing_field("user prompt,lang\nhi,en\n", "prompt",
+                  ".csv:2: the item has no field \"prompt\" (the header's columns: \"user "
+                  "prompt\", \"lang\"; a name with a space cannot be read by a template: rename "
+                  "it, as a_b)");
+    /* Many long names: as many as fit, then "...". */
+    char text[1024] = "";
+    for (int i = 0; i < 12; i++)
+        sprintf(text + strlen(text), "%scolumn_with_a_long_name_%02d", i ? "," : "", i);
+    strcat(text, "\n1,2,3,4,5,6,7,8,9,10,11,12\n");
+    inputs_t *wide = load_ok(text, ".csv", DATAFILE_AUTO);
+    char big[1024];
+    assert_int_equal(inputs_add_field(wide, "x", NULL, 0, &col, big, sizeof big), EINVAL);
+    assert_non_null(strstr(big, "(the header's columns: \"column_with_a_long_name_00\", "));
+    assert_non_null(strstr(big, "\"column_with_a_long_name_07\", ...)"));
+    inputs_free(wide);
 }
 
 int main(void)
@@ -510,6 +574,8 @@ int main(void)
         cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_csv_missing_field_names_the_columns),
+        cmocka_unit_test(test_nul_in_a_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

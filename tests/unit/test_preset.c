@@ -25,7 +25,7 @@ static inputs_t *load(const char *text, const char *suffix)
     close(fd);
     inputs_t *in = NULL;
     char err[256] = "";
-    if (inputs_load(path, INPUTS_AUTO, &in, err, sizeof err))
+    if (inputs_load(path, DATAFILE_AUTO, &in, err, sizeof err))
         fail_msg("%s", err);
     unlink(path);
     return in;
@@ -397,6 +397,76 @@ static void test_field_kinds(void **state)
     inputs_free(in);
 }
 
+/* CSV rows (objects of strings) against presets that take strings or chat
+ * messages: the error gives the template that sends the first column, and
+ * that template works. */
+static void csv_fails(const char *api, inputs_t *in, bool stream, const char *want)
+{
+    preset_args_t a = {.model = "m", .batch = 1, .inputs = in, .stream = stream};
+    preset_plan_t pl;
+    preset_part_t part;
+    char err[1024] = "";
+    assert_int_equal(preset_plan(preset_find(api), &a, &pl, &part, err, sizeof err), EINVAL);
+    assert_int_equal(part, PRESET_PART_INPUTS);
+    const char *at = strstr(err, ".csv:");
+    if (!at || strcmp(at, want) != 0)
+        fail_msg("%s: %s\n    wanted ...%s", api, err, want);
+    /* The advice, taken: the template it gives plans and sends the column. */
+    const char *t = strstr(err, "--template-json '");
+    if (!t)
+        return;
+    t += 17;
+    a.template_text = t;
+    a.template_len = (size_t)(strchr(t, '\'') - t);
+    assert_int_equal(preset_plan(preset_find(api), &a, &pl, &part, err, sizeof err), 0);
+    char *buf = malloc(preset_plan_max_body(&pl, 1));
+    template_req_t r = {.first = 0, .stride = 1, .n = 1, .request_id = 1};
+    size_t n = template_render(preset_plan_body(&pl, 0), &r, buf);
+    assert_non_null(memmem(buf, n, "\"hi\"", 4));
+    free(buf);
+    preset_plan_close(&pl);
+}
+
+static void test_csv_rows(void **state)
+{
+    (void)state;
+    inputs_t *in = load("prompt,lang\nhi,en\n", ".csv");
+    csv_fails("openai-chat", in, false,
+              ".csv:2: the item has no field \"messages\" (the header's columns: \"prompt\", "
+              "\"lang\") (a CSV row is an object of its columns: to send column \"prompt\" as the "
+              "item, give --template-json '{\"model\":{{model}},\"messages\":[{\"role\":\"user\","
+              "\"content\":{{item.prompt}}}],\"max_tokens\":16,\"stream\":false}')");
+    csv_fails("openai-chat", in, true,
+              ".csv:2: the item has no field \"messages\" (the header's columns: \"prompt\", "
+              "\"lang\") (a CSV row is an object of its columns: to send column \"prompt\" as the "
+              "item, give --template-json '{\"model\":{{model}},\"messages\":[{\"role\":\"user\","
+              "\"content\":{{item.prompt}}}],\"max_tokens\":16,\"stream\":true,\"stream_options\":"
+              "{\"include_usage\":true}}' --stream)");
+    csv_fails("openai-embeddings", in, false,
+              ".csv:2: the item is an object; openai-embeddings takes strings or arrays (a CSV row "
+              "is an object of its columns: to send column \"prompt\" as the item, give "
+              "--template-json '{\"model\":{{model}},\"input\":{{items.prompt}}}')");
+    inputs_free(in);
+    in = load("text\nhi\n", ".csv");
+    csv_fails(
+        "tgi", in, false,
+        ".csv:2: the item has no field \"prompt\" (the header's columns: \"text\") (a CSV "
+        "row is an object of its columns: to send column \"text\" as the item, give "
+        "--template-json '{\"inputs\":{{item.text}},\"parameters\":{\"max_new_tokens\":16}}')");
+    inputs_free(in);
+    /* A column a template cannot name: no template offered. */
+    in = load("my prompt\nhi\n", ".csv");
+    csv_fails("kserve-v2", in, false, ".csv:2: the item is an object; kserve-v2 takes strings");
+    inputs_free(in);
+    /* A count from CSV is a string: what to do instead. */
+    in = load("prompt,max_tokens\nhi,16\n", ".csv");
+    csv_fails("openai-completions", in, false,
+              ".csv:2: field \"max_tokens\" is \"16\" (a string), but its default 16 is a number "
+              "(a CSV field is always a string: give the values in JSON Lines, {\"max_tokens\": "
+              "16}, or drop the column)");
+    inputs_free(in);
+}
+
 /* A user's template over a preset keeps the preset's path and outputs. */
 static void test_custom_template(void **state)
 {
@@ -446,7 +516,7 @@ int main(void)
         cmocka_unit_test(test_kserve_v2),   cmocka_unit_test(test_tgi),
         cmocka_unit_test(test_refusals),    cmocka_unit_test(test_custom_template),
         cmocka_unit_test(test_table),       cmocka_unit_test(test_streamed),
-        cmocka_unit_test(test_field_kinds),
+        cmocka_unit_test(test_field_kinds), cmocka_unit_test(test_csv_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,7 +33,7 @@ static inputs_t *load(const char *text, const char *suffix)
     char *path = write_tmp(text, suffix);
     inputs_t *in = NULL;
     char err[256] = "";
-    int rc = inputs_load(path, INPUTS_AUTO, &in, err, sizeof err);
+    int rc = inputs_load(path, DATAFILE_AUTO, &in, err, sizeof err);
     if (rc)
         fail_msg("%s", err);
     unlink(path);
@@ -242,6 +242,9 @@ static void test_error_positions(void **state)
                   "1:13: expected '}}' to close the placeholder, found the end");
     compile_fails("{\"a\": {{item}x}", TEMPLATE_JSON,
                   "1:13: expected '}}' to close the placeholder, found '}'");
+    compile_fails("{\"a\": {{items.user prompt}}}", TEMPLATE_JSON,
+                  "1:20: a field name has no spaces: 'user prompt' cannot be named here; rename "
+                  "the field (the CSV column) in the data file, as user_prompt");
     compile_fails("{\"a\": {{item.}}}", TEMPLATE_JSON, "1:7: the field path");
     compile_fails("{\"a\": {{item.a..b}}}", TEMPLATE_JSON, "1:7: the field path");
     compile_fails("{\"a\": {{}}}", TEMPLATE_JSON, "1:7: a placeholder name must follow");
