@@ -740,27 +740,28 @@ static void on_stream_timer(loop_t *loop, loop_timer_t *timer)
     settle(c);
 }
 
-/* Nothing read for the ACK's wait after a PING: the connection is dead
- * (load/h2live.h). A stream whose HEADERS left may have been processed: it
- * was not answered in the time the client gave the connection, a timeout,
- * never sent again. One that never left is refused: safe to send again
- * (load/h2retry.h). The socket closes without a word: no one reads it. */
-static void die(h2conn_t *c)
+/* Nothing read for the ACK's wait after a PING: the connection is taken
+ * for dead (load/h2live.h) and takes no new stream. A stream that never
+ * left is refused: safe to send again elsewhere (load/h2retry.h). One whose
+ * HEADERS left may be processed still -- a server paused whole answers
+ * later -- so it keeps the --timeout the user gave it: ended early, a pause
+ * would read as failures. The socket closes once no stream is left on it.
+ * Returns true when it closed. */
+static bool presumed_dead(h2conn_t *c)
 {
     for (unsigned i = 0; i < c->env->max_streams; i++) {
         h2stream_t *st = &c->streams[i];
-        if (!st->active || st->ended)
-            continue;
-        if (st->first_write_ns == 0) {
+        if (st->active && !st->ended && st->first_write_ns == 0) {
             st->refused = true;
             end_stream(st, CONN_ERR_RESET);
-        } else {
-            end_stream(st, CONN_ERR_TIMEOUT);
         }
     }
+    if (c->open > 0)
+        return false;
     close_fd(c);
     c->room_up = true; /* closed: settle tells the owner */
     settle(c);
+    return true;
 }
 
 /* Liveness: silence with streams open sends a PING; no byte after it
@@ -784,8 +785,10 @@ static void on_live_timer(loop_t *loop, loop_timer_t *timer)
     }
     switch (a) {
     case H2LIVE_DEAD:
-        die(c);
-        return;
+        if (presumed_dead(c))
+            return;
+        next = loop_now(loop) + c->live.quiet_ns; /* a byte yet revives it */
+        break;
     case H2LIVE_PING:
         for (unsigned i = 0; i < sizeof c->ping_data; i++)
             c->ping_data[i] = (uint8_t)(c->live.ping_ns >> (8 * i));

@@ -11,9 +11,10 @@
  *   connection that had none) -> a PING; until its ACK, the connection
  *   takes no new stream (h2live_pinging);
  *
- *   the ACK (or any byte) within wait_ns -> alive; no byte at all -> dead
- *   (a server paused whole for that long is taken for dead too, though it
- *   might have answered within --timeout: wait_ns is the bar, so it is high);
+ *   the ACK (or any byte) within wait_ns -> alive; no byte at all -> dead,
+ *   presumed: the connection takes no new stream, but a server paused whole
+ *   for that long may answer yet, so what it holds keeps its --timeout, and
+ *   a byte later revives it (the caller checks again);
  *
  *   a server that stays silent on its streams but answers PINGs is slow,
  *   not dead: the next PING waits twice as much silence (up to
@@ -43,7 +44,7 @@ typedef enum {
     H2LIVE_IDLE, /* no stream open: nothing to check until one begins */
     H2LIVE_WAIT, /* check again at *next_ns */
     H2LIVE_PING, /* send a PING now (ping_ns is set); check again at *next_ns */
-    H2LIVE_DEAD, /* no byte within wait_ns of the PING: close the connection */
+    H2LIVE_DEAD, /* no byte within wait_ns of the PING: presumed dead */
 } h2live_action_t;
 
 /* The bounds for streams of timeout_ns (--timeout; 0 = none):

@@ -68,7 +68,9 @@ class H2Server:
     hold: seconds each connection after the first waits before its TLS
     handshake (the first is the client's pre-flight)."""
 
-    def __init__(self, mode="ok", delay=0.0, tls=None, hold=0.0):
+    def __init__(self, mode="ok", delay=0.0, tls=None, hold=0.0, pause=None):
+        self.t0 = time.monotonic()
+        self.pause = pause  # (start, length) s from now: the whole server stops
         self.mode, _, arg = mode.partition(":")
         self.arg = int(arg) if arg else 0
         self.delay = delay
@@ -108,9 +110,18 @@ class H2Server:
                 nth = self.connections
             threading.Thread(target=self.serve, args=(c, nth), daemon=True).start()
 
+    def paused(self):
+        """Within the pause, waits for its end (as a stopped process would)."""
+        if self.pause:
+            start, length = self.pause
+            now = time.monotonic() - self.t0
+            if start <= now < start + length:
+                time.sleep(start + length - now)
+
     def answer(self, c, wlock, sid, live=None):
         if self.delay:
             time.sleep(self.delay)
+        self.paused()
         if live is not None:  # no longer unanswered before the answer can be read
             with self.lock:
                 live[0] -= 1
@@ -153,6 +164,7 @@ class H2Server:
         if self.mode == "maxstreams-2nd" and conn_nth == 2:
             kv["max_streams"] = limit = self.arg
             time.sleep(0.3)  # what the client sends meanwhile waits in the socket
+        self.paused()
         with wlock:
             c.sendall(settings(**kv))
         live = [0]  # requests unanswered on this connection
@@ -169,6 +181,7 @@ class H2Server:
             ftype, flags = head[3], head[4]
             sid = int.from_bytes(head[5:9], "big") & 0x7FFFFFFF
             payload, buf = self.read_exact(c, length, buf)
+            self.paused()
             if (self.mode == "silent" and n_here >= self.arg) or dead:
                 continue  # read and dropped: nothing comes back any more
             if ftype == SETTINGS and flags & ACK:
