@@ -2,9 +2,10 @@
  * against itself: the body fed whole and fed in pieces, as the body hook
  * feeds it (unconsumed bytes offered again with the next piece), must say the
  * same -- token events, tokens, the estimate, the status, whether it ended
- * inside an event -- when every piece arrives at the same time. Byte 0 chooses
- * the event limit (64..64+255*16 bytes), byte 1 the piece size (1..256),
- * byte 2 the HTTP status (200, or 503 when odd); the rest is the body. */
+ * inside an event, whether it was cut short -- when every piece arrives at
+ * the same time. Byte 0 chooses the event limit (64..64+255*16 bytes), byte
+ * 1 the piece size (1..256), byte 2 the HTTP status (200, or 503 when odd);
+ * the rest is the body. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ typedef struct {
     tokens_result_t r;
     stream_status_t status;
     bool unfinished;
+    bool cut_short, cut_short_api;
     uint64_t gaps;
 } outcome_t;
 
@@ -53,6 +55,13 @@ static void run(const uint8_t *body, size_t len, size_t cap, size_t piece, int s
     stream_end(s, 2000, 6000, &o->r);
     o->status = s->status;
     o->unfinished = s->unfinished;
+    o->cut_short = stream_cut_short(s, false);
+    o->cut_short_api = stream_cut_short(s, true);
+    /* an API named judges more answers, never fewer; a token event makes
+     * the shape known, so then it changes nothing; a failed one is not cut */
+    CHECK(!o->cut_short || o->cut_short_api);
+    CHECK(o->r.chunks == 0 || o->cut_short == o->cut_short_api);
+    CHECK(!o->cut_short_api || s->status == STREAM_OK);
     o->gaps = hist_count(itl);
     CHECK(o->r.chunks == 0 || o->r.has_first);
     CHECK(o->gaps == (o->r.chunks ? o->r.chunks - 1 : 0));
@@ -74,5 +83,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(whole.r.chunks == pieces.r.chunks && whole.r.n_out == pieces.r.n_out);
     CHECK(whole.r.estimated == pieces.r.estimated && whole.status == pieces.status);
     CHECK(whole.unfinished == pieces.unfinished);
+    CHECK(whole.cut_short == pieces.cut_short && whole.cut_short_api == pieces.cut_short_api);
     return 0;
 }

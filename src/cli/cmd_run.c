@@ -49,7 +49,9 @@ static void run_usage(FILE *f)
           "so a request that fails later keeps them); a gate ranks failed requests slowest.\n"
           "A failed request keeps the tokens it saw in its CSV row: an error event\n"
           "mid-stream is stream_error, a connection dropped mid-stream is reset, a stream\n"
-          "silent for --idle-timeout is a timeout.\n",
+          "silent for --idle-timeout is a timeout, and one whose body ends without\n"
+          "[DONE] or a finish marker (a finish_reason; TGI: generated_text or\n"
+          "details.finish_reason) was cut short: invalid_response (unfinished).\n",
           f);
     fputs("\nExit codes: 0 ran and every SLA passed, 1 an SLA failed or every request\n"
           "failed (that fails a run without --sla too; some errors alone do not: gate them\n"

@@ -247,6 +247,13 @@ __attribute__((noinline, cold)) static void keep_sample(worker_t *w, const sched
                                  : "an empty answer: no server-sent event");
         body = st->error;
         body_len = st->error_bytes;
+    } else if (err == ERR_INVALID_RESPONSE && st && st->status == STREAM_OK) {
+        /* (judge_stream's one invalid of a stream that read well: cut short) */
+        bool tgi = w->cfg->plan && !strcmp(w->cfg->plan->preset->name, "tgi");
+        snprintf(why, sizeof why, "the stream ended without %s after %llu token events%s",
+                 tgi ? "its last event (generated_text, details.finish_reason)"
+                     : "[DONE] or a finish_reason",
+                 (unsigned long long)stream_chunks(st), st->unfinished ? ", inside an event" : "");
     } else if (err == ERR_INVALID_RESPONSE && w->cfg->stream) {
         snprintf(why, sizeof why, "an event of the stream is not valid JSON");
     } else if (err == ERR_INVALID_RESPONSE) {
@@ -266,10 +273,19 @@ __attribute__((noinline, cold)) static void keep_sample(worker_t *w, const sched
                          res->status, body, body_len, why);
 }
 static void drop_retries(worker_t *w, uint64_t now);
+/* The run names an API whose streams end in a known way (load/stream.h,
+ * stream_cut_short): --api openai-completions, openai-chat or tgi, with their
+ * bodies or a template. */
+static bool llm_api(const worker_t *w)
+{
+    return w->cfg->plan && preset_streams(w->cfg->plan->preset);
+}
+
 /* A streamed answer that came whole as far as HTTP goes: what its stream
  * said. A close-delimited body that ended inside an event was cut off: the
- * server dropped the connection mid-stream. */
-static err_kind_t judge_stream(const worker_t *w, const slot_t *s, const stream_t *st)
+ * server dropped the connection mid-stream. *why: an invalid_response's. */
+static err_kind_t judge_stream(const worker_t *w, const slot_t *s, const stream_t *st,
+                               invalid_reason_t *why)
 {
     switch (st->status) {
     case STREAM_ERROR_EVENT:
@@ -277,6 +293,7 @@ static err_kind_t judge_stream(const worker_t *w, const slot_t *s, const stream_
         return ERR_STREAM;
     case STREAM_INVALID:
     case STREAM_NO_EVENT:
+        *why = INVALID_NOT_JSON;
         if (w->cfg->validate != VALIDATE_NONE)
             return ERR_INVALID_RESPONSE;
         break;
@@ -287,6 +304,12 @@ static err_kind_t judge_stream(const worker_t *w, const slot_t *s, const stream_
      * chunk: on purpose; a reset stream is reset already.) */
     if (st->unfinished && !s->h2 && s->conn.resp.body_kind == HTTP_BODY_CLOSE)
         return ERR_RESET;
+    /* Ended cleanly, but short of its end: its tokens are not an answer's
+     * (two of sixteen would pass an e2el gate as a fast one). */
+    if (w->cfg->validate != VALIDATE_NONE && stream_cut_short(st, llm_api(w))) {
+        *why = INVALID_UNFINISHED;
+        return ERR_INVALID_RESPONSE;
+    }
     return ERR_NONE;
 }
 
@@ -375,8 +398,8 @@ static void slot_done(worker_t *w, slot_t *s, const conn_result_t *res)
     if (s->stream) {
         stream_end(s->stream, res->first_write_ns, res->done_ns, &tok);
         tokp = &tok;
-        if (err == ERR_NONE && (err = judge_stream(w, s, s->stream)) == ERR_INVALID_RESPONSE)
-            why = INVALID_NOT_JSON; /* the one invalid a stream has: an event not JSON */
+        if (err == ERR_NONE)
+            err = judge_stream(w, s, s->stream, &why);
     }
     uint64_t service = res->first_write_ns ? res->done_ns - res->first_write_ns : 0;
     if (res->err == CONN_ERR_TLS && !w->tls_error[0]) {

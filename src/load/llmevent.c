@@ -1,6 +1,6 @@
 /* llmevent — see llmevent.h for the contract.
  *
- * Recursive descent only along the paths that matter (root, choices[0],
+ * Recursive descent only along the paths that matter (root, choices[i],
  * delta, message, token, usage, details: at most five levels), and one iterative
  * skipper for every other value, its open containers kept as bits, so a
  * 2048-deep document costs 256 bytes of stack and no recursion. */
@@ -20,6 +20,10 @@ typedef struct {
     bool message_content; /* choices[0].message.content non-empty (a whole answer) */
     bool generated_text;  /* generated_text non-empty (TGI, a whole answer) */
     bool token_text;      /* token.text non-empty */
+    bool choice_finish;   /* some choices[i].finish_reason is a string */
+    bool this_finish;     /* the choice being read: its finish_reason is a string */
+    bool generated_end;   /* generated_text is a string (TGI's last event, or a whole answer) */
+    bool details_finish;  /* details.finish_reason is a string */
     bool error_member;    /* "error": not null */
     bool object_error;    /* "object": "error" */
     int64_t usage;        /* usage.completion_tokens */
@@ -297,17 +301,34 @@ static bool members(cur_t *c, unsigned depth, member_fn fn, found_t *f)
     return eat(c, '}');
 }
 
-/* *nonempty: the value is a string of at least one character. */
-static bool text_value(cur_t *c, unsigned depth, bool *nonempty)
+/* *nonempty: the value is a string of at least one character; *is_string
+ * (NULL: not asked): a string at all. */
+static bool string_value(cur_t *c, unsigned depth, bool *nonempty, bool *is_string)
 {
     *nonempty = false;
+    if (is_string)
+        *is_string = false;
     if (peek(c) != '"')
         return skip_value(c, depth);
     text_t t;
     if (!string(c, &t.s, &t.n, &t.esc))
         return false;
     *nonempty = t.n > 0; /* every escape decodes to one character or more */
+    if (is_string)
+        *is_string = true;
     return true;
+}
+
+static bool text_value(cur_t *c, unsigned depth, bool *nonempty)
+{
+    return string_value(c, depth, nonempty, NULL);
+}
+
+/* *is_string: the value is a string, empty or not. */
+static bool reason_value(cur_t *c, unsigned depth, bool *is_string)
+{
+    bool nonempty;
+    return string_value(c, depth, &nonempty, is_string);
 }
 
 static bool count_value(cur_t *c, unsigned depth, int64_t *count)
@@ -345,10 +366,31 @@ static bool in_choice(cur_t *c, const text_t *k, unsigned depth, found_t *f)
         f->message_content = false;
         return members(c, depth, in_message, f);
     }
+    if (TEXT_IS(k, "finish_reason"))
+        return reason_value(c, depth, &f->this_finish);
     return skip_value(c, depth);
 }
 
-/* "choices": only the first element is read. */
+/* A choice after the first: only its finish_reason matters. */
+static bool in_later_choice(cur_t *c, const text_t *k, unsigned depth, found_t *f)
+{
+    if (TEXT_IS(k, "finish_reason"))
+        return reason_value(c, depth, &f->this_finish);
+    return skip_value(c, depth);
+}
+
+/* One element of "choices", read by fn: a finish_reason in any of them ends
+ * the answer (vLLM sends each of n choices' finish in a chunk of its own). */
+static bool choice(cur_t *c, unsigned depth, member_fn fn, found_t *f)
+{
+    f->this_finish = false;
+    if (!members(c, depth, fn, f))
+        return false;
+    f->choice_finish |= f->this_finish;
+    return true;
+}
+
+/* "choices": the tokens only from the first element. */
 static bool choices(cur_t *c, unsigned depth, found_t *f)
 {
     if (peek(c) != '[')
@@ -356,10 +398,10 @@ static bool choices(cur_t *c, unsigned depth, found_t *f)
     c->p++;
     if (eat(c, ']'))
         return true;
-    if (!members(c, depth + 1, in_choice, f))
+    if (!choice(c, depth + 1, in_choice, f))
         return false;
     while (eat(c, ','))
-        if (!skip_value(c, depth + 1))
+        if (!choice(c, depth + 1, in_later_choice, f))
             return false;
     return eat(c, ']');
 }
@@ -382,17 +424,19 @@ static bool in_details(cur_t *c, const text_t *k, unsigned depth, found_t *f)
 {
     if (TEXT_IS(k, "generated_tokens"))
         return count_value(c, depth, &f->details);
+    if (TEXT_IS(k, "finish_reason"))
+        return reason_value(c, depth, &f->details_finish);
     return skip_value(c, depth);
 }
 
 static bool in_root(cur_t *c, const text_t *k, unsigned depth, found_t *f)
 {
     if (TEXT_IS(k, "choices")) {
-        f->choice_text = f->delta_content = f->message_content = false;
+        f->choice_text = f->delta_content = f->message_content = f->choice_finish = false;
         return choices(c, depth, f);
     }
     if (TEXT_IS(k, "generated_text"))
-        return text_value(c, depth, &f->generated_text);
+        return string_value(c, depth, &f->generated_text, &f->generated_end);
     if (TEXT_IS(k, "token")) {
         f->token_text = false;
         return members(c, depth, in_token, f);
@@ -403,6 +447,7 @@ static bool in_root(cur_t *c, const text_t *k, unsigned depth, found_t *f)
     }
     if (TEXT_IS(k, "details")) {
         f->details = -1;
+        f->details_finish = false;
         return members(c, depth, in_details, f);
     }
     if (TEXT_IS(k, "error")) {
@@ -438,6 +483,7 @@ void llmevent_classify(const char *name, size_t name_len, const char *data, size
                        llmevent_t *out)
 {
     out->completion_tokens = -1;
+    out->finish = false;
     if (name && name_len == 5 && memcmp(name, "error", 5) == 0) {
         out->kind = LLMEVENT_ERROR;
         return;
@@ -454,6 +500,7 @@ void llmevent_classify(const char *name, size_t name_len, const char *data, size
         return;
     }
     out->completion_tokens = f.usage >= 0 ? f.usage : f.details;
+    out->finish = f.choice_finish || f.generated_end || f.details_finish;
     if (f.error_member || f.object_error)
         out->kind = LLMEVENT_ERROR;
     else if (f.choice_text || f.delta_content || f.token_text || f.message_content ||

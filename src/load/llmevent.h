@@ -26,6 +26,13 @@
  * fuzz_llmevent checks that wherever jansson accepts a document, this
  * scanner reads the same answer from it.
  *
+ * The end of an answer (llmevent_t.finish): a string in
+ *     choices[i].finish_reason      (OpenAI / vLLM: any choice; null until the
+ *                                    last chunk of that choice)
+ *     generated_text                (TGI: null until the last event)
+ *     details.finish_reason         (TGI's last event)
+ * ("" too: what matters is that the server set it). [DONE] is its own kind.
+ *
  * The token count: usage.completion_tokens (OpenAI, vLLM; sent in the last
  * chunk with stream_options.include_usage), else details.generated_tokens
  * (TGI's last event), each only when a non-negative integer.
@@ -37,6 +44,7 @@
 #ifndef TAILGATE_LOAD_LLMEVENT_H
 #define TAILGATE_LOAD_LLMEVENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +63,9 @@ typedef struct {
     /* usage.completion_tokens, else details.generated_tokens, else -1. Read
      * from OTHER, TOKEN and ERROR events. */
     int64_t completion_tokens;
+    /* The event carries a finish marker (above): the answer is complete.
+     * Read from OTHER, TOKEN and ERROR events; false for the others. */
+    bool finish;
 } llmevent_t;
 
 /* Classifies one event: name[0..name_len) is its SSE event type (NULL or

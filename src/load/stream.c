@@ -39,6 +39,7 @@ void stream_begin(stream_t *s, uint64_t intended_ns)
     s->mode = MODE_UNKNOWN;
     s->over = false;
     s->unfinished = false;
+    s->ended = false;
     s->events = 0;
     s->itl = NULL;
     s->error_bytes = 0;
@@ -52,6 +53,8 @@ static void take(stream_t *s, const char *name, size_t name_len, const char *dat
         return;
     llmevent_t ev;
     llmevent_classify(name, name_len, data, len, &ev);
+    if (ev.finish || s->mode == MODE_WHOLE) /* (a whole answer is complete by being whole) */
+        s->ended = true;
     switch (ev.kind) {
     case LLMEVENT_TOKEN: {
         uint64_t gap;
@@ -67,6 +70,7 @@ static void take(stream_t *s, const char *name, size_t name_len, const char *dat
         break;
     case LLMEVENT_DONE:
         s->over = true;
+        s->ended = true;
         break;
     case LLMEVENT_INVALID:
         if (s->status == STREAM_OK)
@@ -161,6 +165,12 @@ size_t stream_feed(stream_t *s, int status, const char *data, size_t len, bool e
         return len;
     }
     return len;
+}
+
+bool stream_cut_short(const stream_t *s, bool llm_api)
+{
+    return s->mode == MODE_SSE && s->status == STREAM_OK && !s->ended &&
+           (llm_api || s->tok.chunks > 0);
 }
 
 void stream_end(stream_t *s, uint64_t send_ns, uint64_t end_ns, tokens_result_t *out)

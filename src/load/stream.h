@@ -14,7 +14,13 @@
  * The body of a status other than 2xx is not read (the request fails by its
  * status). After an error event or [DONE], later events are not timed. A 2xx
  * body that ends without a single event (an HTML page, a plain-text error, an
- * empty body) is not an answer to a streaming request. */
+ * empty body) is not an answer to a streaming request.
+ *
+ * An event stream says when its answer is complete: [DONE] (OpenAI, vLLM) or
+ * a finish marker (load/llmevent: a finish_reason; TGI's last event). A body
+ * that ends cleanly without either was cut short (stream_cut_short): a server
+ * or proxy that stopped early without failing the stream, whose few tokens
+ * must not pass as a fast, complete answer. */
 #ifndef TAILGATE_LOAD_STREAM_H
 #define TAILGATE_LOAD_STREAM_H
 
@@ -46,6 +52,7 @@ typedef struct {
     int mode;        /* what the body is (stream.c) */
     bool over;       /* an error event or [DONE] came: later events are not timed */
     bool unfinished; /* the body ended inside an event (sse_finish) */
+    bool ended;      /* [DONE], a finish marker or a whole answer came: the answer is complete */
     uint64_t events; /* events (or whole answers) taken, timed or not */
     uint64_t now_ns; /* the arrival time of the piece being fed */
     hist_t *itl;     /* where the piece's gaps go (NULL: nowhere) */
@@ -79,6 +86,15 @@ static inline uint64_t stream_chunks(const stream_t *s)
 {
     return s->tok.chunks;
 }
+
+/* The body ended (stream_feed's end) as an event stream that never said its
+ * answer was complete (no [DONE], no finish marker), and nothing else was
+ * wrong with it (status STREAM_OK). Judged only where the events' shape is
+ * known: llm_api (the run names an API that streams so: OpenAI completions or
+ * chat, TGI), or the stream carried a token-bearing event (one of those
+ * shapes, whatever the run was told). A custom stream with neither is not
+ * judged: nothing says how it ends. */
+bool stream_cut_short(const stream_t *s, bool llm_api);
 
 /* The request is over (answered, failed or cut off: the tokens seen count):
  * its first byte was written at send_ns (0: never), it ended at end_ns. */

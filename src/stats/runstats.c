@@ -57,7 +57,7 @@ const char *invalid_reason_name(invalid_reason_t why)
         [INVALID_STATUS] = "status",   [INVALID_NOT_JSON] = "not_json",
         [INVALID_MISSING] = "missing", [INVALID_NOT_ARRAY] = "not_array",
         [INVALID_STRIDE] = "stride",   [INVALID_SHAPE] = "shape",
-        [INVALID_COUNT] = "count",
+        [INVALID_COUNT] = "count",     [INVALID_UNFINISHED] = "unfinished",
     };
     return (unsigned)why < INVALID_REASON_COUNT ? names[why] : "";
 }

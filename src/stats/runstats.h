@@ -31,17 +31,19 @@ const char *err_kind_name(err_kind_t kind);
 
 /* Why a response was an invalid_response (--validate). */
 typedef enum {
-    INVALID_STATUS,    /* answered 1xx or 3xx: not 2xx, and not an error status */
-    INVALID_NOT_JSON,  /* the body is not one JSON document */
-    INVALID_MISSING,   /* a step of the --outputs path is not there */
-    INVALID_NOT_ARRAY, /* where the outputs array must be, something else is */
-    INVALID_STRIDE,    /* @N: the outputs do not split into N elements each */
-    INVALID_SHAPE,     /* @shape: the tensor's shape is absent or does not fit */
-    INVALID_COUNT,     /* not one output per item */
+    INVALID_STATUS,     /* answered 1xx or 3xx: not 2xx, and not an error status */
+    INVALID_NOT_JSON,   /* the body is not one JSON document */
+    INVALID_MISSING,    /* a step of the --outputs path is not there */
+    INVALID_NOT_ARRAY,  /* where the outputs array must be, something else is */
+    INVALID_STRIDE,     /* @N: the outputs do not split into N elements each */
+    INVALID_SHAPE,      /* @shape: the tensor's shape is absent or does not fit */
+    INVALID_COUNT,      /* not one output per item */
+    INVALID_UNFINISHED, /* streamed: the body ended without [DONE] or a finish marker */
     INVALID_REASON_COUNT
 } invalid_reason_t;
 
-/* "status", "not_json", "missing", "not_array", "stride", "shape", "count". */
+/* "status", "not_json", "missing", "not_array", "stride", "shape", "count",
+ * "unfinished". */
 const char *invalid_reason_name(invalid_reason_t why);
 
 /* Every three-digit code: 600..999 are invalid (RFC 9110 §15) but servers send

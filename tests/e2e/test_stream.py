@@ -223,8 +223,8 @@ def test_mid_stream_failures_are_their_kinds(ctx):
 
 class _SSEHandler(http.server.BaseHTTPRequestHandler):
     """An HTTP/1.0 server (close-delimited bodies) nobody here wrote the
-    framing of: /whole streams three events and closes, /cut closes in the
-    middle of the third event."""
+    framing of: /whole streams three events and [DONE] and closes, /cut
+    closes in the middle of the third event."""
     protocol_version = "HTTP/1.0"
 
     def do_POST(self):
@@ -239,7 +239,7 @@ class _SSEHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(ev(" b"))
         self.wfile.flush()
         third = ev(" c")
-        self.wfile.write(third if self.path == "/whole" else third[:12])
+        self.wfile.write(third + b"data: [DONE]\n\n" if self.path == "/whole" else third[:12])
         self.wfile.flush()
 
     def log_message(self, *a):
@@ -266,6 +266,87 @@ def test_close_delimited_stream_whole_and_cut(ctx):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def _api_run(ctx, stub, api, model, *args, name):
+    out, log = ctx.path(f"{name}.json"), ctx.path(f"{name}.csv")
+    r = ctx.run("run", stub.base, "--api", api, "--model", model, "-c", "1", "-n", "4",
+                "--out", out, "--log", log, *args)
+    assert r.rc in (0, 1), r
+    return r, tg.read_json(out), tg.read_csv(log)
+
+
+def test_stream_cut_short_is_unfinished_per_api(ctx):
+    # The body ends cleanly (its last chunk; HTTP/2: END_STREAM) after 2 of
+    # 16 tokens, with no [DONE] and no finish marker: an answer cut short,
+    # not a fast one. invalid_response (unfinished) in every API's wire
+    # format, so the e2el gate it would have passed fails.
+    s = ctx.stub("--script", ctx.write("cut.txt", "role\ntoken\nwait 5ms\ntoken\n"))
+    runs = [(api, []) for api in ("openai-chat", "openai-completions", "tgi")]
+    runs.append(("openai-chat", ["--http2"]))
+    for api, extra in runs:
+        r, res, rows = _api_run(ctx, s, api, "cut", "--sla", "e2el.p99<=1s", *extra,
+                                name=api + "".join(extra))
+        assert r.rc == 1, (api, extra, r)  # every request failed, and the gate
+        req = res["requests"]
+        assert req["by_error"] == {"invalid_response": 4}, (api, extra, req)
+        assert req["invalid_by_reason"] == {"unfinished": 4}, (api, extra, req)
+        assert res["sla"][0]["pass"] is False, (api, res["sla"])
+        # Each keeps the tokens it saw and their times, as other failures do.
+        assert all(row["error"] == "invalid_response" and row["chunks"] == "2" and
+                   row["ttft_ms"] != "" for row in rows), (api, rows)
+        missing = ("its last event (generated_text, details.finish_reason)" if api == "tgi"
+                   else "[DONE] or a finish_reason")
+        why = f"the stream ended without {missing} after 2 token events"
+        assert req["first_errors"]["invalid_response"]["reason"] == why, (api, req)
+        assert why in r.out and "invalid_response 4 (unfinished 4)" in r.out, (api, r.out)
+
+
+def test_stream_ends_that_complete_an_answer(ctx):
+    # What does end an answer, each alone: a finish_reason without [DONE]
+    # (servers that never send [DONE]), [DONE] without a finish_reason, TGI's
+    # last event. A failure mid-stream keeps its own kind: an error event
+    # with nothing after it is stream_error, a dropped connection reset.
+    scripts = {"fin": "role\ntoken\ntoken\nfinish stop\n",
+               "done": "role\ntoken\ntoken\ndone\n",
+               "err": "role\ntoken\nerror boom\n",
+               "drop": "role\ntoken\ntoken\ndrop\n",
+               "cut": "role\ntoken\ntoken\n",
+               "bare": 'raw "data: {\\"choices\\": []}\\n\\n"\n'}
+    args = []
+    for model, text in scripts.items():
+        args += ["--script", f"{model}={ctx.write(model + '.txt', text)}"]
+    s = ctx.stub(*args)
+    # TGI's body names no model: a stub of its own plays each script.
+    tgi = {m: ctx.stub("--script", ctx.path(m + ".txt")) for m in ("fin", "err")}
+    cases = [("openai-chat", "fin", {"ok": 4}), ("openai-completions", "fin", {"ok": 4}),
+             ("tgi", "fin", {"ok": 4}), ("openai-chat", "done", {"ok": 4}),
+             ("openai-completions", "done", {"ok": 4}),
+             ("openai-chat", "err", {"stream_error": 4}), ("tgi", "err", {"stream_error": 4}),
+             ("openai-completions", "drop", {"reset": 4})]
+    for api, model, want in cases:
+        stub = tgi[model] if api == "tgi" else s
+        r, res, rows = _api_run(ctx, stub, api, model, name=f"{api}-{model}")
+        got = res["requests"]["by_error"] or {"ok": res["requests"]["ok"]}
+        assert got == want, (api, model, res["requests"])
+        assert all(row["chunks"] == ("1" if model == "err" else "2") for row in rows), rows
+    # --validate none checks nothing of the answer: cut short counts as ok.
+    r, res, _ = _api_run(ctx, s, "openai-chat", "cut", "--validate", "none", name="none")
+    assert res["requests"]["ok"] == 4, res["requests"]
+    # No --api (a template of one's own): judged once the stream carried a
+    # token of a shape tailgate reads; a stream without one is not (nothing
+    # says how such a stream ends), while --api openai-chat judges it.
+    for model, api, want in (("cut", None, "unfinished"), ("bare", None, None),
+                             ("bare", "openai-chat", "unfinished")):
+        body = json.dumps({"model": model, "messages": [{"role": "user", "content": "x"}],
+                           "stream": True})
+        out = ctx.path(f"b-{model}-{api}.json")
+        run = ["--api", api] if api else []
+        r = ctx.run("run", chat_url(s), "--stream", "--template-json", body, "-c", "1", "-n", "4",
+                    "--out", out, *run)
+        assert r.rc in (0, 1), r
+        req = tg.read_json(out)["requests"]
+        assert req.get("invalid_by_reason") == ({want: 4} if want else None), (model, api, req)
 
 
 def test_http_errors_before_the_stream(ctx):

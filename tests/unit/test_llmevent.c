@@ -230,6 +230,74 @@ static void test_golden(void **state)
     }
 }
 
+/* The end of an answer: a string finish_reason in any choice, TGI's
+ * generated_text or details.finish_reason; null, other kinds, other places
+ * and overwritten keys are none. */
+static const struct {
+    const char *data;
+    bool finish;
+} finishes[] = {
+    {VLLM_CHAT_ROLE, false},
+    {VLLM_CHAT_TOKEN1, false},
+    {VLLM_CHAT_FINISH, true},
+    {VLLM_CHAT_USAGE, false},
+    {VLLM_CMPL_TOKEN1, false},
+    {VLLM_CMPL_TOKEN2, true}, /* a token and the finish in one chunk */
+    {TGI_TOKEN1, false},
+    {TGI_LAST, true},
+    {VLLM_ERROR, false},
+    {"[DONE]", false},
+    {"{\"choices\":[{\"finish_reason\":\"\"}]}", true},
+    {"{\"choices\":[{\"finish_reason\":null}]}", false},
+    {"{\"choices\":[{\"finish_reason\":1}]}", false},
+    {"{\"choices\":[{\"finish_reason\":{\"type\":\"stop\"}}]}", false},
+    /* a later choice (n > 1), behind choices that are not objects */
+    {"{\"choices\":[{\"delta\":{}},{\"finish_reason\":\"stop\"}]}", true},
+    {"{\"choices\":[1,null,[],{\"text\":\"\",\"finish_reason\":\"length\"}]}", true},
+    {"{\"choices\":[{\"finish_reason\":\"stop\"},{\"finish_reason\":null}]}", true},
+    {"{\"choices\":{\"finish_reason\":\"stop\"}}", false},
+    {"{\"finish_reason\":\"stop\"}", false},
+    {"{\"choices\":[{\"delta\":{\"finish_reason\":\"stop\"}}]}", false},
+    {"{\"choices\":[{\"message\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}", true},
+    /* duplicates: the last wins, in a choice, in choices, in details */
+    {"{\"choices\":[{\"finish_reason\":\"stop\",\"finish_reason\":null}]}", false},
+    {"{\"choices\":[{\"finish_reason\":null,\"fin\\u0069sh_reason\":\"stop\"}]}", true},
+    {"{\"choices\":[{\"finish_reason\":\"stop\"}],\"choices\":[]}", false},
+    {"{\"details\":{\"finish_reason\":\"length\"},\"details\":null}", false},
+    {"{\"generated_text\":\"a\",\"generated_text\":null}", false},
+    /* TGI */
+    {"{\"generated_text\":\"\"}", true},
+    {"{\"generated_text\":null,\"details\":null}", false},
+    {"{\"generated_text\":7}", false},
+    {"{\"details\":{\"finish_reason\":\"eos_token\",\"generated_tokens\":1}}", true},
+    {"{\"details\":{\"finish_reason\":null}}", false},
+    {"{\"token\":{\"finish_reason\":\"stop\"}}", false},
+    /* an error event that also says it finished: the error decides */
+    {"{\"error\":\"x\",\"generated_text\":\"a\"}", true},
+    /* not JSON */
+    {"{\"choices\":[{\"finish_reason\":\"stop\"}]", false},
+};
+
+static void test_finish(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof finishes / sizeof *finishes; i++) {
+        size_t len = strlen(finishes[i].data);
+        guard_t g;
+        guard_place(&g, finishes[i].data, len);
+        llmevent_t ev;
+        memset(&ev, 0xa5, sizeof ev);
+        llmevent_classify(NULL, 0, g.data, len, &ev);
+        if (ev.finish != finishes[i].finish)
+            fail_msg("%s: finish %d", finishes[i].data, ev.finish);
+        guard_free(&g);
+    }
+    /* a named error event reads nothing */
+    llmevent_t ev;
+    llmevent_classify("error", 5, VLLM_CHAT_FINISH, strlen(VLLM_CHAT_FINISH), &ev);
+    assert_false(ev.finish);
+}
+
 /* jansson's limit: 2048 values deep, the root being 1. */
 static void test_depth(void **state)
 {
@@ -311,6 +379,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_finish),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_cost_against_jansson),
     };

@@ -343,6 +343,78 @@ static void test_no_event_end_without_buffer(void **state)
     stream_free(s);
 }
 
+/* Whether the body said its answer was complete. */
+static bool cut_short(const char *body, bool llm_api)
+{
+    feeder_t f;
+    feeder_init(&f, STREAM_DEFAULT_CAP, 200, 0);
+    feed(&f, body, strlen(body), true, 1);
+    bool cut = stream_cut_short(f.s, llm_api);
+    /* a token event makes the shape known: llm_api no longer matters */
+    if (f.s->tok.chunks)
+        assert_int_equal(stream_cut_short(f.s, !llm_api), cut);
+    feeder_close(&f);
+    return cut;
+}
+
+/* A body that ends cleanly is a complete answer only with [DONE] or a finish
+ * marker (either alone will do); a whole answer is complete by being whole;
+ * a failed stream is its failure, not cut short. Without a token event and
+ * without an API named, nothing is judged. */
+static void test_cut_short(void **state)
+{
+    (void)state;
+    assert_false(cut_short(vllm_chat_stream, true));
+    assert_false(cut_short(vllm_completions_stream, true));
+    assert_false(cut_short(tgi_stream, true));
+    static const char *const cut[] = {
+        "data: " VLLM_CHAT_ROLE "\n\ndata: " VLLM_CHAT_TOKEN1 "\n\ndata: " VLLM_CHAT_TOKEN2 "\n\n",
+        "data: " VLLM_CMPL_TOKEN1 "\n\n",
+        "data:" TGI_TOKEN1 "\n\n:\n\ndata:" TGI_TOKEN2 "\n\n",
+        /* the usage chunk is no end */
+        "data: " VLLM_CHAT_TOKEN1 "\n\ndata: " VLLM_CHAT_USAGE "\n\n",
+        /* a chunked body that ends inside an event */
+        "data: " VLLM_CHAT_TOKEN1 "\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"x\"},"
+        "\"finish_reason\":\"stop\"}]}",
+        "data: " VLLM_CHAT_TOKEN1 "\n\ndata: [DONE]",
+    };
+    for (size_t i = 0; i < sizeof cut / sizeof *cut; i++)
+        if (!cut_short(cut[i], false))
+            fail_msg("not cut short: %s", cut[i]);
+    static const char *const whole[] = {
+        /* finish_reason without [DONE], [DONE] without finish_reason */
+        "data: " VLLM_CHAT_TOKEN1 "\n\ndata: " VLLM_CHAT_FINISH "\n\n",
+        "data: " VLLM_CMPL_TOKEN1 "\n\ndata: " VLLM_CMPL_TOKEN2 "\n\n",
+        "data: " VLLM_CHAT_TOKEN1 "\n\ndata: [DONE]\n\n",
+        /* TGI: generated_text or details.finish_reason, either */
+        "data:{\"token\":{\"text\":\"a\"},\"generated_text\":\"\",\"details\":null}\n\n",
+        "data:{\"token\":{\"text\":\"a\"},\"generated_text\":null,"
+        "\"details\":{\"finish_reason\":\"length\"}}\n\n",
+        /* a whole answer, with or without a finish_reason */
+        "{\"choices\":[{\"message\":{\"content\":\"Hi\"}}]}",
+        /* failures are their own */
+        "data: " VLLM_CHAT_TOKEN1 "\n\ndata: " VLLM_ERROR "\n\n",
+        "data: " VLLM_CHAT_TOKEN1 "\n\ndata: hello\n\n",
+        "",
+    };
+    for (size_t i = 0; i < sizeof whole / sizeof *whole; i++)
+        if (cut_short(whole[i], true))
+            fail_msg("cut short: %s", whole[i]);
+    /* No token event: only a named API judges the end. */
+    static const char bare[] = "data: {\"x\":1}\n\ndata: {\"choices\":[]}\n\n";
+    assert_true(cut_short(bare, true));
+    assert_false(cut_short(bare, false));
+    /* A reused stream forgets the last answer's end. */
+    feeder_t f;
+    feeder_init(&f, STREAM_DEFAULT_CAP, 200, 0);
+    feed(&f, vllm_chat_stream, strlen(vllm_chat_stream), true, 1);
+    assert_false(stream_cut_short(f.s, true));
+    stream_begin(f.s, 0);
+    feed(&f, cut[0], strlen(cut[0]), true, 2);
+    assert_true(stream_cut_short(f.s, true));
+    feeder_close(&f);
+}
+
 /* One stream serves request after request: begin resets everything. */
 static void test_reuse(void **state)
 {
@@ -379,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_no_event),
         cmocka_unit_test(test_no_event_end_without_buffer),
         cmocka_unit_test(test_reuse),
+        cmocka_unit_test(test_cut_short),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
