@@ -1,6 +1,7 @@
 # tailgate — one binary, its unit tests, and the same again under sanitizers.
 #   make                 ./tailgate
 #   make check           unit + end-to-end tests, plain build and ASan/UBSan build
+#   make check-fast      the same on the plain build only
 #   make demo            the embedded baseline-vs-optimized run (README's main job)
 #   make sweep-demo      the embedded capacity sweep, batch 1 and batch 10 (under two minutes)
 #   make bench           benchmarks against peers (docs/PERFORMANCE.md)

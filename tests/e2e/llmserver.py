@@ -2,7 +2,7 @@
 own OpenAI server runs on -- streaming in vLLM's wire format with known
 times, for tailgate's end-to-end tests against a server it did not write.
 
-    python3 llmserver.py [--ttft-ms 80] [--gap-ms 20] [--mode ok] [--after 3]
+    python3 llmserver.py [--ttft-ms 50] [--gap-ms 10] [--mode ok] [--after 3]
                          [--usage auto] [--per-chunk 1]
 
 POST /v1/chat/completions and /v1/completions, "stream": true or false.
