@@ -252,8 +252,8 @@ static void load_lines(FILE *f, const result_t *r, const selfcheck_t *c, bool co
                 v.offered_ips, isfinite(v.sent_ips) ? v.sent_ips : 0.0,
                 isfinite(v.sent_share) ? 100 * v.sent_share : 0.0, v.served_ips);
     else if (v.users)
-        fprintf(f, "  load     closed loop, %llu users: served %.1f items/s",
-                (unsigned long long)v.users, v.served_ips);
+        fprintf(f, "  load     closed loop, %llu user%s: served %.1f items/s",
+                (unsigned long long)v.users, v.users == 1 ? "" : "s", v.served_ips);
     else
         fprintf(f, "  load     served %.1f items/s", v.served_ips);
     if (v.max_batch > 1 && isfinite(v.mean_batch))

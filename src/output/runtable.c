@@ -144,8 +144,8 @@ static void count_rows(FILE *f, const report_run_t *runs, size_t n)
         if (lv[i].open)
             snprintf(bufs[i], sizeof bufs[i], "open loop");
         else if (lv[i].users)
-            snprintf(bufs[i], sizeof bufs[i], "closed loop, %llu users",
-                     (unsigned long long)lv[i].users);
+            snprintf(bufs[i], sizeof bufs[i], "closed loop, %llu user%s",
+                     (unsigned long long)lv[i].users, lv[i].users == 1 ? "" : "s");
         else
             bufs[i][0] = '\0';
         cells[i] = bufs[i];

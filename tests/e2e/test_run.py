@@ -42,6 +42,9 @@ def test_closed_loop_logs_every_request(ctx):
                 "inputs_digest", "timeline", "histogram", "sla", "sla_pass"):
         assert key in res, key
     assert "item" in r.out and "p99.9" in r.out  # the human summary
+    assert "closed loop, 8 users:" in r.out, r.out
+    r = ctx.run("run", stub.url, "--requests", "3", "--concurrency", "1")
+    assert r.rc == 0 and "closed loop, 1 user:" in r.out, r.out
 
 
 def test_open_loop_rate_is_kept(ctx):
