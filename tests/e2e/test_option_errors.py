@@ -1,0 +1,121 @@
+"""Every option of every command, given a value it cannot take, exits 2 with
+a message that starts with the option and says what to give; options that
+would do nothing where they were given are refused the same way. Usage
+errors are found before anything is sent, so the URL here has no server."""
+import concurrent.futures
+import re
+
+URL = "http://127.0.0.1:9/v1/infer"
+# The words each command needs besides the option tried (never read: the
+# option's error comes first).
+CONTEXT = {
+    "run": [URL],
+    "ab": [URL],
+    "sweep": [URL, "--sla", "p95<=1s"],
+    "stub": ["--listen", "127.0.0.1:0"],
+    "diff": ["a.json", "b.json"],
+    "report": ["a.json", "-o", "r.html"],
+    "merge": ["a.json", "b.json"],
+}
+# Options whose empty value means something: the whole answer (--outputs),
+# a side with no client options of its own (--baseline, --optimized).
+EMPTY_OK = {"outputs", "baseline", "optimized"}
+
+
+def help_options(ctx, cmd):
+    """[(short or None, long, value)] as --help lists them; value: "" for a
+    flag, "=" for a value only after '=' (--http2[=auto]), else " "."""
+    out = ctx.run(cmd, "--help").out
+    rows = re.findall(r"^  (?:-(\w), |    )--([a-z0-9-]+)(\[=\w+\]| \S+)?", out, re.M)
+    return [(s or None, name, arg[:1] if arg[:1] != "[" else "=") for s, name, arg in rows
+            if name != "help"]
+
+
+def run_all(ctx, cases):
+    """Runs each case's words at once, a few at a time (they only parse)."""
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        return list(pool.map(lambda words: ctx.run(*words, timeout=30), cases))
+
+
+def test_every_option_refuses_an_empty_value(ctx):
+    """An empty value is never taken silently: a number, a duration, a
+    name, a path ('' used to be a file that could not be written, exit 3,
+    or an ignored --cacert, or a model named ""). The short form of each
+    option names its long one, so -x is the option --help pairs it with."""
+    cases, labels = [], []
+    for cmd, context in CONTEXT.items():
+        for short, name, value in help_options(ctx, cmd):
+            if not value or name in EMPTY_OK:
+                continue
+            words = [[f"--{name}="]] if value == "=" else [[f"--{name}", ""]]
+            if short:
+                words.append([f"-{short}", ""])
+            for w in words:
+                cases.append([cmd, *context, *w])
+                labels.append((cmd, w[0], name))
+    assert len(cases) > 150, len(cases)
+    for (cmd, flag, name), r in zip(labels, run_all(ctx, cases)):
+        first = r.err.splitlines()[0] if r.err else ""
+        assert r.rc == 2, (cmd, flag, r)
+        assert first.startswith(f"tailgate {cmd}: --{name} ") or \
+            first.startswith(f"tailgate {cmd}: --{name}: "), (cmd, flag, first)
+        assert any(w in first for w in ("e.g.", "give", "use ", "one of", "write")), \
+            (cmd, flag, first)
+
+
+# (words, what the message must hold): options that would do nothing where
+# they were given, or contradict another, and values whose message lacked
+# what to do instead.
+REFUSED = [
+    (["run", URL, "--http2", "on"], "write --http2=on"),
+    (["run", URL, "--cacert", "ca.pem", "--insecure"], "--cacert and --insecure exclude"),
+    (["run", URL, "--max-event", "1MiB"], "--max-event needs --stream"),
+    (["run", URL, "--start-at", "99999999999999"], "e.g. the output of date -d +60sec"),
+    (["ab", URL, "--no-verify", "--verify-tolerance", "abs=0.01"], "drop one of the two"),
+    (["ab", URL, "--log-events-every", "5"], "--log-events-every samples"),
+    (["ab", URL, "--baseline", "-H 'X: 1"], "a quote is not closed"),
+    (["sweep", URL, "--sla", "p95<=1s", "--log-events-every", "5"],
+     "--log-events-every samples"),
+    (["sweep", URL, "--sla", "p95<=1s", "--max-concurrency", "8"],
+     "add --concurrency-sweep"),
+    (["sweep", URL, "--sla", "p95<=1s", "--start-rate", "10", "--concurrency", "4"],
+     "--start-rate skips the probe"),
+    (["sweep", URL, "--sla", "p95<=1s", "--concurrency-sweep", "--require-rate", "10"],
+     "drop --require-rate"),
+    (["sweep", URL, "--sla", "p95<=1s", "--segment", "0/2"], "use them with 'tailgate run'"),
+    (["sweep", URL, "--sla", "p95<=1s", "--start-at", "2099-01-01T00:00:00Z"],
+     "use them with 'tailgate run'"),
+    (["stub", "--api", "openai-chat", "--delay", "5ms"], "--api openai-chat is served by the LLM"),
+    (["stub", "--api", "tgi", "--workers", "4"], "drop --workers"),
+    (["stub", "--api", "kserve-v2", "--max-seqs", "8"], "--api kserve-v2 answers whole"),
+    (["stub", "--api", "tailgate", "--script", "s.txt"], "drop --script"),
+    (["stub", "--api", "openai-embeddings", "--shuffle-outputs"], "answers in order"),
+    (["stub", "--api", "tailgate", "--queue", "8"], "give --workers W too"),
+    (["stub", "--script", "llama="], "give MODEL=FILE, e.g. --script llama=chat.txt"),
+    (["stub", "--jitter", "exp"], "e.g. --jitter-scale 5ms"),
+    (["stub", "--stall-every", "1s"], "e.g. --stall-every 10s --stall-for 1s"),
+    (["stub", "--stall-every", "1s", "--stall-for", "2s"], "e.g. --stall-every 10s"),
+    (["stub", "--tls-key", "k.pem"], "give both (--tls-cert cert.pem --tls-key key.pem)"),
+    (["stub", "--threads", "4", "--workers", "2"], "give --workers 4 or more"),
+]
+
+
+def test_options_that_would_do_nothing_are_refused(ctx):
+    """Each exits 2 at once, saying which option and what to do -- before,
+    each was taken and dropped (ab's tolerance without checks, a sweep's
+    --max-concurrency on a rate sweep, --start-at failing the second step
+    of a sweep, the stub's --delay on the LLM engine...), or its message
+    left the user to guess the fix."""
+    cases = [[w[0], *(["--listen", "127.0.0.1:0"] if w[0] == "stub" else []), *w[1:]]
+             for w, _ in REFUSED]
+    for (words, want), r in zip(REFUSED, run_all(ctx, cases)):
+        assert r.rc == 2 and want in r.err, (words, r)
+    # sweep's --help no longer offers what it refuses
+    out = ctx.run("sweep", "--help").out
+    assert "--segment" not in out and "--start-at" not in out, out
+
+
+def test_log_dir_that_is_a_file_says_so(ctx):
+    f = ctx.write("steps", "")
+    r = ctx.run("sweep", URL, "--sla", "p95<=1s", "--log-dir", f, timeout=30)
+    assert r.rc == 3 and "Not a directory" in r.err, r
