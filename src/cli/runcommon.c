@@ -593,6 +593,8 @@ unsigned runcommon_notes(const runopts_t *o)
         n |= RUNCOMMON_NOTE_TLS;
     if (o->concurrency && (RUNOPTS_GIVEN(o, arrival) || RUNOPTS_GIVEN(o, seed)))
         n |= RUNCOMMON_NOTE_ARRIVAL;
+    if (!o->concurrency && RUNOPTS_GIVEN(o, seed) && o->arrival != ARRIVAL_POISSON)
+        n |= RUNCOMMON_NOTE_SEED;
     if (RUNOPTS_GIVEN(o, linger_ns) && o->batch == 1 && !o->body_mode)
         n |= RUNCOMMON_NOTE_LINGER;
     if (o->outputs && o->stream)
@@ -617,6 +619,11 @@ void runcommon_print_notes(const runopts_t *o, unsigned notes, FILE *f, const ch
                 "%s: note: %s shapes an open loop's arrivals (--rate R); a closed loop "
                 "(--concurrency) sends each request when one completes\n",
                 who, RUNOPTS_GIVEN(o, arrival) ? "--arrival" : "--seed");
+    if (notes & RUNCOMMON_NOTE_SEED)
+        fprintf(f,
+                "%s: note: --seed draws poisson arrivals, and constant ones draw nothing: it "
+                "changes nothing (give --arrival poisson)\n",
+                who);
     if (notes & RUNCOMMON_NOTE_LINGER)
         fprintf(f,
                 "%s: note: --linger is how long an item waits for its batch to fill, and "

@@ -79,6 +79,7 @@ void runjob_close(runjob_t *job);
 #define RUNCOMMON_NOTE_LINGER 4u     /* --linger with --batch 1: no batch to fill */
 #define RUNCOMMON_NOTE_OUTPUTS 8u    /* --outputs on a streamed run: checked as a stream */
 #define RUNCOMMON_NOTE_NO_STREAM 16u /* --no-stream where nothing asks for a stream */
+#define RUNCOMMON_NOTE_SEED 32u      /* --seed with constant arrivals: nothing drawn */
 unsigned runcommon_notes(const runopts_t *o);
 void runcommon_print_notes(const runopts_t *o, unsigned notes, FILE *f, const char *who);
 

@@ -21,11 +21,13 @@ def test_stub_jitter_scale_needs_a_kind(ctx):
 
 
 def test_options_that_change_nothing_are_noted(ctx):
-    """--linger without a batch, --no-stream where nothing streams, and
+    """--linger without a batch, --seed with constant arrivals, --no-stream
+    where nothing streams, and
     --outputs on a streamed run are taken and change nothing: each says so,
     once; where they do act, nothing is said."""
     stub = ctx.stub()
     cases = ((["--linger", "5ms"], "note: --linger is how long an item waits"),
+             (["--rate", "400", "--seed", "7"], "note: --seed draws poisson arrivals"),
              (["--linger", "5ms", "--batch", "2"], None),
              (["--no-stream"], "note: --no-stream changes the bodies of --api"),
              (["--api", "openai-chat", "--no-stream"], None),
