@@ -597,8 +597,10 @@ unsigned runcommon_notes(const runopts_t *o)
         n |= RUNCOMMON_NOTE_SEED;
     if (RUNOPTS_GIVEN(o, linger_ns) && o->batch == 1 && !o->body_mode)
         n |= RUNCOMMON_NOTE_LINGER;
-    if (o->outputs && o->stream)
+    if (o->outputs && (o->stream || o->validate != VALIDATE_OUTPUTS))
         n |= RUNCOMMON_NOTE_OUTPUTS;
+    if (o->idle_timeout_ns && o->timeout_ns && o->idle_timeout_ns >= o->timeout_ns)
+        n |= RUNCOMMON_NOTE_IDLE;
     /* --no-stream changes a streaming preset's own bodies; a template's body
      * says itself whether it asks for a stream. */
     const preset_t *p = o->api ? preset_find(o->api) : NULL;
@@ -629,10 +631,23 @@ void runcommon_print_notes(const runopts_t *o, unsigned notes, FILE *f, const ch
                 "%s: note: --linger is how long an item waits for its batch to fill, and "
                 "with --batch 1 none waits: it changes nothing (give --batch N to batch)\n",
                 who);
-    if (notes & RUNCOMMON_NOTE_OUTPUTS)
+    if ((notes & RUNCOMMON_NOTE_OUTPUTS) && o->stream)
         fprintf(f,
                 "%s: note: --outputs has no effect on a streamed run: each answer is checked "
                 "as an event stream (--no-stream reads whole answers and checks --outputs)\n",
+                who);
+    else if (notes & RUNCOMMON_NOTE_OUTPUTS)
+        fprintf(f,
+                "%s: note: --outputs is where --validate outputs looks, and --validate %s does "
+                "not: it changes nothing\n",
+                who,
+                o->validate == VALIDATE_NONE   ? "none"
+                : o->validate == VALIDATE_JSON ? "json"
+                                               : "status");
+    if (notes & RUNCOMMON_NOTE_IDLE)
+        fprintf(f,
+                "%s: note: --idle-timeout is not shorter than --timeout, which ends a request "
+                "first: it changes nothing (give a shorter --idle-timeout)\n",
                 who);
     if (notes & RUNCOMMON_NOTE_NO_STREAM)
         fprintf(f,

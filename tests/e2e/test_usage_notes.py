@@ -22,9 +22,9 @@ def test_stub_jitter_scale_needs_a_kind(ctx):
 
 def test_options_that_change_nothing_are_noted(ctx):
     """--linger without a batch, --seed with constant arrivals, --no-stream
-    where nothing streams, and
-    --outputs on a streamed run are taken and change nothing: each says so,
-    once; where they do act, nothing is said."""
+    where nothing streams, --outputs on a streamed run or one that does not
+    validate outputs, --idle-timeout no shorter than --timeout: each is taken
+    and changes nothing, and says so, once; where they act, nothing is said."""
     stub = ctx.stub()
     cases = ((["--linger", "5ms"], "note: --linger is how long an item waits"),
              (["--rate", "400", "--seed", "7"], "note: --seed draws poisson arrivals"),
@@ -32,7 +32,10 @@ def test_options_that_change_nothing_are_noted(ctx):
              (["--no-stream"], "note: --no-stream changes the bodies of --api"),
              (["--api", "openai-chat", "--no-stream"], None),
              (["--api", "openai-chat", "--outputs", "/choices"], "note: --outputs has no effect"),
-             (["--api", "openai-chat", "--outputs", "/choices", "--no-stream"], None))
+             (["--api", "openai-chat", "--outputs", "/choices", "--no-stream"], None),
+             (["--outputs", "/outputs", "--validate", "status"], "--validate status does not"),
+             (["--idle-timeout", "5s", "--timeout", "5s"], "note: --idle-timeout is not shorter"),
+             (["--idle-timeout", "4s", "--timeout", "5s"], None))
     for args, noted in cases:
         url = stub.base + "/" if "--api" in args else stub.url
         r = ctx.run("run", url, "--requests", "4", "-q", *args, timeout=30)
