@@ -5,6 +5,8 @@ errors are found before anything is sent, so the URL here has no server."""
 import concurrent.futures
 import re
 
+import tg
+
 URL = "http://127.0.0.1:9/v1/infer"
 # The words each command needs besides the option tried (never read: the
 # option's error comes first).
@@ -142,3 +144,13 @@ def test_options_left_out_of_help_are_refused(ctx):
     assert len(names) >= 14, names
     for (cmd, name), r in zip(names, run_all(ctx, cases)):
         assert r.rc == 2 and f"--{name}" in r.err.splitlines()[0], (cmd, name, r)
+
+
+def test_stub_threads_need_llm_slots_only_where_llm_presets_are_served(ctx):
+    """--threads above --max-seqs (256) is refused where the LLM engine
+    splits its slots per thread, and not for a preset timed by --delay,
+    whose --max-seqs may not even be given."""
+    r = ctx.run("stub", "--listen", "127.0.0.1:0", "--threads", "257", timeout=30)
+    assert r.rc == 2 and "give --max-seqs 257 or more" in r.err, r
+    stub = ctx.stub("--api", "kserve-v2", "--threads", "257")
+    assert tg.http(stub.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 200
