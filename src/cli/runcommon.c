@@ -595,8 +595,14 @@ unsigned runcommon_notes(const runopts_t *o)
         n |= RUNCOMMON_NOTE_ARRIVAL;
     if (!o->concurrency && RUNOPTS_GIVEN(o, seed) && o->arrival != ARRIVAL_POISSON)
         n |= RUNCOMMON_NOTE_SEED;
-    if (RUNOPTS_GIVEN(o, linger_ns) && o->batch == 1 && !o->body_mode)
+    if (RUNOPTS_GIVEN(o, linger_ns) && o->batch == 1)
         n |= RUNCOMMON_NOTE_LINGER;
+    /* A fixed body names no model; a path or header may ({{model}}). */
+    bool model_used = o->url_text && strstr(o->url_text, "{{model}}");
+    for (size_t i = 0; i < o->headers.n; i++)
+        model_used |= strstr(o->headers.v[i], "{{model}}") != NULL;
+    if (o->body_mode && RUNOPTS_GIVEN(o, model) && !model_used)
+        n |= RUNCOMMON_NOTE_MODEL;
     if (o->outputs && (o->stream || o->validate != VALIDATE_OUTPUTS))
         n |= RUNCOMMON_NOTE_OUTPUTS;
     if (o->idle_timeout_ns && o->timeout_ns && o->idle_timeout_ns >= o->timeout_ns)
@@ -629,8 +635,16 @@ void runcommon_print_notes(const runopts_t *o, unsigned notes, FILE *f, const ch
     if (notes & RUNCOMMON_NOTE_LINGER)
         fprintf(f,
                 "%s: note: --linger is how long an item waits for its batch to fill, and "
-                "with --batch 1 none waits: it changes nothing (give --batch N to batch)\n",
-                who);
+                "with --batch 1 none waits: it changes nothing (%s)\n",
+                who,
+                o->body_mode ? "a fixed body has no items to batch" : "give --batch N to batch");
+    if (notes & RUNCOMMON_NOTE_MODEL)
+        fprintf(f,
+                "%s: note: --model names the model in a body made from items, and %s sends "
+                "%s: it changes nothing (a {{model}} in the URL path or a header would take "
+                "it)\n",
+                who, o->body_path ? "--body" : o->method,
+                o->body_path ? "its file as it is" : "no body");
     if ((notes & RUNCOMMON_NOTE_OUTPUTS) && o->stream)
         fprintf(f,
                 "%s: note: --outputs has no effect on a streamed run: each answer is checked "

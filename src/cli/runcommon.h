@@ -77,11 +77,13 @@ void runjob_close(runjob_t *job);
 #define RUNCOMMON_NOTE_ARRIVAL 1u /* --arrival or --seed in a closed loop */
 #define RUNCOMMON_NOTE_TLS 2u     /* --cacert, --insecure, --no-tls-resume on http:// */
 #define RUNCOMMON_NOTE_LINGER 4u  /* --linger with --batch 1: no batch to fill */
-#define RUNCOMMON_NOTE_OUTPUTS 8u /* --outputs unread: a streamed run, or --validate not outputs   \
-                                   */
+#define RUNCOMMON_NOTE_OUTPUTS                                                                     \
+    8u /* --outputs unread: a streamed run, or --validate not outputs                              \
+        */
 #define RUNCOMMON_NOTE_NO_STREAM 16u /* --no-stream where nothing asks for a stream */
 #define RUNCOMMON_NOTE_SEED 32u      /* --seed with constant arrivals: nothing drawn */
 #define RUNCOMMON_NOTE_IDLE 64u      /* --idle-timeout not shorter than --timeout */
+#define RUNCOMMON_NOTE_MODEL 128u    /* --model with a fixed body (or none) that names none */
 unsigned runcommon_notes(const runopts_t *o);
 void runcommon_print_notes(const runopts_t *o, unsigned notes, FILE *f, const char *who);
 

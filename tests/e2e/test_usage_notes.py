@@ -23,7 +23,8 @@ def test_stub_jitter_scale_needs_a_kind(ctx):
 def test_options_that_change_nothing_are_noted(ctx):
     """--linger without a batch, --seed with constant arrivals, --no-stream
     where nothing streams, --outputs on a streamed run or one that does not
-    validate outputs, --idle-timeout no shorter than --timeout: each is taken
+    validate outputs, --idle-timeout no shorter than --timeout, --model with
+    a body that names none: each is taken
     and changes nothing, and says so, once; where they act, nothing is said."""
     stub = ctx.stub()
     cases = ((["--linger", "5ms"], "note: --linger is how long an item waits"),
@@ -35,9 +36,13 @@ def test_options_that_change_nothing_are_noted(ctx):
              (["--api", "openai-chat", "--outputs", "/choices", "--no-stream"], None),
              (["--outputs", "/outputs", "--validate", "status"], "--validate status does not"),
              (["--idle-timeout", "5s", "--timeout", "5s"], "note: --idle-timeout is not shorter"),
-             (["--idle-timeout", "4s", "--timeout", "5s"], None))
+             (["--idle-timeout", "4s", "--timeout", "5s"], None),
+             (["-m", "GET", "--model", "m1"], "note: --model names the model in a body"),
+             (["-m", "GET", "--model", "m1", "-H", "X-Model: {{model}}"], None),
+             (["-m", "GET", "--linger", "5ms"], "a fixed body has no items to batch"))
     for args, noted in cases:
-        url = stub.base + "/" if "--api" in args else stub.url
+        url = (stub.base + "/" if "--api" in args else
+               stub.base + "/healthz" if "GET" in args else stub.url)
         r = ctx.run("run", url, "--requests", "4", "-q", *args, timeout=30)
         assert r.rc == 0, (args, r)
         if noted:
