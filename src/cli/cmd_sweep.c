@@ -652,6 +652,10 @@ int cmd_sweep(int argc, char **argv)
         fprintf(stderr, WHO ": %s\n(see 'tailgate sweep --help')\n", err);
         return EXIT_USAGE;
     }
+    if (base.api && !strcmp(base.api, "help")) { /* (else read as no --api: a whole sweep) */
+        runcommon_api_help(stdout);
+        return EXIT_OK;
+    }
     bool embedded = npos == 0;
     if (embedded) { /* the demo's pace: about a minute per sweep */
         if (!GIVEN(&so, step_ns))

@@ -154,3 +154,11 @@ def test_stub_threads_need_llm_slots_only_where_llm_presets_are_served(ctx):
     assert r.rc == 2 and "give --max-seqs 257 or more" in r.err, r
     stub = ctx.stub("--api", "kserve-v2", "--threads", "257")
     assert tg.http(stub.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 200
+
+
+def test_api_help_in_every_command_that_takes_api(ctx):
+    """--api help shows the presets and exits 0 wherever --api is taken (a
+    sweep read it as no --api and swept the embedded stub for a minute)."""
+    for cmd in ("run", "ab", "sweep"):
+        r = ctx.run(cmd, "--api", "help", timeout=10)
+        assert r.rc == 0 and r.out.startswith("--api NAME:"), (cmd, r)
