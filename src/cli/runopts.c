@@ -795,6 +795,12 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
                      what);
             return -1;
         }
+        if (o->validate == VALIDATE_JSON && !strcmp(o->method, "HEAD")) {
+            snprintf(err, errlen,
+                     "--validate json checks an answer's JSON body, and an answer to HEAD has "
+                     "no body: use --validate status (or -m GET)");
+            return -1;
+        }
         if (!RUNOPTS_GIVEN(o, validate))
             o->validate = VALIDATE_STATUS;
     }
