@@ -795,10 +795,11 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
                      what);
             return -1;
         }
-        if (o->validate == VALIDATE_JSON && !strcmp(o->method, "HEAD")) {
+        if ((o->validate == VALIDATE_JSON || o->stream) && !strcmp(o->method, "HEAD")) {
             snprintf(err, errlen,
-                     "--validate json checks an answer's JSON body, and an answer to HEAD has "
-                     "no body: use --validate status (or -m GET)");
+                     "%s an answer's body, and an answer to HEAD has none: %s (or -m GET)",
+                     o->stream ? "--stream reads the events of" : "--validate json checks",
+                     o->stream ? "drop --stream" : "use --validate status");
             return -1;
         }
         if (!RUNOPTS_GIVEN(o, validate))

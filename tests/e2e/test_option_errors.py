@@ -73,6 +73,7 @@ REFUSED = [
     (["run", URL, "--cacert", "ca.pem", "--insecure"], "--cacert and --insecure exclude"),
     (["run", URL, "--max-event", "1MiB"], "--max-event needs --stream"),
     (["run", URL, "-m", "HEAD", "--validate", "json"], "use --validate status"),
+    (["run", URL, "-m", "HEAD", "--stream"], "drop --stream"),
     (["run", URL, "--start-at", "99999999999999"], "e.g. the output of date -d +60sec"),
     (["ab", URL, "--no-verify", "--verify-tolerance", "abs=0.01"], "drop one of the two"),
     (["ab", URL, "--log-events-every", "5"], "--log-events-every samples"),
