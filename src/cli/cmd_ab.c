@@ -187,9 +187,13 @@ static int ab_side(const runopts_t *shared, const char *label, const char *text,
 static int ab_mkdir(const char *dir, bool *made)
 {
     *made = mkdir(dir, 0755) == 0;
-    if (*made || errno == EEXIST)
+    if (*made)
         return 0;
-    return errno;
+    struct stat st;
+    if (errno != EEXIST)
+        return errno;
+    /* a file of that name: said now, not as an --out ab has no such option as */
+    return stat(dir, &st) == 0 && !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
 }
 
 static char *join(const char *dir, const char *name)
@@ -372,8 +376,7 @@ int cmd_ab(int argc, char **argv)
     runcommon_print_notes(&base, notes, stderr, "tailgate ab");
     int e = ab_mkdir(ab.out_dir, &made_dir);
     if (e) {
-        fprintf(stderr, "tailgate ab: --out-dir: cannot create '%s': %s\n", ab.out_dir,
-                strerror(e));
+        fprintf(stderr, "tailgate ab: --out-dir: cannot use '%s': %s\n", ab.out_dir, strerror(e));
         rc = EXIT_CANNOT_RUN;
         goto done;
     }

@@ -119,10 +119,14 @@ def test_options_that_would_do_nothing_are_refused(ctx):
     assert "--segment" not in out and "--start-at" not in out, out
 
 
-def test_log_dir_that_is_a_file_says_so(ctx):
+def test_a_directory_option_given_a_file_says_so(ctx):
+    """sweep --log-dir said "File exists"; ab --out-dir blamed an --out it
+    has no such option as, after checking the target."""
     f = ctx.write("steps", "")
     r = ctx.run("sweep", URL, "--sla", "p95<=1s", "--log-dir", f, timeout=30)
-    assert r.rc == 3 and "Not a directory" in r.err, r
+    assert r.rc == 3 and "--log-dir: cannot use" in r.err and "Not a directory" in r.err, r
+    r = ctx.run("ab", URL, "--out-dir", f, timeout=30)
+    assert r.rc == 3 and "--out-dir: cannot use" in r.err and "Not a directory" in r.err, r
 
 
 # A value each run option takes (for the options ab and sweep accept, being
