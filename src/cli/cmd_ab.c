@@ -174,7 +174,9 @@ static int ab_side(const runopts_t *shared, const char *label, const char *text,
         rc = runopts_finish(out, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "tailgate ab: --%s \"%s\": %s\n", label, text,
-                rc == 1 ? "--help is not an option of a run" : err);
+                rc == 1 ? "--help is not a client option; give client options, e.g. --batch 4 "
+                          "(tailgate ab --help lists them)"
+                        : err);
         free(words);
         return EXIT_USAGE;
     }

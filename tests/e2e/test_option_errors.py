@@ -78,6 +78,7 @@ REFUSED = [
     (["ab", URL, "--no-verify", "--verify-tolerance", "abs=0.01"], "drop one of the two"),
     (["ab", URL, "--log-events-every", "5"], "--log-events-every samples"),
     (["ab", URL, "--baseline", "-H 'X: 1"], "a quote is not closed"),
+    (["ab", URL, "--optimized", "--help"], "give client options, e.g. --batch 4"),
     (["sweep", URL, "--sla", "p95<=1s", "--log-events-every", "5"],
      "--log-events-every samples"),
     (["sweep", URL, "--sla", "p95<=1s", "--max-concurrency", "8"],
