@@ -43,10 +43,15 @@ def test_every_option_refuses_an_empty_value(ctx):
     """An empty value is never taken silently: a number, a duration, a
     name, a path ('' used to be a file that could not be written, exit 3,
     or an ignored --cacert, or a model named ""). The short form of each
-    option names its long one, so -x is the option --help pairs it with."""
-    cases, labels = [], []
+    option names its long one, so -x is the option --help pairs it with;
+    every flag --help lists is one the command knows."""
+    cases, labels, flags = [], [], []
     for cmd, context in CONTEXT.items():
         for short, name, value in help_options(ctx, cmd):
+            # a flag --help lists is known: it takes no value (merge's --logs
+            # takes the words after it, and --logs=a.csv as the first)
+            if not value and name != "logs":
+                flags.append((cmd, name, ctx.run(cmd, *context, f"--{name}=1", timeout=30)))
             if not value or name in EMPTY_OK:
                 continue
             words = [[f"--{name}="]] if value == "=" else [[f"--{name}", ""]]
@@ -63,6 +68,9 @@ def test_every_option_refuses_an_empty_value(ctx):
             first.startswith(f"tailgate {cmd}: --{name}: "), (cmd, flag, first)
         assert any(w in first for w in ("e.g.", "give", "use ", "one of", "write")), \
             (cmd, flag, first)
+    assert len(flags) >= 15, flags
+    for cmd, name, r in flags:
+        assert r.rc == 2 and f"option '--{name}' takes no value" in r.err, (cmd, name, r)
 
 
 # (words, what the message must hold): options that would do nothing where
