@@ -65,7 +65,7 @@ static const opt_t ab_table[] = {
      .help = "client options of the optimized run\n(default \"" AB_DEFAULT_OPTIMIZED "\";\n"
              "with --body or -m GET, or an --api that sends one input\n"
              "per request, \"" AB_DEFAULT_OPTIMIZED_BODY "\")"},
-    {"out-dir", 0, OPT_STRING, OPT_SCOPE_OUTPUT, A(out_dir), .arg = "DIR",
+    {"out-dir", 0, OPT_STRING, OPT_SCOPE_OUTPUT, A(out_dir), .arg = "DIR", .path = "results",
      .help = "where the files go (default tailgate-out/):\n"
              "latency_baseline.csv latency_optimized.csv baseline.json\n"
              "optimized.json comparison.json report.html"},
@@ -137,6 +137,14 @@ static int ab_side(const runopts_t *shared, const char *label, const char *text,
     char **words = opt_split(text, &wc);
     if (!words)
         return EXIT_CANNOT_RUN;
+    if (wc < 0) {
+        fprintf(stderr,
+                "tailgate ab: --%s \"%s\": a quote is not closed; close it, e.g. --%s \"-H "
+                "'X-Mode: fast'\"\n",
+                label, text, label);
+        free(words);
+        return EXIT_USAGE;
+    }
     runopts_t side;
     runopts_defaults(&side);
     opt_group_t g = runopts_group(&side);
@@ -166,7 +174,9 @@ static int ab_side(const runopts_t *shared, const char *label, const char *text,
         rc = runopts_finish(out, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "tailgate ab: --%s \"%s\": %s\n", label, text,
-                rc == 1 ? "--help is not an option of a run" : err);
+                rc == 1 ? "--help is not a client option; give client options, e.g. --batch 4 "
+                          "(tailgate ab --help lists them)"
+                        : err);
         free(words);
         return EXIT_USAGE;
     }
@@ -179,9 +189,13 @@ static int ab_side(const runopts_t *shared, const char *label, const char *text,
 static int ab_mkdir(const char *dir, bool *made)
 {
     *made = mkdir(dir, 0755) == 0;
-    if (*made || errno == EEXIST)
+    if (*made)
         return 0;
-    return errno;
+    struct stat st;
+    if (errno != EEXIST)
+        return errno;
+    /* a file of that name: said now, not as an --out ab has no such option as */
+    return stat(dir, &st) == 0 && !S_ISDIR(st.st_mode) ? ENOTDIR : 0;
 }
 
 static char *join(const char *dir, const char *name)
@@ -202,7 +216,7 @@ static int ab_run_side(const char *label, const runopts_t *o, inputs_t *inputs, 
     snprintf(json_name, sizeof json_name, "%s.json", label);
     char *csv = join(dir, csv_name), *out = join(dir, json_name);
     runjob_t job;
-    int rc = runjob_prepare_inputs(&job, o, inputs, csv, out, "tailgate ab", err, sizeof err);
+    int rc = runjob_prepare_inputs(&job, o, inputs, csv, out, err, sizeof err);
     if (rc != EXIT_OK) {
         fprintf(stderr, "tailgate ab (%s): %s\n", label, err);
     } else {
@@ -255,6 +269,16 @@ int cmd_ab(int argc, char **argv)
     if (shared.out_path || shared.log_path || shared.log_events_path) {
         fprintf(stderr, "tailgate ab: --out, --log and --log-events are chosen by ab: every file "
                         "goes into --out-dir (default tailgate-out/)\n");
+        return EXIT_USAGE;
+    }
+    if (RUNOPTS_GIVEN(&shared, log_events_every)) {
+        fprintf(stderr, "tailgate ab: --log-events-every samples the events log of 'tailgate run "
+                        "--log-events', which ab does not write: drop it\n");
+        return EXIT_USAGE;
+    }
+    if (ab.no_verify && ab.verify_tolerance) {
+        fprintf(stderr, "tailgate ab: --verify-tolerance is how the checks compare outputs, and "
+                        "--no-verify skips them: drop one of the two\n");
         return EXIT_USAGE;
     }
     if (shared.segment_text || RUNOPTS_GIVEN(&shared, segments) || shared.start_at_text) {
@@ -346,10 +370,15 @@ int cmd_ab(int argc, char **argv)
     if (rc != EXIT_OK)
         goto done;
     runopts_warn_slas(opt.slas, opt.num_slas, stderr, "tailgate ab");
+    /* What changes nothing in either run; verification reads --outputs even
+     * where the runs stream. */
+    unsigned notes = runcommon_notes(&base) & runcommon_notes(&opt);
+    if (!ab.no_verify)
+        notes &= ~RUNCOMMON_NOTE_OUTPUTS;
+    runcommon_print_notes(&base, notes, stderr, "tailgate ab");
     int e = ab_mkdir(ab.out_dir, &made_dir);
     if (e) {
-        fprintf(stderr, "tailgate ab: --out-dir: cannot create '%s': %s\n", ab.out_dir,
-                strerror(e));
+        fprintf(stderr, "tailgate ab: --out-dir: cannot use '%s': %s\n", ab.out_dir, strerror(e));
         rc = EXIT_CANNOT_RUN;
         goto done;
     }
@@ -363,8 +392,7 @@ int cmd_ab(int argc, char **argv)
     const runopts_t *sides[2] = {&base, &opt};
     for (int i = 0; i < 2 && rc == EXIT_OK; i++) {
         runjob_t plan;
-        rc = runjob_prepare_inputs(&plan, sides[i], inputs, NULL, NULL, "tailgate ab", err,
-                                   sizeof err);
+        rc = runjob_prepare_inputs(&plan, sides[i], inputs, NULL, NULL, err, sizeof err);
         if (rc != EXIT_OK)
             fprintf(stderr, "tailgate ab (%s): %s\n", i ? "optimized" : "baseline", err);
         runjob_close(&plan);
@@ -378,8 +406,7 @@ int cmd_ab(int argc, char **argv)
         runopts_t whole = base;
         whole.stream = false;
         runjob_t probe;
-        rc = runjob_prepare_inputs(&probe, &whole, inputs, NULL, NULL, "tailgate ab", err,
-                                   sizeof err);
+        rc = runjob_prepare_inputs(&probe, &whole, inputs, NULL, NULL, err, sizeof err);
         if (rc == EXIT_OK) {
             /* The batch compared is one the runs send: no larger than the
              * larger side's --batch. */

@@ -28,6 +28,7 @@ typedef struct {
 static const opt_t diff_table[] = {
     {.kind = OPT_HEADING, .help = "options:"},
     {"out", 'o', OPT_STRING, OPT_SCOPE_OUTPUT, offsetof(diff_opts_t, out_path), .arg = "FILE",
+     .path = "comparison.json",
      .help = "also write the comparison JSON to FILE (default: print only);\n"
              "- = stdout, and the table goes to stderr"},
     {"sla", 0, OPT_LIST, OPT_SCOPE_GATE, offsetof(diff_opts_t, sla_texts), 0, DIFF_MAX_SLAS,

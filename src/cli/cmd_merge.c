@@ -32,7 +32,7 @@ typedef struct {
 #define F(field) offsetof(merge_opts_t, field)
 static const opt_t merge_table[] = {
     {.kind = OPT_HEADING, .help = "options:"},
-    {"out", 'o', OPT_STRING, OPT_SCOPE_OUTPUT, F(out), .arg = "FILE.json",
+    {"out", 'o', OPT_STRING, OPT_SCOPE_OUTPUT, F(out), .arg = "FILE.json", .path = "merged.json",
      .help = "write the merged result JSON; - = stdout, and the summary\n"
              "goes to stderr"},
     {"sla", 0, OPT_LIST, OPT_SCOPE_GATE, F(sla_texts), 0, MERGE_MAX_SLAS,
@@ -43,6 +43,7 @@ static const opt_t merge_table[] = {
      .help = "flag a segment that began more than D after --start-at\n"
              "(or after the earliest segment) as late (default 100ms)"},
     {"log-out", 0, OPT_STRING, OPT_SCOPE_OUTPUT, F(log_out), .arg = "FILE.csv",
+     .path = "merged.csv",
      .help = "write the segments' CSV logs (--logs) as one log; - =\n"
              "stdout, and the summary goes to stderr"},
     {"logs", 0, OPT_FLAG, OPT_SCOPE_OUTPUT, F(logs), .arg = NULL,

@@ -25,12 +25,24 @@ typedef struct {
     const char *title;
 } report_cli_t;
 
+static int check_title(const char *v, char *why, size_t len)
+{
+    if (!*v) {
+        snprintf(why, len,
+                 "an empty title; give one, e.g. -t 'nightly run', or drop -t for "
+                 "\"tailgate report\"");
+        return -1;
+    }
+    return 0;
+}
+
 #define F(field) offsetof(report_cli_t, field)
 static const opt_t report_table[] = {
     {.kind = OPT_HEADING, .help = "options:"},
-    {"out", 'o', OPT_STRING, OPT_SCOPE_OUTPUT, F(out), .arg = "FILE",
+    {"out", 'o', OPT_STRING, OPT_SCOPE_OUTPUT, F(out), .arg = "FILE", .path = "report.html",
      .help = "where to write the report (required; '-' = stdout)"},
     {"comparison", 'c', OPT_STRING, OPT_SCOPE_LOAD, F(comparison), .arg = "FILE",
+     .path = "comparison.json",
      .help = "a comparison from 'tailgate diff' or 'tailgate ab':\n"
              "adds baseline vs optimized bars, deltas and the verdict"},
     {"sla", 0, OPT_LIST, OPT_SCOPE_GATE, F(sla_texts), 0, REPORT_MAX_SLAS,
@@ -39,7 +51,7 @@ static const opt_t report_table[] = {
              "records, and draw it (repeatable); e.g. p95<=800ms,\n"
              "request.p99<2s, error_rate<1%, ips>=500, ttft.p99<=500ms\n"
              "(streamed runs); a bare latency number is milliseconds"},
-    {"title", 't', OPT_STRING, OPT_SCOPE_OUTPUT, F(title), .arg = "TEXT",
+    {"title", 't', OPT_STRING, OPT_SCOPE_OUTPUT, F(title), .check = check_title, .arg = "TEXT",
      .help = "the report's title (default \"tailgate report\")"},
 };
 #define REPORT_TABLE_LEN (sizeof report_table / sizeof report_table[0])

@@ -93,6 +93,7 @@ int cmd_run(int argc, char **argv)
         return EXIT_USAGE;
     }
     runopts_warn_slas(o.slas, o.num_slas, stderr, "tailgate run");
+    runcommon_print_notes(&o, runcommon_notes(&o), stderr, "tailgate run");
     if (o.start_at_ns && walltime_synced() == 0)
         fprintf(stderr,
                 "tailgate run: warning: --start-at: this machine's clock is not synchronized "
@@ -100,7 +101,7 @@ int cmd_run(int argc, char **argv)
                 "instants, skewing the merged timeline; run an NTP client (chrony, "
                 "systemd-timesyncd)\n");
     runjob_t job;
-    rc = runjob_prepare(&job, &o, o.log_path, o.out_path, "tailgate run", err, sizeof err);
+    rc = runjob_prepare(&job, &o, o.log_path, o.out_path, err, sizeof err);
     if (rc != EXIT_OK) {
         fprintf(stderr, "tailgate run: %s\n", err);
         runjob_close(&job);

@@ -22,6 +22,7 @@ typedef struct {
     int jitter;         /* stub_jitter_t */
     int api;            /* stub_api_t */
     opt_list_t scripts; /* -> cfg.scripts */
+    uint64_t given;     /* bit i: stub_table[i] was given */
 } stub_opts_t;
 
 /* "HOST:PORT", "[V6]:PORT", ":PORT" (all interfaces). Returns 0 or -1. */
@@ -79,6 +80,19 @@ static int check_path(const char *v, char *why, size_t len)
     return 0;
 }
 
+/* "[MODEL=]FILE": a file after MODEL= (the model itself is checked when
+ * the script is read, as is the file). */
+static int check_script(const char *v, char *why, size_t len)
+{
+    const char *eq = strchr(v, '=');
+    if (eq && !memchr(v, '/', (size_t)(eq - v)) && eq[1] == '\0') {
+        snprintf(why, len, "no file after '='; give MODEL=FILE, e.g. --script %.*s=chat.txt",
+                 (int)(eq - v < 40 ? eq - v : 40), v);
+        return -1;
+    }
+    return 0;
+}
+
 static const char *const jitter_names[] = {[STUB_JITTER_NONE] = "none",
                                            [STUB_JITTER_UNIFORM] = "uniform",
                                            [STUB_JITTER_EXP] = "exp",
@@ -109,9 +123,9 @@ static const opt_t stub_table[] = {
     {"threads", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(threads), 1, 1024, .arg = "T",
      .help = "server threads, each with its own SO_REUSEPORT listener and\n"
              "event loop (default 1)"},
-    {"tls-cert", 0, OPT_STRING, OPT_SCOPE_LOAD, F(cfg.tls_cert), .arg = "FILE",
+    {"tls-cert", 0, OPT_STRING, OPT_SCOPE_LOAD, F(cfg.tls_cert), .arg = "FILE", .path = "cert.pem",
      .help = "serve HTTPS (TLS 1.2 and 1.3) with this PEM certificate\nchain ..."},
-    {"tls-key", 0, OPT_STRING, OPT_SCOPE_LOAD, F(cfg.tls_key), .arg = "FILE",
+    {"tls-key", 0, OPT_STRING, OPT_SCOPE_LOAD, F(cfg.tls_key), .arg = "FILE", .path = "key.pem",
      .help = "... and its PEM private key"},
     {"h2-max-streams", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(cfg.h2_max_streams), 1, 4294967295.0,
      .arg = "N",
@@ -168,6 +182,7 @@ static const opt_t stub_table[] = {
              "fewer)"},
     {.kind = OPT_HEADING, .help = "Scripted streams (for testing streaming clients):"},
     {"script", 0, OPT_LIST, OPT_SCOPE_LOAD, F(scripts), 0, STUB_MAX_SCRIPTS, .arg = "[MODEL=]FILE",
+     .path = "chat.txt", .check = check_script,
      .help = "play FILE as the answer to every streaming request (with\n"
              "MODEL=, to requests for that model only; repeatable, the\n"
              "first match wins); directives below"},
@@ -185,6 +200,99 @@ static const opt_t stub_table[] = {
              "from single ones"},
 };
 #define STUB_TABLE_LEN (sizeof stub_table / sizeof stub_table[0])
+_Static_assert(STUB_TABLE_LEN <= 64, "given is a 64-bit mask");
+
+/* Which presets an option shapes. Served alone (--api), a preset another
+ * option does not shape would take it and change nothing: refused. */
+typedef enum {
+    FOR_TIMED,    /* tailgate, openai-embeddings, kserve-v2: --delay's latency model */
+    FOR_LLM,      /* openai-completions, openai-chat, tgi: the LLM engine */
+    FOR_TAILGATE, /* the tailgate preset's answers */
+} stub_for_t;
+
+static const struct {
+    size_t offset;
+    stub_for_t only;
+} stub_only[] = {
+    {F(cfg.delay_ns), FOR_TIMED},
+    {F(cfg.per_item_ns), FOR_TIMED},
+    {F(jitter), FOR_TIMED},
+    {F(cfg.jitter_scale_ns), FOR_TIMED},
+    {F(cfg.workers), FOR_TIMED},
+    {F(cfg.max_seqs), FOR_LLM},
+    {F(cfg.step_ns), FOR_LLM},
+    {F(cfg.step_per_seq_ns), FOR_LLM},
+    {F(cfg.prefill_per_token_ns), FOR_LLM},
+    {F(cfg.output_tokens), FOR_LLM},
+    {F(cfg.tokens_per_chunk), FOR_LLM},
+    {F(scripts), FOR_LLM},
+    {F(cfg.shuffle_outputs), FOR_TAILGATE},
+};
+
+static bool api_is_llm(stub_api_t a)
+{
+    return a == STUB_API_OPENAI_COMPLETIONS || a == STUB_API_OPENAI_CHAT || a == STUB_API_TGI;
+}
+
+static bool api_shaped(stub_api_t a, stub_for_t only)
+{
+    switch (only) {
+    case FOR_TIMED:
+        return !api_is_llm(a);
+    case FOR_LLM:
+        return api_is_llm(a);
+    case FOR_TAILGATE:
+        return a == STUB_API_TAILGATE;
+    }
+    return true;
+}
+
+/* 0, or -1 with err saying which option --api makes do nothing, and why. */
+static int check_api_options(const stub_opts_t *o, char *err, size_t errlen)
+{
+    stub_api_t a = (stub_api_t)o->api;
+    if (a == STUB_API_ALL)
+        return 0; /* every option shapes some preset served */
+    for (size_t i = 0; i < sizeof stub_only / sizeof stub_only[0]; i++) {
+        size_t off = stub_only[i].offset;
+        if (!opt_given(stub_table, STUB_TABLE_LEN, o->given, off) ||
+            api_shaped(a, stub_only[i].only))
+            continue;
+        const char *name = NULL;
+        for (size_t k = 0; k < STUB_TABLE_LEN; k++)
+            if (stub_table[k].name && stub_table[k].offset == off)
+                name = stub_table[k].name;
+        static const char *const why[] = {
+            [FOR_TIMED] = "times the answers of tailgate, openai-embeddings and kserve-v2; "
+                          "--api %s is served by the LLM engine (--step-time, --step-per-seq, "
+                          "--prefill-per-token, --max-seqs)",
+            [FOR_LLM] = "shapes the LLM engine of openai-completions, openai-chat and tgi; "
+                        "--api %s answers whole, after --delay and --per-item",
+            [FOR_TAILGATE] = "reorders the tailgate preset's batched outputs; --api %s answers "
+                             "in order",
+        };
+        int n = snprintf(err, errlen, "--%s ", name);
+        size_t k = n > 0 && (size_t)n < errlen ? (size_t)n : 0;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        n = snprintf(err + k, errlen - k, why[stub_only[i].only], stub_api_name(a));
+#pragma GCC diagnostic pop
+        k += n > 0 && (size_t)n < errlen - k ? (size_t)n : 0;
+        snprintf(err + k, errlen - k, ": drop --%s, or serve every preset (no --api)", name);
+        return -1;
+    }
+    /* Without workers nothing waits, so nothing is queued (the LLM engine
+     * queues for its sequence slots instead). */
+    if (!api_is_llm(a) && opt_given(stub_table, STUB_TABLE_LEN, o->given, F(cfg.queue)) &&
+        o->cfg.workers == 0) {
+        snprintf(err, errlen,
+                 "--queue holds the requests waiting for a worker, and without --workers none "
+                 "waits: give --workers W too (e.g. --workers 4 --queue %llu), or drop --queue",
+                 (unsigned long long)o->cfg.queue);
+        return -1;
+    }
+    return 0;
+}
 
 static const char stub_intro[] =
     "usage: tailgate stub [options]\n"
@@ -290,7 +398,7 @@ int cmd_stub(int argc, char **argv)
     char err[1024];
     size_t npos = 0;
     const char *pos[1];
-    opt_group_t g = {stub_table, STUB_TABLE_LEN, &o, NULL};
+    opt_group_t g = {stub_table, STUB_TABLE_LEN, &o, &o.given};
     int rc = opt_parse(&g, 1, argc - 1, argv + 1, pos, 1, &npos, err, sizeof err);
     if (rc == 1) {
         stub_usage(stdout);
@@ -305,6 +413,14 @@ int cmd_stub(int argc, char **argv)
                 pos[0]);
         return EXIT_USAGE;
     }
+    if (check_api_options(&o, err, sizeof err)) {
+        fprintf(stderr, "tailgate stub: %s\n", err);
+        return EXIT_USAGE;
+    }
+    if (opt_given(stub_table, STUB_TABLE_LEN, o.given, F(cfg.seed)) &&
+        o.jitter == STUB_JITTER_NONE && o.cfg.error_rate == 0)
+        fprintf(stderr, "tailgate stub: note: --seed draws the --jitter and --error-rate "
+                        "figures, and neither is given: it changes nothing\n");
     stub_config_t cfg = o.cfg;
     if (o.listen)
         parse_listen(o.listen, &cfg, err, sizeof err); /* checked while parsing */

@@ -95,7 +95,7 @@ static const opt_t sweep_table[] = {
              "--concurrency C (default 1), for servers sized by users"},
     {"max-concurrency", 0, OPT_COUNT, OPT_SCOPE_LOAD, W(max_concurrency), 1, 1e6, .arg = "N",
      .config = "max_concurrency", .help = "--concurrency-sweep: never more than N (default 1024)"},
-    {"log-dir", 0, OPT_STRING, OPT_SCOPE_OUTPUT, W(log_dir), .arg = "DIR",
+    {"log-dir", 0, OPT_STRING, OPT_SCOPE_OUTPUT, W(log_dir), .arg = "DIR", .path = "steps",
      .help = "keep each step's per-request CSV in DIR (step-01-rate-40.csv)"},
 };
 #define SWEEP_TABLE_LEN (sizeof sweep_table / sizeof sweep_table[0])
@@ -222,7 +222,7 @@ static int run_once(sweep_run_t *sr, bool closed, double load, uint64_t duration
         log = path;
     }
     runjob_t job;
-    int rc = runjob_prepare(&job, &o, log, NULL, WHO, err, sizeof err);
+    int rc = runjob_prepare(&job, &o, log, NULL, err, sizeof err);
     if (rc != EXIT_OK) {
         fprintf(stderr, WHO ": %s\n", err);
     } else {
@@ -561,6 +561,32 @@ static int check_options(const runopts_t *o, const sweep_opts_t *so, bool embedd
                         "the last one's; sweep with --log-dir DIR, then log the events of "
                         "one load with 'tailgate run --rate R --log-events FILE.csv'"),
                -1;
+    if (RUNOPTS_GIVEN(o, log_events_every))
+        return snprintf(err, errlen,
+                        "--log-events-every samples the events log of 'tailgate run "
+                        "--log-events', which a sweep does not write: drop it"),
+               -1;
+    if (o->segment_text || RUNOPTS_GIVEN(o, segments) || o->start_at_text)
+        return snprintf(err, errlen,
+                        "--segment, --segments and --start-at split one run over processes; a "
+                        "sweep runs many, one after another: use them with 'tailgate run'"),
+               -1;
+    if (!so->concurrency_sweep && GIVEN(so, max_concurrency))
+        return snprintf(err, errlen,
+                        "--max-concurrency bounds a --concurrency-sweep; this sweep steps the "
+                        "rate: bound it with --max-rate R, or add --concurrency-sweep"),
+               -1;
+    if (!so->concurrency_sweep && GIVEN(so, start) && RUNOPTS_GIVEN(o, concurrency))
+        return snprintf(err, errlen,
+                        "--concurrency sizes the probe that picks the first rate, and "
+                        "--start-rate skips the probe: drop one (or sweep users with "
+                        "--concurrency-sweep)"),
+               -1;
+    if (so->concurrency_sweep && GIVEN(so, require))
+        return snprintf(err, errlen,
+                        "--require-rate gates a rate, and a --concurrency-sweep's capacity is "
+                        "requests in flight: drop --require-rate (or sweep the rate)"),
+               -1;
     if (so->concurrency_sweep && (GIVEN(so, start) || GIVEN(so, max)))
         return snprintf(err, errlen,
                         "--%s: with --concurrency-sweep the load is concurrency: start it with "
@@ -594,9 +620,11 @@ static int make_log_dir(const char *dir)
 {
     if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
         struct stat st;
-        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && access(dir, W_OK) == 0)
-            return 0;
-        return errno ? errno : ENOTDIR;
+        if (stat(dir, &st) != 0)
+            return errno;
+        if (!S_ISDIR(st.st_mode))
+            return ENOTDIR; /* (errno still says EEXIST: "File exists" told nothing) */
+        return access(dir, W_OK) == 0 ? 0 : errno;
     }
     return errno;
 }
@@ -623,6 +651,10 @@ int cmd_sweep(int argc, char **argv)
     if (rc < 0) {
         fprintf(stderr, WHO ": %s\n(see 'tailgate sweep --help')\n", err);
         return EXIT_USAGE;
+    }
+    if (base.api && !strcmp(base.api, "help")) { /* (else read as no --api: a whole sweep) */
+        runcommon_api_help(stdout);
+        return EXIT_OK;
     }
     bool embedded = npos == 0;
     if (embedded) { /* the demo's pace: about a minute per sweep */
@@ -652,6 +684,7 @@ int cmd_sweep(int argc, char **argv)
         return EXIT_USAGE;
     }
     runopts_warn_slas(checked.slas, checked.num_slas, stderr, WHO);
+    runcommon_print_notes(&checked, runcommon_notes(&checked), stderr, WHO);
     if (base.out_path && !runcommon_can_write(base.out_path)) {
         fprintf(stderr, WHO ": --out: cannot write '%s': %s\n", base.out_path, strerror(errno));
         return EXIT_CANNOT_RUN;

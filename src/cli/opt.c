@@ -258,6 +258,9 @@ static int set_value(const opt_t *o, void *dst, const char *v, char *err, size_t
     case OPT_LIST: {
         /* The check's words go right after "--name VALUE: " in err: no
          * buffer of ours between them to cut a long one (the SLA list). */
+        if (o->path && !*v)
+            return errmsg_set(-1, err, errlen, "--%s '': an empty path; give one, e.g. --%s %s",
+                              o->name, o->name, o->path);
         int n = snprintf(err, errlen, "--%s %s: ", o->name, shown);
         size_t off = n > 0 && (size_t)n < errlen ? (size_t)n : 0;
         if (o->check && o->check(v, err + off, errlen - off))
@@ -436,6 +439,14 @@ int opt_parse(const opt_group_t *groups, size_t ngroups, int argc, char *const *
                 if (eq)
                     return errmsg_set(-1, err, errlen, "option '--%s' takes no value", o->name);
             } else if (o->bare && !eq) {
+                /* "--http2 on": the value meant for it, not an argument */
+                for (int k = 0; i + 1 < argc && o->choices[k]; k++)
+                    if (!strcmp(argv[i + 1], o->choices[k]))
+                        return errmsg_set(-1, err, errlen,
+                                          "option '--%s' takes a value only after '=': write "
+                                          "--%s=%s (--%s alone means --%s=%s)",
+                                          o->name, o->name, o->choices[k], o->name, o->name,
+                                          o->bare);
                 v = o->bare;
             } else if (eq) {
                 v = eq + 1;
@@ -699,6 +710,7 @@ char **opt_split(const char *text, int *argc_out)
         return NULL;
     char *out = (char *)(argv + max_words + 1);
     int argc = 0;
+    bool open_quote = false;
     const char *p = text;
     while (*p) {
         while (*p == ' ' || *p == '\t')
@@ -717,8 +729,9 @@ char **opt_split(const char *text, int *argc_out)
             p++;
         }
         *out++ = '\0';
+        open_quote |= quote != 0;
     }
     argv[argc] = NULL;
-    *argc_out = argc;
+    *argc_out = open_quote ? -1 : argc;
     return argv;
 }

@@ -13,7 +13,9 @@
  * Options and arguments may be mixed. -h and --help are always known.
  *
  * Every error message starts with the option (as "--name VALUE:" when a value
- * was wrong) and says what to give instead. */
+ * was wrong) and says what to give instead. An option with a bare value
+ * (--http2 alone) takes another only after '=': "--http2 on" is refused
+ * rather than read as --http2 and an argument "on". */
 #ifndef TAILGATE_CLI_OPT_H
 #define TAILGATE_CLI_OPT_H
 
@@ -78,6 +80,10 @@ typedef struct {
      * value and no separate argument (--http2 alone means --http2=on); a
      * value then needs '=': --name=VALUE. NULL = a value is always needed. */
     const char *bare;
+    /* OPT_STRING, OPT_LIST: the value names a file or directory, so an empty
+     * one is refused; this is an example name for that message
+     * ("result.json"). NULL = any text. */
+    const char *path;
 } opt_t;
 
 /* Where one table's values go. given: bit i is set when opts[i] was given
@@ -125,7 +131,8 @@ json_t *opt_json_text(const char *s);
 
 /* Splits "--batch 10 --linger 50ms" into words (single and double quotes
  * group). Returns a malloc'd NULL-terminated array whose strings live in the
- * same allocation (one free), or NULL on ENOMEM. */
+ * same allocation (one free), or NULL on ENOMEM. *argc_out is the number of
+ * words, or -1 when a quote is left open (the words are returned still). */
 char **opt_split(const char *text, int *argc_out);
 
 #endif

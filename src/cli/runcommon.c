@@ -303,13 +303,13 @@ static int check_head(const runjob_t *job, const runopts_t *o, char *err, size_t
 }
 
 int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, const char *out_path,
-                   const char *who, char *err, size_t errlen)
+                   char *err, size_t errlen)
 {
-    return runjob_prepare_inputs(job, o, NULL, log_path, out_path, who, err, errlen);
+    return runjob_prepare_inputs(job, o, NULL, log_path, out_path, err, errlen);
 }
 
 int runjob_prepare_inputs(runjob_t *job, const runopts_t *o, inputs_t *inputs, const char *log_path,
-                          const char *out_path, const char *who, char *err, size_t errlen)
+                          const char *out_path, char *err, size_t errlen)
 {
     memset(job, 0, sizeof *job);
     job->opts = o;
@@ -321,16 +321,6 @@ int runjob_prepare_inputs(runjob_t *job, const runopts_t *o, inputs_t *inputs, c
         snprintf(err, errlen, "URL '%s': %s", o->url_text, why);
         return EXIT_USAGE;
     }
-    if (!job->eng.url.tls && (o->cacert || o->insecure || o->no_tls_resume))
-        fprintf(stderr, "%s: note: %s has no effect on an http:// URL\n", who,
-                o->cacert     ? "--cacert"
-                : o->insecure ? "--insecure"
-                              : "--no-tls-resume");
-    if (o->concurrency && (RUNOPTS_GIVEN(o, arrival) || RUNOPTS_GIVEN(o, seed)))
-        fprintf(stderr,
-                "%s: note: %s shapes an open loop's arrivals (--rate R); a closed loop "
-                "(--concurrency) sends each request when one completes\n",
-                who, RUNOPTS_GIVEN(o, arrival) ? "--arrival" : "--seed");
     if (o->body_path) {
         int e = runcommon_read_file(o->body_path, &job->body, &job->eng.raw_body_len);
         if (e) {
@@ -591,6 +581,93 @@ void runjob_print_summary(const runjob_t *job, FILE *f)
     bool color = termchart_want_color(isatty(fileno(f)), job->opts->no_color);
     bool utf8 = !job->opts->no_color && termchart_locale_utf8();
     console_print_summary(f, &job->res, color, utf8);
+}
+
+unsigned runcommon_notes(const runopts_t *o)
+{
+    unsigned n = 0;
+    url_t u;
+    char why[200];
+    if ((o->cacert || o->insecure || o->no_tls_resume) && o->url_text &&
+        url_parse(o->url_text, &u, why, sizeof why) == 0 && !u.tls)
+        n |= RUNCOMMON_NOTE_TLS;
+    if (o->concurrency && (RUNOPTS_GIVEN(o, arrival) || RUNOPTS_GIVEN(o, seed)))
+        n |= RUNCOMMON_NOTE_ARRIVAL;
+    if (!o->concurrency && RUNOPTS_GIVEN(o, seed) && o->arrival != ARRIVAL_POISSON)
+        n |= RUNCOMMON_NOTE_SEED;
+    if (RUNOPTS_GIVEN(o, linger_ns) && o->batch == 1)
+        n |= RUNCOMMON_NOTE_LINGER;
+    /* A fixed body names no model; a path or header may ({{model}}). */
+    bool model_used = o->url_text && strstr(o->url_text, "{{model}}");
+    for (size_t i = 0; i < o->headers.n; i++)
+        model_used |= strstr(o->headers.v[i], "{{model}}") != NULL;
+    if (o->body_mode && RUNOPTS_GIVEN(o, model) && !model_used)
+        n |= RUNCOMMON_NOTE_MODEL;
+    if (o->outputs && (o->stream || o->validate != VALIDATE_OUTPUTS))
+        n |= RUNCOMMON_NOTE_OUTPUTS;
+    if (o->idle_timeout_ns && o->timeout_ns && o->idle_timeout_ns >= o->timeout_ns)
+        n |= RUNCOMMON_NOTE_IDLE;
+    /* --no-stream changes a streaming preset's own bodies; a template's body
+     * says itself whether it asks for a stream. */
+    const preset_t *p = o->api ? preset_find(o->api) : NULL;
+    if (o->no_stream && !(p && preset_streams(p) && !o->template_path && !o->template_json))
+        n |= RUNCOMMON_NOTE_NO_STREAM;
+    return n;
+}
+
+void runcommon_print_notes(const runopts_t *o, unsigned notes, FILE *f, const char *who)
+{
+    if (notes & RUNCOMMON_NOTE_TLS)
+        fprintf(f, "%s: note: %s has no effect on an http:// URL\n", who,
+                o->cacert     ? "--cacert"
+                : o->insecure ? "--insecure"
+                              : "--no-tls-resume");
+    if (notes & RUNCOMMON_NOTE_ARRIVAL)
+        fprintf(f,
+                "%s: note: %s shapes an open loop's arrivals (--rate R); a closed loop "
+                "(--concurrency) sends each request when one completes\n",
+                who, RUNOPTS_GIVEN(o, arrival) ? "--arrival" : "--seed");
+    if (notes & RUNCOMMON_NOTE_SEED)
+        fprintf(f,
+                "%s: note: --seed draws poisson arrivals, and constant ones draw nothing: it "
+                "changes nothing (give --arrival poisson)\n",
+                who);
+    if (notes & RUNCOMMON_NOTE_LINGER)
+        fprintf(f,
+                "%s: note: --linger is how long an item waits for its batch to fill, and "
+                "with --batch 1 none waits: it changes nothing (%s)\n",
+                who,
+                o->body_mode ? "a fixed body has no items to batch" : "give --batch N to batch");
+    if (notes & RUNCOMMON_NOTE_MODEL)
+        fprintf(f,
+                "%s: note: --model names the model in a body made from items, and %s sends "
+                "%s: it changes nothing (a {{model}} in the URL path or a header would take "
+                "it)\n",
+                who, o->body_path ? "--body" : o->method,
+                o->body_path ? "its file as it is" : "no body");
+    if ((notes & RUNCOMMON_NOTE_OUTPUTS) && o->stream)
+        fprintf(f,
+                "%s: note: --outputs has no effect on a streamed run: each answer is checked "
+                "as an event stream (--no-stream reads whole answers and checks --outputs)\n",
+                who);
+    else if (notes & RUNCOMMON_NOTE_OUTPUTS)
+        fprintf(f,
+                "%s: note: --outputs is where --validate outputs looks, and --validate %s does "
+                "not: it changes nothing\n",
+                who,
+                o->validate == VALIDATE_NONE   ? "none"
+                : o->validate == VALIDATE_JSON ? "json"
+                                               : "status");
+    if (notes & RUNCOMMON_NOTE_IDLE)
+        fprintf(f,
+                "%s: note: --idle-timeout is not shorter than --timeout, which ends a request "
+                "first: it changes nothing (give a shorter --idle-timeout)\n",
+                who);
+    if (notes & RUNCOMMON_NOTE_NO_STREAM)
+        fprintf(f,
+                "%s: note: --no-stream changes the bodies of --api openai-completions, "
+                "openai-chat and tgi, and nothing here asks for a stream: it changes nothing\n",
+                who);
 }
 
 void runcommon_api_help(FILE *f)

@@ -42,12 +42,12 @@ typedef struct {
  * EXIT_OK, or EXIT_USAGE / EXIT_CANNOT_RUN with err filled; runjob_close is
  * needed either way. */
 int runjob_prepare(runjob_t *job, const runopts_t *o, const char *log_path, const char *out_path,
-                   const char *who, char *err, size_t errlen);
+                   char *err, size_t errlen);
 /* The same with the items read already (NULL: read them as runjob_prepare
  * does), borrowed: a data file on stdin can be read only once, and ab's
  * jobs send the same items. */
 int runjob_prepare_inputs(runjob_t *job, const runopts_t *o, inputs_t *inputs, const char *log_path,
-                          const char *out_path, const char *who, char *err, size_t errlen);
+                          const char *out_path, char *err, size_t errlen);
 /* Reads o's items (--inputs, or generated) into *out. Returns EXIT_OK, or
  * EXIT_USAGE / EXIT_CANNOT_RUN with err filled. */
 int runcommon_load_inputs(const runopts_t *o, inputs_t **out, char *err, size_t errlen);
@@ -69,6 +69,23 @@ void runcommon_api_help(FILE *f);
 int runjob_execute(runjob_t *job, const char *who);
 void runjob_print_summary(const runjob_t *job, FILE *f);
 void runjob_close(runjob_t *job);
+
+/* Options given that change nothing in a run with the finished options o:
+ * each is a note, not an error (the run measures what was asked). A bit
+ * each; a command with several runs (ab's sides, sweep's steps) says the
+ * notes that hold for all of them, once, before the first. */
+#define RUNCOMMON_NOTE_ARRIVAL 1u /* --arrival or --seed in a closed loop */
+#define RUNCOMMON_NOTE_TLS 2u     /* --cacert, --insecure, --no-tls-resume on http:// */
+#define RUNCOMMON_NOTE_LINGER 4u  /* --linger with --batch 1: no batch to fill */
+#define RUNCOMMON_NOTE_OUTPUTS                                                                     \
+    8u /* --outputs unread: a streamed run, or --validate not outputs                              \
+        */
+#define RUNCOMMON_NOTE_NO_STREAM 16u /* --no-stream where nothing asks for a stream */
+#define RUNCOMMON_NOTE_SEED 32u      /* --seed with constant arrivals: nothing drawn */
+#define RUNCOMMON_NOTE_IDLE 64u      /* --idle-timeout not shorter than --timeout */
+#define RUNCOMMON_NOTE_MODEL 128u    /* --model with a fixed body (or none) that names none */
+unsigned runcommon_notes(const runopts_t *o);
+void runcommon_print_notes(const runopts_t *o, unsigned notes, FILE *f, const char *who);
 
 /* SIGINT/SIGTERM -> engine_stop; the signal is remembered for the exit code. */
 void runcommon_install_signals(void);

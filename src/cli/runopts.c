@@ -79,6 +79,12 @@ static int check_api(const char *v, char *why, size_t len)
 
 static int check_template_json(const char *v, char *why, size_t len)
 {
+    if (!*v) {
+        snprintf(why, len,
+                 "an empty template; give the body as JSON with placeholders, e.g. "
+                 "--template-json '{\"prompt\": {{item}}}'");
+        return -1;
+    }
     template_t *t;
     if (template_compile(v, strlen(v), TEMPLATE_JSON, "m", &t, why, len))
         return -1;
@@ -175,6 +181,18 @@ static const char *redact_header(const char *h, char *buf, size_t len)
     size_t n = strcspn(h, ":");
     snprintf(buf, len, "%.*s: <redacted>", (int)n, h);
     return buf;
+}
+
+/* A model the body names: an empty one is no model (and no kserve-v2 path). */
+static int check_model(const char *v, char *why, size_t len)
+{
+    if (!*v) {
+        snprintf(why, len,
+                 "an empty name; give the model the server serves, e.g. --model "
+                 "llama-3-8b (default example-model)");
+        return -1;
+    }
+    return 0;
 }
 
 static int check_method(const char *v, char *why, size_t len)
@@ -275,9 +293,9 @@ const opt_t runopts_table[] = {
      .help = "run this long first, excluded from every figure;\n--requests counts after it"},
     {.kind = OPT_HEADING,
      .help = "One run over several processes or machines:",
-     .hidden = RUNOPTS_VIEW_AB},
+     .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP},
     {"segment", 0, OPT_STRING, OPT_SCOPE_LOAD, F(segment_text), .check = check_segment,
-     .arg = "I/N", .hidden = RUNOPTS_VIEW_AB,
+     .arg = "I/N", .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP,
      .help = "run part I of N of the run (0 <= I < N); 'tailgate merge'\n"
              "joins the parts' results. Open loop: arrivals I, I+N, ...\n"
              "of the run's one schedule; closed loop: a share of\n"
@@ -285,9 +303,10 @@ const opt_t runopts_table[] = {
              "--requests are the whole run's. k8s: I from\n"
              "JOB_COMPLETION_INDEX (an Indexed Job), N from --segments"},
     {"segments", 0, OPT_COUNT, OPT_SCOPE_LOAD, F(segments), 1, RUNOPTS_MAX_SEGMENTS, .arg = "N",
-     .hidden = RUNOPTS_VIEW_AB, .help = "with --segment k8s: N, the Job's completions"},
+     .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP,
+     .help = "with --segment k8s: N, the Job's completions"},
     {"start-at", 0, OPT_STRING, OPT_SCOPE_LOAD, F(start_at_text), .check = check_start_at,
-     .arg = "T", .hidden = RUNOPTS_VIEW_AB,
+     .arg = "T", .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP,
      .help = "start at wall-clock time T, the same text in every segment:\n"
              "epoch seconds (1767225600.5) or ISO 8601 with a zone\n"
              "(2026-01-01T12:00:00Z); refused when over 1s past"},
@@ -316,6 +335,7 @@ const opt_t runopts_table[] = {
     {.kind = OPT_HEADING,
      .help = "HTTPS (https:// URLs; TLS 1.2 and 1.3, certificate and host name verified):"},
     {"cacert", 0, OPT_STRING, OPT_SCOPE_CLIENT, F(cacert), .arg = "FILE", .config = "cacert",
+     .path = "ca.pem",
      .help = "trust the CA certificates in FILE (PEM) instead of the\nsystem store"},
     {"insecure", 0, OPT_FLAG, OPT_SCOPE_CLIENT, F(insecure), .config = "insecure",
      .help = "do not verify the server's certificate (the summary says so)"},
@@ -352,13 +372,13 @@ const opt_t runopts_table[] = {
              "FILE.json, or a file whose first line opens an array\n"
              "it does not close, is a JSON array; else JSON Lines.\n"
              "Stdin has no name: --inputs - --inputs-format csv"},
-    {"model", 0, OPT_STRING, OPT_SCOPE_LOAD, F(model), .arg = "NAME", .config = "model",
-     .help = "model name in the body (default example-model)"},
+    {"model", 0, OPT_STRING, OPT_SCOPE_LOAD, F(model), .check = check_model, .arg = "NAME",
+     .config = "model", .help = "model name in the body (default example-model)"},
     {"header", 'H', OPT_LIST, OPT_SCOPE_CLIENT, F(headers), 0, RUNOPTS_MAX_HEADERS,
      .check = check_header, .redact = redact_header, .arg = "'K: V'", .config = "headers",
      .help = "extra request header (repeatable); secret values are\n"
              "written as <redacted> in every output (see --show-secrets)"},
-    {"body", 0, OPT_STRING, OPT_SCOPE_LOAD, F(body_path), .arg = "FILE",
+    {"body", 0, OPT_STRING, OPT_SCOPE_LOAD, F(body_path), .arg = "FILE", .path = "body.json",
      .help = "send this raw body instead (plain HTTP load; no items)"},
     {"method", 'm', OPT_STRING, OPT_SCOPE_LOAD, F(method), .check = check_method, .arg = "M",
      .config = "method",
@@ -372,7 +392,7 @@ const opt_t runopts_table[] = {
              "none (without --api the URL is used as it is).\n"
              "--api help shows the body each sends"},
     {"template", 0, OPT_STRING, OPT_SCOPE_LOAD, F(template_path), .arg = "FILE",
-     .config = "template",
+     .path = "template.json", .config = "template",
      .help = "the body: a JSON document with placeholders where values\n"
              "go: {{item}} {{items}} {{item.F}} {{items.F}} (?? DEFAULT)\n"
              "{{model}} {{request_id}} {{seq}} {{batch}}"},
@@ -389,12 +409,12 @@ const opt_t runopts_table[] = {
              "(2xx + one output per item at --outputs; default, or\n"
              "status with a plain body). A 4xx or 5xx fails with any"},
     {.kind = OPT_HEADING, .help = "Outputs and gate:"},
-    {"log", 0, OPT_STRING, OPT_SCOPE_OUTPUT, F(log_path), .arg = "FILE.csv",
+    {"log", 0, OPT_STRING, OPT_SCOPE_OUTPUT, F(log_path), .arg = "FILE.csv", .path = "requests.csv",
      .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP,
      .help = "one row per request, streamed; - = stdout, and the\n"
              "summary goes to stderr"},
     {"out", 'o', OPT_STRING, OPT_SCOPE_OUTPUT, F(out_path), .arg = "FILE.json",
-     .hidden = RUNOPTS_VIEW_AB,
+     .path = "result.json", .hidden = RUNOPTS_VIEW_AB,
      .help = "result JSON (mergeable histograms included); - = stdout,\n"
              "and the summary goes to stderr"},
     {"sla", 0, OPT_LIST, OPT_SCOPE_GATE, F(sla_texts), 0, RUNOPTS_MAX_SLAS,
@@ -446,7 +466,7 @@ const opt_t runopts_table[] = {
              "e2el<=10s: goodput = good requests per second,\n"
              "slo_attainment = good / requests (needs --stream)"},
     {"log-events", 0, OPT_STRING, OPT_SCOPE_OUTPUT, F(log_events_path), .arg = "FILE.csv",
-     .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP,
+     .path = "events.csv", .hidden = RUNOPTS_VIEW_AB | RUNOPTS_VIEW_SWEEP,
      .help = "one row per token-bearing event (its arrival time) of the\n"
              "requests --log-events-every picks (needs --stream);\n"
              "- = stdout"},
@@ -494,7 +514,10 @@ static int finish_stream(runopts_t *o, char *err, size_t errlen)
     memset(&o->goodput, 0, sizeof o->goodput);
     if (o->goodput_text && goodput_parse(o->goodput_text, &o->goodput, why, sizeof why))
         return snprintf(err, errlen, "--goodput '%s': %s", o->goodput_text, why), -1;
-    const char *needs = o->goodput_text ? "--goodput" : o->log_events_path ? "--log-events" : NULL;
+    const char *needs = o->goodput_text                      ? "--goodput"
+                        : o->log_events_path                 ? "--log-events"
+                        : RUNOPTS_GIVEN(o, stream_max_event) ? "--max-event"
+                                                             : NULL;
     for (size_t i = 0; !needs && i < o->num_slas; i++)
         if (sla_needs_stream(&o->slas[i]))
             needs = o->slas[i].text;
@@ -772,8 +795,21 @@ int runopts_finish(runopts_t *o, char *err, size_t errlen)
                      what);
             return -1;
         }
+        if ((o->validate == VALIDATE_JSON || o->stream) && !strcmp(o->method, "HEAD")) {
+            snprintf(err, errlen,
+                     "%s an answer's body, and an answer to HEAD has none: %s (or -m GET)",
+                     o->stream ? "--stream reads the events of" : "--validate json checks",
+                     o->stream ? "drop --stream" : "use --validate status");
+            return -1;
+        }
         if (!RUNOPTS_GIVEN(o, validate))
             o->validate = VALIDATE_STATUS;
+    }
+    if (o->cacert && o->insecure) {
+        snprintf(err, errlen,
+                 "--cacert and --insecure exclude each other: --cacert FILE verifies the server "
+                 "against FILE's CAs, --insecure verifies nothing; give the one you mean");
+        return -1;
     }
     if (o->template_path && o->template_json) {
         snprintf(err, errlen,

@@ -18,7 +18,8 @@
 #define RUNOPTS_MAX_HEADERS OPT_LIST_MAX
 #define RUNOPTS_MAX_SLAS 32
 
-/* opt_help views: ab's --help leaves out --out and --log (ab names its files). */
+/* opt_help views: ab's --help leaves out --out and --log (ab names its files)
+ * and the segment options (one run over processes; ab and sweep run many). */
 #define RUNOPTS_VIEW_RUN 1u
 #define RUNOPTS_VIEW_AB 2u
 #define RUNOPTS_VIEW_SWEEP 4u /* sweep sets the rate and the bounds itself, logs per step */

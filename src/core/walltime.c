@@ -55,7 +55,9 @@ static int epoch_seconds(const char *s, uint64_t *ns, char *why, size_t whylen)
     for (; is_digit(*p); p++) {
         secs = secs * 10 + (uint64_t)(*p - '0');
         if (secs > 9999999999ull) { /* past the year 2286: a typo (ns would overflow soon) */
-            snprintf(why, whylen, "too far in the future");
+            snprintf(why, whylen,
+                     "too far in the future (past 2286); give a time a little ahead, e.g. the "
+                     "output of date -d +60sec +%%s");
             return -1;
         }
     }
@@ -120,7 +122,9 @@ static int iso8601(const char *s, uint64_t *ns, char *why, size_t whylen)
     }
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
         sec > 59) {
-        snprintf(why, whylen, "no such date or time of day");
+        snprintf(why, whylen,
+                 "no such date or time of day; give YYYY-MM-DDTHH:MM:SS with a zone, e.g. "
+                 "2026-01-01T12:00:00Z");
         return -1;
     }
     struct tm tm = {.tm_year = y - 1900,
@@ -131,7 +135,10 @@ static int iso8601(const char *s, uint64_t *ns, char *why, size_t whylen)
                     .tm_sec = sec};
     long long t = (long long)timegm(&tm) - offset;
     if (t < 0 || t > 9999999999LL) {
-        snprintf(why, whylen, t < 0 ? "before 1970" : "too far in the future");
+        snprintf(why, whylen,
+                 "%s; give a time a little ahead, e.g. the output of date -d +60sec "
+                 "-Iseconds",
+                 t < 0 ? "before 1970" : "too far in the future (past 2286)");
         return -1;
     }
     *ns = (uint64_t)t * CLOCK_NS_PER_S + frac;

@@ -685,6 +685,7 @@ static int worker_setup_h2(worker_t *w, engine_t *e, size_t max_conns, uint64_t 
     h->addr = e->env.addr;
     h->addrlen = e->env.addrlen;
     h->timeout_ns = cfg->timeout_ns;
+    h->idle_timeout_ns = cfg->idle_timeout_ns;
     h->head_request = e->fmt.head_request;
     h->keep_body = w->env.keep_body;
     h->on_body = w->env.on_body ? h2_on_body : NULL;

@@ -326,6 +326,8 @@ static int cb_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint
     (void)flags;
     h2conn_t *c = arg;
     h2stream_t *st = stream_of(c, id);
+    if (st)
+        st->heard_ns = loop_now(c->env->loop);
     if (!st || c->env->head_request)
         return 0;
     if (!feed_body(c, st, data, len, false)) {
@@ -388,6 +390,7 @@ static int cb_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, voi
         h2stream_t *st = stream_of(c, frame->hd.stream_id);
         if (!st)
             return 0;
+        st->heard_ns = loop_now(c->env->loop);
         st->bytes_in += frame->hd.length + FRAME_HEAD;
         if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) {
             st->complete = true;
@@ -440,10 +443,12 @@ static int cb_on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, voi
 {
     (void)ng;
     h2conn_t *c = arg;
-    if (frame->hd.type == NGHTTP2_HEADERS) {
+    if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) {
         h2stream_t *st = stream_of(c, frame->hd.stream_id);
-        if (st && st->first_write_ns == 0)
-            st->first_write_ns = loop_now(c->env->loop);
+        if (st)
+            st->heard_ns = loop_now(c->env->loop);
+        if (st && st->first_write_ns == 0 && frame->hd.type == NGHTTP2_HEADERS)
+            st->first_write_ns = st->heard_ns;
     } else if (frame->hd.type == NGHTTP2_RST_STREAM) {
         /* Ours end their stream before they are submitted; one for a
          * stream still open is nghttp2's: the server's frames on it were
@@ -713,11 +718,30 @@ static void on_conn_timer(loop_t *loop, loop_timer_t *timer)
     settle(c);
 }
 
+/* When the stream's timer is due: its deadline, or the end of the silence
+ * allowed since its last frame, whichever comes first; 0 = neither. */
+static uint64_t stream_check_at(const h2conn_t *c, const h2stream_t *st)
+{
+    uint64_t at = st->deadline_ns;
+    if (c->env->idle_timeout_ns) {
+        uint64_t idle = st->heard_ns + c->env->idle_timeout_ns;
+        if (!at || idle < at)
+            at = idle;
+    }
+    return at;
+}
+
 static void on_stream_timer(loop_t *loop, loop_timer_t *timer)
 {
-    (void)loop;
     h2stream_t *st = container_of(timer, h2stream_t, timer);
     h2conn_t *c = st->conn;
+    /* Frames came since the timer was armed for the end of a silence: not
+     * silent that long yet (the timer moves here, not at every frame). */
+    uint64_t at = stream_check_at(c, st);
+    if (at > loop_now(loop)) {
+        loop_timer_set(loop, timer, at);
+        return;
+    }
     bool connecting = c->state == H2CONN_CONNECTING || c->state == H2CONN_HANDSHAKING;
     /* While connecting too: the stream's HEADERS, still queued, is then
      * dropped rather than sent once the connection is up -- a request no one
@@ -908,8 +932,11 @@ bool h2conn_submit(h2conn_t *c, void *user, char *head, size_t head_len, const c
         loop_timer_set(env->loop, &c->timer, now);
         return true;
     }
-    if (deadline_ns || env->timeout_ns)
-        loop_timer_set(env->loop, &st->timer, deadline_ns ? deadline_ns : now + env->timeout_ns);
+    st->deadline_ns = deadline_ns ? deadline_ns : env->timeout_ns ? now + env->timeout_ns : 0;
+    st->heard_ns = now;
+    uint64_t at = stream_check_at(c, st);
+    if (at)
+        loop_timer_set(env->loop, &st->timer, at);
     if (c->state == H2CONN_CLOSED) {
         c->opener = user;
         start_connect(c);

@@ -27,7 +27,8 @@
  *                           res.progress when that GOAWAY's last stream id
  *                           is not 0 (the server processed others)
  *   CONN_ERR_TIMEOUT        no whole response within env->timeout_ns of its
- *                           submission (a flow-control stall included): the
+ *                           submission (a flow-control stall included), or
+ *                           no frame of it for env->idle_timeout_ns: the
  *                           stream is cancelled (RST_STREAM CANCEL), the
  *                           connection and its other streams go on; or its
  *                           HEADERS left on a connection found dead (below):
@@ -101,6 +102,10 @@ typedef struct {
     uint64_t timeout_ns; /* per stream, from its submission, connect included; 0 = none */
     bool head_request;   /* responses have no body */
     bool keep_body;      /* keep each decoded body for on_done (validation) */
+    /* Per stream: the longest silence on it -- no frame of its written or
+     * read, counted from its submission -- before it ends CONN_ERR_TIMEOUT
+     * (a stalled stream on a connection whose other streams go on); 0 = none. */
+    uint64_t idle_timeout_ns;
     /* Sees each stream's body as it arrives (h1resp.h's body hook, with the
      * stream's :status beside it: there is no HTTP/1 response to read it
      * from); its arg is the stream's user. NULL = none. */
@@ -132,8 +137,10 @@ typedef struct {
 struct h2stream {
     h2conn_t *conn;
     void *user;
-    int32_t id;         /* nghttp2's; 0 until it has one */
-    loop_timer_t timer; /* env->timeout_ns */
+    int32_t id;           /* nghttp2's; 0 until it has one */
+    loop_timer_t timer;   /* the earlier of deadline_ns and heard_ns + env->idle_timeout_ns */
+    uint64_t deadline_ns; /* env->timeout_ns's end (or the caller's); 0 = none */
+    uint64_t heard_ns;    /* a frame of its last written or read (idle_timeout_ns's origin) */
     uint64_t first_write_ns;
     uint64_t bytes_in;
     int status;

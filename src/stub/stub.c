@@ -55,8 +55,9 @@ int stub_config_check(const stub_config_t *cfg, char *err, size_t errlen)
     }
     if (cfg->workers && cfg->workers < cfg->threads) {
         snprintf(err, errlen,
-                 "--threads (%u) must not exceed --workers (%llu): workers are split per thread",
-                 cfg->threads, (unsigned long long)cfg->workers);
+                 "--threads (%u) must not exceed --workers (%llu): workers are split per "
+                 "thread; give --workers %u or more, or fewer --threads",
+                 cfg->threads, (unsigned long long)cfg->workers, cfg->threads);
         return EINVAL;
     }
     if (cfg->path[0] != '/') {
@@ -68,15 +69,21 @@ int stub_config_check(const stub_config_t *cfg, char *err, size_t errlen)
         return EINVAL;
     }
     if (cfg->stall_every_ns && cfg->stall_for_ns >= cfg->stall_every_ns) {
-        snprintf(err, errlen, "--stall-for must be shorter than --stall-every");
+        snprintf(err, errlen,
+                 "--stall-for must be shorter than --stall-every, or the server never runs; "
+                 "e.g. --stall-every 10s --stall-for 1s");
         return EINVAL;
     }
     if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
-        snprintf(err, errlen, "--tls-cert and --tls-key go together");
+        snprintf(err, errlen,
+                 "--tls-cert and --tls-key go together: give both (--tls-cert cert.pem "
+                 "--tls-key key.pem) for HTTPS, or neither");
         return EINVAL;
     }
     if ((cfg->stall_every_ns == 0) != (cfg->stall_for_ns == 0)) {
-        snprintf(err, errlen, "--stall-every and --stall-for go together");
+        snprintf(err, errlen,
+                 "--stall-every and --stall-for go together: give both, e.g. --stall-every 10s "
+                 "--stall-for 1s");
         return EINVAL;
     }
     if (cfg->header_timeout_ns == 0) {
@@ -88,7 +95,9 @@ int stub_config_check(const stub_config_t *cfg, char *err, size_t errlen)
         return EINVAL;
     }
     if (cfg->jitter != STUB_JITTER_NONE && cfg->jitter_scale_ns == 0) {
-        snprintf(err, errlen, "--jitter needs --jitter-scale greater than 0");
+        snprintf(err, errlen,
+                 "--jitter needs --jitter-scale D, the jitter's scale, e.g. "
+                 "--jitter-scale 5ms");
         return EINVAL;
     }
     if (cfg->jitter == STUB_JITTER_NONE && cfg->jitter_scale_ns) {
@@ -97,10 +106,14 @@ int stub_config_check(const stub_config_t *cfg, char *err, size_t errlen)
                  "it adds nothing");
         return EINVAL;
     }
-    if (cfg->max_seqs < cfg->threads) {
+    /* (Only where the LLM engine serves: a preset of --delay's has no slots.) */
+    bool llm = cfg->api == STUB_API_ALL || cfg->api == STUB_API_OPENAI_COMPLETIONS ||
+               cfg->api == STUB_API_OPENAI_CHAT || cfg->api == STUB_API_TGI;
+    if (llm && cfg->max_seqs < cfg->threads) {
         snprintf(err, errlen,
-                 "--threads (%u) must not exceed --max-seqs (%llu): sequences are split per thread",
-                 cfg->threads, (unsigned long long)cfg->max_seqs);
+                 "--threads (%u) must not exceed --max-seqs (%llu): sequences are split per "
+                 "thread; give --max-seqs %u or more, or fewer --threads",
+                 cfg->threads, (unsigned long long)cfg->max_seqs, cfg->threads);
         return EINVAL;
     }
     if (cfg->tokens_per_chunk < 1) {

@@ -267,6 +267,51 @@ static void test_unknown_and_missing(void **state)
     assert_string_equal(o.name, "-f");
 }
 
+/* A bare value (--proto alone is on) takes another only after '=': the
+ * word "off" after it is refused, not left as an argument; a path may not
+ * be empty, and its message gives an example. */
+static void test_bare_value_and_paths(void **state)
+{
+    (void)state;
+    static const char *const protos[] = {"off", "on", "auto", NULL};
+    typedef struct {
+        int proto;
+        const char *out;
+        opt_list_t logs;
+    } p_opts_t;
+    static const opt_t t[] = {
+        {"proto", 0, OPT_ENUM, OPT_SCOPE_CLIENT, offsetof(p_opts_t, proto), .choices = protos,
+         .bare = "on", .arg = "[=auto]"},
+        {"out", 'o', OPT_STRING, OPT_SCOPE_OUTPUT, offsetof(p_opts_t, out), .arg = "FILE",
+         .path = "result.json"},
+        {"log", 0, OPT_LIST, OPT_SCOPE_OUTPUT, offsetof(p_opts_t, logs), 0, 4, .arg = "FILE",
+         .path = "a.csv"},
+    };
+    p_opts_t o = {0};
+    opt_group_t g = {t, sizeof t / sizeof t[0], &o, NULL};
+    char *w1[] = {"--proto", "URL"};
+    assert_int_equal(opt_parse(&g, 1, 2, w1, pos, 8, &npos, err, sizeof err), 0);
+    assert_int_equal(o.proto, 1);
+    assert_int_equal(npos, 1);
+    char *w2[] = {"--proto=auto", "--proto", "--", "off"};
+    assert_int_equal(opt_parse(&g, 1, 4, w2, pos, 8, &npos, err, sizeof err), 0);
+    assert_int_equal(o.proto, 1);
+    assert_string_equal(pos[0], "off");
+    char *w3[] = {"URL", "--proto", "off"};
+    assert_int_equal(opt_parse(&g, 1, 3, w3, pos, 8, &npos, err, sizeof err), -1);
+    assert_string_equal(err, "option '--proto' takes a value only after '=': write --proto=off "
+                             "(--proto alone means --proto=on)");
+    char *w4[] = {"-o", ""};
+    assert_int_equal(opt_parse(&g, 1, 2, w4, pos, 8, &npos, err, sizeof err), -1);
+    assert_string_equal(err, "--out '': an empty path; give one, e.g. --out result.json");
+    char *w5[] = {"--log=a.csv", "--log="};
+    assert_int_equal(opt_parse(&g, 1, 2, w5, pos, 8, &npos, err, sizeof err), -1);
+    assert_string_equal(err, "--log '': an empty path; give one, e.g. --log a.csv");
+    char *w6[] = {"-o", "-", "--log", "x"};
+    assert_int_equal(opt_parse(&g, 1, 4, w6, pos, 8, &npos, err, sizeof err), 0);
+    assert_string_equal(o.out, "-");
+}
+
 /* ab's rule: a side may give client options only; a shared client option
  * applies to both sides; a side the user wrote wins over it, a default side
  * gives way to it; lists add up. */
@@ -589,6 +634,11 @@ static void test_split(void **state)
     assert_string_equal(w[4], "--x=1 2");
     assert_null(w[5]);
     free(w);
+    /* a quote left open is said, not read as if it closed at the end */
+    w = opt_split("--batch 10 -H 'A: b", &argc);
+    assert_int_equal(argc, -1);
+    assert_string_equal(w[2], "-H");
+    free(w);
 }
 
 int main(void)
@@ -599,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_percent_example_in_range),
         cmocka_unit_test(test_duration_needs_a_unit),
         cmocka_unit_test(test_unknown_and_missing),
+        cmocka_unit_test(test_bare_value_and_paths),
         cmocka_unit_test(test_scope_rule_and_merge),
         cmocka_unit_test(test_help_from_table),
         cmocka_unit_test(test_config_from_table),
