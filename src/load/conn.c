@@ -246,19 +246,6 @@ static bool maybe_retry(conn_t *c)
     return true;
 }
 
-/* The timer's next time: the request's deadline or the end of the allowed
- * silence, whichever comes first; 0 = neither. */
-static uint64_t next_check(const conn_t *c)
-{
-    uint64_t at = c->deadline_ns;
-    if (c->env->idle_timeout_ns) {
-        uint64_t idle = c->last_io_ns + c->env->idle_timeout_ns;
-        if (!at || idle < at)
-            at = idle;
-    }
-    return at;
-}
-
 static void begin(conn_t *c)
 {
     uint64_t now = loop_now(c->env->loop);
@@ -270,7 +257,7 @@ static void begin(conn_t *c)
     c->pending_err = CONN_OK;
     c->deadline_ns = c->env->timeout_ns ? now + c->env->timeout_ns : 0;
     c->last_io_ns = now;
-    uint64_t at = next_check(c);
+    uint64_t at = conn_check_at(c->deadline_ns, c->last_io_ns, c->env->idle_timeout_ns);
     if (at)
         loop_timer_set(c->env->loop, &c->timer, at);
     if (c->state == CONN_CLOSED) {
@@ -510,7 +497,8 @@ static void conn_on_timer(loop_t *loop, loop_timer_t *timer)
     }
     /* Bytes came since the timer was armed for the end of a silence: not
      * silent for that long yet. */
-    uint64_t now = loop_now(loop), at = next_check(c);
+    uint64_t now = loop_now(loop),
+             at = conn_check_at(c->deadline_ns, c->last_io_ns, c->env->idle_timeout_ns);
     if (at > now) {
         loop_timer_set(loop, &c->timer, at);
         return;

@@ -160,6 +160,17 @@ struct conn {
     h1resp_t resp; /* frames rbuf */
 };
 
+/* When a request's timer is due (HTTP/1.1 and HTTP/2 alike): its deadline,
+ * or the end of the silence --idle-timeout allows since heard_ns, whichever
+ * comes first; 0 = neither. */
+static inline uint64_t conn_check_at(uint64_t deadline_ns, uint64_t heard_ns, uint64_t idle_ns)
+{
+    uint64_t at = deadline_ns;
+    if (idle_ns && (!at || heard_ns + idle_ns < at))
+        at = heard_ns + idle_ns;
+    return at;
+}
+
 /* wcap: write buffer size (0 when requests come from elsewhere); rcap: initial
  * receive buffer. Returns 0 or ENOMEM. */
 int conn_init(conn_t *c, const conn_env_t *env, size_t wcap, size_t rcap);

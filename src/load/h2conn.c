@@ -718,26 +718,13 @@ static void on_conn_timer(loop_t *loop, loop_timer_t *timer)
     settle(c);
 }
 
-/* When the stream's timer is due: its deadline, or the end of the silence
- * allowed since its last frame, whichever comes first; 0 = neither. */
-static uint64_t stream_check_at(const h2conn_t *c, const h2stream_t *st)
-{
-    uint64_t at = st->deadline_ns;
-    if (c->env->idle_timeout_ns) {
-        uint64_t idle = st->heard_ns + c->env->idle_timeout_ns;
-        if (!at || idle < at)
-            at = idle;
-    }
-    return at;
-}
-
 static void on_stream_timer(loop_t *loop, loop_timer_t *timer)
 {
     h2stream_t *st = container_of(timer, h2stream_t, timer);
     h2conn_t *c = st->conn;
     /* Frames came since the timer was armed for the end of a silence: not
      * silent that long yet (the timer moves here, not at every frame). */
-    uint64_t at = stream_check_at(c, st);
+    uint64_t at = conn_check_at(st->deadline_ns, st->heard_ns, c->env->idle_timeout_ns);
     if (at > loop_now(loop)) {
         loop_timer_set(loop, timer, at);
         return;
@@ -934,7 +921,7 @@ bool h2conn_submit(h2conn_t *c, void *user, char *head, size_t head_len, const c
     }
     st->deadline_ns = deadline_ns ? deadline_ns : env->timeout_ns ? now + env->timeout_ns : 0;
     st->heard_ns = now;
-    uint64_t at = stream_check_at(c, st);
+    uint64_t at = conn_check_at(st->deadline_ns, st->heard_ns, c->env->idle_timeout_ns);
     if (at)
         loop_timer_set(env->loop, &st->timer, at);
     if (c->state == H2CONN_CLOSED) {
