@@ -303,9 +303,13 @@ void parse_format_number(double v, char *buf, size_t len)
 {
     /* %g writes 76700 as "7.67e+04": past 4 digits, the digits beyond the
      * fourth significant one are zeros instead. */
-    if (isfinite(v) && fabs(v) >= 1e4) {
+    if (isfinite(v) && fabs(v) >= 9999.5) { /* (%.4g rounds 9999.5 up to "1e+04") */
         double mag = pow(10, floor(log10(fabs(v))) - 3);
         snprintf(buf, len, "%.0f", round(v / mag) * mag);
+        return;
+    }
+    if (isfinite(v) && v != 0 && fabs(v) < 1e-4) { /* %g's exponent again: 6 decimals */
+        snprintf(buf, len, "%.6f", v);
         return;
     }
     snprintf(buf, len, "%.4g", v);

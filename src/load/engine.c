@@ -425,6 +425,23 @@ static void slot_done(worker_t *w, slot_t *s, const conn_result_t *res)
     settle(w);
 }
 
+/* A request submit counted as sent did not leave. */
+static void uncount_send(worker_t *w, const sched_req_t *r)
+{
+    if (w->cfg->concurrency == 0 && !sched_is_warmup(&w->sched, r->intended_ns))
+        runstats_unsend(&w->stats, r->n);
+}
+
+/* A request submit counted as sent goes back to the FIFO: its next submit
+ * counts it (once: the self-check's send share must not grow by resends). */
+static int requeue(worker_t *w, const sched_req_t *r, uint64_t now)
+{
+    int rc = sched_requeue(&w->sched, r, now);
+    if (rc == 0)
+        uncount_send(w, r);
+    return rc;
+}
+
 static void on_done(conn_t *c, const conn_result_t *res)
 {
     slot_t *s = c->user;
@@ -434,7 +451,7 @@ static void on_done(conn_t *c, const conn_result_t *res)
     /* No socket: the request never left, and goes out again on the
      * connections that remain; counted only when none do. */
     if (res->no_fd && !sched_stopping(&w->sched) && pool_retire(&w->pool, s) &&
-        sched_requeue(&w->sched, &r, res->done_ns) == 0) {
+        requeue(w, &r, res->done_ns) == 0) {
         settle(w);
         return;
     }
@@ -458,7 +475,8 @@ static void on_stream_done(h2conn_t *c, void *user, const conn_result_t *res)
          * free first: nothing takes it before the FIFO has copied r. */
         sched_req_t r = {s->req_seq, s->first_seq, s->intended_ns, s->item_ns, s->n, false};
         pool_freed(&w->pool, s);
-        if (sched_requeue(&w->sched, &r, res->done_ns) != 0) {
+        if (requeue(w, &r, res->done_ns) != 0) {
+            uncount_send(w, &r);
             unsent(w, &r, res->done_ns); /* stopping, or the duration is over */
             sched_done(&w->sched, res->done_ns, false);
         }

@@ -47,8 +47,9 @@
  *
  * Liveness (load/h2live.h). A connection with streams open that has read
  * nothing for a while sends a PING and takes no new stream until its ACK;
- * no byte within the ACK's wait and it is dead: closed, its streams whose
- * HEADERS left end CONN_ERR_TIMEOUT, those that never left end refused.
+ * no byte within the ACK's wait and it is presumed dead: it takes no new
+ * stream, those that never left end refused, those whose HEADERS left keep
+ * their own deadline; it closes once none is left, and a byte revives it.
  *
  * Stream limits. Each connection keeps to its own server's
  * SETTINGS_MAX_CONCURRENT_STREAMS, the latest one received. Until the first

@@ -158,12 +158,15 @@ static void issue(sched_t *s, uint64_t first_item, uint64_t intended, unsigned n
      * of the client itself queues every request it overslept, and must not
      * read as the pool's (as the server's). */
     uint64_t until = s->q_len == 0 ? s->now : min_u64(s->now, s->q_since);
-    if (s->ops.queued && (s->q_len == 0 || intended <= s->q_since))
-        s->ops.queued(s->ops.arg, &r, until > intended ? until - intended : 0);
+    bool clients = s->q_len == 0 || intended <= s->q_since;
     /* After the duration (the last batch, at its linger deadline) a request
      * leaves at once or not at all. */
-    if (s->ended || fifo_push_back(s, &r) != 0)
+    if (s->ended || fifo_push_back(s, &r) != 0) {
         s->ops.unsent(s->ops.arg, &r, s->now); /* counted rather than lost */
+        return;
+    }
+    if (s->ops.queued && clients) /* (only once it waits: an unsent one has no send) */
+        s->ops.queued(s->ops.arg, &r, until > intended ? until - intended : 0);
 }
 
 static uint64_t items_left(const sched_t *s)

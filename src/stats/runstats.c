@@ -331,6 +331,13 @@ void runstats_record_send(runstats_t *rs, unsigned items, bool waited, uint64_t 
         rs->last_sent_ns = sent_ns;
 }
 
+void runstats_unsend(runstats_t *rs, unsigned items)
+{
+    if (rs->sent_requests)
+        rs->sent_requests--;
+    rs->sent_items = rs->sent_items >= items ? rs->sent_items - items : 0;
+}
+
 void runstats_record_intended(runstats_t *rs, uint64_t ns)
 {
     if (ns > rs->last_intended_ns)

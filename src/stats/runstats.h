@@ -208,6 +208,9 @@ void runstats_record_tls(runstats_t *rs, uint64_t handshake_ns, bool resumed);
  * as send lag (METRIC_SEND_LAG). */
 void runstats_record_send(runstats_t *rs, unsigned items, bool waited, uint64_t lag_ns,
                           uint64_t sent_ns);
+/* A request counted sent never left (its socket could not open, its HTTP/2
+ * stream was handed back) and goes out again: counted when it does. */
+void runstats_unsend(runstats_t *rs, unsigned items);
 /* Open loop: a measured request (sent or not) was intended ns after the
  * measurement start. */
 void runstats_record_intended(runstats_t *rs, uint64_t ns);

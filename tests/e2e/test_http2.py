@@ -576,6 +576,8 @@ def test_each_connection_keeps_to_its_own_stream_limit(ctx):
     assert srv.refused == 0 and srv.max_open <= 2, (srv.refused, srv.max_open)
     assert res["connections"]["retried"] == 0, res["connections"]
     assert res["self_check"]["waited_requests"] >= 10, res["self_check"]
+    # a stream handed back went out once: sent once (it was counted at each offer)
+    assert res["self_check"]["sent_requests"] == 50, res["self_check"]
     srv, url = h2srv(ctx, "lower:3", delay=0.05)
     res, _, _ = run_json(ctx, url, "--http2", "--requests", "30", "--concurrency", "6",
                          "--connections", "1", "--validate", "status")

@@ -441,6 +441,7 @@ static void test_last_batch_after_the_end_never_waits(void **state)
     assert_int_equal(h.nunsent, 1);
     assert_int_equal(h.unsent[0].n, 2);
     assert_int_equal(h.unsent[0].at, S + 20 * MS);
+    assert_int_equal(h.nlate, 0); /* never sent: no send lag to report */
     assert_true(sched_finished(&h.s));
     sched_close(&h.s);
 
