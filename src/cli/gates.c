@@ -94,11 +94,10 @@ void gates_print_failed_compare(FILE *f, const char *who, const compare_t *c)
             fprintf(f, ", %+.1f%%", v->change_pct);
         fprintf(f, "%s%s%s\n", v->note[0] ? " (" : "", v->note, v->note[0] ? ")" : "");
     }
-    if (c->base.interrupted || c->opt.interrupted)
+    const char *stopped = compare_interrupted_words(c);
+    if (stopped)
         fprintf(f, "%s: FAIL %s interrupted: it covers only what ran before it stopped\n", who,
-                !c->opt.interrupted    ? "the baseline was"
-                : !c->base.interrupted ? "the optimized run was"
-                                       : "both runs were");
+                stopped);
     if (compare_opt_all_failed(c) && c->opt.requests == 0)
         fprintf(f, "%s: FAIL the optimized run made no request\n", who);
     else if (compare_opt_all_failed(c))

@@ -27,15 +27,12 @@ void cmptext_warn_inputs(FILE *f, const compare_t *c)
         return;
     /* The same sequence, different spans of it: like for like item by item,
      * and what made the spans differ is the load model, not the inputs. */
-    if (c->inputs_same_source && c->base.items != c->opt.items &&
-        (c->base.interrupted || c->opt.interrupted)) {
+    const char *stopped = compare_interrupted_words(c);
+    if (c->inputs_same_source && c->base.items != c->opt.items && stopped) {
         fprintf(f,
                 "\nnote: the two runs sent different numbers of items (baseline %.0f, "
                 "optimized %.0f): %s interrupted\n\n",
-                c->base.items, c->opt.items,
-                !c->opt.interrupted    ? "the baseline was"
-                : !c->base.interrupted ? "the optimized run was"
-                                       : "both were");
+                c->base.items, c->opt.items, stopped);
         return;
     }
     if (c->inputs_same_source && c->base.items != c->opt.items) {
@@ -194,11 +191,9 @@ void cmptext_verdict(FILE *f, const compare_t *c)
                                 : "the optimized run made no request");
         sep = "; ";
     }
-    if (c->base.interrupted || c->opt.interrupted)
-        fprintf(f, "%s%s interrupted", sep,
-                !c->opt.interrupted    ? "the baseline was"
-                : !c->base.interrupted ? "the optimized run was"
-                                       : "both runs were");
+    const char *stopped = compare_interrupted_words(c);
+    if (stopped)
+        fprintf(f, "%s%s interrupted", sep, stopped);
     fputc(')', f);
     /* Slower without a gate: said plainly, whatever the verdict. */
     for (size_t i = 0, k = 0; i < c->nregress; i++) {

@@ -120,6 +120,15 @@ static double measure(const result_t *r, const sla_t *m)
     return value;
 }
 
+const char *compare_interrupted_words(const compare_t *c)
+{
+    if (!c->base.interrupted && !c->opt.interrupted)
+        return NULL;
+    return !c->opt.interrupted    ? "the baseline was"
+           : !c->base.interrupted ? "the optimized run was"
+                                  : "both runs were";
+}
+
 bool compare_opt_all_failed(const compare_t *c)
 {
     return c->opt.ok == 0;

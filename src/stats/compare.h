@@ -107,6 +107,9 @@ int compare_gate(compare_t *c, const result_t *base, const result_t *opt, const 
 /* Whether no request of the optimized run succeeded: every one failed, or
  * it made none (it measured nothing, and fails as a run does). */
 bool compare_opt_all_failed(const compare_t *c);
+/* "the baseline was", "the optimized run was", "both runs were" (interrupted),
+ * or NULL when neither run was interrupted. */
+const char *compare_interrupted_words(const compare_t *c);
 
 /* "option", "recorded", "default" (NULL for unknown): as the JSON writes
  * sla_source. */
