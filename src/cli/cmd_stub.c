@@ -229,18 +229,13 @@ static const struct {
     {F(cfg.shuffle_outputs), FOR_TAILGATE},
 };
 
-static bool api_is_llm(stub_api_t a)
-{
-    return a == STUB_API_OPENAI_COMPLETIONS || a == STUB_API_OPENAI_CHAT || a == STUB_API_TGI;
-}
-
 static bool api_shaped(stub_api_t a, stub_for_t only)
 {
     switch (only) {
     case FOR_TIMED:
-        return !api_is_llm(a);
+        return !stub_api_llm(a);
     case FOR_LLM:
-        return api_is_llm(a);
+        return stub_api_llm(a);
     case FOR_TAILGATE:
         return a == STUB_API_TAILGATE;
     }
@@ -283,7 +278,7 @@ static int check_api_options(const stub_opts_t *o, char *err, size_t errlen)
     }
     /* Without workers nothing waits, so nothing is queued (the LLM engine
      * queues for its sequence slots instead). */
-    if (!api_is_llm(a) && opt_given(stub_table, STUB_TABLE_LEN, o->given, F(cfg.queue)) &&
+    if (!stub_api_llm(a) && opt_given(stub_table, STUB_TABLE_LEN, o->given, F(cfg.queue)) &&
         o->cfg.workers == 0) {
         snprintf(err, errlen,
                  "--queue holds the requests waiting for a worker, and without --workers none "

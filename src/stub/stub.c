@@ -107,8 +107,7 @@ int stub_config_check(const stub_config_t *cfg, char *err, size_t errlen)
         return EINVAL;
     }
     /* (Only where the LLM engine serves: a preset of --delay's has no slots.) */
-    bool llm = cfg->api == STUB_API_ALL || cfg->api == STUB_API_OPENAI_COMPLETIONS ||
-               cfg->api == STUB_API_OPENAI_CHAT || cfg->api == STUB_API_TGI;
+    bool llm = cfg->api == STUB_API_ALL || stub_api_llm(cfg->api);
     if (llm && cfg->max_seqs < cfg->threads) {
         snprintf(err, errlen,
                  "--threads (%u) must not exceed --max-seqs (%llu): sequences are split per "

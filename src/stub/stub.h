@@ -40,6 +40,13 @@ typedef enum {
     STUB_API_TGI,                /* POST /generate and /generate_stream */
 } stub_api_t;
 
+/* A preset the LLM engine serves (completions, chat, TGI: slots, steps,
+ * tokens); the others are timed by --delay/--per-item. */
+static inline bool stub_api_llm(stub_api_t a)
+{
+    return a == STUB_API_OPENAI_COMPLETIONS || a == STUB_API_OPENAI_CHAT || a == STUB_API_TGI;
+}
+
 #define STUB_MAX_SCRIPTS 16
 
 typedef struct {
